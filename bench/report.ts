@@ -1,0 +1,50 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { adapterName, type Gpu } from '../src/gpu/device';
+
+/** Benchmarks run from the project root (npm scripts do). */
+export const RESULTS_DIR = resolve(process.cwd(), 'bench', 'results');
+
+export type Row = Record<string, string | number>;
+
+/** Prints rows as an aligned text table. */
+export function printTable(title: string, rows: readonly Row[]): void {
+  if (!rows.length) return;
+  const keys = Object.keys(rows[0]);
+  const cells = rows.map((r) => keys.map((k) => format(r[k])));
+  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
+  const line = (values: string[]) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(keys));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const c of cells) console.log(line(c));
+}
+
+function format(value: string | number): string {
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toPrecision(3);
+}
+
+export function machine(gpu: Gpu) {
+  return {
+    adapter: adapterName(gpu.adapter),
+    description: gpu.adapter.description,
+    vendor: gpu.adapter.vendor,
+    architecture: gpu.adapter.architecture,
+    backend: gpu.adapter.backend,
+    timestamps: gpu.timestamps,
+  };
+}
+
+/** Writes `<name>-<adapter>-<date>.json` under bench/results, whole or not at all. */
+export function saveResults(name: string, gpu: Gpu, results: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const date = new Date().toISOString().slice(0, 10);
+  const slug = adapterName(gpu.adapter).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const file = join(RESULTS_DIR, `${name}-${slug}-${date}.json`);
+  const body = JSON.stringify({ benchmark: name, date: new Date().toISOString(), machine: machine(gpu), results }, null, 2);
+  writeFileSync(`${file}.tmp`, `${body}\n`);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}

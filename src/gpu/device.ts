@@ -1,0 +1,178 @@
+import { ShapeError } from './errors';
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  backend: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface Gpu {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterReport;
+  readonly limits: GPUSupportedLimits;
+  readonly features: readonly string[];
+  readonly timestamps: boolean;
+  /** Submits command buffers, remembering which kernels they hold for error messages. */
+  submit(commands: GPUCommandBuffer[], kernels: readonly string[]): void;
+  /** Waits for submitted work, then throws the first device error since the last check, naming the kernels of the submits around it. */
+  check(): Promise<void>;
+  /** Destroys the device and drops the runtime so that a Node process can exit. */
+  release(): void;
+}
+
+export interface AcquireOptions {
+  /** Ask for `timestamp-query` and, in Node, unquantized timestamps. */
+  timing?: boolean;
+  powerPreference?: GPUPowerPreference;
+}
+
+export class NoAdapterError extends Error {
+  constructor(detail: string) {
+    super(`no WebGPU adapter: ${detail}`);
+    this.name = 'NoAdapterError';
+  }
+}
+
+export class DeviceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceError';
+  }
+}
+
+interface GpuEntry {
+  gpu: GPU;
+  backend: string;
+  release(): void;
+}
+
+const NODE_TIMING_FLAGS = [
+  'enable-dawn-features=allow_unsafe_apis',
+  'disable-dawn-features=timestamp_quantization',
+];
+
+async function nodeGpu(timing: boolean): Promise<GpuEntry> {
+  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+  if (env && !env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = '/tmp';
+  const modName = 'webgpu';
+  const mod = (await import(/* @vite-ignore */ modName)) as {
+    create(flags: string[]): GPU;
+    globals: Record<string, unknown>;
+  };
+  for (const [key, value] of Object.entries(mod.globals)) {
+    if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
+  }
+  let gpu: GPU | null = mod.create(timing ? NODE_TIMING_FLAGS : []);
+  return {
+    get gpu() {
+      if (!gpu) throw new DeviceError('the WebGPU runtime was released');
+      return gpu;
+    },
+    backend: 'dawn/vulkan',
+    release() {
+      gpu = null;
+    },
+  };
+}
+
+function browserGpu(): GpuEntry | null {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (!nav?.gpu) return null;
+  return { gpu: nav.gpu, backend: 'browser', release() {} };
+}
+
+function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
+}
+
+function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
+  const info = adapter.info;
+  const report = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    backend,
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  };
+  return report;
+}
+
+/** One short name for the adapter, for file names and tables. */
+export function adapterName(report: AdapterReport): string {
+  const text = report.description || report.device || report.vendor || 'unknown-adapter';
+  return text.split(/[:(]/)[0].trim() || 'unknown-adapter';
+}
+
+const LIMITS_WE_RAISE = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage'] as const;
+
+export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
+  const entry = isNode() ? await nodeGpu(options.timing ?? false) : browserGpu();
+  if (!entry) {
+    throw new NoAdapterError('this browser has no navigator.gpu; enable WebGPU (Chrome/Edge 113+, or chrome://flags/#enable-unsafe-webgpu)');
+  }
+  const adapter = await entry.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    entry.release();
+    throw new NoAdapterError(isNode()
+      ? 'Dawn found no Vulkan device; install a Vulkan driver (on Debian: apt-get install libvulkan1 mesa-vulkan-drivers, 25.x from bookworm-backports)'
+      : 'the browser offered no adapter; check that hardware acceleration is on');
+  }
+  const timestamps = (options.timing ?? false) && adapter.features.has('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMITS_WE_RAISE) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({
+    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+    requiredLimits,
+  });
+  const errors: string[] = [];
+  const recent: string[][] = [];
+  let lost: string | null = null;
+  const context = () => {
+    const kernels = [...new Set(recent.flat())];
+    return kernels.length ? `\n  in work that ran: ${kernels.join('; ')}` : '';
+  };
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    errors.push(`${error.message.trim()}${context()}`);
+    event.preventDefault();
+  });
+  let released = false;
+  void device.lost.then((info) => {
+    if (!released) lost = `${info.reason}: ${info.message}`;
+  });
+  return {
+    device,
+    adapter: describeAdapter(adapter, entry.backend),
+    limits: device.limits,
+    features: [...device.features].sort(),
+    timestamps,
+    submit(commands, kernels) {
+      recent.push([...kernels]);
+      if (recent.length > 2) recent.shift();
+      device.queue.submit(commands);
+    },
+    async check() {
+      await device.queue.onSubmittedWorkDone();
+      if (lost) throw new DeviceError(`the GPU device was lost (${lost})`);
+      const first = errors.shift();
+      if (first) {
+        errors.length = 0;
+        throw new DeviceError(`GPU error: ${first}`);
+      }
+    },
+    release() {
+      if (released) return;
+      released = true;
+      device.destroy();
+      entry.release();
+    },
+  };
+}
+
+export { ShapeError };

@@ -1,0 +1,37 @@
+import { expect } from 'vitest';
+import { matrix, type Matrix } from '../../src/model/reference';
+
+/** A small seeded generator (mulberry32) so failures reproduce. */
+export function randoms(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A matrix of values uniform in [-scale, scale), as f32 so GPU and reference see the same numbers. */
+export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): { f32: Float32Array; ref: Matrix } {
+  const next = randoms(seed);
+  const f32 = new Float32Array(rows * cols);
+  for (let i = 0; i < f32.length; i++) f32[i] = (next() * 2 - 1) * scale;
+  return { f32, ref: matrix(rows, cols, f32) };
+}
+
+/** max |gpu − ref| / max(1, |ref|) */
+export function relativeError(gpu: ArrayLike<number>, ref: ArrayLike<number>): number {
+  expect(gpu.length).toBe(ref.length);
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const err = Math.abs(gpu[i] - ref[i]) / Math.max(1, Math.abs(ref[i]));
+    if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
+  }
+  return worst;
+}
+
+export function expectClose(gpu: ArrayLike<number>, ref: ArrayLike<number>, tolerance = 1e-4): void {
+  expect(relativeError(gpu, ref)).toBeLessThanOrEqual(tolerance);
+}

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
+import {
+  ACTIVATIONS, ADAM_DEFAULTS, adam, adamGroups, gather, linearBackwardInput, linearBackwardWeight,
+  linearForward, linearForwardNaive, mse, rowError, sum,
+} from '../../src/gpu/ops';
+import { createBuffer, createTensor, readTensor, viewTensor, type Tensor } from '../../src/gpu/tensor';
+import { DIRECT_TILES, STAGED_TILES, type GemmTiles } from '../../src/gpu/tuning';
+import * as ref from '../../src/model/reference';
+import { expectClose, randomMatrix, randoms } from './helpers';
+
+let gpu: Gpu;
+
+beforeAll(async () => {
+  gpu = await acquireGpu();
+});
+
+it('the adapter is reported with its name, backend and limits', () => {
+  expect(gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor).not.toBe('');
+  expect(gpu.adapter.backend).not.toBe('');
+  expect(gpu.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
+  expect(gpu.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65_535);
+});
+
+afterAll(async () => {
+  await gpu.check();
+  gpu.release();
+});
+
+async function run(...launches: Launch[]): Promise<void> {
+  submitLaunches(gpu, launches, 'test');
+  releaseLaunches(launches);
+  await gpu.check();
+}
+
+/** W [n×k] followed by b [n] in one buffer, as a model's parameters are kept. */
+function linearParams(n: number, k: number, seed: number) {
+  const w = randomMatrix(n, k, seed, 1 / Math.sqrt(k));
+  const b = randomMatrix(1, n, seed + 1, 0.5);
+  const flat = new Float32Array(n * k + n);
+  flat.set(w.f32);
+  flat.set(b.f32, n * k);
+  const all = createTensor(gpu, 1, flat.length, 'params', flat);
+  return {
+    w: viewTensor(all, 0, n, k, 'W'),
+    b: viewTensor(all, n * k, 1, n, 'b'),
+    ref: { w: w.ref, b: Array.from(b.f32) },
+  };
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [3, 6, 7],
+  [33, 10, 18],
+  [256, 122, 64],
+];
+
+const TILINGS: [string, GemmTiles][] = [
+  ['direct', DIRECT_TILES],
+  ['staged', STAGED_TILES],
+  ['direct TM=3 WGX=4', { ...DIRECT_TILES, TM: 3, WGX: 4 }],
+];
+
+describe.each(TILINGS)('GEMM kernels, %s tiles', (_name, tiles) => {
+  it.each(SHAPES)('forward %i×%i×%i equals the reference for every activation', async (M, K, N) => {
+    const x = randomMatrix(M, K, M * 31 + K);
+    const p = linearParams(N, K, N * 7 + K);
+    const xt = createTensor(gpu, M, K, 'X', x.f32);
+    for (const act of ACTIVATIONS) {
+      const y = createTensor(gpu, M, N, 'Y');
+      await run(await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act, tiles }));
+      expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, act).data);
+    }
+  });
+
+  it.each(SHAPES)('backward to the input %i×%i×%i equals the reference for every activation', async (M, K, N) => {
+    const dz = randomMatrix(M, N, M + N);
+    const p = linearParams(N, K, K);
+    const dzt = createTensor(gpu, M, N, 'dZ', dz.f32);
+    for (const act of ACTIVATIONS) {
+      const prev = randomMatrix(M, K, K + 5, 1);
+      const prevValues = act === 'relu' ? prev.f32.map(Math.abs) : act === 'sigmoid' ? prev.f32.map((v) => (v + 1) / 2) : prev.f32;
+      const prevT = createTensor(gpu, M, K, 'Y_prev', prevValues);
+      const dx = createTensor(gpu, M, K, 'dX');
+      await run(await linearBackwardInput(gpu, { dz: dzt, w: p.w, prev: prevT, dx, act, tiles }));
+      const expected = ref.linearBackwardInput(dz.ref, p.ref.w, ref.matrix(M, K, prevValues), act);
+      expectClose(await readTensor(gpu, dx), expected.data);
+    }
+  });
+
+  it.each(SHAPES)('backward to the weights %i×%i×%i equals the reference', async (M, K, N) => {
+    const dz = randomMatrix(M, N, 3 * M + N);
+    const x = randomMatrix(M, K, 5 * K);
+    const grads = createTensor(gpu, 1, N * K + N, 'grads');
+    const dw = viewTensor(grads, 0, N, K, 'dW');
+    const db = viewTensor(grads, N * K, 1, N, 'db');
+    await run(await linearBackwardWeight(gpu, {
+      dz: createTensor(gpu, M, N, 'dZ', dz.f32), x: createTensor(gpu, M, K, 'X', x.f32), dw, db, tiles,
+    }));
+    const expected = ref.linearBackwardWeight(dz.ref, x.ref);
+    expectClose(await readTensor(gpu, dw), expected.dw.data);
+    expectClose(await readTensor(gpu, db), expected.db);
+  });
+});
+
+it.each(SHAPES)('the naive baseline forward %i×%i×%i equals the reference', async (M, K, N) => {
+  const x = randomMatrix(M, K, M + 2 * K);
+  const p = linearParams(N, K, 3 * N);
+  const y = createTensor(gpu, M, N, 'Y');
+  await run(await linearForwardNaive(gpu, { x: createTensor(gpu, M, K, 'X', x.f32), w: p.w, b: p.b, y, act: 'tanh' }));
+  expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, 'tanh').data);
+});
+
+describe('GEMM kernels at 65,536 × 122 × 64', () => {
+  const [M, K, N] = [65_536, 122, 64];
+  const x = randomMatrix(M, K, 11);
+  const dz = randomMatrix(M, N, 12, 0.01);
+
+  it('forward, backward to the input and to the weights equal the reference', async () => {
+    const p = linearParams(N, K, 13);
+    const xt = createTensor(gpu, M, K, 'X', x.f32);
+    const y = createTensor(gpu, M, N, 'Y');
+    await run(await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act: 'relu' }));
+    const yRef = ref.linearForward(x.ref, p.ref.w, p.ref.b, 'relu');
+    expectClose(await readTensor(gpu, y), yRef.data);
+
+    const dzt = createTensor(gpu, M, N, 'dZ', dz.f32);
+    const dx = createTensor(gpu, M, K, 'dX');
+    await run(await linearBackwardInput(gpu, { dz: dzt, w: p.w, prev: xt, dx, act: 'identity' }));
+    expectClose(await readTensor(gpu, dx), ref.linearBackwardInput(dz.ref, p.ref.w, x.ref, 'identity').data);
+
+    const grads = createTensor(gpu, 1, N * K + N, 'grads');
+    const dw = viewTensor(grads, 0, N, K, 'dW');
+    const db = viewTensor(grads, N * K, 1, N, 'db');
+    await run(await linearBackwardWeight(gpu, { dz: dzt, x: xt, dw, db }));
+    const expected = ref.linearBackwardWeight(dz.ref, x.ref);
+    expectClose(await readTensor(gpu, dw), expected.dw.data);
+    expectClose(await readTensor(gpu, db), expected.db);
+  });
+
+  it('a grid of more than 65,535 workgroups is split over two dimensions', async () => {
+    const p = linearParams(N, K, 14);
+    const xt = createTensor(gpu, M, K, 'X', x.f32);
+    const y = createTensor(gpu, M, N, 'Y');
+    const launch = await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act: 'identity', tiles: { ...DIRECT_TILES, TM: 1 } });
+    expect(launch.grid[1]).toBeGreaterThan(1);
+    await run(launch);
+    expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, 'identity').data);
+  });
+});
+
+describe('loss, score, reduction and gather kernels', () => {
+  it.each([[1, 1], [7, 13], [256, 122], [1000, 5]])('mse on %i×%i gives row errors, loss and dZ of the reference', async (M, N) => {
+    for (const act of ACTIVATIONS) {
+      const y = randomMatrix(M, N, M + N + 1);
+      const yValues = act === 'sigmoid' ? y.f32.map((v) => (v + 1) / 2) : act === 'relu' ? y.f32.map(Math.abs) : y.f32;
+      const t = randomMatrix(M, N, M + N + 2);
+      const dz = createTensor(gpu, M, N, 'dZ');
+      const rowErr = createTensor(gpu, M, 1, 'row errors');
+      const loss = createTensor(gpu, 1, 1, 'loss');
+      await run(await mse(gpu, {
+        y: createTensor(gpu, M, N, 'Y', yValues), target: createTensor(gpu, M, N, 'T', t.f32), dz, rowErr, loss, act,
+      }));
+      const expected = ref.mse(ref.matrix(M, N, yValues), t.ref, act);
+      expectClose(await readTensor(gpu, rowErr), expected.rowErr);
+      expectClose(await readTensor(gpu, loss), [expected.loss]);
+      expectClose(await readTensor(gpu, dz), expected.dz.data);
+    }
+  });
+
+  it.each([[1, 1], [3, 7], [65_536, 122]])('row error on %i×%i equals the reference', async (M, N) => {
+    const y = randomMatrix(M, N, 21);
+    const x = randomMatrix(M, N, 22);
+    const out = createTensor(gpu, M, 1, 'scores');
+    await run(await rowError(gpu, { y: createTensor(gpu, M, N, 'Y', y.f32), x: createTensor(gpu, M, N, 'X', x.f32), out }));
+    expectClose(await readTensor(gpu, out), ref.rowError(y.ref, x.ref));
+  });
+
+  it.each([1, 5, 4096, 4097, 300_000])('sum of %i values equals the reference', async (n) => {
+    const x = randomMatrix(1, n, n);
+    const out = createTensor(gpu, 1, 1, 'total');
+    const launches = await sum(gpu, { x: createTensor(gpu, 1, n, 'x', x.f32), out });
+    await run(...launches);
+    expectClose(await readTensor(gpu, out), [ref.sum(x.f32)]);
+  });
+
+  it('gather copies rows in the given order into aligned batch slots', async () => {
+    const [rows, cols, batch, slot] = [10, 3, 4, 16];
+    const x = randomMatrix(rows, cols, 5);
+    const order = [9, 2, 4, 0, 1, 8, 7, 3, 6, 5];
+    const index = createBuffer(gpu, rows * 4, 'index');
+    gpu.device.queue.writeBuffer(index, 0, new Uint32Array(order));
+    const out = createBuffer(gpu, 3 * slot * 4, 'batches');
+    await run(await gather(gpu, { x: createTensor(gpu, rows, cols, 'X', x.f32), index, rows, out, batch, slot }));
+    const got = await readTensor(gpu, { buffer: out, offset: 0, rows: 1, cols: 3 * slot, label: 'batches' });
+    order.forEach((source, r) => {
+      const at = Math.floor(r / batch) * slot + (r % batch) * cols;
+      expect(Array.from(got.slice(at, at + cols))).toEqual(Array.from(x.f32.slice(source * cols, source * cols + cols)));
+    });
+  });
+});
+
+describe('Adam', () => {
+  it.each([
+    ['defaults', ADAM_DEFAULTS],
+    ['weight decay and a larger rate', { ...ADAM_DEFAULTS, lr: 0.01, weightDecay: 0.01 }],
+  ])('10 steps with %s equal torch.optim.Adam step by step', async (_name, hyper) => {
+    const n = 1000;
+    const p0 = randomMatrix(1, n, 1);
+    const params = createTensor(gpu, 1, n, 'θ', p0.f32);
+    const grads = createTensor(gpu, 1, n, 'grad');
+    const steps = createBuffer(gpu, adamGroups(n) * 4, 'steps');
+    const launch = await adam(gpu, {
+      params, grads, m: createTensor(gpu, 1, n, 'm'), v: createTensor(gpu, 1, n, 'v'), steps, hyper,
+    });
+    const expected = Float64Array.from(p0.f32);
+    const state = ref.adamState(n);
+    for (let step = 1; step <= 10; step++) {
+      const g = randomMatrix(1, n, 100 + step, step % 3 === 0 ? 1e-3 : 1);
+      gpu.device.queue.writeBuffer(grads.buffer, 0, g.f32);
+      submitLaunches(gpu, [launch]);
+      ref.adamStep(expected, g.f32, state, hyper);
+      const got = await readTensor(gpu, params);
+      for (let i = 0; i < n; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThanOrEqual(1e-6);
+    }
+    const counts = await readTensor(gpu, { buffer: steps, offset: 0, rows: 1, cols: adamGroups(n), label: 'steps' });
+    expect(Array.from(new Uint32Array(counts.buffer))).toEqual(new Array(adamGroups(n)).fill(10));
+    releaseLaunches([launch]);
+  });
+});
+
+describe('bad input is refused before any GPU work', () => {
+  it('mismatched shapes name the op and both shapes', async () => {
+    const x = createTensor(gpu, 8, 10, 'X');
+    const p = linearParams(4, 9, 1);
+    const y = createTensor(gpu, 8, 4, 'Y');
+    await expect(linearForward(gpu, { x, w: p.w, b: p.b, y, act: 'relu' })).rejects.toThrow(/linearForward: W \[4×9\] should be \[4×10\].*X \[8×10\]/);
+    const dz = createTensor(gpu, 8, 5, 'dZ');
+    await expect(linearBackwardInput(gpu, { dz, w: p.w, prev: x, dx: x, act: 'relu' })).rejects.toThrow(/linearBackwardInput: W \[4×9\]/);
+    await expect(mse(gpu, { y, target: x, dz: y, rowErr: createTensor(gpu, 8, 1, 'e'), loss: createTensor(gpu, 1, 1, 'l'), act: 'identity' }))
+      .rejects.toThrow(/mse: X \[8×10\] should be \[8×4\]/);
+  });
+
+  it('a zero-size tensor is refused', () => {
+    expect(() => createTensor(gpu, 0, 122, 'X')).toThrow(/createTensor: X \[0×122\] is empty/);
+    expect(() => createTensor(gpu, 10, 0, 'X')).toThrow(/X \[10×0\] is empty/);
+  });
+
+  it('a batch larger than one binding allows is refused, naming the limit', () => {
+    const rows = Math.floor(gpu.limits.maxStorageBufferBindingSize / (122 * 4)) + 1;
+    expect(() => createTensor(gpu, rows, 122, 'batch')).toThrow(new RegExp(`batch \\[${rows}×122\\] needs \\d+ bytes, more than the ${gpu.limits.maxStorageBufferBindingSize} bytes`));
+  });
+
+  it('a tensor written and read in one dispatch is refused', async () => {
+    const x = createTensor(gpu, 4, 4, 'X');
+    const p = linearParams(4, 4, 2);
+    await expect(linearForward(gpu, { x, w: p.w, b: p.b, y: x, act: 'identity' })).rejects.toThrow(/X is written while X/);
+  });
+
+  it('an error the device reports later is thrown by check, naming the kernel and shapes', async () => {
+    const x = createTensor(gpu, 4, 3, 'X');
+    const p = linearParams(2, 3, 3);
+    const y = createTensor(gpu, 4, 2, 'Y');
+    const launch = await linearForward(gpu, { x, w: p.w, b: p.b, y, act: 'identity' });
+    x.buffer.destroy();
+    submitLaunches(gpu, [launch]);
+    await expect(gpu.check()).rejects.toThrow(/Buffer "X"[^]*in work that ran: .*linearForward X \[4×3\] · W \[2×3\]ᵀ/);
+    await gpu.check();
+  });
+});
