@@ -1,4 +1,5 @@
 import { ShapeError } from './errors';
+import { settle } from './settle';
 
 export interface AdapterReport {
   vendor: string;
@@ -158,7 +159,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
       device.queue.submit(commands);
     },
     async check() {
-      await device.queue.onSubmittedWorkDone();
+      await settle(device.queue.onSubmittedWorkDone());
       if (lost) throw new DeviceError(`the GPU device was lost (${lost})`);
       const first = errors.shift();
       if (first) {

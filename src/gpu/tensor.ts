@@ -1,5 +1,6 @@
 import type { Gpu } from './device';
 import { ShapeError, describe, type Shaped } from './errors';
+import { settle } from './settle';
 
 /** A row-major f32 matrix in a GPU buffer, starting `offset` elements into it. */
 export interface Tensor extends Shaped {
@@ -76,7 +77,7 @@ export async function readBytes(gpu: Gpu, buffer: GPUBuffer, offset: number, byt
   encoder.copyBufferToBuffer(buffer, offset, staging, 0, padded);
   gpu.submit([encoder.finish()], ['read-back']);
   try {
-    await staging.mapAsync(GPUMapMode.READ);
+    await settle(staging.mapAsync(GPUMapMode.READ));
     return staging.getMappedRange().slice(0, bytes);
   } catch (error) {
     await gpu.check();

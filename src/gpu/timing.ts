@@ -1,6 +1,6 @@
 import type { Gpu } from './device';
 import { encodeLaunch, type Launch } from './launch';
-import { Pacer } from './pace';
+import { settle } from './settle';
 import { readBytes } from './tensor';
 
 export interface Timing {
@@ -15,11 +15,10 @@ export interface Timing {
  * per run: from GPU timestamps where the device has `timestamp-query`, else the wall clock.
  */
 export async function timeLaunches(gpu: Gpu, launches: readonly Launch[], reps: number): Promise<Timing> {
-  const pacer = new Pacer();
-  await runTimed(gpu, launches, 1, null, pacer);
+  await runTimed(gpu, launches, 1, null);
   if (!gpu.timestamps) {
     const start = performance.now();
-    await runTimed(gpu, launches, reps, null, pacer);
+    await runTimed(gpu, launches, reps, null);
     return { ms: (performance.now() - start) / reps, method: 'wall' };
   }
   const querySet = gpu.device.createQuerySet({ type: 'timestamp', count: 2 });
@@ -27,7 +26,7 @@ export async function timeLaunches(gpu: Gpu, launches: readonly Launch[], reps: 
     size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
   });
   try {
-    await runTimed(gpu, launches, reps, { querySet, resolved }, pacer);
+    await runTimed(gpu, launches, reps, { querySet, resolved });
     const [begin, end] = new BigInt64Array(await readBytes(gpu, resolved, 0, 16));
     return { ms: Number(end - begin) / 1e6 / reps, method: 'timestamp' };
   } finally {
@@ -38,7 +37,7 @@ export async function timeLaunches(gpu: Gpu, launches: readonly Launch[], reps: 
 
 async function runTimed(
   gpu: Gpu, launches: readonly Launch[], reps: number,
-  timestamps: { querySet: GPUQuerySet; resolved: GPUBuffer } | null, pacer: Pacer,
+  timestamps: { querySet: GPUQuerySet; resolved: GPUBuffer } | null,
 ): Promise<void> {
   const encoder = gpu.device.createCommandEncoder({ label: 'timed' });
   const pass = encoder.beginComputePass({
@@ -49,6 +48,6 @@ async function runTimed(
   pass.end();
   if (timestamps) encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolved, 0);
   gpu.submit([encoder.finish()], launches.map((l) => l.label));
-  await pacer.wait(() => gpu.device.queue.onSubmittedWorkDone(), reps);
+  await settle(gpu.device.queue.onSubmittedWorkDone());
   await gpu.check();
 }

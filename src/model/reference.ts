@@ -142,3 +142,52 @@ export function sum(x: ArrayLike<number>): number {
   for (let i = 0; i < x.length; i++) s += x[i];
   return s;
 }
+
+export interface LayerShape {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: Activation;
+  readonly weightOffset: number;
+  readonly biasOffset: number;
+}
+
+function weightsOf(params: ArrayLike<number>, layer: LayerShape): { w: Matrix; b: Float64Array } {
+  const w = matrix(layer.outputs, layer.inputs);
+  for (let i = 0; i < w.data.length; i++) w.data[i] = params[layer.weightOffset + i];
+  const b = new Float64Array(layer.outputs);
+  for (let i = 0; i < b.length; i++) b[i] = params[layer.biasOffset + i];
+  return { w, b };
+}
+
+/** Every layer's output, the input first: [X, Y1, …, YL]. */
+export function autoencoderForward(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): Matrix[] {
+  const outputs = [x];
+  for (const layer of layers) {
+    const { w, b } = weightsOf(params, layer);
+    outputs.push(linearForward(outputs[outputs.length - 1], w, b, layer.activation));
+  }
+  return outputs;
+}
+
+/** The batch loss: mean over rows and features of (Y − X)². */
+export function autoencoderLoss(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): number {
+  const outputs = autoencoderForward(layers, params, x);
+  return mse(outputs[outputs.length - 1], x, layers[layers.length - 1].activation).loss;
+}
+
+/** The loss and its gradient with respect to every parameter, laid out as the parameters are. */
+export function autoencoderGradients(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): { loss: number; grads: Float64Array } {
+  const outputs = autoencoderForward(layers, params, x);
+  const last = layers[layers.length - 1];
+  const { loss, dz: dzLast } = mse(outputs[outputs.length - 1], x, last.activation);
+  const grads = new Float64Array(params.length);
+  let dz = dzLast;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l];
+    const { dw, db } = linearBackwardWeight(dz, outputs[l]);
+    grads.set(dw.data, layer.weightOffset);
+    grads.set(db, layer.biasOffset);
+    if (l > 0) dz = linearBackwardInput(dz, weightsOf(params, layer).w, outputs[l], layers[l - 1].activation);
+  }
+  return { loss, grads };
+}

@@ -1,0 +1,26 @@
+import type { Gpu } from '../gpu/device';
+import type { Launch } from '../gpu/launch';
+import { linearForward, rowError } from '../gpu/ops';
+import type { Tensor } from '../gpu/tensor';
+import type { LayerTensors } from './network';
+import type { Layer } from './spec';
+
+/**
+ * The launches that score rows: every layer's forward, then each row's reconstruction
+ * error, L + 1 dispatches. `outputs` and `scores` are written; the input is read.
+ */
+export async function planScoring(
+  gpu: Gpu, layers: readonly Layer[], params: LayerTensors, input: Tensor, outputs: readonly Tensor[], scores: Tensor,
+): Promise<Launch[]> {
+  const launches: Launch[] = [];
+  let x = input;
+  for (const layer of layers) {
+    const y = outputs[layer.index];
+    launches.push(await linearForward(gpu, {
+      x, w: params.w[layer.index], b: params.b[layer.index], y, act: layer.activation,
+    }));
+    x = y;
+  }
+  launches.push(await rowError(gpu, { y: x, x: input, out: scores }));
+  return launches;
+}

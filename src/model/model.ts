@@ -1,0 +1,200 @@
+import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors';
+import { checkSpec, layerNames, layersOf, parameterCount, parseSpec, type LayerSpec } from './spec';
+import type { Activation } from '../gpu/ops';
+
+export const MODEL_VERSION = 1;
+
+export interface Threshold {
+  readonly value: number;
+  /** How it was chosen: a percentile of normal validation scores, the best F1, or given. */
+  readonly mode: 'percentile' | 'best-f1' | 'fixed';
+  readonly percentile?: number;
+}
+
+/** What netae keeps beside the weights: all a model file needs to score raw records. */
+export interface ModelMeta {
+  /** The fitted feature pipeline, as `src/pipeline` serializes it. */
+  readonly features?: unknown;
+  readonly threshold?: Threshold;
+  readonly training?: Readonly<Record<string, unknown>>;
+}
+
+export interface Model {
+  readonly spec: LayerSpec;
+  /** Layer by layer, W [out × in] then b, as `layersOf(spec)` lays them out. */
+  readonly params: Float32Array;
+  readonly meta: ModelMeta;
+}
+
+interface NetaeHeader extends ModelMeta {
+  readonly format: 'netae';
+  readonly version: number;
+  readonly spec: LayerSpec;
+}
+
+/** One `.safetensors` file: PyTorch `state_dict` names and layout, netae's JSON in `__metadata__`. */
+export function encodeModel(model: Model): Uint8Array {
+  checkSpec(model.spec);
+  if (model.params.length !== parameterCount(model.spec)) {
+    throw new Error(`the model has ${model.params.length} parameters, its spec ${parameterCount(model.spec)}`);
+  }
+  const tensors = new Map<string, F32Tensor>();
+  const names = layerNames(model.spec);
+  for (const layer of layersOf(model.spec)) {
+    const name = names[layer.index];
+    tensors.set(`${name}.weight`, { shape: [layer.outputs, layer.inputs], data: model.params.subarray(layer.weightOffset, layer.biasOffset) });
+    tensors.set(`${name}.bias`, { shape: [layer.outputs], data: model.params.subarray(layer.biasOffset, layer.biasOffset + layer.outputs) });
+  }
+  const header: NetaeHeader = { format: 'netae', version: MODEL_VERSION, spec: model.spec, ...model.meta };
+  return encodeSafetensors(tensors, { format: 'netae', netae: JSON.stringify(header) });
+}
+
+export interface DecodeOptions {
+  /** The layer spec of a file without netae's header (a PyTorch `state_dict`): text or parsed. */
+  readonly spec?: string | LayerSpec;
+  /** Names the file in error messages. */
+  readonly source?: string;
+}
+
+/** Reads a model written by netae, or a PyTorch autoencoder of `nn.Linear` layers. */
+export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Model {
+  const source = options.source ?? 'model file';
+  const file = decodeSafetensors(bytes, source);
+  const netae = file.metadata.netae;
+  if (netae !== undefined) return fromNetae(file.tensors, netae, source);
+  return fromStateDict(file.tensors, options.spec, source);
+}
+
+function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source: string): Model {
+  let header: NetaeHeader;
+  try {
+    header = JSON.parse(text) as NetaeHeader;
+  } catch {
+    throw new Error(`${source}: its netae header is not JSON`);
+  }
+  if (header.format !== 'netae' || typeof header.version !== 'number') throw new Error(`${source}: its netae header has no format and version`);
+  if (header.version > MODEL_VERSION) {
+    throw new Error(`${source}: written by a newer netae (model format ${header.version}; this one reads up to ${MODEL_VERSION})`);
+  }
+  try {
+    checkSpec(header.spec);
+  } catch (error) {
+    throw new Error(`${source}: ${(error as Error).message}`);
+  }
+  const layers = layersOf(header.spec);
+  const names = layerNames(header.spec);
+  const params = new Float32Array(parameterCount(header.spec));
+  const expected = new Set<string>();
+  for (const layer of layers) {
+    const w = take(tensors, `${names[layer.index]}.weight`, [layer.outputs, layer.inputs], source);
+    const b = take(tensors, `${names[layer.index]}.bias`, [layer.outputs], source);
+    params.set(w, layer.weightOffset);
+    params.set(b, layer.biasOffset);
+    expected.add(`${names[layer.index]}.weight`).add(`${names[layer.index]}.bias`);
+  }
+  const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+  if (extra.length) throw new Error(`${source}: tensors ${extra.join(', ')} belong to no layer of ${names.join(', ')}`);
+  const { features, threshold, training } = header;
+  return { spec: header.spec, params, meta: { features, threshold, training } };
+}
+
+function take(tensors: ReadonlyMap<string, F32Tensor>, name: string, shape: number[], source: string): Float32Array {
+  const t = tensors.get(name);
+  if (!t) throw new Error(`${source}: tensor ${name} is missing`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${source}: tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+  }
+  return t.data;
+}
+
+interface LinearEntry {
+  readonly prefix: string;
+  readonly weight: F32Tensor;
+  readonly bias: F32Tensor | undefined;
+}
+
+/** `encoder` before `decoder`, numbered segments by number: the order a model runs its layers. */
+function compareModulePaths(a: string, b: string): number {
+  const rank = (s: string) => (s === 'encoder' ? 0 : s === 'decoder' ? 1 : 0.5);
+  const [pa, pb] = [a.split('.'), b.split('.')];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    const [na, nb] = [Number(pa[i]), Number(pb[i])];
+    if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
+    if (rank(pa[i]) !== rank(pb[i])) return rank(pa[i]) - rank(pb[i]);
+    return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+function linearEntries(tensors: ReadonlyMap<string, F32Tensor>, source: string): LinearEntry[] {
+  const prefixes = new Set<string>();
+  for (const name of tensors.keys()) {
+    const m = /^(.*)\.(weight|bias)$/.exec(name);
+    if (!m) throw new Error(`${source}: tensor ${name} is not the weight or bias of a layer; netae reads autoencoders of nn.Linear layers`);
+    prefixes.add(m[1]);
+  }
+  const entries = [...prefixes].sort(compareModulePaths).map((prefix) => {
+    const weight = tensors.get(`${prefix}.weight`);
+    if (!weight || weight.shape.length !== 2) {
+      throw new Error(`${source}: ${prefix} has no 2-D weight; netae reads autoencoders of nn.Linear layers`);
+    }
+    const bias = tensors.get(`${prefix}.bias`);
+    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) {
+      throw new Error(`${source}: ${prefix}.bias has shape [${bias.shape.join(', ')}], expected [${weight.shape[0]}]`);
+    }
+    return { prefix, weight, bias };
+  });
+  if (!entries.length) throw new Error(`${source}: no tensors`);
+  return entries;
+}
+
+/**
+ * Activations a PyTorch `state_dict` does not record: ReLU after each hidden layer, unless
+ * the next Linear directly follows in the same `nn.Sequential` (no module between them);
+ * identity after the last.
+ */
+function inferActivations(entries: readonly LinearEntry[]): Activation[] {
+  return entries.map((entry, i) => {
+    if (i === entries.length - 1) return 'identity';
+    const [here, next] = [entry.prefix, entries[i + 1].prefix];
+    const [parentHere, indexHere] = splitIndex(here);
+    const [parentNext, indexNext] = splitIndex(next);
+    const adjacent = parentHere !== null && parentHere === parentNext && indexNext === indexHere + 1;
+    return adjacent ? 'identity' : 'relu';
+  });
+}
+
+function splitIndex(prefix: string): [string | null, number] {
+  const m = /^(.*?)\.?(\d+)$/.exec(prefix);
+  return m ? [m[1], Number(m[2])] : [null, -1];
+}
+
+function fromStateDict(tensors: ReadonlyMap<string, F32Tensor>, given: string | LayerSpec | undefined, source: string): Model {
+  const entries = linearEntries(tensors, source);
+  const widths = [entries[0].weight.shape[1], ...entries.map((e) => e.weight.shape[0])];
+  entries.forEach((e, i) => {
+    if (i > 0 && e.weight.shape[1] !== entries[i - 1].weight.shape[0]) {
+      throw new Error(`${source}: ${e.prefix} takes ${e.weight.shape[1]} inputs but ${entries[i - 1].prefix} gives ${entries[i - 1].weight.shape[0]}`);
+    }
+  });
+  let spec: LayerSpec;
+  try {
+    spec = given === undefined
+      ? { widths, activations: inferActivations(entries) }
+      : typeof given === 'string' ? parseSpec(given, widths[0]) : given;
+    checkSpec(spec);
+  } catch (error) {
+    throw new Error(`${source}: ${(error as Error).message}`);
+  }
+  if (spec.widths.join('-') !== widths.join('-')) {
+    throw new Error(`${source}: the layer spec ${spec.widths.join('-')} does not match the file's layers ${widths.join('-')}`);
+  }
+  const params = new Float32Array(parameterCount(spec));
+  for (const layer of layersOf(spec)) {
+    const e = entries[layer.index];
+    params.set(e.weight.data, layer.weightOffset);
+    if (e.bias) params.set(e.bias.data, layer.biasOffset);
+  }
+  return { spec, params, meta: {} };
+}

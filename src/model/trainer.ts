@@ -1,0 +1,303 @@
+import type { Gpu } from '../gpu/device';
+import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
+import { ADAM_DEFAULTS, adam, adamGroups, gather, sum } from '../gpu/ops';
+import { settle } from '../gpu/settle';
+import { BYTES, createBuffer, createTensor, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
+import { planScoring } from './forward';
+import { initParams } from './init';
+import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
+import { planStep } from './step';
+import { permutation, seededRandom } from './random';
+import { chunkRows } from './scorer';
+import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
+
+/** A row-major matrix of features, one row per record. */
+export interface Matrix32 {
+  readonly values: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface TrainOptions {
+  readonly spec: LayerSpec;
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  readonly weightDecay?: number;
+  readonly seed?: number;
+  /** Fraction of the rows held out to measure validation loss (0: none). */
+  readonly validation?: number;
+  /** Epochs without a better validation loss before training stops (0: never stop early). */
+  readonly patience?: number;
+  /** Parameters to start from instead of the seeded initialisation. */
+  readonly initial?: Float32Array;
+  readonly onProgress?: (event: TrainEvent) => void;
+  /** Aborting stops training after the steps in flight; the best parameters so far are kept. */
+  readonly signal?: AbortSignal;
+}
+
+export interface StepEvent {
+  readonly type: 'step';
+  readonly epoch: number;
+  readonly step: number;
+  readonly steps: number;
+  readonly samplesPerSecond: number;
+}
+
+export interface EpochEvent {
+  readonly type: 'epoch';
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly trainLoss: number;
+  readonly valLoss: number | null;
+  readonly stepLosses: Float32Array;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  readonly best: boolean;
+}
+
+export type TrainEvent = StepEvent | EpochEvent;
+
+export interface EpochSummary {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly valLoss: number | null;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+}
+
+export interface TrainResult {
+  readonly params: Float32Array;
+  readonly history: readonly EpochSummary[];
+  /** The epoch whose parameters were kept (the best validation loss, or the last). */
+  readonly bestEpoch: number;
+  readonly stopped: 'completed' | 'early-stopping' | 'aborted';
+  readonly trainRows: number;
+  readonly validationRows: number;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  readonly msPerStep: number;
+}
+
+export const TRAIN_DEFAULTS = {
+  epochs: 20, batchSize: 256, lr: 1e-3, weightDecay: 0, seed: 1, validation: 0.1, patience: 5,
+} as const;
+
+/** Throws if any value is NaN or ±Infinity, naming the first such row and column. */
+export function checkFinite(data: Matrix32, what = 'training data'): void {
+  const { values, cols } = data;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      const row = Math.floor(i / cols);
+      throw new Error(`${what}: row ${row + 1}, column ${(i % cols) + 1} is ${values[i]}; repair or drop such rows before training`);
+    }
+  }
+}
+
+function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length * data.cols);
+  rows.forEach((r, i) => out.set(data.values.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
+  return out;
+}
+
+/**
+ * Trains an autoencoder on `data` with Adam and the mean squared error. The data goes to
+ * the GPU once; each epoch one dispatch shuffles it into aligned batch slots, and every
+ * step's launches are encoded with bind groups made once, a few submits per epoch. Losses
+ * stay on the GPU and are read once per epoch. The same seed on the same adapter gives
+ * the same parameters.
+ */
+export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Promise<TrainResult> {
+  const o = { ...TRAIN_DEFAULTS, ...options };
+  const { spec } = o;
+  checkSpec(spec);
+  if (spec.widths[0] !== data.cols) {
+    throw new Error(`the layer spec takes ${spec.widths[0]} features but the data has ${data.cols}`);
+  }
+  if (data.rows < 1 || data.values.length !== data.rows * data.cols) {
+    throw new Error(`training data: ${data.rows} rows × ${data.cols} columns given ${data.values.length} values`);
+  }
+  for (const [name, value] of [['epochs', o.epochs], ['batch size', o.batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${value}`);
+  }
+  if (!(o.validation >= 0 && o.validation < 1)) throw new Error(`validation must be a fraction in [0, 1), got ${o.validation}`);
+  checkFinite(data);
+
+  const layers = layersOf(spec);
+  const random = seededRandom(o.seed);
+  const order = permutation(data.rows, random);
+  const nVal = data.rows >= 10 && o.validation > 0 ? Math.max(1, Math.round(data.rows * o.validation)) : 0;
+  const nTrain = data.rows - nVal;
+  const cols = data.cols;
+  const batch = Math.min(o.batchSize, nTrain);
+  const steps = Math.ceil(nTrain / batch);
+  const lastRows = nTrain - (steps - 1) * batch;
+  const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
+  const slot = Math.ceil((batch * cols) / align) * align;
+  const P = parameterCount(spec);
+  const hyper = { ...ADAM_DEFAULTS, lr: o.lr, weightDecay: o.weightDecay };
+
+  const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data, order.subarray(nVal)));
+  if (steps * slot * BYTES > gpu.limits.maxBufferSize) {
+    throw new Error(`training data of ${nTrain} rows × ${cols} needs a ${steps * slot * BYTES}-byte shuffle buffer, more than this device's ${gpu.limits.maxBufferSize}`);
+  }
+  const shuffled = createBuffer(gpu, steps * slot * BYTES, 'shuffled batches');
+  const epochOrder = createBuffer(gpu, nTrain * BYTES, 'epoch order');
+  const params = createLayerTensors(gpu, spec, 'params', '', o.initial ?? initParams(spec, o.seed));
+  const grads = createLayerTensors(gpu, spec, 'grads', 'd');
+  const [m, v] = [createTensor(gpu, 1, P, 'adam m'), createTensor(gpu, 1, P, 'adam v')];
+  const adamSteps = createBuffer(gpu, adamGroups(P) * BYTES, 'adam steps');
+  const best = createBuffer(gpu, P * BYTES, 'best params');
+  const outputs = createOutputs(gpu, layers, batch, 'Y');
+  const dz = createOutputs(gpu, layers, batch, 'dZ');
+  const rowErr = createTensor(gpu, batch, 1, 'row errors');
+  const statsLength = (steps + 1) * align;
+  const stats = createBuffer(gpu, statsLength * BYTES, 'losses');
+  const owned: Tensor[] = [trainRows, params.all, grads.all, m, v, ...outputs, ...dz, rowErr];
+  const buffers = [shuffled, epochOrder, adamSteps, best, stats];
+
+  const launches: Launch[] = [];
+  const keep = <T extends Launch | Launch[]>(l: T): T => {
+    launches.push(...(Array.isArray(l) ? l : [l]));
+    return l;
+  };
+  try {
+    const shuffle = keep(await gather(gpu, { x: trainRows, index: epochOrder, rows: nTrain, out: shuffled, batch, slot }));
+    const plan = (rows: number) => planStep(gpu, layers, params, grads, {
+      x: { buffer: shuffled, offset: 0, rows, cols, label: 'X', window: rows * cols * BYTES },
+      outputs: firstRows(outputs, rows),
+      dz: firstRows(dz, rows),
+      rowErr: firstRows([rowErr], rows)[0],
+      loss: { buffer: stats, offset: 0, rows: 1, cols: 1, label: 'loss', window: BYTES },
+    });
+    const fullStep = await plan(batch);
+    const lastStep = lastRows === batch ? fullStep : await plan(lastRows);
+    for (const s of [...fullStep, ...lastStep]) keep(s.launch);
+    const adamLaunch = keep(await adam(gpu, { params: params.all, grads: grads.all, m, v, steps: adamSteps, hyper }));
+    const validation = nVal
+      ? await planValidation(gpu, layers, params, pickRows(data, order.subarray(0, nVal)), nVal, cols,
+        { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
+      : null;
+    if (validation) {
+      keep(validation.launches);
+      owned.push(...validation.tensors);
+    }
+
+    const history: EpochSummary[] = [];
+    let bestEpoch = 0;
+    let bestLoss = Infinity;
+    let stopped: TrainResult['stopped'] = 'completed';
+    const started = performance.now();
+    let stepsDone = 0;
+    let msPerStep = 0;
+
+    for (let epoch = 1; epoch <= o.epochs && stopped === 'completed'; epoch++) {
+      const epochStart = performance.now();
+      gpu.device.queue.writeBuffer(epochOrder, 0, permutation(nTrain, random));
+      let statsBytes: ArrayBuffer | null = null;
+      for (let s0 = 0, s1 = 0; s0 < steps; s0 = s1) {
+        if (o.signal?.aborted) {
+          stopped = 'aborted';
+          break;
+        }
+        s1 = Math.min(steps, s0 + stepsPerSubmit(msPerStep));
+        const encoder = gpu.device.createCommandEncoder({ label: `epoch ${epoch}, steps ${s0 + 1}-${s1}` });
+        const pass = encoder.beginComputePass({ label: `epoch ${epoch}` });
+        if (s0 === 0) encodeLaunch(pass, shuffle);
+        for (let s = s0; s < s1; s++) {
+          for (const step of s === steps - 1 ? lastStep : fullStep) {
+            encodeLaunch(pass, step.launch, step.offsets(s * slot * BYTES, s * align * BYTES));
+          }
+          encodeLaunch(pass, adamLaunch);
+        }
+        if (s1 === steps && validation) for (const l of validation.launches) encodeLaunch(pass, l);
+        pass.end();
+        gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
+        stepsDone += s1 - s0;
+        const submitted = performance.now();
+        if (s1 === steps) {
+          statsBytes = await readBytes(gpu, stats, 0, statsLength * BYTES);
+        } else {
+          await settle(gpu.device.queue.onSubmittedWorkDone());
+          msPerStep = (performance.now() - submitted) / (s1 - s0);
+          o.onProgress?.({
+            type: 'step', epoch, step: s1, steps,
+            samplesPerSecond: (s1 * batch) / ((performance.now() - epochStart) / 1000),
+          });
+        }
+      }
+      if (!statsBytes) break;
+      await gpu.check();
+      const statsValues = new Float32Array(statsBytes);
+      const stepLosses = Float32Array.from({ length: steps }, (_, s) => statsValues[s * align]);
+      const trainLoss = stepLosses.reduce((acc, l, s) => acc + l * (s === steps - 1 ? lastRows : batch), 0) / nTrain;
+      const valLoss = validation ? statsValues[steps * align] / nVal : null;
+      const seconds = (performance.now() - epochStart) / 1000;
+      const watched = valLoss ?? trainLoss;
+      const isBest = watched < bestLoss;
+      if (isBest) {
+        bestLoss = watched;
+        bestEpoch = epoch;
+        copyBuffer(gpu, params.all.buffer, best, P * BYTES);
+      }
+      const summary = { epoch, trainLoss, valLoss, seconds, samplesPerSecond: nTrain / seconds };
+      history.push(summary);
+      o.onProgress?.({ type: 'epoch', epochs: o.epochs, stepLosses, best: isBest, ...summary });
+      if (!Number.isFinite(trainLoss)) throw new Error(`training diverged in epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
+      if (o.patience > 0 && epoch - bestEpoch >= o.patience) stopped = 'early-stopping';
+    }
+
+    if (bestEpoch > 0 && bestEpoch !== history.length) copyBuffer(gpu, best, params.all.buffer, P * BYTES);
+    const result = new Float32Array(await readBytes(gpu, params.all.buffer, 0, P * BYTES));
+    await gpu.check();
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      params: result,
+      history,
+      bestEpoch: bestEpoch || history.length,
+      stopped,
+      trainRows: nTrain,
+      validationRows: nVal,
+      steps: stepsDone,
+      seconds,
+      samplesPerSecond: history.length ? (history.length * nTrain) / history.reduce((s, h) => s + h.seconds, 0) : 0,
+      msPerStep: history.length ? (history.reduce((s, h) => s + h.seconds, 0) * 1000) / (history.length * steps) : 0,
+    };
+  } finally {
+    releaseLaunches(launches);
+    destroyTensors(owned);
+    for (const b of buffers) b.destroy();
+  }
+}
+
+/** Enough steps in one submit for about 50 ms of work: progress often, few submits. */
+function stepsPerSubmit(msPerStep: number): number {
+  return msPerStep > 0 ? Math.max(1, Math.round(50 / msPerStep)) : 8;
+}
+
+function copyBuffer(gpu: Gpu, from: GPUBuffer, to: GPUBuffer, bytes: number): void {
+  const encoder = gpu.device.createCommandEncoder({ label: 'copy params' });
+  encoder.copyBufferToBuffer(from, 0, to, 0, bytes);
+  gpu.submit([encoder.finish()], ['copy params']);
+}
+
+/** Row errors of the held-out rows, chunk by chunk, summed into `total`. */
+async function planValidation(
+  gpu: Gpu, layers: readonly Layer[], params: LayerTensors, values: Float32Array, rows: number, cols: number, total: Tensor,
+): Promise<{ launches: Launch[]; tensors: Tensor[] }> {
+  const input = createTensor(gpu, rows, cols, 'validation rows', values);
+  const scores = createTensor(gpu, rows, 1, 'validation errors');
+  const chunk = Math.min(rows, chunkRows(gpu, layers));
+  const outputs = createOutputs(gpu, layers, chunk, 'V');
+  const launches: Launch[] = [];
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    launches.push(...await planScoring(
+      gpu, layers, params, viewTensor(input, r0 * cols, n, cols, 'validation chunk'), firstRows(outputs, n),
+      viewTensor(scores, r0, n, 1, 'validation errors'),
+    ));
+  }
+  launches.push(...await sum(gpu, { x: scores, out: total }));
+  return { launches, tensors: [input, scores, ...outputs] };
+}
