@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toCSV } from 'arquero';
+import { toDataset } from '../src/pipeline/dataset';
+import { mergeReports, type TransformReport } from '../src/pipeline/features';
+import { readChunksFile } from '../src/pipeline/io-node';
+import { FittedPipeline, fitPipeline } from '../src/pipeline/pipeline';
+import { normalRows } from '../src/pipeline/schema';
+import { generateTraffic } from '../src/pipeline/synthetic';
+
+const TARGET_BYTES = 1024 ** 3;
+const RSS_LIMIT_MB = 300;
+
+/** Child: stream the CSV through the fitted pipeline and report time and peak resident memory. */
+async function child(csv: string, pipelineFile: string): Promise<void> {
+  const pipeline = FittedPipeline.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
+  const start = performance.now();
+  let rows = 0;
+  let chunks = 0;
+  let report: TransformReport = { rows: 0, repaired: 0, unseen: 0, columns: {} };
+  for await (const chunk of readChunksFile(csv, pipeline.readOptions(csv))) {
+    report = mergeReports(report, pipeline.transform(chunk.table, chunk).report);
+    rows += chunk.table.numRows();
+    chunks++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+  process.stdout.write(
+    JSON.stringify({
+      rows,
+      chunks,
+      seconds,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      vmHwmMB: hwm === null ? null : Number(hwm[1]) / 1024,
+      repaired: report.repaired,
+      unseen: report.unseen,
+    }),
+  );
+}
+
+async function writeBigCsv(path: string): Promise<{ bytes: number; block: string }> {
+  const table = generateTraffic({ rows: 100_000, seed: 7, attackFraction: 0.1 });
+  const block = toCSV(table, { header: false });
+  const header = `${table.columnNames().join(',')}\n`;
+  const out = createWriteStream(path);
+  let bytes = 0;
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      bytes += Buffer.byteLength(text);
+      out.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+  await write(header);
+  while (bytes < TARGET_BYTES) await write(block.endsWith('\n') ? block : `${block}\n`);
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return { bytes, block };
+}
+
+async function parent(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'netae-stream-'));
+  try {
+    const csv = join(dir, 'flows.csv');
+    const started = performance.now();
+    const { bytes } = await writeBigCsv(csv);
+    const writeSeconds = (performance.now() - started) / 1000;
+
+    const fitRows = generateTraffic({ rows: 20_000, seed: 8, attackFraction: 0 });
+    const lines = Int32Array.from({ length: 20_000 }, (_, i) => i + 1);
+    const data = toDataset({ table: fitRows, file: 'fit', format: 'csv', lines, unit: 'row', blankRows: 0 }, { preset: 'zeek-conn' });
+    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table);
+    const pipelineFile = join(dir, 'pipeline.json');
+    await writeFile(pipelineFile, JSON.stringify(pipeline.toJSON()));
+
+    const self = fileURLToPath(import.meta.url);
+    const output = await new Promise<string>((resolve, reject) => {
+      const run = spawn(process.execPath, ['--import', 'tsx', self, '--child', csv, pipelineFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      run.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      run.on('error', reject);
+      run.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`reader exited with code ${code}`))));
+    });
+    const measured = JSON.parse(output) as { rows: number; chunks: number; seconds: number; maxRssMB: number; vmHwmMB: number | null; repaired: number; unseen: number };
+    const result = {
+      bench: 'stream-read',
+      date: new Date().toISOString(),
+      node: process.version,
+      file: { bytes, rows: measured.rows, writeSeconds: +writeSeconds.toFixed(1) },
+      read: {
+        chunks: measured.chunks,
+        seconds: +measured.seconds.toFixed(2),
+        mbPerSecond: +(bytes / 1e6 / measured.seconds).toFixed(1),
+        rowsPerSecond: Math.round(measured.rows / measured.seconds),
+        repaired: measured.repaired,
+        unseen: measured.unseen,
+      },
+      memory: { maxRssMB: +measured.maxRssMB.toFixed(1), vmHwmMB: measured.vmHwmMB === null ? null : +measured.vmHwmMB.toFixed(1) },
+      target: { maxRssMB: RSS_LIMIT_MB, met: measured.maxRssMB < RSS_LIMIT_MB },
+    };
+    console.table({
+      'CSV size (MB)': { value: +(bytes / 1e6).toFixed(0) },
+      rows: { value: measured.rows.toLocaleString('en-US') },
+      'read + transform (s)': { value: result.read.seconds },
+      'MB/s': { value: result.read.mbPerSecond },
+      'rows/s': { value: result.read.rowsPerSecond.toLocaleString('en-US') },
+      'peak RSS (MB)': { value: result.memory.maxRssMB },
+      [`target RSS < ${RSS_LIMIT_MB} MB`]: { value: result.target.met ? 'met' : 'NOT met' },
+    });
+    const results = new URL('results/', import.meta.url);
+    await mkdir(results, { recursive: true });
+    const out = new URL(`stream-read-${result.date.slice(0, 10)}.json`, results);
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${fileURLToPath(out)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const [mode, csv, pipelineFile] = process.argv.slice(2);
+if (mode === '--child') await child(csv, pipelineFile);
+else await parent();

@@ -1,0 +1,129 @@
+/** Anything that yields the bytes of a file: in memory, a browser File/Blob, a web stream, or a Node readable. */
+export type ByteSource = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** The bytes of a source as an async sequence of chunks. */
+export async function* byteChunks(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source;
+  } else if (source instanceof ArrayBuffer) {
+    yield new Uint8Array(source);
+  } else if (isBlob(source)) {
+    yield* readStream(source.stream());
+  } else if (isReadableStream(source)) {
+    yield* readStream(source);
+  } else {
+    yield* source;
+  }
+}
+
+function isBlob(source: ByteSource): source is Blob {
+  return typeof Blob !== 'undefined' && source instanceof Blob;
+}
+
+function isReadableStream(source: ByteSource): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream<Uint8Array>).getReader === 'function';
+}
+
+async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** The first bytes of a sequence (at least `size` unless it is shorter), and the whole sequence again. */
+export async function peekBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  size: number,
+): Promise<{ head: Uint8Array; chunks: AsyncGenerator<Uint8Array> }> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const seen: Uint8Array[] = [];
+  let length = 0;
+  let done = false;
+  while (length < size) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    if (next.value.length === 0) continue;
+    seen.push(next.value);
+    length += next.value.length;
+  }
+  const head = concatBytes(seen);
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head, chunks: replay() };
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return concatBytes(parts);
+}
+
+/** Gzip's magic number. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Decompresses gzip with the web `DecompressionStream` (Node 18+ and browsers). */
+export async function* gunzip(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const stream = new DecompressionStream('gzip');
+  const writer = stream.writable.getWriter();
+  const pump = (async () => {
+    try {
+      for await (const chunk of chunks) await writer.write(chunk as Uint8Array<ArrayBuffer>);
+      await writer.close();
+    } catch (error) {
+      await writer.abort(error).catch(() => undefined);
+    }
+  })();
+  yield* readStream(stream.readable);
+  await pump;
+}
+
+/** UTF-8 text in blocks of about `blockChars` characters (256 Ki by default); a byte-order mark is dropped. */
+export async function* decodeText(chunks: AsyncIterable<Uint8Array>, blockChars = 1 << 18): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  let parts: string[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length === 0) continue;
+    parts.push(text);
+    length += text.length;
+    if (length >= blockChars) {
+      yield parts.join('');
+      parts = [];
+      length = 0;
+    }
+  }
+  parts.push(decoder.decode());
+  const rest = parts.join('');
+  if (rest.length > 0) yield rest;
+}

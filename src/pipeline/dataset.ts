@@ -1,0 +1,33 @@
+import type { ByteSource } from './bytes';
+import { parseText, readTable, type ReadResult } from './io';
+import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
+
+/** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
+export interface Dataset extends ReadResult {
+  schema: Schema;
+  labels: Labels | null;
+}
+
+/** Reads a whole file (any supported format, gzip or not) for a preset or a generic spec. */
+export async function readDataset(source: ByteSource, spec: SchemaSpec, fileName?: string): Promise<Dataset> {
+  return toDataset(await readTable(source, readOptionsFor(spec, fileName)), spec);
+}
+
+/** The same from decoded text (CSV, TSV or Zeek log), synchronously. */
+export function parseDataset(text: string, spec: SchemaSpec, fileName?: string): Dataset {
+  return toDataset(parseText(text, readOptionsFor(spec, fileName)), spec);
+}
+
+export function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
+  const schema = resolveSchema(read.table, spec, read.file);
+  return { ...read, schema, labels: labelsOf(read.table, schema) };
+}
+
+/** One line per non-empty line of a names file: its first field (before `,`, `:` or a tab), trimmed. */
+export function parseNames(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line) => line.split(/[,:\t]/)[0].trim())
+    .filter((name) => name.length > 0);
+}

@@ -1,0 +1,67 @@
+import type { ColumnTable } from 'arquero';
+import type { RowOrigin } from './columns';
+import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type Transformed } from './features';
+import type { ReadOptions } from './io';
+import { labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
+
+export interface PipelineJSON {
+  kind: 'netae-pipeline';
+  version: 1;
+  schema: Schema;
+  features: FeaturesJSON;
+}
+
+/** A schema and the features fitted under it: everything needed to read and transform new files. */
+export class FittedPipeline {
+  readonly schema: Schema;
+  readonly features: FittedFeatures;
+
+  constructor(schema: Schema, features: FittedFeatures) {
+    this.schema = schema;
+    this.features = features;
+  }
+
+  get width(): number {
+    return this.features.width;
+  }
+
+  /** Output feature names, e.g. `src_bytes`, `service=http`, `service=<unseen>`. */
+  get featureNames(): string[] {
+    return this.features.names;
+  }
+
+  /** Read options for new files of this kind: names for headerless files, and the column kinds the transform needs. */
+  readOptions(fileName?: string): ReadOptions {
+    const options = readOptionsFor(this.schema, fileName);
+    return { ...options, types: { ...options.types, ...this.features.columnTypes() } };
+  }
+
+  transform(rows: ColumnTable, origin?: RowOrigin): Transformed {
+    return this.features.transform(rows, origin);
+  }
+
+  labels(rows: ColumnTable): Labels | null {
+    return labelsOf(rows, this.schema);
+  }
+
+  toJSON(): PipelineJSON {
+    return { kind: 'netae-pipeline', version: 1, schema: structuredClone(this.schema), features: this.features.toJSON() };
+  }
+
+  static fromJSON(json: unknown): FittedPipeline {
+    const j = json as Partial<PipelineJSON> | null;
+    if (typeof j !== 'object' || j === null || j.kind !== 'netae-pipeline') {
+      throw new Error('not a netae pipeline: expected an object with kind "netae-pipeline"');
+    }
+    if (j.version !== 1) throw new Error(`not a netae pipeline: version ${JSON.stringify(j.version)} is not supported (expected 1)`);
+    if (typeof j.schema !== 'object' || j.schema === null || typeof j.schema.features !== 'object') {
+      throw new Error('not a netae pipeline: no schema');
+    }
+    return new FittedPipeline(j.schema, FittedFeatures.fromJSON(j.features));
+  }
+}
+
+/** Fits the schema's features on the given (normal) rows. */
+export function fitPipeline(schema: Schema, rows: ColumnTable, options?: FitOptions): FittedPipeline {
+  return new FittedPipeline(schema, fitFeatures(rows, schema.features, options));
+}

@@ -1,0 +1,219 @@
+import type { ColumnTable } from 'arquero';
+import { columnValues, type ColumnKind, type RowOrigin } from './columns';
+import { InputError } from './errors';
+import type { FeatureSpec } from './features';
+import type { ReadOptions } from './io';
+import { getPreset, type Preset } from './presets';
+import type { Format } from './table-reader';
+
+/** Roles given by hand for a file no preset describes. */
+export interface GenericSpec {
+  /** Label column; without one the data is unlabelled. */
+  label?: string;
+  /** Label value(s) that mean normal; required with `label`. */
+  normal?: string | string[];
+  /** Columns that are neither features nor labels (ids, addresses, timestamps). */
+  drop?: string[];
+  /** Columns to one-hot encode; other text columns are categorical too, number columns numeric. */
+  categorical?: string[];
+  log1p?: string[];
+  /** Column names for a headerless file. */
+  names?: string[];
+  header?: boolean;
+  /** Most frequent categories kept per column (default 100); the rest count as unseen. */
+  maxCategories?: number;
+}
+
+export type SchemaSpec = { preset: string } | GenericSpec;
+
+/** The roles of a file's columns, resolved against the file: plain JSON. */
+export interface Schema {
+  preset: string | null;
+  read: { header?: boolean; names?: string[]; namesFrom?: string; format?: Format };
+  /** Label column, or null for unlabelled data. */
+  label: string | null;
+  normal: string[];
+  categoryColumn: string | null;
+  families: Record<string, string> | null;
+  features: FeatureSpec;
+}
+
+const GENERIC_MAX_CATEGORIES = 100;
+
+function isPresetSpec(spec: SchemaSpec): spec is { preset: string } {
+  return typeof (spec as { preset?: unknown }).preset === 'string';
+}
+
+/** How to read files for a spec: names for headerless files, and column kinds. */
+export function readOptionsFor(spec: SchemaSpec | Schema, fileName?: string): ReadOptions {
+  const schema = 'features' in spec ? spec : draftSchema(spec);
+  const types: Record<string, ColumnKind> = {};
+  for (const name of schema.features.numeric) types[name] = 'number';
+  for (const name of schema.features.categorical) types[name] = 'string';
+  if (schema.label !== null) types[schema.label] = 'string';
+  if (schema.categoryColumn !== null) types[schema.categoryColumn] = 'string';
+  return { ...schema.read, fileName, types };
+}
+
+/** The schema a spec gives before looking at a file (generic specs leave numeric columns to the data). */
+function draftSchema(spec: SchemaSpec): Schema {
+  if (isPresetSpec(spec)) return presetSchema(getPreset(spec.preset));
+  const categorical = spec.categorical ?? [];
+  return {
+    preset: null,
+    read: spec.names === undefined ? { header: spec.header } : { header: spec.header ?? false, names: spec.names, namesFrom: 'the given names' },
+    label: spec.label ?? null,
+    normal: toList(spec.normal),
+    categoryColumn: null,
+    families: null,
+    features: { numeric: [], categorical, log1p: spec.log1p ?? [], maxCategories: spec.maxCategories ?? GENERIC_MAX_CATEGORIES },
+  };
+}
+
+function presetSchema(preset: Preset): Schema {
+  const read = preset.read.names === undefined ? { ...preset.read } : { ...preset.read, namesFrom: `the ${preset.name} preset` };
+  return {
+    preset: preset.name,
+    read,
+    label: preset.label,
+    normal: preset.normal,
+    categoryColumn: preset.categoryColumn ?? null,
+    families: preset.families ?? null,
+    features: {
+      numeric: preset.numeric,
+      categorical: preset.categorical,
+      log1p: preset.log1p,
+      maxCategories: preset.maxCategories,
+    },
+  };
+}
+
+/**
+ * Resolves a spec against a file's table. A preset must find all its feature columns (its label
+ * column may be absent: unlabelled data); a generic spec must name columns the file has, and every
+ * other column becomes a feature: numeric when read as numbers, categorical when read as text.
+ */
+export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'input'): Schema {
+  const draft = draftSchema(spec);
+  const columns = table.columnNames();
+  const has = new Set(columns);
+  if (isPresetSpec(spec)) {
+    const needed = [...draft.features.numeric, ...draft.features.categorical];
+    const missing = needed.filter((name) => !has.has(name));
+    if (missing.length > 0) {
+      throw new InputError(
+        { file },
+        `the ${spec.preset} preset needs ${missing.length} column(s) the file lacks: ${list(missing)} (the file has: ${list(columns)})`,
+      );
+    }
+    const label = draft.label !== null && has.has(draft.label) ? draft.label : null;
+    const categoryColumn = label !== null && draft.categoryColumn !== null && has.has(draft.categoryColumn) ? draft.categoryColumn : null;
+    return { ...draft, label, categoryColumn };
+  }
+  const named = (what: string, names: string[]) => {
+    const unknown = names.filter((name) => !has.has(name));
+    if (unknown.length > 0) throw new InputError({ file }, `${what} ${list(unknown)} not in the file (it has: ${list(columns)})`);
+  };
+  if (draft.label !== null) {
+    named('label column', [draft.label]);
+    if (draft.normal.length === 0) throw new InputError({ file, column: draft.label }, 'a label column needs the label value that means normal');
+  }
+  named('column(s) to drop', spec.drop ?? []);
+  named('categorical column(s)', draft.features.categorical);
+  named('log1p column(s)', draft.features.log1p ?? []);
+  const skip = new Set([...(spec.drop ?? []), ...(draft.label === null ? [] : [draft.label])]);
+  const given = new Set(draft.features.categorical);
+  const features = columns.filter((name) => !skip.has(name));
+  const isText = (name: string) => given.has(name) || !(table.column(name) instanceof Float64Array);
+  return {
+    ...draft,
+    read: { ...draft.read, header: draft.read.header ?? true },
+    features: {
+      ...draft.features,
+      categorical: features.filter(isText),
+      numeric: features.filter((name) => !isText(name)),
+    },
+  };
+}
+
+/** Per row: whether it is an anomaly, and its category (`normal` for normal rows). */
+export interface Labels {
+  isAnomaly: Uint8Array;
+  category: string[];
+  normalCount: number;
+}
+
+/**
+ * Labels of a table, or null when the schema has no label column. A row is normal when its
+ * trimmed label is one of the schema's normal values. Its category is `normal` for normal rows,
+ * else the category column's value, else the label's family (`unknown` when not in the map),
+ * else the label itself.
+ */
+export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
+  if (schema.label === null) return null;
+  const labels = columnValues(table, schema.label);
+  const categories = schema.categoryColumn === null ? null : columnValues(table, schema.categoryColumn);
+  const normal = new Set(schema.normal);
+  const n = labels.length;
+  const isAnomaly = new Uint8Array(n);
+  const category = new Array<string>(n);
+  let normalCount = 0;
+  for (let i = 0; i < n; i++) {
+    const label = String(labels[i] ?? '').trim();
+    if (normal.has(label)) {
+      category[i] = 'normal';
+      normalCount++;
+      continue;
+    }
+    isAnomaly[i] = 1;
+    if (categories !== null) category[i] = String(categories[i] ?? '').trim() || label;
+    else if (schema.families !== null) category[i] = schema.families[label] ?? 'unknown';
+    else category[i] = label;
+  }
+  return { isAnomaly, category, normalCount };
+}
+
+/**
+ * The normal rows of a labelled table (all rows of an unlabelled one), with their origin lines.
+ * An Error naming the file and label column when no row is normal.
+ */
+export function normalRows<T extends RowOrigin>(
+  table: ColumnTable,
+  schema: Schema,
+  origin: T,
+): { table: ColumnTable; origin: T } {
+  const labels = labelsOf(table, schema);
+  if (labels === null) return { table, origin };
+  if (labels.normalCount === 0) {
+    const seen = new Map<string, number>();
+    const values = columnValues(table, schema.label!);
+    for (let i = 0; i < values.length; i++) {
+      const key = String(values[i]).trim();
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    const found = [...seen].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v, c]) => `"${v}" (${c})`);
+    throw new InputError(
+      { file: origin.file, column: schema.label! },
+      `no row has a normal label (${schema.normal.map((v) => `"${v}"`).join(' or ')}); labels found: ${found.join(', ')}`,
+    );
+  }
+  const keep = new Array<number>(labels.normalCount);
+  const lines = new Int32Array(labels.normalCount);
+  for (let i = 0, k = 0; i < labels.isAnomaly.length; i++) {
+    if (labels.isAnomaly[i] === 0) {
+      keep[k] = i;
+      lines[k++] = origin.lines[i] ?? i + 1;
+    }
+  }
+  return { table: table.reify(keep), origin: { ...origin, lines } };
+}
+
+function toList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function list(names: string[], max = 12): string {
+  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
+}

@@ -1,0 +1,145 @@
+import { table } from 'arquero';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors';
+import { fitFeatures, FittedFeatures, mergeReports } from '../../src/pipeline/features';
+
+const fitRows = table({
+  x: Float64Array.from([0, 2, 4, 10]),
+  c: ['a', 'b', 'a', 'c'],
+  k: Float64Array.from([7, 7, 7, 7]),
+  s: ['z', 'z', 'z', 'z'],
+});
+const newRows = table({
+  x: Float64Array.from([5, NaN, Infinity, -Infinity, 20, -5]),
+  c: ['a', 'b', 'c', 'd', 'a', 'a'],
+  k: Float64Array.from([7, 7, 7, 7, 7, 1]),
+  s: ['z', 'z', 'z', 'z', 'z', 'y'],
+});
+const spec = { numeric: ['x', 'k'], categorical: ['c', 's'] };
+
+function rowsOf(matrix: Float32Array, width: number): number[][] {
+  return Array.from({ length: matrix.length / width }, (_, r) => Array.from(matrix.subarray(r * width, (r + 1) * width)));
+}
+
+function sameBytes(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('fitFeatures', () => {
+  it('one-hot encodes with an unseen slot, drops constant columns and names the outputs', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    expect(fitted.names).toEqual(['x', 'c=a', 'c=b', 'c=c', 'c=<unseen>']);
+    expect(fitted.width).toBe(5);
+    expect(fitted.dropped.map((d) => d.column)).toEqual(['k', 's']);
+    const out = fitted.transform(newRows);
+    expect(out.rows).toBe(6);
+    expect(rowsOf(out.matrix, 5).map((r) => r.slice(1))).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+      [1, 0, 0, 0],
+    ]);
+  });
+
+  it('scales min-max and repairs: missing → median, +Infinity → max, −Infinity → min, counting each', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    const out = fitted.transform(newRows);
+    expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 2, -0.5].map(Math.fround));
+    expect(out.report).toEqual({
+      rows: 6,
+      repaired: 3,
+      unseen: 1,
+      columns: { x: { missing: 1, infinite: 2, clipped: 0, unseen: 0 }, c: { missing: 0, infinite: 0, clipped: 0, unseen: 1 } },
+    });
+    expect(out.matrix.some(Number.isNaN)).toBe(false);
+  });
+
+  it('scales standard: mean 0, population standard deviation 1 over the fitting rows', () => {
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'standard' });
+    const out = fitted.transform(fitRows);
+    const sd = Math.sqrt((16 + 4 + 0 + 36) / 4);
+    expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([-4 / sd, -2 / sd, 0, 6 / sd].map(Math.fround));
+  });
+
+  it('applies a signed log1p before scaling', () => {
+    const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const out = fitted.transform(table({ y: Float64Array.from([Math.E - 1, -(Math.E - 1)]) }));
+    expect(out.matrix[0]).toBeCloseTo(0.5, 6);
+    expect(out.matrix[1]).toBeCloseTo(-0.5, 6);
+  });
+
+  it('clips scaled values and counts the clipping', () => {
+    const fitted = fitFeatures(fitRows, spec, { clip: 1 });
+    const out = fitted.transform(newRows);
+    expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 1, -0.5].map(Math.fround));
+    expect(out.report.columns.x.clipped).toBe(1);
+  });
+
+  it('keeps the most frequent categories (ties by name) when capped, the rest go to the unseen slot', () => {
+    const fitted = fitFeatures(fitRows, { ...spec, maxCategories: 2 });
+    expect(fitted.names).toEqual(['x', 'c=a', 'c=b', 'c=<unseen>']);
+    expect(fitted.transform(newRows).report.columns.c.unseen).toBe(2);
+  });
+
+  it('refuses to fit on zero rows', () => {
+    expect(() => fitFeatures(fitRows.filter(() => false), spec)).toThrow('zero rows');
+  });
+});
+
+describe('transform input checks', () => {
+  it('names a missing column', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    expect(() => fitted.transform(table({ x: Float64Array.from([1]) }), { file: 'f.csv', lines: Int32Array.of(2) })).toThrow(
+      /f\.csv: the fitted features need column\(s\) the data lacks: "c"/,
+    );
+  });
+
+  it('reads text in a numeric column by the number rule and names the line of a non-number', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    const rows = table({ x: ['1', 'Infinity', 'oops'], c: ['a', 'a', 'a'] });
+    let error: unknown;
+    try {
+      fitted.transform(rows, { file: 't.csv', lines: Int32Array.of(10, 11, 12) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe('t.csv, line 12, column "x": expected a number, found "oops"');
+  });
+});
+
+describe('serialization', () => {
+  it('gives an identical transform after a JSON round trip', () => {
+    const n = 500;
+    const rows = table({
+      bytes: Float64Array.from({ length: n }, (_, i) => (i * 7919) % 100_003),
+      rate: Float64Array.from({ length: n }, (_, i) => Math.sin(i) / 3),
+      proto: Array.from({ length: n }, (_, i) => ['tcp', 'udp', 'icmp'][i % 3]),
+    });
+    for (const scaling of ['minmax', 'standard'] as const) {
+      const fitted = fitFeatures(rows, { numeric: ['bytes', 'rate'], categorical: ['proto'], log1p: ['bytes'] }, { scaling });
+      const loaded = FittedFeatures.fromJSON(JSON.parse(JSON.stringify(fitted)));
+      expect(loaded.names).toEqual(fitted.names);
+      expect(sameBytes(loaded.transform(rows).matrix, fitted.transform(rows).matrix)).toBe(true);
+    }
+  });
+
+  it('says what is wrong with JSON that is not a fitted pipeline', () => {
+    expect(() => FittedFeatures.fromJSON({ kind: 'other' })).toThrow('not a netae feature pipeline: kind is "other"');
+    const json = fitFeatures(fitRows, spec).toJSON();
+    expect(() => FittedFeatures.fromJSON({ ...json, numeric: [{ ...json.numeric[0], scale: null }] })).toThrow('numeric encoder "x"');
+  });
+});
+
+describe('mergeReports', () => {
+  it('adds the counts of streamed chunks', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    const total = mergeReports(fitted.transform(newRows).report, fitted.transform(newRows).report);
+    expect(total.rows).toBe(12);
+    expect(total.repaired).toBe(6);
+    expect(total.columns.x.infinite).toBe(4);
+  });
+});

@@ -1,0 +1,232 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { table, toArrowIPC } from 'arquero';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors';
+import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
+import { readChunksFile } from '../../src/pipeline/io-node';
+
+const CSV = 'dur,proto,bytes,label\n0.5,tcp,100,normal\n1.25,udp,,attack\n2,tcp,3000,normal\n';
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Delivers bytes in pieces of varying size, cutting through multi-byte characters and CRLF pairs. */
+async function* pieces(data: Uint8Array, sizes = [1, 7, 3, 64, 2, 500]): AsyncGenerator<Uint8Array> {
+  for (let at = 0, k = 0; at < data.length; k++) {
+    const size = sizes[k % sizes.length];
+    yield data.subarray(at, at + size);
+    at += size;
+  }
+}
+
+async function collect(chunks: AsyncIterable<Chunk>): Promise<Chunk[]> {
+  const out: Chunk[] = [];
+  for await (const chunk of chunks) out.push(chunk);
+  return out;
+}
+
+function expectInputError(run: () => unknown, ...parts: string[]): void {
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(InputError);
+  for (const part of parts) expect((error as Error).message).toContain(part);
+}
+
+async function expectRejects(promise: Promise<unknown>, ...parts: string[]): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  for (const part of parts) expect((error as Error).message).toContain(part);
+  return error as InputError;
+}
+
+describe('delimited text', () => {
+  it('reads a CSV with a header: number columns as Float64Array, text as strings, empty as NaN', () => {
+    const { table: t, format, lines } = parseText(CSV, { fileName: 'a.csv' });
+    expect(format).toBe('csv');
+    expect(t.columnNames()).toEqual(['dur', 'proto', 'bytes', 'label']);
+    expect(t.column('dur')).toBeInstanceOf(Float64Array);
+    expect(Array.from(t.column('dur') as Float64Array)).toEqual([0.5, 1.25, 2]);
+    expect(t.column('proto')).toEqual(['tcp', 'udp', 'tcp']);
+    expect(Number.isNaN((t.column('bytes') as Float64Array)[1])).toBe(true);
+    expect(Array.from(lines)).toEqual([2, 3, 4]);
+  });
+
+  it('reads a headerless file with names, and a TSV detected by content or by extension', () => {
+    const headerless = parseText('0.5,tcp\n1,udp\n', { names: ['dur', 'proto'] });
+    expect(headerless.table.columnNames()).toEqual(['dur', 'proto']);
+    expect(Array.from(headerless.lines)).toEqual([1, 2]);
+    const tsv = 'dur\tproto\n0.5\ttcp\n';
+    expect(detectTextFormat(tsv)).toBe('tsv');
+    expect(parseText(tsv).table.column('proto')).toEqual(['tcp']);
+    expect(detectTextFormat('a,b\tc,d\n', 'x.tsv')).toBe('tsv');
+  });
+
+  it('gives the same table for gzip, a byte-order mark, CRLF line ends and any split of the bytes', async () => {
+    const plain = await readTable(bytes(CSV), { fileName: 'a.csv' });
+    const variants = [
+      gzipSync(bytes(CSV)),
+      bytes(`\uFEFF${CSV}`),
+      bytes(CSV.replace(/\n/g, '\r\n')),
+      gzipSync(bytes(`\uFEFF${CSV.replace(/\n/g, '\r\n')}`)),
+    ];
+    for (const variant of variants) {
+      const read = await readTable(pieces(variant), { fileName: 'a.csv' });
+      expect(read.table.objects()).toEqual(plain.table.objects());
+      expect(Array.from(read.lines)).toEqual(Array.from(plain.lines));
+    }
+  });
+
+  it('decodes UTF-8 split across pieces', async () => {
+    const text = 'name,n\nnaïve café ✓,1\n日本,2\n';
+    const read = await readTable(pieces(bytes(text), [1, 1, 2]), {});
+    expect(read.table.column('name')).toEqual(['naïve café ✓', '日本']);
+  });
+
+  it('reads quoted fields with delimiters and line breaks, counting those lines', () => {
+    const text = 'id,note\n1,"a, b"\n2,"two\nlines"\n3,"say ""hi"""\n4,x,extra\n';
+    expectInputError(() => parseText(text, { fileName: 'q.csv' }), 'q.csv', 'line 6', 'expected 2 fields', 'found 3');
+    const ok = parseText(text.split('\n').slice(0, 5).join('\n'), { fileName: 'q.csv' });
+    expect(ok.table.column('note')).toEqual(['a, b', 'two\nlines', 'say "hi"']);
+    expect(Array.from(ok.lines)).toEqual([2, 3, 5]);
+  });
+
+  it('trims header names and renames a repeated one with a suffix', () => {
+    const { table: t } = parseText(' A, B , A,\n1,2,3,4\n');
+    expect(t.columnNames()).toEqual(['A', 'B', 'A.1', 'column4']);
+    expect(parseText('b,1,a\nx,2,y\n').table.columnNames()).toEqual(['b', '1', 'a']);
+  });
+
+  it('skips empty lines and rows of empty fields, and counts them', () => {
+    const read = parseText('a,b\n1,2\n\n,\n3,4\n');
+    expect(read.table.numRows()).toBe(2);
+    expect(read.blankRows).toBe(2);
+    expect(Array.from(read.lines)).toEqual([2, 5]);
+  });
+});
+
+describe('bad input', () => {
+  it('names file and line for a ragged row', () => {
+    expectInputError(() => parseText('a,b,c\n1,2,3\n4,5\n', { fileName: 'r.csv' }), 'r.csv', 'line 3', 'expected 3 fields', 'found 2');
+  });
+
+  it('names file, line and column for a non-numeric value in a number column', () => {
+    expectInputError(
+      () => parseText('a,b\n1,2\nx,3\n', { fileName: 'n.csv', types: { a: 'number' } }),
+      'n.csv',
+      'line 3',
+      'column "a"',
+      'expected a number, found "x"',
+    );
+  });
+
+  it('says how a column came to be numeric when a later chunk disagrees', () => {
+    const rows = ['a,b', ...Array.from({ length: 10 }, (_, i) => `${i},x`), 'oops,y'].join('\n');
+    expectInputError(() => parseText(rows, { fileName: 'late.csv', chunkRows: 4 }), 'line 12', 'column "a"', 'first 4 rows');
+  });
+
+  it('rejects a file with only a header, an empty file, and a headerless file without names', async () => {
+    expectInputError(() => parseText('a,b,c\n', { fileName: 'h.csv' }), 'h.csv', 'line 1', 'header but no data rows');
+    await expectRejects(readTable(new Uint8Array(0), { fileName: 'e.csv' }), 'e.csv', 'empty');
+    expectInputError(() => parseText('1,2\n', { header: false }), 'needs column names');
+  });
+
+  it('rejects gzip data that is not valid', async () => {
+    const broken = gzipSync(bytes(CSV)).slice(0, 20);
+    await expectRejects(readTable(broken, { fileName: 'b.csv.gz' }), 'b.csv.gz');
+  });
+});
+
+describe('Zeek conn.log', () => {
+  const log = [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\tconn',
+    '#fields\tts\tuid\tid.resp_p\tproto\tservice\tduration\torig_bytes',
+    '#types\ttime\tstring\tport\tenum\tstring\tinterval\tcount',
+    '1700000000.000001\tCa1\t80\ttcp\thttp\t0.5\t120',
+    '1700000001.000002\tCa2\t53\tudp\t-\t-\t-',
+    '#close\t2023-11-14-22-13-21',
+    '',
+  ].join('\n');
+
+  it('takes names from #fields and kinds from #types, reads - as missing, skips #close', async () => {
+    const read = await readTable(pieces(bytes(log), [5, 11]), { fileName: 'conn.log' });
+    expect(read.format).toBe('zeek');
+    expect(read.table.columnNames()).toEqual(['ts', 'uid', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes']);
+    expect(read.table.numRows()).toBe(2);
+    expect(read.table.column('duration')).toBeInstanceOf(Float64Array);
+    expect(Number.isNaN(read.table.get('duration', 1) as number)).toBe(true);
+    expect(read.table.get('service', 1)).toBe('-');
+    expect(Array.from(read.lines)).toEqual([8, 9]);
+  });
+
+  it('lets given kinds override #types', () => {
+    const read = parseText(log, { types: { 'id.resp_p': 'string' } });
+    expect(read.table.column('id.resp_p')).toEqual(['80', '53']);
+  });
+
+  it('names the line of a ragged row', () => {
+    const bad = log.replace('\t0.5\t120', '\t0.5');
+    expectInputError(() => parseText(bad, { fileName: 'conn.log' }), 'conn.log', 'line 8', 'expected 7 fields', '#fields');
+  });
+});
+
+describe('Arrow IPC', () => {
+  it('detects Arrow by its magic bytes and reads numbers and text', async () => {
+    const source = table({ bytes: [1, 2, 3], proto: ['tcp', 'udp', null], ok: [true, false, true] });
+    const read = await readTable(toArrowIPC(source, { format: 'file' }), { fileName: 'flows.arrow' });
+    expect(read.format).toBe('arrow');
+    expect(Array.from(read.table.column('bytes') as Float64Array)).toEqual([1, 2, 3]);
+    expect(read.table.column('proto')).toEqual(['tcp', 'udp', '']);
+    expect(Array.from(read.table.column('ok') as Float64Array)).toEqual([1, 0, 1]);
+    const stream = await readTable(toArrowIPC(source, { format: 'stream' }), {});
+    expect(stream.format).toBe('arrow');
+    expect(stream.table.numRows()).toBe(3);
+  });
+});
+
+describe('streaming', () => {
+  const rows = 50_000;
+  const big = ['n,proto,label', ...Array.from({ length: rows }, (_, i) => `${i},${i % 3 === 0 ? 'udp' : 'tcp'},${i % 10 === 0 ? 'attack' : 'normal'}`)].join('\n');
+
+  it('yields chunks of at most chunkRows rows with the line of their first row, adding up to the whole file', async () => {
+    const chunks = await collect(readChunks(pieces(bytes(big), [4096, 333]), { fileName: 'big.csv', chunkRows: 7000 }));
+    expect(chunks.length).toBe(Math.ceil(rows / 7000));
+    expect(chunks.every((c) => c.table.numRows() <= 7000)).toBe(true);
+    let line = 2;
+    for (const chunk of chunks) {
+      expect(chunk.firstLine).toBe(line);
+      expect((chunk.table.column('n') as Float64Array)[0]).toBe(line - 2);
+      line += chunk.table.numRows();
+    }
+    expect(line - 2).toBe(rows);
+  });
+
+  it('reads a Node readable stream', async () => {
+    const chunks = await collect(readChunksFile(Readable.from([Buffer.from(big.slice(0, 5000)), Buffer.from(big.slice(5000))]), { chunkRows: 20_000 }));
+    expect(chunks.reduce((n, c) => n + c.table.numRows(), 0)).toBe(rows);
+    expect(chunks[0].file).toBe('stream');
+  });
+
+  it('raises a ragged row deep in the stream with file and line, after the chunks before it', async () => {
+    const lines = big.split('\n');
+    lines[40_001] = '40000,tcp';
+    const seen: number[] = [];
+    const run = (async () => {
+      for await (const chunk of readChunks(pieces(bytes(lines.join('\n')), [65_536]), { fileName: 'huge.csv', chunkRows: 10_000 })) {
+        seen.push(chunk.firstLine);
+      }
+    })();
+    const error = await expectRejects(run, 'huge.csv', 'line 40002', 'expected 3 fields', 'found 2');
+    expect(error.line).toBe(40_002);
+    expect(seen).toEqual([2, 10_002, 20_002, 30_002]);
+  });
+});

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readDatasetFile } from '../../src/pipeline/io-node';
+import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
+import { normalRows } from '../../src/pipeline/schema';
+
+const dir = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
+const present = existsSync(new URL('KDDTrain+.txt', dir)) && existsSync(new URL('KDDTest+.txt', dir));
+if (!present) console.warn(`NSL-KDD end-to-end test skipped: no KDDTrain+.txt / KDDTest+.txt in ${fileURLToPath(dir)}`);
+
+/** The fields of every line of a data file, split without the library under test. */
+function rawRows(name: string): string[][] {
+  return readFileSync(new URL(name, dir), 'utf8').trim().split('\n').map((line) => line.split(','));
+}
+
+function sameBytes(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe.skipIf(!present)('NSL-KDD end to end', () => {
+  it('fits on the normal training rows and transforms KDDTest+ with its unseen services', async () => {
+    const train = await readDatasetFile(fileURLToPath(new URL('KDDTrain+.txt', dir)), { preset: 'nsl-kdd' });
+    expect(train.table.numRows()).toBe(125_973);
+    const features = train.schema.features;
+    expect(features.numeric.length + features.categorical.length).toBe(41);
+
+    const normal = normalRows(train.table, train.schema, train);
+    expect(normal.table.numRows()).toBe(67_343);
+    const pipeline = fitPipeline(train.schema, normal.table);
+
+    const raw = rawRows('KDDTrain+.txt').filter((f) => f[41] === 'normal');
+    const vocabulary = (field: number) => new Set(raw.map((f) => f[field]));
+    const constant = features.numeric.filter((name) => {
+      const field = train.schema.read.names!.indexOf(name);
+      return new Set(raw.map((f) => Number(f[field]))).size === 1;
+    });
+    const categoricalWidth = [1, 2, 3].reduce((n, field) => n + vocabulary(field).size + 1, 0);
+    expect(pipeline.features.dropped.map((d) => d.column).sort()).toEqual(constant.sort());
+    expect(pipeline.width).toBe(features.numeric.length - constant.length + categoricalWidth);
+    expect(new Set(pipeline.featureNames).size).toBe(pipeline.width);
+    expect(pipeline.featureNames).toContain('service=http');
+
+    const fitted = pipeline.transform(normal.table, normal.origin);
+    const numericWidth = features.numeric.length - constant.length;
+    let outOfRange = 0;
+    for (let i = 0; i < fitted.matrix.length; i++) {
+      const v = fitted.matrix[i];
+      if (!(i % pipeline.width < numericWidth ? v >= 0 && v <= 1 : v === 0 || v === 1)) outOfRange++;
+    }
+    expect(outOfRange).toBe(0);
+
+    const test = await readDatasetFile(fileURLToPath(new URL('KDDTest+.txt', dir)), { preset: 'nsl-kdd' });
+    const out = pipeline.transform(test.table, test);
+    expect(out.rows).toBe(22_544);
+    expect(out.width).toBe(pipeline.width);
+    expect(out.matrix.some(Number.isNaN)).toBe(false);
+    const trainServices = vocabulary(2);
+    const unseenServices = rawRows('KDDTest+.txt').filter((f) => !trainServices.has(f[2])).length;
+    expect(unseenServices).toBeGreaterThan(0);
+    expect(out.report.columns.service.unseen).toBe(unseenServices);
+
+    const labels = test.labels!;
+    expect(labels.normalCount).toBe(9_711);
+    expect(labels.isAnomaly.length - labels.normalCount).toBe(12_833);
+    expect(new Set(labels.category)).toEqual(new Set(['normal', 'dos', 'probe', 'r2l', 'u2r']));
+
+    const loaded = FittedPipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
+    expect(sameBytes(loaded.transform(test.table, test).matrix, out.matrix)).toBe(true);
+  });
+});

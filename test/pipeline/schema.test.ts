@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseDataset } from '../../src/pipeline/dataset';
+import { InputError } from '../../src/pipeline/errors';
+import { fitFeatures } from '../../src/pipeline/features';
+import { getPreset, presetNames } from '../../src/pipeline/presets';
+import { normalRows } from '../../src/pipeline/schema';
+
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
+
+function errorOf(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('presets', () => {
+  it('lists the four data sets and rejects an unknown name, listing the known ones', () => {
+    expect(presetNames).toEqual(['nsl-kdd', 'unsw-nb15', 'cic-ids2017', 'zeek-conn']);
+    const error = errorOf(() => getPreset('kdd99'));
+    expect(error.message).toContain('unknown preset "kdd99"');
+    expect(error.message).toContain('nsl-kdd, unsw-nb15, cic-ids2017, zeek-conn');
+    expect(errorOf(() => parseDataset('a\n1\n', { preset: 'nope' })).message).toContain('unknown preset "nope"');
+  });
+
+  it('nsl-kdd: 41 features, of which protocol_type, service and flag are categorical', () => {
+    const preset = getPreset('nsl-kdd');
+    expect(preset.numeric.length + preset.categorical.length).toBe(41);
+    expect(preset.read.names).toHaveLength(43);
+    expect(preset.categorical).toEqual(['protocol_type', 'service', 'flag']);
+  });
+
+  it('unsw-nb15 reads its training-set layout: label 0 is normal, attack_cat is the category', () => {
+    const data = parseDataset(fixture('unsw-nb15.csv'), { preset: 'unsw-nb15' }, 'unsw.csv');
+    expect(data.table.numRows()).toBe(6);
+    expect(data.schema.features.categorical).toEqual(['proto', 'service', 'state']);
+    expect(data.schema.features.numeric).toHaveLength(39);
+    expect(data.schema.features.numeric).not.toContain('id');
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(data.labels!.category).toEqual(['normal', 'normal', 'normal', 'Generic', 'Exploits', 'Reconnaissance']);
+  });
+
+  it('cic-ids2017 trims header names, sets the repeated Fwd Header Length aside, and repairs Infinity/NaN', () => {
+    const data = parseDataset(fixture('cic-ids2017.csv'), { preset: 'cic-ids2017' }, 'cic.csv');
+    const names = data.table.columnNames();
+    expect(names[0]).toBe('Destination Port');
+    expect(names).toContain('Fwd Header Length.1');
+    expect(names.at(-1)).toBe('Label');
+    expect(data.schema.features.numeric).not.toContain('Fwd Header Length.1');
+    expect(data.schema.features.numeric).toHaveLength(76);
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 0, 0, 0, 1, 1]);
+    expect(data.labels!.category.slice(4)).toEqual(['DDoS', 'PortScan']);
+    const normal = normalRows(data.table, data.schema, data);
+    const fitted = fitFeatures(normal.table, data.schema.features);
+    const out = fitted.transform(data.table, data);
+    expect(out.report.columns['Flow Bytes/s']).toMatchObject({ missing: 1, infinite: 1 });
+    expect(out.report.columns['Flow Packets/s']).toMatchObject({ infinite: 2 });
+    expect(out.matrix.every(Number.isFinite)).toBe(true);
+  });
+
+  it('zeek-conn reads ports as categories and works without a label column', () => {
+    const log = ['#separator \\x09', '#fields\tid.resp_p\tproto\tservice\tconn_state\thistory\tduration\torig_bytes\tresp_bytes\tmissed_bytes\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes',
+      '#types\tport\tenum\tstring\tstring\tstring\tinterval\tcount\tcount\tcount\tcount\tcount\tcount\tcount',
+      '443\ttcp\tssl\tSF\tShADadFf\t0.2\t500\t9000\t0\t8\t916\t9\t9468'].join('\n');
+    const data = parseDataset(log, { preset: 'zeek-conn' }, 'conn.log');
+    expect(data.schema.label).toBeNull();
+    expect(data.labels).toBeNull();
+    expect(data.table.get('id.resp_p', 0)).toBe('443');
+  });
+
+  it('names the problem when a preset does not fit the file', () => {
+    const wrongCount = errorOf(() => parseDataset(fixture('unsw-nb15.csv'), { preset: 'nsl-kdd' }, 'unsw.csv'));
+    expect(wrongCount).toBeInstanceOf(InputError);
+    expect(wrongCount.message).toMatch(/unsw\.csv, line 1: expected 43 fields \(as in the nsl-kdd preset\), found 45/);
+    const missing = errorOf(() => parseDataset(fixture('cic-ids2017.csv'), { preset: 'unsw-nb15' }, 'cic.csv'));
+    expect(missing).toBeInstanceOf(InputError);
+    expect(missing.message).toContain('cic.csv');
+    expect(missing.message).toContain('the unsw-nb15 preset needs');
+    expect(missing.message).toContain('"dur"');
+  });
+});
+
+describe('generic schema', () => {
+  const csv = 'ts,host,proto,bytes,pkts,verdict\n1,a,tcp,100,3,ok\n2,b,udp,50,1,ok\n3,c,tcp,9000,20,bad\n4,d,icmp,64,1,ok\n';
+
+  it('takes the label, drops columns, and detects categorical columns from text', () => {
+    const data = parseDataset(csv, { label: 'verdict', normal: 'ok', drop: ['ts', 'host'] }, 'flows.csv');
+    expect(data.schema.features).toMatchObject({ numeric: ['bytes', 'pkts'], categorical: ['proto'] });
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 0, 1, 0]);
+    expect(data.labels!.category).toEqual(['normal', 'normal', 'bad', 'normal']);
+  });
+
+  it('treats a number column named as categorical as categories', () => {
+    const data = parseDataset(csv, { label: 'verdict', normal: 'ok', drop: ['ts', 'host'], categorical: ['pkts'] });
+    expect(data.schema.features).toMatchObject({ numeric: ['bytes'], categorical: ['proto', 'pkts'] });
+    expect(data.table.get('pkts', 0)).toBe('3');
+  });
+
+  it('names columns that are not in the file, and asks for the normal value', () => {
+    expect(errorOf(() => parseDataset(csv, { label: 'class', normal: 'ok' }, 'flows.csv')).message).toContain('label column "class" not in the file');
+    expect(errorOf(() => parseDataset(csv, { label: 'verdict', normal: 'ok', drop: ['tss'] })).message).toContain('"tss"');
+    expect(errorOf(() => parseDataset(csv, { label: 'verdict' }, 'flows.csv')).message).toContain('needs the label value that means normal');
+  });
+
+  it('rejects a label value that is never normal, listing the labels found', () => {
+    const data = parseDataset(csv, { label: 'verdict', normal: 'benign', drop: ['ts', 'host'] }, 'flows.csv');
+    const error = errorOf(() => normalRows(data.table, data.schema, data));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain('flows.csv');
+    expect(error.message).toContain('column "verdict"');
+    expect(error.message).toContain('no row has a normal label ("benign")');
+    expect(error.message).toContain('"ok" (3), "bad" (1)');
+  });
+
+  it('keeps the source lines of the normal rows', () => {
+    const data = parseDataset(csv, { label: 'verdict', normal: 'ok', drop: ['ts', 'host'] }, 'flows.csv');
+    const normal = normalRows(data.table, data.schema, data);
+    expect(normal.table.numRows()).toBe(3);
+    expect(Array.from(normal.origin.lines)).toEqual([2, 3, 5]);
+  });
+});
