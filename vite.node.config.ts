@@ -2,6 +2,10 @@ import { defineConfig } from 'vite';
 
 /** The Node entry points (the `netae` CLI and the benchmarks), bundled with their WGSL. */
 export default defineConfig({
+  ssr: {
+    /** TensorFlow.js (a bench peer) ships its gradients only as ES modules that Node cannot load unbundled. */
+    noExternal: [/^@tensorflow\//],
+  },
   build: {
     ssr: true,
     outDir: 'dist/node',
@@ -9,7 +13,7 @@ export default defineConfig({
     target: 'node20',
     sourcemap: true,
     rollupOptions: {
-      input: { bench: 'bench/main.ts' },
+      input: { netae: 'src/app/cli/main.ts', bench: 'bench/main.ts' },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          globalSetup: ['test/build-node.ts'],
           include: ['test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

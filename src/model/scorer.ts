@@ -73,9 +73,15 @@ export class Scorer {
   }
 
   /**
-   * Submits one chunk (at most `chunk` rows) and resolves to the GPU output named by `read`:
-   * the scores, or the last layer's reconstruction.
+   * Submits one chunk of at most `chunk` rows and returns, without waiting for the GPU, a
+   * function that reads its scores: the caller can prepare the next chunk meanwhile.
    */
+  async start(values: Float32Array): Promise<() => Promise<Float32Array>> {
+    const rows = this.checkInput(values);
+    if (rows > this.chunk) throw new Error(`a chunk holds at most ${this.chunk} rows, given ${rows}`);
+    return this.submit(values, rows, 'scores');
+  }
+
   private async submit(values: Float32Array, rows: number, read: 'scores' | 'reconstruction'): Promise<() => Promise<Float32Array>> {
     const launches = await this.plan(rows);
     const source = read === 'scores' ? this.scores : this.outputs[this.outputs.length - 1];

@@ -62,17 +62,17 @@ export function withActivations(widths: readonly number[], hidden: Activation = 
   return spec;
 }
 
-function powerOfTwoNear(x: number): number {
-  return 2 ** Math.round(Math.log2(Math.max(1, x)));
+function powerOfTwoAtLeast(x: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 }
 
 /**
  * The default for `inputs` features: three layers down to a code a quarter of the first
- * hidden width and back, the first hidden width being the power of two nearest half the
- * input (122 → 122-64-32-16-32-64-122).
+ * hidden width and back, the first hidden width being the smallest power of two at least
+ * half the input (122 → 122-64-32-16-32-64-122, 78 → 78-64-32-16-32-64-78).
  */
 export function defaultSpec(inputs: number): LayerSpec {
-  const h1 = Math.max(4, powerOfTwoNear(inputs / 2));
+  const h1 = Math.max(4, powerOfTwoAtLeast(inputs / 2));
   const h2 = Math.max(2, h1 / 2);
   const code = Math.max(2, h1 / 4);
   return withActivations([inputs, h1, h2, code, h2, h1, inputs]);

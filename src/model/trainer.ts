@@ -74,6 +74,8 @@ export interface TrainResult {
   readonly stopped: 'completed' | 'early-stopping' | 'aborted';
   readonly trainRows: number;
   readonly validationRows: number;
+  /** Indices of the rows held out for validation, into the training data. */
+  readonly heldOut: Uint32Array;
   readonly steps: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
@@ -83,6 +85,11 @@ export interface TrainResult {
 export const TRAIN_DEFAULTS = {
   epochs: 20, batchSize: 256, lr: 1e-3, weightDecay: 0, seed: 1, validation: 0.1, patience: 5,
 } as const;
+
+/** The options that are set: an option given as `undefined` keeps its default. */
+function definedOnly<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
 
 /** Throws if any value is NaN or ±Infinity, naming the first such row and column. */
 export function checkFinite(data: Matrix32, what = 'training data'): void {
@@ -109,7 +116,7 @@ function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
  * the same parameters.
  */
 export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Promise<TrainResult> {
-  const o = { ...TRAIN_DEFAULTS, ...options };
+  const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
   const { spec } = o;
   checkSpec(spec);
   if (spec.widths[0] !== data.cols) {
@@ -259,6 +266,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       stopped,
       trainRows: nTrain,
       validationRows: nVal,
+      heldOut: order.slice(0, nVal),
       steps: stepsDone,
       seconds,
       samplesPerSecond: history.length ? (history.length * nTrain) / history.reduce((s, h) => s + h.seconds, 0) : 0,

@@ -1,0 +1,128 @@
+import { Command, CommanderError, Option } from 'commander';
+import { NoAdapterError } from '../../gpu/device';
+import { presetNames } from '../../pipeline';
+import packageJson from '../../../package.json';
+import { EXIT, UsageError } from './errors';
+import { evalCommand } from './evaluate';
+import { infoCommand } from './info';
+import { list, realNumber, wholeNumber } from './options';
+import { removePending } from './output';
+import { quickstartCommand } from './quickstart';
+import { scoreCommand } from './score';
+import { Interrupted, trainCommand } from './train';
+
+const interrupt = new AbortController();
+
+function program(): Command {
+  const netae = new Command('netae')
+    .description('Autoencoders that flag anomalous network traffic, trained and run on the GPU through WebGPU')
+    .version(packageJson.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  netae.command('train')
+    .description('fit the feature pipeline and an autoencoder on the normal rows of a file, pick a threshold, write the model')
+    .requiredOption('--data <file>', 'training data: CSV, TSV, Zeek conn.log or Arrow, gzip or not')
+    .requiredOption('--out <model>', 'model file to write (.safetensors)')
+    .option('--preset <name>', `columns' roles from a preset: ${presetNames.join(', ')}`)
+    .option('--label <column>', 'label column (without a preset)')
+    .option('--normal <value>', 'label value of normal rows (repeatable)', list)
+    .option('--drop <columns>', 'columns that are not features, comma-separated', list)
+    .option('--category <columns>', 'columns to one-hot encode (others are detected from the data)', list)
+    .option('--log1p <columns>', 'heavy-tailed numeric columns to put through log1p', list)
+    .option('--names <file>', 'column names, one per line, for a file without a header')
+    .option('--no-header', 'the file has no header row (use with --names)')
+    .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)')
+    .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
+    .option('--batch <n>', 'batch size (default 256)', wholeNumber())
+    .option('--lr <x>', 'Adam learning rate (default 1e-3)', realNumber(0, 10))
+    .option('--weight-decay <x>', 'Adam weight decay (default 0)', realNumber(0, 10))
+    .option('--seed <n>', 'seed of initialisation, split and shuffle (default 1)', wholeNumber(0))
+    .option('--validation <fraction>', 'share of normal rows held out (default 0.1)', realNumber(0, 0.9))
+    .option('--patience <n>', 'epochs without a better validation loss before stopping; 0 never (default 5)', wholeNumber(0))
+    .addOption(new Option('--scaling <kind>', 'numeric scaling (default standard)').choices(['minmax', 'standard']))
+    .addOption(new Option('--threshold-mode <mode>', 'how to pick the threshold').choices(['percentile', 'best-f1', 'fixed']).default('percentile'))
+    .option('--percentile <p>', 'percentile of held-out normal scores (default 99)', realNumber(0, 100))
+    .option('--threshold <x>', 'the threshold, with --threshold-mode fixed', realNumber(0))
+    .option('--json', 'print the summary as JSON')
+    .action((flags) => trainCommand(flags, interrupt.signal));
+
+  netae.command('score')
+    .description('score records with a model: CSV of row, score, flag (and label) out')
+    .argument('[data]', 'records to score, or - for standard input (or --data)')
+    .requiredOption('--model <model>', 'model file written by netae train')
+    .option('--data <file>', 'records to score, or - for standard input')
+    .option('--out <file>', 'CSV to write, or - for standard output', '-')
+    .option('--chunk <rows>', 'rows read and scored at a time (default 16,384)', wholeNumber())
+    .option('--quiet', 'no progress on standard error')
+    .action((data: string | undefined, flags) => {
+      if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
+      return scoreCommand({ ...flags, data: data ?? flags.data });
+    });
+
+  netae.command('eval')
+    .description('measure a model on labelled records: precision, recall, F1, ROC-AUC, PR-AUC, per category')
+    .requiredOption('--model <model>', 'model file written by netae train')
+    .requiredOption('--data <file>', 'labelled records')
+    .option('--json <file>', 'also write the metrics as JSON (- for standard output only)')
+    .action((flags) => evalCommand(flags));
+
+  netae.command('info')
+    .description('the WebGPU adapter (name, backend, limits, features) and versions')
+    .option('--json', 'as JSON')
+    .action((flags) => infoCommand(flags));
+
+  netae.command('quickstart')
+    .description('train on the bundled synthetic traffic and evaluate, or on a data set with --data DIR --preset NAME')
+    .option('--data <dir>', 'a folder holding a data set (NSL-KDD: KDDTrain+.txt and KDDTest+.txt)')
+    .option('--preset <name>', 'the data set in --data: nsl-kdd or unsw-nb15')
+    .option('--out <model>', 'also write the model file')
+    .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
+    .option('--seed <n>', 'seed (default 1)', wholeNumber(0))
+    .option('--json', 'print the results as JSON')
+    .action((flags) => quickstartCommand(flags, interrupt.signal));
+
+  return netae;
+}
+
+function firstLine(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT' && e.path) return `cannot read ${e.path}: no such file`;
+  if (e?.code === 'EACCES' && e.path) return `cannot read ${e.path}: permission denied`;
+  if (e?.code === 'EISDIR') return `${e.path ?? 'input'} is a folder, not a file`;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
+
+function exitCode(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof NoAdapterError) return EXIT.noGpu;
+  if (error instanceof Interrupted) return EXIT.interrupted;
+  return EXIT.badInput;
+}
+
+async function main(argv: string[]): Promise<number> {
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    removePending();
+    process.stderr.write('\nnetae: interrupted; no partial output left\n');
+    process.exit(EXIT.interrupted);
+  });
+  try {
+    await program().parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    removePending();
+    const code = exitCode(error);
+    if (!(error instanceof CommanderError)) {
+      process.stderr.write(`netae: ${firstLine(error)}\n`);
+      if (error instanceof NoAdapterError) process.stderr.write('netae: run `netae info` after installing a Vulkan driver to check the adapter\n');
+    }
+    return code;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+import type { TrainEvent } from '../../model/trainer';
+import { formatCell } from './table';
+
+export interface Reporter {
+  training(event: TrainEvent): void;
+  scored(rows: number): void;
+  note(text: string): void;
+  stop(): void;
+}
+
+/**
+ * Progress on standard error: a bar on a terminal, one plain line per epoch otherwise, and
+ * nothing at all when `quiet` (for `--json` runs that pipe stdout).
+ */
+export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): Reporter {
+  const tty = stream.isTTY === true;
+  let bar: cliProgress.SingleBar | null = null;
+  let started = 0;
+  const stopBar = () => {
+    bar?.stop();
+    bar = null;
+  };
+  const write = (text: string) => {
+    if (quiet) return;
+    stopBar();
+    stream.write(`${text}\n`);
+  };
+  return {
+    training(event) {
+      if (quiet) return;
+      if (event.type === 'step') {
+        if (!tty) return;
+        if (!bar) {
+          bar = new cliProgress.SingleBar({
+            stream,
+            format: 'epoch {epoch} |{bar}| {value}/{total} steps | {speed} samples/s',
+            hideCursor: true,
+            clearOnComplete: true,
+          }, cliProgress.Presets.shades_classic);
+          bar.start(event.steps, event.step, { epoch: event.epoch, speed: formatCell(Math.round(event.samplesPerSecond)) });
+        }
+        bar.update(event.step, { epoch: event.epoch, speed: formatCell(Math.round(event.samplesPerSecond)) });
+        return;
+      }
+      const val = event.valLoss === null ? '' : `  val ${event.valLoss.toExponential(3)}`;
+      write(`epoch ${event.epoch}/${event.epochs}  train ${event.trainLoss.toExponential(3)}${val}  ${formatCell(Math.round(event.samplesPerSecond))} samples/s  ${event.seconds.toFixed(1)} s${event.best ? '  *' : ''}`);
+    },
+    scored(rows) {
+      if (quiet || !tty) return;
+      if (!bar) {
+        started = performance.now();
+        bar = new cliProgress.SingleBar({ stream, format: 'scored {value} rows | {speed} rows/s', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(Number.MAX_SAFE_INTEGER, 0, { speed: '—' });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(rows, { speed: formatCell(Math.round(rows / Math.max(seconds, 1e-3))) });
+    },
+    note: write,
+    stop: stopBar,
+  };
+}

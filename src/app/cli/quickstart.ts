@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { encodeModel } from '../../model/model';
+import { getPreset, parseDataset, sampleLogs, type Dataset } from '../../pipeline';
+import { readDatasetFile } from '../../pipeline/io-node';
+import { fitDetector } from '../detector';
+import { formatReport, evaluateRecords } from './evaluate';
+import { withGpu } from './gpu';
+import { writeFileAtomic } from './output';
+import { reporter } from './progress';
+import { Interrupted, trainSummary } from './train';
+import { UsageError } from './errors';
+
+export interface QuickstartFlags {
+  data?: string;
+  preset?: string;
+  out?: string;
+  epochs?: number;
+  seed?: number;
+  json?: boolean;
+}
+
+/** The training and test files of the data sets quickstart knows, inside `--data DIR`. */
+const SPLITS: Record<string, { train: string; test: string }> = {
+  'nsl-kdd': { train: 'KDDTrain+.txt', test: 'KDDTest+.txt' },
+  'unsw-nb15': { train: 'UNSW_NB15_training-set.csv', test: 'UNSW_NB15_testing-set.csv' },
+};
+
+async function datasets(flags: QuickstartFlags): Promise<{ name: string; train: Dataset; test: Dataset }> {
+  if (flags.data === undefined) {
+    if (flags.preset !== undefined) throw new UsageError('--preset goes with --data DIR');
+    const logs = sampleLogs();
+    return {
+      name: 'the bundled synthetic traffic (data/sample)',
+      train: parseDataset(logs.train, { preset: 'zeek-conn' }, 'sample train.conn.log'),
+      test: parseDataset(logs.test, { preset: 'zeek-conn' }, 'sample test.conn.log'),
+    };
+  }
+  const preset = flags.preset ?? 'nsl-kdd';
+  const split = SPLITS[preset];
+  if (!split) throw new UsageError(`quickstart --data knows ${Object.keys(SPLITS).join(', ')}; got --preset ${preset}`);
+  getPreset(preset);
+  return {
+    name: `${preset} in ${flags.data}`,
+    train: await readDatasetFile(join(flags.data, split.train), { preset }),
+    test: await readDatasetFile(join(flags.data, split.test), { preset }),
+  };
+}
+
+/** Trains on normal training traffic and evaluates on the test traffic, in one command. */
+export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSignal): Promise<void> {
+  const data = await datasets(flags);
+  const progress = reporter(flags.json === true);
+  progress.note(`training on the normal rows of ${data.name}`);
+  const { fitted, result } = await withGpu(async (gpu) => {
+    const fitted = await fitDetector(gpu, data.train, {
+      epochs: flags.epochs, seed: flags.seed, signal, onProgress: (e) => progress.training(e),
+    });
+    progress.stop();
+    if (fitted.training.stopped === 'aborted') throw new Interrupted();
+    return { fitted, result: await evaluateRecords(gpu, fitted, data.test) };
+  });
+  if (flags.out) writeFileAtomic(flags.out, encodeModel(fitted.model));
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ data: data.name, training: trainSummary(fitted, flags.out ?? null), evaluation: result }, null, 2)}\n`);
+    return;
+  }
+  const s = trainSummary(fitted, flags.out ?? null);
+  process.stdout.write([
+    '',
+    `trained ${s.layers} on ${s.trainRows.toLocaleString('en-US')} normal rows in ${s.seconds} s (${s.samplesPerSecond.toLocaleString('en-US')} samples/s)`,
+    `evaluated on ${data.test.file}:`,
+    formatReport(result),
+    flags.out ? `\nmodel written to ${flags.out}` : '\nadd --out model.safetensors to keep the model',
+  ].join('\n') + '\n');
+}

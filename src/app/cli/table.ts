@@ -1,0 +1,24 @@
+export type Cell = string | number | null;
+export type Row = Record<string, Cell>;
+
+/** Numbers for people: whole numbers with separators, others to about four significant digits. */
+export function formatCell(value: Cell): string {
+  if (value === null) return '—';
+  if (typeof value === 'string') return value;
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  const abs = Math.abs(value);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 1 || abs === 0) return value.toFixed(abs >= 100 ? 1 : 3);
+  return value.toPrecision(4);
+}
+
+/** Rows as an aligned text table: the first column left-aligned, the rest right-aligned. */
+export function formatTable(rows: readonly Row[]): string {
+  if (!rows.length) return '';
+  const keys = Object.keys(rows[0]);
+  const cells = rows.map((r) => keys.map((k) => formatCell(r[k] ?? null)));
+  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
+  const line = (values: string[]) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}

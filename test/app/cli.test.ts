@@ -1,0 +1,169 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, ourErrors, run } from './run';
+
+const TRAIN = `${ROOT}data/sample/train.conn.log`;
+const TEST = `${ROOT}data/sample/test.conn.log`;
+let dir: string;
+let model: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'netae-cli-'));
+  model = join(dir, 'model.safetensors');
+  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '8', '--json']);
+  expect(trained.code, trained.stderr).toBe(0);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The sample's records repeated to `copies` times its size, with `edit` applied to the lines. */
+function bigLog(copies: number, edit?: (lines: string[]) => void): string {
+  const lines = readFileSync(TEST, 'utf8').trimEnd().split('\n');
+  const head = lines.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
+  const body = lines.filter((l) => !l.startsWith('#'));
+  const all = [...head];
+  for (let i = 0; i < copies; i++) all.push(...body);
+  edit?.(all);
+  const path = join(dir, `big-${copies}-${edit ? 'edited' : 'clean'}.conn.log`);
+  writeFileSync(path, `${all.join('\n')}\n`);
+  return path;
+}
+
+describe('netae through the real binary', () => {
+  it('train → score → eval on the synthetic sample', async () => {
+    const out = join(dir, 'scores.csv');
+    const scored = await run(['score', '--model', model, '--data', TEST, '--out', out]);
+    expect(scored.code, scored.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('row,score,flag,label');
+    expect(lines.length).toBe(6001);
+    const [row, score, flag, label] = lines[1].split(',');
+    expect(row).toBe('1');
+    expect(Number(score)).toBeGreaterThanOrEqual(0);
+    expect(['0', '1']).toContain(flag);
+    expect(label.length).toBeGreaterThan(0);
+
+    const metrics = join(dir, 'metrics.json');
+    const evaluated = await run(['eval', '--model', model, '--data', TEST, '--json', metrics]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/ROC-AUC 0\.\d{4}/);
+    expect(evaluated.stdout).toMatch(/port_scan/);
+    const report = JSON.parse(readFileSync(metrics, 'utf8'));
+    expect(report.atThreshold.rocAuc).toBeGreaterThan(0.85);
+    expect(report.atThreshold.rows).toBe(6000);
+    expect(report.atBestF1.f1).toBeGreaterThanOrEqual(report.atThreshold.f1);
+    const flagged = lines.slice(1).filter((l) => l.split(',')[2] === '1').length;
+    expect(flagged).toBe(report.atThreshold.confusion.tp + report.atThreshold.confusion.fp);
+  });
+
+  it('scores a pipe: cat f | netae score --model m - > out', async () => {
+    const out = join(dir, 'piped.csv');
+    const piped = await run(`cat ${TEST} | node ${BIN} score --model ${model} - > ${out}`);
+    expect(piped.code, piped.stderr).toBe(0);
+    const fromFile = await run(['score', '--model', model, '--data', TEST]);
+    expect(readFileSync(out, 'utf8')).toBe(fromFile.stdout);
+  });
+
+  it('info reports the adapter and versions', async () => {
+    const info = await run(['info', '--json']);
+    expect(info.code).toBe(0);
+    const parsed = JSON.parse(info.stdout);
+    expect(parsed.adapter.backend).toBeTruthy();
+    expect(parsed.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(parsed.versions.netae).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('quickstart trains and evaluates on the bundled traffic', async () => {
+    const quick = await run(['quickstart', '--epochs', '3', '--json']);
+    expect(quick.code, quick.stderr).toBe(0);
+    const result = JSON.parse(quick.stdout);
+    expect(result.training.epochs).toBe(3);
+    expect(result.evaluation.atThreshold.rows).toBe(6000);
+  });
+});
+
+describe('bad input: exit 1 with one clear line, no output left', () => {
+  const expectOneLine = (stderr: string, pattern: RegExp) => {
+    const lines = ourErrors(stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+  };
+
+  it('a missing file', async () => {
+    const r = await run(['train', '--data', join(dir, 'nope.csv'), '--preset', 'nsl-kdd', '--out', join(dir, 'm.safetensors')]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /cannot read .*nope\.csv: no such file/);
+    expect(existsSync(join(dir, 'm.safetensors'))).toBe(false);
+  });
+
+  it('an unreadable model', async () => {
+    const fake = join(dir, 'fake.safetensors');
+    writeFileSync(fake, 'ts,uid\n1,2\n');
+    const r = await run(['score', '--model', fake, '--data', TEST]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /fake\.safetensors: not a safetensors file/);
+  });
+
+  it('the wrong preset for the file', async () => {
+    const r = await run(['train', '--data', TRAIN, '--preset', 'unsw-nb15', '--out', join(dir, 'w.safetensors')]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /unsw-nb15 preset needs \d+ column\(s\) the file lacks/);
+    expect(existsSync(join(dir, 'w.safetensors'))).toBe(false);
+  });
+
+  it('empty input', async () => {
+    const r = await run(['score', '--model', model, '-']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /stdin.*empty/);
+  });
+
+  it('a row with too few fields in the middle of a large file names the line and leaves no output', async () => {
+    const bad = 60_000;
+    const path = bigLog(17, (lines) => {
+      lines[bad - 1] = lines[bad - 1].split('\t').slice(0, 5).join('\t');
+    });
+    const out = join(dir, 'partial.csv');
+    const r = await run(['score', '--model', model, '--data', path, '--out', out, '--chunk', '4096']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, new RegExp(`big-17-edited\\.conn\\.log, line ${bad}\\b.*`));
+    expect(readdirSync(dir).filter((f) => f.startsWith('partial.csv'))).toEqual([]);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run(['train', '--data', TRAIN])).code).toBe(2);
+    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--label', 'label'])).code).toBe(2);
+    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--preset', 'kdd99'])).code).toBe(2);
+    expect((await run(['score', '--model', model])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('no GPU adapter exits 3 with a hint', async () => {
+    const r = await run(`VK_ICD_FILENAMES=${join(dir, 'none.json')} node ${BIN} info`);
+    expect(r.code).toBe(3);
+    expect(ourErrors(r.stderr)[0]).toMatch(/no WebGPU adapter.*Vulkan driver/);
+  });
+
+  it('Ctrl-C while scoring leaves no partial file', async () => {
+    const path = bigLog(40);
+    const out = join(dir, 'interrupted.csv');
+    const child = spawn(process.execPath, [BIN, 'score', '--model', model, '--data', path, '--out', out, '--chunk', '1024']);
+    const code = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (readdirSync(dir).some((f) => f.startsWith('interrupted.csv.'))) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 20);
+      child.on('close', (c) => {
+        clearInterval(poll);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(130);
+    expect(readdirSync(dir).filter((f) => f.startsWith('interrupted.csv'))).toEqual([]);
+  });
+});

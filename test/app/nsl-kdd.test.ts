@@ -1,0 +1,31 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from './run';
+
+const DATA = fileURLToPath(new URL('../../../shared/data/nsl-kdd/', import.meta.url));
+const present = existsSync(join(DATA, 'KDDTrain+.txt')) && existsSync(join(DATA, 'KDDTest+.txt'));
+if (!present) console.warn(`NSL-KDD command-line test skipped: no KDDTrain+.txt / KDDTest+.txt in ${DATA}`);
+
+describe.skipIf(!present)('NSL-KDD through the binary with default settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netae-nsl-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains on the normal rows of KDDTrain+ and reaches ROC-AUC ≥ 0.97 on KDDTest+', async () => {
+    const model = join(dir, 'nsl.safetensors');
+    const trained = await run(['train', '--data', join(DATA, 'KDDTrain+.txt'), '--preset', 'nsl-kdd', '--out', model, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary.trainRows + summary.validationRows).toBe(67_343);
+    const metrics = join(dir, 'metrics.json');
+    const evaluated = await run(['eval', '--model', model, '--data', join(DATA, 'KDDTest+.txt'), '--json', metrics]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(metrics, 'utf8'));
+    expect(report.atThreshold.rows).toBe(22_544);
+    expect(report.atThreshold.anomalies).toBe(12_833);
+    expect(report.atThreshold.rocAuc).toBeGreaterThanOrEqual(0.97);
+    expect(report.unseen).toBeGreaterThan(0);
+  }, 300_000);
+});

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = `${ROOT}bin/netae.js`;
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `netae` binary (or a shell line) and collects its output. */
+export function run(args: string[] | string, options: { cwd?: string; input?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = typeof args === 'string'
+      ? spawn('bash', ['-o', 'pipefail', '-c', args], { cwd: options.cwd ?? ROOT })
+      : spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Standard error without the Vulkan driver's and Dawn's own notices. */
+export function ourErrors(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.startsWith('netae:'));
+}
