@@ -3,16 +3,39 @@ import { releaseLaunches, type Launch } from '../src/gpu/launch';
 import { linearForward, linearForwardNaive } from '../src/gpu/ops';
 import { createTensor, viewTensor } from '../src/gpu/tensor';
 import { timeLaunches } from '../src/gpu/timing';
-import { DIRECT_TILES, STAGED_TILES, gemmTiles, type GemmTiles } from '../src/gpu/tuning';
+import { DIRECT_TILES, STAGED_TILES, gemmTiles, isCpuAdapter, type GemmTiles } from '../src/gpu/tuning';
+import { peakFor } from './peaks';
 import type { Row } from './report';
 
+export type GemmShape = readonly [M: number, K: number, N: number];
+
 /** M × K × N: rows of X, input width, output width. */
-export const GEMM_SHAPES: [number, number, number][] = [
+export const GEMM_SHAPES: readonly GemmShape[] = [
   [256, 122, 64],
   [4096, 122, 64],
   [65_536, 122, 64],
   [1024, 1024, 1024],
 ];
+
+/** 4,096³ only on GPUs: on a CPU adapter it takes minutes. */
+export function gemmShapes(gpu: Gpu): readonly GemmShape[] {
+  return isCpuAdapter(gpu) ? GEMM_SHAPES : [...GEMM_SHAPES, [4096, 4096, 4096]];
+}
+
+export interface GemmResult {
+  readonly shape: GemmShape;
+  readonly kernel: string;
+  readonly isDefault: boolean;
+  readonly ms: number;
+  readonly gflops: number;
+  /** GFLOP/s over the adapter's FP32 peak, where the peak table knows the adapter. */
+  readonly peakFraction: number | null;
+  readonly timer: 'timestamp' | 'wall';
+}
+
+export function formatShape([M, K, N]: GemmShape): string {
+  return M === K && K === N ? `${M.toLocaleString('en-US')}³` : `${M.toLocaleString('en-US')}×${K}×${N}`;
+}
 
 type Variant = { name: string; tiles: GemmTiles | null };
 
@@ -26,28 +49,46 @@ async function forwardLaunch(gpu: Gpu, M: number, K: number, N: number, variant:
   return variant.tiles ? linearForward(gpu, { ...args, tiles: variant.tiles }) : linearForwardNaive(gpu, args);
 }
 
-export async function benchGemm(gpu: Gpu, quick = false): Promise<Row[]> {
+/** Every kernel variant on every shape: GFLOP/s and the fraction of the adapter's FP32 peak. */
+export async function measureGemm(gpu: Gpu, quick = false, onResult?: (r: GemmResult) => void): Promise<GemmResult[]> {
   const variants: Variant[] = [
     { name: 'netae direct', tiles: DIRECT_TILES },
     { name: 'netae staged', tiles: STAGED_TILES },
     { name: 'naive', tiles: null },
   ];
-  const rows: Row[] = [];
-  for (const [M, K, N] of GEMM_SHAPES) {
+  const peak = peakFor(gpu.adapter);
+  const results: GemmResult[] = [];
+  for (const shape of gemmShapes(gpu)) {
+    const [M, K, N] = shape;
     const flop = 2 * M * K * N;
     const reps = Math.max(2, Math.min(50, Math.round((quick ? 2e9 : 1e10) / flop)));
     for (const variant of variants) {
       const launch = await forwardLaunch(gpu, M, K, N, variant);
       const timing = await timeLaunches(gpu, [launch], reps);
       releaseLaunches([launch]);
-      rows.push({
-        shape: `${M}×${K}×${N}`,
-        kernel: variant.name + (variant.tiles === gemmTiles(gpu) ? ' (default)' : ''),
-        ms: timing.ms,
-        'GFLOP/s': flop / timing.ms / 1e6,
-        timer: timing.method,
-      });
+      const gflops = flop / timing.ms / 1e6;
+      const result = {
+        shape, kernel: variant.name, isDefault: variant.tiles === gemmTiles(gpu), ms: timing.ms, gflops,
+        peakFraction: peak ? gflops / (peak.fp32Tflops * 1000) : null, timer: timing.method,
+      };
+      results.push(result);
+      onResult?.(result);
     }
   }
-  return rows;
+  return results;
+}
+
+export function gemmRows(results: readonly GemmResult[]): Row[] {
+  return results.map((r) => ({
+    shape: `${r.shape[0]}×${r.shape[1]}×${r.shape[2]}`,
+    kernel: r.kernel + (r.isDefault ? ' (default)' : ''),
+    ms: r.ms,
+    'GFLOP/s': r.gflops,
+    ...(r.peakFraction === null ? {} : { '% of peak': 100 * r.peakFraction }),
+    timer: r.timer,
+  }));
+}
+
+export async function benchGemm(gpu: Gpu, quick = false): Promise<Row[]> {
+  return gemmRows(await measureGemm(gpu, quick));
 }

@@ -1,28 +1,58 @@
+import { resolve } from 'node:path';
 import { acquireGpu } from '../src/gpu/device';
 import { benchGemm } from './gemm';
+import { RESULTS_DIR, printTable, saveResults } from './report';
+import { renderSaved, saveSuite, updateReadme } from './save-suite';
+import { benchScoreCli } from './score-cli';
 import { benchStep } from './step';
+import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
-import { printTable, saveResults } from './report';
 
 const BENCHES = {
   gemm: { title: 'GEMM forward, Y = X·Wᵀ + b', run: benchGemm },
   train: { title: 'Training, one epoch, batch 256, Adam 1e-3', run: benchTrain },
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
   step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },
+  'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick) },
 } as const;
 
 type BenchName = keyof typeof BENCHES;
-const USAGE = `usage: bench <${Object.keys(BENCHES).join('|')}> [--quick]`;
+const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
+       bench render RESULTS.json
+       bench readme RESULTS.json
+  all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
+       PyTorch where it can be imported), saved as JSON, Markdown and SVG charts
+  render: writes a saved suite's Markdown and charts again
+  readme: puts a saved suite's summary into README.md, between its bench markers`;
 
-async function main(argv: string[]): Promise<void> {
-  const [name] = argv.filter((a) => !a.startsWith('--'));
-  const quick = argv.includes('--quick');
-  if (!(name in BENCHES)) {
-    console.error(USAGE);
-    process.exitCode = 2;
-    return;
+interface Args {
+  readonly name: string;
+  readonly quick: boolean;
+  readonly out: string;
+}
+
+function parseArgs(argv: readonly string[]): Args | string {
+  let quick = false;
+  let out = RESULTS_DIR;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') quick = true;
+    else if (arg === '--out') {
+      const dir = argv[++i];
+      if (!dir) return '--out needs a folder';
+      out = resolve(dir);
+    } else if (arg.startsWith('--')) return `unknown option ${arg}`;
+    else names.push(arg);
   }
-  const bench = BENCHES[name as BenchName];
+  const [name = 'all', file] = names;
+  if (name === 'render' || name === 'readme') return file ? { name, quick, out: resolve(file) } : `${name} needs a results JSON file`;
+  if (name !== 'all' && !(name in BENCHES)) return `unknown benchmark ${name}`;
+  return { name, quick, out };
+}
+
+async function runOne(name: BenchName, quick: boolean): Promise<void> {
+  const bench = BENCHES[name];
   const gpu = await acquireGpu({ timing: true });
   try {
     console.log(`adapter: ${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.backend})`);
@@ -32,6 +62,27 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     gpu.release();
   }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (args.name === 'render') {
+    console.log(renderSaved(args.out).join('\n'));
+    return;
+  }
+  if (args.name === 'readme') {
+    console.log(updateReadme(args.out, resolve('README.md')));
+    return;
+  }
+  if (args.name !== 'all') return runOne(args.name as BenchName, args.quick);
+  const results = await runSuite({ quick: args.quick });
+  const files = saveSuite(results, args.out);
+  console.log(`\nsuite finished in ${Math.round(results.seconds)} s; saved:\n${files.map((f) => `  ${f}`).join('\n')}`);
 }
 
 await main(process.argv.slice(2));

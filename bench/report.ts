@@ -48,3 +48,9 @@ export function saveResults(name: string, gpu: Gpu, results: unknown): string {
   renameSync(`${file}.tmp`, file);
   return file;
 }
+
+/** Writes a file whole or not at all. */
+export function writeWhole(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}

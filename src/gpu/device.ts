@@ -1,4 +1,3 @@
-import { ShapeError } from './errors';
 import { settle } from './settle';
 
 export interface AdapterReport {
@@ -176,4 +175,3 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   };
 }
 
-export { ShapeError };

@@ -1,21 +1,10 @@
 import { expect } from 'vitest';
+import { seededRandom } from '../../src/model/random';
 import { matrix, type Matrix } from '../../src/model/reference';
-
-/** A small seeded generator (mulberry32) so failures reproduce. */
-export function randoms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A matrix of values uniform in [-scale, scale), as f32 so GPU and reference see the same numbers. */
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): { f32: Float32Array; ref: Matrix } {
-  const next = randoms(seed);
+  const next = seededRandom(seed);
   const f32 = new Float32Array(rows * cols);
   for (let i = 0; i < f32.length; i++) f32[i] = (next() * 2 - 1) * scale;
   return { f32, ref: matrix(rows, cols, f32) };

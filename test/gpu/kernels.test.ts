@@ -8,7 +8,7 @@ import {
 import { createBuffer, createTensor, readTensor, viewTensor, type Tensor } from '../../src/gpu/tensor';
 import { DIRECT_TILES, STAGED_TILES, type GemmTiles } from '../../src/gpu/tuning';
 import * as ref from '../../src/model/reference';
-import { expectClose, randomMatrix, randoms } from './helpers';
+import { expectClose, randomMatrix } from './helpers';
 
 let gpu: Gpu;
 

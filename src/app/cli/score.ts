@@ -57,11 +57,10 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const out: Writable = target?.stream ?? process.stdout;
   try {
     await withGpu(async (gpu) => {
-      const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk });
+      const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       try {
         const fileName = flags.data === '-' ? 'stdin' : flags.data;
-        const chunkRows = Math.min(flags.chunk ?? READ_CHUNK, scorer.chunk);
-        const chunks = readChunksFile(flags.data, { ...detector.pipeline.readOptions(fileName), chunkRows });
+        const chunks = readChunksFile(flags.data, { ...detector.pipeline.readOptions(fileName), chunkRows: scorer.chunk });
         let rows = 0;
         let repairs = null;
         let header = false;

@@ -1,0 +1,17 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Row } from './report';
+import { benchScoreCli } from './score-cli';
+
+/** The bundled `netae` CLI, which the end-to-end benchmark runs. */
+export const NETAE_CLI = resolve(process.cwd(), 'dist', 'node', 'netae.js');
+
+export type EndToEndOutcome =
+  | { readonly status: 'measured'; readonly rows: Row[] }
+  | { readonly status: 'skipped'; readonly detail: string };
+
+/** Rows/s and peak RSS of `netae score` on a big CSV, when the CLI is built. */
+export async function runEndToEnd(quick: boolean): Promise<EndToEndOutcome> {
+  if (!existsSync(NETAE_CLI)) return { status: 'skipped', detail: 'dist/node/netae.js is not built' };
+  return { status: 'measured', rows: await benchScoreCli(quick) };
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Packs what `npm run bench` needs into one folder for a GPU machine that has no npm and no
+# internet: this machine's Node binary, the built bundle (dist/node), the node_modules it
+# loads at run time (Dawn for Linux x86-64 included), bench/torch_bench.py, the Vulkan loader
+# as a Debian package (libvulkan1) and bench/run-on-gpu.sh, which unpacks and runs it there.
+#
+#   bench/pack-runner.sh [FOLDER]        (default: .carry/netae-runner)
+#
+# Needs: node and npm with `npm ci` done, xz, apt-get (with its package lists), Linux x86-64.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${1:-$ROOT/.carry/netae-runner}"
+NODE_BIN="$(readlink -f "$(command -v node)")"
+
+fail() { echo "pack-runner: $*" >&2; exit 1; }
+[ "$(uname -sm)" = "Linux x86_64" ] || fail "packs for Linux x86-64 only (this is $(uname -sm))"
+command -v xz >/dev/null || fail "xz is missing (apt-get install xz-utils)"
+command -v apt-get >/dev/null || fail "apt-get is missing: libvulkan1 comes from Debian's packages"
+[ -d "$ROOT/node_modules/webgpu" ] || fail "node_modules is missing: run npm ci first"
+
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+
+echo "building dist/node"
+(cd "$ROOT" && npm run --silent build:node)
+
+echo "staging the app"
+mkdir -p "$STAGE/node/bin" "$STAGE/app/bench" "$STAGE/app/dist"
+cp "$NODE_BIN" "$STAGE/node/bin/node"
+cp "$ROOT/package.json" "$STAGE/app/"
+cp -r "$ROOT/dist/node" "$STAGE/app/dist/node"
+find "$STAGE/app/dist" -name '*.map' -delete
+cp "$ROOT/bench/torch_bench.py" "$ROOT/bench/README.md" "$STAGE/app/bench/"
+
+echo "copying the node_modules the bundle loads"
+(cd "$ROOT" && npx --no-install tsx bench/runner-modules.ts "$ROOT" "$STAGE/app/node_modules") >/dev/null
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "compressing (xz)"
+tar -C "$STAGE" -cf - node app | xz -T0 -6 > "$OUT/payload.tar.xz"
+
+echo "fetching libvulkan1"
+(cd "$OUT" && apt-get download -q libvulkan1 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+ls "$OUT"/libvulkan1_*.deb >/dev/null 2>&1 || fail "apt-get download libvulkan1 failed (run apt-get update first)"
+
+cp "$ROOT/bench/run-on-gpu.sh" "$OUT/"
+chmod +x "$OUT/run-on-gpu.sh"
+{
+  echo "netae GPU runner, packed $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "node: $("$NODE_BIN" --version) from $NODE_BIN"
+  echo "webgpu: $(node -p "require('$ROOT/node_modules/webgpu/package.json').version")"
+  echo "vulkan loader: $(basename "$OUT"/libvulkan1_*.deb)"
+  echo "run there: bash run-on-gpu.sh OUTPUT_FOLDER [--quick]"
+} > "$OUT/MANIFEST.txt"
+
+echo
+cat "$OUT/MANIFEST.txt"
+echo
+du -h "$OUT"/* | sed 's/^/  /'
+echo "total: $(du -sh "$OUT" | cut -f1) in $OUT"
