@@ -3,27 +3,18 @@ import type { Gpu } from '../gpu/device';
 import type { Model, Threshold } from '../model/model';
 import { Scorer } from '../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
-import { TRAIN_DEFAULTS, train, type TrainEvent, type TrainResult } from '../model/trainer';
+import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
 import {
   FittedPipeline, bestF1Threshold, evaluate, fitPipeline, mergeReports, normalRows, percentileThreshold,
   type Dataset, type Evaluation, type Labels, type RowOrigin, type Scaling, type ThresholdRule, type TransformReport,
 } from '../pipeline';
 
-export interface DetectorOptions {
+export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> {
   /** A layer spec or preset (`deep`, `seed`); default: `deep` for the data's width. */
   readonly layers?: string;
-  readonly epochs?: number;
-  readonly batchSize?: number;
-  readonly lr?: number;
-  readonly weightDecay?: number;
-  readonly seed?: number;
-  readonly validation?: number;
-  readonly patience?: number;
   readonly scaling?: Scaling;
   /** Default: the 99th percentile of the held-out normal rows' scores. */
   readonly threshold?: ThresholdRule;
-  readonly onProgress?: (event: TrainEvent) => void;
-  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'percentile', percentile: 99 };
@@ -52,18 +43,8 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const features = pipeline.transform(normal.table, normal.origin);
   const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
-  const training = await train(gpu, matrix, {
-    spec,
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    lr: options.lr,
-    weightDecay: options.weightDecay,
-    seed: options.seed,
-    validation: options.validation,
-    patience: options.patience,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
+  const { layers: _layers, scaling: _scaling, threshold: _threshold, ...trainOptions } = options;
+  const training = await train(gpu, matrix, { ...trainOptions, spec });
   const rule = options.threshold ?? DEFAULT_THRESHOLD;
   const scorer = Scorer.create(gpu, spec, training.params);
   let threshold: Threshold;

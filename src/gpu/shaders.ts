@@ -5,14 +5,15 @@ import mse from '../shaders/mse.wgsl?raw';
 import reduce from '../shaders/reduce.wgsl?raw';
 import rows from '../shaders/rows.wgsl?raw';
 import score from '../shaders/score.wgsl?raw';
+import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 
-/** WGSL source of each kernel family; families that fuse an activation get its functions first. */
+/** WGSL source of each kernel family, after the shared functions it calls. */
 export const SHADERS = {
   gemm: activation + gemm,
-  mse: activation + mse,
+  mse: activation + workgroupSum + mse,
   adam,
   score,
-  reduce,
+  reduce: workgroupSum + reduce,
   rows,
 } as const;
 

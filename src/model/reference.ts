@@ -3,7 +3,9 @@
  * Tests compare the WGSL kernels with these; nothing here is tuned for speed.
  */
 
-export type Activation = 'identity' | 'relu' | 'sigmoid' | 'tanh';
+import type { Activation, AdamHyper } from '../gpu/ops';
+
+export type { Activation, AdamHyper };
 
 export interface Matrix {
   readonly rows: number;
@@ -103,14 +105,6 @@ export function mse(y: Matrix, target: Matrix, act: Activation): { rowErr: Float
     dz.data[i] = scale * (y.data[i] - target.data[i]) * activateGrad(y.data[i], act);
   }
   return { rowErr, loss, dz };
-}
-
-export interface AdamHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
 }
 
 export interface AdamState {

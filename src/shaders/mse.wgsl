@@ -7,7 +7,7 @@
 // One workgroup does the whole batch, so the loss is complete when the dispatch ends;
 // ACT is the activation of the layer that produced Y.
 
-override WG: u32 = 256u;
+override WG: u32 = 256u;  // a power of two
 override ACT: u32 = 0u;
 
 struct Mse {
@@ -21,8 +21,6 @@ struct Mse {
 @group(0) @binding(3) var<storage, read_write> dZ: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_err: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
-
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn mse(@builtin(local_invocation_index) lane: u32) {
@@ -40,14 +38,8 @@ fn mse(@builtin(local_invocation_index) lane: u32) {
     row_err[s.err_off + m] = e;
     total += e;
   }
-  partial[lane] = total;
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    workgroupBarrier();
-    if (lane < stride) {
-      partial[lane] += partial[lane + stride];
-    }
-  }
+  let batch_total = workgroup_sum(lane, total);
   if (lane == 0u) {
-    loss[0] = partial[0] / f32(s.M);
+    loss[0] = batch_total / f32(s.M);
   }
 }

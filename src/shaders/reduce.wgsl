@@ -1,10 +1,9 @@
-// Sum of a vector, in two levels: each workgroup adds WG·ITEMS consecutive values in
-// workgroup memory and writes one partial sum; run it again on the partials until one
-// value is left.
+// Sum of a vector, level by level: each workgroup adds WG·ITEMS consecutive values and
+// writes one partial sum; run it again on the partials until one value is left.
 //
 //   out[w] = Σ_{i in block w} x[i]
 
-override WG: u32 = 256u;
+override WG: u32 = 256u;  // a power of two
 override ITEMS: u32 = 16u;
 
 struct Reduce {
@@ -14,8 +13,6 @@ struct Reduce {
 @group(0) @binding(0) var<uniform> r: Reduce;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -30,14 +27,8 @@ fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       total += X[r.x_off + i];
     }
   }
-  partial[lane] = total;
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    workgroupBarrier();
-    if (lane < stride) {
-      partial[lane] += partial[lane + stride];
-    }
-  }
+  let block_total = workgroup_sum(lane, total);
   if (lane == 0u) {
-    out[r.out_off + group] = partial[0];
+    out[r.out_off + group] = block_total;
   }
 }
