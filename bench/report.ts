@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatTable } from '../src/app/cli/table';
 import { adapterName, type Gpu } from '../src/gpu/device';
 
 /** Benchmarks run from the project root (npm scripts do). */
@@ -7,23 +8,9 @@ export const RESULTS_DIR = resolve(process.cwd(), 'bench', 'results');
 
 export type Row = Record<string, string | number>;
 
-/** Prints rows as an aligned text table. */
+/** Prints rows as an aligned text table under a title. */
 export function printTable(title: string, rows: readonly Row[]): void {
-  if (!rows.length) return;
-  const keys = Object.keys(rows[0]);
-  const cells = rows.map((r) => keys.map((k) => format(r[k])));
-  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
-  const line = (values: string[]) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(keys));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const c of cells) console.log(line(c));
-}
-
-function format(value: string | number): string {
-  if (typeof value === 'string') return value;
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toPrecision(3);
+  if (rows.length) console.log(`\n${title}\n${formatTable(rows)}`);
 }
 
 export function machine(gpu: Gpu) {
