@@ -3,6 +3,7 @@ import { Scorer } from '../../model/scorer';
 import type { Chunk } from '../../pipeline';
 import { readChunksFile } from '../../pipeline/io-node';
 import { addRepairs, type Detector } from '../detector';
+import { scoreLines, scoresHeader } from '../scores-csv';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { openAtomic, type AtomicStream } from './output';
@@ -19,26 +20,10 @@ export interface ScoreFlags {
 /** Rows parsed at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 16_384;
 
-/** A score as CSV text: nine significant digits, enough to give back the float32 exactly. */
-function formatScore(score: number): string {
-  return String(Number(score.toPrecision(9)));
-}
-
-function csvField(value: unknown): string {
-  const text = String(value ?? '');
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** CSV lines for one scored chunk: row number, score, flag (score ≥ threshold), label when present. */
-function csvLines(detector: Detector, chunk: Chunk, firstRow: number, scores: Float32Array): string {
+/** The label column of a chunk, when the records have one. */
+function labelsOf(detector: Detector, chunk: Chunk): unknown[] | null {
   const label = detector.pipeline.schema.label;
-  const labels = label !== null && chunk.table.columnNames().includes(label) ? chunk.table.array(label) : null;
-  const lines = new Array<string>(scores.length);
-  for (let i = 0; i < scores.length; i++) {
-    const flag = scores[i] >= detector.threshold ? 1 : 0;
-    lines[i] = `${firstRow + i},${formatScore(scores[i])},${flag}${labels ? `,${csvField(labels[i])}` : ''}`;
-  }
-  return `${lines.join('\n')}\n`;
+  return label !== null && chunk.table.columnNames().includes(label) ? chunk.table.array(label) as unknown[] : null;
 }
 
 function write(stream: Writable, text: string): Promise<void> | void {
@@ -70,13 +55,12 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const { chunk, first, read } = pending;
           pending = null;
           const scores = await read();
-          await write(out, csvLines(detector, chunk, first, scores));
+          await write(out, scoreLines(scores, detector.threshold, labelsOf(detector, chunk), first));
           progress.scored(first - 1 + scores.length);
         };
         for await (const chunk of chunks) {
           if (!header) {
-            const labelled = detector.pipeline.schema.label !== null && chunk.table.columnNames().includes(detector.pipeline.schema.label);
-            await write(out, `row,score,flag${labelled ? ',label' : ''}\n`);
+            await write(out, scoresHeader(labelsOf(detector, chunk) !== null));
             header = true;
           }
           const features = detector.pipeline.transform(chunk.table, chunk);

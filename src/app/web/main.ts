@@ -1,0 +1,164 @@
+import type { AdapterReport } from '../../gpu/device';
+import type { TrainEvent } from '../../model/trainer';
+import { DataPanel } from './data-panel';
+import { byId, format, onFileChosen } from './dom';
+import { saveModel, saveScores } from './downloads';
+import { renderSummary } from './model-summary';
+import type { Result, TrainingData, TrainSettings } from './protocol';
+import { ResultsView } from './results-view';
+import { readSettings } from './settings';
+import { TrainingView } from './training-view';
+import { WorkerClient, type JobHandlers } from './worker-client';
+
+const trainButton = byId<HTMLButtonElement>('train');
+const stopButton = byId<HTMLButtonElement>('stop');
+const downloads = [byId<HTMLButtonElement>('download-model'), byId<HTMLButtonElement>('download-scores')];
+const progress = byId<HTMLProgressElement>('progress');
+
+function status(text: string, error = false): void {
+  const line = byId('status');
+  line.textContent = text;
+  line.classList.toggle('error', error);
+}
+
+function unsupported(reason: string): void {
+  byId('app').hidden = true;
+  byId('unsupported').hidden = false;
+  byId('unsupported-reason').textContent = reason;
+  const badge = byId('adapter');
+  badge.textContent = 'WebGPU unavailable';
+  badge.className = 'adapter bad';
+}
+
+function adapterText(adapter: AdapterReport): string {
+  const name = adapter.description || [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || 'WebGPU adapter';
+  return adapter.isFallbackAdapter ? `${name} (software fallback)` : name;
+}
+
+function start(): void {
+  if (!('gpu' in navigator)) {
+    unsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
+    return;
+  }
+  const client = new WorkerClient();
+  const training = new TrainingView();
+  const results = new ResultsView();
+  let result: Result | null = null;
+  let busy = true;
+
+  const setBusy = (value: boolean, trainingNow = false) => {
+    busy = value;
+    trainButton.disabled = value;
+    stopButton.disabled = !trainingNow;
+    byId<HTMLButtonElement>('load-model').disabled = value;
+    for (const button of downloads) button.disabled = value || result === null;
+  };
+
+  const show = (next: Result) => {
+    result = next;
+    byId('intro').hidden = true;
+    results.show(next);
+    renderSummary(next.summary, next.modelName);
+    const auc = next.rocAuc === null ? '' : `, ROC-AUC ${next.rocAuc.toFixed(4)}`;
+    status(`Scored ${format.count(next.scores.length)} rows${auc}.`);
+  };
+
+  const fail = (error: unknown) => {
+    progress.hidden = true;
+    status((error as Error).message, true);
+  };
+
+  const handlers = (onProgress: (event: TrainEvent) => void): JobHandlers => ({
+    phase: (text) => status(`${text[0].toUpperCase()}${text.slice(1)}…`),
+    progress: onProgress,
+  });
+
+  const train = async () => {
+    if (busy) return;
+    let settings: TrainSettings;
+    let data: TrainingData;
+    try {
+      settings = readSettings();
+      data = panel.training();
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    setBusy(true, true);
+    results.hide();
+    progress.hidden = false;
+    progress.value = 0;
+    training.start(settings.epochs);
+    let stopped = false;
+    stopButton.onclick = () => {
+      stopped = true;
+      stopButton.disabled = true;
+      client.stop();
+      status('Stopping after the steps in flight…');
+    };
+    try {
+      const next = await client.train(data, panel.testAfterTraining(), settings, handlers((event) => {
+        progress.value = training.progress(event);
+      }));
+      const { epochs, bestEpoch, stopped: how } = next.summary;
+      if (how === 'aborted') training.finish(`stopped after epoch ${epochs}, kept epoch ${bestEpoch}`, 'warn', epochs ?? undefined);
+      else training.finish(`done: ${epochs} epochs${how === 'early-stopping' ? ' (stopped early)' : ''}`, 'done', epochs ?? undefined);
+      show(next);
+    } catch (error) {
+      training.finish(stopped ? 'stopped' : 'failed', 'warn');
+      fail(error);
+    } finally {
+      progress.hidden = true;
+      setBusy(false);
+    }
+  };
+
+  const loadModel = async (file: File) => {
+    if (busy) return;
+    setBusy(true);
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const next = await client.score(bytes, file.name, panel.testForModel(), handlers(() => undefined));
+      training.hide();
+      show(next);
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const panel = new DataPanel({
+    model: (file) => void loadModel(file),
+    inspect: (file) => {
+      status(`Reading ${file.name}…`);
+      return client.inspect(file).then((info) => {
+        status(info.preset ? `Recognised ${file.name} as ${info.preset}.` : `Choose the label column of ${file.name}.`);
+        return info;
+      });
+    },
+    error: (message) => status(message, true),
+  });
+
+  for (const button of document.querySelectorAll<HTMLElement>('[data-opens]')) {
+    button.addEventListener('click', () => byId(button.dataset.opens ?? '').click());
+  }
+  trainButton.addEventListener('click', () => void train());
+  onFileChosen('model-file', (file) => void loadModel(file));
+  downloads[0].addEventListener('click', () => result && saveModel(result));
+  downloads[1].addEventListener('click', () => result && saveScores(result));
+
+  client.ready.then(
+    (adapter) => {
+      const badge = byId('adapter');
+      badge.textContent = adapterText(adapter);
+      badge.title = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim();
+      badge.className = 'adapter ok';
+      setBusy(false);
+      status('Ready. Press Train to fit a model on the synthetic traffic.');
+    },
+    (error: unknown) => unsupported(`This browser has WebGPU but gave this page no GPU device (${(error as Error).message}).`),
+  );
+}
+
+start();

@@ -1,0 +1,112 @@
+import type { AdapterReport } from '../../gpu/device';
+import type { TrainEvent } from '../../model/trainer';
+import type { SchemaSpec } from '../../pipeline';
+
+/** Training data: the embedded synthetic traffic, or a visitor's file with its columns' roles. */
+export type TrainingData =
+  | { readonly kind: 'sample' }
+  | { readonly kind: 'file'; readonly file: File; readonly spec: SchemaSpec };
+
+/** Records to score: read with the model's own feature pipeline, so they need no roles. */
+export type ScoringData = { readonly kind: 'sample' } | { readonly kind: 'file'; readonly file: File };
+
+export interface TrainSettings {
+  readonly epochs: number;
+  readonly layers: string;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly seed: number;
+}
+
+export type Request =
+  | { readonly type: 'inspect'; readonly id: number; readonly file: File }
+  /** `test: null` scores the training file itself. */
+  | { readonly type: 'train'; readonly id: number; readonly data: TrainingData; readonly test: ScoringData | null; readonly settings: TrainSettings }
+  | { readonly type: 'score'; readonly id: number; readonly model: Uint8Array; readonly modelName: string; readonly test: ScoringData }
+  | { readonly type: 'stop' };
+
+/** What the page learns from the first rows of a dropped file. */
+export interface FileInfo {
+  readonly name: string;
+  readonly size: number;
+  readonly format: string;
+  readonly columns: readonly string[];
+  /** A preset whose columns the file has, or null for a generic file. */
+  readonly preset: string | null;
+  /** Distinct values (at most a few dozen) of each column that has few, from the first rows. */
+  readonly values: Readonly<Record<string, readonly string[]>>;
+  /** For a generic file: the likely label column and its normal value. */
+  readonly label: string | null;
+  readonly normal: string | null;
+}
+
+export interface Curve {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+}
+
+export interface FeatureError {
+  readonly feature: string;
+  /** The input column the feature comes from, and that column's value in the row. */
+  readonly column: string;
+  readonly value: string;
+  /** Share of the row's squared reconstruction error. */
+  readonly share: number;
+}
+
+export interface TopRow {
+  /** 1-based, as in the scores CSV. */
+  readonly row: number;
+  readonly score: number;
+  readonly category: string | null;
+  readonly features: readonly FeatureError[];
+}
+
+export interface ModelSummary {
+  readonly layers: string;
+  readonly parameters: number;
+  readonly features: number;
+  readonly threshold: number;
+  readonly thresholdRule: string;
+  readonly trainedOn: string | null;
+  readonly trainRows: number | null;
+  readonly epochs: number | null;
+  readonly bestEpoch: number | null;
+  readonly stopped: string | null;
+  readonly seconds: number | null;
+  readonly samplesPerSecond: number | null;
+}
+
+export interface Result {
+  readonly origin: 'trained' | 'loaded';
+  readonly model: Uint8Array;
+  readonly modelName: string;
+  readonly summary: ModelSummary;
+  /** The scored records' name. */
+  readonly data: string;
+  /** True when the scored records are the ones the model was trained on. */
+  readonly scoredTrainingData: boolean;
+  readonly scores: Float32Array;
+  readonly threshold: number;
+  readonly labels: { readonly isAnomaly: Uint8Array; readonly category: readonly string[] } | null;
+  /** The label column's values as the file has them, for the scores CSV. */
+  readonly labelText: readonly string[] | null;
+  readonly rocAuc: number | null;
+  readonly prAuc: number | null;
+  readonly bestF1Threshold: number | null;
+  /** Thinned curves: ROC as (FPR, TPR), PR as (recall, precision). */
+  readonly roc: Curve | null;
+  readonly pr: Curve | null;
+  readonly top: readonly TopRow[];
+  readonly repaired: number;
+  readonly unseen: number;
+}
+
+export type Reply =
+  | { readonly type: 'ready'; readonly adapter: AdapterReport }
+  | { readonly type: 'unavailable'; readonly reason: string }
+  | { readonly type: 'inspected'; readonly id: number; readonly info: FileInfo }
+  | { readonly type: 'phase'; readonly id: number; readonly text: string }
+  | { readonly type: 'progress'; readonly id: number; readonly event: TrainEvent }
+  | { readonly type: 'result'; readonly id: number; readonly result: Result }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string };

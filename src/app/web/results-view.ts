@@ -1,0 +1,173 @@
+import { histogramChart, prChart, rocChart, scoreBins, type Bin } from './charts';
+import { ChartSlot, byId, format, h, tiles } from './dom';
+import type { Result, TopRow } from './protocol';
+import { LogScale, ThresholdIndex, type AtThreshold } from './threshold';
+
+interface Shown {
+  readonly result: Result;
+  readonly index: ThresholdIndex;
+  readonly scale: LogScale;
+  readonly bins: Bin[];
+  readonly prevalence: number;
+}
+
+const CARDS = ['scores-card', 'roc-card', 'pr-card', 'categories-card', 'top-card'];
+
+/** Everything shown after scoring; the threshold slider updates the metrics at once and the charts on the next frame. */
+export class ResultsView {
+  private shown: Shown | null = null;
+  private threshold = 0;
+  private frame = 0;
+  private readonly slider = byId<HTMLInputElement>('threshold');
+  private readonly histogram = new ChartSlot(byId('histogram'));
+  private readonly roc = new ChartSlot(byId('roc'));
+  private readonly pr = new ChartSlot(byId('pr'));
+
+  constructor() {
+    this.slider.addEventListener('input', () => {
+      if (this.shown) this.setThreshold(this.shown.scale.fromStep(Number(this.slider.value)), false);
+    });
+    byId('model-threshold').addEventListener('click', () => {
+      if (this.shown) this.setThreshold(this.shown.result.threshold, true);
+    });
+    byId('best-threshold').addEventListener('click', () => {
+      const best = this.shown?.result.bestF1Threshold;
+      if (best !== undefined && best !== null) this.setThreshold(best, true);
+    });
+  }
+
+  show(result: Result): void {
+    const scale = new LogScale(result.scores);
+    const anomalies = result.labels?.isAnomaly.reduce((n, a) => n + a, 0) ?? 0;
+    this.shown = {
+      result,
+      index: new ThresholdIndex(result.scores, result.labels),
+      scale,
+      bins: scoreBins(result.scores, result.labels?.isAnomaly ?? null, scale.domain),
+      prevalence: anomalies / result.scores.length,
+    };
+    for (const id of CARDS) byId(id).hidden = false;
+    byId('roc-card').hidden = result.roc === null;
+    byId('pr-card').hidden = result.pr === null;
+    byId('categories-card').hidden = result.labels === null;
+    byId('roc-auc').textContent = result.rocAuc === null ? '' : `AUC ${result.rocAuc.toFixed(4)}`;
+    byId('pr-auc').textContent = result.prAuc === null ? '' : `AUC ${result.prAuc.toFixed(4)}`;
+    byId<HTMLButtonElement>('best-threshold').disabled = result.bestF1Threshold === null;
+    const rows = `${format.count(result.scores.length)} rows of ${result.data}`;
+    const labels = result.labels ? `, ${format.count(anomalies)} labelled anomalous` : ', unlabelled';
+    const caveat = result.scoredTrainingData ? ' (the file trained on: its normal rows were seen in training)' : '';
+    byId('scored-data').textContent = rows + labels + caveat;
+    renderTopRows(result.top);
+    this.setThreshold(result.threshold, true);
+  }
+
+  hide(): void {
+    this.shown = null;
+    for (const id of CARDS) byId(id).hidden = true;
+    for (const slot of [this.histogram, this.roc, this.pr]) slot.clear();
+  }
+
+  private setThreshold(threshold: number, moveSlider: boolean): void {
+    if (!this.shown) return;
+    this.threshold = threshold;
+    if (moveSlider) this.slider.value = String(this.shown.scale.toStep(threshold));
+    const at = this.shown.index.at(threshold);
+    byId('threshold-value').textContent = format.score(threshold);
+    renderMetrics(at, this.shown.result.scores.length);
+    renderCategories(at);
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.renderCharts(at));
+  }
+
+  private renderCharts(at: AtThreshold): void {
+    if (!this.shown) return;
+    const { result, bins, scale, prevalence } = this.shown;
+    const threshold = this.threshold;
+    this.histogram.show((width) => histogramChart(bins, threshold, scale.domain, width));
+    if (result.roc) {
+      const roc = result.roc;
+      this.roc.show((width) => rocChart(roc, { fpr: at.fpr, tpr: at.recall }, width));
+    }
+    if (result.pr) {
+      const pr = result.pr;
+      const point = { recall: at.recall, precision: at.flagged ? at.precision : 1 };
+      this.pr.show((width) => prChart(pr, point, prevalence, width));
+    }
+  }
+}
+
+function renderMetrics(at: AtThreshold, rows: number): void {
+  const flagged = `${format.count(at.flagged)} (${format.percent(at.flagged / rows)})`;
+  const c = at.confusion;
+  tiles(byId('metrics'), c === null ? [['metric-flagged', 'Flagged', flagged]] : [
+    ['metric-flagged', 'Flagged', flagged],
+    ['metric-precision', 'Precision', format.ratio(at.precision)],
+    ['metric-recall', 'Recall', format.ratio(at.recall)],
+    ['metric-f1', 'F1', format.ratio(at.f1)],
+    ['metric-fpr', 'False-positive rate', format.ratio(at.fpr)],
+    ['metric-accuracy', 'Accuracy', format.ratio(at.accuracy)],
+  ]);
+  const table = byId('confusion');
+  if (c === null) {
+    table.replaceChildren();
+    return;
+  }
+  const cell = (n: number, of: number, good: boolean, id: string) =>
+    h('td', { id, class: good ? 'good' : 'bad' }, format.count(n), h('small', {}, of ? format.percent(n / of) : '—'));
+  table.replaceChildren(
+    h('caption', { class: 'muted' }, 'Confusion matrix'),
+    h('tr', {}, h('th'), h('th', {}, 'flagged normal'), h('th', {}, 'flagged anomalous')),
+    h('tr', {}, h('th', {}, 'normal'), cell(c.tn, c.tn + c.fp, true, 'confusion-tn'), cell(c.fp, c.tn + c.fp, false, 'confusion-fp')),
+    h('tr', {}, h('th', {}, 'anomalous'), cell(c.fn, c.fn + c.tp, false, 'confusion-fn'), cell(c.tp, c.fn + c.tp, true, 'confusion-tp')),
+  );
+}
+
+function renderCategories(at: AtThreshold): void {
+  const rows = [...at.categories].sort((a, b) => Number(b.category === 'normal') - Number(a.category === 'normal'));
+  byId('categories').replaceChildren(
+    h('thead', {}, h('tr', {}, h('th', {}, 'Category'), h('th', { class: 'num' }, 'Rows'), h('th', { class: 'num' }, 'Flagged'), h('th', {}, 'Detection rate'))),
+    h('tbody', {}, ...rows.map((r) => {
+      const normal = r.category === 'normal';
+      return h('tr', {},
+        h('td', {}, h('span', { class: `tag ${normal ? 'normal' : 'anomalous'}` }, r.category)),
+        h('td', { class: 'num' }, format.count(r.rows)),
+        h('td', { class: 'num' }, format.count(r.flagged)),
+        h('td', { title: normal ? 'normal rows flagged: false positives' : 'rows of this category flagged' },
+          h('div', { class: 'rate' }, h('div', { class: `bar ${normal ? 'normal' : ''}` }, barFill(r.rate)), h('span', {}, format.percent(r.rate)))),
+      );
+    })),
+  );
+}
+
+function barFill(rate: number): HTMLElement {
+  const fill = h('span');
+  fill.style.width = `${(rate * 100).toFixed(1)}%`;
+  return fill;
+}
+
+function valueText(value: string): string {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) return value;
+  return Number.isInteger(x) ? format.count(x) : String(Number(x.toPrecision(5)));
+}
+
+function featureText({ feature, column, value, share }: TopRow['features'][number]): HTMLElement {
+  const numeric = feature === column;
+  const shown = numeric ? ` = ${valueText(value)}` : feature === `${column}=${value}` ? '' : ` (row: ${value})`;
+  return h('span', {}, h('b', {}, feature), shown, ' ', h('i', {}, format.percent(share, 0)));
+}
+
+function renderTopRows(top: readonly TopRow[]): void {
+  const labelled = top.some((r) => r.category !== null);
+  byId('top-rows').replaceChildren(
+    h('thead', {}, h('tr', {},
+      h('th', { class: 'num' }, 'Row'), h('th', { class: 'num' }, 'Score'), labelled && h('th', {}, 'Label'),
+      h('th', {}, 'Worst-reconstructed features (share of the error)'))),
+    h('tbody', {}, ...top.map((r) => h('tr', {},
+      h('td', { class: 'num' }, format.count(r.row)),
+      h('td', { class: 'num' }, format.score(r.score)),
+      labelled && h('td', {}, h('span', { class: `tag ${r.category === 'normal' ? 'normal' : 'anomalous'}` }, r.category ?? '')),
+      h('td', {}, h('div', { class: 'features' }, ...r.features.map(featureText))),
+    ))),
+  );
+}

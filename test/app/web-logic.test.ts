@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { confusionMatrix, detectionByCategory, rates } from '../../src/pipeline';
+import { formatScore, scoresCsv } from '../../src/app/scores-csv';
+import { detectPreset, guessLabel, inspectFile } from '../../src/app/web/inspect';
+import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
+import { ROOT } from './run';
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('the page’s threshold math', () => {
+  const random = seeded(7);
+  const n = 3_000;
+  const isAnomaly = Uint8Array.from({ length: n }, () => (random() < 0.2 ? 1 : 0));
+  const category = Array.from(isAnomaly, (a) => (a ? ['scan', 'flood', 'tunnel'][Math.floor(random() * 3)] : 'normal'));
+  const scores = Float32Array.from(isAnomaly, (a) => Math.exp((a ? 1 : -1) + random() * 4 - 2));
+  scores[10] = scores[11];
+  const index = new ThresholdIndex(scores, { isAnomaly, category });
+
+  it('gives the metrics module’s confusion matrix, rates and per-category rates at any threshold', () => {
+    for (const threshold of [0, scores[11], scores[5], 0.5, 1, 2.5, Math.max(...scores), Infinity]) {
+      const at = index.at(threshold);
+      const confusion = confusionMatrix(scores, isAnomaly, threshold);
+      expect(at.confusion).toEqual(confusion);
+      expect(at.flagged).toBe(confusion.tp + confusion.fp);
+      expect({ precision: at.precision, recall: at.recall, f1: at.f1, accuracy: at.accuracy, fpr: at.fpr }).toEqual(rates(confusion));
+      expect(at.categories).toEqual(detectionByCategory(scores, category, threshold).objects());
+    }
+  });
+
+  it('counts flagged rows of unlabelled scores', () => {
+    const at = new ThresholdIndex(scores, null).at(1);
+    expect(at.confusion).toBeNull();
+    expect(at.flagged).toBe(scores.filter((s) => s >= 1).length);
+  });
+
+  it('maps the slider onto the scores on a log scale', () => {
+    const scale = new LogScale(scores);
+    const [lo, hi] = scale.domain;
+    expect(lo).toBe(Math.min(...scores));
+    expect(hi).toBe(Math.max(...scores));
+    expect(scale.fromStep(0)).toBeCloseTo(lo, 12);
+    expect(scale.fromStep(scale.steps) / hi).toBeCloseTo(1, 12);
+    expect(scale.toStep(scale.fromStep(437))).toBe(437);
+    expect(scale.toStep(0)).toBe(0);
+  });
+});
+
+describe('the page’s scores CSV', () => {
+  it('is the format `netae score` writes', () => {
+    const csv = scoresCsv(Float32Array.of(0.5, 0.125, 1 / 3), 0.3, ['normal', 'a,b', 'x"y']);
+    expect(csv).toBe(`row,score,flag,label\n1,0.5,1,normal\n2,0.125,0,"a,b"\n3,${formatScore(Math.fround(1 / 3))},1,"x""y"\n`);
+    expect(Math.fround(Number(formatScore(Math.fround(1 / 3))))).toBe(Math.fround(1 / 3));
+    expect(scoresCsv(Float32Array.of(2), 1, null)).toBe('row,score,flag\n1,2,1\n');
+  });
+});
+
+describe('reading a dropped file', () => {
+  const file = (path: string, name: string) => new File([readFileSync(path)], name);
+
+  it('recognises each preset from its header or its shape', async () => {
+    expect((await inspectFile(file(`${ROOT}data/sample/test.conn.log`, 'test.conn.log'))).preset).toBe('zeek-conn');
+    expect((await inspectFile(file(`${ROOT}test/pipeline/fixtures/unsw-nb15.csv`, 'u.csv'))).preset).toBe('unsw-nb15');
+    expect((await inspectFile(file(`${ROOT}test/pipeline/fixtures/cic-ids2017.csv`, 'c.csv'))).preset).toBe('cic-ids2017');
+    const nsl = '0,tcp,private,REJ,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,229,10,0.00,0.00,1.00,1.00,0.04,0.06,0.00,255,10,0.04,0.06,0.00,0.00,0.00,0.00,1.00,1.00,neptune,21\n';
+    const info = await inspectFile(new File([nsl.repeat(3)], 'KDDTest+.txt'));
+    expect(info.preset).toBe('nsl-kdd');
+    expect(info.columns).toHaveLength(43);
+    expect(info.columns[0]).toBe('duration');
+  });
+
+  it('guesses the label column and normal value of a generic CSV', async () => {
+    const csv = 'bytes,proto,Verdict\n10,tcp,ok\n20,udp,BENIGN\n5,tcp,BENIGN\n900,tcp,DDoS\n';
+    const info = await inspectFile(new File([csv], 'flows.csv'));
+    expect(info.preset).toBeNull();
+    expect(info.columns).toEqual(['bytes', 'proto', 'Verdict']);
+    expect(info.label).toBe('Verdict');
+    expect(info.normal).toBe('BENIGN');
+    expect(detectPreset(['a', 'b'])).toBeNull();
+    expect(guessLabel(['x', 'class'], { x: ['1'], class: ['attack', 'normal'] })).toEqual({ label: 'class', normal: 'normal' });
+  });
+});
