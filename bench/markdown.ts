@@ -84,8 +84,8 @@ export function toMarkdown(r: SuiteResults): string {
     );
   }
   const status = [...r.peers, r.pytorch].map((p) => `- ${p.label}: ${p.status}${p.device ? ` on ${p.device}` : ''}${p.detail ? ` (${p.detail})` : ''}`);
-  const e2e = r.endToEnd.status === 'measured' ? '- End to end: measured (see the JSON)' : `- End to end (netae score on a CSV): skipped, ${r.endToEnd.detail}`;
-  parts.push('## Runs and notes', [...status, e2e, ...r.notes.map((n) => `- ${n}`)].join('\n'));
+  parts.push('## End to end', endToEndLine(r));
+  parts.push('## Runs and notes', [...status, ...r.notes.map((n) => `- ${n}`)].join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -104,6 +104,13 @@ function pivot(entries: readonly Entry[], models: readonly string[]): string {
   return table(header, rows, header.map((_, i) => i > 0));
 }
 
+/** `netae score` on a big CSV: rows/s and peak memory, or why it was skipped. */
+export function endToEndLine(r: SuiteResults): string {
+  if (r.endToEnd.status === 'skipped') return `\`netae score\` end to end: skipped, ${r.endToEnd.detail}.`;
+  return r.endToEnd.rows.map((row) => `\`netae score\` end to end on ${row.workload}, ${int(Number(row['input MB']))} MB, `
+    + `${int(Number(row.rows))} rows, output to /dev/null: **${int(Number(row['rows/s']))} rows/s**, peak RSS ${int(Number(row['peak RSS MB']))} MB.`).join('\n\n');
+}
+
 /** The summary for the project README: training, scoring and GEMM, with links to the whole report. */
 export function toReadmeSection(r: SuiteResults, links: { markdown: string; charts: Record<string, string> }): string {
   const models = r.workload.models.map((m) => m.name);
@@ -119,6 +126,7 @@ export function toReadmeSection(r: SuiteResults, links: { markdown: string; char
     pivot(r.score, models),
     'GEMM forward `Y = X·Wᵀ + b`, GFLOP/s:',
     gemmTable(r),
+    endToEndLine(r),
     ...(r.reported.length
       ? ['Reported in the benchmark issue for this machine, not measured in that run: '
         + r.reported.map((f) => `${f.label}, ${f.task === 'train' ? 'training' : 'scoring'} ${f.model}: ≈ ${int(f.rate)} ${unit(f.task)}`).join('; ') + '.']

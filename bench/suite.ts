@@ -212,6 +212,7 @@ export async function runSuite({ quick }: SuiteOptions): Promise<SuiteResults> {
   log('\nEnd to end (netae score on a CSV)');
   const endToEnd = await runEndToEnd(quick);
   if (endToEnd.status === 'skipped') log(`  skipped: ${endToEnd.detail}`);
+  else for (const row of endToEnd.rows) log(`  ${fmt(Number(row.rows))} rows, ${row['input MB']} MB: ${fmt(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
 
   const entries = withRatios(out.figures);
   log('\nnetae ÷ peer');

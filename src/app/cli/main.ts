@@ -53,7 +53,7 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
-    .option('--chunk <rows>', 'rows read and scored at a time (default 16,384)', wholeNumber())
+    .option('--chunk <rows>', 'rows read and scored at a time (default 8,192)', wholeNumber())
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');

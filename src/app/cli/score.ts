@@ -18,7 +18,7 @@ export interface ScoreFlags {
 }
 
 /** Rows parsed at a time: enough to keep the GPU busy, few enough to keep memory low. */
-const READ_CHUNK = 16_384;
+const READ_CHUNK = 8192;
 
 /** The label column of a chunk, when the records have one. */
 function labelsOf(detector: Detector, chunk: Chunk): unknown[] | null {
