@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Row } from './report';
 import { benchScoreCli } from './score-cli';
 
-/** The bundled `netae` CLI, which the end-to-end benchmark runs. */
-export const NETAE_CLI = resolve(process.cwd(), 'dist', 'node', 'netae.js');
+/** The bundled `netae` CLI, beside this bundle in dist/node, which the end-to-end benchmark runs. */
+export const NETAE_CLI = fileURLToPath(new URL('./netae.js', import.meta.url));
 
 export type EndToEndOutcome =
   | { readonly status: 'measured'; readonly rows: Row[] }
@@ -13,5 +13,5 @@ export type EndToEndOutcome =
 /** Rows/s and peak RSS of `netae score` on a big CSV, when the CLI is built. */
 export async function runEndToEnd(quick: boolean): Promise<EndToEndOutcome> {
   if (!existsSync(NETAE_CLI)) return { status: 'skipped', detail: 'dist/node/netae.js is not built' };
-  return { status: 'measured', rows: await benchScoreCli(quick) };
+  return { status: 'measured', rows: await benchScoreCli(quick, NETAE_CLI) };
 }

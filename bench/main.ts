@@ -3,6 +3,7 @@ import { acquireGpu } from '../src/gpu/device';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
+import { NETAE_CLI } from './end-to-end';
 import { benchScoreCli } from './score-cli';
 import { benchStep } from './step';
 import { runSuite } from './suite';
@@ -13,7 +14,7 @@ const BENCHES = {
   train: { title: 'Training, one epoch, batch 256, Adam 1e-3', run: benchTrain },
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
   step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },
-  'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick) },
+  'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick, NETAE_CLI) },
 } as const;
 
 type BenchName = keyof typeof BENCHES;

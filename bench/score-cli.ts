@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sampleLogs } from '../src/pipeline';
 import type { Row } from './report';
 
-const ROOT = resolve(process.cwd());
-const BIN = join(ROOT, 'bin', 'netae.js');
-const NSL_KDD = resolve(ROOT, '..', 'shared', 'data', 'nsl-kdd');
+const NSL_KDD = resolve(process.cwd(), '..', 'shared', 'data', 'nsl-kdd');
 
 interface Workload {
   name: string;
@@ -14,7 +13,8 @@ interface Workload {
   records: string;
 }
 
-function workload(): Workload {
+/** NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`). */
+function workload(dir: string): Workload {
   if (existsSync(join(NSL_KDD, 'KDDTrain+.txt'))) {
     return {
       name: 'NSL-KDD (KDDTest+ repeated)',
@@ -22,11 +22,12 @@ function workload(): Workload {
       records: readFileSync(join(NSL_KDD, 'KDDTest+.txt'), 'utf8'),
     };
   }
-  const sample = readFileSync(join(ROOT, 'data', 'sample', 'test.conn.log'), 'utf8');
+  const logs = sampleLogs();
+  writeFileSync(join(dir, 'train.conn.log'), logs.train);
   return {
-    name: 'synthetic conn.log (data/sample repeated)',
-    train: ['--data', join(ROOT, 'data', 'sample', 'train.conn.log'), '--preset', 'zeek-conn'],
-    records: sample,
+    name: 'synthetic conn.log (the sample test log repeated)',
+    train: ['--data', join(dir, 'train.conn.log'), '--preset', 'zeek-conn'],
+    records: logs.test,
   };
 }
 
@@ -51,10 +52,10 @@ function repeatTo(path: string, text: string, bytes: number): number {
   }
 }
 
-function runNetae(args: string[], stdout: 'ignore' | number = 'ignore'): Promise<{ code: number | null; peakKb: number; seconds: number; stderr: string }> {
+function runNetae(cli: string, args: string[], stdout: 'ignore' | number = 'ignore'): Promise<{ code: number | null; peakKb: number; seconds: number; stderr: string }> {
   return new Promise((done, fail) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', stdout, 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
     let peakKb = 0;
     child.stderr?.on('data', (d) => (stderr += d));
@@ -78,19 +79,18 @@ function runNetae(args: string[], stdout: 'ignore' | number = 'ignore'): Promise
  * `netae score` end to end: a model trained on the workload's training file scores a CSV of its
  * test records repeated to 2 GB (200 MB with `quick`), output to /dev/null. Rows/s and peak RSS.
  */
-export async function benchScoreCli(quick = false): Promise<Row[]> {
-  if (!existsSync(join(ROOT, 'dist', 'node', 'netae.js'))) throw new Error('dist/node/netae.js is missing; run npm run build:node');
-  const w = workload();
+export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netae-score-cli-'));
   try {
+    const w = workload(dir);
     const model = join(dir, 'model.safetensors');
-    const trained = await runNetae(['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
+    const trained = await runNetae(cli, ['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
     if (trained.code !== 0) throw new Error(`netae train failed: ${trained.stderr}`);
     const input = join(dir, 'records.csv');
     const rows = repeatTo(input, w.records, (quick ? 0.2 : 2) * 1024 ** 3);
     const devNull = openSync('/dev/null', 'w');
     try {
-      const scored = await runNetae(['score', '--model', model, '--data', input, '--out', '-', '--quiet'], devNull);
+      const scored = await runNetae(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet'], devNull);
       if (scored.code !== 0) throw new Error(`netae score failed: ${scored.stderr}`);
       return [{
         workload: w.name,
