@@ -1,3 +1,4 @@
+import { isNode } from './runtime';
 import { settle } from './settle';
 
 export interface AdapterReport {
@@ -84,14 +85,9 @@ function browserGpu(): GpuEntry | null {
   return { gpu: nav.gpu, backend: 'browser', release() {} };
 }
 
-function isNode(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
-}
-
 function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
   const info = adapter.info;
-  const report = {
+  return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
@@ -99,7 +95,6 @@ function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
     backend,
     isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
   };
-  return report;
 }
 
 /** One short name for the adapter, for file names and tables. */

@@ -13,6 +13,8 @@ export interface Launch {
   readonly dynamic: number;
   /** The launch's own parameters; ops that change between steps rewrite it. */
   readonly uniform: GPUBuffer;
+  /** Buffers the op made for this launch alone (partial sums), destroyed with it. */
+  readonly scratch: readonly GPUBuffer[];
 }
 
 /**
@@ -41,6 +43,7 @@ export interface LaunchPlan {
   readonly params: ArrayBuffer;
   /** Tensors for bindings 1, 2, … in order; binding 0 is always the uniform. */
   readonly tensors: readonly Tensor[];
+  readonly scratch?: readonly GPUBuffer[];
   readonly workgroups: number;
   readonly label: string;
 }
@@ -68,7 +71,7 @@ export async function makeLaunch(gpu: Gpu, plan: LaunchPlan): Promise<Launch> {
     ],
   });
   const dynamic = spec.bindings.filter((b) => b.dynamic).length;
-  return { label: plan.label, pipeline: compiled.pipeline, bindGroup, grid, dynamic, uniform };
+  return { label: plan.label, pipeline: compiled.pipeline, bindGroup, grid, dynamic, uniform, scratch: plan.scratch ?? [] };
 }
 
 /** WebGPU forbids a buffer that one binding writes from being bound a second time in the dispatch. */
@@ -101,5 +104,8 @@ export function submitLaunches(gpu: Gpu, launches: readonly Launch[], label = 'n
 }
 
 export function releaseLaunches(launches: readonly Launch[]): void {
-  for (const launch of launches) launch.uniform.destroy();
+  for (const launch of launches) {
+    launch.uniform.destroy();
+    for (const buffer of launch.scratch) buffer.destroy();
+  }
 }

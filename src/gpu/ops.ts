@@ -317,6 +317,7 @@ export async function sum(gpu: Gpu, { x, out }: { x: Tensor; out: Tensor }): Pro
       constants: { WG: SUM_WG, ITEMS: SUM_ITEMS },
       params: u32s([n, groups, input.offset, target.offset]),
       tensors: [input, target],
+      scratch: target === out ? [] : [target.buffer],
       workgroups: groups,
       label: `${op} ${describe(input)} → ${describe(target)}`,
     }));

@@ -1,3 +1,5 @@
+import { isNode } from './runtime';
+
 /**
  * Waits for a promise from the WebGPU runtime without starving a CPU adapter.
  *
@@ -22,9 +24,3 @@ export async function settle<T>(promise: Promise<T>, pollMs = 1): Promise<T> {
 }
 
 const sleeper: Int32Array | null = isNode() ? new Int32Array(new SharedArrayBuffer(4)) : null;
-
-function isNode(): boolean {
-  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
-    && typeof (globalThis as { window?: unknown }).window === 'undefined'
-    && typeof SharedArrayBuffer === 'function';
-}

@@ -51,12 +51,10 @@ export class Scorer {
   private async plan(rows: number): Promise<Launch[]> {
     let launches = this.plans.get(rows);
     if (!launches) {
-      if (this.plans.size >= 4) {
-        const [oldest, old] = this.plans.entries().next().value as [number, Launch[]];
-        if (oldest !== this.chunk) {
-          releaseLaunches(old);
-          this.plans.delete(oldest);
-        }
+      const [evict, old] = [...this.plans].find(([n]) => n !== this.chunk) ?? [];
+      if (this.plans.size >= 4 && evict !== undefined && old) {
+        releaseLaunches(old);
+        this.plans.delete(evict);
       }
       const [x, outputs, scores] = [firstRows([this.input], rows)[0], firstRows(this.outputs, rows), firstRows([this.scores], rows)[0]];
       launches = await planScoring(this.gpu, this.layers, this.params, x, outputs, scores);

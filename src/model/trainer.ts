@@ -258,7 +258,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
     if (bestEpoch > 0 && bestEpoch !== history.length) copyBuffer(gpu, best, params.all.buffer, P * BYTES);
     const result = new Float32Array(await readBytes(gpu, params.all.buffer, 0, P * BYTES));
     await gpu.check();
-    const seconds = (performance.now() - started) / 1000;
+    const trainingSeconds = history.reduce((s, h) => s + h.seconds, 0);
     return {
       params: result,
       history,
@@ -268,9 +268,9 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       validationRows: nVal,
       heldOut: order.slice(0, nVal),
       steps: stepsDone,
-      seconds,
-      samplesPerSecond: history.length ? (history.length * nTrain) / history.reduce((s, h) => s + h.seconds, 0) : 0,
-      msPerStep: history.length ? (history.reduce((s, h) => s + h.seconds, 0) * 1000) / (history.length * steps) : 0,
+      seconds: (performance.now() - started) / 1000,
+      samplesPerSecond: history.length ? (history.length * nTrain) / trainingSeconds : 0,
+      msPerStep: history.length ? (trainingSeconds * 1000) / (history.length * steps) : 0,
     };
   } finally {
     releaseLaunches(launches);

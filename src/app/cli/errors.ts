@@ -8,3 +8,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** Training stopped by Ctrl-C before it finished (exit 130). */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted; nothing was written');
+    this.name = 'Interrupted';
+  }
+}

@@ -2,14 +2,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { NoAdapterError } from '../../gpu/device';
 import { presetNames } from '../../pipeline';
 import packageJson from '../../../package.json';
-import { EXIT, UsageError } from './errors';
+import { EXIT, Interrupted, UsageError } from './errors';
 import { evalCommand } from './evaluate';
 import { infoCommand } from './info';
 import { list, realNumber, wholeNumber } from './options';
 import { removePending } from './output';
 import { quickstartCommand } from './quickstart';
 import { scoreCommand } from './score';
-import { Interrupted, trainCommand } from './train';
+import { trainCommand } from './train';
 
 const interrupt = new AbortController();
 

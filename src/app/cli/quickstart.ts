@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { encodeModel } from '../../model/model';
-import { getPreset, parseDataset, sampleLogs, type Dataset } from '../../pipeline';
+import { parseDataset, sampleLogs, type Dataset } from '../../pipeline';
 import { readDatasetFile } from '../../pipeline/io-node';
 import { fitDetector } from '../detector';
 import { formatReport, evaluateRecords } from './evaluate';
 import { withGpu } from './gpu';
 import { writeFileAtomic } from './output';
 import { reporter } from './progress';
-import { Interrupted, trainSummary } from './train';
-import { UsageError } from './errors';
+import { Interrupted, UsageError } from './errors';
+import { trainSummary } from './train';
 
 export interface QuickstartFlags {
   data?: string;
@@ -38,7 +38,6 @@ async function datasets(flags: QuickstartFlags): Promise<{ name: string; train: 
   const preset = flags.preset ?? 'nsl-kdd';
   const split = SPLITS[preset];
   if (!split) throw new UsageError(`quickstart --data knows ${Object.keys(SPLITS).join(', ')}; got --preset ${preset}`);
-  getPreset(preset);
   return {
     name: `${preset} in ${flags.data}`,
     train: await readDatasetFile(join(flags.data, split.train), { preset }),

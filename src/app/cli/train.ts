@@ -5,6 +5,7 @@ import { readDatasetFile } from '../../pipeline/io-node';
 import { fitDetector, type Fitted } from '../detector';
 import { withGpu } from './gpu';
 import { schemaSpec, thresholdRule, type DataFlags } from './options';
+import { Interrupted } from './errors';
 import { writeFileAtomic } from './output';
 import { reporter } from './progress';
 
@@ -24,13 +25,6 @@ export interface TrainFlags extends DataFlags {
   percentile?: number;
   threshold?: number;
   json?: boolean;
-}
-
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted; nothing was written');
-    this.name = 'Interrupted';
-  }
 }
 
 /** What a run of `netae train` did, for the terminal or as JSON. */
