@@ -7,7 +7,7 @@ import type { SuiteResults } from './suite';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 760;
 
-export interface Swatch {
+interface Swatch {
   readonly label: string;
   readonly color: string;
 }

@@ -1,4 +1,4 @@
-export type Task = 'train' | 'score';
+type Task = 'train' | 'score';
 
 /** One implementation's figure on one task and model: samples/s for training, rows/s for scoring. */
 export interface Entry {
@@ -11,8 +11,6 @@ export interface Entry {
   readonly rate: number;
   readonly msPerStep?: number;
   readonly loss?: number;
-  readonly source: 'measured' | 'reported';
-  readonly note?: string;
   /** netae's rate over this one's (above 1: netae is faster); null for netae itself or where netae has no figure. */
   readonly ratio: number | null;
 }
@@ -24,7 +22,7 @@ export const NETAE = 'netae';
 /** Adds to each figure netae's ratio to it, on the same task and model. */
 export function withRatios(figures: readonly Figure[]): Entry[] {
   return figures.map((f) => {
-    const ours = figures.find((o) => o.implementation === NETAE && o.task === f.task && o.model === f.model && o.source === 'measured');
+    const ours = figures.find((o) => o.implementation === NETAE && o.task === f.task && o.model === f.model);
     const ratio = ours && f.implementation !== NETAE && f.rate > 0 ? ours.rate / f.rate : null;
     return { ...f, ratio };
   });

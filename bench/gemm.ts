@@ -10,7 +10,7 @@ import type { Row } from './report';
 export type GemmShape = readonly [M: number, K: number, N: number];
 
 /** M × K × N: rows of X, input width, output width. */
-export const GEMM_SHAPES: readonly GemmShape[] = [
+const GEMM_SHAPES: readonly GemmShape[] = [
   [256, 122, 64],
   [4096, 122, 64],
   [65_536, 122, 64],
@@ -39,9 +39,19 @@ export function formatShape([M, K, N]: GemmShape): string {
 
 type Variant = { name: string; tiles: GemmTiles | null };
 
+/** Deterministic inputs in [-0.5, 0.5), the same for every implementation measured. */
+export function gemmFill(n: number, prime: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => ((i * prime) % 1000) / 1000 - 0.5);
+}
+
+/** Runs per measurement: about 10 GFLOP of work (2 with `quick`), 2 to 50 runs. */
+export function gemmReps(flop: number, quick: boolean): number {
+  return Math.max(2, Math.min(50, Math.round((quick ? 2e9 : 1e10) / flop)));
+}
+
 async function forwardLaunch(gpu: Gpu, M: number, K: number, N: number, variant: Variant): Promise<Launch> {
-  const x = createTensor(gpu, M, K, 'X', Float32Array.from({ length: M * K }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
-  const params = createTensor(gpu, 1, N * K + N, 'params', Float32Array.from({ length: N * K + N }, (_, i) => ((i * 104_729) % 1000) / 1000 - 0.5));
+  const x = createTensor(gpu, M, K, 'X', gemmFill(M * K, 7919));
+  const params = createTensor(gpu, 1, N * K + N, 'params', gemmFill(N * K + N, 104_729));
   const args = {
     x, w: viewTensor(params, 0, N, K, 'W'), b: viewTensor(params, N * K, 1, N, 'b'),
     y: createTensor(gpu, M, N, 'Y'), act: 'identity' as const,
@@ -61,7 +71,7 @@ export async function measureGemm(gpu: Gpu, quick = false, onResult?: (r: GemmRe
   for (const shape of gemmShapes(gpu)) {
     const [M, K, N] = shape;
     const flop = 2 * M * K * N;
-    const reps = Math.max(2, Math.min(50, Math.round((quick ? 2e9 : 1e10) / flop)));
+    const reps = gemmReps(flop, quick);
     for (const variant of variants) {
       const launch = await forwardLaunch(gpu, M, K, N, variant);
       const timing = await timeLaunches(gpu, [launch], reps);
@@ -78,9 +88,9 @@ export async function measureGemm(gpu: Gpu, quick = false, onResult?: (r: GemmRe
   return results;
 }
 
-export function gemmRows(results: readonly GemmResult[]): Row[] {
+function gemmRows(results: readonly GemmResult[]): Row[] {
   return results.map((r) => ({
-    shape: `${r.shape[0]}×${r.shape[1]}×${r.shape[2]}`,
+    shape: formatShape(r.shape),
     kernel: r.kernel + (r.isDefault ? ' (default)' : ''),
     ms: r.ms,
     'GFLOP/s': r.gflops,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { acquireGpu } from '../src/gpu/device';
+import { acquireGpu, adapterTitle } from '../src/gpu/device';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
@@ -52,14 +52,14 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { name, quick, out };
 }
 
-async function runOne(name: BenchName, quick: boolean): Promise<void> {
+async function runOne(name: BenchName, quick: boolean, out: string): Promise<void> {
   const bench = BENCHES[name];
   const gpu = await acquireGpu({ timing: true });
   try {
-    console.log(`adapter: ${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.backend})`);
+    console.log(`adapter: ${adapterTitle(gpu.adapter)} (${gpu.adapter.backend})`);
     const rows = await bench.run(gpu, quick);
     printTable(bench.title, rows);
-    console.log(`\nsaved ${saveResults(name, gpu, rows)}`);
+    console.log(`\nsaved ${saveResults(out, name, gpu, rows)}`);
   } finally {
     gpu.release();
   }
@@ -80,8 +80,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(updateReadme(args.out, resolve('README.md')));
     return;
   }
-  if (args.name !== 'all') return runOne(args.name as BenchName, args.quick);
-  const results = await runSuite({ quick: args.quick });
+  if (args.name !== 'all') return runOne(args.name as BenchName, args.quick, args.out);
+  const results = await runSuite(args.quick);
   const files = saveSuite(results, args.out);
   console.log(`\nsuite finished in ${Math.round(results.seconds)} s; saved:\n${files.map((f) => `  ${f}`).join('\n')}`);
 }

@@ -1,8 +1,9 @@
+import { adapterTitle } from '../src/gpu/device';
 import { unit, type Entry } from './compare';
 import { formatShape } from './gemm';
 import type { SuiteResults } from './suite';
 
-const int = (x: number) => Math.round(x).toLocaleString('en-US');
+export const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const gflops = (x: number) => (x >= 100 ? int(x) : x.toFixed(1));
 const times = (x: number | null) => (x === null ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`);
 
@@ -47,7 +48,7 @@ function gemmTable(r: SuiteResults): string {
 
 function machineLine(r: SuiteResults): string {
   const m = r.machine;
-  return `Adapter **${m.adapter.description || m.adapter.name}** (${m.adapter.vendor || 'unknown vendor'}, ${m.adapter.backend}${m.adapter.isCpuAdapter ? ', a CPU adapter' : ''}); `
+  return `Adapter **${adapterTitle(m.adapter)}** (${m.adapter.vendor || 'unknown vendor'}, ${m.adapter.backend}${m.adapter.isCpuAdapter ? ', a CPU adapter' : ''}); `
     + `CPU ${m.cpu.model}, ${m.cpu.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.os}.`;
 }
 
@@ -105,7 +106,7 @@ function pivot(entries: readonly Entry[], models: readonly string[]): string {
 }
 
 /** `netae score` on a big CSV: rows/s and peak memory, or why it was skipped. */
-export function endToEndLine(r: SuiteResults): string {
+function endToEndLine(r: SuiteResults): string {
   if (r.endToEnd.status === 'skipped') return `\`netae score\` end to end: skipped, ${r.endToEnd.detail}.`;
   return r.endToEnd.rows.map((row) => `\`netae score\` end to end on ${row.workload}, ${int(Number(row['input MB']))} MB, `
     + `${int(Number(row.rows))} rows, output to /dev/null: **${int(Number(row['rows/s']))} rows/s**, peak RSS ${int(Number(row['peak RSS MB']))} MB.`).join('\n\n');
@@ -117,7 +118,7 @@ export function toReadmeSection(r: SuiteResults, links: { markdown: string; char
   const m = r.machine;
   const chartLinks = Object.entries(links.charts).map(([name, href]) => `[${name}](${href})`).join(', ');
   return [
-    `Latest run: ${r.date.slice(0, 10)}${r.quick ? ' (quick)' : ''}, adapter **${m.adapter.description || m.adapter.name}** `
+    `Latest run: ${r.date.slice(0, 10)}${r.quick ? ' (quick)' : ''}, adapter **${adapterTitle(m.adapter)}** `
       + `(${m.adapter.backend}), CPU ${m.cpu.model} × ${m.cpu.cores} cores, Node ${m.node}. `
       + `Whole report: [${links.markdown.split('/').pop()}](${links.markdown}); charts: ${chartLinks}.`,
     `Training, one epoch (batch ${r.workload.batch}, Adam lr ${r.workload.lr.toExponential()}), samples/s; “netae ÷ it” above 1: netae is faster:`,

@@ -20,7 +20,7 @@ const ADA_WHITEPAPER = 'NVIDIA Ada GPU Architecture whitepaper, https://images.n
 const GA102_WHITEPAPER = 'NVIDIA Ampere GA102 GPU Architecture whitepaper, https://www.nvidia.com/content/PDF/nvidia-ampere-ga-102-gpu-architecture-whitepaper-v2.pdf';
 
 /** Most specific names first: the first entry that matches wins. */
-export const PEAKS: readonly PeakEntry[] = [
+const PEAKS: readonly PeakEntry[] = [
   { gpu: 'NVIDIA H100 NVL', match: /\bH100\b.*\bNVL\b/i, fp32Tflops: 60, source: H100_DATASHEET },
   { gpu: 'NVIDIA H100 PCIe', match: /\bH100\b.*\bPCIe\b/i, fp32Tflops: 51, source: H100_DATASHEET },
   { gpu: 'NVIDIA H100 SXM5', match: /\bH100\b/i, fp32Tflops: 67, source: H100_DATASHEET },

@@ -1,38 +1,26 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatTable } from '../src/app/cli/table';
-import { adapterName, type Gpu } from '../src/gpu/device';
+import { formatTable, type Row } from '../src/app/cli/table';
+import type { Gpu } from '../src/gpu/device';
+import { adapterSlug, describeMachine } from './machine';
+
+export type { Row };
 
 /** Benchmarks run from the project root (npm scripts do). */
 export const RESULTS_DIR = resolve(process.cwd(), 'bench', 'results');
-
-export type Row = Record<string, string | number>;
 
 /** Prints rows as an aligned text table under a title. */
 export function printTable(title: string, rows: readonly Row[]): void {
   if (rows.length) console.log(`\n${title}\n${formatTable(rows)}`);
 }
 
-export function machine(gpu: Gpu) {
-  return {
-    adapter: adapterName(gpu.adapter),
-    description: gpu.adapter.description,
-    vendor: gpu.adapter.vendor,
-    architecture: gpu.adapter.architecture,
-    backend: gpu.adapter.backend,
-    timestamps: gpu.timestamps,
-  };
-}
-
-/** Writes `<name>-<adapter>-<date>.json` under bench/results, whole or not at all. */
-export function saveResults(name: string, gpu: Gpu, results: unknown): string {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const slug = adapterName(gpu.adapter).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  const file = join(RESULTS_DIR, `${name}-${slug}-${date}.json`);
-  const body = JSON.stringify({ benchmark: name, date: new Date().toISOString(), machine: machine(gpu), results }, null, 2);
-  writeFileSync(`${file}.tmp`, `${body}\n`);
-  renameSync(`${file}.tmp`, file);
+/** Writes `<name>-<adapter>-<date>.json` under `dir`, whole or not at all. */
+export function saveResults(dir: string, name: string, gpu: Gpu, results: unknown): string {
+  mkdirSync(dir, { recursive: true });
+  const machine = describeMachine(gpu);
+  const date = new Date().toISOString();
+  const file = join(dir, `${name}-${adapterSlug(machine)}-${date.slice(0, 10)}.json`);
+  writeWhole(file, `${JSON.stringify({ benchmark: name, date, machine, results }, null, 2)}\n`);
   return file;
 }
 

@@ -43,7 +43,7 @@ else
   fail "neither dpkg nor ar is here to unpack $(basename "$DEB")"
 fi
 LOADER_DIR="$(dirname "$(find "$VULKAN" -name 'libvulkan.so.1' | head -n 1)")"
-[ -n "$LOADER_DIR" ] && [ -e "$LOADER_DIR/libvulkan.so.1" ] || fail "no libvulkan.so.1 in $(basename "$DEB")"
+[ -e "$LOADER_DIR/libvulkan.so.1" ] || fail "no libvulkan.so.1 in $(basename "$DEB")"
 
 LIBS="$LOADER_DIR"
 for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do

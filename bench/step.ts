@@ -8,7 +8,7 @@ import { createLayerTensors, createOutputs } from '../src/model/network';
 import { layersOf, parameterCount } from '../src/model/spec';
 import { planStep } from '../src/model/step';
 import type { Row } from './report';
-import { CANONICAL, canonicalData, canonicalSpecs } from './train';
+import { CANONICAL, canonicalData, canonicalSpecs } from './workload';
 
 /** Each kernel of one training step of the deep canonical model, timed alone and together. */
 export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {

@@ -1,4 +1,4 @@
-import { acquireGpu } from '../src/gpu/device';
+import { acquireGpu, adapterTitle } from '../src/gpu/device';
 import { initParams } from '../src/model/init';
 import { formatSpec, type LayerSpec } from '../src/model/spec';
 import type { Matrix32 } from '../src/model/trainer';
@@ -9,13 +9,14 @@ import { REPORTED, type ReportedFigure } from './contenders/reported';
 import { referenceContender } from './contenders/reference';
 import { measureTfjsGemm, tfjsContender, type TfGemm } from './contenders/tfjs';
 import { runTorch, type TorchGemm, type TorchResults } from './contenders/torch';
-import type { Contender } from './contenders/types';
+import type { Contender, ScoreFigure, TrainFigure } from './contenders/types';
 import { runEndToEnd, type EndToEndOutcome } from './end-to-end';
 import { formatShape, gemmShapes, measureGemm, type GemmResult, type GemmShape } from './gemm';
 import { describeMachine, type Machine } from './machine';
+import { int } from './markdown';
 import { peakFor, type Peak } from './peaks';
 import { checkTargets, type Target } from './targets';
-import { CANONICAL, canonicalData, canonicalSpecs } from './train';
+import { CANONICAL, canonicalData, canonicalSpecs, prefix } from './workload';
 
 export interface PeerStatus {
   readonly id: string;
@@ -56,8 +57,6 @@ export interface SuiteResults {
   readonly notes: readonly string[];
 }
 
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-
 /** The canonical rows, as many as the hungriest contender takes, and the two models. */
 interface SuiteData {
   readonly train: Matrix32;
@@ -68,29 +67,34 @@ interface SuiteData {
 /** The peers measured in this process, in order. */
 const PEERS: readonly (() => Contender)[] = [() => tfjsContender('webgpu'), () => tfjsContender('cpu'), referenceContender];
 
-function log(line: string): void {
-  console.log(line);
+const log = console.log;
+
+/**
+ * One epoch from netae's initial parameters, timed after a warm-up epoch on the first four
+ * batches and a ragged last one (other parameters), so compiling and allocating are not timed.
+ */
+export async function measureTraining(contender: Contender, spec: LayerSpec, rows: Matrix32): Promise<TrainFigure> {
+  await contender.train(spec, prefix(rows, 4 * CANONICAL.batch + (rows.rows % CANONICAL.batch)), initParams(spec, 2));
+  return contender.train(spec, rows, initParams(spec, 1));
 }
 
-function prefix(data: Matrix32, rows: number): Matrix32 {
-  const n = Math.min(rows, data.rows);
-  return { values: data.values.subarray(0, n * data.cols), rows: n, cols: data.cols };
+/** Scoring with netae's initial parameters (the contender warms up on its first chunk itself). */
+export function measureScoring(contender: Contender, spec: LayerSpec, rows: Matrix32): Promise<ScoreFigure> {
+  return contender.score(spec, initParams(spec, 1), rows);
 }
 
 /** Trains and scores both canonical models with one contender; a failure is recorded, not thrown. */
 async function runContender(contender: Contender, quick: boolean, data: SuiteData, figures: Figure[]): Promise<PeerStatus> {
   const { train: trainRows, score: scoreRows } = contender.rows(quick);
-  const base = { implementation: contender.id, label: contender.label, source: 'measured' as const, note: contender.note };
+  const base = { implementation: contender.id, label: contender.label };
   try {
     for (const { name, spec } of data.models) {
-      const rows = prefix(data.train, trainRows);
-      await contender.warmUp(spec, rows);
-      const t = await contender.train(spec, rows, initParams(spec, 1));
+      const t = await measureTraining(contender, spec, prefix(data.train, trainRows));
       figures.push({ ...base, task: 'train', model: name, spec: formatSpec(spec), rows: t.rows, rate: t.samplesPerSecond, msPerStep: t.msPerStep, loss: t.loss });
-      log(`  train ${name.padEnd(4)}  ${contender.id.padEnd(14)} ${fmt(t.rows).padStart(7)} rows  ${fmt(t.samplesPerSecond).padStart(9)} samples/s  loss ${t.loss.toPrecision(4)}`);
-      const s = await contender.score(spec, initParams(spec, 1), prefix(data.score, scoreRows));
+      log(`  train ${name.padEnd(4)}  ${contender.id.padEnd(14)} ${int(t.rows).padStart(7)} rows  ${int(t.samplesPerSecond).padStart(9)} samples/s  loss ${t.loss.toPrecision(4)}`);
+      const s = await measureScoring(contender, spec, prefix(data.score, scoreRows));
       figures.push({ ...base, task: 'score', model: name, spec: formatSpec(spec), rows: s.rows, rate: s.rowsPerSecond });
-      log(`  score ${name.padEnd(4)}  ${contender.id.padEnd(14)} ${fmt(s.rows).padStart(7)} rows  ${fmt(s.rowsPerSecond).padStart(9)} rows/s`);
+      log(`  score ${name.padEnd(4)}  ${contender.id.padEnd(14)} ${int(s.rows).padStart(7)} rows  ${int(s.rowsPerSecond).padStart(9)} rows/s`);
     }
     return { id: contender.id, label: contender.label, status: 'measured', device: contender.describe?.() };
   } catch (error) {
@@ -109,11 +113,11 @@ function torchFigures(results: TorchResults): Figure[] {
   return [
     ...results.train.map((t): Figure => ({
       task: 'train', model: t.model, spec: t.spec, implementation: id(t.mode), label: label(t.mode), rows: t.rows,
-      rate: t.samples_per_second, msPerStep: t.ms_per_step, loss: t.loss, source: 'measured',
+      rate: t.samples_per_second, msPerStep: t.ms_per_step, loss: t.loss,
     })),
     ...results.score.map((s): Figure => ({
       task: 'score', model: s.model, spec: s.spec, implementation: id(s.mode), label: label(s.mode), rows: s.rows,
-      rate: s.rows_per_second, source: 'measured',
+      rate: s.rows_per_second,
     })),
   ];
 }
@@ -131,10 +135,6 @@ async function tfjsGemmOrNote(shapes: readonly GemmShape[], quick: boolean, note
   }
 }
 
-export interface SuiteOptions {
-  readonly quick: boolean;
-}
-
 interface Measured {
   readonly figures: Figure[];
   readonly peers: PeerStatus[];
@@ -147,7 +147,7 @@ async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
   try {
     const machine = describeMachine(gpu);
     const peak = peakFor(gpu.adapter);
-    log(`adapter: ${machine.adapter.description || machine.adapter.name} (${machine.adapter.backend}); CPU: ${machine.cpu.model}, ${machine.cpu.cores} cores; Node ${machine.node}`);
+    log(`adapter: ${adapterTitle(machine.adapter)} (${machine.adapter.backend}); CPU: ${machine.cpu.model}, ${machine.cpu.cores} cores; Node ${machine.node}`);
     log(peak ? `FP32 peak: ${peak.fp32Tflops} TFLOP/s (${peak.gpu})` : 'FP32 peak: adapter not in bench/peaks.ts');
     log('\nGEMM, Y = X·Wᵀ + b');
     const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${r.kernel.padEnd(13)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
@@ -168,7 +168,7 @@ async function measurePeers(quick: boolean, shapes: readonly GemmShape[], data: 
     out.peers.push(await runContender(contender, quick, data, out.figures));
     if (contender.note) {
       const rows = contender.rows(quick);
-      out.notes.push(`${contender.label}: ${contender.note} (${fmt(rows.train)} training rows, ${fmt(rows.score)} scored)`);
+      out.notes.push(`${contender.label}: ${contender.note} (${int(rows.train)} training rows, ${int(rows.score)} scored)`);
     }
   }
   return tfjsGemm;
@@ -179,7 +179,7 @@ function measureTorch(quick: boolean, shapes: readonly GemmShape[], data: SuiteD
   log('\nPyTorch (bench/torch_bench.py)');
   const rows = FULL_ROWS(quick);
   const outcome = runTorch({
-    data: prefix(data.train, rows.train), scoreRows: rows.score, models: data.models, gemm: shapes, timeoutSeconds: quick ? 120 : 480,
+    data: data.train, scoreRows: rows.score, models: data.models, gemm: shapes, timeoutSeconds: quick ? 120 : 480,
   });
   if (outcome.status !== 'measured') {
     log(`  ${outcome.status}: ${outcome.detail}`);
@@ -194,15 +194,13 @@ function measureTorch(quick: boolean, shapes: readonly GemmShape[], data: SuiteD
   };
 }
 
-export async function runSuite({ quick }: SuiteOptions): Promise<SuiteResults> {
+/** The whole suite; the peers take at most the rows netae takes. */
+export async function runSuite(quick: boolean): Promise<SuiteResults> {
   const started = performance.now();
   const models = canonicalSpecs();
-  const all = [FULL_ROWS(quick), ...PEERS.map((make) => make().rows(quick))];
-  const data: SuiteData = {
-    train: canonicalData(Math.max(...all.map((r) => r.train))),
-    score: canonicalData(Math.max(...all.map((r) => r.score))),
-    models,
-  };
+  const rows = FULL_ROWS(quick);
+  const score = canonicalData(Math.max(rows.train, rows.score));
+  const data: SuiteData = { train: prefix(score, rows.train), score, models };
   const out: Measured = { figures: [], peers: [], notes: quick ? ['quick run: fewer rows and repetitions than the full suite; figures are rougher'] : [] };
   const { machine, peak, gemm, shapes } = await measureNetae(quick, data, out);
   const tfjsGemm = await measurePeers(quick, shapes, data, out);
@@ -212,7 +210,7 @@ export async function runSuite({ quick }: SuiteOptions): Promise<SuiteResults> {
   log('\nEnd to end (netae score on a CSV)');
   const endToEnd = await runEndToEnd(quick);
   if (endToEnd.status === 'skipped') log(`  skipped: ${endToEnd.detail}`);
-  else for (const row of endToEnd.rows) log(`  ${fmt(Number(row.rows))} rows, ${row['input MB']} MB: ${fmt(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
+  else for (const row of endToEnd.rows) log(`  ${int(Number(row.rows))} rows, ${row['input MB']} MB: ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
 
   const entries = withRatios(out.figures);
   log('\nnetae ÷ peer');

@@ -11,12 +11,12 @@ export interface Target {
 }
 
 function ratioTo(entries: readonly Entry[], implementation: string): number | null {
-  return entries.find((e) => e.task === 'train' && e.model === 'deep' && e.implementation === implementation && e.source === 'measured')?.ratio ?? null;
+  return entries.find((e) => e.task === 'train' && e.model === 'deep' && e.implementation === implementation)?.ratio ?? null;
 }
 
 export function checkTargets(gemm: readonly GemmResult[], entries: readonly Entry[]): Target[] {
   const big = gemm.filter((g) => g.shape.every((d) => d === 4096) && g.kernel.startsWith('netae') && g.peakFraction !== null);
-  const bestFraction = big.length ? Math.max(...big.map((g) => g.peakFraction ?? 0)) : null;
+  const bestFraction = big.length ? Math.max(...big.map((g) => g.peakFraction as number)) : null;
   const eager = ratioTo(entries, 'pytorch-cuda-eager');
   const graph = ratioTo(entries, 'pytorch-cuda-graph');
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

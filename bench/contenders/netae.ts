@@ -1,8 +1,8 @@
-import type { Gpu } from '../../src/gpu/device';
+import { adapterTitle, type Gpu } from '../../src/gpu/device';
 import { Scorer } from '../../src/model/scorer';
 import type { LayerSpec } from '../../src/model/spec';
 import { train, type Matrix32 } from '../../src/model/trainer';
-import { CANONICAL, canonicalData } from '../train';
+import { CANONICAL } from '../workload';
 import { FULL_ROWS } from './rows';
 import { timeScoring } from './scoring';
 import type { Contender, ScoreFigure, TrainFigure } from './types';
@@ -16,9 +16,6 @@ export function netaeContender(gpu: Gpu): Contender {
     id: 'netae',
     label: 'netae (WGSL, Dawn)',
     rows: FULL_ROWS,
-    async warmUp(spec) {
-      await train(gpu, canonicalData(4096), options(spec));
-    },
     async train(spec, data, init): Promise<TrainFigure> {
       const result = await train(gpu, data, options(spec, init));
       return {
@@ -34,7 +31,7 @@ export function netaeContender(gpu: Gpu): Contender {
         scorer.release();
       }
     },
-    describe: () => gpu.adapter.description || gpu.adapter.device,
+    describe: () => adapterTitle(gpu.adapter),
     release() {},
   };
 }

@@ -1,10 +1,9 @@
 import { ADAM_DEFAULTS } from '../../src/gpu/ops';
-import { initParams } from '../../src/model/init';
 import { permutation, seededRandom } from '../../src/model/random';
 import { adamState, adamStep, autoencoderForward, autoencoderGradients, matrix, rowError } from '../../src/model/reference';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/trainer';
-import { CANONICAL } from '../train';
+import { CANONICAL } from '../workload';
 import { SLOW_ROWS } from './rows';
 import { timeScoring } from './scoring';
 import type { Contender, ScoreFigure, TrainFigure } from './types';
@@ -60,10 +59,6 @@ export function referenceContender(): Contender {
     label: 'netae CPU reference (float64, plain loops)',
     note: 'fewer rows: float64 loops written to be read, on one thread',
     rows: SLOW_ROWS,
-    async warmUp(spec, data) {
-      const rows = Math.min(data.rows, 2 * CANONICAL.batch);
-      trainEpoch(spec, { values: data.values.subarray(0, rows * data.cols), rows, cols: data.cols }, initParams(spec, 2));
-    },
     async train(spec, data, init) {
       return trainEpoch(spec, data, init);
     },

@@ -1,4 +1,4 @@
-import { CANONICAL } from '../train';
+import { CANONICAL } from '../workload';
 
 /** Rows trained on and scored: netae and the fast peers take the canonical workload (fewer in a quick run). */
 export const FULL_ROWS = (quick: boolean) => ({ train: quick ? 16_384 : CANONICAL.rows, score: quick ? 65_536 : 4 * 65_536 });

@@ -1,16 +1,17 @@
 import type * as Tf from '@tensorflow/tfjs-core';
+import { adapterTitle } from '../../src/gpu/device';
 import { settle } from '../../src/gpu/settle';
 import { permutation, seededRandom } from '../../src/model/random';
-import { initParams } from '../../src/model/init';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/trainer';
-import { CANONICAL, canonicalData } from '../train';
+import { gemmFill, gemmReps } from '../gemm';
+import { CANONICAL } from '../workload';
 import { FULL_ROWS, SLOW_ROWS } from './rows';
 import { timeScoring } from './scoring';
 import type { Contender, ScoreFigure, TrainFigure } from './types';
 
 type TfModule = typeof Tf;
-export type TfBackend = 'webgpu' | 'cpu';
+type TfBackend = 'webgpu' | 'cpu';
 
 const SCORE_CHUNK = 65_536;
 /**
@@ -159,10 +160,6 @@ export function tfjsContender(backend: TfBackend): Contender {
     label: LABELS[backend],
     note: slow ? 'fewer rows: pure JavaScript kernels on one thread' : undefined,
     rows: slow ? SLOW_ROWS : FULL_ROWS,
-    async warmUp(spec, data) {
-      const ragged = data.rows % CANONICAL.batch;
-      await trainEpoch(await ready(), spec, canonicalData(4 * CANONICAL.batch + ragged), initParams(spec, 2));
-    },
     async train(spec, data, init) {
       return trainEpoch(await ready(), spec, data, init);
     },
@@ -191,7 +188,7 @@ export function tfjsContender(backend: TfBackend): Contender {
 
 function describeDevice(device: GPUDevice): string {
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return info ? info.description || info.device || info.vendor : 'WebGPU';
+  return info ? adapterTitle(info) : 'WebGPU';
 }
 
 export interface TfGemm {
@@ -206,16 +203,15 @@ export async function measureTfjsGemm(shapes: readonly (readonly [number, number
   const tf = await useBackend('webgpu');
   const results: TfGemm[] = [];
   for (const [M, K, N] of shapes) {
-    const fill = (n: number, prime: number) => Float32Array.from({ length: n }, (_, i) => ((i * prime) % 1000) / 1000 - 0.5);
-    const x = tf.tensor2d(fill(M * K, 7919), [M, K]);
-    const w = tf.tensor2d(fill(N * K, 104_729), [N, K]);
-    const b = tf.tensor1d(fill(N, 104_729));
+    const x = tf.tensor2d(gemmFill(M * K, 7919), [M, K]);
+    const w = tf.tensor2d(gemmFill(N * K, 104_729), [N, K]);
+    const b = tf.tensor1d(gemmFill(N, 104_729));
     const run = () => tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b });
     const warm = run();
     await settle(warm.data());
     warm.dispose();
     const flop = 2 * M * K * N;
-    const reps = Math.max(2, Math.min(50, Math.round((quick ? 2e9 : 1e10) / flop)));
+    const reps = gemmReps(flop, quick);
     const timing = await settle(tf.time(() => {
       for (let r = 0; r < reps; r++) run().dispose();
     }));

@@ -7,7 +7,7 @@ import { formatSpec, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/trainer';
 import type { GemmShape } from '../gemm';
 
-export interface TorchTrain {
+interface TorchTrain {
   readonly model: string;
   readonly spec: string;
   readonly mode: 'eager' | 'cuda-graph';
@@ -17,7 +17,7 @@ export interface TorchTrain {
   readonly loss: number;
 }
 
-export interface TorchScore {
+interface TorchScore {
   readonly model: string;
   readonly spec: string;
   readonly mode: 'eager';
@@ -43,7 +43,7 @@ export interface TorchResults {
   readonly gemm: readonly TorchGemm[];
 }
 
-export type TorchOutcome =
+type TorchOutcome =
   | { readonly status: 'measured'; readonly results: TorchResults }
   | { readonly status: 'skipped' | 'failed'; readonly detail: string };
 
@@ -56,7 +56,7 @@ function pythons(): string[] {
 }
 
 /** The first Python that can import PyTorch, or why there is none. */
-export function findTorch(): { python: string } | { missing: string } {
+function findTorch(): { python: string } | { missing: string } {
   const tried: string[] = [];
   for (const python of pythons()) {
     const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
@@ -66,7 +66,7 @@ export function findTorch(): { python: string } | { missing: string } {
   return { missing: `no Python with PyTorch (${tried.join('; ')})` };
 }
 
-export interface TorchJob {
+interface TorchJob {
   readonly data: Matrix32;
   readonly scoreRows: number;
   readonly models: readonly { name: string; spec: LayerSpec }[];

@@ -23,8 +23,6 @@ export interface Contender {
   readonly note?: string;
   /** Rows it trains on and scores, for the full and the quick suite. */
   rows(quick: boolean): { train: number; score: number };
-  /** Compiles, allocates and runs a little, so that the measured epoch is warm. */
-  warmUp(spec: LayerSpec, data: Matrix32): Promise<void>;
   /** One epoch, batch 256, Adam 1e-3, from `init` (netae's seeded PyTorch-style initialisation). */
   train(spec: LayerSpec, data: Matrix32, init: Float32Array): Promise<TrainFigure>;
   score(spec: LayerSpec, params: Float32Array, data: Matrix32): Promise<ScoreFigure>;

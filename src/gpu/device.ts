@@ -97,10 +97,14 @@ function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
   };
 }
 
+/** The adapter as people read it: its description, else its device, else its vendor. */
+export function adapterTitle(report: Pick<AdapterReport, 'description' | 'device' | 'vendor'>): string {
+  return report.description || report.device || report.vendor || 'unknown adapter';
+}
+
 /** One short name for the adapter, for file names and tables. */
 export function adapterName(report: AdapterReport): string {
-  const text = report.description || report.device || report.vendor || 'unknown-adapter';
-  return text.split(/[:(]/)[0].trim() || 'unknown-adapter';
+  return adapterTitle(report).split(/[:(]/)[0].trim() || 'unknown-adapter';
 }
 
 const LIMITS_WE_RAISE = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',

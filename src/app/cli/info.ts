@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { acquireGpu } from '../../gpu/device';
+import { acquireGpu, adapterTitle } from '../../gpu/device';
 import packageJson from '../../../package.json';
 
 const SHOWN_LIMITS = [
@@ -32,7 +32,7 @@ export async function infoCommand(flags: { json?: boolean }): Promise<void> {
     }
     const a = gpu.adapter;
     const lines = [
-      `adapter    ${a.description || a.device || 'unknown'}`,
+      `adapter    ${adapterTitle(a)}`,
       `vendor     ${a.vendor || '—'} (${a.architecture || '—'})${a.isFallbackAdapter ? ', a software (fallback) adapter' : ''}`,
       `backend    ${a.backend}`,
       `versions   netae ${info.versions.netae}, Node ${info.versions.node}, webgpu (Dawn) ${info.versions.webgpu}, ${info.versions.platform}`,
