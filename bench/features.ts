@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { toDataset, type Dataset } from '../src/pipeline/dataset';
+import { tableDataset, type Dataset } from '../src/pipeline/dataset';
+import { DEFAULT_SCALING } from '../src/pipeline/features';
 import { readDatasetFile } from '../src/pipeline/io-node';
 import { fitPipeline } from '../src/pipeline/pipeline';
 import { normalRows } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
+import { printTable, writeWhole } from './report';
 
 const TARGET_ROWS_PER_SECOND = 1_000_000;
 const REPEATS = 15;
@@ -14,10 +16,8 @@ const kddTrain = fileURLToPath(new URL('../../shared/data/nsl-kdd/KDDTrain+.txt'
 async function load(): Promise<{ name: string; data: Dataset }> {
   if (existsSync(kddTrain)) return { name: 'NSL-KDD KDDTrain+', data: await readDatasetFile(kddTrain, { preset: 'nsl-kdd' }) };
   console.warn(`${kddTrain} not found: benchmarking synthetic conn.log rows instead`);
-  const rows = 125_973;
-  const table = generateTraffic({ rows, seed: 1, attackFraction: 0.1 });
-  const lines = Int32Array.from({ length: rows }, (_, i) => i + 1);
-  return { name: 'synthetic conn.log', data: toDataset({ table, file: 'synthetic', format: 'zeek', lines, unit: 'row', blankRows: 0 }, { preset: 'zeek-conn' }) };
+  const table = generateTraffic({ rows: 125_973, seed: 1, attackFraction: 0.1 });
+  return { name: 'synthetic conn.log', data: tableDataset(table, { preset: 'zeek-conn' }, 'synthetic', 'zeek') };
 }
 
 function median(values: number[]): number {
@@ -32,7 +32,7 @@ const rows = data.table.numRows();
 
 const t1 = performance.now();
 const normal = normalRows(data.table, data.schema, data);
-const pipeline = fitPipeline(data.schema, normal.table);
+const pipeline = fitPipeline(data.schema, normal.table, { scaling: DEFAULT_SCALING });
 const fitMs = performance.now() - t1;
 
 const times: number[] = [];
@@ -51,6 +51,7 @@ const result = {
   node: process.version,
   data: name,
   rows,
+  scaling: DEFAULT_SCALING,
   width: pipeline.width,
   fitRows: normal.table.numRows(),
   readMs: Math.round(readMs),
@@ -59,20 +60,21 @@ const result = {
   target: { rowsPerSecond: TARGET_ROWS_PER_SECOND, met: rowsPerSecond >= TARGET_ROWS_PER_SECOND },
 };
 
-console.table({
-  data: { value: name },
-  rows: { value: rows.toLocaleString('en-US') },
-  'output width': { value: pipeline.width },
-  'read (ms)': { value: result.readMs },
-  [`fit on ${result.fitRows.toLocaleString('en-US')} normal rows (ms)`]: { value: result.fitMs },
-  'transform median (ms)': { value: result.transform.medianMs },
-  'transform best (ms)': { value: result.transform.bestMs },
-  'transform rows/s (median)': { value: result.transform.rowsPerSecond.toLocaleString('en-US') },
-  'target ≥ 1,000,000 rows/s': { value: result.target.met ? 'met' : 'NOT met' },
-});
+printTable('Feature transform', [
+  { measure: 'data', value: name },
+  { measure: 'rows', value: rows },
+  { measure: 'scaling', value: DEFAULT_SCALING },
+  { measure: 'output width', value: pipeline.width },
+  { measure: 'read (ms)', value: result.readMs },
+  { measure: `fit on ${result.fitRows.toLocaleString('en-US')} normal rows (ms)`, value: result.fitMs },
+  { measure: 'transform median (ms)', value: result.transform.medianMs },
+  { measure: 'transform best (ms)', value: result.transform.bestMs },
+  { measure: 'transform rows/s (median)', value: result.transform.rowsPerSecond },
+  { measure: `target ≥ ${TARGET_ROWS_PER_SECOND.toLocaleString('en-US')} rows/s`, value: result.target.met ? 'met' : 'NOT met' },
+]);
 
 const dir = new URL('results/', import.meta.url);
 await mkdir(dir, { recursive: true });
-const out = new URL(`features-${result.date.slice(0, 10)}.json`, dir);
-await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`wrote ${fileURLToPath(out)}`);
+const out = fileURLToPath(new URL(`features-${result.date.slice(0, 10)}.json`, dir));
+writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`wrote ${out}`);

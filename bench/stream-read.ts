@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toCSV } from 'arquero';
-import { toDataset } from '../src/pipeline/dataset';
-import { mergeReports, type TransformReport } from '../src/pipeline/features';
+import { tableDataset } from '../src/pipeline/dataset';
+import { DEFAULT_SCALING, mergeReports, type TransformReport } from '../src/pipeline/features';
 import { readChunksFile } from '../src/pipeline/io-node';
 import { FittedPipeline, fitPipeline } from '../src/pipeline/pipeline';
 import { normalRows } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
+import { printTable, writeWhole } from './report';
 
 const TARGET_BYTES = 1024 ** 3;
 const RSS_LIMIT_MB = 300;
@@ -19,12 +20,10 @@ const RSS_LIMIT_MB = 300;
 async function child(csv: string, pipelineFile: string): Promise<void> {
   const pipeline = FittedPipeline.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
   const start = performance.now();
-  let rows = 0;
   let chunks = 0;
   let report: TransformReport = { rows: 0, repaired: 0, unseen: 0, columns: {} };
   for await (const chunk of readChunksFile(csv, pipeline.readOptions(csv))) {
     report = mergeReports(report, pipeline.transform(chunk.table, chunk).report);
-    rows += chunk.table.numRows();
     chunks++;
   }
   const seconds = (performance.now() - start) / 1000;
@@ -32,7 +31,7 @@ async function child(csv: string, pipelineFile: string): Promise<void> {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
   process.stdout.write(
     JSON.stringify({
-      rows,
+      rows: report.rows,
       chunks,
       seconds,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
@@ -43,7 +42,7 @@ async function child(csv: string, pipelineFile: string): Promise<void> {
   );
 }
 
-async function writeBigCsv(path: string): Promise<{ bytes: number; block: string }> {
+async function writeBigCsv(path: string): Promise<number> {
   const table = generateTraffic({ rows: 100_000, seed: 7, attackFraction: 0.1 });
   const block = toCSV(table, { header: false });
   const header = `${table.columnNames().join(',')}\n`;
@@ -57,7 +56,7 @@ async function writeBigCsv(path: string): Promise<{ bytes: number; block: string
   await write(header);
   while (bytes < TARGET_BYTES) await write(block.endsWith('\n') ? block : `${block}\n`);
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  return { bytes, block };
+  return bytes;
 }
 
 async function parent(): Promise<void> {
@@ -65,13 +64,12 @@ async function parent(): Promise<void> {
   try {
     const csv = join(dir, 'flows.csv');
     const started = performance.now();
-    const { bytes } = await writeBigCsv(csv);
+    const bytes = await writeBigCsv(csv);
     const writeSeconds = (performance.now() - started) / 1000;
 
     const fitRows = generateTraffic({ rows: 20_000, seed: 8, attackFraction: 0 });
-    const lines = Int32Array.from({ length: 20_000 }, (_, i) => i + 1);
-    const data = toDataset({ table: fitRows, file: 'fit', format: 'csv', lines, unit: 'row', blankRows: 0 }, { preset: 'zeek-conn' });
-    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table);
+    const data = tableDataset(fitRows, { preset: 'zeek-conn' }, 'fit', 'csv');
+    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
     const pipelineFile = join(dir, 'pipeline.json');
     await writeFile(pipelineFile, JSON.stringify(pipeline.toJSON()));
 
@@ -88,6 +86,7 @@ async function parent(): Promise<void> {
       bench: 'stream-read',
       date: new Date().toISOString(),
       node: process.version,
+      scaling: DEFAULT_SCALING,
       file: { bytes, rows: measured.rows, writeSeconds: +writeSeconds.toFixed(1) },
       read: {
         chunks: measured.chunks,
@@ -100,20 +99,21 @@ async function parent(): Promise<void> {
       memory: { maxRssMB: +measured.maxRssMB.toFixed(1), vmHwmMB: measured.vmHwmMB === null ? null : +measured.vmHwmMB.toFixed(1) },
       target: { maxRssMB: RSS_LIMIT_MB, met: measured.maxRssMB < RSS_LIMIT_MB },
     };
-    console.table({
-      'CSV size (MB)': { value: +(bytes / 1e6).toFixed(0) },
-      rows: { value: measured.rows.toLocaleString('en-US') },
-      'read + transform (s)': { value: result.read.seconds },
-      'MB/s': { value: result.read.mbPerSecond },
-      'rows/s': { value: result.read.rowsPerSecond.toLocaleString('en-US') },
-      'peak RSS (MB)': { value: result.memory.maxRssMB },
-      [`target RSS < ${RSS_LIMIT_MB} MB`]: { value: result.target.met ? 'met' : 'NOT met' },
-    });
+    printTable('Streamed read', [
+      { measure: 'CSV size (MB)', value: Math.round(bytes / 1e6) },
+      { measure: 'rows', value: measured.rows },
+      { measure: 'scaling', value: DEFAULT_SCALING },
+      { measure: 'read + transform (s)', value: result.read.seconds },
+      { measure: 'MB/s', value: result.read.mbPerSecond },
+      { measure: 'rows/s', value: result.read.rowsPerSecond },
+      { measure: 'peak RSS (MB)', value: result.memory.maxRssMB },
+      { measure: `target RSS < ${RSS_LIMIT_MB} MB`, value: result.target.met ? 'met' : 'NOT met' },
+    ]);
     const results = new URL('results/', import.meta.url);
     await mkdir(results, { recursive: true });
-    const out = new URL(`stream-read-${result.date.slice(0, 10)}.json`, results);
-    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`wrote ${fileURLToPath(out)}`);
+    const out = fileURLToPath(new URL(`stream-read-${result.date.slice(0, 10)}.json`, results));
+    writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${out}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

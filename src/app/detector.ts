@@ -5,7 +5,7 @@ import { Scorer } from '../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
 import {
-  FittedPipeline, bestF1Threshold, evaluate, fitPipeline, mergeReports, normalRows, percentileThreshold,
+  DEFAULT_SCALING, FittedPipeline, bestF1Threshold, evaluate, fitPipeline, mergeReports, normalRows, percentileThreshold,
   type Dataset, type Evaluation, type Labels, type RowOrigin, type Scaling, type ThresholdRule, type TransformReport,
 } from '../pipeline';
 
@@ -18,7 +18,6 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
 }
 
 export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'percentile', percentile: 99 };
-export const DEFAULT_SCALING: Scaling = 'standard';
 
 /** A trained model with its feature pipeline, ready to score raw records. */
 export interface Detector {

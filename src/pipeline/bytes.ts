@@ -56,7 +56,7 @@ export async function peekBytes(
     seen.push(next.value);
     length += next.value.length;
   }
-  const head = concatBytes(seen);
+  const head = concatArrays(seen, Uint8Array);
   async function* replay(): AsyncGenerator<Uint8Array> {
     if (head.length > 0) yield head;
     if (done) return;
@@ -69,9 +69,10 @@ export async function peekBytes(
   return { head, chunks: replay() };
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
+/** The parts one after another in a new array of their type; a single part is returned as is. */
+export function concatArrays<T extends Uint8Array | Int32Array | Float64Array>(parts: T[], Make: new (n: number) => T): T {
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = new Make(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
@@ -83,7 +84,7 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
-  return concatBytes(parts);
+  return concatArrays(parts, Uint8Array);
 }
 
 /** Gzip's magic number. */

@@ -1,6 +1,8 @@
+import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
 import { parseText, readTable, type ReadResult } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
+import type { Format } from './table-reader';
 
 /** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
 export interface Dataset extends ReadResult {
@@ -18,9 +20,15 @@ export function parseDataset(text: string, spec: SchemaSpec, fileName?: string):
   return toDataset(parseText(text, readOptionsFor(spec, fileName)), spec);
 }
 
-export function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
+function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
   const schema = resolveSchema(read.table, spec, read.file);
   return { ...read, schema, labels: labelsOf(read.table, schema) };
+}
+
+/** A table built in memory as a dataset: its rows numbered from 1, none blank. */
+export function tableDataset(table: ColumnTable, spec: SchemaSpec, file: string, format: Format): Dataset {
+  const lines = Int32Array.from({ length: table.numRows() }, (_, i) => i + 1);
+  return toDataset({ table, file, format, lines, unit: 'row', blankRows: 0 }, spec);
 }
 
 /** One line per non-empty line of a names file: its first field (before `,`, `:` or a tab), trimmed. */

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 
-export interface SplitOptions {
+interface SplitOptions {
   delimiter: string;
   /** Honour `"` quoting (RFC 4180). Zeek logs have none. */
   quoted: boolean;

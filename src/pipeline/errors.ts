@@ -1,5 +1,5 @@
 /** Where in the input a problem is: file, 1-based line (or record, for Arrow), column. */
-export interface InputLocation {
+interface InputLocation {
   file?: string;
   line?: number;
   unit?: 'line' | 'row';

@@ -1,5 +1,5 @@
 import { table, type ColumnTable } from 'arquero';
-import { columnValues, lineOf, type ColumnKind, type RowOrigin } from './columns';
+import { columnValues, lineOf, type RowOrigin } from './columns';
 import { InputError } from './errors';
 import { parseNumber } from './values';
 
@@ -15,6 +15,9 @@ export interface FeatureSpec {
 
 export type Scaling = 'minmax' | 'standard';
 
+/** The scaling netae uses unless told otherwise. */
+export const DEFAULT_SCALING: Scaling = 'standard';
+
 export interface FitOptions {
   /** `minmax` (default) maps the fitted range to [0, 1]; `standard` subtracts the mean, divides by the standard deviation. */
   scaling?: Scaling;
@@ -22,7 +25,7 @@ export interface FitOptions {
   clip?: number;
 }
 
-export interface NumericEncoder {
+interface NumericEncoder {
   column: string;
   log1p: boolean;
   /** Replacement for a missing value (the median), for +Infinity (the max), for -Infinity (the min); after log1p. */
@@ -34,7 +37,7 @@ export interface NumericEncoder {
   scale: number;
 }
 
-export interface CategoricalEncoder {
+interface CategoricalEncoder {
   column: string;
   /** One output per category, then one for categories not seen in fitting. */
   categories: string[];
@@ -51,7 +54,7 @@ export interface FeaturesJSON {
 }
 
 /** Per column: values repaired (missing, infinite), clipped, and categories not seen in fitting. */
-export interface RepairCounts {
+interface RepairCounts {
   missing: number;
   infinite: number;
   clipped: number;
@@ -76,7 +79,7 @@ export interface Transformed {
   report: TransformReport;
 }
 
-export const UNSEEN = '<unseen>';
+const UNSEEN = '<unseen>';
 const DEFAULT_CLIP = 1e6;
 
 /**
@@ -170,20 +173,8 @@ export class FittedFeatures {
     this.lookups = spec.categorical.map((e) => new Map(e.categories.map((c, k) => [c, k])));
   }
 
-  get scaling(): Scaling {
-    return this.spec.scaling;
-  }
-
   get dropped(): readonly { column: string; reason: string }[] {
     return this.spec.dropped;
-  }
-
-  /** The input columns the transform reads, with the kind each should be read as. */
-  columnTypes(): Record<string, ColumnKind> {
-    const types: Record<string, ColumnKind> = {};
-    for (const e of this.spec.numeric) types[e.column] = 'number';
-    for (const e of this.spec.categorical) types[e.column] = 'string';
-    return types;
   }
 
   /**
@@ -260,7 +251,7 @@ function encodeNumeric(
       v = v > 0 ? high : low;
       counts.infinite++;
     } else if (log1p) {
-      v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+      v = signedLog1p(v);
     }
     v = (v - offset) * scale;
     if (v > clip || v < -clip) {
@@ -307,7 +298,7 @@ export function mergeReports(into: TransformReport, from: TransformReport): Tran
 function count(report: TransformReport, column: string, add: RepairCounts): void {
   const sum = add.missing + add.infinite + add.clipped;
   if (sum === 0 && add.unseen === 0) return;
-  const counts = (report.columns[column] ??= { missing: 0, infinite: 0, clipped: 0, unseen: 0 });
+  const counts = (report.columns[column] ??= zeroCounts());
   counts.missing += add.missing;
   counts.infinite += add.infinite;
   counts.clipped += add.clipped;

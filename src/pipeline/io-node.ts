@@ -6,7 +6,7 @@ import { readChunks, readTable, type Chunk, type ReadOptions, type ReadResult } 
 import type { SchemaSpec } from './schema';
 
 /** The bytes of a file, read in 64 KiB pieces. */
-export function fileSource(path: string): Readable {
+function fileSource(path: string): Readable {
   return createReadStream(path, { highWaterMark: 1 << 16 });
 }
 

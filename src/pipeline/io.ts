@@ -1,13 +1,12 @@
 import { table, type ColumnTable } from 'arquero';
 import { isArrowFile, isArrowStream, readArrow } from './arrow';
-import { byteChunks, collectBytes, decodeText, gunzip, isGzip, peekBytes, type ByteSource } from './bytes';
+import { byteChunks, collectBytes, concatArrays, decodeText, gunzip, isGzip, peekBytes, type ByteSource } from './bytes';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
 import { TableReader, type Chunk, type Format, type TextFormat } from './table-reader';
 import { isZeekLog } from './zeek';
 
-export type { ByteSource } from './bytes';
-export type { Chunk, Format, TextFormat } from './table-reader';
+export type { Chunk } from './table-reader';
 
 export interface ReadOptions {
   /** Names the input in error messages; its extension helps detect the format. */
@@ -144,33 +143,16 @@ function joinChunks(chunks: Chunk[], file: string): ReadResult {
   const data: Record<string, Column> = {};
   for (const name of names) {
     const parts = chunks.map((c) => c.table.column(name) as Column);
-    data[name] = parts[0] instanceof Float64Array ? concatNumbers(parts as Float64Array[]) : (parts as string[][]).flat();
-  }
-  const lines = new Int32Array(chunks.reduce((n, c) => n + c.lines.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    lines.set(c.lines, offset);
-    offset += c.lines.length;
+    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : (parts as string[][]).flat();
   }
   return {
     table: table(data, names),
     file,
     format: first.format,
-    lines,
+    lines: concatArrays(chunks.map((c) => c.lines), Int32Array),
     unit: first.unit,
     blankRows: chunks.reduce((n, c) => n + c.blankRows, 0),
   };
-}
-
-function concatNumbers(parts: Float64Array[]): Float64Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function count(text: string, char: string): number {

@@ -1,4 +1,7 @@
 import { table, type ColumnTable } from 'arquero';
+import { rates, type Confusion, type Rates } from './rates';
+
+export { rates, type Confusion, type Rates } from './rates';
 
 /**
  * Scores and labels: a row is flagged as an anomaly when its score is ≥ the threshold; label 1
@@ -18,23 +21,8 @@ export class MetricError extends Error {
   }
 }
 
-export type Scores = ArrayLike<number>;
-export type BinaryLabels = ArrayLike<number>;
-
-export interface Confusion {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
-
-export interface Rates {
-  precision: number;
-  recall: number;
-  f1: number;
-  accuracy: number;
-  fpr: number;
-}
+type Scores = ArrayLike<number>;
+type BinaryLabels = ArrayLike<number>;
 
 export function confusionMatrix(scores: Scores, labels: BinaryLabels, threshold: number): Confusion {
   checkInputs(scores, labels);
@@ -45,20 +33,6 @@ export function confusionMatrix(scores: Scores, labels: BinaryLabels, threshold:
     else flagged ? c.fp++ : c.tn++;
   }
   return c;
-}
-
-/** Precision, recall, F1, accuracy and false-positive rate; 0 where a denominator is 0. */
-export function rates({ tp, fp, tn, fn }: Confusion): Rates {
-  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
-  const precision = ratio(tp, tp + fp);
-  const recall = ratio(tp, tp + fn);
-  return {
-    precision,
-    recall,
-    f1: ratio(2 * tp, 2 * tp + fp + fn),
-    accuracy: ratio(tp + tn, tp + fp + tn + fn),
-    fpr: ratio(fp, fp + tn),
-  };
 }
 
 /** ROC curve: `threshold`, `fpr`, `tpr`, from (0, 0) at threshold +Infinity to (1, 1). */
@@ -83,7 +57,15 @@ export function prCurve(scores: Scores, labels: BinaryLabels): ColumnTable {
 
 /** Area under the ROC curve, exact: the probability that an anomaly outscores a normal row, ties counting half. */
 export function rocAuc(scores: Scores, labels: BinaryLabels): number {
-  const r = rank(scores, labels, 'ROC-AUC', true);
+  return rocAucOf(rank(scores, labels, 'ROC-AUC', true));
+}
+
+/** PR-AUC as average precision: Σ over distinct thresholds of (recall gained) × precision. */
+export function prAuc(scores: Scores, labels: BinaryLabels): number {
+  return prAucOf(rank(scores, labels, 'PR-AUC', false));
+}
+
+function rocAucOf(r: RankCounts): number {
   let area = 0;
   let tp = 0;
   let fp = 0;
@@ -95,9 +77,7 @@ export function rocAuc(scores: Scores, labels: BinaryLabels): number {
   return area / (2 * r.positives * r.negatives);
 }
 
-/** PR-AUC as average precision: Σ over distinct thresholds of (recall gained) × precision. */
-export function prAuc(scores: Scores, labels: BinaryLabels): number {
-  const r = rank(scores, labels, 'PR-AUC', false);
+function prAucOf(r: RankCounts): number {
   let sum = 0;
   let tp = 0;
   for (let k = 0; k < r.tp.length; k++) {
@@ -203,6 +183,7 @@ export function evaluate(
     options.categories === undefined
       ? []
       : (detectionByCategory(scores, options.categories, threshold).objects() as Evaluation['byCategory']);
+  const ranked = anomalies > 0 ? rank(scores, labels, 'ROC-AUC and PR-AUC', false) : null;
   return {
     threshold,
     rows: scores.length,
@@ -210,8 +191,8 @@ export function evaluate(
     normals,
     confusion,
     ...rates(confusion),
-    rocAuc: anomalies > 0 && normals > 0 ? rocAuc(scores, labels) : null,
-    prAuc: anomalies > 0 ? prAuc(scores, labels) : null,
+    rocAuc: ranked !== null && normals > 0 ? rocAucOf(ranked) : null,
+    prAuc: ranked !== null ? prAucOf(ranked) : null,
     byCategory,
     notes,
   };

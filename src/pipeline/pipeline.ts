@@ -4,7 +4,7 @@ import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type T
 import type { ReadOptions } from './io';
 import { labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
 
-export interface PipelineJSON {
+interface PipelineJSON {
   kind: 'netae-pipeline';
   version: 1;
   schema: Schema;
@@ -32,8 +32,7 @@ export class FittedPipeline {
 
   /** Read options for new files of this kind: names for headerless files, and the column kinds the transform needs. */
   readOptions(fileName?: string): ReadOptions {
-    const options = readOptionsFor(this.schema, fileName);
-    return { ...options, types: { ...options.types, ...this.features.columnTypes() } };
+    return readOptionsFor(this.schema, fileName);
   }
 
   transform(rows: ColumnTable, origin?: RowOrigin): Transformed {

@@ -7,7 +7,7 @@ import { getPreset, type Preset } from './presets';
 import type { Format } from './table-reader';
 
 /** Roles given by hand for a file no preset describes. */
-export interface GenericSpec {
+interface GenericSpec {
   /** Label column; without one the data is unlabelled. */
   label?: string;
   /** Label value(s) that mean normal; required with `label`. */

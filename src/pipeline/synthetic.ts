@@ -2,7 +2,7 @@ import { table, type ColumnTable } from 'arquero';
 import { Rng } from './rng';
 
 export const ATTACK_KINDS = ['port_scan', 'syn_flood', 'ssh_bruteforce', 'exfiltration', 'dns_tunnel'] as const;
-export type AttackKind = (typeof ATTACK_KINDS)[number];
+type AttackKind = (typeof ATTACK_KINDS)[number];
 
 export interface TrafficOptions {
   rows: number;

@@ -8,7 +8,7 @@ import { isZeekLog, parseZeekHeader } from './zeek';
 export type TextFormat = 'csv' | 'tsv' | 'zeek';
 export type Format = TextFormat | 'arrow';
 
-export interface TextReadOptions {
+interface TextReadOptions {
   file: string;
   format: TextFormat;
   /** Field delimiter; default `,` for csv, tab for tsv, the `#separator` for zeek. */
@@ -251,7 +251,7 @@ function notANumber(text: string, file: string, line: number, column: string, ty
 }
 
 /** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */
-export function uniqueNames(raw: string[]): string[] {
+function uniqueNames(raw: string[]): string[] {
   const seen = new Map<string, number>();
   const taken = new Set(raw.map((n) => n.trim()));
   return raw.map((name, j) => {

@@ -1,7 +1,8 @@
 /**
  * How a text field reads as a number.
  *
- * - A decimal or exponent literal, with optional surrounding spaces, is that number.
+ * - A decimal or exponent literal, with optional surrounding spaces, is that number
+ *   (`0x1F`, `0b1`, `0o7` are not numbers).
  * - `Infinity`, `inf` (any letter case, optional sign) is ±Infinity.
  * - Missing, read as NaN: an empty or blank field, `-` (Zeek's unset field), `?`,
  *   `NA`, `NaN`, `null`, `None` (any letter case).
@@ -12,10 +13,28 @@
 export function parseNumber(text: string): number | undefined {
   const value = +text;
   if (value === value) {
+    if (hasRadixPrefix(text)) return undefined;
     if (value !== 0 || text === '0' || text.trim() !== '') return value;
     return NaN;
   }
   return SPECIAL.get(text.trim().toLowerCase());
+}
+
+const RADIX_PREFIX = /^\s*[+-]?0[xob]/i;
+
+/**
+ * Whether the text starts like `0x1F`, `0b1` or `0o7`, which `+text` reads but are not decimal.
+ * `+text` reads no signed such literal, so text starting with a sign, a point or a digit other
+ * than 0 is a decimal, and the pattern is only tried on text starting otherwise (a space).
+ */
+function hasRadixPrefix(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first === 0x30) {
+    const second = text.charCodeAt(1) | 0x20;
+    return second === 0x78 || second === 0x6f || second === 0x62;
+  }
+  const decimalStart = (first > 0x30 && first <= 0x39) || first === 0x2b || first === 0x2d || first === 0x2e;
+  return !decimalStart && RADIX_PREFIX.test(text);
 }
 
 const SPECIAL = new Map<string, number>([

@@ -4,12 +4,11 @@ import { columnValues } from './columns';
 import { InputError } from './errors';
 
 /** What the `#` lines at the top of a Zeek log say. */
-export interface ZeekHeader {
+interface ZeekHeader {
   separator: string;
   names: string[];
   /** Column kinds from `#types`, or null when the log has no `#types` line. */
   kinds: ColumnKind[] | null;
-  path: string | null;
 }
 
 const NUMERIC_TYPES = new Set(['count', 'int', 'double', 'interval', 'time', 'port']);
@@ -19,12 +18,11 @@ export function isZeekLog(text: string): boolean {
   return text.startsWith('#separator');
 }
 
-/** Reads the `#separator`, `#fields`, `#types` and `#path` directives of a Zeek log header. */
+/** Reads the `#separator`, `#fields` and `#types` directives of a Zeek log header. */
 export function parseZeekHeader(lines: string[], file: string): ZeekHeader {
   let separator = '\t';
   let names: string[] | null = null;
   let types: string[] | null = null;
-  let path: string | null = null;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index];
     if (line.startsWith('#separator')) {
@@ -34,14 +32,13 @@ export function parseZeekHeader(lines: string[], file: string): ZeekHeader {
     const [key, ...values] = line.slice(1).split(separator);
     if (key === 'fields') names = values;
     else if (key === 'types') types = values;
-    else if (key === 'path') path = values[0] ?? null;
   }
   if (names === null) throw new InputError({ file }, 'Zeek log has no #fields line in its header');
   if (types !== null && types.length !== names.length) {
     throw new InputError({ file }, `the #types line lists ${types.length} types for ${names.length} #fields`);
   }
   const kinds = types === null ? null : types.map((t): ColumnKind => (NUMERIC_TYPES.has(t) ? 'number' : 'string'));
-  return { separator, names, kinds, path };
+  return { separator, names, kinds };
 }
 
 function unescapeZeek(text: string): string {
@@ -73,16 +70,12 @@ const CONN_TYPES: Record<string, string> = {
   tunnel_parents: 'set[string]',
 };
 
-export interface ZeekWriteOptions {
-  path?: string;
-}
-
 /**
  * A table as Zeek ASCII log text: tab-separated, `#fields`/`#types` header, `-` for a missing
  * number (NaN), `(empty)` for an empty string. conn.log columns get their Zeek types; other
  * number columns are `double`, other text columns `string`.
  */
-export function toZeekLog(table: ColumnTable, options: ZeekWriteOptions = {}): string {
+export function toZeekLog(table: ColumnTable): string {
   const names = table.columnNames();
   const columns = names.map((name) => columnValues(table, name));
   const types = names.map((name, j) => CONN_TYPES[name] ?? (columns[j] instanceof Float64Array ? 'double' : 'string'));
@@ -92,7 +85,7 @@ export function toZeekLog(table: ColumnTable, options: ZeekWriteOptions = {}): s
     '#set_separator\t,',
     '#empty_field\t(empty)',
     '#unset_field\t-',
-    `#path\t${options.path ?? 'conn'}`,
+    '#path\tconn',
     `#open\t${stamp}`,
     `#fields\t${names.join('\t')}`,
     `#types\t${types.join('\t')}`,

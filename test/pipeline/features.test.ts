@@ -2,6 +2,7 @@ import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors';
 import { fitFeatures, FittedFeatures, mergeReports } from '../../src/pipeline/features';
+import { sameBytes } from './helpers/same-bytes';
 
 const fitRows = table({
   x: Float64Array.from([0, 2, 4, 10]),
@@ -19,10 +20,6 @@ const spec = { numeric: ['x', 'k'], categorical: ['c', 's'] };
 
 function rowsOf(matrix: Float32Array, width: number): number[][] {
   return Array.from({ length: matrix.length / width }, (_, r) => Array.from(matrix.subarray(r * width, (r + 1) * width)));
-}
-
-function sameBytes(a: Float32Array, b: Float32Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 describe('fitFeatures', () => {
@@ -69,6 +66,28 @@ describe('fitFeatures', () => {
     const out = fitted.transform(table({ y: Float64Array.from([Math.E - 1, -(Math.E - 1)]) }));
     expect(out.matrix[0]).toBeCloseTo(0.5, 6);
     expect(out.matrix[1]).toBeCloseTo(-0.5, 6);
+  });
+
+  it('repairs ±Infinity on a log1p column with the fitted max and min, which are already in log space', () => {
+    const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const out = fitted.transform(table({ y: Float64Array.from([Infinity, -Infinity, NaN]) }));
+    expect(out.matrix[0]).toBeCloseTo(1, 6);
+    expect(out.matrix[1]).toBeCloseTo(0, 6);
+    expect(out.matrix[2]).toBeCloseTo(0.5, 6);
+    expect(out.report.columns.y).toEqual({ missing: 1, infinite: 2, clipped: 0, unseen: 0 });
+  });
+
+  it('drops a column with no finite value in the fitting rows, saying why, and does not need it later', () => {
+    const rows = table({
+      x: Float64Array.from([1, 2, 3]),
+      z: Float64Array.from([NaN, Infinity, -Infinity]),
+    });
+    const fitted = fitFeatures(rows, { numeric: ['x', 'z'], categorical: [] });
+    expect(fitted.names).toEqual(['x']);
+    expect(fitted.dropped).toEqual([{ column: 'z', reason: 'no finite value in the fitting rows' }]);
+    const out = fitted.transform(table({ x: Float64Array.from([2]) }));
+    expect(Array.from(out.matrix)).toEqual([0.5]);
   });
 
   it('clips scaled values and counts the clipping', () => {

@@ -154,6 +154,14 @@ describe('evaluate', () => {
     ]);
   });
 
+  it('gives the same AUCs as rocAuc and prAuc, ties included', () => {
+    const many = Array.from({ length: 300 }, (_, i) => ((i * 37) % 23) / 4);
+    const classes = many.map((_, i) => ((i * 11) % 7 < 2 ? 1 : 0));
+    const report = evaluate(many, classes, { threshold: 3 });
+    expect(report.rocAuc).toBe(rocAuc(many, classes));
+    expect(report.prAuc).toBe(prAuc(many, classes));
+  });
+
   it('reports AUCs as null with a note when the labels hold one class', () => {
     const normalOnly = evaluate([0.1, 0.9], [0, 0], { threshold: 0.5 });
     expect(normalOnly).toMatchObject({ rocAuc: null, prAuc: null, recall: 0, f1: 0, fpr: 0.5, accuracy: 0.5 });

@@ -1,9 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readDatasetFile } from '../../src/pipeline/io-node';
 import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
 import { normalRows } from '../../src/pipeline/schema';
+import { sameBytes } from './helpers/same-bytes';
 
 const dir = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
 const present = existsSync(new URL('KDDTrain+.txt', dir)) && existsSync(new URL('KDDTest+.txt', dir));
@@ -14,9 +17,30 @@ function rawRows(name: string): string[][] {
   return readFileSync(new URL(name, dir), 'utf8').trim().split('\n').map((line) => line.split(','));
 }
 
-function sameBytes(a: Float32Array, b: Float32Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
+describe('NSL-KDD preset', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'netae-nsl-kdd-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('reads a headerless KDD file and maps labels to attack families, unknown ones to unknown', async () => {
+    const file = join(folder, 'three.txt');
+    writeFileSync(
+      file,
+      [
+        '0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00,normal,21',
+        '0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.00,1.00,0.00,0.00,0.05,0.07,0.00,255,26,0.10,0.05,0.00,0.00,1.00,1.00,0.00,0.00,neptune,19',
+        '2,udp,domain_u,SF,45,44,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1,0.00,0.00,0.00,0.00,1.00,0.00,0.00,3,3,1.00,0.00,0.33,0.00,0.00,0.00,0.00,0.00,not_a_known_attack,15',
+        '',
+      ].join('\n'),
+    );
+    const data = await readDatasetFile(file, { preset: 'nsl-kdd' });
+    expect(data.table.numRows()).toBe(3);
+    expect(data.table.columnNames()).toHaveLength(43);
+    expect(data.table.get('service', 1)).toBe('private');
+    expect(data.table.get('src_bytes', 0)).toBe(181);
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 1, 1]);
+    expect(data.labels!.category).toEqual(['normal', 'dos', 'unknown']);
+  });
+});
 
 describe.skipIf(!present)('NSL-KDD end to end', () => {
   it('fits on the normal training rows and transforms KDDTest+ with its unseen services', async () => {

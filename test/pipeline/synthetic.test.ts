@@ -1,27 +1,23 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDataset, toDataset, type Dataset } from '../../src/pipeline/dataset';
+import { parseDataset, tableDataset, type Dataset } from '../../src/pipeline/dataset';
 import { rocAuc } from '../../src/pipeline/metrics';
-import { fitPipeline } from '../../src/pipeline/pipeline';
+import { DEFAULT_SCALING } from '../../src/pipeline/features';
+import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
 import { sampleLogs, SAMPLE } from '../../src/pipeline/sample';
 import { normalRows } from '../../src/pipeline/schema';
 import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/pipeline/synthetic';
 import { toZeekLog } from '../../src/pipeline/zeek';
+import { sameBytes } from './helpers/same-bytes';
 import { trainTinyAutoencoder } from './helpers/tiny-autoencoder';
 
 function dataset(options: TrafficOptions): Dataset {
-  const t = generateTraffic(options);
-  const lines = Int32Array.from({ length: options.rows }, (_, i) => i + 1);
-  return toDataset({ table: t, file: 'synthetic', format: 'zeek', lines, unit: 'row', blankRows: 0 }, { preset: 'zeek-conn' });
+  return tableDataset(generateTraffic(options), { preset: 'zeek-conn' }, 'synthetic', 'zeek');
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-function sameBytes(a: Float32Array, b: Float32Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 describe('generateTraffic', () => {
@@ -84,6 +80,32 @@ describe('generateTraffic', () => {
       const rows = category.flatMap((c, i) => (c === 'normal' || c === kind ? [i] : []));
       expect(rocAuc(rows.map((i) => scores[i]), rows.map((i) => isAnomaly[i]))).toBeGreaterThan(0.8);
     }
+  });
+});
+
+describe('FittedPipeline', () => {
+  it('gives a byte-identical transform on synthetic traffic after a JSON round trip', () => {
+    const train = dataset({ rows: 3000, seed: 31, attackFraction: 0.1 });
+    const test = dataset({ rows: 2000, seed: 32, attackFraction: 0.3 });
+    for (const scaling of ['minmax', DEFAULT_SCALING] as const) {
+      const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table, { scaling });
+      const loaded = FittedPipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
+      expect(loaded.featureNames).toEqual(pipeline.featureNames);
+      expect(loaded.readOptions('next.conn.log')).toEqual(pipeline.readOptions('next.conn.log'));
+      const before = pipeline.transform(test.table, test);
+      const after = loaded.transform(test.table, test);
+      expect(sameBytes(after.matrix, before.matrix)).toBe(true);
+      expect(after.report).toEqual(before.report);
+      expect(JSON.stringify(loaded.toJSON())).toBe(JSON.stringify(pipeline.toJSON()));
+    }
+  });
+
+  it('reads new files with the kinds the transform needs', () => {
+    const train = dataset({ rows: 1000, seed: 33, attackFraction: 0 });
+    const pipeline = fitPipeline(train.schema, train.table);
+    const types = pipeline.readOptions('next.conn.log').types!;
+    for (const column of pipeline.schema.features.numeric) expect(types[column]).toBe('number');
+    for (const column of pipeline.schema.features.categorical) expect(types[column]).toBe('string');
   });
 });
 

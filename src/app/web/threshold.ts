@@ -1,4 +1,4 @@
-import { rates, type Confusion, type Rates } from '../../pipeline/metrics';
+import { rates, type Confusion, type Rates } from '../../pipeline/rates';
 
 /** Scores sorted ascending, so that how many are ≥ a threshold is one binary search. */
 class Sorted {
@@ -23,7 +23,7 @@ class Sorted {
   }
 }
 
-export interface CategoryRate {
+interface CategoryRate {
   readonly category: string;
   readonly rows: number;
   readonly flagged: number;

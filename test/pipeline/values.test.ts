@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { parseNames } from '../../src/pipeline/dataset';
+import { parseText } from '../../src/pipeline/io';
+import { parseNumber } from '../../src/pipeline/values';
+
+describe('parseNumber', () => {
+  it.each<[string, number | undefined]>([
+    ['', NaN],
+    [' ', NaN],
+    ['-', NaN],
+    ['?', NaN],
+    ['NA', NaN],
+    ['NaN', NaN],
+    ['null', NaN],
+    ['None', NaN],
+    ['inf', Infinity],
+    ['+Infinity', Infinity],
+    ['-inf', -Infinity],
+    [' 12 ', 12],
+    ['1e3', 1000],
+    ['0', 0],
+    ['0.05', 0.05],
+    ['-7.5', -7.5],
+    ['.5', 0.5],
+    ['0x1F', undefined],
+    [' 0x1F', undefined],
+    ['0X1f', undefined],
+    ['0b1', undefined],
+    ['0o7', undefined],
+    ['abc', undefined],
+  ])('reads %j as %s', (text, expected) => {
+    expect(parseNumber(text)).toBe(expected);
+  });
+
+  it('leaves a column of hexadecimal literals as text', () => {
+    const read = parseText('id,n\n0x1F,1\n0x20,2\n');
+    expect(read.table.column('id')).toEqual(['0x1F', '0x20']);
+    expect(read.table.column('n')).toBeInstanceOf(Float64Array);
+  });
+});
+
+describe('parseNames', () => {
+  it('takes the first field of every non-empty line, trimmed, after a byte-order mark', () => {
+    const text = '\uFEFFduration: continuous.\r\nprotocol_type,symbolic\n\n  service\tsymbolic\n   \nflag\n';
+    expect(parseNames(text)).toEqual(['duration', 'protocol_type', 'service', 'flag']);
+  });
+
+  it('gives no names for an empty file', () => {
+    expect(parseNames('')).toEqual([]);
+  });
+});
