@@ -1,14 +1,13 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { extname, join } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json',
-  '.svg': 'image/svg+xml',
 };
 
 export interface Served {
@@ -20,7 +19,7 @@ export interface Served {
 export async function serveFolder(root: string): Promise<Served> {
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = join(root, normalize(path.endsWith('/') ? `${path}index.html` : path));
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     if (!file.startsWith(root)) {
       response.writeHead(403).end();
       return;

@@ -3,8 +3,8 @@ import type { Gpu } from '../../gpu/device';
 import type { Model } from '../../model/model';
 import { Scorer } from '../../model/scorer';
 import { formatSpec, parameterCount } from '../../model/spec';
-import { categoryKey, prCurve, rocCurve, type ReadResult } from '../../pipeline';
-import { report, scoreRows, type Detector } from '../detector';
+import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
+import { scoreRows, type Detector } from '../detector';
 import type { Curve, FeatureError, ModelSummary, Result, TopRow } from './protocol';
 
 const TOP_ROWS = 20;
@@ -79,7 +79,7 @@ function numberOr(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export function summarize(model: Model, features: number): ModelSummary {
+function summarize(model: Model, features: number): ModelSummary {
   const t = model.meta.training ?? {};
   const threshold = model.meta.threshold;
   const rule = threshold === undefined ? 'none'
@@ -101,8 +101,7 @@ export function summarize(model: Model, features: number): ModelSummary {
   };
 }
 
-export interface ModelFile {
-  readonly origin: Result['origin'];
+interface ModelFile {
   readonly bytes: Uint8Array;
   readonly name: string;
 }
@@ -115,22 +114,20 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
     const label = detector.pipeline.schema.label;
     const labelText = labels && label !== null ? Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) : null;
-    const both = labels !== null && labels.normalCount > 0 && labels.normalCount < scores.length;
-    const measured = labels ? report(scores, labels, detector.threshold) : null;
+    const anomalous = labels !== null && labels.normalCount < scores.length;
+    const both = anomalous && labels.normalCount > 0;
     return {
-      origin: file.origin,
       model: file.bytes,
       modelName: file.name,
       summary: summarize(detector.model, detector.pipeline.width),
       data: records.file,
       scoredTrainingData,
       scores,
-      threshold: detector.threshold,
       labels: labels && { isAnomaly: labels.isAnomaly, category: labels.category },
       labelText,
-      rocAuc: measured?.atThreshold.rocAuc ?? null,
-      prAuc: measured?.atThreshold.prAuc ?? null,
-      bestF1Threshold: measured?.atBestF1?.threshold ?? null,
+      rocAuc: both ? rocAuc(scores, labels.isAnomaly) : null,
+      prAuc: anomalous ? prAuc(scores, labels.isAnomaly) : null,
+      bestF1Threshold: anomalous ? bestF1Threshold(scores, labels.isAnomaly).threshold : null,
       ...(both ? curves(scores, labels.isAnomaly) : { roc: null, pr: null }),
       top: await explainTop(scorer, detector, records.table, scores, labels?.category ?? null),
       repaired: repairs.repaired,

@@ -1,7 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import type { Curve } from './protocol';
 
-export const COLORS = {
+const COLORS = {
   normal: '#2563eb',
   anomalous: '#dc2626',
   all: '#64748b',
@@ -96,21 +96,27 @@ export function histogramChart(bins: readonly Bin[], threshold: number, domain: 
   });
 }
 
-function points(curve: Curve): { x: number; y: number }[] {
+export interface CurvePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A curve as the points its chart draws. */
+export function curvePoints(curve: Curve): CurvePoint[] {
   return Array.from(curve.x, (x, i) => ({ x, y: curve.y[i] }));
 }
 
 interface CurveChart {
-  readonly curve: Curve;
+  readonly points: readonly CurvePoint[];
   /** The operating point at the current threshold. */
-  readonly at: { x: number; y: number };
+  readonly at: CurvePoint;
   readonly x: string;
   readonly y: string;
   /** A reference line: the diagonal of a random ROC, or a PR curve's prevalence. */
   readonly baseline: [number, number][];
 }
 
-function curveChart({ curve, at, x, y, baseline }: CurveChart, width: number): Chart {
+function curveChart({ points, at, x, y, baseline }: CurveChart, width: number): Chart {
   return Plot.plot({
     width,
     height: Math.round(Math.min(300, width * 0.8)),
@@ -120,21 +126,21 @@ function curveChart({ curve, at, x, y, baseline }: CurveChart, width: number): C
     y: { domain: [0, 1], label: y, grid: true },
     marks: [
       Plot.line(baseline, { stroke: '#94a3b8', strokeDasharray: '4 4' }),
-      Plot.areaY(points(curve), { x: 'x', y1: 0, y2: 'y', fill: COLORS.curve, fillOpacity: 0.08 }),
-      Plot.line(points(curve), { x: 'x', y: 'y', stroke: COLORS.curve, strokeWidth: 2 }),
+      Plot.areaY(points, { x: 'x', y1: 0, y2: 'y', fill: COLORS.curve, fillOpacity: 0.08 }),
+      Plot.line(points, { x: 'x', y: 'y', stroke: COLORS.curve, strokeWidth: 2 }),
       Plot.dot([at], { x: 'x', y: 'y', r: 5, fill: COLORS.threshold, stroke: 'white' }),
     ],
   });
 }
 
-export function rocChart(curve: Curve, at: { fpr: number; tpr: number }, width: number): Chart {
+export function rocChart(points: readonly CurvePoint[], at: { fpr: number; tpr: number }, width: number): Chart {
   return curveChart({
-    curve, at: { x: at.fpr, y: at.tpr }, x: 'false-positive rate', y: 'true-positive rate (recall)', baseline: [[0, 0], [1, 1]],
+    points, at: { x: at.fpr, y: at.tpr }, x: 'false-positive rate', y: 'true-positive rate (recall)', baseline: [[0, 0], [1, 1]],
   }, width);
 }
 
-export function prChart(curve: Curve, at: { recall: number; precision: number }, prevalence: number, width: number): Chart {
+export function prChart(points: readonly CurvePoint[], at: { recall: number; precision: number }, prevalence: number, width: number): Chart {
   return curveChart({
-    curve, at: { x: at.recall, y: at.precision }, x: 'recall', y: 'precision', baseline: [[0, prevalence], [1, prevalence]],
+    points, at: { x: at.recall, y: at.precision }, x: 'recall', y: 'precision', baseline: [[0, prevalence], [1, prevalence]],
   }, width);
 }

@@ -1,7 +1,7 @@
 import { PRESETS, getPreset } from '../../pipeline/presets';
 import type { SchemaSpec } from '../../pipeline/schema';
 import { byId, format, h, onFileChosen } from './dom';
-import type { FileInfo, ScoringData, TrainingData } from './protocol';
+import { guessNormal, type FileInfo, type ScoringData, type TrainingData } from './protocol';
 
 const GENERIC = 'generic';
 const UNLABELLED = '';
@@ -105,7 +105,7 @@ export class DataPanel {
     const values = this.current?.info.values[this.labelColumn.value] ?? [];
     byId('normal-values').replaceChildren(...values.map((v) => h('option', { value: v })));
     this.normalValue.disabled = this.labelColumn.value === UNLABELLED;
-    if (reset) this.normalValue.value = values.find((v) => /^(normal|benign|0)$/i.test(v)) ?? values[0] ?? '';
+    if (reset) this.normalValue.value = guessNormal(values) ?? '';
   }
 
   private spec(): SchemaSpec {

@@ -2,7 +2,7 @@ import { scoresCsv } from '../scores-csv';
 import type { Result } from './protocol';
 
 /** Hands bytes to the browser as a file download. */
-export function saveFile(name: string, data: BlobPart, type: string): void {
+function saveFile(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
@@ -20,6 +20,6 @@ export function saveModel(result: Result): void {
 
 /** The scores as `netae score` writes them, flagged at the model's threshold. */
 export function saveScores(result: Result): void {
-  const base = result.data.replace(/^.*[\\/]/, '').replace(/\.(gz)$/i, '').replace(/\.[^.]+$/, '') || 'records';
-  saveFile(`${base.replaceAll(/\s+/g, '-')}.scores.csv`, scoresCsv(result.scores, result.threshold, result.labelText), 'text/csv');
+  const base = result.data.replace(/^.*[\\/]/, '').replace(/\.gz$/i, '').replace(/\.[^.]+$/, '') || 'records';
+  saveFile(`${base.replaceAll(/\s+/g, '-')}.scores.csv`, scoresCsv(result.scores, result.summary.threshold, result.labelText), 'text/csv');
 }

@@ -1,15 +1,14 @@
 import type { ColumnTable } from 'arquero';
 import { PRESETS, categoryKey, getPreset, readChunks, type Chunk, type Preset } from '../../pipeline';
-import type { FileInfo } from './protocol';
+import { guessNormal, type FileInfo } from './protocol';
 
 const SAMPLE_ROWS = 2_000;
 const MAX_VALUES = 40;
 const LABEL_NAMES = /^(label|class|attack_cat|attack|category|target|outcome|y)$/i;
-const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
 const PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
 
-async function firstChunk(file: Blob, fileName: string): Promise<Chunk> {
-  const chunks = readChunks(file, { fileName, chunkRows: SAMPLE_ROWS });
+async function firstChunk(file: Blob, fileName: string, read: Preset['read'] = {}): Promise<Chunk> {
+  const chunks = readChunks(file, { ...read, fileName, chunkRows: SAMPLE_ROWS });
   try {
     const next = await chunks.next();
     if (next.done) throw new Error(`${fileName}: no records`);
@@ -56,22 +55,21 @@ function distinctValues(table: ColumnTable): Record<string, string[]> {
 export function guessLabel(columns: readonly string[], values: Readonly<Record<string, readonly string[]>>): { label: string | null; normal: string | null } {
   const label = columns.find((c) => LABEL_NAMES.test(c) && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
   if (label === null) return { label, normal: null };
-  const candidates = values[label];
-  return { label, normal: candidates.find((v) => NORMAL_VALUES.test(v)) ?? candidates[0] ?? null };
+  return { label, normal: guessNormal(values[label]) };
 }
 
 /** Reads the first rows of a file: its format, columns, matching preset and likely label. */
 export async function inspectFile(file: File): Promise<FileInfo> {
-  const chunk = await firstChunk(file, file.name);
+  let chunk = await firstChunk(file, file.name);
+  const preset = detectPreset(chunk.table.columnNames());
+  const read = preset === null ? null : getPreset(preset).read;
+  if (read?.names) chunk = await firstChunk(file, file.name, read);
   const columns = chunk.table.columnNames();
-  const preset = detectPreset(columns);
   const values = distinctValues(chunk.table);
   const guess = preset === null ? guessLabel(columns, values) : { label: null, normal: null };
   return {
-    name: file.name,
-    size: file.size,
     format: chunk.format,
-    columns: preset === null ? columns : getPreset(preset).read.names ?? columns,
+    columns,
     preset,
     values,
     ...guess,

@@ -1,18 +1,16 @@
 import type { Gpu } from '../../gpu/device';
 import { decodeModel, encodeModel } from '../../model/model';
-import type { TrainEvent } from '../../model/trainer';
 import { parseDataset, parseText, readDataset, readTable, sampleLogs, type Dataset, type ReadResult } from '../../pipeline';
+import { formatCell } from '../cli/table';
 import { detectorOf, fitDetector, type Detector } from '../detector';
 import { analyse } from './analysis';
-import type { Result, ScoringData, TrainingData, TrainSettings } from './protocol';
+import type { JobHandlers, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
 
-export const SAMPLE_NAMES = { train: 'sample train.conn.log', test: 'sample test.conn.log' } as const;
-export const MODEL_NAME = 'netae-model.safetensors';
+const SAMPLE_NAMES = { train: 'sample train.conn.log', test: 'sample test.conn.log' } as const;
+const MODEL_NAME = 'netae-model.safetensors';
 
-export interface JobContext {
+export interface JobContext extends JobHandlers {
   readonly signal: AbortSignal;
-  phase(text: string): void;
-  progress(event: TrainEvent): void;
 }
 
 let logs: { train: string; test: string } | null = null;
@@ -33,21 +31,17 @@ function readScoring(data: ScoringData, detector: Detector): Promise<ReadResult>
   return readTable(data.file, detector.pipeline.readOptions(data.file.name));
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 /** Trains on the normal rows of the training data, then scores the test data (or the training data itself). */
 export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData | null, settings: TrainSettings, job: JobContext): Promise<Result> {
   job.phase('reading the training data');
   const dataset = await readTraining(data);
   const normal = dataset.labels?.normalCount ?? dataset.table.numRows();
-  job.phase(`training on ${count(normal)} normal rows of ${dataset.file}`);
+  job.phase(`training on ${formatCell(normal)} normal rows of ${dataset.file}`);
   const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e) });
   if (fitted.training.history.length === 0) throw new Error('stopped before the first epoch ended; there is no model to show');
   const records = test === null ? dataset : await readScoring(test, fitted);
-  job.phase(`scoring ${count(records.table.numRows())} rows of ${records.file}`);
-  return analyse(gpu, fitted, records, { origin: 'trained', bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null);
+  job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
+  return analyse(gpu, fitted, records, { bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null);
 }
 
 /** Scores the test data with a model file written by netae (the CLI or this page). */
@@ -55,6 +49,6 @@ export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: 
   const detector = detectorOf(decodeModel(bytes, { source: name }), name);
   job.phase(`reading ${test.kind === 'sample' ? SAMPLE_NAMES.test : test.file.name}`);
   const records = await readScoring(test, detector);
-  job.phase(`scoring ${count(records.table.numRows())} rows of ${records.file}`);
-  return analyse(gpu, detector, records, { origin: 'loaded', bytes, name }, false);
+  job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
+  return analyse(gpu, detector, records, { bytes, name }, false);
 }

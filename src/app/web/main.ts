@@ -4,11 +4,11 @@ import { DataPanel } from './data-panel';
 import { byId, format, onFileChosen } from './dom';
 import { saveModel, saveScores } from './downloads';
 import { renderSummary } from './model-summary';
-import type { Result, TrainingData, TrainSettings } from './protocol';
+import type { JobHandlers, Result, TrainingData, TrainSettings } from './protocol';
 import { ResultsView } from './results-view';
 import { readSettings } from './settings';
 import { TrainingView } from './training-view';
-import { WorkerClient, type JobHandlers } from './worker-client';
+import { WorkerClient } from './worker-client';
 
 const trainButton = byId<HTMLButtonElement>('train');
 const stopButton = byId<HTMLButtonElement>('stop');
@@ -44,10 +44,8 @@ function start(): void {
   const training = new TrainingView();
   const results = new ResultsView();
   let result: Result | null = null;
-  let busy = true;
 
   const setBusy = (value: boolean, trainingNow = false) => {
-    busy = value;
     trainButton.disabled = value;
     stopButton.disabled = !trainingNow;
     byId<HTMLButtonElement>('load-model').disabled = value;
@@ -60,7 +58,8 @@ function start(): void {
     results.show(next);
     renderSummary(next.summary, next.modelName);
     const auc = next.rocAuc === null ? '' : `, ROC-AUC ${next.rocAuc.toFixed(4)}`;
-    status(`Scored ${format.count(next.scores.length)} rows${auc}.`);
+    const repairs = next.repaired || next.unseen ? `; ${format.count(next.repaired)} values repaired, ${format.count(next.unseen)} unseen categories` : '';
+    status(`Scored ${format.count(next.scores.length)} rows${auc}${repairs}.`);
   };
 
   const fail = (error: unknown) => {
@@ -74,7 +73,7 @@ function start(): void {
   });
 
   const train = async () => {
-    if (busy) return;
+    if (trainButton.disabled) return;
     let settings: TrainSettings;
     let data: TrainingData;
     try {
@@ -114,7 +113,7 @@ function start(): void {
   };
 
   const loadModel = async (file: File) => {
-    if (busy) return;
+    if (trainButton.disabled) return;
     setBusy(true);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());

@@ -18,6 +18,12 @@ export interface TrainSettings {
   readonly seed: number;
 }
 
+/** What a job reports while it runs. */
+export interface JobHandlers {
+  phase(text: string): void;
+  progress(event: TrainEvent): void;
+}
+
 export type Request =
   | { readonly type: 'inspect'; readonly id: number; readonly file: File }
   /** `test: null` scores the training file itself. */
@@ -25,10 +31,16 @@ export type Request =
   | { readonly type: 'score'; readonly id: number; readonly model: Uint8Array; readonly modelName: string; readonly test: ScoringData }
   | { readonly type: 'stop' };
 
+/** Label values that mean normal traffic. */
+const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
+
+/** The value among a label column's values that likely means normal traffic: a known one, else the first. */
+export function guessNormal(values: readonly string[]): string | null {
+  return values.find((v) => NORMAL_VALUES.test(v)) ?? values[0] ?? null;
+}
+
 /** What the page learns from the first rows of a dropped file. */
 export interface FileInfo {
-  readonly name: string;
-  readonly size: number;
   readonly format: string;
   readonly columns: readonly string[];
   /** A preset whose columns the file has, or null for a generic file. */
@@ -78,7 +90,6 @@ export interface ModelSummary {
 }
 
 export interface Result {
-  readonly origin: 'trained' | 'loaded';
   readonly model: Uint8Array;
   readonly modelName: string;
   readonly summary: ModelSummary;
@@ -87,7 +98,6 @@ export interface Result {
   /** True when the scored records are the ones the model was trained on. */
   readonly scoredTrainingData: boolean;
   readonly scores: Float32Array;
-  readonly threshold: number;
   readonly labels: { readonly isAnomaly: Uint8Array; readonly category: readonly string[] } | null;
   /** The label column's values as the file has them, for the scores CSV. */
   readonly labelText: readonly string[] | null;

@@ -1,4 +1,4 @@
-import { histogramChart, prChart, rocChart, scoreBins, type Bin } from './charts';
+import { curvePoints, histogramChart, prChart, rocChart, scoreBins, type Bin, type CurvePoint } from './charts';
 import { ChartSlot, byId, format, h, tiles } from './dom';
 import type { Result, TopRow } from './protocol';
 import { LogScale, ThresholdIndex, type AtThreshold } from './threshold';
@@ -9,6 +9,8 @@ interface Shown {
   readonly scale: LogScale;
   readonly bins: Bin[];
   readonly prevalence: number;
+  readonly roc: CurvePoint[] | null;
+  readonly pr: CurvePoint[] | null;
 }
 
 const CARDS = ['scores-card', 'roc-card', 'pr-card', 'categories-card', 'top-card'];
@@ -16,7 +18,6 @@ const CARDS = ['scores-card', 'roc-card', 'pr-card', 'categories-card', 'top-car
 /** Everything shown after scoring; the threshold slider updates the metrics at once and the charts on the next frame. */
 export class ResultsView {
   private shown: Shown | null = null;
-  private threshold = 0;
   private frame = 0;
   private readonly slider = byId<HTMLInputElement>('threshold');
   private readonly histogram = new ChartSlot(byId('histogram'));
@@ -28,7 +29,7 @@ export class ResultsView {
       if (this.shown) this.setThreshold(this.shown.scale.fromStep(Number(this.slider.value)), false);
     });
     byId('model-threshold').addEventListener('click', () => {
-      if (this.shown) this.setThreshold(this.shown.result.threshold, true);
+      if (this.shown) this.setThreshold(this.shown.result.summary.threshold, true);
     });
     byId('best-threshold').addEventListener('click', () => {
       const best = this.shown?.result.bestF1Threshold;
@@ -45,6 +46,8 @@ export class ResultsView {
       scale,
       bins: scoreBins(result.scores, result.labels?.isAnomaly ?? null, scale.domain),
       prevalence: anomalies / result.scores.length,
+      roc: result.roc && curvePoints(result.roc),
+      pr: result.pr && curvePoints(result.pr),
     };
     for (const id of CARDS) byId(id).hidden = false;
     byId('roc-card').hidden = result.roc === null;
@@ -58,7 +61,7 @@ export class ResultsView {
     const caveat = result.scoredTrainingData ? ' (the file trained on: its normal rows were seen in training)' : '';
     byId('scored-data').textContent = rows + labels + caveat;
     renderTopRows(result.top);
-    this.setThreshold(result.threshold, true);
+    this.setThreshold(result.summary.threshold, true);
   }
 
   hide(): void {
@@ -69,7 +72,6 @@ export class ResultsView {
 
   private setThreshold(threshold: number, moveSlider: boolean): void {
     if (!this.shown) return;
-    this.threshold = threshold;
     if (moveSlider) this.slider.value = String(this.shown.scale.toStep(threshold));
     const at = this.shown.index.at(threshold);
     byId('threshold-value').textContent = format.score(threshold);
@@ -81,15 +83,10 @@ export class ResultsView {
 
   private renderCharts(at: AtThreshold): void {
     if (!this.shown) return;
-    const { result, bins, scale, prevalence } = this.shown;
-    const threshold = this.threshold;
-    this.histogram.show((width) => histogramChart(bins, threshold, scale.domain, width));
-    if (result.roc) {
-      const roc = result.roc;
-      this.roc.show((width) => rocChart(roc, { fpr: at.fpr, tpr: at.recall }, width));
-    }
-    if (result.pr) {
-      const pr = result.pr;
+    const { bins, scale, prevalence, roc, pr } = this.shown;
+    this.histogram.show((width) => histogramChart(bins, at.threshold, scale.domain, width));
+    if (roc) this.roc.show((width) => rocChart(roc, { fpr: at.fpr, tpr: at.recall }, width));
+    if (pr) {
       const point = { recall: at.recall, precision: at.flagged ? at.precision : 1 };
       this.pr.show((width) => prChart(pr, point, prevalence, width));
     }

@@ -1,11 +1,5 @@
 import type { AdapterReport } from '../../gpu/device';
-import type { TrainEvent } from '../../model/trainer';
-import type { FileInfo, Reply, Request, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
-
-export interface JobHandlers {
-  phase(text: string): void;
-  progress(event: TrainEvent): void;
-}
+import type { FileInfo, JobHandlers, Reply, Request, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
 
 interface Pending {
   resolve(value: never): void;
