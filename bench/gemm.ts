@@ -1,6 +1,6 @@
 import type { Gpu } from '../src/gpu/device';
 import { releaseLaunches, type Launch } from '../src/gpu/launch';
-import { linearForward, linearForwardNaive } from '../src/gpu/ops';
+import { linearForward, linearForwardNaive } from '../src/gpu/gemm';
 import { createTensor, viewTensor } from '../src/gpu/tensor';
 import { timeLaunches } from '../src/gpu/timing';
 import { DIRECT_TILES, STAGED_TILES, gemmTiles, isCpuAdapter, type GemmTiles } from '../src/gpu/tuning';

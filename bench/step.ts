@@ -1,6 +1,6 @@
 import type { Gpu } from '../src/gpu/device';
 import { releaseLaunches } from '../src/gpu/launch';
-import { ADAM_DEFAULTS, adam, adamGroups } from '../src/gpu/ops';
+import { ADAM_DEFAULTS, adam, adamGroups } from '../src/gpu/adam';
 import { createBuffer, createTensor } from '../src/gpu/tensor';
 import { timeLaunches } from '../src/gpu/timing';
 import { initParams } from '../src/model/init';

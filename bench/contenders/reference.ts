@@ -1,4 +1,4 @@
-import { ADAM_DEFAULTS } from '../../src/gpu/ops';
+import { ADAM_DEFAULTS } from '../../src/gpu/adam';
 import { permutation, seededRandom } from '../../src/model/random';
 import { adamState, adamStep, autoencoderForward, autoencoderGradients, matrix, rowError } from '../../src/model/reference';
 import { layersOf, type LayerSpec } from '../../src/model/spec';

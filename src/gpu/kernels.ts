@@ -8,35 +8,22 @@ export interface BindingSpec {
   readonly dynamic?: boolean;
 }
 
+/** One entry point of a WGSL family and its bindings, in binding order (0 is the uniform). */
 export interface KernelSpec {
   readonly family: ShaderFamily;
   readonly entry: string;
   readonly bindings: readonly BindingSpec[];
 }
 
-const U: BindingSpec = { kind: 'uniform' };
-const R: BindingSpec = { kind: 'read' };
-const W: BindingSpec = { kind: 'write' };
-const RD: BindingSpec = { kind: 'read', dynamic: true };
-const WD: BindingSpec = { kind: 'write', dynamic: true };
+export const U: BindingSpec = { kind: 'uniform' };
+export const R: BindingSpec = { kind: 'read' };
+export const W: BindingSpec = { kind: 'write' };
+export const RD: BindingSpec = { kind: 'read', dynamic: true };
+export const WD: BindingSpec = { kind: 'write', dynamic: true };
 
-export const KERNELS = {
-  linearForward: { family: 'gemm', entry: 'forward', bindings: [U, RD, RD, W] },
-  linearForwardNaive: { family: 'gemm', entry: 'forward_naive', bindings: [U, RD, RD, W] },
-  linearBackwardInput: { family: 'gemm', entry: 'backward_input', bindings: [U, RD, RD, W, R] },
-  linearBackwardWeight: { family: 'gemm', entry: 'backward_weight', bindings: [U, RD, RD, W] },
-  mse: { family: 'mse', entry: 'mse', bindings: [U, R, RD, W, W, WD] },
-  rowError: { family: 'score', entry: 'row_error', bindings: [U, R, R, W] },
-  adam: { family: 'adam', entry: 'adam', bindings: [U, W, R, W, W, W] },
-  sum: { family: 'reduce', entry: 'sum', bindings: [U, R, W] },
-  gather: { family: 'rows', entry: 'gather', bindings: [U, R, R, W] },
-} as const satisfies Record<string, KernelSpec>;
-
-export type KernelName = keyof typeof KERNELS;
 export type Constants = Readonly<Record<string, number>>;
 
 export interface Compiled {
-  readonly name: KernelName;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly label: string;
@@ -45,7 +32,7 @@ export interface Compiled {
 interface DeviceCache {
   modules: Map<ShaderFamily, GPUShaderModule>;
   pipelines: Map<string, Promise<Compiled>>;
-  layouts: Map<KernelName, GPUBindGroupLayout>;
+  layouts: Map<KernelSpec, GPUBindGroupLayout>;
 }
 
 const caches = new WeakMap<GPUDevice, DeviceCache>();
@@ -59,12 +46,15 @@ function cacheOf(device: GPUDevice): DeviceCache {
   return cache;
 }
 
-function layoutOf(device: GPUDevice, cache: DeviceCache, name: KernelName): GPUBindGroupLayout {
-  let layout = cache.layouts.get(name);
+export function kernelName(spec: KernelSpec): string {
+  return `${spec.family}.${spec.entry}`;
+}
+
+function layoutOf(device: GPUDevice, cache: DeviceCache, spec: KernelSpec): GPUBindGroupLayout {
+  let layout = cache.layouts.get(spec);
   if (!layout) {
-    const spec: KernelSpec = KERNELS[name];
     layout = device.createBindGroupLayout({
-      label: name,
+      label: kernelName(spec),
       entries: spec.bindings.map((b, binding) => ({
         binding,
         visibility: GPUShaderStage.COMPUTE,
@@ -74,7 +64,7 @@ function layoutOf(device: GPUDevice, cache: DeviceCache, name: KernelName): GPUB
         },
       })),
     });
-    cache.layouts.set(name, layout);
+    cache.layouts.set(spec, layout);
   }
   return layout;
 }
@@ -93,13 +83,12 @@ function constantsText(constants: Constants): string {
 }
 
 /** The compute pipeline of a kernel with these override constants, compiled once per device. */
-export function compile(device: GPUDevice, name: KernelName, constants: Constants = {}): Promise<Compiled> {
+export function compile(device: GPUDevice, spec: KernelSpec, constants: Constants = {}): Promise<Compiled> {
   const cache = cacheOf(device);
-  const label = `${name}(${constantsText(constants)})`;
+  const label = `${kernelName(spec)}(${constantsText(constants)})`;
   let compiled = cache.pipelines.get(label);
   if (!compiled) {
-    const spec: KernelSpec = KERNELS[name];
-    const layout = layoutOf(device, cache, name);
+    const layout = layoutOf(device, cache, spec);
     compiled = device
       .createComputePipelineAsync({
         label,
@@ -107,7 +96,7 @@ export function compile(device: GPUDevice, name: KernelName, constants: Constant
         compute: { module: moduleOf(device, cache, spec.family), entryPoint: spec.entry, constants: { ...constants } },
       })
       .then(
-        (pipeline) => ({ name, pipeline, layout, label }),
+        (pipeline) => ({ pipeline, layout, label }),
         (error: unknown) => {
           cache.pipelines.delete(label);
           throw new DeviceError(`kernel ${label} did not compile: ${error instanceof Error ? error.message : String(error)}`);

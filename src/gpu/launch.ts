@@ -1,6 +1,6 @@
 import type { Gpu } from './device';
 import { ShapeError } from './errors';
-import { KERNELS, compile, type Constants, type KernelName, type KernelSpec } from './kernels';
+import { compile, kernelName, type Constants, type KernelSpec } from './kernels';
 import type { Tensor } from './tensor';
 
 /** One kernel dispatch, ready to encode as often as needed: pipeline, bind group and grid. */
@@ -37,7 +37,7 @@ function bindingOf(t: Tensor, dynamic: boolean): GPUBufferBinding {
 }
 
 export interface LaunchPlan {
-  readonly kernel: KernelName;
+  readonly kernel: KernelSpec;
   readonly constants: Constants;
   /** The kernel's uniform struct, as laid out in WGSL. */
   readonly params: ArrayBuffer;
@@ -49,15 +49,15 @@ export interface LaunchPlan {
 }
 
 export async function makeLaunch(gpu: Gpu, plan: LaunchPlan): Promise<Launch> {
-  const spec: KernelSpec = KERNELS[plan.kernel];
+  const spec = plan.kernel;
   if (plan.tensors.length !== spec.bindings.length - 1) {
-    throw new Error(`${plan.kernel} takes ${spec.bindings.length - 1} tensors, given ${plan.tensors.length}`);
+    throw new Error(`${kernelName(spec)} takes ${spec.bindings.length - 1} tensors, given ${plan.tensors.length}`);
   }
   writesAlone(plan, spec);
   const grid = gridOf(gpu, plan.label, plan.workgroups);
-  const compiled = await compile(gpu.device, plan.kernel, plan.constants);
+  const compiled = await compile(gpu.device, spec, plan.constants);
   const uniform = gpu.device.createBuffer({
-    label: `${plan.kernel} params`,
+    label: `${kernelName(spec)} params`,
     size: Math.ceil(plan.params.byteLength / 16) * 16,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
@@ -84,6 +84,11 @@ function writesAlone(plan: LaunchPlan, spec: KernelSpec): void {
       }
     });
   });
+}
+
+/** A kernel's uniform struct of u32 fields, in WGSL field order. */
+export function u32s(values: readonly number[]): ArrayBuffer {
+  return new Uint32Array(values).buffer;
 }
 
 const ZEROS: readonly number[] = [0, 0, 0, 0];

@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import type { Launch } from '../gpu/launch';
-import { linearForward, rowError } from '../gpu/ops';
+import { linearForward } from '../gpu/gemm';
+import { rowError } from '../gpu/loss';
 import type { Tensor } from '../gpu/tensor';
 import type { LayerTensors } from './network';
 import type { Layer } from './spec';

@@ -1,6 +1,6 @@
 import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors';
 import { checkSpec, layerNames, layersOf, parameterCount, parseSpec, type LayerSpec } from './spec';
-import type { Activation } from '../gpu/ops';
+import type { Activation } from '../gpu/activation';
 
 export const MODEL_VERSION = 1;
 

@@ -3,7 +3,8 @@
  * Tests compare the WGSL kernels with these; nothing here is tuned for speed.
  */
 
-import type { Activation, AdamHyper } from '../gpu/ops';
+import type { Activation } from '../gpu/activation';
+import type { AdamHyper } from '../gpu/adam';
 
 export type { Activation, AdamHyper };
 

@@ -1,4 +1,4 @@
-import { ACTIVATIONS, type Activation } from '../gpu/ops';
+import { ACTIVATIONS, type Activation } from '../gpu/activation';
 
 /**
  * The shape of an autoencoder: widths from input to output and the activation after each

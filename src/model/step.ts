@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import type { Launch } from '../gpu/launch';
-import { linearBackwardInput, linearBackwardWeight, linearForward, mse } from '../gpu/ops';
+import { linearBackwardInput, linearBackwardWeight, linearForward } from '../gpu/gemm';
+import { mse } from '../gpu/loss';
 import type { Tensor } from '../gpu/tensor';
 import type { LayerTensors } from './network';
 import type { Layer } from './spec';

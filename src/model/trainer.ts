@@ -1,6 +1,8 @@
 import type { Gpu } from '../gpu/device';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
-import { ADAM_DEFAULTS, adam, adamGroups, gather, sum } from '../gpu/ops';
+import { ADAM_DEFAULTS, adam, adamGroups } from '../gpu/adam';
+import { sum } from '../gpu/reduce';
+import { gather } from '../gpu/rows';
 import { settle } from '../gpu/settle';
 import { BYTES, createBuffer, createTensor, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
 import { planScoring } from './forward';

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
-import {
-  ACTIVATIONS, ADAM_DEFAULTS, adam, adamGroups, gather, linearBackwardInput, linearBackwardWeight,
-  linearForward, linearForwardNaive, mse, rowError, sum,
-} from '../../src/gpu/ops';
+import { ACTIVATIONS } from '../../src/gpu/activation';
+import { ADAM_DEFAULTS, adam, adamGroups } from '../../src/gpu/adam';
+import { linearBackwardInput, linearBackwardWeight, linearForward, linearForwardNaive } from '../../src/gpu/gemm';
+import { mse, rowError } from '../../src/gpu/loss';
+import { sum } from '../../src/gpu/reduce';
+import { gather } from '../../src/gpu/rows';
 import { createBuffer, createTensor, readTensor, viewTensor, type Tensor } from '../../src/gpu/tensor';
 import { DIRECT_TILES, STAGED_TILES, type GemmTiles } from '../../src/gpu/tuning';
 import * as ref from '../../src/model/reference';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { releaseLaunches } from '../../src/gpu/launch';
-import { rowError } from '../../src/gpu/ops';
+import { rowError } from '../../src/gpu/loss';
 import { createTensor } from '../../src/gpu/tensor';
 import { timeLaunches } from '../../src/gpu/timing';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
-import { ADAM_DEFAULTS } from '../../src/gpu/ops';
+import { ADAM_DEFAULTS } from '../../src/gpu/adam';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
