@@ -41,12 +41,13 @@ describe('fitFeatures', () => {
   });
 
   it('scales min-max and repairs: missing → median, +Infinity → max, −Infinity → min, counting each', () => {
-    const fitted = fitFeatures(fitRows, spec);
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'minmax' });
     const out = fitted.transform(newRows);
     expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 2, -0.5].map(Math.fround));
     expect(out.report).toEqual({
       rows: 6,
       repaired: 3,
+      clipped: 0,
       unseen: 1,
       columns: { x: { missing: 1, infinite: 2, clipped: 0, unseen: 0 }, c: { missing: 0, infinite: 0, clipped: 0, unseen: 1 } },
     });
@@ -62,7 +63,7 @@ describe('fitFeatures', () => {
 
   it('applies a signed log1p before scaling', () => {
     const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
-    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] }, { scaling: 'minmax' });
     const out = fitted.transform(table({ y: Float64Array.from([Math.E - 1, -(Math.E - 1)]) }));
     expect(out.matrix[0]).toBeCloseTo(0.5, 6);
     expect(out.matrix[1]).toBeCloseTo(-0.5, 6);
@@ -70,7 +71,7 @@ describe('fitFeatures', () => {
 
   it('repairs ±Infinity on a log1p column with the fitted max and min, which are already in log space', () => {
     const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
-    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] }, { scaling: 'minmax' });
     const out = fitted.transform(table({ y: Float64Array.from([Infinity, -Infinity, NaN]) }));
     expect(out.matrix[0]).toBeCloseTo(1, 6);
     expect(out.matrix[1]).toBeCloseTo(0, 6);
@@ -83,7 +84,7 @@ describe('fitFeatures', () => {
       x: Float64Array.from([1, 2, 3]),
       z: Float64Array.from([NaN, Infinity, -Infinity]),
     });
-    const fitted = fitFeatures(rows, { numeric: ['x', 'z'], categorical: [] });
+    const fitted = fitFeatures(rows, { numeric: ['x', 'z'], categorical: [] }, { scaling: 'minmax' });
     expect(fitted.names).toEqual(['x']);
     expect(fitted.dropped).toEqual([{ column: 'z', reason: 'no finite value in the fitting rows' }]);
     const out = fitted.transform(table({ x: Float64Array.from([2]) }));
@@ -91,7 +92,7 @@ describe('fitFeatures', () => {
   });
 
   it('clips scaled values and counts the clipping', () => {
-    const fitted = fitFeatures(fitRows, spec, { clip: 1 });
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'minmax', clip: 1 });
     const out = fitted.transform(newRows);
     expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 1, -0.5].map(Math.fround));
     expect(out.report.columns.x.clipped).toBe(1);
