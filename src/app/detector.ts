@@ -66,7 +66,8 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, ...trainOptions } = options;
-  const training = await train(gpu, matrix, { ...trainOptions, spec });
+  const validation = options.validation ?? heldOutShare(features.rows);
+  const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
   const scorer = Scorer.create(gpu, spec, training.params);
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
@@ -91,6 +92,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         rows: features.rows,
         trainRows: training.trainRows,
         validationRows: training.validationRows,
+        validation,
         epochs: training.history.length,
         bestEpoch: training.bestEpoch,
         stopped: training.stopped,
@@ -111,6 +113,14 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     },
   };
   return { model, pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+}
+
+/**
+ * The share of normal rows held out by default: 10 %, or enough for ENOUGH_THRESHOLD_ROWS
+ * rows to set the threshold on, as long as 70 % are left to train on.
+ */
+export function heldOutShare(rows: number): number {
+  return Math.max(TRAIN_DEFAULTS.validation, Math.min(0.3, ENOUGH_THRESHOLD_ROWS / rows));
 }
 
 function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows: number, rule: ThresholdRule): string[] {

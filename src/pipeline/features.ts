@@ -15,16 +15,21 @@ export interface FeatureSpec {
 
 export type Scaling = 'robust' | 'standard' | 'minmax';
 
-/** The scaling netae uses unless told otherwise. */
-export const DEFAULT_SCALING: Scaling = 'robust';
+/**
+ * The scaling netae uses unless told otherwise: min-max fitted on normal rows puts every normal
+ * training value in [0, 1] (after signed log1p on heavy-tailed columns), so no normal row can
+ * hold an extreme scaled value, while values beyond the normal range still stand out.
+ * `bench/detection-cv.ts` compares it with the others (docs/detection-cv.md).
+ */
+export const DEFAULT_SCALING: Scaling = 'minmax';
 
-/** The bound on scaled values unless told otherwise, in units of a column's spread (see `fitFeatures`). */
+/** The bound on scaled values unless told otherwise, in units of the scaling (see `fitFeatures`). */
 export const DEFAULT_BOUND = 5;
 
 export interface FitOptions {
-  /** `robust` (default): median and central quantile range; `standard`: mean and standard deviation; `minmax`: the fitted range to [0, 1]. */
+  /** `minmax` (default): the fitted range to [0, 1]; `robust`: median and central quantile range; `standard`: mean and standard deviation. */
   scaling?: Scaling;
-  /** Scaled values are clipped to [-clip, clip]: DEFAULT_BOUND for robust scaling, 1e6 (float32's safe range) otherwise. */
+  /** Scaled values are clipped to [-clip, clip] (default DEFAULT_BOUND). */
   clip?: number;
   /** `auto` (default): heavy-tailed columns go through signed log1p besides those the spec lists; `listed`: only those. */
   log1p?: 'auto' | 'listed';
@@ -91,7 +96,6 @@ export interface Transformed {
 }
 
 const UNSEEN = '<unseen>';
-const FLOAT32_SAFE_CLIP = 1e6;
 
 /**
  * A column is heavy-tailed when its largest magnitude is at least this many times (1 + the
@@ -106,10 +110,12 @@ const HEAVY_TAIL_RATIO = 10;
  * and, by scaling, its central quantile range (robust), its mean and population standard deviation
  * (standard) or its range (minmax); per categorical column its vocabulary.
  *
- * Robust scaling: offset = median, scale = 1 / spread, where the spread is the narrowest non-zero
- * of the interquartile range, the 10–90 % range, the 1–99 % range and the full range (a column
- * that is mostly one value has no interquartile range, but still a spread). Scaled values are
- * bounded by ±clip so that one extreme field cannot dominate a row's error.
+ * Min-max scaling: offset = min, scale = 1 / (max − min). Robust scaling: offset = median, scale =
+ * 1 / spread, where the spread is the narrowest non-zero of the interquartile range, the 10–90 %
+ * range, the 1–99 % range and the full range (a column that is mostly one value has no
+ * interquartile range, but still a spread). Standard scaling: offset = mean, scale = 1 / standard
+ * deviation. Scaled values are bounded by ±clip so that one extreme field cannot dominate a row's
+ * error.
  *
  * Signed log1p, `sign(x)·log(1+|x|)`, goes before scaling for the columns the spec lists and, with
  * `log1p: 'auto'`, for heavy-tailed ones (HEAVY_TAIL_RATIO), and always for a column whose range
@@ -125,7 +131,7 @@ const HEAVY_TAIL_RATIO = 10;
  */
 export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOptions = {}): FittedFeatures {
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const clip = options.clip ?? (scaling === 'robust' ? DEFAULT_BOUND : FLOAT32_SAFE_CLIP);
+  const clip = options.clip ?? DEFAULT_BOUND;
   if (rows.numRows() === 0) throw new Error('cannot fit features on zero rows');
   const dropped: { column: string; reason: string }[] = [];
   const notes: string[] = [];
