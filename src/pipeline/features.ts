@@ -16,18 +16,18 @@ export interface FeatureSpec {
 export type Scaling = 'robust' | 'standard' | 'minmax';
 
 /**
- * The scaling netae uses unless told otherwise: min-max fitted on normal rows puts every normal
- * training value in [0, 1] (after signed log1p on heavy-tailed columns), so no normal row can
- * hold an extreme scaled value, while values beyond the normal range still stand out.
- * `bench/detection-cv.ts` compares it with the others (docs/detection-cv.md).
+ * The scaling netae uses unless told otherwise: robust statistics fitted on normal rows, so a
+ * handful of extreme normal values sets neither the centre nor the unit of a column (as they
+ * set the mean and standard deviation, or the range). `bench/detection-cv.ts` compares it with
+ * the others (docs/detection-cv.md).
  */
-export const DEFAULT_SCALING: Scaling = 'minmax';
+export const DEFAULT_SCALING: Scaling = 'robust';
 
 /** The bound on scaled values unless told otherwise, in units of the scaling (see `fitFeatures`). */
 export const DEFAULT_BOUND = 5;
 
 export interface FitOptions {
-  /** `minmax` (default): the fitted range to [0, 1]; `robust`: median and central quantile range; `standard`: mean and standard deviation. */
+  /** `robust` (default): median and central quantile range; `minmax`: the fitted range to [0, 1]; `standard`: mean and standard deviation. */
   scaling?: Scaling;
   /** Scaled values are clipped to [-clip, clip] (default DEFAULT_BOUND). */
   clip?: number;

@@ -117,16 +117,16 @@ describe('robust defaults', () => {
       rate: Float64Array.from({ length: n }, (_, i) => (i % 10) / 10),
       logins: Float64Array.from({ length: n }, (_, i) => i % 5),
     });
-    const fitted = fitFeatures(rows, { numeric: ['bytes', 'rate', 'logins'], categorical: [] });
+    const fitted = fitFeatures(rows, { numeric: ['bytes', 'rate', 'logins'], categorical: [] }, { scaling: 'minmax' });
     expect(fitted.log1p).toEqual(['bytes']);
-    expect(fitted.scaling).toBe('minmax');
     const out = fitted.transform(rows);
     expect(out.matrix[0]).toBeCloseTo(1, 6);
     expect(out.matrix[3]).toBeCloseTo((Math.log1p(101) - Math.log1p(100)) / (Math.log1p(1e7) - Math.log1p(100)), 6);
   });
 
-  it('bounds scaled values (default ±5) and counts them apart from repairs', () => {
+  it('scales robustly by default, bounds scaled values to ±5 and counts them apart from repairs', () => {
     const fitted = fitFeatures(fitRows, spec);
+    expect([fitted.scaling, fitted.bound]).toEqual(['robust', 5]);
     const out = fitted.transform(table({ x: Float64Array.from([100, -100, 5]), c: ['a', 'a', 'a'] }));
     expect(Array.from({ length: 3 }, (_, r) => out.matrix[r * fitted.width])).toEqual([5, -5, 0.5]);
     expect(out.report).toMatchObject({ repaired: 0, clipped: 2 });
