@@ -13,7 +13,7 @@ export default defineConfig({
     target: 'node20',
     sourcemap: true,
     rollupOptions: {
-      input: { netae: 'src/app/cli/main.ts', bench: 'bench/main.ts' },
+      input: { netae: 'src/app/cli/main.ts', bench: 'bench/main.ts', 'detection-cv': 'bench/detection-cv.ts' },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

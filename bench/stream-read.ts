@@ -21,7 +21,7 @@ async function child(csv: string, pipelineFile: string): Promise<void> {
   const pipeline = FittedPipeline.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
   const start = performance.now();
   let chunks = 0;
-  let report: TransformReport = { rows: 0, repaired: 0, unseen: 0, columns: {} };
+  let report: TransformReport = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} };
   for await (const chunk of readChunksFile(csv, pipeline.readOptions(csv))) {
     report = mergeReports(report, pipeline.transform(chunk.table, chunk).report);
     chunks++;

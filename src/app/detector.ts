@@ -1,11 +1,12 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../gpu/device';
-import type { Model, Threshold } from '../model/model';
+import type { HeldOutScores, Model, Threshold } from '../model/model';
 import { Scorer } from '../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
 import {
-  DEFAULT_SCALING, FittedPipeline, bestF1Threshold, evaluate, fitPipeline, mergeReports, normalRows, percentileThreshold,
+  DEFAULT_SCALING, FittedPipeline, bestF1Threshold, evaluate, fitPipeline, fprThreshold, madThreshold, mergeReports, normalRows,
+  percentileThreshold, rankedScores, rateOf,
   type Dataset, type Evaluation, type Labels, type RowOrigin, type Scaling, type ThresholdRule, type TransformReport,
 } from '../pipeline';
 
@@ -13,11 +14,21 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   /** A layer spec or preset (`deep`, `seed`); default: `deep` for the data's width. */
   readonly layers?: string;
   readonly scaling?: Scaling;
-  /** Default: the 99th percentile of the held-out normal rows' scores. */
+  /** The bound on scaled numeric values (default: DEFAULT_BOUND with robust scaling). */
+  readonly bound?: number;
+  /** Default: DEFAULT_THRESHOLD. */
   readonly threshold?: ThresholdRule;
 }
 
-export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'percentile', percentile: 99 };
+/**
+ * Flag 1 % of normal traffic: a rule that needs no labels and promises what it does, a false-
+ * positive rate known to an interval from the number of held-out normal rows.
+ */
+export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'fpr', rate: 0.01 };
+
+/** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
+export const ENOUGH_STEPS = 300;
+export const ENOUGH_THRESHOLD_ROWS = 1000;
 
 /** A trained model with its feature pipeline, ready to score raw records. */
 export interface Detector {
@@ -30,6 +41,15 @@ export interface Fitted extends Detector {
   readonly training: TrainResult;
   /** Repairs made while transforming the training rows. */
   readonly repairs: TransformReport;
+  /** What the user should know: too few steps or rows, columns fitting had to treat specially. */
+  readonly warnings: string[];
+}
+
+/** An Error before any work when a rule needs what the data lacks (best F1 needs labelled anomalies). */
+export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void {
+  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length)) {
+    throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file, and it has none; use --fpr instead`);
+  }
 }
 
 /**
@@ -37,69 +57,137 @@ export interface Fitted extends Detector {
  * and picks the threshold: everything `netae train` and the demo page do.
  */
 export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorOptions = {}): Promise<Fitted> {
+  const rule = options.threshold ?? DEFAULT_THRESHOLD;
+  checkThresholdRule(rule, dataset);
   const normal = normalRows(dataset.table, dataset.schema, dataset);
-  const pipeline = fitPipeline(dataset.schema, normal.table, { scaling: options.scaling ?? DEFAULT_SCALING });
+  const scaling = options.scaling ?? DEFAULT_SCALING;
+  const pipeline = fitPipeline(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
   const features = pipeline.transform(normal.table, normal.origin);
   const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
-  const { layers: _layers, scaling: _scaling, threshold: _threshold, ...trainOptions } = options;
-  const training = await train(gpu, matrix, { ...trainOptions, spec });
-  const rule = options.threshold ?? DEFAULT_THRESHOLD;
+  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, ...trainOptions } = options;
+  const validation = options.validation ?? heldOutShare(features.rows);
+  const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
   const scorer = Scorer.create(gpu, spec, training.params);
-  let threshold: Threshold;
+  let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
-    threshold = await pickThreshold(rule, scorer, pipeline, dataset, matrix, training.heldOut);
+    picked = await pickThreshold(rule, scorer, pipeline, dataset, matrix, training.heldOut);
   } finally {
     scorer.release();
   }
+  const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
+  const warnings = [
+    ...(pipeline.features.notes ?? []),
+    ...fewRowsWarnings(training, batchSize, picked.heldOut.rows, rule),
+  ];
   const model: Model = {
     spec,
     params: training.params,
     meta: {
       features: pipeline.toJSON(),
-      threshold,
+      threshold: picked.threshold,
+      heldOut: picked.heldOut,
       training: {
         layers: formatSpec(spec),
         rows: features.rows,
         trainRows: training.trainRows,
         validationRows: training.validationRows,
+        validation,
         epochs: training.history.length,
         bestEpoch: training.bestEpoch,
         stopped: training.stopped,
-        batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
+        steps: training.steps,
+        batchSize,
         lr: options.lr ?? TRAIN_DEFAULTS.lr,
         weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
         seed: options.seed ?? TRAIN_DEFAULTS.seed,
-        scaling: options.scaling ?? DEFAULT_SCALING,
+        scaling,
         trainLoss: training.history.at(-1)?.trainLoss ?? null,
         valLoss: training.history[training.bestEpoch - 1]?.valLoss ?? null,
         seconds: training.seconds,
         samplesPerSecond: training.samplesPerSecond,
         source: dataset.file,
+        repairs: features.report.columns,
+        warnings,
       },
     },
   };
-  return { model, pipeline, threshold: threshold.value, training, repairs: features.report };
+  return { model, pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+}
+
+/**
+ * The share of normal rows held out by default: 10 %, or enough for ENOUGH_THRESHOLD_ROWS
+ * rows to set the threshold on, as long as 70 % are left to train on.
+ */
+export function heldOutShare(rows: number): number {
+  return Math.max(TRAIN_DEFAULTS.validation, Math.min(0.3, ENOUGH_THRESHOLD_ROWS / rows));
+}
+
+function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows: number, rule: ThresholdRule): string[] {
+  const warnings: string[] = [];
+  if (training.stopped !== 'aborted' && training.steps < ENOUGH_STEPS) {
+    const batch = Math.min(batchSize, training.trainRows);
+    warnings.push(
+      `only ${training.steps} training steps (${count(training.trainRows)} normal rows in batches of ${batch}, ${training.history.length} epochs): `
+      + `the model may not have learnt normal traffic; give more normal rows, or a smaller --batch or more --epochs, for at least ${ENOUGH_STEPS} steps`,
+    );
+  }
+  if (rule.kind !== 'fixed' && rule.kind !== 'best-f1' && thresholdRows < ENOUGH_THRESHOLD_ROWS) {
+    warnings.push(
+      `the threshold comes from ${count(thresholdRows)} held-out normal rows (fewer than ${count(ENOUGH_THRESHOLD_ROWS)}): the rate of normal rows it flags is known only roughly; `
+      + 'give more normal rows or a larger --validation share',
+    );
+  }
+  return warnings;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The rows the threshold is set on: the trainer's held-out rows, or all rows when it held none out. */
+function heldOutRows(matrix: { values: Float32Array; cols: number; rows: number }, heldOut: Uint32Array): Float32Array {
+  const rows = heldOut.length ? heldOut : Uint32Array.from({ length: matrix.rows }, (_, i) => i);
+  const values = new Float32Array(rows.length * matrix.cols);
+  rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
+  return values;
 }
 
 async function pickThreshold(
   rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset,
   matrix: { values: Float32Array; cols: number; rows: number }, heldOut: Uint32Array,
-): Promise<Threshold> {
-  if (rule.kind === 'fixed') return { value: rule.value, mode: 'fixed' };
-  if (rule.kind === 'percentile') {
-    const rows = heldOut.length ? heldOut : Uint32Array.from({ length: matrix.rows }, (_, i) => i);
-    const values = new Float32Array(rows.length * matrix.cols);
-    rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
-    const scores = await scorer.score(values);
-    return { value: percentileThreshold(scores, rule.percentile), mode: 'percentile', percentile: rule.percentile };
-  }
-  if (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length) {
-    throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file; use a percentile instead`);
-  }
-  const all = pipeline.transform(dataset.table, dataset);
-  const scores = await scorer.score(all.matrix);
-  return { value: bestF1Threshold(scores, dataset.labels.isAnomaly).threshold, mode: 'best-f1' };
+): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
+  const normal = await scorer.score(heldOutRows(matrix, heldOut));
+  const kept = rankedScores(normal);
+  const rate = (value: number) => {
+    const { expected, low, high, rows } = rateOf(value, normal);
+    return { expected, low, high, rows };
+  };
+  const pick = async (): Promise<Threshold> => {
+    switch (rule.kind) {
+      case 'fpr': {
+        const t = fprThreshold(normal, rule.rate);
+        return { value: t.value, mode: 'fpr', rate: { target: rule.rate, expected: t.expected, low: t.low, high: t.high, rows: t.rows } };
+      }
+      case 'percentile': {
+        const value = percentileThreshold(normal, rule.percentile);
+        return { value, mode: 'percentile', percentile: rule.percentile, rate: rate(value) };
+      }
+      case 'mad': {
+        const value = madThreshold(normal, rule.k).value;
+        return { value, mode: 'mad', k: rule.k, rate: rate(value) };
+      }
+      case 'fixed':
+        return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
+      case 'best-f1': {
+        const all = pipeline.transform(dataset.table, dataset);
+        const scores = await scorer.score(all.matrix);
+        const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
+        return { value, mode: 'best-f1', rate: rate(value) };
+      }
+    }
+  };
+  return { threshold: await pick(), heldOut: kept };
 }
 
 /** A model file's detector; the file must hold netae's feature pipeline. */

@@ -6,9 +6,29 @@ export const MODEL_VERSION = 1;
 
 export interface Threshold {
   readonly value: number;
-  /** How it was chosen: a percentile of normal validation scores, the best F1, or given. */
-  readonly mode: 'percentile' | 'best-f1' | 'fixed';
+  /**
+   * How it was chosen: to flag a fraction of held-out normal rows (`fpr`), a percentile or
+   * median + k·MAD of their scores, the best F1 on the training labels, or given.
+   */
+  readonly mode: 'fpr' | 'percentile' | 'mad' | 'best-f1' | 'fixed';
   readonly percentile?: number;
+  /** `mad`: the k of median + k·MAD. */
+  readonly k?: number;
+  /**
+   * The fraction of new normal rows it flags: asked for (`fpr` mode), expected from the held-out
+   * rows it was set on, and that fraction's 95 % interval (see `src/pipeline/thresholds.ts`).
+   */
+  readonly rate?: { readonly target?: number; readonly expected: number; readonly low: number; readonly high: number; readonly rows: number };
+}
+
+/**
+ * The highest scores of the held-out normal rows, at ranks 1, 2, … (dense, then spaced 1 % apart):
+ * enough to set a threshold for another false-positive rate without the training data.
+ */
+export interface HeldOutScores {
+  readonly rows: number;
+  readonly ranks: readonly number[];
+  readonly scores: readonly number[];
 }
 
 /** What netae keeps beside the weights: all a model file needs to score raw records. */
@@ -16,6 +36,7 @@ export interface ModelMeta {
   /** The fitted feature pipeline, as `src/pipeline` serializes it. */
   readonly features?: unknown;
   readonly threshold?: Threshold;
+  readonly heldOut?: HeldOutScores;
   readonly training?: Readonly<Record<string, unknown>>;
 }
 
@@ -94,8 +115,8 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   }
   const extra = [...tensors.keys()].filter((k) => !expected.has(k));
   if (extra.length) throw new Error(`${source}: tensors ${extra.join(', ')} belong to no layer of ${names.join(', ')}`);
-  const { features, threshold, training } = header;
-  return { spec: header.spec, params, meta: { features, threshold, training } };
+  const { features, threshold, heldOut, training } = header;
+  return { spec: header.spec, params, meta: { features, threshold, heldOut, training } };
 }
 
 function take(tensors: ReadonlyMap<string, F32Tensor>, name: string, shape: number[], source: string): Float32Array {

@@ -31,11 +31,38 @@ export function tableDataset(table: ColumnTable, spec: SchemaSpec, file: string,
   return toDataset({ table, file, format, lines, unit: 'row', blankRows: 0 }, spec);
 }
 
-/** One line per non-empty line of a names file: its first field (before `,`, `:` or a tab), trimmed. */
-export function parseNames(text: string): string[] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((line) => line.split(/[,:\t]/)[0].trim())
-    .filter((name) => name.length > 0);
+/** Column names from a names file, and the columns it marks as categorical (symbolic). */
+export interface Names {
+  names: string[];
+  categorical: string[];
+}
+
+/** The name given to the class column that a UCI `.names` file lists by its values only. */
+export const UCI_CLASS_COLUMN = 'class';
+
+/** `name: type.`, the attribute lines of a UCI `.names` file. */
+const UCI_ATTRIBUTE = /^([^:|]+):\s*(.+?)\s*\.?\s*$/;
+
+/**
+ * A names file in one of two forms. One name per non-empty line: its first field (before `,`, `:`
+ * or a tab), trimmed, and `symbolic` as a second field marks it categorical (NSL-KDD's
+ * field_names.csv). Or the UCI `.names` form: `|` comments, a first line listing the classes
+ * (`back,buffer_overflow,…,normal.`), then `name: type.` lines; the class column, last in the
+ * data, is named `class`, and `symbolic` (or a list of values) marks a column categorical.
+ */
+export function parseNames(text: string): Names {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => line.replace(/\|.*$/, '').trim()).filter((line) => line.length > 0);
+  const uci = lines.length > 1 && !lines[0].includes(':') && lines[0].endsWith('.') && lines.slice(1).every((line) => UCI_ATTRIBUTE.test(line));
+  if (uci) {
+    const attributes = lines.slice(1).map((line) => UCI_ATTRIBUTE.exec(line)!);
+    return {
+      names: [...attributes.map((m) => m[1].trim()), UCI_CLASS_COLUMN],
+      categorical: attributes.filter((m) => !/^(continuous|real|integer|numeric)$/i.test(m[2])).map((m) => m[1].trim()),
+    };
+  }
+  const fields = lines.map((line) => line.split(/[,:\t]/).map((f) => f.trim()));
+  return {
+    names: fields.map((f) => f[0]).filter((name) => name.length > 0),
+    categorical: fields.filter((f) => f[0] && /^symbolic\.?$/i.test(f[1] ?? '')).map((f) => f[0]),
+  };
 }

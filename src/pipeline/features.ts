@@ -13,16 +13,26 @@ export interface FeatureSpec {
   maxCategories?: number;
 }
 
-export type Scaling = 'minmax' | 'standard';
+export type Scaling = 'robust' | 'standard' | 'minmax';
 
-/** The scaling netae uses unless told otherwise. */
-export const DEFAULT_SCALING: Scaling = 'standard';
+/**
+ * The scaling netae uses unless told otherwise: robust statistics fitted on normal rows, so a
+ * handful of extreme normal values sets neither the centre nor the unit of a column (as they
+ * set the mean and standard deviation, or the range). `bench/detection-cv.ts` compares it with
+ * the others (docs/detection-cv.md).
+ */
+export const DEFAULT_SCALING: Scaling = 'robust';
+
+/** The bound on scaled values unless told otherwise, in units of the scaling (see `fitFeatures`). */
+export const DEFAULT_BOUND = 5;
 
 export interface FitOptions {
-  /** `minmax` (default) maps the fitted range to [0, 1]; `standard` subtracts the mean, divides by the standard deviation. */
+  /** `robust` (default): median and central quantile range; `minmax`: the fitted range to [0, 1]; `standard`: mean and standard deviation. */
   scaling?: Scaling;
-  /** Scaled values are clipped to [-clip, clip] (default 1e6), so no output overflows float32. */
+  /** Scaled values are clipped to [-clip, clip] (default DEFAULT_BOUND). */
   clip?: number;
+  /** `auto` (default): heavy-tailed columns go through signed log1p besides those the spec lists; `listed`: only those. */
+  log1p?: 'auto' | 'listed';
 }
 
 interface NumericEncoder {
@@ -41,6 +51,8 @@ interface CategoricalEncoder {
   column: string;
   /** One output per category, then one for categories not seen in fitting. */
   categories: string[];
+  /** Distinct values in the fitting rows, when more than were kept (the rest go to the unseen slot). */
+  distinct?: number;
 }
 
 export interface FeaturesJSON {
@@ -51,10 +63,12 @@ export interface FeaturesJSON {
   numeric: NumericEncoder[];
   categorical: CategoricalEncoder[];
   dropped: { column: string; reason: string }[];
+  /** What fitting did that a user should know (a column's range too wide to subtract in float64, say). */
+  notes?: string[];
 }
 
 /** Per column: values repaired (missing, infinite), clipped, and categories not seen in fitting. */
-interface RepairCounts {
+export interface RepairCounts {
   missing: number;
   infinite: number;
   clipped: number;
@@ -63,8 +77,10 @@ interface RepairCounts {
 
 export interface TransformReport {
   rows: number;
-  /** Values replaced: missing + infinite + clipped, over all columns. */
+  /** Values replaced: missing + infinite, over all columns. */
   repaired: number;
+  /** Scaled values beyond the bound, set to it, over all columns. */
+  clipped: number;
   /** Values in categories not seen in fitting (they set the column's unseen slot). */
   unseen: number;
   /** Only columns with a non-zero count. */
@@ -80,62 +96,148 @@ export interface Transformed {
 }
 
 const UNSEEN = '<unseen>';
-const DEFAULT_CLIP = 1e6;
 
 /**
- * Fits features on training rows with Arquero: per numeric column its min, max, median, mean and
- * (population) standard deviation over finite values; per categorical column its vocabulary.
+ * A column is heavy-tailed when its largest magnitude is at least this many times (1 + the
+ * median magnitude of its non-zero values): its values span more than a decade above their
+ * typical size, and reach well past 1, where signed log1p starts to compress (below 1 it is
+ * nearly the identity, so rates and fractions keep their scale).
+ */
+const HEAVY_TAIL_RATIO = 10;
+
+/**
+ * Fits features on training rows: per numeric column its min, max and median over finite values
+ * and, by scaling, its central quantile range (robust), its mean and population standard deviation
+ * (standard) or its range (minmax); per categorical column its vocabulary.
+ *
+ * Min-max scaling: offset = min, scale = 1 / (max − min). Robust scaling: offset = median, scale =
+ * 1 / spread, where the spread is the narrowest non-zero of the interquartile range, the 10–90 %
+ * range, the 1–99 % range and the full range (a column that is mostly one value has no
+ * interquartile range, but still a spread). Standard scaling: offset = mean, scale = 1 / standard
+ * deviation. Scaled values are bounded by ±clip so that one extreme field cannot dominate a row's
+ * error.
+ *
+ * Signed log1p, `sign(x)·log(1+|x|)`, goes before scaling for the columns the spec lists and, with
+ * `log1p: 'auto'`, for heavy-tailed ones (HEAVY_TAIL_RATIO), and always for a column whose range
+ * exceeds float64's (whose difference `v − offset` would overflow).
+ *
+ * Statistics are computed without overflow for any finite input: quantiles by sorting, mean and
+ * standard deviation on values divided by the largest magnitude.
  *
  * Repair rule (applied by `transform`, every repair counted): a missing number (empty, `-`, NaN…)
  * becomes the fitted median, +Infinity the fitted max, −Infinity the fitted min; then signed log1p
- * where asked, then scaling, then clipping to ±clip. A column with a single value (or no finite
+ * where chosen, then scaling, then clipping to ±clip. A column with a single value (or no finite
  * value) in the fitting rows is dropped, and listed in `dropped`.
  */
 export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOptions = {}): FittedFeatures {
-  const scaling = options.scaling ?? 'minmax';
-  const clip = options.clip ?? DEFAULT_CLIP;
+  const scaling = options.scaling ?? DEFAULT_SCALING;
+  const clip = options.clip ?? DEFAULT_BOUND;
   if (rows.numRows() === 0) throw new Error('cannot fit features on zero rows');
   const dropped: { column: string; reason: string }[] = [];
-  const numeric = fitNumeric(rows, spec, scaling, dropped);
+  const notes: string[] = [];
+  const listed = new Set(spec.log1p ?? []);
+  const auto = (options.log1p ?? 'auto') === 'auto';
+  const numeric: NumericEncoder[] = [];
+  for (const column of spec.numeric) {
+    const encoder = fitNumeric(column, numbersOf(rows, column), scaling, listed.has(column), auto, dropped, notes);
+    if (encoder !== null) numeric.push(encoder);
+  }
   const categorical = fitCategorical(rows, spec, dropped);
-  return new FittedFeatures({ kind: 'netae-features', version: 1, scaling, clip, numeric, categorical, dropped });
+  return new FittedFeatures({
+    kind: 'netae-features', version: 1, scaling, clip, numeric, categorical, dropped, ...(notes.length ? { notes } : {}),
+  });
 }
 
-function fitNumeric(rows: ColumnTable, spec: FeatureSpec, scaling: Scaling, dropped: FeaturesJSON['dropped']): NumericEncoder[] {
-  const log = new Set(spec.log1p ?? []);
-  const clean: Record<string, Float64Array> = {};
-  spec.numeric.forEach((name, j) => {
-    const values = numbersOf(rows, name);
-    const finite = new Float64Array(values.length);
-    const useLog = log.has(name);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      finite[i] = Number.isFinite(v) ? (useLog ? signedLog1p(v) : v) : NaN;
+/** Sorted finite values of a column, optionally through signed log1p. */
+function sortedFinite(values: ArrayLike<number>, log: boolean): Float64Array {
+  let n = 0;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) out[n++] = log ? signedLog1p(v) : v;
+  }
+  return out.subarray(0, n).sort();
+}
+
+/** The q-quantile of sorted values, interpolating linearly between order statistics; safe from overflow. */
+function quantile(sorted: Float64Array, q: number): number {
+  const at = (sorted.length - 1) * q;
+  const i = Math.floor(at);
+  const f = at - i;
+  if (f === 0 || i + 1 >= sorted.length) return sorted[i];
+  return sorted[i] * (1 - f) + sorted[i + 1] * f;
+}
+
+/** The narrowest non-zero of the central quantile ranges (see fitFeatures); 0 for a constant column. */
+function robustSpread(sorted: Float64Array): number {
+  for (const tail of [0.25, 0.1, 0.01, 0]) {
+    const spread = halfDifference(quantile(sorted, 1 - tail), quantile(sorted, tail)) * 2;
+    if (spread > 0) return spread;
+  }
+  return 0;
+}
+
+/** Whether sorted finite values are heavy-tailed by the HEAVY_TAIL_RATIO rule. */
+function heavyTailed(sorted: Float64Array): boolean {
+  const magnitudes = Float64Array.from(sorted, Math.abs).filter((v) => v > 0).sort();
+  if (magnitudes.length === 0) return false;
+  return magnitudes[magnitudes.length - 1] >= HEAVY_TAIL_RATIO * (1 + quantile(magnitudes, 0.5));
+}
+
+/** (a − b) / 2, without overflow. */
+function halfDifference(a: number, b: number): number {
+  return a / 2 - b / 2;
+}
+
+/** Mean and population standard deviation of finite values, computed on values divided by the largest magnitude. */
+function meanAndDeviation(sorted: Float64Array): [number, number] {
+  const m = Math.max(Math.abs(sorted[0]), Math.abs(sorted[sorted.length - 1]));
+  let sum = 0;
+  for (const v of sorted) sum += v / m;
+  const mean = sum / sorted.length;
+  let squares = 0;
+  for (const v of sorted) squares += (v / m - mean) ** 2;
+  return [mean * m, Math.sqrt(squares / sorted.length) * m];
+}
+
+function fitNumeric(
+  column: string, values: ArrayLike<number>, scaling: Scaling, listed: boolean, auto: boolean,
+  dropped: FeaturesJSON['dropped'], notes: string[],
+): NumericEncoder | null {
+  let sorted = sortedFinite(values, listed);
+  if (sorted.length === 0) {
+    dropped.push({ column, reason: 'no finite value in the fitting rows' });
+    return null;
+  }
+  let low = sorted[0];
+  let high = sorted[sorted.length - 1];
+  if (!(high > low)) {
+    dropped.push({ column, reason: `constant (${listed ? Math.sign(low) * Math.expm1(Math.abs(low)) : low}) in the fitting rows` });
+    return null;
+  }
+  let log = listed;
+  if (!log) {
+    const wide = !Number.isFinite(high - low);
+    if (wide) notes.push(`${column}: its values span more than float64 can subtract (${low} to ${high}), so it is put through signed log1p`);
+    if (wide || (auto && heavyTailed(sorted))) {
+      log = true;
+      sorted = sortedFinite(values, true);
+      low = sorted[0];
+      high = sorted[sorted.length - 1];
     }
-    clean[`c${j}`] = finite;
-  });
-  const aggregates: Record<string, string> = {};
-  spec.numeric.forEach((_, j) => {
-    for (const stat of ['min', 'max', 'median', 'mean', 'stdevp']) aggregates[`${stat}${j}`] = `op.${stat}(d.c${j})`;
-  });
-  const stats = spec.numeric.length === 0 ? {} : (table(clean).rollup(aggregates).object() as Record<string, number | undefined>);
-  const encoders: NumericEncoder[] = [];
-  spec.numeric.forEach((column, j) => {
-    const low = stats[`min${j}`];
-    const high = stats[`max${j}`];
-    if (low === undefined || high === undefined || !Number.isFinite(low) || !Number.isFinite(high)) {
-      dropped.push({ column, reason: 'no finite value in the fitting rows' });
-      return;
-    }
-    if (!(high > low)) {
-      dropped.push({ column, reason: `constant (${low}) in the fitting rows` });
-      return;
-    }
-    const fill = stats[`median${j}`]!;
-    const [offset, scale] = scaling === 'minmax' ? [low, 1 / (high - low)] : [stats[`mean${j}`]!, 1 / stats[`stdevp${j}`]!];
-    encoders.push({ column, log1p: log.has(column), fill, high, low, offset, scale });
-  });
-  return encoders;
+  }
+  const fill = quantile(sorted, 0.5);
+  let offset: number;
+  let spread: number;
+  if (scaling === 'robust') [offset, spread] = [fill, robustSpread(sorted)];
+  else if (scaling === 'standard') [offset, spread] = meanAndDeviation(sorted);
+  else [offset, spread] = [low, halfDifference(high, low) * 2];
+  const scale = 1 / spread;
+  if (!Number.isFinite(scale)) {
+    dropped.push({ column, reason: `its spread (${spread}) is too small to scale in float64` });
+    return null;
+  }
+  return { column, log1p: log, fill, high, low, offset, scale };
 }
 
 function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJSON['dropped']): CategoricalEncoder[] {
@@ -150,7 +252,7 @@ function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJ
     }
     vocabulary.sort((a, b) => b.n - a.n || compare(a.key, b.key));
     const kept = vocabulary.slice(0, spec.maxCategories ?? vocabulary.length).map((v) => v.key);
-    encoders.push({ column, categories: kept.sort(compare) });
+    encoders.push({ column, categories: kept.sort(compare), ...(kept.length < vocabulary.length ? { distinct: vocabulary.length } : {}) });
   }
   return encoders;
 }
@@ -177,6 +279,30 @@ export class FittedFeatures {
     return this.spec.dropped;
   }
 
+  /** What fitting did that a user should know (see FeaturesJSON). */
+  get notes(): readonly string[] | undefined {
+    return this.spec.notes;
+  }
+
+  get scaling(): Scaling {
+    return this.spec.scaling;
+  }
+
+  /** The bound on scaled numeric values. */
+  get bound(): number {
+    return this.spec.clip;
+  }
+
+  /** Numeric columns put through signed log1p. */
+  get log1p(): string[] {
+    return this.spec.numeric.filter((e) => e.log1p).map((e) => e.column);
+  }
+
+  /** Per categorical column: the categories kept, and the distinct values fitted when more. */
+  get categories(): { column: string; kept: number; distinct?: number }[] {
+    return this.spec.categorical.map((e) => ({ column: e.column, kept: e.categories.length, distinct: e.distinct }));
+  }
+
   /**
    * Rows → Float32Array [rows × width], repairing and counting as fitFeatures describes.
    * `origin` (a chunk or read result) lets errors name the file and line.
@@ -185,7 +311,7 @@ export class FittedFeatures {
     const n = rows.numRows();
     const width = this.width;
     const matrix = new Float32Array(n * width);
-    const report: TransformReport = { rows: n, repaired: 0, unseen: 0, columns: {} };
+    const report: TransformReport = { rows: n, repaired: 0, clipped: 0, unseen: 0, columns: {} };
     const clip = this.spec.clip;
     this.requireColumns(rows, origin);
     const numeric = this.spec.numeric.map((e) => ({ e, values: numbersOf(rows, e.column, origin), counts: zeroCounts() }));
@@ -296,14 +422,15 @@ export function mergeReports(into: TransformReport, from: TransformReport): Tran
 }
 
 function count(report: TransformReport, column: string, add: RepairCounts): void {
-  const sum = add.missing + add.infinite + add.clipped;
-  if (sum === 0 && add.unseen === 0) return;
+  const sum = add.missing + add.infinite;
+  if (sum === 0 && add.clipped === 0 && add.unseen === 0) return;
   const counts = (report.columns[column] ??= zeroCounts());
   counts.missing += add.missing;
   counts.infinite += add.infinite;
   counts.clipped += add.clipped;
   counts.unseen += add.unseen;
   report.repaired += sum;
+  report.clipped += add.clipped;
   report.unseen += add.unseen;
 }
 
@@ -346,7 +473,7 @@ function checkFeaturesJSON(json: unknown): FeaturesJSON {
   const j = json as Partial<FeaturesJSON>;
   if (j.kind !== 'netae-features') fail(`kind is ${JSON.stringify(j.kind)}, expected "netae-features"`);
   if (j.version !== 1) fail(`version ${JSON.stringify(j.version)} is not supported (expected 1)`);
-  if (j.scaling !== 'minmax' && j.scaling !== 'standard') fail(`scaling ${JSON.stringify(j.scaling)}`);
+  if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${JSON.stringify(j.scaling)}`);
   if (typeof j.clip !== 'number' || !(j.clip > 0)) fail('clip must be a positive number');
   if (!Array.isArray(j.numeric) || !Array.isArray(j.categorical) || !Array.isArray(j.dropped)) fail('numeric, categorical and dropped must be arrays');
   for (const e of j.numeric!) {

@@ -5,6 +5,7 @@ export { normalRows, type Labels, type SchemaSpec } from './schema';
 export { readDataset, parseDataset, type Dataset } from './dataset';
 export {
   DEFAULT_SCALING,
+  DEFAULT_BOUND,
   mergeReports,
   categoryKey,
   type Scaling,
@@ -28,3 +29,4 @@ export {
   type ThresholdRule,
 } from './metrics';
 export { sampleLogs } from './sample';
+export { fprThreshold, fprThresholdFromRanks, madThreshold, rankedScores, rateOf, type RankedScores, type RateThreshold } from './thresholds';

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { parseNames, readDataset, type Dataset } from './dataset';
+import { parseNames, readDataset, type Dataset, type Names } from './dataset';
 import { readChunks, readTable, type Chunk, type ReadOptions, type ReadResult } from './io';
 import type { SchemaSpec } from './schema';
 
@@ -25,7 +25,7 @@ export function readDatasetFile(path: string, spec: SchemaSpec): Promise<Dataset
   return readDataset(fileSource(path), spec, path);
 }
 
-/** Column names from a names file (one per line, first field; e.g. NSL-KDD's field_names.csv). */
-export async function readNamesFile(path: string): Promise<string[]> {
+/** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */
+export async function readNamesFile(path: string): Promise<Names> {
   return parseNames(await readFile(path, 'utf8'));
 }

@@ -113,31 +113,17 @@ export function percentileThreshold(normalScores: Scores, percentile: number): n
   return Number(q.get('q', 0));
 }
 
-export type ThresholdRule = { kind: 'percentile'; percentile: number } | { kind: 'best-f1' } | { kind: 'fixed'; value: number };
-
-/** `p99` / `p99.5` (percentile of normal scores), `best-f1`, or a number. */
-export function parseThresholdRule(text: string): ThresholdRule {
-  const t = text.trim().toLowerCase();
-  if (t === 'best-f1') return { kind: 'best-f1' };
-  const p = /^p(\d+(\.\d+)?)$/.exec(t);
-  if (p !== null) return { kind: 'percentile', percentile: Number(p[1]) };
-  const value = Number(t);
-  if (t !== '' && Number.isFinite(value)) return { kind: 'fixed', value };
-  throw new MetricError(`threshold "${text}" is not p<percentile> (e.g. p99), best-f1, or a number`);
-}
-
-export function chooseThreshold(
-  rule: ThresholdRule,
-  data: { normalScores?: Scores; scores?: Scores; labels?: BinaryLabels },
-): number {
-  if (rule.kind === 'fixed') return rule.value;
-  if (rule.kind === 'percentile') {
-    if (data.normalScores === undefined) throw new MetricError('a percentile threshold needs the scores of normal rows');
-    return percentileThreshold(data.normalScores, rule.percentile);
-  }
-  if (data.scores === undefined || data.labels === undefined) throw new MetricError('the best-F1 threshold needs labelled scores');
-  return bestF1Threshold(data.scores, data.labels).threshold;
-}
+/**
+ * How a model's threshold is set: flag a fraction of held-out normal rows (`fpr`), a percentile
+ * of their scores, median + k·MAD of their scores, the best F1 on labelled training rows, or a
+ * given value.
+ */
+export type ThresholdRule =
+  | { kind: 'fpr'; rate: number }
+  | { kind: 'percentile'; percentile: number }
+  | { kind: 'mad'; k: number }
+  | { kind: 'best-f1' }
+  | { kind: 'fixed'; value: number };
 
 /** Per category: rows, rows flagged (score ≥ threshold), and their share (`rate`); sorted by category. */
 export function detectionByCategory(scores: Scores, categories: ArrayLike<string>, threshold: number): ColumnTable {

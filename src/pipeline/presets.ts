@@ -6,6 +6,8 @@ export interface Preset {
   description: string;
   /** How its files are read: a preset for headerless files supplies the names. */
   read: { header?: boolean; names?: string[]; format?: Format };
+  /** Said after the preset's name when a file's field count does not match its names. */
+  namesNote?: string;
   /** Label column; optional in a file (unlabelled data can still be scored). */
   label: string;
   /** Label values that mean normal traffic. */
@@ -16,8 +18,8 @@ export interface Preset {
   families?: Record<string, string>;
   categorical: string[];
   numeric: string[];
-  /** Heavy-tailed columns to put through a signed log1p before scaling. */
-  log1p: string[];
+  /** Feature columns that some releases of the data set lack: used when a file has them. */
+  optional?: string[];
   /** Keep this many most frequent categories per categorical column; the rest count as unseen. */
   maxCategories?: number;
 }
@@ -50,15 +52,25 @@ const nslKdd: Preset = {
   name: 'nsl-kdd',
   description: 'NSL-KDD (KDDTrain+/KDDTest+): headerless CSV, 41 features, label, difficulty',
   read: { header: false, names: [...NSL_KDD_FEATURES, 'label', 'difficulty'] },
+  namesNote: 'KDD Cup 99 files, without the difficulty column, read with --preset kdd99',
   label: 'label',
   normal: ['normal'],
   families: NSL_KDD_FAMILIES,
   categorical: NSL_KDD_CATEGORICAL,
   numeric: NSL_KDD_FEATURES.filter((name) => !NSL_KDD_CATEGORICAL.includes(name)),
-  log1p: [
-    'duration', 'src_bytes', 'dst_bytes', 'hot', 'num_compromised', 'num_root', 'num_file_creations',
-    'num_access_files', 'count', 'srv_count',
-  ],
+};
+
+/** KDD Cup 1999 (kddcup.data, corrected): NSL-KDD's 41 features and label, labels ending in a full stop. */
+const kdd99: Preset = {
+  name: 'kdd99',
+  description: 'KDD Cup 1999 (kddcup.data, corrected): headerless CSV, 41 features, label (`normal.`, `smurf.`, …)',
+  read: { header: false, names: [...NSL_KDD_FEATURES, 'label'] },
+  namesNote: 'NSL-KDD files, with a difficulty column, read with --preset nsl-kdd',
+  label: 'label',
+  normal: ['normal.'],
+  families: Object.fromEntries(Object.entries(NSL_KDD_FAMILIES).map(([attack, family]) => [`${attack}.`, family])),
+  categorical: NSL_KDD_CATEGORICAL,
+  numeric: NSL_KDD_FEATURES.filter((name) => !NSL_KDD_CATEGORICAL.includes(name)),
 };
 
 const UNSW_NUMERIC = [
@@ -78,10 +90,6 @@ const unswNb15: Preset = {
   categoryColumn: 'attack_cat',
   categorical: ['proto', 'service', 'state'],
   numeric: UNSW_NUMERIC,
-  log1p: [
-    'dur', 'spkts', 'dpkts', 'sbytes', 'dbytes', 'rate', 'sload', 'dload', 'sloss', 'dloss', 'sinpkt',
-    'dinpkt', 'sjit', 'djit', 'stcpb', 'dtcpb', 'trans_depth', 'response_body_len', 'smean', 'dmean',
-  ],
 };
 
 /** CICFlowMeter columns after trimming; the repeated `Fwd Header Length` is read as `Fwd Header Length.1` and left out. */
@@ -105,13 +113,13 @@ const CIC_NUMERIC = [
 
 const cicIds2017: Preset = {
   name: 'cic-ids2017',
-  description: 'CIC-IDS2017 CICFlowMeter CSV (MachineLearningCSV or GeneratedLabelledFlows; Label BENIGN = normal)',
+  description: 'CIC-IDS2017 CICFlowMeter CSV (MachineLearningCSV or GeneratedLabelledFlows; Label BENIGN = normal; Destination Port when present)',
   read: { header: true },
   label: 'Label',
   normal: ['BENIGN'],
   categorical: ['Destination Port'],
   numeric: CIC_NUMERIC,
-  log1p: CIC_NUMERIC,
+  optional: ['Destination Port'],
   maxCategories: 32,
 };
 
@@ -127,11 +135,10 @@ const zeekConn: Preset = {
   normal: ['normal'],
   categorical: ['proto', 'service', 'conn_state', 'history', 'id.resp_p'],
   numeric: ZEEK_NUMERIC,
-  log1p: ZEEK_NUMERIC,
   maxCategories: 32,
 };
 
-export const PRESETS: readonly Preset[] = [nslKdd, unswNb15, cicIds2017, zeekConn];
+export const PRESETS: readonly Preset[] = [nslKdd, kdd99, unswNb15, cicIds2017, zeekConn];
 
 export const presetNames: readonly string[] = PRESETS.map((p) => p.name);
 

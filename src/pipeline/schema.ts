@@ -71,7 +71,8 @@ function draftSchema(spec: SchemaSpec): Schema {
 }
 
 function presetSchema(preset: Preset): Schema {
-  const read = preset.read.names === undefined ? { ...preset.read } : { ...preset.read, namesFrom: `the ${preset.name} preset` };
+  const from = `the ${preset.name} preset${preset.namesNote ? `; ${preset.namesNote}` : ''}`;
+  const read = preset.read.names === undefined ? { ...preset.read } : { ...preset.read, namesFrom: from };
   return {
     preset: preset.name,
     read,
@@ -82,7 +83,6 @@ function presetSchema(preset: Preset): Schema {
     features: {
       numeric: preset.numeric,
       categorical: preset.categorical,
-      log1p: preset.log1p,
       maxCategories: preset.maxCategories,
     },
   };
@@ -98,8 +98,9 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   const columns = table.columnNames();
   const has = new Set(columns);
   if (isPresetSpec(spec)) {
+    const optional = new Set(getPreset(spec.preset).optional ?? []);
     const needed = [...draft.features.numeric, ...draft.features.categorical];
-    const missing = needed.filter((name) => !has.has(name));
+    const missing = needed.filter((name) => !has.has(name) && !optional.has(name));
     if (missing.length > 0) {
       throw new InputError(
         { file },
@@ -108,7 +109,9 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
     }
     const label = draft.label !== null && has.has(draft.label) ? draft.label : null;
     const categoryColumn = label !== null && draft.categoryColumn !== null && has.has(draft.categoryColumn) ? draft.categoryColumn : null;
-    return { ...draft, label, categoryColumn };
+    const present = (names: string[]) => names.filter((name) => has.has(name));
+    const features = { ...draft.features, numeric: present(draft.features.numeric), categorical: present(draft.features.categorical) };
+    return { ...draft, label, categoryColumn, features };
   }
   const named = (what: string, names: string[]) => {
     const unknown = names.filter((name) => !has.has(name));

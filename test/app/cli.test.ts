@@ -135,7 +135,7 @@ describe('bad input: exit 1 with one clear line, no output left', () => {
   it('usage errors exit 2', async () => {
     expect((await run(['train', '--data', TRAIN])).code).toBe(2);
     expect((await run(['train', '--data', TRAIN, '--out', 'x', '--label', 'label'])).code).toBe(2);
-    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--preset', 'kdd99'])).code).toBe(2);
+    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--preset', 'kdd98'])).code).toBe(2);
     expect((await run(['score', '--model', model])).code).toBe(2);
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['--help'])).code).toBe(0);

@@ -41,12 +41,13 @@ describe('fitFeatures', () => {
   });
 
   it('scales min-max and repairs: missing → median, +Infinity → max, −Infinity → min, counting each', () => {
-    const fitted = fitFeatures(fitRows, spec);
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'minmax' });
     const out = fitted.transform(newRows);
     expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 2, -0.5].map(Math.fround));
     expect(out.report).toEqual({
       rows: 6,
       repaired: 3,
+      clipped: 0,
       unseen: 1,
       columns: { x: { missing: 1, infinite: 2, clipped: 0, unseen: 0 }, c: { missing: 0, infinite: 0, clipped: 0, unseen: 1 } },
     });
@@ -62,7 +63,7 @@ describe('fitFeatures', () => {
 
   it('applies a signed log1p before scaling', () => {
     const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
-    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] }, { scaling: 'minmax' });
     const out = fitted.transform(table({ y: Float64Array.from([Math.E - 1, -(Math.E - 1)]) }));
     expect(out.matrix[0]).toBeCloseTo(0.5, 6);
     expect(out.matrix[1]).toBeCloseTo(-0.5, 6);
@@ -70,7 +71,7 @@ describe('fitFeatures', () => {
 
   it('repairs ±Infinity on a log1p column with the fitted max and min, which are already in log space', () => {
     const rows = table({ y: Float64Array.from([0, Math.E - 1, Math.E ** 2 - 1]) });
-    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] });
+    const fitted = fitFeatures(rows, { numeric: ['y'], categorical: [], log1p: ['y'] }, { scaling: 'minmax' });
     const out = fitted.transform(table({ y: Float64Array.from([Infinity, -Infinity, NaN]) }));
     expect(out.matrix[0]).toBeCloseTo(1, 6);
     expect(out.matrix[1]).toBeCloseTo(0, 6);
@@ -83,7 +84,7 @@ describe('fitFeatures', () => {
       x: Float64Array.from([1, 2, 3]),
       z: Float64Array.from([NaN, Infinity, -Infinity]),
     });
-    const fitted = fitFeatures(rows, { numeric: ['x', 'z'], categorical: [] });
+    const fitted = fitFeatures(rows, { numeric: ['x', 'z'], categorical: [] }, { scaling: 'minmax' });
     expect(fitted.names).toEqual(['x']);
     expect(fitted.dropped).toEqual([{ column: 'z', reason: 'no finite value in the fitting rows' }]);
     const out = fitted.transform(table({ x: Float64Array.from([2]) }));
@@ -91,7 +92,7 @@ describe('fitFeatures', () => {
   });
 
   it('clips scaled values and counts the clipping', () => {
-    const fitted = fitFeatures(fitRows, spec, { clip: 1 });
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'minmax', clip: 1 });
     const out = fitted.transform(newRows);
     expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([0.5, 0.3, 1, 0, 1, -0.5].map(Math.fround));
     expect(out.report.columns.x.clipped).toBe(1);
@@ -105,6 +106,63 @@ describe('fitFeatures', () => {
 
   it('refuses to fit on zero rows', () => {
     expect(() => fitFeatures(fitRows.filter(() => false), spec)).toThrow('zero rows');
+  });
+});
+
+describe('robust defaults', () => {
+  it('puts heavy-tailed columns through signed log1p on its own, and leaves rates and small counts alone', () => {
+    const n = 1000;
+    const rows = table({
+      bytes: Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1e7 : 100 + (i % 50))),
+      rate: Float64Array.from({ length: n }, (_, i) => (i % 10) / 10),
+      logins: Float64Array.from({ length: n }, (_, i) => i % 5),
+    });
+    const fitted = fitFeatures(rows, { numeric: ['bytes', 'rate', 'logins'], categorical: [] }, { scaling: 'minmax' });
+    expect(fitted.log1p).toEqual(['bytes']);
+    const out = fitted.transform(rows);
+    expect(out.matrix[0]).toBeCloseTo(1, 6);
+    expect(out.matrix[3]).toBeCloseTo((Math.log1p(101) - Math.log1p(100)) / (Math.log1p(1e7) - Math.log1p(100)), 6);
+  });
+
+  it('scales robustly by default, bounds scaled values to ±5 and counts them apart from repairs', () => {
+    const fitted = fitFeatures(fitRows, spec);
+    expect([fitted.scaling, fitted.bound]).toEqual(['robust', 5]);
+    const out = fitted.transform(table({ x: Float64Array.from([100, -100, 5]), c: ['a', 'a', 'a'] }));
+    expect(Array.from({ length: 3 }, (_, r) => out.matrix[r * fitted.width])).toEqual([5, -5, 0.5]);
+    expect(out.report).toMatchObject({ repaired: 0, clipped: 2 });
+  });
+
+  it('robust scaling: median and the narrowest non-zero central range, even for a column that is mostly one value', () => {
+    const rows = table({
+      q: Float64Array.from({ length: 101 }, (_, i) => i),
+      sparse: Float64Array.from({ length: 100 }, (_, i) => (i < 95 ? 0 : 1)),
+    });
+    const fitted = fitFeatures(rows.slice(0, 100), { numeric: ['q', 'sparse'], categorical: [] }, { scaling: 'robust' });
+    const [q, sparse] = fitted.toJSON().numeric;
+    expect(q.offset).toBe(49.5);
+    expect(1 / q.scale).toBeCloseTo(49.5, 9);
+    expect(sparse.offset).toBe(0);
+    expect(1 / sparse.scale).toBe(1);
+  });
+
+  it('fits finite values near ±1.7e308 without overflow: the column goes through log1p, no NaN, a note names it', () => {
+    const rows = table({ huge: Float64Array.from([1.7e308, -1.7e308, 1e308, 0, 5]) });
+    const fitted = fitFeatures(rows, { numeric: ['huge'], categorical: [] }, { scaling: 'standard', log1p: 'listed' });
+    expect(fitted.log1p).toEqual(['huge']);
+    expect(fitted.notes?.[0]).toMatch(/^huge: its values span more than float64 can subtract/);
+    const out = fitted.transform(rows);
+    expect(out.matrix.every(Number.isFinite)).toBe(true);
+    expect(out.report.clipped).toBe(0);
+  });
+
+  it('computes the statistics of a column of 1e200–3e200 right in every scaling', () => {
+    const rows = table({ big: Float64Array.from([1e200, 2e200, 3e200]) });
+    for (const scaling of ['minmax', 'standard', 'robust'] as const) {
+      const fitted = fitFeatures(rows, { numeric: ['big'], categorical: [] }, { scaling, log1p: 'listed' });
+      const out = Array.from(fitted.transform(rows).matrix);
+      const expected = { minmax: [0, 0.5, 1], standard: [-Math.sqrt(1.5), 0, Math.sqrt(1.5)], robust: [-1, 0, 1] }[scaling];
+      out.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    }
   });
 });
 

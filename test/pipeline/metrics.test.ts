@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   bestF1Threshold,
-  chooseThreshold,
   confusionMatrix,
   detectionByCategory,
   evaluate,
   MetricError,
-  parseThresholdRule,
   percentileThreshold,
   prAuc,
   prCurve,
@@ -115,16 +113,6 @@ describe('thresholds', () => {
     expect(bestF1Threshold(scores, labels)).toEqual({ threshold: 0.35, precision: 2 / 3, recall: 1, f1: 0.8, accuracy: 0.75, fpr: 0.5 });
     expect(bestF1Threshold([0.9, 0.8, 0.1], [1, 1, 0]).threshold).toBe(0.8);
     expect(() => bestF1Threshold([1, 2], [0, 0])).toThrow('no anomaly');
-  });
-
-  it('parses and applies threshold rules', () => {
-    expect(parseThresholdRule('p99.5')).toEqual({ kind: 'percentile', percentile: 99.5 });
-    expect(parseThresholdRule('best-f1')).toEqual({ kind: 'best-f1' });
-    expect(parseThresholdRule('0.02')).toEqual({ kind: 'fixed', value: 0.02 });
-    expect(() => parseThresholdRule('high')).toThrow(MetricError);
-    expect(chooseThreshold({ kind: 'percentile', percentile: 50 }, { normalScores: [1, 2, 3] })).toBe(2);
-    expect(chooseThreshold({ kind: 'best-f1' }, { scores, labels })).toBe(0.35);
-    expect(chooseThreshold({ kind: 'fixed', value: 7 }, {})).toBe(7);
   });
 });
 

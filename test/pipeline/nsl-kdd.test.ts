@@ -70,7 +70,7 @@ describe.skipIf(!present)('NSL-KDD end to end', () => {
     let outOfRange = 0;
     for (let i = 0; i < fitted.matrix.length; i++) {
       const v = fitted.matrix[i];
-      if (!(i % pipeline.width < numericWidth ? v >= 0 && v <= 1 : v === 0 || v === 1)) outOfRange++;
+      if (!(i % pipeline.width < numericWidth ? Math.abs(v) <= pipeline.features.bound : v === 0 || v === 1)) outOfRange++;
     }
     expect(outOfRange).toBe(0);
 

@@ -18,11 +18,11 @@ function errorOf(run: () => unknown): Error {
 }
 
 describe('presets', () => {
-  it('lists the four data sets and rejects an unknown name, listing the known ones', () => {
-    expect(presetNames).toEqual(['nsl-kdd', 'unsw-nb15', 'cic-ids2017', 'zeek-conn']);
-    const error = errorOf(() => getPreset('kdd99'));
-    expect(error.message).toContain('unknown preset "kdd99"');
-    expect(error.message).toContain('nsl-kdd, unsw-nb15, cic-ids2017, zeek-conn');
+  it('lists the data sets and rejects an unknown name, listing the known ones', () => {
+    expect(presetNames).toEqual(['nsl-kdd', 'kdd99', 'unsw-nb15', 'cic-ids2017', 'zeek-conn']);
+    const error = errorOf(() => getPreset('kdd98'));
+    expect(error.message).toContain('unknown preset "kdd98"');
+    expect(error.message).toContain('nsl-kdd, kdd99, unsw-nb15, cic-ids2017, zeek-conn');
     expect(errorOf(() => parseDataset('a\n1\n', { preset: 'nope' })).message).toContain('unknown preset "nope"');
   });
 
@@ -61,6 +61,26 @@ describe('presets', () => {
     expect(out.matrix.every(Number.isFinite)).toBe(true);
   });
 
+  it('cic-ids2017 reads a release without Destination Port, leaving that feature out', () => {
+    const lines = fixture('cic-ids2017.csv').split('\n');
+    const withoutPort = lines.map((line) => line.split(',').slice(1).join(',')).join('\n');
+    const data = parseDataset(withoutPort, { preset: 'cic-ids2017' }, 'cic.csv');
+    expect(data.schema.features.categorical).toEqual([]);
+    expect(data.schema.features.numeric).toHaveLength(76);
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
+  it('kdd99 reads KDD Cup 99 records: 42 fields, labels ending in a full stop, attack families', () => {
+    const fields = '0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00';
+    const data = parseDataset(`${fields},normal.\n${fields},smurf.\n${fields},teardrop.\n`, { preset: 'kdd99' }, 'kddcup.data');
+    expect(data.table.numRows()).toBe(3);
+    expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 1, 1]);
+    expect(data.labels!.category).toEqual(['normal', 'dos', 'dos']);
+    const asNsl = errorOf(() => parseDataset(`${fields},normal.\n`, { preset: 'nsl-kdd' }, 'kddcup.data'));
+    expect(asNsl.message).toContain('found 42');
+    expect(asNsl.message).toContain('--preset kdd99');
+  });
+
   it('zeek-conn reads ports as categories and works without a label column', () => {
     const log = ['#separator \\x09', '#fields\tid.resp_p\tproto\tservice\tconn_state\thistory\tduration\torig_bytes\tresp_bytes\tmissed_bytes\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes',
       '#types\tport\tenum\tstring\tstring\tstring\tinterval\tcount\tcount\tcount\tcount\tcount\tcount\tcount',
@@ -74,7 +94,7 @@ describe('presets', () => {
   it('names the problem when a preset does not fit the file', () => {
     const wrongCount = errorOf(() => parseDataset(fixture('unsw-nb15.csv'), { preset: 'nsl-kdd' }, 'unsw.csv'));
     expect(wrongCount).toBeInstanceOf(InputError);
-    expect(wrongCount.message).toMatch(/unsw\.csv, line 1: expected 43 fields \(as in the nsl-kdd preset\), found 45/);
+    expect(wrongCount.message).toMatch(/unsw\.csv, line 1: expected 43 fields \(as in the nsl-kdd preset; KDD Cup 99 files, without the difficulty column, read with --preset kdd99\), found 45/);
     const missing = errorOf(() => parseDataset(fixture('cic-ids2017.csv'), { preset: 'unsw-nb15' }, 'cic.csv'));
     expect(missing).toBeInstanceOf(InputError);
     expect(missing.message).toContain('cic.csv');

@@ -42,10 +42,15 @@ describe('parseNumber', () => {
 describe('parseNames', () => {
   it('takes the first field of every non-empty line, trimmed, after a byte-order mark', () => {
     const text = '\uFEFFduration: continuous.\r\nprotocol_type,symbolic\n\n  service\tsymbolic\n   \nflag\n';
-    expect(parseNames(text)).toEqual(['duration', 'protocol_type', 'service', 'flag']);
+    expect(parseNames(text)).toEqual({ names: ['duration', 'protocol_type', 'service', 'flag'], categorical: ['protocol_type', 'service'] });
+  });
+
+  it('reads the UCI .names form: the class list first, then name: type. lines, the class column last', () => {
+    const text = '| KDD Cup 99 attributes\nback,buffer_overflow,normal,smurf.\nduration: continuous.\nprotocol_type: symbolic.\nsrc_bytes: continuous.\n';
+    expect(parseNames(text)).toEqual({ names: ['duration', 'protocol_type', 'src_bytes', 'class'], categorical: ['protocol_type'] });
   });
 
   it('gives no names for an empty file', () => {
-    expect(parseNames('')).toEqual([]);
+    expect(parseNames('')).toEqual({ names: [], categorical: [] });
   });
 });

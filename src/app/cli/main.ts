@@ -5,6 +5,7 @@ import packageJson from '../../../package.json';
 import { EXIT, Interrupted, UsageError } from './errors';
 import { evalCommand } from './evaluate';
 import { infoCommand } from './info';
+import { inspectCommand } from './inspect';
 import { list, realNumber, wholeNumber } from './options';
 import { removePending } from './output';
 import { quickstartCommand } from './quickstart';
@@ -40,10 +41,13 @@ function program(): Command {
     .option('--seed <n>', 'seed of initialisation, split and shuffle (default 1)', wholeNumber(0))
     .option('--validation <fraction>', 'share of normal rows held out (default 0.1)', realNumber(0, 0.9))
     .option('--patience <n>', 'epochs without a better validation loss before stopping; 0 never (default 5)', wholeNumber(0))
-    .addOption(new Option('--scaling <kind>', 'numeric scaling (default standard)').choices(['minmax', 'standard']))
-    .addOption(new Option('--threshold-mode <mode>', 'how to pick the threshold').choices(['percentile', 'best-f1', 'fixed']).default('percentile'))
-    .option('--percentile <p>', 'percentile of held-out normal scores (default 99)', realNumber(0, 100))
-    .option('--threshold <x>', 'the threshold, with --threshold-mode fixed', realNumber(0))
+    .addOption(new Option('--scaling <kind>', 'numeric scaling, fitted on normal rows (default robust)').choices(['robust', 'minmax', 'standard']))
+    .option('--bound <x>', 'bound on scaled numeric values (default 5)', realNumber(1e-6, 1e6))
+    .addOption(new Option('--threshold-mode <mode>', 'how to pick the threshold (default fpr 0.01)').choices(['fpr', 'percentile', 'mad', 'best-f1', 'fixed']))
+    .option('--fpr <x>', 'flag this fraction of held-out normal rows (default 0.01)', realNumber(1e-9, 0.5))
+    .option('--percentile <p>', 'percentile of held-out normal scores', realNumber(0, 100))
+    .option('--mad <k>', 'median + k·MAD of held-out normal scores (default k 3 with --threshold-mode mad)', realNumber(0, 1e6))
+    .option('--threshold <x>', 'a fixed threshold', realNumber(0))
     .option('--json', 'print the summary as JSON')
     .action((flags) => trainCommand(flags, interrupt.signal));
 
@@ -54,6 +58,8 @@ function program(): Command {
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
     .option('--chunk <rows>', 'rows read and scored at a time (default 8,192)', wholeNumber())
+    .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
+    .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
@@ -65,7 +71,15 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .requiredOption('--data <file>', 'labelled records')
     .option('--json <file>', 'also write the metrics as JSON (- for standard output only)')
+    .option('--threshold <x>', "measure at threshold X instead of the model's", realNumber(0))
+    .option('--fpr <x>', "measure at the threshold that flags this fraction of the model's held-out normal rows", realNumber(1e-9, 0.5))
     .action((flags) => evalCommand(flags));
+
+  netae.command('inspect')
+    .description('what a model file holds: layers, features, threshold and how it was chosen, training data, repairs')
+    .argument('<model>', 'model file written by netae train')
+    .option('--json', 'as JSON')
+    .action((model: string, flags) => inspectCommand(model, flags));
 
   netae.command('info')
     .description('the WebGPU adapter (name, backend, limits, features) and versions')

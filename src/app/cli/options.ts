@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { presetNames, type SchemaSpec, type ThresholdRule } from '../../pipeline';
+import { presetNames, type SchemaSpec } from '../../pipeline';
 import { readNamesFile } from '../../pipeline/io-node';
 import { UsageError } from './errors';
 
@@ -50,25 +50,16 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   }
   if (flags.label !== undefined && !flags.normal?.length) throw new UsageError('--label needs --normal VALUE (the label of normal rows)');
   if (flags.label === undefined && flags.normal !== undefined) throw new UsageError('--normal needs --label COLUMN');
+  const names = flags.names === undefined ? undefined : await readNamesFile(flags.names);
+  if (names !== undefined && names.names.length === 0) throw new UsageError(`--names ${flags.names}: no column names in the file`);
+  const categorical = [...(flags.category ?? []), ...(names?.categorical ?? []).filter((c) => !flags.category?.includes(c) && !flags.drop?.includes(c))];
   return {
     label: flags.label,
     normal: flags.normal,
     drop: flags.drop,
-    categorical: flags.category,
+    categorical: categorical.length ? categorical : undefined,
     log1p: flags.log1p,
-    names: flags.names === undefined ? undefined : await readNamesFile(flags.names),
+    names: names?.names,
     header: flags.header,
   };
-}
-
-/** `p99` (percentile of held-out normal scores), `best-f1`, or a number. */
-export function thresholdRule(mode: string, percentile?: number, value?: number): ThresholdRule {
-  switch (mode) {
-    case 'percentile': return { kind: 'percentile', percentile: percentile ?? 99 };
-    case 'best-f1': return { kind: 'best-f1' };
-    case 'fixed':
-      if (value === undefined) throw new UsageError('--threshold-mode fixed needs --threshold X');
-      return { kind: 'fixed', value };
-    default: throw new UsageError(`unknown --threshold-mode "${mode}"; expected percentile, best-f1 or fixed`);
-  }
 }

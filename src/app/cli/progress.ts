@@ -43,6 +43,7 @@ export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.st
         bar.update(event.step, { epoch: event.epoch, speed: formatCell(Math.round(event.samplesPerSecond)) });
         return;
       }
+      if (event.epoch === 1) write('(* marks an epoch with a new best validation loss: the weights kept are those of the last *)');
       const val = event.valLoss === null ? '' : `  val ${event.valLoss.toExponential(3)}`;
       write(`epoch ${event.epoch}/${event.epochs}  train ${event.trainLoss.toExponential(3)}${val}  ${formatCell(Math.round(event.samplesPerSecond))} samples/s  ${event.seconds.toFixed(1)} s${event.best ? '  *' : ''}`);
     },

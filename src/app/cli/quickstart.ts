@@ -9,6 +9,7 @@ import { writeFileAtomic } from './output';
 import { reporter } from './progress';
 import { Interrupted, UsageError } from './errors';
 import { trainSummary } from './train';
+import { describeThreshold } from './threshold';
 
 export interface QuickstartFlags {
   data?: string;
@@ -59,6 +60,7 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
     return { fitted, result: await evaluateRecords(gpu, fitted, data.test) };
   });
   if (flags.out) writeFileAtomic(flags.out, encodeModel(fitted.model));
+  for (const warning of fitted.warnings) process.stderr.write(`netae: warning: ${warning}\n`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ data: data.name, training: trainSummary(fitted, flags.out ?? null), evaluation: result }, null, 2)}\n`);
     return;
@@ -67,6 +69,7 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
   process.stdout.write([
     '',
     `trained ${s.layers} on ${s.trainRows.toLocaleString('en-US')} normal rows in ${s.seconds} s (${s.samplesPerSecond.toLocaleString('en-US')} samples/s)`,
+    `threshold ${s.threshold ? describeThreshold(s.threshold) : '—'}`,
     `evaluated on ${data.test.file}:`,
     formatReport(result),
     flags.out ? `\nmodel written to ${flags.out}` : '\nadd --out model.safetensors to keep the model',

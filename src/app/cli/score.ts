@@ -3,11 +3,13 @@ import { Scorer } from '../../model/scorer';
 import type { Chunk } from '../../pipeline';
 import { readChunksFile } from '../../pipeline/io-node';
 import { addRepairs, type Detector } from '../detector';
+import { repairLines, repairTotals } from '../repairs';
 import { scoreLines, scoresHeader } from '../scores-csv';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { openAtomic, type AtomicStream } from './output';
 import { reporter } from './progress';
+import { describeThreshold, withThreshold } from './threshold';
 
 export interface ScoreFlags {
   model: string;
@@ -15,6 +17,8 @@ export interface ScoreFlags {
   out: string;
   chunk?: number;
   quiet?: boolean;
+  threshold?: number;
+  fpr?: number;
 }
 
 /** Rows parsed at a time: enough to keep the GPU busy, few enough to keep memory low. */
@@ -35,9 +39,9 @@ function write(stream: Writable, text: string): Promise<void> | void {
  * the one before is written. Output goes to a temporary file renamed when complete.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
-  const detector = await readDetector(flags.model);
-  if (!Number.isFinite(detector.threshold)) throw new Error(`${flags.model} has no threshold; train it with netae train`);
+  const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const progress = reporter(flags.quiet === true || flags.out === '-');
+  if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
   const target: AtomicStream | null = flags.out === '-' ? null : openAtomic(flags.out);
   const out: Writable = target?.stream ?? process.stdout;
   try {
@@ -73,8 +77,9 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         await flush();
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
-        if (repairs && (repairs.repaired || repairs.unseen)) {
-          progress.note(`${rows.toLocaleString('en-US')} rows scored; ${repairs.repaired} values repaired, ${repairs.unseen} unseen categories`);
+        const lines = repairs ? repairLines(repairs.columns, detector.pipeline) : [];
+        if (repairs && lines.length) {
+          progress.note([`${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs)}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
         }
       } finally {
         scorer.release();

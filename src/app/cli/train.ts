@@ -2,14 +2,16 @@ import { encodeModel } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { Scaling } from '../../pipeline';
 import { readDatasetFile } from '../../pipeline/io-node';
-import { fitDetector, type Fitted } from '../detector';
+import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, type Fitted } from '../detector';
+import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
-import { schemaSpec, thresholdRule, type DataFlags } from './options';
+import { schemaSpec, type DataFlags } from './options';
 import { Interrupted } from './errors';
 import { writeFileAtomic } from './output';
 import { reporter } from './progress';
+import { describeThreshold, thresholdRule, type ThresholdFlags } from './threshold';
 
-export interface TrainFlags extends DataFlags {
+export interface TrainFlags extends DataFlags, ThresholdFlags {
   data: string;
   out: string;
   layers?: string;
@@ -21,23 +23,26 @@ export interface TrainFlags extends DataFlags {
   validation?: number;
   patience?: number;
   scaling?: Scaling;
-  thresholdMode: string;
-  percentile?: number;
-  threshold?: number;
+  bound?: number;
   json?: boolean;
 }
 
 /** What a run of `netae train` did, for the terminal or as JSON. */
 export function trainSummary(fitted: Fitted, out: string | null) {
   const t = fitted.training;
+  const features = fitted.pipeline.features;
   return {
     model: out,
     layers: formatSpec(fitted.model.spec),
     parameters: parameterCount(fitted.model.spec),
     features: fitted.pipeline.width,
+    scaling: features.scaling,
+    bound: features.bound,
+    log1p: features.log1p,
     trainRows: t.trainRows,
     validationRows: t.validationRows,
     epochs: t.history.length,
+    steps: t.steps,
     bestEpoch: t.bestEpoch,
     stopped: t.stopped,
     trainLoss: t.history.at(-1)?.trainLoss ?? null,
@@ -46,15 +51,25 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     samplesPerSecond: Math.round(t.samplesPerSecond),
     seconds: Number(t.seconds.toFixed(2)),
     repaired: fitted.repairs.repaired,
+    clipped: fitted.repairs.clipped,
     unseen: fitted.repairs.unseen,
-    dropped: fitted.pipeline.features.dropped,
+    repairs: fitted.repairs.columns,
+    dropped: features.dropped,
+    warnings: fitted.warnings,
   };
+}
+
+/** The summary's repair lines, indented under a `repairs` heading; none when nothing was repaired. */
+export function repairSection(fitted: Fitted): string[] {
+  const lines = repairLines(fitted.repairs.columns, fitted.pipeline);
+  return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
   const spec = await schemaSpec(flags);
-  const rule = thresholdRule(flags.thresholdMode, flags.percentile, flags.threshold);
+  const rule = thresholdRule(flags) ?? DEFAULT_THRESHOLD;
   const dataset = await readDatasetFile(flags.data, spec);
+  checkThresholdRule(rule, dataset);
   const progress = reporter(flags.json === true);
   const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
     layers: flags.layers,
@@ -66,6 +81,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
     validation: flags.validation,
     patience: flags.patience,
     scaling: flags.scaling,
+    bound: flags.bound,
     threshold: rule,
     onProgress: (e) => progress.training(e),
     signal,
@@ -73,18 +89,20 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   progress.stop();
   if (fitted.training.stopped === 'aborted') throw new Interrupted();
   writeFileAtomic(flags.out, encodeModel(fitted.model));
+  for (const warning of fitted.warnings) process.stderr.write(`netae: warning: ${warning}\n`);
   const summary = trainSummary(fitted, flags.out);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
-  const threshold = summary.threshold;
+  const count = (n: number) => n.toLocaleString('en-US');
   process.stdout.write([
-    `model      ${flags.out} (${summary.layers}, ${summary.parameters.toLocaleString('en-US')} parameters, ${summary.features} features)`,
-    `trained    ${summary.trainRows.toLocaleString('en-US')} normal rows, ${summary.epochs} epochs (best ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${summary.samplesPerSecond.toLocaleString('en-US')} samples/s`,
-    `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${summary.validationRows.toLocaleString('en-US')} held-out rows)`,
-    `threshold  ${threshold?.value.toPrecision(6)} (${threshold?.mode}${threshold?.percentile === undefined ? '' : ` ${threshold.percentile}`})`,
-    ...(summary.repaired || summary.unseen ? [`repairs    ${summary.repaired} values repaired, ${summary.unseen} unseen categories`] : []),
+    `model      ${flags.out} (${summary.layers}, ${count(summary.parameters)} parameters, ${summary.features} features)`,
+    `features   ${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'no column'}`,
+    `trained    ${count(summary.trainRows)} normal rows, ${summary.epochs} epochs, ${count(summary.steps)} steps (best epoch ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${count(summary.samplesPerSecond)} samples/s`,
+    `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${count(summary.validationRows)} held-out rows)`,
+    `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
+    ...repairSection(fitted),
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
   ].join('\n') + '\n');
 }

@@ -83,8 +83,10 @@ function summarize(model: Model, features: number): ModelSummary {
   const t = model.meta.training ?? {};
   const threshold = model.meta.threshold;
   const rule = threshold === undefined ? 'none'
-    : threshold.mode === 'percentile' ? `p${threshold.percentile} of held-out normal scores`
-      : threshold.mode === 'best-f1' ? 'best F1 on the training labels' : 'fixed';
+    : threshold.mode === 'fpr' ? `flags ${100 * (threshold.rate?.target ?? 0)}% of held-out normal rows`
+      : threshold.mode === 'percentile' ? `p${threshold.percentile} of held-out normal scores`
+        : threshold.mode === 'mad' ? `median + ${threshold.k}·MAD of held-out normal scores`
+          : threshold.mode === 'best-f1' ? 'best F1 on the training labels' : 'fixed';
   return {
     layers: formatSpec(model.spec),
     parameters: parameterCount(model.spec),

@@ -1,0 +1,80 @@
+import type { Threshold } from '../../model/model';
+import { fprThresholdFromRanks, type ThresholdRule } from '../../pipeline';
+import type { Detector } from '../detector';
+import { UsageError } from './errors';
+
+/** The threshold flags of `netae train`. */
+export interface ThresholdFlags {
+  thresholdMode?: string;
+  fpr?: number;
+  percentile?: number;
+  mad?: number;
+  threshold?: number;
+}
+
+/** The flag that gives each mode its number. */
+const MODE_FLAG = { fpr: 'fpr', percentile: 'percentile', mad: 'mad', fixed: 'threshold' } as const;
+
+/**
+ * The rule the flags ask for; undefined for the default. A number flag implies its mode
+ * (`--fpr 0.02` is `--threshold-mode fpr --fpr 0.02`); two rules at once are refused.
+ */
+export function thresholdRule(flags: ThresholdFlags): ThresholdRule | undefined {
+  const given = (Object.entries(MODE_FLAG) as [keyof typeof MODE_FLAG, keyof ThresholdFlags][]).filter(([, flag]) => flags[flag] !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.map(([, f]) => `--${f}`).join(' and ')} set two thresholds; give one`);
+  const implied = given[0]?.[0];
+  const mode = flags.thresholdMode ?? implied;
+  if (flags.thresholdMode !== undefined && implied !== undefined && implied !== flags.thresholdMode) {
+    throw new UsageError(`--threshold-mode ${flags.thresholdMode} does not take --${MODE_FLAG[implied]}`);
+  }
+  switch (mode) {
+    case undefined: return undefined;
+    case 'fpr': return { kind: 'fpr', rate: flags.fpr ?? 0.01 };
+    case 'percentile': return { kind: 'percentile', percentile: flags.percentile ?? 99 };
+    case 'mad': return { kind: 'mad', k: flags.mad ?? 3 };
+    case 'best-f1': return { kind: 'best-f1' };
+    case 'fixed':
+      if (flags.threshold === undefined) throw new UsageError('--threshold-mode fixed needs --threshold X');
+      return { kind: 'fixed', value: flags.threshold };
+    default: throw new UsageError(`unknown --threshold-mode "${mode}"; expected fpr, percentile, mad, best-f1 or fixed`);
+  }
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toPrecision(x < 0.001 ? 2 : 3)}%`;
+}
+
+/** How a threshold was chosen and what it promises, in words. */
+export function describeThreshold(t: Threshold): string {
+  const how = t.mode === 'fpr' ? `set to flag ${percent(t.rate?.target ?? t.rate?.expected ?? 0)} of held-out normal rows`
+    : t.mode === 'percentile' ? `percentile ${t.percentile} of held-out normal scores`
+      : t.mode === 'mad' ? `median + ${t.k}·MAD of held-out normal scores`
+        : t.mode === 'best-f1' ? 'best F1 on the training labels'
+          : t.mode;
+  const rate = t.rate === undefined ? ''
+    : `; flags about ${percent(t.rate.expected)} of normal traffic like the training data (95% interval ${percent(t.rate.low)}–${percent(t.rate.high)}, from ${t.rate.rows.toLocaleString('en-US')} held-out rows)`;
+  return `${t.value.toPrecision(6)} (${how}${rate})`;
+}
+
+/**
+ * The detector with the threshold `--threshold X` or `--fpr X` asks for (the model's own without
+ * either), and that threshold described.
+ */
+export function withThreshold(detector: Detector, flags: { threshold?: number; fpr?: number }, modelPath: string): { detector: Detector; threshold: Threshold } {
+  if (flags.threshold !== undefined && flags.fpr !== undefined) throw new UsageError('--threshold and --fpr set two thresholds; give one');
+  const own = detector.model.meta.threshold;
+  if (flags.threshold !== undefined) {
+    return { detector: { ...detector, threshold: flags.threshold }, threshold: { value: flags.threshold, mode: 'fixed' } };
+  }
+  if (flags.fpr !== undefined) {
+    const kept = detector.model.meta.heldOut;
+    if (kept === undefined) throw new Error(`${modelPath} keeps no held-out normal scores (an older netae wrote it), so --fpr cannot be applied; give --threshold X`);
+    const t = fprThresholdFromRanks({ rows: kept.rows, ranks: [...kept.ranks], scores: [...kept.scores] }, flags.fpr);
+    return {
+      detector: { ...detector, threshold: t.value },
+      threshold: { value: t.value, mode: 'fpr', rate: { target: flags.fpr, expected: t.expected, low: t.low, high: t.high, rows: t.rows } },
+    };
+  }
+  if (own === undefined || !Number.isFinite(detector.threshold)) throw new Error(`${modelPath} has no threshold; give --threshold X or train it with netae train`);
+  return { detector, threshold: own };
+}

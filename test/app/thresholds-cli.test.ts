@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, ourErrors, run } from './run';
+
+const TRAIN = `${ROOT}data/sample/train.conn.log`;
+const TEST = `${ROOT}data/sample/test.conn.log`;
+let dir: string;
+let model: string;
+let summary: {
+  threshold: { value: number; mode: string; rate: { target: number; expected: number; low: number; high: number; rows: number } };
+  validationRows: number;
+  repairs: Record<string, unknown>;
+  warnings: string[];
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'netae-thresholds-'));
+  model = join(dir, 'model.safetensors');
+  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '6', '--json']);
+  expect(trained.code, trained.stderr).toBe(0);
+  summary = JSON.parse(trained.stdout);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Flagged rows of a `netae score` CSV. */
+function flagged(csv: string): number {
+  return csv.trimEnd().split('\n').slice(1).filter((line) => line.split(',')[2] === '1').length;
+}
+
+describe('thresholds through the binary', () => {
+  it('train sets the default threshold to flag 1 % of held-out normal rows, with the interval of that rate', () => {
+    const t = summary.threshold;
+    expect(t.mode).toBe('fpr');
+    expect(t.rate.target).toBe(0.01);
+    expect(t.rate.rows).toBe(summary.validationRows);
+    expect(t.rate.low).toBeLessThan(t.rate.expected);
+    expect(t.rate.high).toBeGreaterThan(t.rate.expected);
+    expect(Math.abs(t.rate.expected - 0.01)).toBeLessThan(1 / t.rate.rows);
+  });
+
+  it('score and eval take --threshold and --fpr instead of the model threshold', async () => {
+    const own = await run(['score', '--model', model, '--data', TEST]);
+    const low = await run(['score', '--model', model, '--data', TEST, '--threshold', String(summary.threshold.value / 2)]);
+    const wide = await run(['score', '--model', model, '--data', TEST, '--fpr', '0.1']);
+    for (const r of [own, low, wide]) expect(r.code, r.stderr).toBe(0);
+    expect(flagged(low.stdout)).toBeGreaterThan(flagged(own.stdout));
+    expect(flagged(wide.stdout)).toBeGreaterThan(flagged(own.stdout));
+    const column = (csv: string) => csv.trimEnd().split('\n').slice(1).map((line) => line.split(',')[1]);
+    expect(column(low.stdout)).toEqual(column(own.stdout));
+
+    const json = join(dir, 'at-fpr.json');
+    const evaluated = await run(['eval', '--model', model, '--data', TEST, '--fpr', '0.1', '--json', json]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.threshold.mode).toBe('fpr');
+    expect(report.atThreshold.confusion.tp + report.atThreshold.confusion.fp).toBe(flagged(wide.stdout));
+    expect(evaluated.stdout).toContain('best F1 (oracle)');
+    expect(evaluated.stdout).toContain('normal (false positives)');
+    expect((await run(['score', '--model', model, '--data', TEST, '--fpr', '0.1', '--threshold', '1'])).code).toBe(2);
+  });
+
+  it('train refuses two threshold rules at once, and a mode that does not take the number given', async () => {
+    const out = join(dir, 'never.safetensors');
+    const both = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', out, '--fpr', '0.01', '--percentile', '99']);
+    expect(both.code).toBe(2);
+    expect(ourErrors(both.stderr)[0]).toContain('--fpr and --percentile');
+    const mismatch = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', out, '--threshold-mode', 'percentile', '--threshold', '0.5']);
+    expect(mismatch.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('best-f1 without anomalies in the training file fails before training', async () => {
+    const normalOnly = join(dir, 'normal-only.conn.log');
+    const lines = readFileSync(TRAIN, 'utf8').split('\n');
+    writeFileSync(normalOnly, lines.filter((line) => line.startsWith('#') || line.endsWith('\tnormal')).join('\n'));
+    const r = await run(['train', '--data', normalOnly, '--preset', 'zeek-conn', '--out', join(dir, 'f1.safetensors'), '--threshold-mode', 'best-f1']);
+    expect(r.code).toBe(1);
+    expect(ourErrors(r.stderr)).toEqual([expect.stringMatching(/normal-only\.conn\.log: the best-F1 threshold needs labelled anomalies/)]);
+    expect(r.stderr).not.toMatch(/epoch 1/);
+  });
+
+  it('warns when too few normal rows train the model and set its threshold', async () => {
+    const few = join(dir, 'few.conn.log');
+    const lines = readFileSync(TRAIN, 'utf8').split('\n');
+    const head = lines.filter((line) => line.startsWith('#') && !line.startsWith('#close'));
+    writeFileSync(few, [...head, ...lines.filter((line) => line.endsWith('\tnormal')).slice(0, 120)].join('\n'));
+    const r = await run(['train', '--data', few, '--preset', 'zeek-conn', '--out', join(dir, 'few.safetensors'), '--epochs', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = ourErrors(r.stderr);
+    expect(warnings.some((w) => /warning: only 4 training steps \(84 normal rows in batches of 84, 4 epochs\)/.test(w))).toBe(true);
+    expect(warnings.some((w) => /warning: the threshold comes from 36 held-out normal rows \(fewer than 1,000\)/.test(w))).toBe(true);
+  });
+
+  it('inspect shows the layers, features, threshold and its rule, the training data and repairs per column', async () => {
+    const r = await run(['inspect', model]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^model +.*model\.safetensors: \d+(-\d+)+, [\d,]+ parameters/m);
+    expect(r.stdout).toMatch(/^features +\d+: 8 numeric \(robust scaling, bound ±5; signed log1p on .*orig_bytes/m);
+    expect(r.stdout).toMatch(/id\.resp_p \d+ categories/);
+    expect(r.stdout).toMatch(/^threshold +[\d.]+ \(set to flag 1\.00% of held-out normal rows; flags about [\d.]+% of normal traffic like the training data \(95% interval/m);
+    expect(r.stdout).toMatch(/^training +train\.conn\.log: [\d,]+ normal rows/m);
+    expect(r.stdout).toMatch(/^ +duration: [\d,]+ missing \(set to the median\)/m);
+    const json = JSON.parse((await run(['inspect', model, '--json'])).stdout);
+    expect(json.threshold).toEqual(summary.threshold);
+    expect(json.repairs).toEqual(summary.repairs);
+  });
+});
+
+describe('names files and presets through the binary', () => {
+  it('reads a headerless file with a UCI .names file: the class line is not a name, symbolic columns are categories', async () => {
+    const names = join(dir, 'flows.names');
+    writeFileSync(names, '| flows\nattack,normal.\nbytes: continuous.\nproto: symbolic.\npkts: continuous.\n');
+    const data = join(dir, 'flows.csv');
+    const rows: string[] = [];
+    for (let i = 0; i < 400; i++) rows.push(`${(i * 37) % 1000},${i % 3 ? 'tcp' : 'udp'},${(i % 7) + 1},${i % 10 === 0 ? 'attack' : 'normal'}`);
+    writeFileSync(data, `${rows.join('\n')}\n`);
+    const out = join(dir, 'flows.safetensors');
+    const r = await run(['train', '--data', data, '--names', names, '--no-header', '--label', 'class', '--normal', 'normal', '--out', out, '--epochs', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const inspected = JSON.parse((await run(['inspect', out, '--json'])).stdout);
+    expect(inspected.numeric).toEqual(['bytes', 'pkts']);
+    expect(inspected.categorical.map((c: { column: string }) => c.column)).toEqual(['proto']);
+    expect(inspected.label).toBe('class');
+  });
+});
