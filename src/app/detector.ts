@@ -75,11 +75,16 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         valLoss: training.history[training.bestEpoch - 1]?.valLoss ?? null,
         seconds: training.seconds,
         samplesPerSecond: training.samplesPerSecond,
-        source: dataset.file,
+        source: fileName(dataset.file),
       },
     },
   };
   return { model, pipeline, threshold: threshold.value, training, repairs: features.report };
+}
+
+/** The last part of a path: a model records the name of its training file, not where it lay. */
+function fileName(path: string): string {
+  return path.replace(/^.*[\\/]/, '');
 }
 
 async function pickThreshold(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, detectionByCategory, rates } from '../../src/pipeline';
 import { formatScore, scoresCsv } from '../../src/app/scores-csv';
-import { detectPreset, guessLabel, inspectFile } from '../../src/app/web/inspect';
+import { guessLabel, inspectFile } from '../../src/app/web/inspect';
 import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
 import { ROOT } from './run';
 
@@ -82,7 +82,6 @@ describe('reading a dropped file', () => {
     expect(info.columns).toEqual(['bytes', 'proto', 'Verdict']);
     expect(info.label).toBe('Verdict');
     expect(info.normal).toBe('BENIGN');
-    expect(detectPreset(['a', 'b'])).toBeNull();
     expect(guessLabel(['x', 'class'], { x: ['1'], class: ['attack', 'normal'] })).toEqual({ label: 'class', normal: 'normal' });
   });
 });
