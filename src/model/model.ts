@@ -6,8 +6,11 @@ export const MODEL_VERSION = 1;
 
 export interface Threshold {
   readonly value: number;
-  /** How it was chosen: a percentile of normal validation scores, the best F1, or given. */
-  readonly mode: 'percentile' | 'best-f1' | 'fixed';
+  /**
+   * How it was chosen: a percentile of normal validation scores, the best F1, given to `netae
+   * train`, or chosen by hand on the netae page (with its histogram and metrics in view).
+   */
+  readonly mode: 'percentile' | 'best-f1' | 'fixed' | 'chosen';
   readonly percentile?: number;
 }
 
