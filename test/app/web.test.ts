@@ -288,10 +288,10 @@ describe('the web page', () => {
     await page.waitForSelector('#schema:not([hidden])');
     expect(await page.inputValue('#preset')).toBe('zeek-conn');
 
-    const lines = ['bytes,packets,proto,verdict'];
+    const lines = ['bytes,packets,proto,src,verdict'];
     for (let i = 0; i < 400; i++) {
       const attack = i % 10 === 0;
-      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},${attack ? 'attack' : 'ok'}`);
+      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},10.0.0.${i % 50},${attack ? 'attack' : 'ok'}`);
     }
     const csv = join(dir, 'flows.csv');
     writeFileSync(csv, `${lines.join('\n')}\n`);
@@ -302,6 +302,7 @@ describe('the web page', () => {
     await page.fill('#normal-value', 'ok');
     await train(page, 5);
     expect(await text(page, '#scored-data')).toContain('flows.csv');
+    expect(await text(page, '#model-summary')).toContain('left outsrc (addresses): identifiers, not features');
     expect(await page.locator('#categories tbody tr').count()).toBe(2);
     expect(errors).toEqual([]);
     await page.context().close();

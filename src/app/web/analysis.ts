@@ -78,7 +78,8 @@ export function thresholdRuleText(threshold: Threshold): string {
   }
 }
 
-function summarize(model: Model, features: number): ModelSummary {
+function summarize(model: Model, pipeline: Detector['pipeline']): ModelSummary {
+  const features = pipeline.width;
   const t = model.meta.training ?? {};
   const threshold = model.meta.threshold;
   const rule = threshold === undefined ? 'none' : thresholdRuleText(threshold);
@@ -91,6 +92,7 @@ function summarize(model: Model, features: number): ModelSummary {
     trainedOn: typeof t.source === 'string' ? t.source : null,
     trainRows: numberOr(t.trainRows),
     validationRows: numberOr(t.validationRows),
+    leftOut: (pipeline.schema.leftOut ?? []).map((l) => `${l.column} (${l.reason})`),
     epochs: numberOr(t.epochs),
     bestEpoch: numberOr(t.bestEpoch),
     stopped: typeof t.stopped === 'string' ? t.stopped : null,
@@ -118,7 +120,7 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
     return {
       model: file.bytes,
       modelName: file.name,
-      summary: summarize(detector.model, detector.pipeline.width),
+      summary: summarize(detector.model, detector.pipeline),
       data: records.file,
       scoredTrainingData,
       scores,

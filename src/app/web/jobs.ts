@@ -47,7 +47,8 @@ export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData |
   const dataset = await readTraining(data);
   const normal = dataset.labels?.normalCount ?? dataset.table.numRows();
   const heldOut = validationRows(normal);
-  job.phase(`training on ${formatCell(normal - heldOut)} normal rows of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
+  const rows = dataset.labels === null ? 'rows, all taken as normal (no label column),' : 'normal rows';
+  job.phase(`training on ${formatCell(normal - heldOut)} ${rows} of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
   const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e) });
   if (fitted.training.history.length === 0) throw new Error('stopped before the first epoch ended; there is no model to show');
   if (test !== null) await checkFit(fitted, MODEL_NAME, test);

@@ -8,6 +8,7 @@ export function renderSummary(s: ModelSummary, name: string): void {
     ['layers', s.layers],
     ['parameters', format.count(s.parameters)],
     ['features', format.count(s.features)],
+    ...(s.leftOut.length ? [['left out', `${s.leftOut.join(', ')}: identifiers, not features`] as [string, string]] : []),
     ['threshold', `${format.score(s.threshold)} (${s.thresholdRule})`],
   ];
   if (s.trainedOn !== null) rows.push(['trained on', s.trainedOn]);

@@ -82,6 +82,8 @@ export interface ModelSummary {
   readonly trainedOn: string | null;
   readonly trainRows: number | null;
   readonly validationRows: number | null;
+  /** Columns of a generic file left out as identifiers, with why. */
+  readonly leftOut: readonly string[];
   readonly epochs: number | null;
   readonly bestEpoch: number | null;
   readonly stopped: string | null;
