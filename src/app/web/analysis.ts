@@ -31,7 +31,7 @@ function curves(scores: Float32Array, isAnomaly: Uint8Array): { roc: Curve; pr: 
 }
 
 /** Rows explained in full (flow fields and worst-reconstructed columns): the highest scores, the ones an analyst reviews. */
-export const EXPLAINED_ROWS = 20_000;
+const EXPLAINED_ROWS = 20_000;
 const COLUMNS_PER_ROW = 3;
 
 /** Row indices by score, highest first, at most `k`. */
@@ -69,7 +69,7 @@ function numberOr(value: unknown): number | null {
 }
 
 /** How a model's threshold was chosen, in words. */
-export function thresholdRuleText(threshold: Threshold): string {
+function thresholdRuleText(threshold: Threshold): string {
   switch (threshold.mode) {
     case 'percentile': return `p${threshold.percentile} of held-out normal scores`;
     case 'best-f1': return 'best F1 on the training labels';
@@ -132,7 +132,6 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
       ...(both ? curves(scores, labels.isAnomaly) : { roc: null, pr: null }),
       flowHeadings: flowHeadings(flow),
       explained: await explainHighest(scorer, detector, records.table, scores, flow),
-      explainedLimit: EXPLAINED_ROWS,
       repaired: repairs.repaired,
       unseen: repairs.unseen,
     };

@@ -6,6 +6,7 @@ import {
 } from '../../pipeline';
 import { formatCell } from '../cli/table';
 import { detectorOf, fitDetector, type Detector } from '../detector';
+import { readOptionsFor, type Schema } from '../../pipeline/schema';
 import { fitProblem } from '../model-fit';
 import { analyse } from './analysis';
 import type { JobHandlers, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
@@ -49,16 +50,16 @@ export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData |
   const heldOut = validationRows(normal);
   const rows = dataset.labels === null ? 'rows, all taken as normal (no label column),' : 'normal rows';
   job.phase(`training on ${formatCell(normal - heldOut)} ${rows} of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
+  if (test !== null) await checkFit('the model', dataset.schema, [...dataset.schema.features.numeric, ...dataset.schema.features.categorical], test);
   const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e) });
   if (fitted.training.history.length === 0) throw new Error('stopped before the first epoch ended; there is no model to show');
-  if (test !== null) await checkFit(fitted, MODEL_NAME, test);
   const records = test === null ? dataset : await readScoring(test, fitted);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
   return { result: await analyse(gpu, fitted, records, { bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null), records };
 }
 
-/** Throws one line saying why, when a file lacks columns the model needs. */
-async function checkFit(detector: Detector, modelName: string, test: ScoringData): Promise<void> {
+/** Throws one line saying why, when a file lacks `needed` columns of a model with this schema. */
+async function checkFit(modelName: string, schema: Schema, needed: string[], test: ScoringData): Promise<void> {
   if (test.kind === 'sample') return;
   const { file } = test;
   const columnsRead = async (read = {}) => {
@@ -68,14 +69,13 @@ async function checkFit(detector: Detector, modelName: string, test: ScoringData
       return null;
     }
   };
-  const features = detector.pipeline.features.toJSON();
   const own = await columnsRead();
   const problem = fitProblem({
     modelName,
-    modelPreset: detector.pipeline.schema.preset,
-    needed: [...features.numeric, ...features.categorical].map((e) => e.column),
+    modelPreset: schema.preset,
+    needed,
     fileName: file.name,
-    columns: await columnsRead({ ...detector.pipeline.readOptions(file.name), types: undefined }),
+    columns: await columnsRead({ ...readOptionsFor(schema, file.name), types: undefined }),
     filePreset: own === null ? null : recognisePreset(own),
   });
   if (problem !== null) throw new Error(problem);
@@ -85,7 +85,8 @@ async function checkFit(detector: Detector, modelName: string, test: ScoringData
 export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: ScoringData, job: JobContext): Promise<Scored> {
   const detector = detectorOf(decodeModel(bytes, { source: name }), name);
   job.phase(`reading ${test.kind === 'sample' ? SAMPLE_NAMES.test : test.file.name}`);
-  await checkFit(detector, name, test);
+  const features = detector.pipeline.features.toJSON();
+  await checkFit(name, detector.pipeline.schema, [...features.numeric, ...features.categorical].map((e) => e.column), test);
   const records = await readScoring(test, detector);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
   return { result: await analyse(gpu, detector, records, { bytes, name }, false), records };

@@ -111,9 +111,8 @@ export interface Result {
   readonly pr: Curve | null;
   /** The flow parts each explained row carries, and the columns behind them (empty when the file has none). */
   readonly flowHeadings: readonly { readonly part: FlowPart; readonly name: string }[];
-  /** The highest-scoring rows, highest first (all rows, or the first `explainedLimit`). */
+  /** The highest-scoring rows, highest first: all of them, or the first 20,000. */
   readonly explained: readonly ExplainedRow[];
-  readonly explainedLimit: number;
   readonly repaired: number;
   readonly unseen: number;
 }
