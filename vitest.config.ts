@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './test/chromium.ts';
+import { quietDawnNotices } from './test/quiet-dawn.ts';
+
+quietDawnNotices();
 
 export default defineConfig({
   test: {

@@ -11,7 +11,9 @@ import { printTable, writeWhole } from './report';
 
 const TARGET_ROWS_PER_SECOND = 1_000_000;
 const REPEATS = 15;
-const kddTrain = fileURLToPath(new URL('../../shared/data/nsl-kdd/KDDTrain+.txt', import.meta.url));
+const kddTrain = process.env.NETAE_NSL_KDD
+  ? `${process.env.NETAE_NSL_KDD}/KDDTrain+.txt`
+  : fileURLToPath(new URL('../../shared/data/nsl-kdd/KDDTrain+.txt', import.meta.url));
 
 async function load(): Promise<{ name: string; data: Dataset }> {
   if (existsSync(kddTrain)) return { name: 'NSL-KDD KDDTrain+', data: await readDatasetFile(kddTrain, { preset: 'nsl-kdd' }) };

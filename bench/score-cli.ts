@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { sampleLogs } from '../src/pipeline';
 import type { Row } from './report';
 
-const NSL_KDD = resolve(process.cwd(), '..', 'shared', 'data', 'nsl-kdd');
+const NSL_KDD = process.env.NETAE_NSL_KDD ?? resolve(process.cwd(), '..', 'shared', 'data', 'nsl-kdd');
 
 interface Workload {
   name: string;

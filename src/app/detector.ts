@@ -106,7 +106,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         valLoss: training.history[training.bestEpoch - 1]?.valLoss ?? null,
         seconds: training.seconds,
         samplesPerSecond: training.samplesPerSecond,
-        source: dataset.file,
+        source: fileName(dataset.file),
         repairs: features.report.columns,
         warnings,
       },
@@ -151,6 +151,11 @@ function heldOutRows(matrix: { values: Float32Array; cols: number; rows: number 
   const values = new Float32Array(rows.length * matrix.cols);
   rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
   return values;
+}
+
+/** The last part of a path: a model records the name of its training file, not where it lay. */
+function fileName(path: string): string {
+  return path.replace(/^.*[\\/]/, '');
 }
 
 async function pickThreshold(

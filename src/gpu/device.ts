@@ -1,3 +1,4 @@
+import { withoutDawnNotices, type DescriptorFs } from './dawn-notices';
 import { isNode } from './runtime';
 import { settle } from './settle';
 
@@ -47,6 +48,8 @@ export class DeviceError extends Error {
 interface GpuEntry {
   gpu: GPU;
   backend: string;
+  /** Runs the call that discovers adapters (synchronous inside the first `requestAdapter`). */
+  discover<T>(work: () => T): T;
   release(): void;
 }
 
@@ -66,6 +69,11 @@ async function nodeGpu(timing: boolean): Promise<GpuEntry> {
   for (const [key, value] of Object.entries(mod.globals)) {
     if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
   }
+  const builtin = (name: string) => import(/* @vite-ignore */ `node:${name}`);
+  const fs = (await builtin('fs')) as DescriptorFs;
+  const os = (await builtin('os')) as { tmpdir(): string };
+  const { pid, platform } = (globalThis as unknown as { process: { pid: number; platform: string } }).process;
+  const scratch = `${os.tmpdir()}/netae-dawn-${pid}-${Date.now()}.log`;
   let gpu: GPU | null = mod.create(timing ? NODE_TIMING_FLAGS : []);
   return {
     get gpu() {
@@ -73,6 +81,7 @@ async function nodeGpu(timing: boolean): Promise<GpuEntry> {
       return gpu;
     },
     backend: 'dawn/vulkan',
+    discover: (work) => withoutDawnNotices(fs, platform, scratch, work),
     release() {
       gpu = null;
     },
@@ -82,7 +91,7 @@ async function nodeGpu(timing: boolean): Promise<GpuEntry> {
 function browserGpu(): GpuEntry | null {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (!nav?.gpu) return null;
-  return { gpu: nav.gpu, backend: 'browser', release() {} };
+  return { gpu: nav.gpu, backend: 'browser', discover: (work) => work(), release() {} };
 }
 
 function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
@@ -115,7 +124,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   if (!entry) {
     throw new NoAdapterError('this browser has no navigator.gpu; enable WebGPU (Chrome/Edge 113+, or chrome://flags/#enable-unsafe-webgpu)');
   }
-  const adapter = await entry.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  const adapter = await entry.discover(() => entry.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' }));
   if (!adapter) {
     entry.release();
     throw new NoAdapterError(isNode()

@@ -8,9 +8,10 @@ export interface Threshold {
   readonly value: number;
   /**
    * How it was chosen: to flag a fraction of held-out normal rows (`fpr`), a percentile or
-   * median + k·MAD of their scores, the best F1 on the training labels, or given.
+   * median + k·MAD of their scores, the best F1 on the training labels, given (`fixed`), or
+   * chosen by hand on the netae page with its histogram and metrics in view (`chosen`).
    */
-  readonly mode: 'fpr' | 'percentile' | 'mad' | 'best-f1' | 'fixed';
+  readonly mode: 'fpr' | 'percentile' | 'mad' | 'best-f1' | 'fixed' | 'chosen';
   readonly percentile?: number;
   /** `mad`: the k of median + k·MAD. */
   readonly k?: number;

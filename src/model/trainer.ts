@@ -88,6 +88,11 @@ export const TRAIN_DEFAULTS = {
   epochs: 20, batchSize: 256, lr: 1e-3, weightDecay: 0, seed: 1, validation: 0.1, patience: 5,
 } as const;
 
+/** Rows held out for validation: a `fraction` of them (at least one), none when there are fewer than 10. */
+export function validationRows(rows: number, fraction: number = TRAIN_DEFAULTS.validation): number {
+  return rows >= 10 && fraction > 0 ? Math.max(1, Math.round(rows * fraction)) : 0;
+}
+
 /** The options that are set: an option given as `undefined` keeps its default. */
 function definedOnly<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
@@ -136,7 +141,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
   const layers = layersOf(spec);
   const random = seededRandom(o.seed);
   const order = permutation(data.rows, random);
-  const nVal = data.rows >= 10 && o.validation > 0 ? Math.max(1, Math.round(data.rows * o.validation)) : 0;
+  const nVal = validationRows(data.rows, o.validation);
   const nTrain = data.rows - nVal;
   const cols = data.cols;
   const batch = Math.min(o.batchSize, nTrain);

@@ -1,6 +1,7 @@
 export type { RowOrigin } from './columns';
 export { readChunks, readTable, parseText, type Chunk, type ReadResult } from './io';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
+export { firstRows, presetTitle, recognisePreset } from './recognise';
 export { normalRows, type Labels, type SchemaSpec } from './schema';
 export { readDataset, parseDataset, type Dataset } from './dataset';
 export {

@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import { columnValues, type ColumnKind, type RowOrigin } from './columns';
 import { InputError } from './errors';
 import type { FeatureSpec } from './features';
+import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
 import { getPreset, type Preset } from './presets';
 import type { Format } from './table-reader';
@@ -14,7 +15,11 @@ interface GenericSpec {
   normal?: string | string[];
   /** Columns that are neither features nor labels (ids, addresses, timestamps). */
   drop?: string[];
-  /** Columns to one-hot encode; other text columns are categorical too, number columns numeric. */
+  /**
+   * Columns to one-hot encode; other text columns are categorical too, number columns numeric,
+   * except text columns that look like identifiers (see `identifiers.ts`), which are left out
+   * unless named here.
+   */
   categorical?: string[];
   log1p?: string[];
   /** Column names for a headerless file. */
@@ -36,6 +41,8 @@ export interface Schema {
   categoryColumn: string | null;
   families: Record<string, string> | null;
   features: FeatureSpec;
+  /** Columns of a generic file left out of the features because they look like identifiers. */
+  leftOut?: LeftOut[];
 }
 
 const GENERIC_MAX_CATEGORIES = 100;
@@ -128,14 +135,18 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   const given = new Set(draft.features.categorical);
   const features = columns.filter((name) => !skip.has(name));
   const isText = (name: string) => given.has(name) || !(table.column(name) instanceof Float64Array);
+  const leftOut = identifierColumns(table, features.filter((name) => isText(name) && !given.has(name)));
+  const left = new Set(leftOut.map((l) => l.column));
+  const kept = features.filter((name) => !left.has(name));
   return {
     ...draft,
     read: { ...draft.read, header: draft.read.header ?? true },
     features: {
       ...draft.features,
-      categorical: features.filter(isText),
-      numeric: features.filter((name) => !isText(name)),
+      categorical: kept.filter(isText),
+      numeric: kept.filter((name) => !isText(name)),
     },
+    leftOut,
   };
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, ourErrors, run } from './run';
+import { decodeModel } from '../../src/model/model';
+import { BIN, ROOT, ourErrors, ourNotices, run } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -82,6 +83,50 @@ describe('netae through the real binary', () => {
     const result = JSON.parse(quick.stdout);
     expect(result.training.epochs).toBe(3);
     expect(result.evaluation.atThreshold.rows).toBe(6000);
+  });
+});
+
+describe('set-ups netae works out, or warns about', () => {
+  const NSL = [
+    '0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00,normal,21',
+    '0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.00,1.00,0.00,0.00,0.05,0.07,0.00,255,26,0.10,0.05,0.00,0.00,1.00,1.00,0.00,0.00,neptune,19',
+    '0,udp,domain_u,SF,45,44,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1,0.00,0.00,0.00,0.00,1.00,0.00,0.00,3,3,1.00,0.00,0.33,0.00,0.00,0.00,0.00,0.00,normal,15',
+  ];
+
+  it('recognises a headerless NSL-KDD file without --preset: its first record stays a record, attacks stay out of training', async () => {
+    const data = join(dir, 'KDDTrain+_tiny.txt');
+    const lines = Array.from({ length: 60 }, (_, i) => NSL[i % 3].replace(/^0,/, `${i},`));
+    writeFileSync(data, `${lines.join('\n')}\n`);
+    const out = join(dir, 'nsl.safetensors');
+    const r = await run(['train', '--data', data, '--out', out, '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)).toEqual([`netae: note: ${data} recognised as NSL-KDD; --preset nsl-kdd assumed`]);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trainRows + summary.validationRows).toBe(40);
+    const meta = decodeModel(new Uint8Array(readFileSync(out))).meta;
+    expect(meta.training?.source).toBe('KDDTrain+_tiny.txt');
+  });
+
+  it('warns that every row is taken as normal when a file has no label', async () => {
+    const data = join(dir, 'unlabelled.csv');
+    writeFileSync(data, `bytes,packets\n${Array.from({ length: 50 }, (_, i) => `${100 + i * 7},${1 + (i % 5)}`).join('\n')}\n`);
+    const r = await run(['train', '--data', data, '--out', join(dir, 'u.safetensors'), '--epochs', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const [warning] = ourNotices(r.stderr);
+    expect(warning).toMatch(/^netae: warning: .*unlabelled\.csv has no label column: all 50 rows are taken as normal traffic/);
+  });
+
+  it('leaves out identifier columns of a generic file and names them; --category keeps one', async () => {
+    const r = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'g.safetensors'), '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)).toEqual([
+      'netae: note: left out as identifiers: uid (8,000 distinct values in 8,000 rows), id.orig_h (addresses), id.resp_h (addresses); --category COLUMN keeps one',
+    ]);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h', 'id.resp_h']);
+    expect(summary.features).toBeLessThan(60);
+    const kept = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--category', 'id.resp_h', '--out', join(dir, 'k.safetensors'), '--epochs', '1', '--json']);
+    expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
   });
 });
 

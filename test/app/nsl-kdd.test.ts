@@ -1,13 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NSL_KDD_DIR as DATA, nslKddMissing, nslKddPresent as present } from '../nsl-kdd-dir';
 import { run } from './run';
 
-const DATA = fileURLToPath(new URL('../../../shared/data/nsl-kdd/', import.meta.url));
-const present = existsSync(join(DATA, 'KDDTrain+.txt')) && existsSync(join(DATA, 'KDDTest+.txt'));
-if (!present) console.warn(`NSL-KDD command-line test skipped: no KDDTrain+.txt / KDDTest+.txt in ${DATA}`);
+if (!present) console.warn(`NSL-KDD command-line test skipped: ${nslKddMissing}`);
 
 /**
  * Gates derived from the spread over seeds, not guessed. The defaults (robust scaling, automatic

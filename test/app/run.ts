@@ -26,7 +26,12 @@ export function run(args: string[] | string, options: { cwd?: string; input?: st
   });
 }
 
-/** Standard error without the Vulkan driver's and Dawn's own notices. */
+/** netae's error lines on standard error: its notes and warnings are not errors. */
 export function ourErrors(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.startsWith('netae:'));
+  return stderr.split('\n').filter((line) => line.startsWith('netae:') && !/^netae: (note|warning):/.test(line));
+}
+
+/** netae's notes and warnings on standard error. */
+export function ourNotices(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /^netae: (note|warning):/.test(line));
 }

@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, detectionByCategory, rates } from '../../src/pipeline';
 import { formatScore, scoresCsv } from '../../src/app/scores-csv';
-import { detectPreset, guessLabel, inspectFile } from '../../src/app/web/inspect';
+import { guessLabel, inspectFile } from '../../src/app/web/inspect';
 import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
+import { FlaggedIndex, NEAR_ROWS, pageOf } from '../../src/app/web/flagged';
+import { modelWithThreshold } from '../../src/app/web/downloads';
+import { timeLeft } from '../../src/app/web/training-view';
+import type { Result } from '../../src/app/web/protocol';
+import { decodeModel, encodeModel } from '../../src/model/model';
+import { defaultSpec, parameterCount } from '../../src/model/spec';
 import { ROOT } from './run';
 
 function seeded(seed: number): () => number {
@@ -82,7 +88,83 @@ describe('reading a dropped file', () => {
     expect(info.columns).toEqual(['bytes', 'proto', 'Verdict']);
     expect(info.label).toBe('Verdict');
     expect(info.normal).toBe('BENIGN');
-    expect(detectPreset(['a', 'b'])).toBeNull();
     expect(guessLabel(['x', 'class'], { x: ['1'], class: ['attack', 'normal'] })).toEqual({ label: 'class', normal: 'normal' });
+  });
+});
+
+describe('the flagged rows table', () => {
+  const random = seeded(11);
+  const n = 500;
+  const scores = Float32Array.from({ length: n }, () => random() * 10);
+  scores[7] = scores[8];
+  const category = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'scan' : i % 4 === 1 ? 'flood' : 'normal'));
+  const explained = Array.from({ length: n }, (_, index) => ({
+    index, flow: [], errors: [{ column: index % 3 ? 'bytes' : 'service', value: 1, expected: 2, share: 1 }],
+  }));
+  const index = new FlaggedIndex(scores, category, explained);
+  const query = { threshold: 6, view: 'flagged' as const, category: null, column: null, sort: 'score' as const, descending: true };
+
+  it('lists every row at or above the threshold, highest first, at any threshold', () => {
+    for (const threshold of [0, 3.3, 6, scores[7], 9.99, 11]) {
+      const rows = index.select({ ...query, threshold });
+      const expected = Array.from(scores.keys()).filter((i) => scores[i] >= threshold);
+      expect(rows.length).toBe(expected.length);
+      expect(index.flaggedCount(threshold)).toBe(expected.length);
+      expect(new Set(rows)).toEqual(new Set(expected));
+      for (let k = 1; k < rows.length; k++) expect(scores[rows[k - 1]]).toBeGreaterThanOrEqual(scores[rows[k]]);
+    }
+  });
+
+  it('filters by category and by explained column, and sorts by row, score or label either way', () => {
+    const scans = index.select({ ...query, category: 'scan' });
+    expect(scans.every((i) => category[i] === 'scan')).toBe(true);
+    expect(scans.length).toBe(Array.from(scores.keys()).filter((i) => scores[i] >= 6 && category[i] === 'scan').length);
+    const service = index.select({ ...query, column: 'service' });
+    expect(service.every((i) => i % 3 === 0)).toBe(true);
+    const byRow = index.select({ ...query, sort: 'row', descending: false });
+    expect(byRow).toEqual([...byRow].sort((a, b) => a - b));
+    const ascending = index.select({ ...query, descending: false });
+    expect(scores[ascending[0]]).toBeLessThanOrEqual(scores[ascending[1]]);
+    const byLabel = index.select({ ...query, sort: 'category', descending: false });
+    expect(byLabel.map((i) => category[i])).toEqual([...byLabel.map((i) => category[i])].sort());
+    expect(index.categoryNames()).toEqual(['flood', 'normal', 'scan']);
+    expect(index.explainedColumns()).toEqual(['bytes', 'service']);
+  });
+
+  it('shows the rows nearest the threshold on either side, for review', () => {
+    const near = index.select({ ...query, view: 'near' });
+    expect(near).toHaveLength(2 * NEAR_ROWS);
+    expect(near.filter((i) => scores[i] >= 6)).toHaveLength(NEAR_ROWS);
+    const flagged = new Set(index.select(query));
+    const lowestFlagged = Math.min(...near.filter((i) => flagged.has(i)).map((i) => scores[i]));
+    expect(index.select(query).filter((i) => scores[i] < lowestFlagged)).toEqual([]);
+  });
+
+  it('pages', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => i);
+    expect(pageOf(rows, 0, 25)).toMatchObject({ first: 1, last: 25, pages: 3 });
+    expect(pageOf(rows, 2, 25)).toMatchObject({ rows: rows.slice(50), first: 51, last: 60 });
+    expect(pageOf(rows, 9, 25).first).toBe(51);
+    expect(pageOf([], 0, 25)).toMatchObject({ rows: [], first: 0, last: 0, pages: 1 });
+  });
+});
+
+describe('the page’s downloads and estimates', () => {
+  it('gives the model the threshold on screen, recorded as chosen, and leaves its own alone', () => {
+    const spec = defaultSpec(6);
+    const bytes = encodeModel({ spec, params: new Float32Array(parameterCount(spec)).fill(0.5), meta: { threshold: { value: 0.4, mode: 'percentile', percentile: 99 }, training: { epochs: 3 } } });
+    const result = { model: bytes, modelName: 'm.safetensors', summary: { threshold: 0.4 } } as unknown as Result;
+    expect(modelWithThreshold(result, 0.4)).toBe(bytes);
+    const chosen = decodeModel(modelWithThreshold(result, 0.125));
+    expect(chosen.meta.threshold).toEqual({ value: 0.125, mode: 'chosen' });
+    expect(chosen.meta.training).toEqual({ epochs: 3 });
+    expect(chosen.params).toEqual(decodeModel(bytes).params);
+  });
+
+  it('estimates the time left from the pace so far', () => {
+    expect(timeLeft(10, 0.25)).toBe('≈ 30 s');
+    expect(timeLeft(60, 0.4)).toBe('≈ 1 min 30 s');
+    expect(timeLeft(1, 0.01)).toBe('—');
+    expect(timeLeft(5, 1)).toBe('—');
   });
 });

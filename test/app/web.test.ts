@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../../src/model/model';
 import { buildWeb } from '../build-web';
 import { chromiumArgs, chromiumPath } from '../chromium';
 import { ROOT, run } from './run';
@@ -70,6 +71,33 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(scroll).toBeLessThanOrEqual(width);
 }
 
+/** A real drop of a file on the drop zone, as a visitor's drag from the desktop ends. */
+async function dropFile(page: Page, name: string, content: string): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(({ name, content }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([content], name, { type: 'text/plain' }));
+    return transfer;
+  }, { name, content });
+  await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+}
+
+/** The data lines of a Zeek log, each split into its fields by name. */
+function zeekRecords(path: string): Record<string, string>[] {
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const names = lines.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+  return lines.filter((l) => !l.startsWith('#')).map((l) => {
+    const fields = l.split('\t');
+    return Object.fromEntries(names.map((n, j) => [n, fields[j]]));
+  });
+}
+
+const count = (text: string) => Number(text.replace(/[^\d]/g, ''));
+
+/** The model downloaded in the first test, loaded again in a later one. */
+let savedModel: string | null = null;
+
 interface ScoreRow {
   row: string;
   score: number;
@@ -93,18 +121,34 @@ describe('the web page', () => {
     const { page, errors } = await openPage({ viewport: { width: 1280, height: 800 } });
     await ready(page);
     const started = performance.now();
-    await train(page, 20);
+    await page.fill('#epochs', '20');
+    await page.click('#train');
+    await page.waitForFunction(() => /^≈ \d/.test(document.querySelector('#stat-left')?.textContent ?? ''), null, { timeout: TRAINING });
+    expect(await text(page, '#status')).toBe('Training on 6,840 normal rows of sample train.conn.log (760 more held out for validation)…');
+    await page.waitForSelector('#scores-card:not([hidden])', { timeout: TRAINING });
+    await expect.poll(() => page.isEnabled('#train')).toBe(true);
     const seconds = (performance.now() - started) / 1000;
     expect(seconds).toBeLessThan(120);
 
     const auc = Number((await text(page, '#roc-auc')).replace('AUC', ''));
     expect(auc).toBeGreaterThan(0.9);
     expect(await text(page, '#train-state')).toBe('done: 20 epochs');
+    expect(await text(page, '#model-summary')).toContain('6,840 (760 more held out for validation)');
     expect(await page.locator('#loss-chart svg').count()).toBeGreaterThan(0);
     for (const chart of ['#histogram', '#roc', '#pr']) expect(await page.locator(`${chart} svg`).count(), chart).toBeGreaterThan(0);
     expect(await page.locator('#categories tbody tr').count()).toBe(6);
-    expect(await page.locator('#top-rows tbody tr').count()).toBe(20);
     await page.screenshot({ path: `${SHOTS}/web-1280x800.png`, fullPage: true });
+
+    // The slider's thumb sits on the histogram's threshold line.
+    const offset = await page.evaluate(() => {
+      const slider = document.querySelector<HTMLInputElement>('#threshold')!;
+      const box = slider.getBoundingClientRect();
+      const thumb = box.left + 8 + (box.width - 16) * (Number(slider.value) / Number(slider.max));
+      const rules = [...document.querySelectorAll('#histogram svg g[aria-label="rule"] line')].map((l) => l.getBoundingClientRect());
+      const vertical = rules.find((r) => r.width < 3 && r.height > 50)!;
+      return Math.abs(thumb - (vertical.left + vertical.width / 2));
+    });
+    expect(offset).toBeLessThan(3);
 
     const metrics = ['#metric-flagged', '#metric-precision', '#metric-recall', '#metric-f1', '#confusion-tp', '#confusion-fp'];
     const before = await Promise.all(metrics.map((m) => text(page, m)));
@@ -113,10 +157,60 @@ describe('the web page', () => {
     const after = await Promise.all(metrics.map((m) => text(page, m)));
     expect(after).not.toEqual(before);
     expect(Number(after[2])).toBeGreaterThan(Number(before[2]));
+    expect(await page.getAttribute('#model-threshold', 'aria-pressed')).toBe('false');
     await page.click('#model-threshold');
     expect(await Promise.all(metrics.map((m) => text(page, m)))).toEqual(before);
+    expect(await page.getAttribute('#model-threshold', 'aria-pressed')).toBe('true');
 
+    // Every flagged row is listed, a page at a time, with its flow and why it scored high.
+    const flagged = count((await text(page, '#metric-flagged')).split('(')[0]);
+    await expect.poll(() => text(page, '#flagged-page')).toBe(`rows 1–25 of ${flagged} flagged`);
+    expect(await page.locator('#flagged-rows tbody tr').count()).toBe(25);
+    await page.click('#flagged-next');
+    expect(await text(page, '#flagged-page')).toBe(`rows 26–50 of ${flagged} flagged`);
+    await page.click('#flagged-prev');
+    const records = zeekRecords(TEST_LOG);
+    const first = page.locator('#flagged-rows tbody tr').first();
+    const row = Number(await first.getAttribute('data-row'));
+    const record = records[row - 1];
+    const flow = await first.locator('td.flow').innerText();
+    expect(flow).toContain(`${record['id.orig_h']}:${record['id.orig_p']} → ${record['id.resp_h']}:${record['id.resp_p']}`);
+    expect(flow).toContain(record.uid);
+    expect(flow).toContain(record.service);
+    expect(await first.locator('.features .feature').count()).toBe(3);
+    expect(await first.locator('.features').innerText()).toMatch(/^\S+ .+ \(expected .+\) \d+%/);
+    await page.click('#flagged-rows [data-sort="score"]');
+    const scores = await page.locator('#flagged-rows tbody tr td:nth-child(2)').allInnerTexts();
+    expect(Number(scores[0])).toBeLessThanOrEqual(Number(scores[1]));
+    await page.selectOption('#flagged-category', 'exfiltration');
+    const exfiltration = await page.locator('#categories tbody tr', { hasText: 'exfiltration' }).locator('td').nth(2).innerText();
+    expect(await text(page, '#flagged-page')).toMatch(new RegExp(`of ${exfiltration} flagged \\(filtered\\)$`));
+    await page.selectOption('#flagged-category', '');
+    const column = await page.locator('#flagged-column option').nth(1).getAttribute('value');
+    await page.selectOption('#flagged-column', column!);
+    const listed = count((await text(page, '#flagged-page')).split(' of ')[1]);
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThanOrEqual(flagged);
+    for (const cell of await page.locator('#flagged-rows tbody tr .features').allInnerTexts()) expect(cell).toContain(column!);
+    await page.selectOption('#flagged-column', '');
+    await page.selectOption('#flagged-view', 'near');
+    expect(await text(page, '#flagged-page')).toBe('rows 1–25 of 100 near the threshold');
+    await page.selectOption('#flagged-view', 'flagged');
+
+    // Best F1: the downloads carry the threshold on screen.
+    await page.click('#best-threshold');
+    expect(await page.getAttribute('#best-threshold', 'aria-pressed')).toBe('true');
+    expect(await page.getAttribute('#model-threshold', 'aria-pressed')).toBe('false');
+    const best = Number(await text(page, '#threshold-value'));
+    const bestFlagged = count((await text(page, '#metric-flagged')).split('(')[0]);
+    expect(bestFlagged).not.toBe(flagged);
+    expect(await text(page, '#download-model')).toMatch(/^Download modelthreshold [\d.]+ \(chosen\)$/);
+    expect(await text(page, '#download-scores')).toMatch(/^Download scoresflagged at ≥ [\d.]+$/);
     const model = await download(page, '#download-model', 'page.safetensors');
+    savedModel = model;
+    const threshold = decodeModel(new Uint8Array(readFileSync(model))).meta.threshold!;
+    expect(threshold.mode).toBe('chosen');
+    expect(Number(threshold.value.toPrecision(4))).toBe(best);
     const pageCsv = await download(page, '#download-scores', 'page.scores.csv');
     const cliCsv = join(dir, 'cli.scores.csv');
     const scored = await run(['score', '--model', model, '--data', TEST_LOG, '--out', cliCsv]);
@@ -126,6 +220,7 @@ describe('the web page', () => {
     expect(ours.header).toBe('row,score,flag,label');
     expect(theirs.header).toBe(ours.header);
     expect(ours.rows.length).toBe(6000);
+    expect(ours.rows.filter((r) => r.flag === '1').length).toBe(bestFlagged);
     expect(theirs.rows.length).toBe(ours.rows.length);
     let worst = 0;
     ours.rows.forEach((a, i) => {
@@ -137,10 +232,31 @@ describe('the web page', () => {
     const flagsDiffer = ours.rows.filter((a, i) => a.flag !== theirs.rows[i].flag).length;
     expect(flagsDiffer).toBeLessThanOrEqual(2);
 
+    // The flagged rows export with every field of their records.
+    await expect.poll(() => text(page, '#export-csv')).toBe(`CSV (${bestFlagged.toLocaleString('en-US')} rows)`);
+    const csv = readFileSync(await download(page, '#export-csv', 'flagged.csv'), 'utf8').trimEnd().split('\n');
+    expect(csv[0]).toBe(`row,score,explanation,${Object.keys(records[0]).join(',')}`);
+    expect(csv.length - 1).toBe(bestFlagged);
+    const ndjson = readFileSync(await download(page, '#export-ndjson', 'flagged.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(ndjson.length).toBe(bestFlagged);
+    const pageFlags = new Set(ours.rows.filter((r) => r.flag === '1').map((r) => Number(r.row)));
+    for (const entry of ndjson) {
+      expect(pageFlags.has(entry.row)).toBe(true);
+      const source = records[entry.row - 1];
+      expect([entry.fields.uid, entry.fields['id.orig_h'], entry.fields.service, entry.fields.label])
+        .toEqual([source.uid, source['id.orig_h'], source.service, source.label]);
+      expect(entry.explanation).toHaveLength(3);
+    }
+    const [csvRow, csvScore, , csvTs, csvUid] = csv[1].split(',');
+    expect(csvUid).toBe(records[Number(csvRow) - 1].uid);
+    expect(Number(csvTs)).toBeCloseTo(Number(records[Number(csvRow) - 1].ts), 5);
+    expect(Number(csvScore)).toBeGreaterThanOrEqual(best);
+
     await page.setInputFiles('#model-file', model);
     await page.waitForSelector('#training-card', { state: 'hidden', timeout: TRAINING });
     await expect.poll(() => page.isEnabled('#train')).toBe(true);
     expect(await text(page, '#roc-auc')).toBe(`AUC ${auc.toFixed(4)}`);
+    expect(await text(page, '#model-summary')).toContain('chosen on the netae page');
     expect(errors).toEqual([]);
     await page.context().close();
   }, 420_000);
@@ -172,10 +288,10 @@ describe('the web page', () => {
     await page.waitForSelector('#schema:not([hidden])');
     expect(await page.inputValue('#preset')).toBe('zeek-conn');
 
-    const lines = ['bytes,packets,proto,verdict'];
+    const lines = ['bytes,packets,proto,src,verdict'];
     for (let i = 0; i < 400; i++) {
       const attack = i % 10 === 0;
-      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},${attack ? 'attack' : 'ok'}`);
+      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},10.0.0.${i % 50},${attack ? 'attack' : 'ok'}`);
     }
     const csv = join(dir, 'flows.csv');
     writeFileSync(csv, `${lines.join('\n')}\n`);
@@ -186,7 +302,36 @@ describe('the web page', () => {
     await page.fill('#normal-value', 'ok');
     await train(page, 5);
     expect(await text(page, '#scored-data')).toContain('flows.csv');
+    expect(await text(page, '#model-summary')).toContain('left outsrc (addresses): identifiers, not features');
     expect(await page.locator('#categories tbody tr').count()).toBe(2);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 300_000);
+
+  it('keeps a loaded model for the files dropped next, and says in one line when a file does not fit it', async () => {
+    expect(savedModel, 'the first test saves the model').not.toBeNull();
+    const { page, errors } = await openPage({ viewport: { width: 1280, height: 800 } });
+    await ready(page);
+    await page.setInputFiles('#model-file', savedModel!);
+    await page.waitForSelector('#scores-card:not([hidden])', { timeout: TRAINING });
+    expect(await page.isVisible('#model-loaded')).toBe(true);
+
+    const unlabelled = readFileSync(TEST_LOG, 'utf8').trimEnd().split('\n')
+      .map((line) => (line.startsWith('#') && !/^#(fields|types)\t/.test(line) ? line : line.split('\t').slice(0, -1).join('\t')));
+    await dropFile(page, 'unlabelled.conn.log', `${unlabelled.join('\n')}\n`);
+    await expect.poll(() => text(page, '#scored-data'), { timeout: TRAINING }).toBe('6,000 rows of unlabelled.conn.log, unlabelled');
+    expect(await text(page, '#data-name')).toBe('unlabelled.conn.log');
+    expect(await page.isHidden('#categories-card')).toBe(true);
+    expect(count(await text(page, '#flagged-page'))).toBeGreaterThan(0);
+    expect(await page.isEnabled('#download-scores')).toBe(true);
+
+    const nsl = '0,tcp,private,REJ,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,229,10,0.00,0.00,1.00,1.00,0.04,0.06,0.00,255,10,0.04,0.06,0.00,0.00,0.00,0.00,1.00,1.00,neptune,21\n';
+    await dropFile(page, 'KDDTest+.txt', nsl.repeat(20));
+    await page.waitForSelector('#status.error', { timeout: TRAINING });
+    expect(await text(page, '#status')).toBe('page.safetensors was trained on Zeek conn.log columns; KDDTest+.txt has NSL-KDD columns');
+    expect(await page.isHidden('#scores-card')).toBe(true);
+    expect(await page.isDisabled('#download-model')).toBe(true);
+    expect(await page.isVisible('#model-loaded')).toBe(true);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 300_000);

@@ -1,16 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDatasetFile } from '../../src/pipeline/io-node';
 import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
 import { normalRows } from '../../src/pipeline/schema';
+import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
 import { sameBytes } from './helpers/same-bytes';
 
-const dir = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
-const present = existsSync(new URL('KDDTrain+.txt', dir)) && existsSync(new URL('KDDTest+.txt', dir));
-if (!present) console.warn(`NSL-KDD end-to-end test skipped: no KDDTrain+.txt / KDDTest+.txt in ${fileURLToPath(dir)}`);
+const dir = pathToFileURL(join(NSL_KDD_DIR, '/'));
+const present = nslKddPresent;
+if (!present) console.warn(`NSL-KDD end-to-end test skipped: ${nslKddMissing}`);
 
 /** The fields of every line of a data file, split without the library under test. */
 function rawRows(name: string): string[][] {

@@ -37,10 +37,19 @@ export interface DataFlags {
   header?: boolean;
 }
 
+function hasGenericFlags(flags: DataFlags): boolean {
+  return flags.label !== undefined || flags.normal !== undefined || flags.drop !== undefined
+    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined;
+}
+
+/** Whether the flags say anything about the columns' roles (otherwise netae may recognise the file). */
+export function hasSchemaFlags(flags: DataFlags): boolean {
+  return flags.preset !== undefined || hasGenericFlags(flags) || flags.header === false;
+}
+
 /** The columns' roles from the flags: a preset, or a label column and its normal value(s). */
 export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
-  const generic = flags.label !== undefined || flags.normal !== undefined || flags.drop !== undefined
-    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined;
+  const generic = hasGenericFlags(flags);
   if (flags.preset !== undefined) {
     if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p or --names');
     if (!presetNames.includes(flags.preset)) {

@@ -1,11 +1,11 @@
 import { encodeModel } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
-import type { Scaling } from '../../pipeline';
-import { readDatasetFile } from '../../pipeline/io-node';
+import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
+import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
 import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
-import { schemaSpec, type DataFlags } from './options';
+import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
 import { Interrupted } from './errors';
 import { writeFileAtomic } from './output';
 import { reporter } from './progress';
@@ -55,6 +55,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     unseen: fitted.repairs.unseen,
     repairs: fitted.repairs.columns,
     dropped: features.dropped,
+    leftOut: fitted.pipeline.schema.leftOut ?? [],
     warnings: fitted.warnings,
   };
 }
@@ -65,11 +66,51 @@ export function repairSection(fitted: Fitted): string[] {
   return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 
+function notice(kind: 'note' | 'warning', text: string): void {
+  process.stderr.write(`netae: ${kind}: ${text}\n`);
+}
+
+/** The preset a file's first rows match, or null (also when they cannot be read: the whole read then says why). */
+async function recogniseFile(path: string): Promise<string | null> {
+  const chunks = readChunksFile(path, { chunkRows: 16 });
+  try {
+    const first = await chunks.next();
+    return first.done ? null : recognisePreset(first.value.table.columnNames());
+  } catch {
+    return null;
+  } finally {
+    await chunks.return(undefined).catch(() => undefined);
+  }
+}
+
+/** The columns' roles: from the flags, else from a preset the file's columns match. */
+async function trainSpec(flags: TrainFlags): Promise<SchemaSpec> {
+  if (hasSchemaFlags(flags)) return schemaSpec(flags);
+  const preset = await recogniseFile(flags.data);
+  if (preset === null) return schemaSpec(flags);
+  notice('note', `${flags.data} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
+  return { preset };
+}
+
+/** Says what about the training data a user should know before trusting the model: no labels, columns left out. */
+function dataNotices(dataset: Dataset): void {
+  if (dataset.labels === null) {
+    const rows = dataset.table.numRows().toLocaleString('en-US');
+    notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
+      + 'name the label with --label COLUMN --normal VALUE (or use --preset)');
+  }
+  const leftOut = dataset.schema.leftOut ?? [];
+  if (leftOut.length > 0) {
+    notice('note', `left out as identifiers: ${leftOut.map((l) => `${l.column} (${l.reason})`).join(', ')}; --category COLUMN keeps one`);
+  }
+}
+
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
-  const spec = await schemaSpec(flags);
   const rule = thresholdRule(flags) ?? DEFAULT_THRESHOLD;
+  const spec = await trainSpec(flags);
   const dataset = await readDatasetFile(flags.data, spec);
   checkThresholdRule(rule, dataset);
+  dataNotices(dataset);
   const progress = reporter(flags.json === true);
   const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
     layers: flags.layers,
@@ -89,7 +130,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   progress.stop();
   if (fitted.training.stopped === 'aborted') throw new Interrupted();
   writeFileAtomic(flags.out, encodeModel(fitted.model));
-  for (const warning of fitted.warnings) process.stderr.write(`netae: warning: ${warning}\n`);
+  for (const warning of fitted.warnings) notice('warning', warning);
   const summary = trainSummary(fitted, flags.out);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

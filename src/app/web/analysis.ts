@@ -1,14 +1,14 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
-import type { Model } from '../../model/model';
+import type { Model, Threshold } from '../../model/model';
 import { Scorer } from '../../model/scorer';
 import { formatSpec, parameterCount } from '../../model/spec';
 import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
 import { scoreRows, type Detector } from '../detector';
-import type { Curve, FeatureError, ModelSummary, Result, TopRow } from './protocol';
+import { Explainer } from '../explain';
+import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
+import type { Curve, ExplainedRow, ModelSummary, Result } from './protocol';
 
-const TOP_ROWS = 20;
-const FEATURES_PER_ROW = 3;
 const CURVE_POINTS = 600;
 
 /** Every `step`-th point of a curve, always with its first and last. */
@@ -30,63 +30,61 @@ function curves(scores: Float32Array, isAnomaly: Uint8Array): { roc: Curve; pr: 
   };
 }
 
-/** Indices of the `k` highest scores, highest first. */
-function topIndices(scores: Float32Array, k: number): number[] {
-  const top: number[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    if (top.length === k && !(scores[i] > scores[top[k - 1]])) continue;
-    if (top.length === k) top.pop();
-    let at = top.length;
-    while (at > 0 && scores[top[at - 1]] < scores[i]) at--;
-    top.splice(at, 0, i);
+/** Rows explained in full (flow fields and worst-reconstructed columns): the highest scores, the ones an analyst reviews. */
+const EXPLAINED_ROWS = 20_000;
+const COLUMNS_PER_ROW = 3;
+
+/** Row indices by score, highest first, at most `k`. */
+function highest(scores: Float32Array, k: number): Uint32Array {
+  const order = Uint32Array.from({ length: scores.length }, (_, i) => i);
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  return order.subarray(0, Math.min(k, order.length));
+}
+
+/** The highest-scoring rows with their flow fields and the columns the model reconstructs worst in each. */
+async function explainHighest(scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns): Promise<ExplainedRow[]> {
+  const rows = highest(scores, EXPLAINED_ROWS);
+  const explainer = new Explainer(detector.pipeline.features.toJSON());
+  const explained: ExplainedRow[] = [];
+  for (let start = 0; start < rows.length; start += scorer.chunk) {
+    const chunk = Array.from(rows.subarray(start, start + scorer.chunk));
+    const picked = table.reify(chunk);
+    const { matrix, width } = detector.pipeline.transform(picked);
+    const reconstruction = await scorer.reconstruct(matrix);
+    chunk.forEach((index, k) => {
+      const get = (column: string) => picked.get(column, k) as unknown;
+      const at = k * width;
+      explained.push({
+        index,
+        flow: flowParts(flow, (column) => categoryKey(get(column))),
+        errors: explainer.explain(matrix.subarray(at, at + width), reconstruction.subarray(at, at + width), get, COLUMNS_PER_ROW),
+      });
+    });
   }
-  return top;
-}
-
-/** The input column behind each feature: numeric columns, then one slot per category and one for unseen ones. */
-function featureColumns(detector: Detector): string[] {
-  const json = detector.pipeline.features.toJSON();
-  return [
-    ...json.numeric.map((e) => e.column),
-    ...json.categorical.flatMap((e) => Array<string>(e.categories.length + 1).fill(e.column)),
-  ];
-}
-
-/** The highest-scoring rows with the features the model reconstructs worst in each. */
-async function explainTop(scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, categories: readonly string[] | null): Promise<TopRow[]> {
-  const rows = topIndices(scores, Math.min(TOP_ROWS, scorer.chunk));
-  if (rows.length === 0) return [];
-  const picked = table.reify(rows);
-  const { matrix, width } = detector.pipeline.transform(picked);
-  const reconstruction = await scorer.reconstruct(matrix);
-  const names = detector.pipeline.featureNames;
-  const columns = featureColumns(detector);
-  return rows.map((row, k) => {
-    const errors = Array.from({ length: width }, (_, j) => (matrix[k * width + j] - reconstruction[k * width + j]) ** 2);
-    const total = errors.reduce((a, b) => a + b, 0) || 1;
-    const worst = errors.map((e, j) => ({ e, j })).sort((a, b) => b.e - a.e).slice(0, FEATURES_PER_ROW);
-    const features = worst.map(({ e, j }): FeatureError => ({
-      feature: names[j],
-      column: columns[j],
-      value: categoryKey(picked.get(columns[j], k)),
-      share: e / total,
-    }));
-    return { row: row + 1, score: scores[row], category: categories?.[row] ?? null, features };
-  });
+  return explained;
 }
 
 function numberOr(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function summarize(model: Model, features: number): ModelSummary {
+/** How a model's threshold was chosen, in words. */
+function thresholdRuleText(threshold: Threshold): string {
+  switch (threshold.mode) {
+    case 'fpr': return `flags ${100 * (threshold.rate?.target ?? 0)}% of held-out normal rows`;
+    case 'percentile': return `p${threshold.percentile} of held-out normal scores`;
+    case 'mad': return `median + ${threshold.k}·MAD of held-out normal scores`;
+    case 'best-f1': return 'best F1 on the training labels';
+    case 'chosen': return 'chosen on the netae page';
+    case 'fixed': return 'fixed';
+  }
+}
+
+function summarize(model: Model, pipeline: Detector['pipeline']): ModelSummary {
+  const features = pipeline.width;
   const t = model.meta.training ?? {};
   const threshold = model.meta.threshold;
-  const rule = threshold === undefined ? 'none'
-    : threshold.mode === 'fpr' ? `flags ${100 * (threshold.rate?.target ?? 0)}% of held-out normal rows`
-      : threshold.mode === 'percentile' ? `p${threshold.percentile} of held-out normal scores`
-        : threshold.mode === 'mad' ? `median + ${threshold.k}·MAD of held-out normal scores`
-          : threshold.mode === 'best-f1' ? 'best F1 on the training labels' : 'fixed';
+  const rule = threshold === undefined ? 'none' : thresholdRuleText(threshold);
   return {
     layers: formatSpec(model.spec),
     parameters: parameterCount(model.spec),
@@ -95,6 +93,8 @@ function summarize(model: Model, features: number): ModelSummary {
     thresholdRule: rule,
     trainedOn: typeof t.source === 'string' ? t.source : null,
     trainRows: numberOr(t.trainRows),
+    validationRows: numberOr(t.validationRows),
+    leftOut: (pipeline.schema.leftOut ?? []).map((l) => `${l.column} (${l.reason})`),
     epochs: numberOr(t.epochs),
     bestEpoch: numberOr(t.bestEpoch),
     stopped: typeof t.stopped === 'string' ? t.stopped : null,
@@ -112,6 +112,7 @@ interface ModelFile {
 export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
   if (!Number.isFinite(detector.threshold)) throw new Error(`${file.name} has no threshold; train it with netae train`);
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const flow = flowColumns(records.table.columnNames());
   try {
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
     const label = detector.pipeline.schema.label;
@@ -121,7 +122,7 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
     return {
       model: file.bytes,
       modelName: file.name,
-      summary: summarize(detector.model, detector.pipeline.width),
+      summary: summarize(detector.model, detector.pipeline),
       data: records.file,
       scoredTrainingData,
       scores,
@@ -131,7 +132,8 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
       prAuc: anomalous ? prAuc(scores, labels.isAnomaly) : null,
       bestF1Threshold: anomalous ? bestF1Threshold(scores, labels.isAnomaly).threshold : null,
       ...(both ? curves(scores, labels.isAnomaly) : { roc: null, pr: null }),
-      top: await explainTop(scorer, detector, records.table, scores, labels?.category ?? null),
+      flowHeadings: flowHeadings(flow),
+      explained: await explainHighest(scorer, detector, records.table, scores, flow),
       repaired: repairs.repaired,
       unseen: repairs.unseen,
     };

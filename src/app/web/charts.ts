@@ -73,12 +73,16 @@ export function scoreBins(scores: Float32Array, isAnomaly: Uint8Array | null, [l
   })).filter((b) => b.share > 0));
 }
 
+/** The histogram's horizontal margins: the threshold slider under it spans the same x axis. */
+export const HISTOGRAM_MARGIN = { left: 48, right: 24 } as const;
+
 /** The score histogram of each class with the threshold drawn across it. */
 export function histogramChart(bins: readonly Bin[], threshold: number, domain: [number, number], width: number): Chart {
   return Plot.plot({
     width,
     height: 260,
-    marginLeft: 48,
+    marginLeft: HISTOGRAM_MARGIN.left,
+    marginRight: HISTOGRAM_MARGIN.right,
     style: STYLE,
     x: { type: 'log', domain, label: 'score: reconstruction error (log scale)', tickFormat: '~g' },
     y: { label: 'share of rows', grid: true, tickFormat: '.0%' },

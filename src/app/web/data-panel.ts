@@ -1,4 +1,5 @@
-import { PRESETS, getPreset } from '../../pipeline/presets';
+import { PRESETS } from '../../pipeline/presets';
+import { presetTitle } from '../../pipeline/recognise';
 import type { SchemaSpec } from '../../pipeline/schema';
 import { byId, format, h, onFileChosen } from './dom';
 import { guessNormal, type FileInfo, type ScoringData, type TrainingData } from './protocol';
@@ -10,6 +11,8 @@ export interface DataPanelEvents {
   /** A `.safetensors` file was dropped or chosen. */
   model(file: File): void;
   inspect(file: File): Promise<FileInfo>;
+  /** The data changed: a file was read (null: back to the synthetic traffic). */
+  changed(file: File | null): void;
   error(message: string): void;
 }
 
@@ -56,6 +59,7 @@ export class DataPanel {
       this.current = { file, info };
       this.test = null;
       this.render();
+      this.events.changed(file);
     } catch (error) {
       this.events.error(`${file.name}: ${(error as Error).message}`);
     }
@@ -65,6 +69,7 @@ export class DataPanel {
     this.current = null;
     this.test = null;
     this.render();
+    this.events.changed(null);
   }
 
   private setTest(file: File): void {
@@ -133,9 +138,4 @@ export class DataPanel {
     const file = this.test ?? this.current?.file;
     return file ? { kind: 'file', file } : { kind: 'sample' };
   }
-}
-
-/** A preset's short title: its description up to the first parenthesis. */
-function presetTitle(name: string): string {
-  return getPreset(name).description.split(' (')[0];
 }

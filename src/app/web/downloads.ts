@@ -1,8 +1,9 @@
+import { decodeModel, encodeModel } from '../../model/model';
 import { scoresCsv } from '../scores-csv';
 import type { Result } from './protocol';
 
 /** Hands bytes to the browser as a file download. */
-function saveFile(name: string, data: BlobPart, type: string): void {
+export function saveFile(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
@@ -14,12 +15,27 @@ function saveFile(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-export function saveModel(result: Result): void {
-  saveFile(result.modelName, result.model as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+/**
+ * The model file with `threshold` as its threshold: the file as it is when that is its own,
+ * else the same weights and pipeline recording the threshold with mode `chosen`.
+ */
+export function modelWithThreshold(result: Result, threshold: number): Uint8Array {
+  if (threshold === result.summary.threshold) return result.model;
+  const model = decodeModel(result.model, { source: result.modelName });
+  return encodeModel({ ...model, meta: { ...model.meta, threshold: { value: threshold, mode: 'chosen' } } });
 }
 
-/** The scores as `netae score` writes them, flagged at the model's threshold. */
-export function saveScores(result: Result): void {
-  const base = result.data.replace(/^.*[\\/]/, '').replace(/\.gz$/i, '').replace(/\.[^.]+$/, '') || 'records';
-  saveFile(`${base.replaceAll(/\s+/g, '-')}.scores.csv`, scoresCsv(result.scores, result.summary.threshold, result.labelText), 'text/csv');
+export function saveModel(result: Result, threshold: number): void {
+  saveFile(result.modelName, modelWithThreshold(result, threshold) as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+}
+
+/** The name of a file derived from the scored records': `test.conn.log` → `test.<suffix>`. */
+export function derivedName(result: Result, suffix: string): string {
+  const base = result.data.replace(/^.*[\\/]/, '').replace(/\.gz$/i, '').replace(/\.[^.]+$/, '').replaceAll(/\s+/g, '-');
+  return `${base || 'records'}.${suffix}`;
+}
+
+/** The scores as `netae score` writes them, flagged at `threshold`. */
+export function saveScores(result: Result, threshold: number): void {
+  saveFile(derivedName(result, 'scores.csv'), scoresCsv(result.scores, threshold, result.labelText), 'text/csv');
 }

@@ -1,8 +1,13 @@
 import type { Gpu } from '../../gpu/device';
 import { decodeModel, encodeModel } from '../../model/model';
-import { parseDataset, parseText, readDataset, readTable, sampleLogs, type Dataset, type ReadResult } from '../../pipeline';
+import { validationRows } from '../../model/trainer';
+import {
+  firstRows, parseDataset, parseText, readDataset, readTable, recognisePreset, sampleLogs, type Dataset, type ReadResult,
+} from '../../pipeline';
 import { formatCell } from '../cli/table';
 import { detectorOf, fitDetector, type Detector } from '../detector';
+import { readOptionsFor, type Schema } from '../../pipeline/schema';
+import { fitProblem } from '../model-fit';
 import { analyse } from './analysis';
 import type { JobHandlers, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
 
@@ -11,6 +16,12 @@ const MODEL_NAME = 'netae-model.safetensors';
 
 export interface JobContext extends JobHandlers {
   readonly signal: AbortSignal;
+}
+
+/** What a job shows, and the records it scored (kept in the worker for exports). */
+export interface Scored {
+  readonly result: Result;
+  readonly records: ReadResult;
 }
 
 let logs: { train: string; test: string } | null = null;
@@ -32,23 +43,51 @@ function readScoring(data: ScoringData, detector: Detector): Promise<ReadResult>
 }
 
 /** Trains on the normal rows of the training data, then scores the test data (or the training data itself). */
-export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData | null, settings: TrainSettings, job: JobContext): Promise<Result> {
+export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData | null, settings: TrainSettings, job: JobContext): Promise<Scored> {
   job.phase('reading the training data');
   const dataset = await readTraining(data);
   const normal = dataset.labels?.normalCount ?? dataset.table.numRows();
-  job.phase(`training on ${formatCell(normal)} normal rows of ${dataset.file}`);
+  const heldOut = validationRows(normal);
+  const rows = dataset.labels === null ? 'rows, all taken as normal (no label column),' : 'normal rows';
+  job.phase(`training on ${formatCell(normal - heldOut)} ${rows} of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
+  if (test !== null) await checkFit('the model', dataset.schema, [...dataset.schema.features.numeric, ...dataset.schema.features.categorical], test);
   const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e) });
   if (fitted.training.history.length === 0) throw new Error('stopped before the first epoch ended; there is no model to show');
   const records = test === null ? dataset : await readScoring(test, fitted);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
-  return analyse(gpu, fitted, records, { bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null);
+  return { result: await analyse(gpu, fitted, records, { bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null), records };
+}
+
+/** Throws one line saying why, when a file lacks `needed` columns of a model with this schema. */
+async function checkFit(modelName: string, schema: Schema, needed: string[], test: ScoringData): Promise<void> {
+  if (test.kind === 'sample') return;
+  const { file } = test;
+  const columnsRead = async (read = {}) => {
+    try {
+      return (await firstRows(file, file.name, 16, read)).table.columnNames();
+    } catch {
+      return null;
+    }
+  };
+  const own = await columnsRead();
+  const problem = fitProblem({
+    modelName,
+    modelPreset: schema.preset,
+    needed,
+    fileName: file.name,
+    columns: await columnsRead({ ...readOptionsFor(schema, file.name), types: undefined }),
+    filePreset: own === null ? null : recognisePreset(own),
+  });
+  if (problem !== null) throw new Error(problem);
 }
 
 /** Scores the test data with a model file written by netae (the CLI or this page). */
-export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: ScoringData, job: JobContext): Promise<Result> {
+export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: ScoringData, job: JobContext): Promise<Scored> {
   const detector = detectorOf(decodeModel(bytes, { source: name }), name);
   job.phase(`reading ${test.kind === 'sample' ? SAMPLE_NAMES.test : test.file.name}`);
+  const features = detector.pipeline.features.toJSON();
+  await checkFit(name, detector.pipeline.schema, [...features.numeric, ...features.categorical].map((e) => e.column), test);
   const records = await readScoring(test, detector);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
-  return analyse(gpu, detector, records, { bytes, name }, false);
+  return { result: await analyse(gpu, detector, records, { bytes, name }, false), records };
 }

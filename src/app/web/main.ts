@@ -1,8 +1,9 @@
 import type { AdapterReport } from '../../gpu/device';
 import type { TrainEvent } from '../../model/trainer';
 import { DataPanel } from './data-panel';
-import { byId, format, onFileChosen } from './dom';
-import { saveModel, saveScores } from './downloads';
+import { byId, format, h, onFileChosen } from './dom';
+import { saveFile, saveModel, saveScores } from './downloads';
+import { FlaggedTable } from './flagged-view';
 import { renderSummary } from './model-summary';
 import type { JobHandlers, Result, TrainingData, TrainSettings } from './protocol';
 import { ResultsView } from './results-view';
@@ -12,7 +13,8 @@ import { WorkerClient } from './worker-client';
 
 const trainButton = byId<HTMLButtonElement>('train');
 const stopButton = byId<HTMLButtonElement>('stop');
-const downloads = [byId<HTMLButtonElement>('download-model'), byId<HTMLButtonElement>('download-scores')];
+const downloadModel = byId<HTMLButtonElement>('download-model');
+const downloadScores = byId<HTMLButtonElement>('download-scores');
 const progress = byId<HTMLProgressElement>('progress');
 
 function status(text: string, error = false): void {
@@ -35,6 +37,21 @@ function adapterText(adapter: AdapterReport): string {
   return adapter.isFallbackAdapter ? `${name} (software fallback)` : name;
 }
 
+/** The download buttons say which threshold their files carry. */
+function labelDownloads(result: Result | null, threshold: number): void {
+  if (result === null || !Number.isFinite(threshold)) {
+    downloadModel.textContent = 'Download model';
+    downloadScores.textContent = 'Download scores';
+    return;
+  }
+  const chosen = threshold === result.summary.threshold ? '' : ' (chosen)';
+  downloadModel.replaceChildren('Download model', h('small', {}, `threshold ${format.score(threshold)}${chosen}`));
+  downloadScores.replaceChildren('Download scores', h('small', {}, `flagged at ≥ ${format.score(threshold)}`));
+  downloadModel.title = chosen
+    ? 'The model with the threshold on screen, recorded with mode "chosen": netae score and eval flag rows at it'
+    : 'The model with its own threshold';
+}
+
 function start(): void {
   if (!('gpu' in navigator)) {
     unsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
@@ -43,19 +60,48 @@ function start(): void {
   const client = new WorkerClient();
   const training = new TrainingView();
   const results = new ResultsView();
+  const flagged = new FlaggedTable((rows, format, name) => {
+    client.exportRows(rows, format).then(
+      (text) => saveFile(name, text, format === 'csv' ? 'text/csv' : 'application/x-ndjson'),
+      (error: unknown) => status((error as Error).message, true),
+    );
+  });
   let result: Result | null = null;
+  /** A model loaded from a file: each data file dropped after it is scored with it. */
+  let loaded: { bytes: Uint8Array; name: string } | null = null;
+  let busy = true;
 
   const setBusy = (value: boolean, trainingNow = false) => {
+    busy = value;
     trainButton.disabled = value;
     stopButton.disabled = !trainingNow;
     byId<HTMLButtonElement>('load-model').disabled = value;
-    for (const button of downloads) button.disabled = value || result === null;
+    for (const button of [downloadModel, downloadScores]) button.disabled = value || result === null;
+  };
+
+  const showLoaded = () => {
+    byId('model-loaded').hidden = loaded === null;
+    byId('model-loaded-name').textContent = loaded?.name ?? '';
+  };
+
+  results.onThreshold = (threshold) => {
+    labelDownloads(result, threshold);
+    flagged.setThreshold(threshold);
+  };
+
+  const clearResults = () => {
+    result = null;
+    results.hide();
+    labelDownloads(null, Number.NaN);
+    for (const button of [downloadModel, downloadScores]) button.disabled = true;
   };
 
   const show = (next: Result) => {
     result = next;
     byId('intro').hidden = true;
     results.show(next);
+    flagged.show(next, results.threshold);
+    labelDownloads(next, results.threshold);
     renderSummary(next.summary, next.modelName);
     const auc = next.rocAuc === null ? '' : `, ROC-AUC ${next.rocAuc.toFixed(4)}`;
     const repairs = next.repaired || next.unseen ? `; ${format.count(next.repaired)} values repaired, ${format.count(next.unseen)} unseen categories` : '';
@@ -83,8 +129,10 @@ function start(): void {
       fail(error);
       return;
     }
+    loaded = null;
+    showLoaded();
+    clearResults();
     setBusy(true, true);
-    results.hide();
     progress.hidden = false;
     progress.value = 0;
     training.start(settings.epochs);
@@ -112,12 +160,12 @@ function start(): void {
     }
   };
 
-  const loadModel = async (file: File) => {
-    if (trainButton.disabled) return;
+  /** Scores the current data (or the chosen test file) with the loaded model. */
+  const scoreWithLoaded = async () => {
+    if (loaded === null || busy) return;
     setBusy(true);
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const next = await client.score(bytes, file.name, panel.testForModel(), handlers(() => undefined));
+      const next = await client.score(loaded.bytes, loaded.name, panel.testForModel(), handlers(() => undefined));
       training.hide();
       show(next);
     } catch (error) {
@@ -125,6 +173,14 @@ function start(): void {
     } finally {
       setBusy(false);
     }
+  };
+
+  const loadModel = async (file: File) => {
+    if (busy) return;
+    loaded = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
+    showLoaded();
+    clearResults();
+    await scoreWithLoaded();
   };
 
   const panel = new DataPanel({
@@ -136,6 +192,10 @@ function start(): void {
         return info;
       });
     },
+    changed: () => {
+      clearResults();
+      if (loaded !== null) void scoreWithLoaded();
+    },
     error: (message) => status(message, true),
   });
 
@@ -144,8 +204,12 @@ function start(): void {
   }
   trainButton.addEventListener('click', () => void train());
   onFileChosen('model-file', (file) => void loadModel(file));
-  downloads[0].addEventListener('click', () => result && saveModel(result));
-  downloads[1].addEventListener('click', () => result && saveScores(result));
+  byId('unload-model').addEventListener('click', () => {
+    loaded = null;
+    showLoaded();
+  });
+  downloadModel.addEventListener('click', () => result && saveModel(result, results.threshold));
+  downloadScores.addEventListener('click', () => result && saveScores(result, results.threshold));
 
   client.ready.then(
     (adapter) => {

@@ -8,10 +8,14 @@ export function renderSummary(s: ModelSummary, name: string): void {
     ['layers', s.layers],
     ['parameters', format.count(s.parameters)],
     ['features', format.count(s.features)],
+    ...(s.leftOut.length ? [['left out', `${s.leftOut.join(', ')}: identifiers, not features`] as [string, string]] : []),
     ['threshold', `${format.score(s.threshold)} (${s.thresholdRule})`],
   ];
   if (s.trainedOn !== null) rows.push(['trained on', s.trainedOn]);
-  if (s.trainRows !== null) rows.push(['training rows', format.count(s.trainRows)]);
+  if (s.trainRows !== null) {
+    const heldOut = s.validationRows ? ` (${format.count(s.validationRows)} more held out for validation)` : '';
+    rows.push(['training rows', `${format.count(s.trainRows)}${heldOut}`]);
+  }
   if (s.epochs !== null) {
     const how = s.stopped === 'aborted' ? 'stopped' : s.stopped;
     rows.push(['epochs', `${s.epochs}${s.bestEpoch === null ? '' : `, best ${s.bestEpoch}`}${how ? ` (${how})` : ''}`]);

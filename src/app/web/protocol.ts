@@ -1,6 +1,8 @@
 import type { AdapterReport } from '../../gpu/device';
 import type { TrainEvent } from '../../model/trainer';
 import type { SchemaSpec } from '../../pipeline';
+import type { ColumnError } from '../explain';
+import type { FlowPart } from '../flow';
 
 /** Training data: the embedded synthetic traffic, or a visitor's file with its columns' roles. */
 export type TrainingData =
@@ -29,7 +31,11 @@ export type Request =
   /** `test: null` scores the training file itself. */
   | { readonly type: 'train'; readonly id: number; readonly data: TrainingData; readonly test: ScoringData | null; readonly settings: TrainSettings }
   | { readonly type: 'score'; readonly id: number; readonly model: Uint8Array; readonly modelName: string; readonly test: ScoringData }
+  /** The given rows (0-based) of the last scored records, with their original fields. */
+  | { readonly type: 'export'; readonly id: number; readonly rows: Uint32Array; readonly format: ExportFormat }
   | { readonly type: 'stop' };
+
+export type ExportFormat = 'csv' | 'ndjson';
 
 /** Label values that mean normal traffic. */
 const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
@@ -57,21 +63,14 @@ export interface Curve {
   readonly y: Float64Array;
 }
 
-export interface FeatureError {
-  readonly feature: string;
-  /** The input column the feature comes from, and that column's value in the row. */
-  readonly column: string;
-  readonly value: string;
-  /** Share of the row's squared reconstruction error. */
-  readonly share: number;
-}
-
-export interface TopRow {
-  /** 1-based, as in the scores CSV. */
-  readonly row: number;
-  readonly score: number;
-  readonly category: string | null;
-  readonly features: readonly FeatureError[];
+/** One of the highest-scoring rows: which flow it is and why it scored high. */
+export interface ExplainedRow {
+  /** 0-based index into the scores. */
+  readonly index: number;
+  /** The record's own fields under `Result.flowHeadings` (time, id, `host:port → host:port`, protocol, service). */
+  readonly flow: readonly string[];
+  /** The columns the model reconstructs worst in this row, worst first. */
+  readonly errors: readonly ColumnError[];
 }
 
 export interface ModelSummary {
@@ -82,6 +81,9 @@ export interface ModelSummary {
   readonly thresholdRule: string;
   readonly trainedOn: string | null;
   readonly trainRows: number | null;
+  readonly validationRows: number | null;
+  /** Columns of a generic file left out as identifiers, with why. */
+  readonly leftOut: readonly string[];
   readonly epochs: number | null;
   readonly bestEpoch: number | null;
   readonly stopped: string | null;
@@ -107,7 +109,10 @@ export interface Result {
   /** Thinned curves: ROC as (FPR, TPR), PR as (recall, precision). */
   readonly roc: Curve | null;
   readonly pr: Curve | null;
-  readonly top: readonly TopRow[];
+  /** The flow parts each explained row carries, and the columns behind them (empty when the file has none). */
+  readonly flowHeadings: readonly { readonly part: FlowPart; readonly name: string }[];
+  /** The highest-scoring rows, highest first: all of them, or the first 20,000. */
+  readonly explained: readonly ExplainedRow[];
   readonly repaired: number;
   readonly unseen: number;
 }
@@ -119,4 +124,5 @@ export type Reply =
   | { readonly type: 'phase'; readonly id: number; readonly text: string }
   | { readonly type: 'progress'; readonly id: number; readonly event: TrainEvent }
   | { readonly type: 'result'; readonly id: number; readonly result: Result }
+  | { readonly type: 'exported'; readonly id: number; readonly text: string }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };

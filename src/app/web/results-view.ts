@@ -1,6 +1,6 @@
-import { curvePoints, histogramChart, prChart, rocChart, scoreBins, type Bin, type CurvePoint } from './charts';
+import { HISTOGRAM_MARGIN, curvePoints, histogramChart, prChart, rocChart, scoreBins, type Bin, type CurvePoint } from './charts';
 import { ChartSlot, byId, format, h, tiles } from './dom';
-import type { Result, TopRow } from './protocol';
+import type { Result } from './protocol';
 import { LogScale, ThresholdIndex, type AtThreshold } from './threshold';
 
 interface Shown {
@@ -13,28 +13,44 @@ interface Shown {
   readonly pr: CurvePoint[] | null;
 }
 
-const CARDS = ['scores-card', 'roc-card', 'pr-card', 'categories-card', 'top-card'];
+const CARDS = ['scores-card', 'roc-card', 'pr-card', 'categories-card', 'flagged-card'];
+
+/** Half the width of the slider's thumb (styles.css): its centre travels from this far inside each end. */
+const THUMB_HALF = 8;
 
 /** Everything shown after scoring; the threshold slider updates the metrics at once and the charts on the next frame. */
 export class ResultsView {
+  /** Called with the threshold each time it changes (slider or buttons). */
+  onThreshold: (threshold: number) => void = () => undefined;
   private shown: Shown | null = null;
+  private current = Number.NaN;
   private frame = 0;
   private readonly slider = byId<HTMLInputElement>('threshold');
+  private readonly modelButton = byId<HTMLButtonElement>('model-threshold');
+  private readonly bestButton = byId<HTMLButtonElement>('best-threshold');
   private readonly histogram = new ChartSlot(byId('histogram'));
   private readonly roc = new ChartSlot(byId('roc'));
   private readonly pr = new ChartSlot(byId('pr'));
 
   constructor() {
+    const track = byId('threshold-track');
+    track.style.paddingLeft = `${HISTOGRAM_MARGIN.left - THUMB_HALF}px`;
+    track.style.paddingRight = `${HISTOGRAM_MARGIN.right - THUMB_HALF}px`;
     this.slider.addEventListener('input', () => {
       if (this.shown) this.setThreshold(this.shown.scale.fromStep(Number(this.slider.value)), false);
     });
-    byId('model-threshold').addEventListener('click', () => {
+    this.modelButton.addEventListener('click', () => {
       if (this.shown) this.setThreshold(this.shown.result.summary.threshold, true);
     });
-    byId('best-threshold').addEventListener('click', () => {
+    this.bestButton.addEventListener('click', () => {
       const best = this.shown?.result.bestF1Threshold;
       if (best !== undefined && best !== null) this.setThreshold(best, true);
     });
+  }
+
+  /** The threshold on screen. */
+  get threshold(): number {
+    return this.current;
   }
 
   show(result: Result): void {
@@ -55,28 +71,33 @@ export class ResultsView {
     byId('categories-card').hidden = result.labels === null;
     byId('roc-auc').textContent = result.rocAuc === null ? '' : `AUC ${result.rocAuc.toFixed(4)}`;
     byId('pr-auc').textContent = result.prAuc === null ? '' : `AUC ${result.prAuc.toFixed(4)}`;
-    byId<HTMLButtonElement>('best-threshold').disabled = result.bestF1Threshold === null;
+    this.bestButton.disabled = result.bestF1Threshold === null;
     const rows = `${format.count(result.scores.length)} rows of ${result.data}`;
     const labels = result.labels ? `, ${format.count(anomalies)} labelled anomalous` : ', unlabelled';
     const caveat = result.scoredTrainingData ? ' (the file trained on: its normal rows were seen in training)' : '';
     byId('scored-data').textContent = rows + labels + caveat;
-    renderTopRows(result.top);
     this.setThreshold(result.summary.threshold, true);
   }
 
   hide(): void {
     this.shown = null;
+    this.current = Number.NaN;
+    cancelAnimationFrame(this.frame);
     for (const id of CARDS) byId(id).hidden = true;
     for (const slot of [this.histogram, this.roc, this.pr]) slot.clear();
   }
 
   private setThreshold(threshold: number, moveSlider: boolean): void {
     if (!this.shown) return;
+    this.current = threshold;
     if (moveSlider) this.slider.value = String(this.shown.scale.toStep(threshold));
     const at = this.shown.index.at(threshold);
     byId('threshold-value').textContent = format.score(threshold);
+    this.modelButton.setAttribute('aria-pressed', String(threshold === this.shown.result.summary.threshold));
+    this.bestButton.setAttribute('aria-pressed', String(threshold === this.shown.result.bestF1Threshold));
     renderMetrics(at, this.shown.result.scores.length);
     renderCategories(at);
+    this.onThreshold(threshold);
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.renderCharts(at));
   }
@@ -140,31 +161,4 @@ function barFill(rate: number): HTMLElement {
   const fill = h('span');
   fill.style.width = `${(rate * 100).toFixed(1)}%`;
   return fill;
-}
-
-function valueText(value: string): string {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) return value;
-  return Number.isInteger(x) ? format.count(x) : String(Number(x.toPrecision(5)));
-}
-
-function featureText({ feature, column, value, share }: TopRow['features'][number]): HTMLElement {
-  const numeric = feature === column;
-  const shown = numeric ? ` = ${valueText(value)}` : feature === `${column}=${value}` ? '' : ` (row: ${value})`;
-  return h('span', {}, h('b', {}, feature), shown, ' ', h('i', {}, format.percent(share, 0)));
-}
-
-function renderTopRows(top: readonly TopRow[]): void {
-  const labelled = top.some((r) => r.category !== null);
-  byId('top-rows').replaceChildren(
-    h('thead', {}, h('tr', {},
-      h('th', { class: 'num' }, 'Row'), h('th', { class: 'num' }, 'Score'), labelled && h('th', {}, 'Label'),
-      h('th', {}, 'Worst-reconstructed features (share of the error)'))),
-    h('tbody', {}, ...top.map((r) => h('tr', {},
-      h('td', { class: 'num' }, format.count(r.row)),
-      h('td', { class: 'num' }, format.score(r.score)),
-      labelled && h('td', {}, h('span', { class: `tag ${r.category === 'normal' ? 'normal' : 'anomalous'}` }, r.category ?? '')),
-      h('td', {}, h('div', { class: 'features' }, ...r.features.map(featureText))),
-    ))),
-  );
 }

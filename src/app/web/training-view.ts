@@ -9,6 +9,7 @@ export class TrainingView {
   private epochs = 0;
   private started = 0;
   private seconds = 0;
+  private left = '—';
   private stats = { epoch: '—', samples: '—', train: '—', validation: '—' };
 
   start(epochs: number): void {
@@ -16,6 +17,7 @@ export class TrainingView {
     this.epochs = epochs;
     this.started = performance.now();
     this.seconds = 0;
+    this.left = '—';
     this.stats = { epoch: `0 / ${epochs}`, samples: '—', train: '—', validation: '—' };
     byId('training-card').hidden = false;
     this.state('training', '');
@@ -27,10 +29,12 @@ export class TrainingView {
   progress(event: TrainEvent): number {
     this.seconds = (performance.now() - this.started) / 1000;
     this.stats.samples = format.count(Math.round(event.samplesPerSecond));
+    const done = event.type === 'step' ? (event.epoch - 1 + event.step / event.steps) / this.epochs : event.epoch / event.epochs;
+    this.left = timeLeft(this.seconds, done);
     if (event.type === 'step') {
       this.stats.epoch = `${event.epoch} / ${this.epochs}`;
       this.renderStats();
-      return (event.epoch - 1 + event.step / event.steps) / this.epochs;
+      return done;
     }
     const steps = event.stepLosses.length;
     event.stepLosses.forEach((loss, s) => this.points.push({ epoch: event.epoch - 1 + (s + 1) / steps, loss, series: 'train, per batch' }));
@@ -44,12 +48,13 @@ export class TrainingView {
     };
     this.renderStats();
     this.renderChart();
-    return event.epoch / event.epochs;
+    return done;
   }
 
   /** Marks training as over, after `epochs` whole epochs when known. */
   finish(text: string, kind: 'done' | 'warn', epochs?: number): void {
     if (epochs !== undefined) this.stats.epoch = `${epochs} / ${this.epochs}`;
+    this.left = '—';
     this.state(text, kind);
     this.renderStats();
   }
@@ -72,6 +77,7 @@ export class TrainingView {
       ['stat-train-loss', 'Train loss', this.stats.train],
       ['stat-val-loss', 'Validation loss', this.stats.validation],
       ['stat-time', 'Time', `${this.seconds.toFixed(1)} s`],
+      ['stat-left', 'Time left', this.left],
     ]);
   }
 
@@ -81,4 +87,15 @@ export class TrainingView {
     if (points.length === 0) this.chart.show(() => h('p', { class: 'muted' }, 'The loss curves appear as the first epoch ends.'));
     else this.chart.show((width) => lossChart(points, epochs, width));
   }
+}
+
+/**
+ * The time the remaining epochs take at the pace so far: elapsed · (1 − done) / done, an upper
+ * bound when early stopping may end training sooner. None before 2% is done (too early to say).
+ */
+export function timeLeft(seconds: number, done: number): string {
+  if (!(done >= 0.02) || done >= 1) return '—';
+  const left = Math.round((seconds * (1 - done)) / done);
+  const text = left < 60 ? `${left} s` : `${Math.floor(left / 60)} min ${String(left % 60).padStart(2, '0')} s`;
+  return `≈ ${text}`;
 }

@@ -1,5 +1,5 @@
 import type { AdapterReport } from '../../gpu/device';
-import type { FileInfo, JobHandlers, Reply, Request, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
+import type { ExportFormat, FileInfo, JobHandlers, Reply, Request, Result, ScoringData, TrainingData, TrainSettings } from './protocol';
 
 interface Pending {
   resolve(value: never): void;
@@ -44,7 +44,7 @@ export class WorkerClient {
     else {
       this.pending.delete(reply.id);
       if (reply.type === 'failed') job.reject(new Error(reply.message));
-      else job.resolve((reply.type === 'inspected' ? reply.info : reply.result) as never);
+      else job.resolve((reply.type === 'inspected' ? reply.info : reply.type === 'exported' ? reply.text : reply.result) as never);
     }
   }
 
@@ -66,6 +66,11 @@ export class WorkerClient {
 
   score(model: Uint8Array, modelName: string, test: ScoringData, handlers: JobHandlers): Promise<Result> {
     return this.send({ type: 'score', model, modelName, test }, handlers);
+  }
+
+  /** The given rows (0-based) of the last scored records, with their original fields, as CSV or NDJSON text. */
+  exportRows(rows: Uint32Array, format: ExportFormat): Promise<string> {
+    return this.send({ type: 'export', rows, format });
   }
 
   /** Stops training after the steps in flight; the job then finishes with the best epoch so far. */

@@ -1,7 +1,9 @@
 import { acquireGpu, type Gpu } from '../../gpu/device';
+import type { ColumnError } from '../explain';
+import { exportCsv, exportNdjson } from '../flagged-export';
 import { inspectFile } from './inspect';
-import { scoreJob, trainJob, type JobContext } from './jobs';
-import type { Reply, Request, Result } from './protocol';
+import { scoreJob, trainJob, type JobContext, type Scored } from './jobs';
+import type { Reply, Request } from './protocol';
 
 function post(reply: Reply, transfer: Transferable[] = []): void {
   self.postMessage(reply, { transfer });
@@ -19,10 +21,25 @@ gpu.then(
 
 let running: AbortController | null = null;
 
+/** The records last scored, their scores and explanations: what an export reads. */
+let last: { scored: Scored; scores: Float32Array; explanations: Map<number, readonly ColumnError[]> } | null = null;
+
+function keep(scored: Scored): void {
+  const explanations = new Map(scored.result.explained.map((r) => [r.index, r.errors]));
+  last = { scored, scores: scored.result.scores.slice(), explanations };
+}
+
 async function handle(request: Exclude<Request, { type: 'stop' }>): Promise<void> {
   const { id } = request;
   if (request.type === 'inspect') {
     post({ type: 'inspected', id, info: await inspectFile(request.file) });
+    return;
+  }
+  if (request.type === 'export') {
+    if (last === null) throw new Error('nothing has been scored yet');
+    const { scored, scores, explanations } = last;
+    const rows = { table: scored.records.table, rows: request.rows, scores, explanation: (row: number) => explanations.get(row) };
+    post({ type: 'exported', id, text: request.format === 'csv' ? exportCsv(rows) : exportNdjson(rows) });
     return;
   }
   running = new AbortController();
@@ -32,9 +49,11 @@ async function handle(request: Exclude<Request, { type: 'stop' }>): Promise<void
     progress: (event) => post({ type: 'progress', id, event }),
   };
   try {
-    const result: Result = request.type === 'train'
+    const scored = request.type === 'train'
       ? await trainJob(await gpu, request.data, request.test, request.settings, job)
       : await scoreJob(await gpu, request.model, request.modelName, request.test, job);
+    keep(scored);
+    const { result } = scored;
     post({ type: 'result', id, result }, [result.scores.buffer, result.model.buffer]);
   } finally {
     running = null;

@@ -1,0 +1,61 @@
+import type { ColumnTable } from 'arquero';
+import { columnValues } from './columns';
+
+/** A column left out of the features, and why. */
+export interface LeftOut {
+  column: string;
+  reason: string;
+}
+
+const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+const IPV6 = /^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%\w+)?$/i;
+const MAC = /^[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Share of a column's non-empty values that must match a pattern for the column to count as such. */
+const PATTERN_SHARE = 0.9;
+/** A text column with at least this many distinct values, … */
+const MANY_VALUES = 32;
+/** … that are at least this share of its non-empty values, names rows rather than describing them. */
+const UNIQUE_SHARE = 0.5;
+
+/**
+ * Text columns that identify a record or a host rather than describe the traffic: addresses
+ * (IPv4, IPv6, MAC), UUIDs, and columns nearly unique per row (Zeek's `uid`, flow IDs). One-hot
+ * encoded they add a feature per value, none of which a new record shares, so a model learns
+ * nothing from them and every new record looks unseen. Looks at every row of `table`.
+ */
+export function identifierColumns(table: ColumnTable, candidates: readonly string[]): LeftOut[] {
+  const found: LeftOut[] = [];
+  for (const column of candidates) {
+    const reason = identifierReason(columnValues(table, column));
+    if (reason !== null) found.push({ column, reason });
+  }
+  return found;
+}
+
+/** Full (eight groups) or compressed (`::`) IPv6, so that times of day such as `08:59:01` do not count. */
+function isIpv6(text: string): boolean {
+  return (text.includes('::') || text.split(':').length === 8) && IPV6.test(text);
+}
+
+function identifierReason(values: ArrayLike<unknown>): string | null {
+  const distinct = new Set<string>();
+  const matches = { address: 0, uuid: 0 };
+  let filled = 0;
+  for (let i = 0; i < values.length; i++) {
+    const text = typeof values[i] === 'string' ? (values[i] as string).trim() : '';
+    if (text === '' || text === '-') continue;
+    filled++;
+    distinct.add(text);
+    if (IPV4.test(text) || MAC.test(text) || isIpv6(text)) matches.address++;
+    else if (UUID.test(text)) matches.uuid++;
+  }
+  if (filled === 0) return null;
+  if (matches.address >= PATTERN_SHARE * filled) return 'addresses';
+  if (matches.uuid >= PATTERN_SHARE * filled) return 'UUIDs';
+  if (distinct.size >= MANY_VALUES && distinct.size >= UNIQUE_SHARE * filled) {
+    return `${distinct.size.toLocaleString('en-US')} distinct values in ${filled.toLocaleString('en-US')} rows`;
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataset } from '../../src/pipeline/dataset';
+
+/** A generic CSV with an id per row, two address columns, a UUID, a time of day and ordinary features. */
+function flows(rows: number): string {
+  const lines = ['flow_id,src,dst,mac,session,clock,proto,service,bytes,verdict'];
+  for (let i = 0; i < rows; i++) {
+    const session = `${(0x10000000 + i).toString(16)}-0000-4000-8000-${(i * 7919).toString(16).padStart(12, '0')}`;
+    const clock = `${String(i % 12).padStart(2, '0')}:30:00`;
+    lines.push([`F${i}x${(i * 31) % 97}`, `10.0.${i % 3}.${i % 200}`, i % 2 ? '2001:db8::1' : `192.168.1.${i % 9}`,
+      `00:1a:2b:3c:4d:${(i % 256).toString(16).padStart(2, '0')}`, session, clock, i % 3 ? 'tcp' : 'udp',
+      ['http', 'dns', 'ssh'][i % 3], 100 + i, i % 10 ? 'ok' : 'bad'].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('identifier-like columns of a generic file', () => {
+  it('are left out with the reason: nearly unique per row, addresses, UUIDs', () => {
+    const data = parseDataset(flows(200), { label: 'verdict', normal: 'ok' }, 'flows.csv');
+    expect(data.schema.leftOut).toEqual([
+      { column: 'flow_id', reason: '200 distinct values in 200 rows' },
+      { column: 'src', reason: 'addresses' },
+      { column: 'dst', reason: 'addresses' },
+      { column: 'mac', reason: 'addresses' },
+      { column: 'session', reason: 'UUIDs' },
+    ]);
+    expect(data.schema.features.categorical).toEqual(['clock', 'proto', 'service']);
+    expect(data.schema.features.numeric).toEqual(['bytes']);
+  });
+
+  it('stay when named with --category, and a small file keeps its few distinct values', () => {
+    const kept = parseDataset(flows(200), { label: 'verdict', normal: 'ok', categorical: ['src'] }, 'flows.csv');
+    expect(kept.schema.features.categorical).toContain('src');
+    expect(kept.schema.leftOut!.map((l) => l.column)).not.toContain('src');
+    const small = parseDataset('host,bytes,label\nalpha,1,n\nbeta,2,n\ngamma,3,a\n', { label: 'label', normal: 'n' }, 'small.csv');
+    expect(small.schema.leftOut).toEqual([]);
+    expect(small.schema.features.categorical).toEqual(['host']);
+  });
+
+  it('are not looked for in preset files, whose roles are known', () => {
+    const zeek = parseDataset(readSample(), { preset: 'zeek-conn' }, 'test.conn.log');
+    expect(zeek.schema.leftOut).toBeUndefined();
+  });
+});
+
+function readSample(): string {
+  return `#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes
+#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tcount\tstring\tcount\tcount\tcount\tcount
+1.0\tCa\t10.0.0.1\t1\t10.0.0.2\t80\ttcp\thttp\t1\t1\t1\tSF\t0\tSh\t1\t1\t1\t1
+2.0\tCb\t10.0.0.1\t2\t10.0.0.2\t80\tudp\tdns\t2\t2\t2\tS0\t0\tD\t2\t2\t2\t2
+`;
+}

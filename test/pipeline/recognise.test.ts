@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { getPreset } from '../../src/pipeline/presets';
+import { firstRows, presetTitle, recognisePreset } from '../../src/pipeline/recognise';
+
+const ROOT = new URL('../../', import.meta.url);
+const NSL_RECORD = '0,tcp,private,REJ,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,229,10,0.00,0.00,1.00,1.00,0.04,0.06,0.00,255,10,0.04,0.06,0.00,0.00,0.00,0.00,1.00,1.00,neptune,21';
+
+async function columnsOf(text: string, name: string): Promise<string[]> {
+  return (await firstRows(new Blob([text]), name, 16)).table.columnNames();
+}
+
+describe('recognising a data set from its columns', () => {
+  it('knows each header preset by its feature columns', async () => {
+    const file = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
+    expect(recognisePreset(await columnsOf(file('data/sample/test.conn.log'), 'test.conn.log'))).toBe('zeek-conn');
+    expect(recognisePreset(await columnsOf(file('test/pipeline/fixtures/unsw-nb15.csv'), 'u.csv'))).toBe('unsw-nb15');
+    expect(recognisePreset(await columnsOf(file('test/pipeline/fixtures/cic-ids2017.csv'), 'c.csv'))).toBe('cic-ids2017');
+  });
+
+  it('knows headerless NSL-KDD by its first record, read as a header', async () => {
+    const columns = await columnsOf(`${NSL_RECORD}\n${NSL_RECORD}\n`, 'KDDTest+.txt');
+    expect(columns).toContain('0.00.1');
+    expect(recognisePreset(columns)).toBe('nsl-kdd');
+  });
+
+  it('matches nothing else: other names, a wrong field count, numbers where NSL-KDD has text', () => {
+    expect(recognisePreset(['bytes', 'proto', 'label'])).toBeNull();
+    const fields = NSL_RECORD.split(',');
+    expect(recognisePreset(fields.slice(0, 42))).toBeNull();
+    expect(recognisePreset(fields.map((f, j) => (j === 1 ? '6' : f)))).toBeNull();
+    expect(recognisePreset(getPreset('nsl-kdd').read.names!)).toBeNull();
+  });
+
+  it('titles presets for messages', () => {
+    expect(presetTitle('nsl-kdd')).toBe('NSL-KDD');
+    expect(presetTitle('zeek-conn')).toBe('Zeek conn.log');
+  });
+});
