@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ourErrors, run } from './run';
+import { ROOT, ourErrors, ourNotices, run } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -89,7 +89,7 @@ describe('thresholds through the binary', () => {
     writeFileSync(few, [...head, ...lines.filter((line) => line.endsWith('\tnormal')).slice(0, 120)].join('\n'));
     const r = await run(['train', '--data', few, '--preset', 'zeek-conn', '--out', join(dir, 'few.safetensors'), '--epochs', '4']);
     expect(r.code, r.stderr).toBe(0);
-    const warnings = ourErrors(r.stderr);
+    const warnings = ourNotices(r.stderr);
     expect(warnings.some((w) => /warning: only 4 training steps \(84 normal rows in batches of 84, 4 epochs\)/.test(w))).toBe(true);
     expect(warnings.some((w) => /warning: the threshold comes from 36 held-out normal rows \(fewer than 1,000\)/.test(w))).toBe(true);
   });

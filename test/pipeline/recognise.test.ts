@@ -24,10 +24,11 @@ describe('recognising a data set from its columns', () => {
     expect(recognisePreset(columns)).toBe('nsl-kdd');
   });
 
-  it('matches nothing else: other names, a wrong field count, numbers where NSL-KDD has text', () => {
+  it('tells KDD Cup 99 (no difficulty field) from NSL-KDD and matches nothing else: other names, a wrong field count, numbers where NSL-KDD has text', () => {
     expect(recognisePreset(['bytes', 'proto', 'label'])).toBeNull();
     const fields = NSL_RECORD.split(',');
-    expect(recognisePreset(fields.slice(0, 42))).toBeNull();
+    expect(recognisePreset(fields.slice(0, 42))).toBe('kdd99');
+    expect(recognisePreset(fields.slice(0, 41))).toBeNull();
     expect(recognisePreset(fields.map((f, j) => (j === 1 ? '6' : f)))).toBeNull();
     expect(recognisePreset(getPreset('nsl-kdd').read.names!)).toBeNull();
   });
