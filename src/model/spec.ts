@@ -144,8 +144,8 @@ function readSpecText(text: string): SpecText {
 export function checkSpecText(text: string): void {
   const read = readSpecText(text);
   if ('preset' in read) return;
-  const ends = read.widths.filter((w): w is number => w !== 'auto');
-  const inputs = ends.length ? ends[0] : 1;
+  const [first, last] = [read.widths[0], read.widths[read.widths.length - 1]];
+  const inputs = first !== 'auto' ? first : last !== 'auto' ? last : 1;
   checkSpec({ widths: read.widths.map((w) => (w === 'auto' ? inputs : w)), activations: read.activations });
 }
 

@@ -42,9 +42,10 @@ const HEAD_BYTES = 512;
 /**
  * Refuses a file that is not UTF-8 text: UTF-16 (a byte-order mark, or NUL bytes in most even
  * or most odd positions and hardly any of the others, as ASCII text in UTF-16 has) or other
- * binary data (any NUL byte in the head).
+ * binary data (any NUL byte), judged on the first HEAD_BYTES bytes.
  */
-function checkText(head: Uint8Array, file: string): void {
+function checkText(bytes: Uint8Array, file: string): void {
+  const head = bytes.subarray(0, HEAD_BYTES);
   const bom = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
   const zeros = [0, 0];
   for (let i = 0; i < head.length; i++) if (head[i] === 0) zeros[i % 2]++;

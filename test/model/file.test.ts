@@ -155,6 +155,7 @@ describe('the model file', () => {
     expect(() => checkSpecText('122-0-122')).toThrow('layer widths must be whole numbers ≥ 1, got 122-0-122');
     expect(() => checkSpecText('garbage')).toThrow('"garbage" is not a width');
     expect(() => checkSpecText('auto-64-auto')).not.toThrow();
+    expect(() => checkSpecText('auto-200000000-auto')).toThrow(/netae builds at most/);
     expect(() => parseSpec('auto-200000000-auto', 10)).toThrow(/netae builds at most/);
     expect(defaultSpec(122).widths).toEqual([122, 64, 32, 16, 32, 64, 122]);
     const wide = defaultSpec(20_000);

@@ -5,7 +5,8 @@ import { report, scoreRows, type Detector, type Report } from '../detector';
 import type { Gpu } from '../../gpu/device';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
-import { writeFileAtomic } from './output';
+import { openOutput, standardOutput, writeAll } from './output';
+import { checkInputs } from './paths';
 import { formatTable } from './table';
 
 export interface EvalFlags {
@@ -62,15 +63,20 @@ export function formatReport(r: Report): string {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
+  checkInputs(inputs);
+  const json = flags.json === undefined ? null : openOutput(flags.json, '--json', inputs);
+  const stdout = flags.json === '-' ? json! : standardOutput(inputs);
   const detector = await readDetector(flags.model);
   if (!Number.isFinite(detector.threshold)) throw new Error(`${flags.model} has no threshold; train it with netae train`);
   const records = await readTableFile(flags.data, detector.pipeline.readOptions(flags.data));
   const result = await withGpu((gpu) => evaluateRecords(gpu, detector, records));
-  const json = `${JSON.stringify({ model: flags.model, data: flags.data, ...result }, null, 2)}\n`;
-  if (flags.json === '-') {
-    process.stdout.write(json);
+  const text = `${JSON.stringify({ model: flags.model, data: flags.data, ...result }, null, 2)}\n`;
+  if (json === stdout) {
+    await writeAll(stdout, text);
     return;
   }
-  if (flags.json) writeFileAtomic(flags.json, json);
-  process.stdout.write(`${formatReport(result)}\n`);
+  await json?.write(text);
+  await stdout.write(`${formatReport(result)}\n`);
+  await json?.commit();
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { checkSpecText } from '../../model/spec';
 import { presetNames, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import { readNamesFile } from '../../pipeline/io-node';
 import { UsageError } from './errors';
@@ -19,6 +20,16 @@ export function realNumber(min = 0, max = Infinity): (text: string) => number {
     }
     return value;
   };
+}
+
+/** A `--layers` spec, checked as far as it can be before the data gives the input width. */
+export function layers(text: string): string {
+  try {
+    checkSpecText(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return text;
 }
 
 /** Comma-separated values, repeatable: `--drop a,b --drop c`. */
@@ -61,9 +72,18 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   };
 }
 
-/** `p99` (percentile of held-out normal scores), `best-f1`, or a number. */
-export function thresholdRule(mode: string, percentile?: number, value?: number): ThresholdRule {
-  switch (mode) {
+/**
+ * The threshold rule from `--threshold-mode`, `--percentile` and `--threshold`: a percentile of
+ * the held-out normal scores (99 unless given), the best F1, or a fixed value. `--threshold`
+ * alone means fixed; a value given for a mode that does not use it is refused.
+ */
+export function thresholdRule(mode: string | undefined, percentile?: number, value?: number): ThresholdRule {
+  const chosen = mode ?? (value === undefined ? 'percentile' : 'fixed');
+  if (percentile !== undefined && chosen !== 'percentile') {
+    throw new UsageError(`--percentile goes with --threshold-mode percentile, not ${mode ?? 'with --threshold'}`);
+  }
+  if (value !== undefined && chosen !== 'fixed') throw new UsageError(`--threshold goes with --threshold-mode fixed, not ${chosen}`);
+  switch (chosen) {
     case 'percentile': return { kind: 'percentile', percentile: percentile ?? 99 };
     case 'best-f1': return { kind: 'best-f1' };
     case 'fixed':

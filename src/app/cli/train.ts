@@ -5,8 +5,9 @@ import { readDatasetFile } from '../../pipeline/io-node';
 import { fitDetector, type Fitted } from '../detector';
 import { withGpu } from './gpu';
 import { schemaSpec, thresholdRule, type DataFlags } from './options';
-import { Interrupted } from './errors';
-import { writeFileAtomic } from './output';
+import { Interrupted, UsageError } from './errors';
+import { openOutput, standardOutput } from './output';
+import { checkInputs } from './paths';
 import { reporter } from './progress';
 
 export interface TrainFlags extends DataFlags {
@@ -21,7 +22,7 @@ export interface TrainFlags extends DataFlags {
   validation?: number;
   patience?: number;
   scaling?: Scaling;
-  thresholdMode: string;
+  thresholdMode?: string;
   percentile?: number;
   threshold?: number;
   json?: boolean;
@@ -52,8 +53,13 @@ export function trainSummary(fitted: Fitted, out: string | null) {
 }
 
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
-  const spec = await schemaSpec(flags);
   const rule = thresholdRule(flags.thresholdMode, flags.percentile, flags.threshold);
+  if (flags.out === '-') throw new UsageError('--out -: a model is a binary file; name the .safetensors file to write');
+  const inputs = [{ flag: '--data', path: flags.data }, ...(flags.names === undefined ? [] : [{ flag: '--names', path: flags.names }])];
+  checkInputs(inputs);
+  const model = openOutput(flags.out, '--out', inputs);
+  const stdout = standardOutput(inputs);
+  const spec = await schemaSpec(flags);
   const dataset = await readDatasetFile(flags.data, spec);
   const progress = reporter(flags.json === true);
   const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
@@ -72,19 +78,21 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   }));
   progress.stop();
   if (fitted.training.stopped === 'aborted') throw new Interrupted();
-  writeFileAtomic(flags.out, encodeModel(fitted.model));
-  const summary = trainSummary(fitted, flags.out);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
-  }
+  await model.write(encodeModel(fitted.model));
+  await stdout.write(summaryText(trainSummary(fitted, flags.out), flags.json === true));
+  await model.commit();
+}
+
+/** The summary for the terminal, or as JSON. */
+function summaryText(summary: ReturnType<typeof trainSummary>, json: boolean): string {
+  if (json) return `${JSON.stringify(summary, null, 2)}\n`;
   const threshold = summary.threshold;
-  process.stdout.write([
-    `model      ${flags.out} (${summary.layers}, ${summary.parameters.toLocaleString('en-US')} parameters, ${summary.features} features)`,
+  return [
+    `model      ${summary.model} (${summary.layers}, ${summary.parameters.toLocaleString('en-US')} parameters, ${summary.features} features)`,
     `trained    ${summary.trainRows.toLocaleString('en-US')} normal rows, ${summary.epochs} epochs (best ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${summary.samplesPerSecond.toLocaleString('en-US')} samples/s`,
     `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${summary.validationRows.toLocaleString('en-US')} held-out rows)`,
     `threshold  ${threshold?.value.toPrecision(6)} (${threshold?.mode}${threshold?.percentile === undefined ? '' : ` ${threshold.percentile}`})`,
     ...(summary.repaired || summary.unseen ? [`repairs    ${summary.repaired} values repaired, ${summary.unseen} unseen categories`] : []),
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
-  ].join('\n') + '\n');
+  ].join('\n') + '\n';
 }
