@@ -37,6 +37,7 @@ function streams(options: { stdout?: Writable; fileFails?: string; room?: number
       writeFileSync(path, '', { mode });
       return options.fileFails ? failing(options.fileFails, options.room) : fakeFile(path);
     },
+    device: (path) => fakeFile(path),
     text: () => Buffer.concat(parts).toString(),
   };
 }

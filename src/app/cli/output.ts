@@ -39,8 +39,10 @@ export interface Output {
 /** Streams for outputs; tests give failing ones. */
 export interface Streams {
   readonly stdout: Writable;
-  /** Opens a file for writing with the given mode; the file exists when this returns, so that `discard` can remove it. */
+  /** Creates a file with the given mode and opens it; the file exists when this returns, so that `discard` can remove it. */
   readonly file: (path: string, mode: number) => Writable;
+  /** Opens what is not a regular file (a FIFO, a device) without waiting for it: a FIFO's open waits for a reader. */
+  readonly device: (path: string) => Writable;
 }
 
 const NODE_STREAMS: Streams = {
@@ -48,6 +50,7 @@ const NODE_STREAMS: Streams = {
     return process.stdout;
   },
   file: (path, mode) => createWriteStream(path, { fd: openSync(path, 'w', mode) }),
+  device: (path) => createWriteStream(path),
 };
 
 /** Outputs not yet committed or discarded; standard outputs done with; files committed: for a message on exit. */
@@ -170,7 +173,7 @@ class Sink implements Output {
     const t = this.target;
     const stream = t.kind === 'stdout' ? this.streams.stdout
       : t.kind === 'file' ? this.streams.file(t.temporary, t.mode ?? 0o666)
-        : this.streams.file(t.path, 0o666);
+        : this.streams.device(t.path);
     stream.on('error', (error) => this.fail(error));
     this.stream = stream;
     return stream;
