@@ -1,4 +1,5 @@
 import { ACTIVATIONS, type Activation } from '../gpu/ops';
+import { quote } from '../pipeline/errors';
 
 /**
  * The shape of an autoencoder: widths from input to output and the activation after each
@@ -64,7 +65,7 @@ export function checkSpec(spec: LayerSpec): void {
     throw new LayerSpecError(`${widths.length - 1} layers need ${widths.length - 1} activations, got ${activations.length}`);
   }
   for (const a of activations) {
-    if (!ACTIVATIONS.includes(a)) throw new LayerSpecError(`unknown activation "${a}"; expected one of ${ACTIVATIONS.join(', ')}`);
+    if (!ACTIVATIONS.includes(a)) throw new LayerSpecError(`unknown activation ${quote(a)}; expected one of ${ACTIVATIONS.join(', ')}`);
   }
   const parameters = parameterCount(spec);
   if (parameters > MAX_PARAMETERS) {
@@ -122,15 +123,15 @@ function readSpecText(text: string): SpecText {
   parts.forEach((part, i) => {
     const [w, act] = part.split(':');
     if (!/^\d+$/.test(w) && w !== 'auto') {
-      throw new LayerSpecError(`layer spec "${text}": "${part}" is not a width; expected e.g. 122-64-32-16-32-64-122 or a preset (${PRESETS.join(', ')})`);
+      throw new LayerSpecError(`layer spec ${quote(text)}: ${quote(part)} is not a width; expected e.g. 122-64-32-16-32-64-122 or a preset (${PRESETS.join(', ')})`);
     }
     widths.push(w === 'auto' ? 'auto' : Number(w));
     if (i === 0) {
-      if (act) throw new LayerSpecError(`layer spec "${text}": the input width takes no activation`);
+      if (act) throw new LayerSpecError(`layer spec ${quote(text)}: the input width takes no activation`);
       return;
     }
     if (act && !ACTIVATIONS.includes(act as Activation)) {
-      throw new LayerSpecError(`layer spec "${text}": unknown activation "${act}"; expected one of ${ACTIVATIONS.join(', ')}`);
+      throw new LayerSpecError(`layer spec ${quote(text)}: unknown activation ${quote(act)}; expected one of ${ACTIVATIONS.join(', ')}`);
     }
     activations.push((act as Activation | undefined) ?? (i === parts.length - 1 ? 'identity' : 'relu'));
   });
@@ -161,7 +162,7 @@ export function parseSpec(text: string, inputs: number): LayerSpec {
   const spec = { widths: read.widths.map((w) => (w === 'auto' ? inputs : w)), activations: read.activations };
   checkSpec(spec);
   if (spec.widths[0] !== inputs) {
-    throw new LayerSpecError(`layer spec "${text}" starts at ${spec.widths[0]} features but the data has ${inputs}`);
+    throw new LayerSpecError(`layer spec ${quote(text)} starts at ${spec.widths[0]} features but the data has ${inputs}`);
   }
   return spec;
 }

@@ -1,5 +1,6 @@
 import { Scorer } from '../../model/scorer';
 import type { Evaluation, ReadResult } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import { readTableFile } from '../../pipeline/io-node';
 import { report, scoreRows, type Detector, type Report } from '../detector';
 import type { Gpu } from '../../gpu/device';
@@ -22,7 +23,7 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
     const scored = await scoreRows(scorer, detector, records.table, records);
     if (!scored.labels) {
       const label = detector.pipeline.schema.label;
-      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column "${label}"`}, so there is nothing to evaluate against`);
+      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column ${quote(label)}`}, so there is nothing to evaluate against`);
     }
     return { ...report(scored.scores, scored.labels, detector.threshold), repaired: scored.repairs.repaired, unseen: scored.repairs.unseen };
   } finally {

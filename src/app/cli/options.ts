@@ -1,13 +1,14 @@
 import { InvalidArgumentError } from 'commander';
 import { checkSpecText } from '../../model/spec';
 import { presetNames, type SchemaSpec, type ThresholdRule } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import { readNamesFile } from '../../pipeline/io-node';
 import { UsageError } from './errors';
 
 export function wholeNumber(min = 1): (text: string) => number {
   return (text) => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${text}"`);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got ${quote(text)}`);
     return value;
   };
 }
@@ -16,7 +17,7 @@ export function realNumber(min = 0, max = Infinity): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got "${text}"`);
+      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got ${quote(text)}`);
     }
     return value;
   };
@@ -55,7 +56,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   if (flags.preset !== undefined) {
     if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p or --names');
     if (!presetNames.includes(flags.preset)) {
-      throw new UsageError(`unknown preset "${flags.preset}"; expected one of ${presetNames.join(', ')}`);
+      throw new UsageError(`unknown preset ${quote(flags.preset)}; expected one of ${presetNames.join(', ')}`);
     }
     return { preset: flags.preset };
   }
@@ -89,6 +90,6 @@ export function thresholdRule(mode: string | undefined, percentile?: number, val
     case 'fixed':
       if (value === undefined) throw new UsageError('--threshold-mode fixed needs --threshold X');
       return { kind: 'fixed', value };
-    default: throw new UsageError(`unknown --threshold-mode "${mode}"; expected percentile, best-f1 or fixed`);
+    default: throw new UsageError(`unknown --threshold-mode ${quote(mode)}; expected percentile, best-f1 or fixed`);
   }
 }
