@@ -23,6 +23,8 @@ export interface Gpu {
   check(): Promise<void>;
   /** Destroys the device and drops the runtime so that a Node process can exit. */
   release(): void;
+  /** Settles once the runtime has reported the device gone, after `release`: then a process may exit. */
+  readonly closed: Promise<void>;
 }
 
 export interface AcquireOptions {
@@ -151,7 +153,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     event.preventDefault();
   });
   let released = false;
-  void device.lost.then((info) => {
+  const closed = device.lost.then((info) => {
     if (!released) lost = `${info.reason}: ${info.message}`;
   });
   return {
@@ -160,6 +162,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     limits: device.limits,
     features: [...device.features].sort(),
     timestamps,
+    closed,
     submit(commands, kernels) {
       recent.push([...kernels]);
       if (recent.length > 2) recent.shift();

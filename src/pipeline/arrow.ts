@@ -1,6 +1,6 @@
 import { fromArrow, table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind } from './columns';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import { parseNumber } from './values';
 
 /** "ARROW1": the Arrow IPC file magic. */
@@ -51,7 +51,7 @@ function toNumbers(values: ArrayLike<unknown>, file: string, column: string): Fl
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const n = v === null || v === undefined ? NaN : typeof v === 'string' ? parseNumber(v) : Number(v);
-    if (n === undefined) throw new InputError({ file, line: i + 1, unit: 'row', column }, `expected a number, found "${String(v)}"`);
+    if (n === undefined) throw new InputError({ file, line: i + 1, unit: 'row', column }, `expected a number, found ${quote(v)}`);
     out[i] = n;
   }
   return out;

@@ -1,6 +1,6 @@
 import { table, type ColumnTable } from 'arquero';
 import { columnValues, lineOf, type RowOrigin } from './columns';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import { parseNumber } from './values';
 
 /** Which columns become features, and how. */
@@ -96,6 +96,8 @@ export interface Transformed {
 }
 
 const UNSEEN = '<unseen>';
+/** The largest finite float32: features are float32, so no fitted factor or clip may exceed it. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * A column is heavy-tailed when its largest magnitude is at least this many times (1 + the
@@ -247,7 +249,7 @@ function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJ
     const counts = table({ key: keys }).groupby('key').count({ as: 'n' });
     const vocabulary = counts.objects() as { key: string; n: number }[];
     if (vocabulary.length < 2) {
-      dropped.push({ column, reason: `constant ("${vocabulary[0]?.key ?? ''}") in the fitting rows` });
+      dropped.push({ column, reason: `constant (${quote(vocabulary[0]?.key ?? '')}) in the fitting rows` });
       continue;
     }
     vocabulary.sort((a, b) => b.n - a.n || compare(a.key, b.key));
@@ -347,7 +349,7 @@ export class FittedFeatures {
     if (missing.length > 0) {
       throw new InputError(
         { file: origin?.file },
-        `the fitted features need column(s) the data lacks: ${missing.map((c) => `"${c}"`).join(', ')}`,
+        `the fitted features need column(s) the data lacks: ${missing.slice(0, 12).map((c) => quote(c)).join(', ')}${missing.length > 12 ? `, … (${missing.length} in all)` : ''}`,
       );
     }
   }
@@ -454,7 +456,7 @@ function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): Array
     const v = values[i];
     const n = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v) : v === null || v === undefined ? NaN : Number(v);
     if (n === undefined) {
-      throw new InputError({ ...lineOf(origin, i), column }, `expected a number, found "${String(v)}"`);
+      throw new InputError({ ...lineOf(origin, i), column }, `expected a number, found ${quote(v)}`);
     }
     out[i] = n;
   }
@@ -465,26 +467,35 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A value of a JSON field for a message: text quoted (at most 80 characters), anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? quote(value) : String(JSON.stringify(value)).slice(0, 80);
+}
+
 function checkFeaturesJSON(json: unknown): FeaturesJSON {
   const fail = (why: string): never => {
     throw new Error(`not a netae feature pipeline: ${why}`);
   };
   if (typeof json !== 'object' || json === null) return fail('expected an object');
   const j = json as Partial<FeaturesJSON>;
-  if (j.kind !== 'netae-features') fail(`kind is ${JSON.stringify(j.kind)}, expected "netae-features"`);
-  if (j.version !== 1) fail(`version ${JSON.stringify(j.version)} is not supported (expected 1)`);
-  if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${JSON.stringify(j.scaling)}`);
+  if (j.kind !== 'netae-features') fail(`kind is ${shown(j.kind)}, expected "netae-features"`);
+  if (j.version !== 1) fail(`version ${shown(j.version)} is not supported (expected 1)`);
+  if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${shown(j.scaling)}`);
   if (typeof j.clip !== 'number' || !(j.clip > 0)) fail('clip must be a positive number');
+  if (j.clip! > FLOAT32_MAX) fail(`clip ${j.clip} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)}): features would overflow`);
   if (!Array.isArray(j.numeric) || !Array.isArray(j.categorical) || !Array.isArray(j.dropped)) fail('numeric, categorical and dropped must be arrays');
   for (const e of j.numeric!) {
-    const fields = [e.fill, e.high, e.low, e.offset, e.scale];
-    if (typeof e.column !== 'string' || typeof e.log1p !== 'boolean' || !fields.every(Number.isFinite)) {
-      fail(`numeric encoder ${JSON.stringify(e.column)} needs a column name, log1p and finite fill/high/low/offset/scale`);
+    if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || typeof e.log1p !== 'boolean') {
+      fail('a numeric encoder needs a column name and log1p');
     }
+    for (const field of ['fill', 'high', 'low', 'offset', 'scale'] as const) {
+      if (typeof e[field] !== 'number' || !Number.isFinite(e[field])) fail(`numeric encoder ${quote(e.column)}: ${field} must be a finite number`);
+    }
+    if (Math.abs(e.scale) > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: scale ${e.scale} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
   }
   for (const e of j.categorical!) {
-    if (typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
-      fail(`categorical encoder ${JSON.stringify(e.column)} needs a column name and string categories`);
+    if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
+      fail(`categorical encoder ${quote(e?.column)} needs a column name and string categories`);
     }
   }
   return j as FeaturesJSON;

@@ -36,6 +36,30 @@ export interface ReadResult extends RowOrigin {
 
 const DEFAULT_CHUNK_ROWS = 16_384;
 
+/** The bytes looked at to recognise a file: gzip, Arrow, UTF-16 or binary data. */
+const HEAD_BYTES = 512;
+
+/**
+ * Refuses a file that is not UTF-8 text: UTF-16 (a byte-order mark, or NUL bytes in most even
+ * or most odd positions and hardly any of the others, as ASCII text in UTF-16 has) or other
+ * binary data (any NUL byte), judged on the first HEAD_BYTES bytes.
+ */
+function checkText(bytes: Uint8Array, file: string): void {
+  const head = bytes.subarray(0, HEAD_BYTES);
+  const bom = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  const zeros = [0, 0];
+  for (let i = 0; i < head.length; i++) if (head[i] === 0) zeros[i % 2]++;
+  const pairs = Math.floor(head.length / 2);
+  const [more, fewer] = zeros[0] > zeros[1] ? zeros : [zeros[1], zeros[0]];
+  if (bom || (pairs >= 2 && more >= pairs / 2 && fewer <= pairs / 16)) {
+    throw new InputError({ file }, 'looks like UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)');
+  }
+  const nul = head.indexOf(0);
+  if (nul !== -1) {
+    throw new InputError({ file }, `not text (a NUL byte at byte ${nul + 1}); netae reads CSV, TSV, Zeek logs and Arrow, gzip or not`);
+  }
+}
+
 /**
  * Reads a file as chunks of at most `chunkRows` rows, holding one chunk and one text block
  * (about 256 KiB) at a time, so memory stays bounded however large the file. Gzip is detected
@@ -44,13 +68,14 @@ const DEFAULT_CHUNK_ROWS = 16_384;
 export async function* readChunks(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<Chunk> {
   const file = options.fileName ?? 'input';
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  let { head, chunks } = await peekBytes(byteChunks(source), 8);
-  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file), 8));
+  let { head, chunks } = await peekBytes(byteChunks(source), HEAD_BYTES);
+  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file), HEAD_BYTES));
   if (head.length === 0) throw new InputError({ file }, 'the file is empty');
   if (isArrow(head, options)) {
     yield* sliceTable(readArrow(await collectBytes(chunks), file, options.types), file, chunkRows);
     return;
   }
+  checkText(head, file);
   let reader: TableReader | null = null;
   for await (const text of decodeText(chunks)) {
     reader ??= new TableReader({ ...textOptions(options, text, file), chunkRows });

@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import { columnValues, type ColumnKind, type RowOrigin } from './columns';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import type { FeatureSpec } from './features';
 import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
@@ -205,10 +205,10 @@ export function normalRows<T extends RowOrigin>(
       const key = String(values[i]).trim();
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
-    const found = [...seen].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v, c]) => `"${v}" (${c})`);
+    const found = [...seen].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v, c]) => `${quote(v)} (${c})`);
     throw new InputError(
       { file: origin.file, column: schema.label! },
-      `no row has a normal label (${schema.normal.map((v) => `"${v}"`).join(' or ')}); labels found: ${found.join(', ')}`,
+      `no row has a normal label (${schema.normal.map((v) => quote(v)).join(' or ')}); labels found: ${found.join(', ')}`,
     );
   }
   const keep = new Array<number>(labels.normalCount);
@@ -228,6 +228,6 @@ function toList(value: string | string[] | undefined): string[] {
 }
 
 function list(names: string[], max = 12): string {
-  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  const shown = names.slice(0, max).map((n) => quote(n)).join(', ');
   return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
 }

@@ -1,7 +1,7 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind } from './columns';
 import { RowSplitter, type RowBatch } from './delimited';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import { parseNumber, isFiniteText } from './values';
 import { isZeekLog, parseZeekHeader } from './zeek';
 
@@ -41,6 +41,9 @@ export interface Chunk {
 
 type Kind = ColumnKind | 'auto';
 
+/** The most columns a file may have: far more than any flow record, few enough to refuse a runaway header at once. */
+export const MAX_COLUMNS = 100_000;
+
 /**
  * Turns delimited text, pushed in blocks, into typed chunks of at most `chunkRows` rows.
  *
@@ -70,6 +73,10 @@ export class TableReader {
   private rows = 0;
   private blank = 0;
   private typedFrom: (number | undefined)[] = [];
+  /** While the header row arrives: its fields so far, whether it has begun, whether it has ended. */
+  private headerFields = 1;
+  private headerStarted = false;
+  private headerCounted = false;
 
   constructor(options: TextReadOptions) {
     this.options = options;
@@ -90,7 +97,34 @@ export class TableReader {
       text = this.readZeekHeader(this.pending + text, false);
       if (this.zeekHeader !== null) return;
     }
+    if (this.names === null) this.countHeaderFields(text);
     yield* this.take(this.splitter!.push(text));
+  }
+
+  /**
+   * Counts the delimiters of the header row as its text arrives, so that a header of millions
+   * of fields is refused in its first block rather than parsed whole. Empty lines before it are
+   * skipped, as the reader skips them; a quoted delimiter counts too, which can only err early.
+   */
+  private countHeaderFields(text: string): void {
+    if (this.headerCounted) return;
+    let at = 0;
+    while (!this.headerStarted) {
+      const newline = text.indexOf('\n', at);
+      const line = text.slice(at, newline === -1 ? text.length : newline);
+      if (line !== '' && line !== '\r') this.headerStarted = true;
+      else if (newline === -1) return;
+      else at = newline + 1;
+    }
+    const delimiter = this.options.delimiter ?? (this.options.format === 'tsv' ? '\t' : ',');
+    const newline = text.indexOf('\n', at);
+    const end = newline === -1 ? text.length : newline;
+    for (let d = text.indexOf(delimiter, at); d !== -1 && d < end; d = text.indexOf(delimiter, d + delimiter.length)) {
+      if (++this.headerFields > MAX_COLUMNS) {
+        throw new InputError({ file: this.options.file }, `the header row has more than ${MAX_COLUMNS.toLocaleString('en-US')} columns, the most netae reads`);
+      }
+    }
+    if (newline !== -1) this.headerCounted = true;
   }
 
   *end(): Generator<Chunk> {
@@ -134,6 +168,9 @@ export class TableReader {
   }
 
   private useNames(raw: string[], from: string, kinds?: ColumnKind[]): void {
+    if (raw.length > MAX_COLUMNS) {
+      throw new InputError({ file: this.options.file }, `${from} names ${raw.length.toLocaleString('en-US')} columns, more than the ${MAX_COLUMNS.toLocaleString('en-US')} netae reads`);
+    }
     const names = uniqueNames(raw);
     const types = this.options.types ?? {};
     this.names = names;
@@ -247,7 +284,7 @@ function notANumber(text: string, file: string, line: number, column: string, ty
   const why = typedFrom !== undefined
     ? ` (the column held only numbers in its first ${typedFrom} rows; name it as categorical to read it as text)`
     : '';
-  throw new InputError({ file, line, column }, `expected a number, found "${text}"${why}`);
+  throw new InputError({ file, line, column }, `expected a number, found ${quote(text)}${why}`);
 }
 
 /** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */

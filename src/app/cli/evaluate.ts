@@ -1,11 +1,13 @@
 import { Scorer } from '../../model/scorer';
 import type { Evaluation, ReadResult } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import { readTableFile } from '../../pipeline/io-node';
 import { report, scoreRows, type Detector, type Report } from '../detector';
 import type { Gpu } from '../../gpu/device';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
-import { writeFileAtomic } from './output';
+import { openOutput, standardOutput, writeAll } from './output';
+import { checkInputs } from './paths';
 import { formatTable } from './table';
 import { describeThreshold, withThreshold } from './threshold';
 
@@ -24,7 +26,7 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
     const scored = await scoreRows(scorer, detector, records.table, records);
     if (!scored.labels) {
       const label = detector.pipeline.schema.label;
-      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column "${label}"`}, so there is nothing to evaluate against`);
+      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column ${quote(label)}`}, so there is nothing to evaluate against`);
     }
     return { ...report(scored.scores, scored.labels, detector.threshold), repaired: scored.repairs.repaired, unseen: scored.repairs.unseen };
   } finally {
@@ -74,15 +76,20 @@ export function formatReport(r: Report, which = "model's"): string {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
+  checkInputs(inputs);
+  const json = flags.json === undefined ? null : openOutput(flags.json, '--json', inputs);
+  const stdout = flags.json === '-' ? json! : standardOutput(inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const given = flags.threshold !== undefined || flags.fpr !== undefined;
   const records = await readTableFile(flags.data, detector.pipeline.readOptions(flags.data));
   const result = await withGpu((gpu) => evaluateRecords(gpu, detector, records));
-  const json = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
-  if (flags.json === '-') {
-    process.stdout.write(json);
+  const text = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
+  if (json === stdout) {
+    await writeAll(stdout, text);
     return;
   }
-  if (flags.json) writeFileAtomic(flags.json, json);
-  process.stdout.write(`threshold ${describeThreshold(threshold)}\n${formatReport(result, given ? 'given' : "model's")}\n`);
+  await json?.write(text);
+  await stdout.write(`threshold ${describeThreshold(threshold)}\n${formatReport(result, given ? 'given' : "model's")}\n`);
+  await json?.commit();
 }

@@ -1,13 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
-import { NoAdapterError } from '../../gpu/device';
+import { Command, Option } from 'commander';
 import { presetNames } from '../../pipeline';
 import packageJson from '../../../package.json';
-import { EXIT, Interrupted, UsageError } from './errors';
+import { EXIT, UsageError } from './errors';
 import { evalCommand } from './evaluate';
+import { exit, failed, guardProcess } from './exit';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
-import { list, realNumber, wholeNumber } from './options';
-import { removePending } from './output';
+import { layers, list, realNumber, wholeNumber } from './options';
 import { quickstartCommand } from './quickstart';
 import { scoreCommand } from './score';
 import { trainCommand } from './train';
@@ -33,7 +32,7 @@ function program(): Command {
     .option('--log1p <columns>', 'heavy-tailed numeric columns to put through log1p', list)
     .option('--names <file>', 'column names, one per line, for a file without a header')
     .option('--no-header', 'the file has no header row (use with --names)')
-    .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)')
+    .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)', layers)
     .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
     .option('--batch <n>', 'batch size (default 256)', wholeNumber())
     .option('--lr <x>', 'Adam learning rate (default 1e-3)', realNumber(0, 10))
@@ -47,7 +46,7 @@ function program(): Command {
     .option('--fpr <x>', 'flag this fraction of held-out normal rows (default 0.01)', realNumber(1e-9, 0.5))
     .option('--percentile <p>', 'percentile of held-out normal scores', realNumber(0, 100))
     .option('--mad <k>', 'median + k·MAD of held-out normal scores (default k 3 with --threshold-mode mad)', realNumber(0, 1e6))
-    .option('--threshold <x>', 'a fixed threshold', realNumber(0))
+    .option('--threshold <x>', 'a fixed threshold (implies --threshold-mode fixed)', realNumber(0))
     .option('--json', 'print the summary as JSON')
     .action((flags) => trainCommand(flags, interrupt.signal));
 
@@ -99,44 +98,14 @@ function program(): Command {
   return netae;
 }
 
-function firstLine(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT' && e.path) return `cannot read ${e.path}: no such file`;
-  if (e?.code === 'EACCES' && e.path) return `cannot read ${e.path}: permission denied`;
-  if (e?.code === 'EISDIR') return `${e.path ?? 'input'} is a folder, not a file`;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0];
-}
-
-function exitCode(error: unknown): number {
-  if (error instanceof CommanderError) {
-    return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? EXIT.ok : EXIT.usage;
-  }
-  if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof NoAdapterError) return EXIT.noGpu;
-  if (error instanceof Interrupted) return EXIT.interrupted;
-  return EXIT.badInput;
-}
-
 async function main(argv: string[]): Promise<number> {
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    removePending();
-    process.stderr.write('\nnetae: interrupted; no partial output left\n');
-    process.exit(EXIT.interrupted);
-  });
   try {
     await program().parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
-    removePending();
-    const code = exitCode(error);
-    if (!(error instanceof CommanderError)) {
-      process.stderr.write(`netae: ${firstLine(error)}\n`);
-      if (error instanceof NoAdapterError) process.stderr.write('netae: run `netae info` after installing a Vulkan driver to check the adapter\n');
-    }
-    return code;
+    return failed(error);
   }
 }
 
-process.exitCode = await main(process.argv);
+guardProcess(interrupt);
+await exit(await main(process.argv));

@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { Scorer } from '../../model/scorer';
 import type { Chunk } from '../../pipeline';
 import { readChunksFile } from '../../pipeline/io-node';
@@ -7,7 +6,8 @@ import { repairLines, repairTotals } from '../repairs';
 import { scoreLines, scoresHeader } from '../scores-csv';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
-import { openAtomic, type AtomicStream } from './output';
+import { openOutput } from './output';
+import { checkInputs } from './paths';
 import { reporter } from './progress';
 import { describeThreshold, withThreshold } from './threshold';
 
@@ -30,20 +30,17 @@ function labelsOf(detector: Detector, chunk: Chunk): unknown[] | null {
   return label !== null && chunk.table.columnNames().includes(label) ? chunk.table.array(label) as unknown[] : null;
 }
 
-function write(stream: Writable, text: string): Promise<void> | void {
-  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
-}
-
 /**
  * Streams records through the model: while the GPU scores one chunk, the next is parsed and
- * the one before is written. Output goes to a temporary file renamed when complete.
+ * the one before is written. A file is written under a temporary name, renamed when complete.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
+  const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
+  checkInputs(inputs);
+  const out = openOutput(flags.out, '--out', inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
-  const target: AtomicStream | null = flags.out === '-' ? null : openAtomic(flags.out);
-  const out: Writable = target?.stream ?? process.stdout;
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
@@ -59,15 +56,15 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const { chunk, first, read } = pending;
           pending = null;
           const scores = await read();
-          await write(out, scoreLines(scores, detector.threshold, labelsOf(detector, chunk), first));
+          await out.write(scoreLines(scores, detector.threshold, labelsOf(detector, chunk), first));
           progress.scored(first - 1 + scores.length);
         };
         for await (const chunk of chunks) {
+          const features = detector.pipeline.transform(chunk.table, chunk);
           if (!header) {
-            await write(out, scoresHeader(labelsOf(detector, chunk) !== null));
+            await out.write(scoresHeader(labelsOf(detector, chunk) !== null));
             header = true;
           }
-          const features = detector.pipeline.transform(chunk.table, chunk);
           repairs = addRepairs(repairs, features.report);
           const read = await scorer.start(features.matrix);
           await flush();
@@ -85,10 +82,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         scorer.release();
       }
     });
-    await target?.commit();
-  } catch (error) {
+    await out.commit();
+  } finally {
     progress.stop();
-    target?.discard();
-    throw error;
   }
 }
