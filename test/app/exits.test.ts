@@ -305,9 +305,9 @@ describe('usage: exit 2 before any work (cases 18, 19, 20, 21)', () => {
       () => run([]),
     ], 3);
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
-    expect(ourErrors(runs[0].stderr)).toEqual(['netae: --percentile goes with --threshold-mode percentile, not with --threshold']);
-    expect(ourErrors(runs[1].stderr)).toEqual(['netae: --threshold goes with --threshold-mode fixed, not percentile']);
-    expect(ourErrors(runs[2].stderr)).toEqual(['netae: --percentile goes with --threshold-mode percentile, not fixed']);
+    expect(ourErrors(runs[0].stderr)).toEqual(['netae: --percentile and --threshold set two thresholds; give one']);
+    expect(ourErrors(runs[1].stderr)).toEqual(['netae: --threshold-mode percentile does not take --threshold']);
+    expect(ourErrors(runs[2].stderr)).toEqual(['netae: --threshold-mode fixed does not take --percentile']);
     expect(runs[3].stderr).toContain('"garbage" is not a width');
     expect(runs[4].stderr).toContain('layer widths must be whole numbers ≥ 1, got 122-0-122');
     expect(runs[5].stderr).toContain('make 13,300,000,066 parameters; netae builds at most 268,435,456');
