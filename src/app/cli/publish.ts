@@ -1,10 +1,9 @@
-import { jetstream, type PubAck } from '@nats-io/jetstream';
 import { getPreset } from '../../pipeline';
 import type { ReadOptions } from '../../pipeline/io';
 import { readChunksFile, readNamesFile } from '../../pipeline/io-node';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { Window, backoff, sleep } from '../stream/flow';
-import { manager, streamFor } from '../stream/jetstream';
+import { AsyncPublisher, manager, streamFor, type Stored } from '../stream/jetstream';
 import { TEXT_COLUMNS, WIRE_FORMATS, recordLines, type WireFormat } from '../stream/wire';
 import { UsageError } from './errors';
 import { credentialsOf } from './nats-options';
@@ -43,7 +42,8 @@ const encoder = new TextEncoder();
  * Puts a file's records on a subject, `--per-message` records to a message, in the wire format
  * a worker reads. The file is read as `netae score` reads it (any format, gzip or not), every
  * field as text, so each record goes out as it is in the file. Publications are pipelined (up
- * to 1,024 awaiting the stream) and each is confirmed by the stream.
+ * to 1,024 awaiting the stream) and each is confirmed by the stream; one that fails is tried
+ * again with back-off, up to ten times.
  */
 export async function publishCommand(flags: PublishFlags): Promise<void> {
   if (!WIRE_FORMATS.includes(flags.format as WireFormat)) throw new UsageError(`unknown --format "${flags.format}"; expected ${WIRE_FORMATS.join(', ')}`);
@@ -60,16 +60,16 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   const note = (text: string) => status.note(text);
   try {
     const nc = await connectNats(serversFrom(flags.server, process.env), credentials, 'netae publish', note);
+    const publisher = new AsyncPublisher(nc);
     let stream: string;
     try {
       stream = await streamFor(await manager(nc), flags.subject, note);
-      const js = jetstream(nc);
       const window = new Window(1024);
       const sends = new Set<Promise<void>>();
       let failure: unknown = null;
       const send = (lines: string[]) => {
         const data = encoder.encode(`${lines.join('\n')}\n`);
-        const task = window.run(() => publishOnce(() => js.publish(flags.subject, data)))
+        const task = window.run(() => publishOnce(() => publisher.publish(flags.subject, data)))
           .then((ack) => {
             firstSeq = firstSeq === null ? ack.seq : Math.min(firstSeq, ack.seq);
             lastSeq = lastSeq === null ? ack.seq : Math.max(lastSeq, ack.seq);
@@ -95,6 +95,7 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
       await Promise.all(sends);
       if (failure !== null) throw new Error(`publishing to ${flags.subject} failed: ${describe(failure)}; ${messages.toLocaleString('en-US')} messages were published`);
     } finally {
+      publisher.close();
       await nc.drain().catch(() => nc.close());
     }
     status.stop();
@@ -129,7 +130,7 @@ function getPresetOrUsage(name: string) {
   }
 }
 
-async function publishOnce(attempt: () => Promise<PubAck>): Promise<PubAck> {
+async function publishOnce(attempt: () => Promise<Stored>): Promise<Stored> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();

@@ -3,7 +3,7 @@ import { readNamesFile } from '../../pipeline/io-node';
 import type { Detector } from '../detector';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
-import { jetStreamBus, manager, openInput, streamFor } from '../stream/jetstream';
+import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor } from '../stream/jetstream';
 import { WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
 import { runWorker, type Tally } from '../stream/worker';
 import { UsageError } from './errors';
@@ -107,10 +107,11 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
       }
       await withGpu(async (gpu) => {
         const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.batch ?? BATCH });
+        const publisher = new AsyncPublisher(nc);
         let lastRetry = 0;
         try {
           tally = await runWorker(
-            jetStreamBus(nc, input.consumer),
+            jetStreamBus(nc, input.consumer, publisher),
             messageDecoder(detector, wire),
             (matrix) => scorer.score(matrix),
             {
@@ -133,6 +134,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
             },
           );
         } finally {
+          publisher.close();
           scorer.release();
         }
       });

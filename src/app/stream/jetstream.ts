@@ -1,7 +1,9 @@
 import {
-  AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JetStreamManager,
+  AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type Consumer, type JetStreamManager,
 } from '@nats-io/jetstream';
-import { ClosedConnectionError, PermissionViolationError, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  ClosedConnectionError, PermissionViolationError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
+} from '@nats-io/transport-node';
 import type { Bus, Inbound } from './worker';
 
 /** The name netae gives a stream it creates for a subject: `NETAE_` and the subject with `.`, `*` and `>` as `_`. */
@@ -107,11 +109,109 @@ export async function openInput(nc: NatsConnection, jsm: JetStreamManager, optio
   };
 }
 
+/** A publication the stream did not acknowledge: no answer in time, no stream for the subject, or the stream's refusal. */
+export class PublishError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+/** The stream's acknowledgement of a publication. */
+export interface Stored {
+  readonly stream: string;
+  readonly seq: number;
+  /** The stream held the message id already and dropped this copy. */
+  readonly duplicate: boolean;
+}
+
+interface Waiting {
+  resolve(stored: Stored): void;
+  reject(error: Error): void;
+  at: number;
+}
+
+/**
+ * Publishes to JetStream asynchronously, as the Go client's PublishAsync does: each publication
+ * carries a reply subject under one inbox, one subscription takes every acknowledgement the
+ * stream sends there, and one timer fails those not acknowledged within `timeoutMs`. Per
+ * message this costs a fraction of the client's `js.publish`, which makes a request (its own
+ * timer and promise machinery) of every publication; at one record per message, publishing the
+ * results is most of a worker's work.
+ */
+export class AsyncPublisher {
+  private readonly inbox = createInbox();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly subscription: Subscription;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private next = 0;
+
+  constructor(private readonly nc: NatsConnection, private readonly timeoutMs = 5000) {
+    this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (error, msg) => this.settle(error, msg) });
+    this.timer = setInterval(() => this.expire(), Math.min(500, timeoutMs));
+    this.timer.unref();
+  }
+
+  /** Resolves when the stream has stored the message (under the id, when given, which the stream de-duplicates by). */
+  publish(subject: string, data: Uint8Array, id?: string, extra?: Readonly<Record<string, string>>): Promise<Stored> {
+    const token = (this.next++).toString(36);
+    const headers = id === undefined && extra === undefined ? undefined : natsHeaders();
+    if (id !== undefined) headers!.set('Nats-Msg-Id', id);
+    for (const [key, value] of Object.entries(extra ?? {})) headers!.set(key, value);
+    return new Promise<Stored>((resolve, reject) => {
+      this.waiting.set(token, { resolve, reject, at: performance.now() });
+      try {
+        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers });
+      } catch (error) {
+        this.waiting.delete(token);
+        reject(error as Error);
+      }
+    });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.subscription.unsubscribe();
+    for (const waiting of this.waiting.values()) waiting.reject(new ClosedConnectionError());
+    this.waiting.clear();
+  }
+
+  private settle(error: Error | null, msg: Msg): void {
+    if (error !== null) {
+      for (const waiting of this.waiting.values()) waiting.reject(error);
+      this.waiting.clear();
+      return;
+    }
+    const token = msg.subject.slice(this.inbox.length + 1);
+    const waiting = this.waiting.get(token);
+    if (waiting === undefined) return;
+    this.waiting.delete(token);
+    if (msg.headers?.code === 503) return waiting.reject(new PublishError('no stream answered (none stores the subject, or JetStream is not ready)'));
+    try {
+      const ack = msg.json<{ stream?: string; seq?: number; duplicate?: boolean; error?: { code: number; description: string } }>();
+      if (ack.error) return waiting.reject(new PublishError(`the stream refused the message: ${ack.error.description} (${ack.error.code})`));
+      if (!ack.stream || typeof ack.seq !== 'number') return waiting.reject(new PublishError('not a JetStream acknowledgement'));
+      waiting.resolve({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true });
+    } catch {
+      waiting.reject(new PublishError('not a JetStream acknowledgement'));
+    }
+  }
+
+  private expire(): void {
+    const now = performance.now();
+    for (const [token, waiting] of this.waiting) {
+      if (now - waiting.at < this.timeoutMs) break;
+      this.waiting.delete(token);
+      waiting.reject(new PublishError(`no acknowledgement from the stream in ${this.timeoutMs / 1000} s`));
+    }
+  }
+}
+
 /** How long a pull waits for a full batch before it returns what came. */
 const PULL_WAIT_MS = 1000;
 
 /** The worker's bus on JetStream: pulls from the shared consumer, publishes with message ids. */
-export function jetStreamBus(nc: NatsConnection, consumer: Consumer, js: JetStreamClient = jetstream(nc)): Bus {
+export function jetStreamBus(nc: NatsConnection, consumer: Consumer, publisher: AsyncPublisher): Bus {
   return {
     async fetch(max) {
       const messages = await consumer.fetch({ max_messages: max, expires: PULL_WAIT_MS });
@@ -123,12 +223,7 @@ export function jetStreamBus(nc: NatsConnection, consumer: Consumer, js: JetStre
       }
       return batch;
     },
-    async publish(subject, data, id, headers) {
-      const h = natsHeaders();
-      for (const [key, value] of Object.entries(headers ?? {})) h.set(key, value);
-      const ack = await js.publish(subject, data, { msgID: id, headers: h });
-      return ack.duplicate;
-    },
+    publish: async (subject, data, id, headers) => (await publisher.publish(subject, data, id, headers)).duplicate,
     fatal(error) {
       return nc.isClosed() || error instanceof ClosedConnectionError || error instanceof PermissionViolationError;
     },
