@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { nkeys } from '@nats-io/transport-node';
+
+type KeyPair = ReturnType<typeof nkeys.createUser>;
 
 /** A nats-server with JetStream on a free localhost port and a temporary store, for one test file. */
 export interface NatsServer {
@@ -91,4 +95,37 @@ export async function startNats(args: string[] = []): Promise<NatsServer> {
       rmSync(store, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server configuration in operator mode (accounts and users by signed JWT, as `nsc` makes
+ * them) and a `.creds` file for one user of its JetStream-enabled account, written to `dir`.
+ */
+export function operatorMode(dir: string): { config: string; creds: string; seed: string } {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const sign = (claims: Record<string, unknown>, issuer: KeyPair) => {
+    const head = `${encode({ typ: 'JWT', alg: 'ed25519-nkey' })}.${encode({ jti: randomUUID(), iat: Math.floor(Date.now() / 1000), ...claims })}`;
+    return `${head}.${Buffer.from(issuer.sign(new TextEncoder().encode(head))).toString('base64url')}`;
+  };
+  const operator = nkeys.createOperator();
+  const account = nkeys.createAccount();
+  const system = nkeys.createAccount();
+  const user = nkeys.createUser();
+  const limits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  const op = operator.getPublicKey();
+  const operatorJwt = sign({ iss: op, sub: op, name: 'operator', nats: { system_account: system.getPublicKey(), type: 'operator', version: 2 } }, operator);
+  const accountJwt = sign({ iss: op, sub: account.getPublicKey(), name: 'netae', nats: { limits: { ...limits, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 }, type: 'account', version: 2 } }, operator);
+  const systemJwt = sign({ iss: op, sub: system.getPublicKey(), name: 'SYS', nats: { limits, type: 'account', version: 2 } }, operator);
+  const userJwt = sign({ iss: account.getPublicKey(), sub: user.getPublicKey(), name: 'worker', nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 } }, account);
+  const config = join(dir, 'operator.conf');
+  writeFileSync(config, [
+    `operator: ${operatorJwt}`,
+    `system_account: ${system.getPublicKey()}`,
+    'resolver: MEMORY',
+    `resolver_preload: {\n  ${account.getPublicKey()}: ${accountJwt}\n  ${system.getPublicKey()}: ${systemJwt}\n}`,
+  ].join('\n'));
+  const seed = new TextDecoder().decode(user.getSeed());
+  const creds = join(dir, 'worker.creds');
+  writeFileSync(creds, `-----BEGIN NATS USER JWT-----\n${userJwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`);
+  return { config, creds, seed };
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseResults, type Result } from '../../src/app/stream/wire';
-import { startNats, type NatsServer } from './nats-server';
+import { operatorMode, startNats, type NatsServer } from './nats-server';
 import { BIN, ROOT, ourErrors, run } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
@@ -286,6 +286,49 @@ describe('credentials', () => {
       const half = await run(['publish', '--server', server.url, '--subject', 'creds', '--data', TEST, '--user', 'netae']);
       expect(half.code).toBe(2);
       expect(ourErrors(half.stderr)[0]).toMatch(/a user needs a password/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('TLS with a CA given by option or environment; an untrusted server certificate fails in one line', async () => {
+    const tls = mkdtempSync(join(dir, 'tls-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: tls, stdio: 'pipe' });
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=netae test CA');
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+    writeFileSync(join(tls, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    const server = await startNats(['--tls', '--tlscert', join(tls, 'server.pem'), '--tlskey', join(tls, 'server.key')]);
+    try {
+      const byOption = await run(['publish', '--server', server.url, '--tls-ca', join(tls, 'ca.pem'), '--subject', 'tls', '--data', TEST, '--per-message', '1000', '--json']);
+      expect(byOption.code, byOption.stderr).toBe(0);
+      const byEnv = await run(`NATS_CA=${join(tls, 'ca.pem')} node ${BIN} publish --server ${server.url} --subject tls --data ${TEST} --per-message 1000 --json`);
+      expect(byEnv.code, byEnv.stderr).toBe(0);
+      expect(JSON.parse(byEnv.stdout)).toMatchObject({ records: 6000, firstSeq: 7, lastSeq: 12 });
+      const untrusted = await run(['publish', '--server', server.url, '--tls', '--subject', 'tls', '--data', TEST]);
+      expect(untrusted.code).toBe(1);
+      expect(ourErrors(untrusted.stderr)).toEqual([expect.stringMatching(/cannot connect to NATS at .*: unable to verify the first certificate/)]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a .creds file (operator mode) by environment; without it, or with a broken one, one line and no secret', async () => {
+    const { config, creds, seed } = operatorMode(mkdtempSync(join(dir, 'operator-')));
+    const server = await startNats(['-c', config]);
+    try {
+      const ok = await run(`NATS_CREDS=${creds} node ${BIN} publish --server ${server.url} --subject jwt --data ${TEST} --per-message 1000 --json`);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ records: 6000, messages: 6 });
+      const none = await run(['publish', '--server', server.url, '--subject', 'jwt', '--data', TEST]);
+      expect(none.code).toBe(1);
+      expect(ourErrors(none.stderr)).toEqual([expect.stringMatching(/Authorization Violation/)]);
+      const broken = join(dir, 'broken.creds');
+      writeFileSync(broken, readFileSync(creds, 'utf8').replace(/SU[A-Z0-9]+/, 'SUNOTASEED'));
+      const bad = await run(['publish', '--server', server.url, '--creds', broken, '--subject', 'jwt', '--data', TEST]);
+      expect(bad.code).toBe(1);
+      expect(ourErrors(bad.stderr)).toHaveLength(1);
+      expect(bad.stderr + bad.stdout + ok.stderr + none.stderr).not.toContain(seed.slice(2, 20));
     } finally {
       await server.stop();
     }
