@@ -44,7 +44,10 @@ export function missingColumns(pipeline: FittedPipeline, names: readonly string[
  */
 export function messageDecoder(detector: { readonly pipeline: FittedPipeline }, wire: Wire): MessageDecoder {
   const { pipeline } = detector;
-  if (wire.format === 'json') return (payloads) => decodeJson(pipeline, payloads);
+  if (wire.format === 'json') {
+    const columns = featureColumns(pipeline);
+    return (payloads) => decodeJson(pipeline, columns, payloads);
+  }
   if (wire.names === null) throw new Error(`${wire.format} lines need column names`);
   const names = wire.names;
   const kinds = pipeline.readOptions().types ?? {};
@@ -141,8 +144,8 @@ class RecordError extends Error {}
  * objects name their fields with dots (`id.orig_h`), an array is a set (`a,b`), true and false
  * are `T` and `F`. A number field may also be a string that reads as a number.
  */
-function decodeJson(pipeline: FittedPipeline, payloads: readonly Uint8Array[]): Decoded {
-  const { numeric, categorical } = featureColumns(pipeline);
+function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; categorical: string[] }, payloads: readonly Uint8Array[]): Decoded {
+  const { numeric, categorical } = columns;
   const label = pipeline.schema.label;
   const numbers = numeric.map(() => [] as number[]);
   const texts = categorical.map(() => [] as string[]);
