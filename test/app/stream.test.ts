@@ -131,6 +131,30 @@ async function expectAllAcknowledged(jsm: JetStreamManager, stream: string, cons
   expect(info.num_ack_pending).toBe(0);
 }
 
+describe('usage errors, before any connection', () => {
+  it('exit 2 with one line naming the problem; an unreachable server exits 1', async () => {
+    const names = join(dir, 'few-names.txt');
+    writeFileSync(names, 'ts\nuid\n');
+    const cases: [string[], RegExp][] = [
+      [['stream', '--model', model, '--input', 'a', '--output', 'b.>'], /"b\.>" holds a wildcard/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'a'], /must be different subjects/],
+      [['stream', '--model', model, '--input', 'a b', '--output', 'c'], /"a b" is not a subject/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'b', '--format', 'zeek'], /--format zeek needs the order of the fields: --names FILE/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'b', '--format', 'csv', '--names', names], /lack the model's column\(s\) "duration"/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'b', '--token', 't', '--user', 'u', '--password', 'p'], /give one of a user and password, a token or a \.creds file/],
+      [['publish', '--subject', 'x.*', '--data', TEST], /"x\.\*" holds a wildcard/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run([...args, '--server', 'nats://127.0.0.1:1']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(ourErrors(r.stderr)).toEqual([expect.stringMatching(message)]);
+    }
+    const unreachable = await run(['stream', '--model', model, '--input', 'a', '--output', 'b', '--server', 'nats://u:pw@127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(ourErrors(unreachable.stderr)).toEqual(['netae: cannot connect to NATS at nats://***@127.0.0.1:1: connection refused (is nats-server running there?)']);
+  });
+});
+
 describe('netae stream on a real nats-server', () => {
   let server: NatsServer;
   let nc: NatsConnection;

@@ -3,7 +3,7 @@ import type { ReadOptions } from '../../pipeline/io';
 import { readChunksFile, readNamesFile } from '../../pipeline/io-node';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { Window, backoff, sleep } from '../stream/flow';
-import { AsyncPublisher, manager, streamFor, type Stored } from '../stream/jetstream';
+import { AsyncPublisher, manager, streamFor, subjectProblem, type Stored } from '../stream/jetstream';
 import { TEXT_COLUMNS, WIRE_FORMATS, recordLines, type WireFormat } from '../stream/wire';
 import { UsageError } from './errors';
 import { credentialsOf } from './nats-options';
@@ -48,6 +48,8 @@ const encoder = new TextEncoder();
 export async function publishCommand(flags: PublishFlags): Promise<void> {
   if (!WIRE_FORMATS.includes(flags.format as WireFormat)) throw new UsageError(`unknown --format "${flags.format}"; expected ${WIRE_FORMATS.join(', ')}`);
   const format = flags.format as WireFormat;
+  const problem = subjectProblem(flags.subject, false);
+  if (problem) throw new UsageError(problem);
   const perMessage = flags.perMessage ?? 1;
   const credentials = credentialsOf(flags);
   const read = await readOptions(flags);

@@ -3,7 +3,7 @@ import { readNamesFile } from '../../pipeline/io-node';
 import type { Detector } from '../detector';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
-import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor } from '../stream/jetstream';
+import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor, subjectProblem } from '../stream/jetstream';
 import { WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
 import { runWorker, type Tally } from '../stream/worker';
 import { UsageError } from './errors';
@@ -80,6 +80,8 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
   const wire = await wireOf(flags.format, flags.names, detector);
   const credentials = credentialsOf(flags);
   const subjects = [flags.output, flags.deadLetter, ...(flags.alerts === undefined ? [] : [flags.alerts])];
+  const problem = subjectProblem(flags.input, true) ?? subjects.map((s) => subjectProblem(s, false)).find((p) => p !== null);
+  if (problem) throw new UsageError(problem);
   if (subjects.some((s) => s === flags.input) || new Set(subjects).size !== subjects.length) {
     throw new UsageError('--input, --output, --alerts and --dead-letter must be different subjects');
   }

@@ -124,7 +124,7 @@ export function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string })?.code;
   if (/authorization|authentication|user authentication/i.test(message)) return `${message} (check the user and password, token or .creds file)`;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED|CONNECTION_REFUSED/i.test(message)) return `connection refused (is nats-server running there?)`;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED|CONNECTION_REFUSED|connection refused/i.test(message)) return `connection refused (is nats-server running there?)`;
   return message.split('\n')[0];
 }
 

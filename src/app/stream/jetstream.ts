@@ -6,6 +6,21 @@ import {
 } from '@nats-io/transport-node';
 import type { Bus, Inbound } from './worker';
 
+/**
+ * Why a text is not a NATS subject netae can use, or null: tokens separated by dots, none empty,
+ * no white space; `*` (one token) and `>` (the rest) only where a wildcard is allowed, which is
+ * where records are read, not where they are published.
+ */
+export function subjectProblem(subject: string, wildcards: boolean): string | null {
+  const tokens = subject.split('.');
+  if (/\s/.test(subject) || tokens.some((t) => t === '')) return `"${subject}" is not a subject (tokens separated by dots, no spaces)`;
+  const wild = tokens.filter((t) => /[*>]/.test(t));
+  if (wild.length === 0) return null;
+  if (!wildcards) return `"${subject}" holds a wildcard; messages are published to one subject`;
+  if (wild.some((t) => t.length > 1) || tokens.slice(0, -1).includes('>')) return `"${subject}" is not a subject: * and > stand alone, > last`;
+  return null;
+}
+
 /** The name netae gives a stream it creates for a subject: `NETAE_` and the subject with `.`, `*` and `>` as `_`. */
 export function streamName(subject: string): string {
   return `NETAE_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;

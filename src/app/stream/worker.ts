@@ -74,7 +74,9 @@ function headerValue(text: string): string {
 /**
  * Scores the records of a stream until `stop` is signalled, at least once:
  *
- * 1. pull up to a batch of records (fewer messages when they hold many records each);
+ * 1. pull up to a batch of records: the first message alone, then as many messages as make a
+ *    batch at the last batch's records per message (a worker must not take a whole backlog of
+ *    many-record messages in one pull while others wait);
  * 2. decode them into feature rows; score them on the GPU, one batch at a time;
  * 3. publish, per message, its results (one JSON line per record) with the id
  *    `<stream>:<seq>`, its flagged records' results to the alerts subject (`<stream>:<seq>:alert`),
@@ -102,7 +104,8 @@ export async function runWorker(
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
   let gpu: Promise<unknown> = Promise.resolve();
-  let recordsPerMessage = 1;
+  /** Mean records per message in the last batch; unknown until the first message, which is pulled alone. */
+  let recordsPerMessage: number | null = null;
   let stoppedAt = Number.POSITIVE_INFINITY;
   const markStop = () => (stoppedAt = performance.now());
   if (stop.aborted) markStop();
@@ -173,7 +176,7 @@ export async function runWorker(
     while (!stop.aborted && failure === null) {
       while (inFlight.size >= options.inFlight) await Promise.race(inFlight);
       if (stop.aborted || failure !== null) break;
-      const max = Math.max(1, Math.min(options.batch, Math.round(options.batch / recordsPerMessage)));
+      const max = recordsPerMessage === null ? 1 : Math.max(1, Math.min(options.batch, Math.round(options.batch / recordsPerMessage)));
       let messages: Inbound[];
       try {
         messages = await retrying('pull', () => bus.fetch(max));
