@@ -4,6 +4,7 @@ import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './end-to-end';
+import { benchJetStream } from './jetstream';
 import { benchScoreCli } from './score-cli';
 import { benchStep } from './step';
 import { runSuite } from './suite';
@@ -15,6 +16,7 @@ const BENCHES = {
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
   step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },
   'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick, NETAE_CLI) },
+  jetstream: { title: 'Records through NATS JetStream: netae stream workers beside netae score', run: (_gpu: unknown, quick: boolean) => benchJetStream(quick, NETAE_CLI) },
 } as const;
 
 type BenchName = keyof typeof BENCHES;

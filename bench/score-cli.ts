@@ -7,14 +7,14 @@ import type { Row } from './report';
 
 const NSL_KDD = process.env.NETAE_NSL_KDD ?? resolve(process.cwd(), '..', 'shared', 'data', 'nsl-kdd');
 
-interface Workload {
+export interface Workload {
   name: string;
   train: string[];
   records: string;
 }
 
 /** NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`). */
-function workload(dir: string): Workload {
+export function workload(dir: string): Workload {
   if (existsSync(join(NSL_KDD, 'KDDTrain+.txt'))) {
     return {
       name: 'NSL-KDD (KDDTest+ repeated)',
@@ -52,7 +52,7 @@ function repeatTo(path: string, text: string, bytes: number): number {
   }
 }
 
-function runNetae(cli: string, args: string[], stdout: 'ignore' | number = 'ignore'): Promise<{ code: number | null; peakKb: number; seconds: number; stderr: string }> {
+export function runNetae(cli: string, args: string[], stdout: 'ignore' | number = 'ignore'): Promise<{ code: number | null; peakKb: number; seconds: number; stderr: string }> {
   return new Promise((done, fail) => {
     const start = performance.now();
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', stdout, 'pipe'] });

@@ -17,6 +17,20 @@ type StopSignal = keyof typeof SIGNALS;
 /** The exit code once a signal or a fatal error has begun to stop the process; null until then. */
 let stopping: number | null = null;
 
+/** Work that finishes what it holds on a signal instead of stopping at once (a stream worker's drain). */
+const drains = new Map<StopSignal, () => void>();
+
+/**
+ * Runs `drain` on the first `signal` instead of stopping, until the returned function is
+ * called; the same signal again stops the process as usual.
+ */
+export function onSignal(signal: StopSignal, drain: () => void): () => void {
+  drains.set(signal, drain);
+  return () => {
+    if (drains.get(signal) === drain) drains.delete(signal);
+  };
+}
+
 /**
  * Makes every way out of the process clean. On SIGINT, SIGTERM or SIGHUP: abort the work,
  * remove the partial files, say what was written, release the GPU, exit 128 + the signal's
@@ -42,6 +56,12 @@ function say(line: string): void {
 
 async function stop(signal: StopSignal, abort: AbortController): Promise<void> {
   if (stopping !== null) process.exit(stopping);
+  const drain = drains.get(signal);
+  if (drain) {
+    drains.delete(signal);
+    drain();
+    return;
+  }
   const { number, word } = SIGNALS[signal];
   stopping = 128 + number;
   process.exitCode = stopping;

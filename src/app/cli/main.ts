@@ -6,9 +6,12 @@ import { evalCommand } from './evaluate';
 import { exit, failed, guardProcess } from './exit';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
+import { connectionOptions } from './nats-options';
 import { layers, list, realNumber, wholeNumber } from './options';
+import { publishCommand } from './publish';
 import { quickstartCommand } from './quickstart';
 import { scoreCommand } from './score';
+import { streamCommand } from './stream';
 import { trainCommand } from './train';
 
 const interrupt = new AbortController();
@@ -63,6 +66,40 @@ function program(): Command {
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
       return scoreCommand({ ...flags, data: data ?? flags.data });
+    });
+
+  connectionOptions(netae.command('stream')
+    .description('a worker: score the records of a NATS JetStream subject and publish one result per record, until SIGTERM')
+    .requiredOption('--model <model>', 'model file written by netae train')
+    .requiredOption('--input <subject>', 'subject of the records to score (a stream stores it; created when none does)')
+    .requiredOption('--output <subject>', 'subject for the results: one JSON line per record, one message per input message')
+    .option('--alerts <subject>', 'subject for the results of flagged records too')
+    .option('--dead-letter <subject>', 'subject for messages that cannot be decoded, with the reason', 'netae.dead-letter')
+    .option('--consumer <name>', 'durable consumer shared by the workers', 'netae')
+    .addOption(new Option('--format <format>', 'records in a message, one per line').choices(['json', 'zeek', 'csv', 'tsv']).default('json'))
+    .option('--names <file>', 'field names of zeek, csv or tsv lines, one per line (default: the model\'s, for a headerless preset)')
+    .option('--batch <records>', 'records pulled and scored at a time (default 8,192)', wholeNumber())
+    .option('--in-flight <batches>', 'batches between pull and acknowledgement at most (default 2)', wholeNumber())
+    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged in this time, for a consumer created here (default 30)', wholeNumber())
+    .option('--status-interval <seconds>', 'seconds between status lines when standard error is not a terminal (default 10)', wholeNumber())
+    .option('--quiet', 'no status lines'))
+    .action((flags) => streamCommand(flags));
+
+  connectionOptions(netae.command('publish')
+    .description('put the records of a file on a NATS JetStream subject, for netae stream workers')
+    .argument('[data]', 'records to publish, or - for standard input (or --data)')
+    .requiredOption('--subject <subject>', 'subject to publish to (a stream stores it; created when none does)')
+    .option('--data <file>', 'records to publish, or - for standard input')
+    .addOption(new Option('--format <format>', 'how records travel, one per line').choices(['json', 'zeek', 'csv', 'tsv']).default('json'))
+    .option('--per-message <records>', 'records per message (default 1)', wholeNumber())
+    .option('--preset <name>', `read the file as this preset's files are read: ${presetNames.join(', ')}`)
+    .option('--names <file>', 'column names, one per line, for a file without a header')
+    .option('--no-header', 'the file has no header row (use with --names)')
+    .option('--json', 'print the summary (stream, sequences) as JSON')
+    .option('--quiet', 'no progress or summary'))
+    .action((data: string | undefined, flags) => {
+      if ((data === undefined) === (flags.data === undefined)) throw new UsageError('publish needs the records: a file, or - for standard input');
+      return publishCommand({ ...flags, data: data ?? flags.data });
     });
 
   netae.command('eval')
