@@ -2,7 +2,7 @@ import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
 import { parseText, readTable, type ReadResult } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
 
 /** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
 export interface Dataset extends ReadResult {

@@ -4,7 +4,7 @@ import { InputError } from './errors';
 import type { FeatureSpec } from './features';
 import type { ReadOptions } from './io';
 import { getPreset, type Preset } from './presets';
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
 
 /** Roles given by hand for a file no preset describes. */
 interface GenericSpec {

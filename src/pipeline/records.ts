@@ -1,0 +1,116 @@
+import type { ByteSource } from './bytes';
+import { InputError } from './errors';
+import type { TransformReport } from './features';
+import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
+import type { FittedPipeline } from './pipeline';
+import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
+import { BLOCK_BYTES, openText } from './text-blocks';
+import type { TextLayout } from './text-layout';
+import type { Chunk } from './text-table';
+
+/** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
+export interface RecordBatch {
+  rows: number;
+  /** Row-major [rows × width]. */
+  matrix: Float32Array;
+  width: number;
+  /** The columns asked for as text, by name. */
+  texts: Record<string, TextColumn>;
+  report: TransformReport;
+}
+
+/**
+ * Decodes blocks of whole rows into matrix rows, in order. The default decodes on this thread;
+ * Node passes one that spreads the blocks over worker threads (decode-pool-node.ts).
+ * Each result's `lines` are absolute.
+ */
+export type BlockDecoding = (blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest) => AsyncIterable<DecodedRows>;
+
+export interface RecordOptions extends ReadOptions {
+  /**
+   * The columns to hand back as text beside the matrix, chosen once the file's column names are
+   * known: the label when the file has one, or columns copied to the output (ids, addresses).
+   * Each comes back dictionary-encoded per batch ({@link TextColumn}). Default: none.
+   */
+  texts?: (names: readonly string[]) => string[];
+  /** How text blocks are decoded (default: on this thread). */
+  decoding?: BlockDecoding;
+  /** Bytes per block of text (default 1 MiB). */
+  blockBytes?: number;
+}
+
+/**
+ * Reads any supported file straight into rows of the fitted pipeline's feature matrix: text through
+ * the {@link RecordDecoder} (no per-row objects), Arrow and Parquet column by column. Batches come
+ * in file order; their sizes follow the blocks read, not a fixed row count. Memory stays bounded
+ * by a few blocks whatever the file's size. The matrix equals `pipeline.transform` of the same rows.
+ */
+export async function* readRecords(source: ByteSource, pipeline: FittedPipeline, options: RecordOptions = {}): AsyncGenerator<RecordBatch> {
+  const file = options.fileName ?? 'input';
+  const { head, chunks } = await openBytes(source, file);
+  if (isColumnar(head, options)) {
+    yield* columnarRecords(readChunks(chunks, options), pipeline, options);
+    return;
+  }
+  const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
+  const texts = options.texts?.(layout.names) ?? [];
+  const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers: [], texts };
+  checkRequest(layout, request);
+  const decoding = options.decoding ?? decodeHere;
+  let rows = 0;
+  for await (const decoded of decoding(blocks, layout, request)) {
+    if (decoded.rows === 0) continue;
+    rows += decoded.rows;
+    yield batchOf(decoded, texts);
+  }
+  if (rows === 0) {
+    if (layout.headerLine > 0) throw new InputError({ file, line: layout.headerLine }, 'the file has a header but no data rows');
+    throw new InputError({ file }, 'the file holds no data rows');
+  }
+}
+
+/** Decodes blocks one after another on this thread. */
+export async function* decodeHere(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest): AsyncGenerator<DecodedRows> {
+  const decoder = new RecordDecoder(layout, request);
+  let line = layout.bodyLine;
+  for await (const block of blocks) {
+    line = decoder.decode(block, 0, block.length, line).line;
+    yield decoder.take();
+  }
+}
+
+function batchOf(decoded: DecodedRows, names: string[]): RecordBatch {
+  const texts: Record<string, TextColumn> = {};
+  names.forEach((name, k) => (texts[name] = decoded.texts[k]));
+  return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, report: decoded.report };
+}
+
+async function* columnarRecords(chunks: AsyncIterable<Chunk>, pipeline: FittedPipeline, options: RecordOptions): AsyncGenerator<RecordBatch> {
+  let names: string[] | null = null;
+  for await (const chunk of chunks) {
+    names ??= options.texts?.(chunk.table.columnNames()) ?? [];
+    const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
+    const texts: Record<string, TextColumn> = {};
+    for (const name of names) texts[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
+    yield { rows, matrix, width, texts, report };
+  }
+}
+
+/** A column's values as a dictionary-encoded text column (missing values as the empty string). */
+export function encodeText(values: ArrayLike<unknown>): TextColumn {
+  const codes = new Int32Array(values.length);
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const text = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+    let code = seen.get(text);
+    if (code === undefined) {
+      code = out.length;
+      out.push(text);
+      seen.set(text, code);
+    }
+    codes[i] = code;
+  }
+  return { codes, values: out };
+}
