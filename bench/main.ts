@@ -5,6 +5,7 @@ import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './end-to-end';
 import { benchScoreCli } from './score-cli';
+import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
 import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
@@ -66,6 +67,12 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'score-part') {
+    const [, part, model, data, threads] = argv;
+    if (!SCORE_PARTS.includes(part as ScorePart)) throw new Error(`score-part takes ${SCORE_PARTS.join(', ')}`);
+    console.log(JSON.stringify(await runScorePart(part as ScorePart, model, data, Number(threads))));
+    return;
+  }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);

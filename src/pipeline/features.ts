@@ -339,6 +339,7 @@ function count(report: TransformReport, column: string, add: RepairCounts): void
 }
 
 function signedLog1p(v: number): number {
+  if (v === 0) return v;
   return v < 0 ? -Math.log1p(-v) : Math.log1p(v);
 }
 

@@ -80,7 +80,7 @@ export function parseText(text: string, options: ReadOptions = {}): ReadResult {
   const file = options.fileName ?? 'input';
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.length === 0) throw new InputError({ file }, 'the file is empty');
-  const bytes = new TextEncoder().encode(body);
+  const bytes = new TextEncoder().encode(body.endsWith('\n') ? body : `${body}\n`);
   const layout = readLayout(bytes, true, layoutOptions(options, file))!;
   const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
   const chunks = [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()];

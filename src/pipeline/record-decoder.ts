@@ -56,7 +56,8 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Powers of ten that doubles hold exactly: a plain decimal of at most 15 digits times or over one rounds exactly as `Number` does. */
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * Turns rows of delimited text (CSV, TSV, Zeek) straight from their bytes into rows of the feature
@@ -156,11 +157,12 @@ export class RecordDecoder {
   }
 
   /**
-   * Reads rows from `bytes[start, end)`, at most `maxRows`. `start` must begin a row and `end` end
-   * one (just after an LF) or be the end of the input. `line` is the line `start` is on. Returns
+   * Reads rows from `bytes[start, end)`, at most `maxRows`. `start` must begin a row and `end` must
+   * follow an LF (openText ends every block with one). `line` is the line `start` is on. Returns
    * where it stopped and the line there.
    */
   decode(bytes: Uint8Array, start: number, end: number, line: number, maxRows = Infinity): { next: number; line: number } {
+    if (end > start && bytes[end - 1] !== LF) throw new Error('a block of rows must end with a line feed');
     const { columns, actions, width, numberSlot, textSlot, numeric, categorical, numericCounts, categoricalCounts, strings } = this;
     const delimiter = this.layout.delimiter;
     const quoted = this.layout.quoted;
@@ -182,8 +184,7 @@ export class RecordDecoder {
         }
       }
       if (skipComments && first === HASH) {
-        const lf = bytes.indexOf(LF, p);
-        p = lf === -1 || lf >= end ? end : lf + 1;
+        p = bytes.indexOf(LF, p) + 1;
         line++;
         continue;
       }
@@ -196,46 +197,89 @@ export class RecordDecoder {
       let extraLines = 0;
       for (let j = 0; ; j++) {
         const a = actions[j];
-        let e: number;
-        if (quoted && p < end && bytes[p] === QUOTE) {
+        let e = p;
+        let c = bytes[p];
+        if (c === QUOTE && quoted) {
           const q = quotedEnd(bytes, p, end, delimiter);
           if (q === null) throw new InputError({ file: this.layout.file, line }, 'a quoted field opened on this line is not closed');
           extraLines += countLF(bytes, p, q.close);
           if (a !== SKIP) this.quotedField(j, a, r, base, unquote(bytes, p + 1, q.close));
           e = q.next;
-        } else if (a === SKIP) {
-          e = p;
-          while (e < end) {
-            const c = bytes[e];
-            if (c === delimiter || c === LF) break;
-            e++;
+        } else if ((a & WANTS_NUMBER) !== 0) {
+          // A plain decimal, read here so the value stays unboxed; anything else by parseNumber.
+          let negative = false;
+          if (c === MINUS || c === PLUS) {
+            negative = c === MINUS;
+            c = bytes[++e];
           }
-        } else {
-          if ((a & WANTS_NUMBER) !== 0) {
-            const v = this.readNumber(bytes, p, end, delimiter, j);
-            e = this.at;
-            if ((a & NUM_FEATURE) !== 0) matrix[base + numeric[j]!.slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
-            if ((a & NUMBER) !== 0) this.numbers[numberSlot[j]][r] = v;
+          let m = 0;
+          let digits = 0;
+          let power = 0;
+          let any = false;
+          while (c >= 48 && c <= 57) {
+            any = true;
+            if (m !== 0 || c !== 48) {
+              m = m * 10 + (c - 48);
+              digits++;
+            }
+            c = bytes[++e];
+          }
+          if (c === DOT) {
+            c = bytes[++e];
+            while (c >= 48 && c <= 57) {
+              any = true;
+              power--;
+              if (m !== 0 || c !== 48) {
+                m = m * 10 + (c - 48);
+                digits++;
+              }
+              c = bytes[++e];
+            }
+          }
+          if (any && (c === 101 || c === 69)) {
+            c = bytes[++e];
+            let negativeExponent = false;
+            if (c === MINUS || c === PLUS) {
+              negativeExponent = c === MINUS;
+              c = bytes[++e];
+            }
+            let exponent = 0;
+            any = false;
+            while (c >= 48 && c <= 57) {
+              any = true;
+              if (exponent < 10_000) exponent = exponent * 10 + (c - 48);
+              c = bytes[++e];
+            }
+            power += negativeExponent ? -exponent : exponent;
+          }
+          let v: number;
+          if (any && digits <= 15 && power >= -22 && power <= 22 && (c === delimiter || c === LF || (c === CR && bytes[e + 1] === LF))) {
+            if (c === CR) e++;
+            v = power >= 0 ? m * POW10[power] : m / POW10[-power];
+            if (negative) v = -v;
+          } else if (e === p && (c === delimiter || c === LF)) {
+            v = NaN;
           } else {
-            e = p;
-            while (e < end) {
-              const c = bytes[e];
-              if (c === delimiter || c === LF) break;
-              e++;
-            }
+            v = this.otherNumber(bytes, p, delimiter, j);
+            e = this.at;
           }
-          if ((a & WANTS_TEXT) !== 0) {
-            const key = strings[j].get(bytes, p, e > p && bytes[e - 1] === CR && (e === end || bytes[e] === LF) ? e - 1 : e);
-            if ((a & CAT_FEATURE) !== 0) {
-              const f = categorical[j]!;
-              matrix[base + f.base + categorySlot(key, f, categoricalCounts[j])] = 1;
-            }
-            if ((a & TEXT) !== 0) this.keep(textSlot[j], r, key);
+          if ((a & NUM_FEATURE) !== 0) matrix[base + numeric[j]!.slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
+          if ((a & NUMBER) !== 0) this.numbers[numberSlot[j]][r] = v;
+          if ((a & WANTS_TEXT) !== 0) this.text(j, a, r, base, bytes, p, e);
+        } else if (a === SKIP) {
+          while (c !== delimiter && c !== LF) c = bytes[++e];
+        } else {
+          while (c !== delimiter && c !== LF) c = bytes[++e];
+          const key = strings[j].get(bytes, p, e > p && bytes[e - 1] === CR && c === LF ? e - 1 : e);
+          if ((a & CAT_FEATURE) !== 0) {
+            const f = categorical[j]!;
+            matrix[base + f.base + categorySlot(key, f, categoricalCounts[j])] = 1;
           }
+          if ((a & TEXT) !== 0) this.keep(textSlot[j], r, key);
         }
-        if (e >= end || bytes[e] === LF) {
+        if (bytes[e] === LF || e >= end) {
           if (j !== last) this.ragged();
-          p = e >= end ? end : e + 1;
+          p = e + 1;
           break;
         }
         if (j === last) this.ragged();
@@ -247,6 +291,16 @@ export class RecordDecoder {
       taken++;
     }
     return { next: p, line };
+  }
+
+  /** A field read as a number that is also wanted as text. */
+  private text(j: number, a: number, r: number, base: number, bytes: Uint8Array, start: number, end: number): void {
+    const key = this.strings[j].get(bytes, start, end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end);
+    if ((a & CAT_FEATURE) !== 0) {
+      const f = this.categorical[j]!;
+      this.matrix[base + f.base + categorySlot(key, f, this.categoricalCounts[j])] = 1;
+    }
+    if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, key);
   }
 
   /** The rows decoded so far; the decoder starts afresh. */
@@ -267,7 +321,7 @@ export class RecordDecoder {
       texts: this.codes.map((codes, k) => ({ codes: codes.subarray(0, n), values: this.values[k] })),
       report,
     };
-    this.reset();
+    this.reset(n);
     return out;
   }
 
@@ -276,8 +330,9 @@ export class RecordDecoder {
     return this.featureColumns;
   }
 
-  private reset(): void {
-    const n = this.initialCapacity;
+  /** Starts afresh with room for as many rows as the last batch held. */
+  private reset(lastRows = 0): void {
+    const n = Math.max(this.initialCapacity, lastRows);
     this.capacity = n;
     this.rows = 0;
     this.blank = 0;
@@ -312,79 +367,12 @@ export class RecordDecoder {
     this.codes[slot][row] = code;
   }
 
-  /**
-   * A plain decimal (sign, digits, point, exponent; at most 15 significant digits and a power of
-   * ten within ±22, so one multiplication or division rounds it exactly as `Number` does) is read
-   * from the bytes; anything else goes through {@link parseNumber}. Sets `at` to the field's end.
-   */
-  private readNumber(bytes: Uint8Array, start: number, end: number, delimiter: number, j: number): number {
-    let p = start;
-    let c = p < end ? bytes[p] : -1;
-    if (c === delimiter || c === LF || c === -1) {
-      this.at = p;
-      return NaN;
-    }
-    let negative = false;
-    if (c === MINUS || c === PLUS) {
-      negative = c === MINUS;
-      c = ++p < end ? bytes[p] : -1;
-    }
-    let m = 0;
-    let digits = 0;
-    let scale = 0;
-    let any = false;
-    while (c >= 48 && c <= 57) {
-      any = true;
-      if (m !== 0 || c !== 48) {
-        m = m * 10 + (c - 48);
-        digits++;
-      }
-      c = ++p < end ? bytes[p] : -1;
-    }
-    if (c === DOT) {
-      c = ++p < end ? bytes[p] : -1;
-      while (c >= 48 && c <= 57) {
-        any = true;
-        scale++;
-        if (m !== 0 || c !== 48) {
-          m = m * 10 + (c - 48);
-          digits++;
-        }
-        c = ++p < end ? bytes[p] : -1;
-      }
-    }
-    let exponent = 0;
-    if (any && (c === 101 || c === 69)) {
-      c = ++p < end ? bytes[p] : -1;
-      let negativeExponent = false;
-      if (c === MINUS || c === PLUS) {
-        negativeExponent = c === MINUS;
-        c = ++p < end ? bytes[p] : -1;
-      }
-      let exponentDigits = false;
-      while (c >= 48 && c <= 57) {
-        exponentDigits = true;
-        if (exponent < 10_000) exponent = exponent * 10 + (c - 48);
-        c = ++p < end ? bytes[p] : -1;
-      }
-      if (!exponentDigits) any = false;
-      if (negativeExponent) exponent = -exponent;
-    }
-    const ends = c === delimiter || c === LF || c === -1 || (c === CR && (p + 1 === end || bytes[p + 1] === LF));
-    const power = exponent - scale;
-    if (any && ends && digits <= 15 && power >= -22 && power <= 22) {
-      this.at = c === CR ? p + 1 : p;
-      const v = power >= 0 ? m * POW10[power] : m / POW10[-power];
-      return negative ? -v : v;
-    }
-    return this.otherNumber(bytes, start, end, delimiter, j);
-  }
-
-  private otherNumber(bytes: Uint8Array, start: number, end: number, delimiter: number, j: number): number {
+  /** A field that is not a plain decimal, by {@link parseNumber}; sets `at` to the field's end. */
+  private otherNumber(bytes: Uint8Array, start: number, delimiter: number, j: number): number {
     let e = start;
-    while (e < end && bytes[e] !== delimiter && bytes[e] !== LF) e++;
+    while (bytes[e] !== delimiter && bytes[e] !== LF) e++;
     this.at = e;
-    const text = this.strings[j].get(bytes, start, e > start && bytes[e - 1] === CR && (e === end || bytes[e] === LF) ? e - 1 : e);
+    const text = this.strings[j].get(bytes, start, e > start && bytes[e - 1] === CR && bytes[e] === LF ? e - 1 : e);
     return this.numberOfText(text, j);
   }
 

@@ -1,6 +1,6 @@
 import type { ByteSource } from './bytes';
 import { InputError } from './errors';
-import type { TransformReport } from './features';
+import { emptyReport, mergeReports, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { FittedPipeline } from './pipeline';
 import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
@@ -113,4 +113,65 @@ export function encodeText(values: ArrayLike<unknown>): TextColumn {
     codes[i] = code;
   }
   return { codes, values: out };
+}
+
+/**
+ * The batches regrouped into batches of exactly `rows` rows (the last may hold fewer): one GPU
+ * chunk each. A batch's repair report goes with the group its first row lands in.
+ */
+export async function* regroup(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
+  let group: Group | null = null;
+  for await (const batch of batches) {
+    group ??= new Group(rows, batch.width, Object.keys(batch.texts));
+    mergeReports(group.report, batch.report);
+    let at = 0;
+    while (at < batch.rows) {
+      const n = Math.min(rows - group.size, batch.rows - at);
+      group.copy(batch, at, n);
+      at += n;
+      if (group.size === rows) {
+        yield group.finish();
+        group = new Group(rows, batch.width, Object.keys(batch.texts));
+      }
+    }
+  }
+  if (group !== null && group.size > 0) yield group.finish();
+}
+
+class Group {
+  size = 0;
+  readonly report = emptyReport();
+  private readonly matrix: Float32Array;
+  private readonly texts: { name: string; codes: Int32Array; values: string[]; seen: Map<string, number> }[];
+
+  constructor(rows: number, private readonly width: number, names: string[]) {
+    this.matrix = new Float32Array(rows * width);
+    this.texts = names.map((name) => ({ name, codes: new Int32Array(rows), values: [], seen: new Map() }));
+  }
+
+  copy(batch: RecordBatch, from: number, n: number): void {
+    const w = this.width;
+    this.matrix.set(batch.matrix.subarray(from * w, (from + n) * w), this.size * w);
+    for (const text of this.texts) {
+      const source = batch.texts[text.name];
+      const remap = source.values.map((value) => {
+        let code = text.seen.get(value);
+        if (code === undefined) {
+          code = text.values.length;
+          text.values.push(value);
+          text.seen.set(value, code);
+        }
+        return code;
+      });
+      for (let i = 0; i < n; i++) text.codes[this.size + i] = remap[source.codes[from + i]];
+    }
+    this.size += n;
+  }
+
+  finish(): RecordBatch {
+    const n = this.size;
+    const texts: Record<string, TextColumn> = {};
+    for (const text of this.texts) texts[text.name] = { codes: text.codes.subarray(0, n), values: text.values };
+    return { rows: n, matrix: this.matrix.subarray(0, n * this.width), width: this.width, texts, report: this.report };
+  }
 }

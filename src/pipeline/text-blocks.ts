@@ -1,6 +1,6 @@
 import { InputError } from './errors';
 import { readLayout, type LayoutOptions, type TextLayout } from './text-layout';
-import { lastRowEnd } from './text-rows';
+import { LF, lastRowEnd } from './text-rows';
 
 /** Blocks of whole rows are about this long (1 MiB): long enough that handing one over costs little. */
 export const BLOCK_BYTES = 1 << 20;
@@ -52,15 +52,21 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
       for (;;) {
         while (!done && filled - start < want) await more();
         if (done) {
-          if (filled > start) yield buffer.slice(start, filled);
+          if (filled > start) yield withFinalLF(buffer.subarray(start, filled));
           return;
         }
-        const cut = lastRowEnd(buffer, start, filled, delimiter, quoted);
+        const cut = lastRowEnd(buffer, start, Math.min(filled, start + want), delimiter, quoted);
         if (cut === -1) {
-          if (filled - start > MAX_ROW_BYTES) {
+          if (want > MAX_ROW_BYTES) {
             throw new InputError({ file }, `a row runs on for more than ${MAX_ROW_BYTES >> 20} MiB (a quoted field not closed?)`);
           }
-          want = (filled - start) * 2;
+          want *= 2;
+          continue;
+        }
+        want = blockBytes;
+        if (filled - cut > want) {
+          yield buffer.slice(start, cut);
+          start = cut;
           continue;
         }
         const block = buffer.subarray(start, cut);
@@ -69,7 +75,6 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
         filled -= cut;
         start = 0;
         buffer = next;
-        want = blockBytes;
         yield block.byteOffset === 0 ? block : block.slice();
       }
     } finally {
@@ -77,4 +82,13 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
     }
   }
   return { layout, blocks: blocks() };
+}
+
+/** The bytes, ending with an LF: the last row of a file may lack one, and the decoder relies on it. */
+export function withFinalLF(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > 0 && bytes[bytes.length - 1] === LF) return bytes.slice();
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  out[bytes.length] = LF;
+  return out;
 }

@@ -46,8 +46,7 @@ export function quotedEnd(bytes: Uint8Array, open: number, end: number, delimite
  * no row ends there. `start` must be the start of a row.
  */
 export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, quoted: boolean): number {
-  const quote = quoted ? bytes.indexOf(QUOTE, start) : -1;
-  if (quote === -1 || quote >= end) {
+  if (!quoted || bytes.subarray(start, end).indexOf(QUOTE) === -1) {
     const lf = bytes.lastIndexOf(LF, end - 1);
     return lf >= start ? lf + 1 : -1;
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { NoAdapterError } from '../../gpu/device';
 import { presetNames } from '../../pipeline';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
 import packageJson from '../../../package.json';
 import { EXIT, Interrupted, UsageError } from './errors';
 import { evalCommand } from './evaluate';
@@ -53,7 +54,8 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
-    .option('--chunk <rows>', 'rows read and scored at a time (default 8,192)', wholeNumber())
+    .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
+    .option('--threads <n>', `threads decoding the records (default: the cores less one, here ${defaultThreads()})`, wholeNumber())
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');

@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import { Scorer } from '../../model/scorer';
-import type { Chunk } from '../../pipeline';
-import { readChunksFile } from '../../pipeline/io-node';
-import { addRepairs, type Detector } from '../detector';
-import { scoreLines, scoresHeader } from '../scores-csv';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
+import { readRecordsFile } from '../../pipeline/io-node';
+import { regroup, type RecordBatch } from '../../pipeline/records';
+import type { TransformReport } from '../../pipeline';
+import { addRepairs } from '../detector';
+import { scoreBytes, scoresHeader } from '../scores-csv';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { openAtomic, type AtomicStream } from './output';
@@ -15,24 +17,21 @@ export interface ScoreFlags {
   out: string;
   chunk?: number;
   quiet?: boolean;
+  /** Threads decoding text (default: the cores less one). */
+  threads?: number;
 }
 
-/** Rows parsed at a time: enough to keep the GPU busy, few enough to keep memory low. */
+/** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
-/** The label column of a chunk, when the records have one. */
-function labelsOf(detector: Detector, chunk: Chunk): unknown[] | null {
-  const label = detector.pipeline.schema.label;
-  return label !== null && chunk.table.columnNames().includes(label) ? chunk.table.array(label) as unknown[] : null;
-}
-
-function write(stream: Writable, text: string): Promise<void> | void {
-  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
+function write(stream: Writable, data: string | Uint8Array): Promise<void> | void {
+  if (!stream.write(data)) return new Promise((resolve) => stream.once('drain', resolve));
 }
 
 /**
- * Streams records through the model: while the GPU scores one chunk, the next is parsed and
- * the one before is written. Output goes to a temporary file renamed when complete.
+ * Streams records through the model: worker threads decode blocks of the input straight into
+ * feature rows, the GPU scores one chunk while the one before is written, and the output is
+ * written as bytes in one write per chunk. Output goes to a temporary file renamed when complete.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const detector = await readDetector(flags.model);
@@ -40,35 +39,39 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const progress = reporter(flags.quiet === true || flags.out === '-');
   const target: AtomicStream | null = flags.out === '-' ? null : openAtomic(flags.out);
   const out: Writable = target?.stream ?? process.stdout;
+  const label = detector.pipeline.schema.label;
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       try {
         const fileName = flags.data === '-' ? 'stdin' : flags.data;
-        const chunks = readChunksFile(flags.data, { ...detector.pipeline.readOptions(fileName), chunkRows: scorer.chunk });
+        const records = readRecordsFile(flags.data, detector.pipeline, {
+          ...detector.pipeline.readOptions(fileName),
+          texts: (names) => (label !== null && names.includes(label) ? [label] : []),
+          threads: flags.threads ?? defaultThreads(),
+        });
         let rows = 0;
-        let repairs = null;
+        let repairs: TransformReport | null = null;
         let header = false;
-        let pending: { chunk: Chunk; first: number; read: () => Promise<Float32Array> } | null = null;
+        let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
         const flush = async () => {
           if (!pending) return;
-          const { chunk, first, read } = pending;
+          const { batch, first, read } = pending;
           pending = null;
           const scores = await read();
-          await write(out, scoreLines(scores, detector.threshold, labelsOf(detector, chunk), first));
+          await write(out, scoreBytes(scores, detector.threshold, label === null ? null : batch.texts[label] ?? null, first));
           progress.scored(first - 1 + scores.length);
         };
-        for await (const chunk of chunks) {
+        for await (const batch of regroup(records, scorer.chunk)) {
           if (!header) {
-            await write(out, scoresHeader(labelsOf(detector, chunk) !== null));
+            await write(out, scoresHeader(label !== null && batch.texts[label] !== undefined));
             header = true;
           }
-          const features = detector.pipeline.transform(chunk.table, chunk);
-          repairs = addRepairs(repairs, features.report);
-          const read = await scorer.start(features.matrix);
+          repairs = addRepairs(repairs, batch.report);
+          const read = await scorer.start(batch.matrix);
           await flush();
-          pending = { chunk, first: rows + 1, read };
-          rows += features.rows;
+          pending = { batch, first: rows + 1, read };
+          rows += batch.rows;
         }
         await flush();
         if (!header) throw new Error(`${fileName}: no records to score`);
