@@ -153,6 +153,11 @@ export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
   if (schema.label === null) return null;
   const labels = columnValues(table, schema.label);
   const categories = schema.categoryColumn === null ? null : columnValues(table, schema.categoryColumn);
+  return labelsOfValues(labels, categories, schema);
+}
+
+/** {@link labelsOf} from the label column's values (and the category column's, when the schema has one). */
+export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike<unknown> | null, schema: Schema): Labels {
   const normal = new Set(schema.normal);
   const n = labels.length;
   const isAnomaly = new Uint8Array(n);

@@ -67,6 +67,7 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .requiredOption('--data <file>', 'labelled records')
     .option('--json <file>', 'also write the metrics as JSON (- for standard output only)')
+    .option('--threads <n>', 'threads decoding the records (default: the cores less one)', wholeNumber())
     .action((flags) => evalCommand(flags));
 
   netae.command('info')
