@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, openAsBlob } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parseNames, readDataset, type Dataset } from './dataset';
 import { parallelDecoding } from './decode-pool-node';
 import { readChunks, readTable, type Chunk, type ReadOptions, type ReadResult } from './io';
+import { isParquet } from './parquet';
 import type { FittedPipeline } from './pipeline';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
 import type { SchemaSpec } from './schema';
@@ -13,35 +14,52 @@ function fileSource(path: string): Readable {
   return createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
-/** A file path, `-` (standard input) or a Node readable stream, with the name errors give it. */
-function inputOf(input: string | Readable, fileName: string | undefined): { source: Readable; fileName: string } {
+/**
+ * A file path, `-` (standard input) or a Node readable stream, with the name errors give it. A
+ * Parquet file is opened as a Blob, read at random (its index is at its end).
+ */
+async function inputOf(input: string | Readable, fileName: string | undefined): Promise<{ source: Readable | Blob; fileName: string }> {
   if (typeof input !== 'string') return { source: input, fileName: fileName ?? 'stream' };
   if (input === '-') return { source: process.stdin, fileName: fileName ?? 'stdin' };
+  if (await startsWithParquetMagic(input)) return { source: await openAsBlob(input), fileName: fileName ?? input };
   return { source: fileSource(input), fileName: fileName ?? input };
+}
+
+async function startsWithParquetMagic(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    await file.read(head, 0, 4, 0);
+    return isParquet(head);
+  } finally {
+    await file.close();
+  }
 }
 
 /**
  * Rows of a file path, `-` (standard input) or a stream as the fitted pipeline's feature matrix
  * (see readRecords), text decoded on `threads` worker threads (gzip is inflated on this one).
  */
-export function readRecordsFile(input: string | Readable, pipeline: FittedPipeline, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
-  const { source, fileName } = inputOf(input, options.fileName);
+export async function* readRecordsFile(input: string | Readable, pipeline: FittedPipeline, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
+  const { source, fileName } = await inputOf(input, options.fileName);
   const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
-  return readRecords(source, pipeline, { ...options, fileName, decoding });
+  yield* readRecords(source, pipeline, { ...options, fileName, decoding });
 }
 
-export function readTableFile(path: string, options: ReadOptions = {}): Promise<ReadResult> {
-  return readTable(fileSource(path), { ...options, fileName: options.fileName ?? path });
+export async function readTableFile(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+  const { source, fileName } = await inputOf(path, options.fileName);
+  return readTable(source, { ...options, fileName });
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */
-export function readChunksFile(input: string | Readable, options: ReadOptions = {}): AsyncGenerator<Chunk> {
-  const { source, fileName } = inputOf(input, options.fileName);
-  return readChunks(source, { ...options, fileName });
+export async function* readChunksFile(input: string | Readable, options: ReadOptions = {}): AsyncGenerator<Chunk> {
+  const { source, fileName } = await inputOf(input, options.fileName);
+  yield* readChunks(source, { ...options, fileName });
 }
 
-export function readDatasetFile(path: string, spec: SchemaSpec): Promise<Dataset> {
-  return readDataset(fileSource(path), spec, path);
+export async function readDatasetFile(path: string, spec: SchemaSpec): Promise<Dataset> {
+  const { source, fileName } = await inputOf(path, undefined);
+  return readDataset(source, spec, fileName);
 }
 
 /** Column names from a names file (one per line, first field; e.g. NSL-KDD's field_names.csv). */

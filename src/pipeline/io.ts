@@ -3,6 +3,8 @@ import { isArrowFile, isArrowStream, readArrow } from './arrow';
 import { byteChunks, collectBytes, concatArrays, gunzip, isGzip, peekBytes, type ByteSource } from './bytes';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
+import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
+import type { AsyncBuffer } from 'hyparquet';
 import { openText } from './text-blocks';
 import { readLayout, type LayoutOptions } from './text-layout';
 import { TextTableReader, type Chunk, type Format } from './text-table';
@@ -25,6 +27,8 @@ export interface ReadOptions {
   types?: Record<string, ColumnKind>;
   /** Rows per chunk for {@link readChunks} (default 16,384). */
   chunkRows?: number;
+  /** Columnar files (Arrow, Parquet): the columns to read, chosen from the file's names (default: all). */
+  select?: (names: readonly string[]) => string[];
 }
 
 /** A whole file read into one table. */
@@ -46,9 +50,19 @@ const DEFAULT_CHUNK_ROWS = 16_384;
 export async function* readChunks(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<Chunk> {
   const file = options.fileName ?? 'input';
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  const { head, chunks } = await openBytes(source, file);
+  const whole = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  if ((whole instanceof Uint8Array || isBlob(whole)) && isParquetInput(await firstBytes(whole), options)) {
+    yield* parquetChunks(asyncBuffer(whole), file, options, chunkRows);
+    return;
+  }
+  const { head, chunks } = await openBytes(whole, file);
+  if (isParquetInput(head, options)) {
+    yield* parquetChunks(asyncBuffer(await collectBytes(chunks)), file, options, chunkRows);
+    return;
+  }
   if (isArrow(head, options)) {
-    yield* sliceTable(readArrow(await collectBytes(chunks), file, options.types), file, chunkRows);
+    const arrow = readArrow(await collectBytes(chunks), file, options.types);
+    yield* sliceTable(options.select === undefined ? arrow : arrow.select(options.select(arrow.columnNames())), file, chunkRows);
     return;
   }
   const { layout, blocks } = await openText(chunks, layoutOptions(options, file));
@@ -93,9 +107,27 @@ function formatFromName(fileName: string): Format | null {
   return null;
 }
 
-/** Whether the bytes are a columnar file (Arrow IPC), read column by column rather than decoded as text. */
+/** Whether the bytes are a columnar file (Arrow IPC, Parquet), read column by column rather than decoded as text. */
 export function isColumnar(head: Uint8Array, options: ReadOptions): boolean {
-  return isArrow(head, options);
+  return isArrow(head, options) || isParquetInput(head, options);
+}
+
+function isParquetInput(head: Uint8Array, options: ReadOptions): boolean {
+  if (options.format !== undefined) return options.format === 'parquet';
+  return isParquet(head) || /\.parquet$/i.test(options.fileName ?? '');
+}
+
+async function* parquetChunks(file: AsyncBuffer, fileName: string, options: ReadOptions, chunkRows: number): AsyncGenerator<Chunk> {
+  const columns = options.select === undefined ? undefined : options.select((await parquetColumns(file, fileName)).names);
+  yield* readParquet(file, fileName, { columns, types: options.types, chunkRows });
+}
+
+function isBlob(source: unknown): source is Blob {
+  return typeof Blob !== 'undefined' && source instanceof Blob;
+}
+
+async function firstBytes(source: Uint8Array | Blob): Promise<Uint8Array> {
+  return source instanceof Uint8Array ? source.subarray(0, 8) : new Uint8Array(await source.slice(0, 8).arrayBuffer());
 }
 
 function isArrow(head: Uint8Array, options: ReadOptions): boolean {

@@ -6,7 +6,6 @@ import type { FittedPipeline } from './pipeline';
 import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
 import { BLOCK_BYTES, openText } from './text-blocks';
 import type { TextLayout } from './text-layout';
-import type { Chunk } from './text-table';
 
 /** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
 export interface RecordBatch {
@@ -49,7 +48,18 @@ export async function* readRecords(source: ByteSource, pipeline: FittedPipeline,
   const file = options.fileName ?? 'input';
   const { head, chunks } = await openBytes(source, file);
   if (isColumnar(head, options)) {
-    yield* columnarRecords(readChunks(chunks, options), pipeline, options);
+    let texts: string[] = [];
+    const select = (names: readonly string[]) => {
+      texts = options.texts?.(names) ?? [];
+      pipeline.features.requireColumns(names, file);
+      return [...new Set([...pipeline.features.columns, ...texts])];
+    };
+    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, select })) {
+      const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
+      const columns: Record<string, TextColumn> = {};
+      for (const name of texts) columns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
+      yield { rows, matrix, width, texts: columns, report };
+    }
     return;
   }
   const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
@@ -85,15 +95,16 @@ function batchOf(decoded: DecodedRows, names: string[]): RecordBatch {
   return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, report: decoded.report };
 }
 
-async function* columnarRecords(chunks: AsyncIterable<Chunk>, pipeline: FittedPipeline, options: RecordOptions): AsyncGenerator<RecordBatch> {
-  let names: string[] | null = null;
-  for await (const chunk of chunks) {
-    names ??= options.texts?.(chunk.table.columnNames()) ?? [];
-    const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
-    const texts: Record<string, TextColumn> = {};
-    for (const name of names) texts[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
-    yield { rows, matrix, width, texts, report };
+/**
+ * The source again for the columnar reader: a source read at random (bytes, a Blob) as it is, its
+ * peeking stream closed; a stream as the bytes that peeking left.
+ */
+async function reopen(source: ByteSource, chunks: AsyncGenerator<Uint8Array>): Promise<ByteSource> {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof Blob !== 'undefined' && source instanceof Blob)) {
+    await chunks.return(undefined);
+    return source;
   }
+  return chunks;
 }
 
 /** A column's values as a dictionary-encoded text column (missing values as the empty string). */
