@@ -4,6 +4,7 @@ import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors';
 import { readTable, type ReadResult } from '../../src/pipeline/io';
+import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { readDatasetFile } from '../../src/pipeline/io-node';
 import { fitPipeline, type FittedPipeline } from '../../src/pipeline/pipeline';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
@@ -204,5 +205,34 @@ describe('numbers read from bytes', () => {
       expect(parseNumber(text), text).toBeUndefined();
       expect((error as Error).message, text).toContain(`line 3, column "v": expected a number, found "${text}"`);
     }
+  });
+});
+
+describe('decoding on worker threads', () => {
+  it('gives the rows of decoding on this thread, in order, whatever the number of threads', async () => {
+    const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
+    const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table);
+    const bytes = readFileSync(sample('test.conn.log'));
+    const options = { ...pipeline.readOptions('test.conn.log'), blockBytes: 4096, texts: () => ['label'] };
+    const here = await decodeAll(readRecords(bytes, pipeline, options), 'label');
+    for (const threads of [3]) {
+      const there = await decodeAll(readRecords(bytes, pipeline, { ...options, decoding: parallelDecoding(threads) }), 'label');
+      expect(there.rows).toBe(6000);
+      expect(sameBytes(there.matrix, here.matrix)).toBe(true);
+      expect(there.labels).toEqual(here.labels);
+      expect(there.report).toEqual(here.report);
+    }
+  });
+
+  it('names the line of an error in a late block, counted over the blocks before it', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const pipeline = fitPipeline(resolveSchema(fit, {}, 'fit'), fit);
+    const lines = ['a,c', ...Array.from({ length: 5000 }, (_, i) => `${i},${i % 2 ? 'x' : 'y'}`)];
+    lines[4321] = '7,"two\nlines"';
+    lines[4500] = 'oops,x';
+    const text = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const error = await decodeAll(readRecords(text, pipeline, { fileName: 'late.csv', blockBytes: 1000, decoding: parallelDecoding(2) }), null)
+      .then(() => null, (e: unknown) => e);
+    expect((error as Error).message).toBe('late.csv, line 4502, column "a": expected a number, found "oops"');
   });
 });
