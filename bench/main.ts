@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { acquireGpu, adapterTitle } from '../src/gpu/device';
+import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
@@ -20,6 +21,7 @@ const BENCHES = {
 
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
+       bench features
        bench render RESULTS.json
        bench readme RESULTS.json
   all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
@@ -67,6 +69,10 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'features') {
+    await benchFeatures();
+    return;
+  }
   if (argv[0] === 'score-part') {
     const [, part, model, data, threads] = argv;
     if (!SCORE_PARTS.includes(part as ScorePart)) throw new Error(`score-part takes ${SCORE_PARTS.join(', ')}`);
