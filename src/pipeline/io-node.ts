@@ -57,9 +57,10 @@ export async function* readChunksFile(input: string | Readable, options: ReadOpt
   yield* readChunks(source, { ...options, fileName });
 }
 
-export async function readDatasetFile(path: string, spec: SchemaSpec): Promise<Dataset> {
+/** A whole file as a dataset; `select` chooses the columns read (see presetColumns). */
+export async function readDatasetFile(path: string, spec: SchemaSpec, select?: ReadOptions['select']): Promise<Dataset> {
   const { source, fileName } = await inputOf(path, undefined);
-  return readDataset(source, spec, fileName);
+  return readDataset(source, spec, fileName, select);
 }
 
 /** Column names from a names file (one per line, first field; e.g. NSL-KDD's field_names.csv). */

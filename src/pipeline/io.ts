@@ -27,7 +27,7 @@ export interface ReadOptions {
   types?: Record<string, ColumnKind>;
   /** Rows per chunk for {@link readChunks} (default 16,384). */
   chunkRows?: number;
-  /** Columnar files (Arrow, Parquet): the columns to read, chosen from the file's names (default: all). */
+  /** The columns to read, chosen from the file's names (default: all); the others are skipped unread. */
   select?: (names: readonly string[]) => string[];
 }
 
@@ -66,7 +66,7 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     return;
   }
   const { layout, blocks } = await openText(chunks, layoutOptions(options, file));
-  const reader = new TextTableReader(layout, chunkRows);
+  const reader = new TextTableReader(layout, chunkRows, options.select);
   for await (const block of blocks) yield* reader.push(block);
   yield* reader.end();
 }
@@ -96,7 +96,7 @@ export function parseText(text: string, options: ReadOptions = {}): ReadResult {
   if (body.length === 0) throw new InputError({ file }, 'the file is empty');
   const bytes = new TextEncoder().encode(body.endsWith('\n') ? body : `${body}\n`);
   const layout = readLayout(bytes, true, layoutOptions(options, file))!;
-  const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS, options.select);
   const chunks = [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()];
   return joinChunks(chunks, file);
 }

@@ -55,6 +55,20 @@ export function readOptionsFor(spec: SchemaSpec | Schema, fileName?: string): Re
   return { ...schema.read, fileName, types };
 }
 
+/**
+ * The columns a preset reads, chosen from a file's names: its features, label and category
+ * columns (every column when one of its features is missing, so the error lists the file's
+ * columns). Undefined for a generic spec, which reads every column. Reading for training
+ * passes this, so that columns no feature uses take no memory.
+ */
+export function presetColumns(spec: SchemaSpec): ((names: readonly string[]) => string[]) | undefined {
+  if (!isPresetSpec(spec)) return undefined;
+  const schema = draftSchema(spec);
+  const features = [...schema.features.numeric, ...schema.features.categorical];
+  const wanted = new Set([...features, ...[schema.label, schema.categoryColumn].filter((c): c is string => c !== null)]);
+  return (names) => (features.every((name) => names.includes(name)) ? names.filter((name) => wanted.has(name)) : [...names]);
+}
+
 /** The schema a spec gives before looking at a file (generic specs leave numeric columns to the data). */
 function draftSchema(spec: SchemaSpec): Schema {
   if (isPresetSpec(spec)) return presetSchema(getPreset(spec.preset));

@@ -1,7 +1,7 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
-import { RecordDecoder, type DecodedRows, type TextColumn } from './record-decoder';
+import { RecordDecoder, type TextColumn } from './record-decoder';
 import type { TextFormat, TextLayout } from './text-layout';
 import { isFiniteText, parseNumber } from './values';
 
@@ -31,16 +31,21 @@ export interface Chunk extends RowOrigin {
 export class TextTableReader {
   private readonly layout: TextLayout;
   private readonly chunkRows: number;
-  private kinds: (ColumnKind | undefined)[];
+  /** The columns read, in file order, with their kinds (undefined: typed from the first chunk). */
+  private readonly names: string[];
+  private readonly kinds: (ColumnKind | undefined)[];
   private decoder: RecordDecoder;
   private line: number;
   private rows = 0;
   private blankBefore: number;
 
-  constructor(layout: TextLayout, chunkRows: number) {
+  /** `select` chooses the columns to read from the file's names (default: all); the others are skipped unread. */
+  constructor(layout: TextLayout, chunkRows: number, select?: (names: readonly string[]) => string[]) {
     this.layout = layout;
     this.chunkRows = chunkRows;
-    this.kinds = layout.kinds.slice();
+    const chosen = new Set(select?.(layout.names) ?? layout.names);
+    this.names = layout.names.filter((name) => chosen.has(name));
+    this.kinds = layout.names.flatMap((name, j) => (chosen.has(name) ? [layout.kinds[j]] : []));
     this.decoder = this.makeDecoder({});
     this.line = layout.bodyLine;
     this.blankBefore = layout.blankRows;
@@ -67,49 +72,44 @@ export class TextTableReader {
   }
 
   private makeDecoder(notes: Record<string, string>): RecordDecoder {
-    const { names } = this.layout;
     return new RecordDecoder(this.layout, {
       features: null,
-      numbers: names.filter((_, j) => this.kinds[j] === 'number'),
-      texts: names.filter((_, j) => this.kinds[j] !== 'number'),
+      numbers: this.names.filter((_, k) => this.kinds[k] === 'number'),
+      texts: this.names.filter((_, k) => this.kinds[k] !== 'number'),
       notes,
     }, this.chunkRows);
   }
 
   private flush(): Chunk {
     const decoded = this.decoder.take();
-    const columns = this.columnsOf(decoded);
+    const typing = this.kinds.includes(undefined);
+    const notes: Record<string, string> = {};
+    const numbers = decoded.numbers.values();
+    const texts = decoded.texts.values();
+    const data: Record<string, Column> = {};
+    this.names.forEach((name, k) => {
+      data[name] = this.kinds[k] === 'number' ? numbers.next().value! : this.typed(k, texts.next().value!, decoded.rows, notes);
+    });
+    if (typing) this.decoder = this.makeDecoder(notes);
     this.rows += decoded.rows;
     const blankRows = this.blankBefore + decoded.blankRows;
     this.blankBefore = 0;
-    const { names, file, format } = this.layout;
-    const data: Record<string, Column> = {};
-    names.forEach((name, j) => (data[name] = columns[j]));
-    return { table: table(data, names), file, format, unit: 'line', firstLine: decoded.lines[0], lines: decoded.lines, blankRows };
+    const { file, format } = this.layout;
+    return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0], lines: decoded.lines, blankRows };
   }
 
-  /** The decoded columns in file order; after the first chunk, columns of no kind get theirs. */
-  private columnsOf(decoded: DecodedRows): Column[] {
-    const numbers = decoded.numbers.values();
-    const texts = decoded.texts.values();
-    const typing = this.kinds.includes(undefined);
-    const notes: Record<string, string> = {};
-    const columns = this.layout.names.map((name, j): Column => {
-      if (this.kinds[j] === 'number') return numbers.next().value!;
-      const text = texts.next().value!;
-      if (this.kinds[j] === undefined) {
-        const values = text.values.map(parseNumber);
-        if (values.every((v) => v !== undefined) && text.values.some(isFiniteText)) {
-          this.kinds[j] = 'number';
-          notes[name] = `the column held only numbers in its first ${decoded.rows} rows; name it as categorical to read it as text`;
-          return Float64Array.from(text.codes, (code) => values[code]!);
-        }
-        this.kinds[j] = 'string';
+  /** A text column as read; in the first chunk, a column of no kind becomes numbers when all its fields read as numbers. */
+  private typed(k: number, text: TextColumn, rows: number, notes: Record<string, string>): Column {
+    if (this.kinds[k] === undefined) {
+      const values = text.values.map(parseNumber);
+      if (values.every((v) => v !== undefined) && text.values.some(isFiniteText)) {
+        this.kinds[k] = 'number';
+        notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; name it as categorical to read it as text`;
+        return Float64Array.from(text.codes, (code) => values[code]!);
       }
-      return expand(text);
-    });
-    if (typing) this.decoder = this.makeDecoder(notes);
-    return columns;
+      this.kinds[k] = 'string';
+    }
+    return expand(text);
   }
 }
 

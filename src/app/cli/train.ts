@@ -1,6 +1,7 @@
 import { encodeModel } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { Scaling } from '../../pipeline';
+import { presetColumns } from '../../pipeline/schema';
 import { readDatasetFile } from '../../pipeline/io-node';
 import { fitDetector, type Fitted } from '../detector';
 import { withGpu } from './gpu';
@@ -54,7 +55,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
   const spec = await schemaSpec(flags);
   const rule = thresholdRule(flags.thresholdMode, flags.percentile, flags.threshold);
-  const dataset = await readDatasetFile(flags.data, spec);
+  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec));
   const progress = reporter(flags.json === true);
   const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
     layers: flags.layers,
