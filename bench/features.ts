@@ -9,7 +9,7 @@ import { readTable } from '../src/pipeline/io';
 import { readDatasetFile } from '../src/pipeline/io-node';
 import { fitPipeline, type FittedPipeline } from '../src/pipeline/pipeline';
 import { readRecords, type BlockDecoding } from '../src/pipeline/records';
-import { normalRows, resolveSchema } from '../src/pipeline/schema';
+import { normalRows, presetColumns, resolveSchema } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
 import { printTable, writeWhole, type Row } from './report';
 
@@ -32,7 +32,7 @@ async function workload(): Promise<Workload> {
   if (existsSync(NSL_KDD)) {
     const data = await readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' });
     const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
-    return { name: 'NSL-KDD KDDTrain+', bytes: readFileSync(NSL_KDD), readForTraining: () => readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' }), pipeline, fileName: NSL_KDD };
+    return { name: 'NSL-KDD KDDTrain+', bytes: readFileSync(NSL_KDD), readForTraining: () => readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' }, presetColumns({ preset: 'nsl-kdd' })), pipeline, fileName: NSL_KDD };
   }
   console.warn(`${NSL_KDD} not found: benchmarking synthetic conn.log rows as CSV instead`);
   const bytes = new TextEncoder().encode(toCSV(generateTraffic({ rows: 125_973, seed: 1, attackFraction: 0.1 })));

@@ -163,13 +163,21 @@ function* sliceTable(whole: ColumnTable, file: string, chunkRows: number): Gener
   }
 }
 
+function concatTexts(parts: string[][]): string[] {
+  if (parts.length === 1) return parts[0];
+  const out = new Array<string>(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) for (let i = 0; i < part.length; i++) out[at++] = part[i];
+  return out;
+}
+
 function joinChunks(chunks: Chunk[], file: string): ReadResult {
   const first = chunks[0];
   const names = first.table.columnNames();
   const data: Record<string, Column> = {};
   for (const name of names) {
     const parts = chunks.map((c) => c.table.column(name) as Column);
-    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : (parts as string[][]).flat();
+    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
   }
   return {
     table: table(data, names),
