@@ -17,14 +17,17 @@ export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
+/** Decoded rows held in flight at most, about: wide feature rows mean fewer blocks in flight. */
+const IN_FLIGHT_BYTES = 128 << 20;
+
 /** Decoding threads by default: one per core, less the one that reads, feeds the GPU and writes. */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
 /**
- * Decodes blocks on `threads` worker threads, several blocks in flight per thread, and hands the
- * rows back in input order. Lines are counted per block and made absolute here, so errors still
+ * Decodes blocks on `threads` worker threads, up to two blocks in flight per thread (fewer when
+ * their rows are wide, so memory stays bounded), and hands the rows back in input order. Lines are counted per block and made absolute here, so errors still
  * name the file's line; an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
@@ -38,9 +41,10 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
   let line = layout.bodyLine;
   let done = false;
   let sent = 0;
+  let window = threads * 2;
   try {
     for (;;) {
-      while (!done && queue.length < threads * 2) {
+      while (!done && queue.length < window) {
         const next = await iterator.next();
         if (next.done) {
           done = true;
@@ -59,6 +63,7 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
         throw new InputError({ file: layout.file, line: at === undefined ? undefined : line + at - 1, column }, reason);
       }
       const { rows, lines } = reply;
+      window = Math.max(2, Math.min(threads * 2, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
       for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;
       yield rows;
