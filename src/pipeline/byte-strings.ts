@@ -27,26 +27,17 @@ export function decodeBytes(bytes: Uint8Array, start: number, end: number): stri
 export class ByteStrings {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
-  private readonly table: Int32Array;
-  private readonly mask: number;
-  private readonly hashes: Int32Array;
-  private readonly starts: Int32Array;
-  private readonly lengths: Int32Array;
+  private table = new Int32Array(64).fill(-1);
+  private hashes = new Int32Array(32);
+  private starts = new Int32Array(32);
+  private lengths = new Int32Array(32);
   private readonly values: string[] = [];
-  private arena: Uint8Array;
+  private arena = new Uint8Array(1024);
   private used = 0;
 
   constructor(maxEntries = 4096, maxBytes = 64) {
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
-    let size = 16;
-    while (size < maxEntries * 2) size *= 2;
-    this.table = new Int32Array(size).fill(-1);
-    this.mask = size - 1;
-    this.hashes = new Int32Array(maxEntries);
-    this.starts = new Int32Array(maxEntries);
-    this.lengths = new Int32Array(maxEntries);
-    this.arena = new Uint8Array(Math.min(maxEntries * 16, 1 << 16));
   }
 
   /** The text of `bytes[start, end)`. */
@@ -55,13 +46,15 @@ export class ByteStrings {
     if (length > this.maxBytes) return decodeBytes(bytes, start, end);
     let hash = 0x811c9dc5 | 0;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-    const { table, mask, hashes, starts, lengths, arena } = this;
+    const { table, hashes, starts, lengths, arena } = this;
+    const mask = table.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === -1) {
         const text = decodeBytes(bytes, start, end);
         if (this.values.length < this.maxEntries) {
           table[slot] = this.add(hash, bytes, start, length, text);
+          if (this.values.length * 2 > table.length) this.rehash();
         }
         return text;
       }
@@ -72,12 +65,17 @@ export class ByteStrings {
   }
 
   private add(hash: number, bytes: Uint8Array, start: number, length: number, text: string): number {
-    if (this.used + length > this.arena.length) {
-      const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + length));
-      grown.set(this.arena.subarray(0, this.used));
-      this.arena = grown;
-    }
     const entry = this.values.length;
+    if (entry === this.hashes.length) {
+      this.hashes = grow(this.hashes);
+      this.starts = grow(this.starts);
+      this.lengths = grow(this.lengths);
+    }
+    if (this.used + length > this.arena.length) {
+      const arena = new Uint8Array(Math.max(this.arena.length * 2, this.used + length));
+      arena.set(this.arena.subarray(0, this.used));
+      this.arena = arena;
+    }
     this.arena.set(bytes.subarray(start, start + length), this.used);
     this.hashes[entry] = hash;
     this.starts[entry] = this.used;
@@ -86,6 +84,24 @@ export class ByteStrings {
     this.used += length;
     return entry;
   }
+
+  /** A table twice the size, so it stays at most half full. */
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (let entry = 0; entry < this.values.length; entry++) {
+      let slot = this.hashes[entry] & mask;
+      while (table[slot] !== -1) slot = (slot + 1) & mask;
+      table[slot] = entry;
+    }
+    this.table = table;
+  }
+}
+
+function grow(array: Int32Array): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(array.length * 2);
+  out.set(array);
+  return out;
 }
 
 function same(a: Uint8Array, at: number, b: Uint8Array, bt: number, length: number): boolean {

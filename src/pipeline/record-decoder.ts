@@ -84,10 +84,10 @@ export class RecordDecoder {
   private readonly categoricalCounts: RepairCounts[];
   private readonly numberSlot: Int32Array;
   private readonly textSlot: Int32Array;
-  private readonly strings: ByteStrings[];
+  /** Per column read, its interned texts (categories, labels, and spellings that are not plain decimals). */
+  private readonly strings: (ByteStrings | null)[];
   private readonly notes: (string | undefined)[];
   private readonly numberOf = new Map<string, number | undefined>();
-  private readonly featureColumns: string[];
   private readonly numberCount: number;
   private readonly textCount: number;
   private readonly initialCapacity: number;
@@ -143,8 +143,7 @@ export class RecordDecoder {
     });
     this.numericCounts = names.map(() => zeroCounts());
     this.categoricalCounts = names.map(() => zeroCounts());
-    this.strings = names.map(() => new ByteStrings());
-    this.featureColumns = features?.columns ?? [];
+    this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
     this.initialCapacity = Math.max(1, capacity);
@@ -270,7 +269,7 @@ export class RecordDecoder {
           while (c !== delimiter && c !== LF) c = bytes[++e];
         } else {
           while (c !== delimiter && c !== LF) c = bytes[++e];
-          const key = strings[j].get(bytes, p, e > p && bytes[e - 1] === CR && c === LF ? e - 1 : e);
+          const key = strings[j]!.get(bytes, p, e > p && bytes[e - 1] === CR && c === LF ? e - 1 : e);
           if ((a & CAT_FEATURE) !== 0) {
             const f = categorical[j]!;
             matrix[base + f.base + categorySlot(key, f, categoricalCounts[j])] = 1;
@@ -295,7 +294,7 @@ export class RecordDecoder {
 
   /** A field read as a number that is also wanted as text. */
   private text(j: number, a: number, r: number, base: number, bytes: Uint8Array, start: number, end: number): void {
-    const key = this.strings[j].get(bytes, start, end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end);
+    const key = this.strings[j]!.get(bytes, start, end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end);
     if ((a & CAT_FEATURE) !== 0) {
       const f = this.categorical[j]!;
       this.matrix[base + f.base + categorySlot(key, f, this.categoricalCounts[j])] = 1;
@@ -323,11 +322,6 @@ export class RecordDecoder {
     };
     this.reset(n);
     return out;
-  }
-
-  /** The feature columns, in the order of the features' numeric then categorical encoders. */
-  get featureNames(): readonly string[] {
-    return this.featureColumns;
   }
 
   /** Starts afresh with room for as many rows as the last batch held. */
@@ -372,7 +366,7 @@ export class RecordDecoder {
     let e = start;
     while (bytes[e] !== delimiter && bytes[e] !== LF) e++;
     this.at = e;
-    const text = this.strings[j].get(bytes, start, e > start && bytes[e - 1] === CR && bytes[e] === LF ? e - 1 : e);
+    const text = this.strings[j]!.get(bytes, start, e > start && bytes[e - 1] === CR && bytes[e] === LF ? e - 1 : e);
     return this.numberOfText(text, j);
   }
 
