@@ -56,7 +56,9 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
-/** Powers of ten that doubles hold exactly: a plain decimal of at most 15 digits times or over one rounds exactly as `Number` does. */
+/** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
+const MAX_EXACT = 2 ** 53;
+/** Powers of ten that doubles hold exactly: an exact mantissa times or over one of them is rounded once, as `Number` rounds. */
 const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
@@ -212,28 +214,22 @@ export class RecordDecoder {
             c = bytes[++e];
           }
           let m = 0;
-          let digits = 0;
           let power = 0;
-          let any = false;
+          const digitsStart = e;
           while (c >= 48 && c <= 57) {
-            any = true;
-            if (m !== 0 || c !== 48) {
-              m = m * 10 + (c - 48);
-              digits++;
-            }
+            m = m * 10 + (c - 48);
             c = bytes[++e];
           }
+          let any = e > digitsStart;
           if (c === DOT) {
+            const fractionStart = e + 1;
             c = bytes[++e];
             while (c >= 48 && c <= 57) {
-              any = true;
-              power--;
-              if (m !== 0 || c !== 48) {
-                m = m * 10 + (c - 48);
-                digits++;
-              }
+              m = m * 10 + (c - 48);
               c = bytes[++e];
             }
+            power = fractionStart - e;
+            any = any || e > fractionStart;
           }
           if (any && (c === 101 || c === 69)) {
             c = bytes[++e];
@@ -252,7 +248,7 @@ export class RecordDecoder {
             power += negativeExponent ? -exponent : exponent;
           }
           let v: number;
-          if (any && digits <= 15 && power >= -22 && power <= 22 && (c === delimiter || c === LF || (c === CR && bytes[e + 1] === LF))) {
+          if (any && m < MAX_EXACT && power >= -22 && power <= 22 && (c === delimiter || c === LF || (c === CR && bytes[e + 1] === LF))) {
             if (c === CR) e++;
             v = power >= 0 ? m * POW10[power] : m / POW10[-power];
             if (negative) v = -v;
