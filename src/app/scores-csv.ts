@@ -69,8 +69,7 @@ export function scoreBytes(scores: Float32Array, threshold: number, labels: Text
   for (let i = 0; i < scores.length; i++) {
     at = writeInteger(out, at, firstRow + i);
     out[at++] = 0x2c;
-    const score = formatScore(scores[i]);
-    for (let k = 0; k < score.length; k++) out[at++] = score.charCodeAt(k);
+    at = writeScore(out, at, scores[i]);
     out[at++] = 0x2c;
     out[at++] = scores[i] >= threshold ? 0x31 : 0x30;
     if (labels !== null) {
@@ -84,12 +83,93 @@ export function scoreBytes(scores: Float32Array, threshold: number, labels: Text
 }
 
 function writeInteger(out: Uint8Array, at: number, value: number): number {
+  if (value > 0x7fffffff) return writeText(out, at, String(value));
   let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
-  let v = value;
+  for (let v = value | 0; v >= 10; v = (v / 10) | 0) digits++;
+  let v = value | 0;
   for (let k = at + digits - 1; k >= at; k--) {
-    out[k] = 0x30 + (v % 10);
-    v = Math.floor(v / 10);
+    const next = (v / 10) | 0;
+    out[k] = 0x30 + v - next * 10;
+    v = next;
   }
   return at + digits;
+}
+
+/** 10^k for k in [-15, 22], as the doubles nearest them (exact from 10^0 up); 10^0 is at POWERS[15]. */
+const POWERS = Float64Array.from({ length: 38 }, (_, i) => Number(`1e${i - 15}`));
+/** Veltkamp's constant for splitting a double into two halves of 26 bits. */
+const SPLIT = 2 ** 27 + 1;
+
+/**
+ * Writes {@link formatScore}'s text of a score at `at` and returns where it ends. For scores in
+ * [1e-14, 1e9) the nine digits are found without `toPrecision`: the float32 score times 10^(8−k)
+ * (k its decimal exponent) is computed exactly as a sum of two doubles (the power of ten is split
+ * in halves whose products with a 24-bit mantissa are exact), then rounded half up as
+ * `toPrecision` rounds. Other scores take `formatScore` itself.
+ */
+function writeScore(out: Uint8Array, at: number, score: number): number {
+  if (!(score >= 1e-14 && score < 1e9) || Math.fround(score) !== score) return writeText(out, at, formatScore(score));
+  let from = -14;
+  let to = 8;
+  while (from < to) {
+    const mid = (from + to + 1) >> 1;
+    if (score >= POWERS[mid + 15]) from = mid;
+    else to = mid - 1;
+  }
+  let k = from;
+  const power = POWERS[23 - k];
+  const c = SPLIT * power;
+  const high = c - (c - power);
+  const low = power - high;
+  const p1 = score * high;
+  const p2 = score * low;
+  const sum = p1 + p2;
+  const error = p2 - (sum - p1);
+  let q = Math.floor(sum);
+  const half = sum - q - 0.5;
+  if (half > 0 || (half === 0 && error >= 0)) q++;
+  if (q === 1e9) {
+    q = 1e8;
+    k++;
+  }
+  let n = q | 0;
+  let digits = 9;
+  while (n % 10 === 0) {
+    n = (n / 10) | 0;
+    digits--;
+  }
+  const text = DIGITS;
+  for (let i = digits - 1; i >= 0; i--) {
+    const next = (n / 10) | 0;
+    text[i] = 0x30 + n - next * 10;
+    n = next;
+  }
+  if (k < -6) {
+    out[at++] = text[0];
+    if (digits > 1) out[at++] = 0x2e;
+    for (let i = 1; i < digits; i++) out[at++] = text[i];
+    out[at++] = 0x65;
+    out[at++] = 0x2d;
+    return writeInteger(out, at, -k);
+  }
+  if (k < 0) {
+    out[at++] = 0x30;
+    out[at++] = 0x2e;
+    for (let i = 1; i < -k; i++) out[at++] = 0x30;
+    for (let i = 0; i < digits; i++) out[at++] = text[i];
+    return at;
+  }
+  for (let i = 0; i <= k; i++) out[at++] = i < digits ? text[i] : 0x30;
+  if (digits > k + 1) {
+    out[at++] = 0x2e;
+    for (let i = k + 1; i < digits; i++) out[at++] = text[i];
+  }
+  return at;
+}
+
+const DIGITS = new Uint8Array(9);
+
+function writeText(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  return at;
 }
