@@ -63,7 +63,7 @@ async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | nu
 
 /**
  * Reads `file` both ways, and compares: the reference reader (Papa Parse) and `transform`, and the
- * byte decoder fed in odd pieces and small blocks. Also checks that the table reader, which now
+ * byte decoder fed in odd pieces and small blocks. Also checks that the table reader, which
  * decodes bytes too, gives the reference table.
  */
 async function expectSameAsTransform(pipeline: FittedPipeline, file: string, blockBytes: number): Promise<ReadResult> {
