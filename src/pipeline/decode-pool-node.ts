@@ -26,8 +26,9 @@ export function defaultThreads(): number {
 }
 
 /**
- * Decodes blocks on `threads` worker threads, up to two blocks in flight per thread (fewer when
- * their rows are wide, so memory stays bounded), and hands the rows back in input order. Lines are counted per block and made absolute here, so errors still
+ * Decodes blocks on `threads` worker threads (each started with its first block, so a small file
+ * starts few), up to two blocks in flight per thread (fewer when their rows are wide, so memory
+ * stays bounded), and hands the rows back in input order. Lines are counted per block and made absolute here, so errors still
  * name the file's line; an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
@@ -35,7 +36,7 @@ export function parallelDecoding(threads: number): BlockDecoding {
 }
 
 async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, threads: number): AsyncGenerator<DecodedRows> {
-  const pool = Array.from({ length: threads }, () => new DecodingThread(layout, request));
+  const pool: DecodingThread[] = [];
   const queue: Promise<WorkerReply>[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
   let line = layout.bodyLine;
@@ -50,7 +51,7 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
           done = true;
           break;
         }
-        const reply = pool[sent % threads].decode(sent, next.value);
+        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, next.value);
         reply.catch(() => undefined);
         queue.push(reply);
         sent++;
