@@ -12,9 +12,9 @@ export interface WorkerTask {
   bytes: Uint8Array;
 }
 
-/** What a decoding thread sends back: the block's rows and the lines it spans, or its error. */
+/** What a decoding thread sends back: the block's rows and the lines it spans (and the spent block), or its error. */
 export type WorkerReply =
-  | { id: number; rows: DecodedRows; lines: number; error?: undefined }
+  | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
 /** Decoded rows held in flight at most, about: wide feature rows mean fewer blocks in flight. */

@@ -7,7 +7,8 @@ import type { WorkerReply, WorkerTask } from './decode-pool-node';
 /**
  * A decoding thread of the pool in decode-pool-node.ts: decodes each block of whole rows it is sent
  * and sends back the rows (their buffers moved, not copied) with the lines the block spans, or the
- * error it met, its line counted from the block's start.
+ * error it met, its line counted from the block's start. The block's own buffer goes back too, so
+ * spent blocks do not pile up here between this thread's collections.
  */
 const { layout, request } = workerData as { layout: TextLayout; request: DecodeRequest };
 const decoder = new RecordDecoder(layout, request);
@@ -17,8 +18,8 @@ port.on('message', ({ id, bytes }: WorkerTask) => {
   try {
     const { line } = decoder.decode(bytes, 0, bytes.length, 1);
     const rows = decoder.take();
-    const buffers = [rows.matrix, rows.lines, ...rows.numbers, ...rows.texts.map((t) => t.codes)].map((a) => a.buffer as ArrayBuffer);
-    port.postMessage({ id, rows, lines: line - 1 } satisfies WorkerReply, buffers);
+    const buffers = [rows.matrix, rows.lines, ...rows.numbers, ...rows.texts.map((t) => t.codes), bytes].map((a) => a.buffer as ArrayBuffer);
+    port.postMessage({ id, rows, lines: line - 1, spent: bytes } satisfies WorkerReply, buffers);
   } catch (error) {
     decoder.take();
     const reply: WorkerReply = error instanceof InputError
