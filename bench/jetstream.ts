@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { streamName } from '../src/app/stream/jetstream';
 import { startNats } from '../test/app/nats-server';
 import type { Row } from './report';
-import { runNetae, workload } from './score-cli';
+import { runNode, workload } from './score-cli';
 
 /** The workload's data lines repeated to `rows` records (a Zeek log keeps its header once). */
 function writeRecords(path: string, text: string, rows: number): void {
@@ -55,7 +55,7 @@ export async function benchJetStream(quick: boolean, cli: string): Promise<Row[]
     const nsl = w.train.includes('nsl-kdd');
     const format = nsl ? 'csv' : 'json';
     const model = join(dir, 'model.safetensors');
-    const trained = await runNetae(cli, ['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
+    const trained = await runNode(cli, ['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
     if (trained.code !== 0) throw new Error(`netae train failed: ${trained.stderr}`);
     const records = quick ? 50_000 : 200_000;
     const file = join(dir, nsl ? 'records.csv' : 'records.conn.log');
@@ -65,7 +65,7 @@ export async function benchJetStream(quick: boolean, cli: string): Promise<Row[]
     let scoreRate: number;
     const rows: Row[] = [];
     try {
-      const scored = await runNetae(cli, ['score', '--model', model, '--data', file, '--out', '-', '--quiet'], devNull);
+      const scored = await runNode(cli, ['score', '--model', model, '--data', file, '--out', '-', '--quiet'], devNull);
       if (scored.code !== 0) throw new Error(`netae score failed: ${scored.stderr}`);
       scoreRate = records / scored.seconds;
       rows.push({
@@ -78,7 +78,7 @@ export async function benchJetStream(quick: boolean, cli: string): Promise<Row[]
 
     for (const perMessage of [1, 100]) {
       const subject = `records.${perMessage}`;
-      const published = await runNetae(cli, [
+      const published = await runNode(cli, [
         'publish', '--server', server.url, '--subject', subject, '--data', file, '--format', format,
         '--per-message', String(perMessage), '--quiet', ...(nsl ? ['--preset', 'nsl-kdd'] : []),
       ]);

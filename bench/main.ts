@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { acquireGpu, adapterTitle } from '../src/gpu/device';
+import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './end-to-end';
 import { benchJetStream } from './jetstream';
 import { benchScoreCli } from './score-cli';
+import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
 import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
@@ -21,6 +23,7 @@ const BENCHES = {
 
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
+       bench features
        bench render RESULTS.json
        bench readme RESULTS.json
   all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
@@ -68,6 +71,16 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'features') {
+    await benchFeatures();
+    return;
+  }
+  if (argv[0] === 'score-part') {
+    const [, part, model, data, threads] = argv;
+    if (!SCORE_PARTS.includes(part as ScorePart)) throw new Error(`score-part takes ${SCORE_PARTS.join(', ')}`);
+    console.log(JSON.stringify(await runScorePart(part as ScorePart, model, data, Number(threads))));
+    return;
+  }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);

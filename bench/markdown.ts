@@ -105,11 +105,21 @@ function pivot(entries: readonly Entry[], models: readonly string[]): string {
   return table(header, rows, header.map((_, i) => i > 0));
 }
 
-/** `netae score` on a big CSV: rows/s and peak memory, or why it was skipped. */
+/** `netae score` on a big CSV, whole and in parts: rows/s, MB/s and peak memory, or why it was skipped. */
 function endToEndLine(r: SuiteResults): string {
   if (r.endToEnd.status === 'skipped') return `\`netae score\` end to end: skipped, ${r.endToEnd.detail}.`;
-  return r.endToEnd.rows.map((row) => `\`netae score\` end to end on ${row.workload}, ${int(Number(row['input MB']))} MB, `
-    + `${int(Number(row.rows))} rows, output to /dev/null: **${int(Number(row['rows/s']))} rows/s**, peak RSS ${int(Number(row['peak RSS MB']))} MB.`).join('\n\n');
+  const rows = r.endToEnd.rows;
+  const first = rows[0];
+  const cell = (v: unknown, digits = 0) => (typeof v === 'number' ? (digits ? v.toFixed(digits) : int(v)) : String(v ?? '—'));
+  return [
+    `\`netae score\` on ${first?.workload}, ${cell(first?.['input MB'])} MB, ${cell(first?.rows)} rows, output to /dev/null `
+      + '(decode: the records into feature rows; decode+score: also scored, no output; kernels: scoring rows already in memory):',
+    table(
+      ['measure', 'threads', 'rows/s', 'MB/s', 'peak RSS MB'],
+      rows.map((row) => [String(row.measure), cell(row.threads), cell(row['rows/s'], row.measure === 'netae score ÷ kernels' ? 2 : 0), cell(row['MB/s']), cell(row['peak RSS MB'])]),
+      [false, true, true, true, true],
+    ),
+  ].join('\n\n');
 }
 
 /** The summary for the project README: training, scoring and GEMM, with links to the whole report. */

@@ -210,7 +210,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
   log('\nEnd to end (netae score on a CSV)');
   const endToEnd = await runEndToEnd(quick);
   if (endToEnd.status === 'skipped') log(`  skipped: ${endToEnd.detail}`);
-  else for (const row of endToEnd.rows) log(`  ${int(Number(row.rows))} rows, ${row['input MB']} MB: ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
+  else for (const row of endToEnd.rows) log(`  ${String(row.measure).padEnd(22)} threads ${String(row.threads).padEnd(2)} ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
 
   const entries = withRatios(out.figures);
   log('\nnetae ÷ peer');

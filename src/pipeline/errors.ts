@@ -1,5 +1,5 @@
 /** Where in the input a problem is: file, 1-based line (or record, for Arrow), column. */
-interface InputLocation {
+export interface InputLocation {
   file?: string;
   line?: number;
   unit?: 'line' | 'row';
@@ -11,6 +11,8 @@ export class InputError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly column: string | undefined;
+  /** The message without its location. */
+  readonly reason: string;
 
   constructor(where: InputLocation, message: string) {
     super(`${formatLocation(where)}${message}`);
@@ -18,6 +20,7 @@ export class InputError extends Error {
     this.file = where.file;
     this.line = where.line;
     this.column = where.column;
+    this.reason = message;
   }
 }
 

@@ -259,13 +259,38 @@ function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJ
   return encoders;
 }
 
+/**
+ * A fitted numeric column as {@link encodeNumber} reads it: its encoder and the clip bound.
+ * `slot` is the column's place in an output row.
+ */
+export interface NumericFeature {
+  readonly column: string;
+  readonly slot: number;
+  readonly encoder: NumericEncoder;
+  readonly clip: number;
+}
+
+/**
+ * A fitted categorical column as {@link categorySlot} reads it: category text → place in the
+ * column's one-hot block (`unseen`, the last place, for categories not seen in fitting).
+ * `base` is the block's first place in an output row.
+ */
+export interface CategoricalFeature {
+  readonly column: string;
+  readonly base: number;
+  readonly lookup: ReadonlyMap<string, number>;
+  readonly unseen: number;
+}
+
 /** A fitted feature pipeline: turns rows into a row-major Float32Array. */
 export class FittedFeatures {
   readonly width: number;
   /** Output feature names: numeric columns by name, then `column=category` and `column=<unseen>`. */
   readonly names: string[];
+  /** The per-value encoders of {@link transform}, in output order; the byte decoder uses the same. */
+  readonly numeric: readonly NumericFeature[];
+  readonly categorical: readonly CategoricalFeature[];
   private readonly spec: FeaturesJSON;
-  private readonly lookups: Map<string, number>[];
 
   constructor(spec: FeaturesJSON) {
     this.spec = spec;
@@ -274,7 +299,13 @@ export class FittedFeatures {
       ...spec.categorical.flatMap((e) => [...e.categories.map((c) => `${e.column}=${c}`), `${e.column}=${UNSEEN}`]),
     ];
     this.width = this.names.length;
-    this.lookups = spec.categorical.map((e) => new Map(e.categories.map((c, k) => [c, k])));
+    this.numeric = spec.numeric.map((encoder, slot) => ({ column: encoder.column, slot, encoder, clip: spec.clip }));
+    let base = spec.numeric.length;
+    this.categorical = spec.categorical.map((e) => {
+      const feature = { column: e.column, base, lookup: new Map(e.categories.map((c, k) => [c, k])), unseen: e.categories.length };
+      base += e.categories.length + 1;
+      return feature;
+    });
   }
 
   get dropped(): readonly { column: string; reason: string }[] {
@@ -305,6 +336,11 @@ export class FittedFeatures {
     return this.spec.categorical.map((e) => ({ column: e.column, kept: e.categories.length, distinct: e.distinct }));
   }
 
+  /** The input columns the features read, numeric first. */
+  get columns(): string[] {
+    return [...this.numeric, ...this.categorical].map((f) => f.column);
+  }
+
   /**
    * Rows → Float32Array [rows × width], repairing and counting as fitFeatures describes.
    * `origin` (a chunk or read result) lets errors name the file and line.
@@ -313,24 +349,23 @@ export class FittedFeatures {
     const n = rows.numRows();
     const width = this.width;
     const matrix = new Float32Array(n * width);
-    const report: TransformReport = { rows: n, repaired: 0, clipped: 0, unseen: 0, columns: {} };
-    const clip = this.spec.clip;
-    this.requireColumns(rows, origin);
-    const numeric = this.spec.numeric.map((e) => ({ e, values: numbersOf(rows, e.column, origin), counts: zeroCounts() }));
-    const categorical = this.spec.categorical.map((e, c) => ({ e, values: columnValues(rows, e.column), lookup: this.lookups[c], counts: zeroCounts() }));
+    this.requireColumns(rows.columnNames(), origin?.file);
+    const numeric = this.numeric.map((f) => ({ f, values: numbersOf(rows, f.column, origin), counts: zeroCounts() }));
+    const categorical = this.categorical.map((f) => ({ f, values: columnValues(rows, f.column), counts: zeroCounts() }));
     for (let start = 0; start < n; start += BLOCK_ROWS) {
       const end = Math.min(n, start + BLOCK_ROWS);
-      for (let j = 0; j < numeric.length; j++) {
-        const { e, values, counts } = numeric[j];
-        encodeNumeric(values, start, end, matrix, width, j, e, clip, counts);
+      for (const { f, values, counts } of numeric) {
+        for (let i = start, at = start * width + f.slot; i < end; i++, at += width) matrix[at] = encodeNumber(values[i], f, counts);
       }
-      let base = numeric.length;
-      for (const { e, values, lookup, counts } of categorical) {
-        encodeCategorical(values, start, end, matrix, width, base, lookup, counts);
-        base += e.categories.length + 1;
+      for (const { f, values, counts } of categorical) {
+        for (let i = start, at = start * width + f.base; i < end; i++, at += width) {
+          const v = values[i];
+          matrix[at + categorySlot(typeof v === 'string' ? v : categoryKey(v), f, counts)] = 1;
+        }
       }
     }
-    for (const { e, counts } of [...numeric, ...categorical]) count(report, e.column, counts);
+    const report = emptyReport(n);
+    for (const { f, counts } of [...numeric, ...categorical]) count(report, f.column, counts);
     return { matrix, rows: n, width, report };
   }
 
@@ -343,12 +378,13 @@ export class FittedFeatures {
     return new FittedFeatures(checkFeaturesJSON(json));
   }
 
-  private requireColumns(rows: ColumnTable, origin: RowOrigin | undefined): void {
-    const has = new Set(rows.columnNames());
-    const missing = [...this.spec.numeric, ...this.spec.categorical].map((e) => e.column).filter((c) => !has.has(c));
+  /** An InputError naming the columns the features need that `names` lacks. */
+  requireColumns(names: readonly string[], file: string | undefined): void {
+    const has = new Set(names);
+    const missing = this.columns.filter((c) => !has.has(c));
     if (missing.length > 0) {
       throw new InputError(
-        { file: origin?.file },
+        { file },
         `the fitted features need column(s) the data lacks: ${missing.slice(0, 12).map((c) => quote(c)).join(', ')}${missing.length > 12 ? `, … (${missing.length} in all)` : ''}`,
       );
     }
@@ -358,62 +394,57 @@ export class FittedFeatures {
 /** Rows encoded per pass over the columns, so a block of output stays in cache. */
 const BLOCK_ROWS = 256;
 
-function encodeNumeric(
-  values: ArrayLike<number>,
-  start: number,
-  end: number,
-  matrix: Float32Array,
-  width: number,
-  offsetInRow: number,
-  e: NumericEncoder,
-  clip: number,
-  counts: RepairCounts,
-): void {
-  const { fill, high, low, offset, scale, log1p } = e;
-  for (let i = start, at = start * width + offsetInRow; i < end; i++, at += width) {
-    let v = values[i];
-    if (v !== v) {
-      v = fill;
-      counts.missing++;
-    } else if (v === Infinity || v === -Infinity) {
-      v = v > 0 ? high : low;
-      counts.infinite++;
-    } else if (log1p) {
-      v = signedLog1p(v);
-    }
-    v = (v - offset) * scale;
-    if (v > clip || v < -clip) {
-      v = v > 0 ? clip : -clip;
-      counts.clipped++;
-    }
-    matrix[at] = v;
+/**
+ * One value of a numeric column as its feature: a missing value becomes the fill, ±Infinity the
+ * fitted max/min, a finite value goes through signed log1p where fitted so; then scaled and
+ * clipped. Each repair is counted in `counts`. `transform` and the byte decoder both call this.
+ */
+export function encodeNumber(value: number, f: NumericFeature, counts: RepairCounts): number {
+  const e = f.encoder;
+  let v = value;
+  if (v !== v) {
+    v = e.fill;
+    counts.missing++;
+  } else if (v === Infinity || v === -Infinity) {
+    v = v > 0 ? e.high : e.low;
+    counts.infinite++;
+  } else if (e.log1p) {
+    v = signedLog1p(v);
   }
+  v = (v - e.offset) * e.scale;
+  const clip = f.clip;
+  if (v > clip || v < -clip) {
+    v = v > 0 ? clip : -clip;
+    counts.clipped++;
+  }
+  return v;
 }
 
-function encodeCategorical(
-  values: ArrayLike<unknown>,
-  start: number,
-  end: number,
-  matrix: Float32Array,
-  width: number,
-  base: number,
-  lookup: Map<string, number>,
-  counts: RepairCounts,
-): void {
-  const unseenSlot = lookup.size;
-  for (let i = start, at = start * width + base; i < end; i++, at += width) {
-    const v = values[i];
-    let k = lookup.get(typeof v === 'string' ? v : categoryKey(v));
-    if (k === undefined) {
-      k = unseenSlot;
-      counts.unseen++;
-    }
-    matrix[at + k] = 1;
-  }
+/**
+ * The place of a category within its column's one-hot block: its fitted place, or the unseen
+ * place (counted in `counts`) for a category not seen in fitting. Shared like {@link encodeNumber}.
+ */
+export function categorySlot(key: string, f: CategoricalFeature, counts: RepairCounts): number {
+  const k = f.lookup.get(key);
+  if (k !== undefined) return k;
+  counts.unseen++;
+  return f.unseen;
 }
 
-function zeroCounts(): RepairCounts {
+/** Repairs made in one column. */
+export function zeroCounts(): RepairCounts {
   return { missing: 0, infinite: 0, clipped: 0, unseen: 0 };
+}
+
+/** A report of `rows` rows with no repairs yet. */
+export function emptyReport(rows = 0): TransformReport {
+  return { rows, repaired: 0, clipped: 0, unseen: 0, columns: {} };
+}
+
+/** Adds one column's repair counts into a report. */
+export function addCounts(report: TransformReport, column: string, counts: RepairCounts): TransformReport {
+  count(report, column, counts);
+  return report;
 }
 
 /** Adds one report's counts into another (for streamed chunks). */
@@ -437,6 +468,7 @@ function count(report: TransformReport, column: string, add: RepairCounts): void
 }
 
 function signedLog1p(v: number): number {
+  if (v === 0) return v;
   return v < 0 ? -Math.log1p(-v) : Math.log1p(v);
 }
 

@@ -1,4 +1,4 @@
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
 import { quote } from './errors';
 
 /** What netae knows about a public data set's files. */

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { table, toArrowIPC } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors';
-import { MAX_COLUMNS } from '../../src/pipeline/table-reader';
+import { MAX_COLUMNS } from '../../src/pipeline/text-layout';
 import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
 import { readChunksFile } from '../../src/pipeline/io-node';
 

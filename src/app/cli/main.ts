@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { presetNames } from '../../pipeline';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
 import packageJson from '../../../package.json';
 import { EXIT, UsageError } from './errors';
 import { evalCommand } from './evaluate';
@@ -59,7 +60,8 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
-    .option('--chunk <rows>', 'rows read and scored at a time (default 8,192)', wholeNumber())
+    .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
+    .option('--threads <n>', `threads decoding the records (default: the cores less one, here ${defaultThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
     .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
     .option('--quiet', 'no progress on standard error')
@@ -109,6 +111,7 @@ function program(): Command {
     .option('--json <file>', 'also write the metrics as JSON (- for standard output only)')
     .option('--threshold <x>', "measure at threshold X instead of the model's", realNumber(0))
     .option('--fpr <x>', "measure at the threshold that flags this fraction of the model's held-out normal rows", realNumber(1e-9, 0.5))
+    .option('--threads <n>', 'threads decoding the records (default: the cores less one)', wholeNumber())
     .action((flags) => evalCommand(flags));
 
   netae.command('inspect')

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { encodeModel } from '../../model/model';
 import { parseDataset, sampleLogs, type Dataset } from '../../pipeline';
 import { readDatasetFile } from '../../pipeline/io-node';
+import { presetColumns } from '../../pipeline/schema';
 import { fitDetector } from '../detector';
 import { formatReport, evaluateRecords } from './evaluate';
 import { withGpu } from './gpu';
@@ -42,8 +43,8 @@ async function datasets(flags: QuickstartFlags): Promise<{ name: string; train: 
   if (!split) throw new UsageError(`quickstart --data knows ${Object.keys(SPLITS).join(', ')}; got --preset ${preset}`);
   return {
     name: `${preset} in ${flags.data}`,
-    train: await readDatasetFile(join(flags.data, split.train), { preset }),
-    test: await readDatasetFile(join(flags.data, split.test), { preset }),
+    train: await readDatasetFile(join(flags.data, split.train), { preset }, presetColumns({ preset })),
+    test: await readDatasetFile(join(flags.data, split.test), { preset }, presetColumns({ preset })),
   };
 }
 

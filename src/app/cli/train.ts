@@ -1,6 +1,7 @@
 import { encodeModel } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
+import { presetColumns } from '../../pipeline/schema';
 import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
 import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
@@ -114,7 +115,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   const model = openOutput(flags.out, '--out', inputs);
   const stdout = standardOutput(inputs);
   const spec = await trainSpec(flags);
-  const dataset = await readDatasetFile(flags.data, spec);
+  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec));
   checkThresholdRule(rule, dataset);
   dataNotices(dataset);
   const progress = reporter(flags.json === true);

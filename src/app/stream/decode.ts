@@ -3,7 +3,7 @@ import { categoryKey, type FittedPipeline } from '../../pipeline';
 import type { ColumnKind } from '../../pipeline/columns';
 import { InputError } from '../../pipeline/errors';
 import { parseText, type ReadOptions } from '../../pipeline/io';
-import type { Format } from '../../pipeline/table-reader';
+import type { Format } from '../../pipeline/text-table';
 import { parseNumber } from '../../pipeline/values';
 import type { Wire } from './wire';
 
