@@ -1,5 +1,5 @@
 import { ByteStrings } from './byte-strings';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import {
   addCounts, categorySlot, emptyReport, encodeNumber, FittedFeatures, zeroCounts,
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
@@ -394,7 +394,7 @@ export class RecordDecoder {
     const note = this.notes[j];
     throw new InputError(
       { file: this.layout.file, line: this.rowLine, column: this.layout.names[j] },
-      `expected a number, found "${text}"${note === undefined ? '' : ` (${note})`}`,
+      `expected a number, found ${quote(text)}${note === undefined ? '' : ` (${note})`}`,
     );
   }
 

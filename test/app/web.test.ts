@@ -124,7 +124,7 @@ describe('the web page', () => {
     await page.fill('#epochs', '20');
     await page.click('#train');
     await page.waitForFunction(() => /^≈ \d/.test(document.querySelector('#stat-left')?.textContent ?? ''), null, { timeout: TRAINING });
-    expect(await text(page, '#status')).toBe('Training on 6,840 normal rows of sample train.conn.log (760 more held out for validation)…');
+    expect(await text(page, '#status')).toBe('Training on 6,600 normal rows of sample train.conn.log (1,000 more held out for validation)…');
     await page.waitForSelector('#scores-card:not([hidden])', { timeout: TRAINING });
     await expect.poll(() => page.isEnabled('#train')).toBe(true);
     const seconds = (performance.now() - started) / 1000;
@@ -133,7 +133,7 @@ describe('the web page', () => {
     const auc = Number((await text(page, '#roc-auc')).replace('AUC', ''));
     expect(auc).toBeGreaterThan(0.9);
     expect(await text(page, '#train-state')).toBe('done: 20 epochs');
-    expect(await text(page, '#model-summary')).toContain('6,840 (760 more held out for validation)');
+    expect(await text(page, '#model-summary')).toContain('6,600 (1,000 more held out for validation)');
     expect(await page.locator('#loss-chart svg').count()).toBeGreaterThan(0);
     for (const chart of ['#histogram', '#roc', '#pr']) expect(await page.locator(`${chart} svg`).count(), chart).toBeGreaterThan(0);
     expect(await page.locator('#categories tbody tr').count()).toBe(6);

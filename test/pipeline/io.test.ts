@@ -180,7 +180,7 @@ describe('bad input', () => {
       throw new Error('no error');
     };
     expect(error(huge)).toBe(`q.csv, line 3, column "a": expected a number, found "${'x'.repeat(80)}…" (1,000,000 characters)`);
-    expect(error('\0\0\x1b[31m\u202e')).toBe('q.csv, line 3, column "a": expected a number, found "\\x00\\x00\\x1b[31m\\u202e"');
+    expect(error('\x01\x02\x1b[31m\u202e')).toBe('q.csv, line 3, column "a": expected a number, found "\\x01\\x02\\x1b[31m\\u202e"');
   });
 });
 

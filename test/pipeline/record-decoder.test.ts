@@ -37,11 +37,12 @@ interface Decoded {
 async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | null): Promise<Decoded> {
   const parts: Float32Array[] = [];
   const labels: string[] = [];
-  const report = { rows: 0, repaired: 0, unseen: 0, columns: {} as Record<string, Record<string, number>> };
+  const report = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} as Record<string, Record<string, number>> };
   for await (const batch of batches) {
     parts.push(batch.matrix);
     report.rows += batch.rows;
     report.repaired += batch.report.repaired;
+    report.clipped += batch.report.clipped;
     report.unseen += batch.report.unseen;
     for (const [column, counts] of Object.entries(batch.report.columns)) {
       const into = (report.columns[column] ??= { missing: 0, infinite: 0, clipped: 0, unseen: 0 });
