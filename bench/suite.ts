@@ -11,11 +11,12 @@ import { measureTfjsGemm, tfjsContender, type TfGemm } from './contenders/tfjs';
 import { runTorch, type TorchGemm, type TorchResults } from './contenders/torch';
 import type { Contender, ScoreFigure, TrainFigure } from './contenders/types';
 import { runEndToEnd, type EndToEndOutcome } from './end-to-end';
-import { formatShape, gemmShapes, measureGemm, type GemmResult, type GemmShape } from './gemm';
+import { gemmShapes, measureGemm } from './gemm';
+import { formatShape, type GemmResult, type GemmShape } from './gemm-common';
 import { describeMachine, type Machine } from './machine';
 import { int } from './markdown';
 import { peakFor, type Peak } from './peaks';
-import { checkTargets, type Target } from './targets';
+import { checkTargets, targetLines, type Target } from './targets';
 import { CANONICAL, canonicalData, canonicalSpecs, prefix } from './workload';
 
 export interface PeerStatus {
@@ -217,6 +218,8 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
   for (const e of entries) {
     if (e.implementation !== NETAE && e.ratio !== null) log(`  ${e.task} ${e.model.padEnd(4)}  ${e.implementation.padEnd(18)} ${e.ratio.toFixed(2).padStart(6)}×`);
   }
+  const targets = checkTargets({ gemm, tfjs: tfjsGemm, entries, cpuAdapter: machine.adapter.isCpuAdapter });
+  log(`\nTargets\n${targetLines(targets).join('\n')}`);
   return {
     schema: 'netae-bench/1',
     date: new Date().toISOString(),
@@ -235,7 +238,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
     peers: out.peers,
     pytorch: torch.status,
     endToEnd,
-    targets: checkTargets(gemm, entries),
+    targets,
     notes: out.notes,
   };
 }
