@@ -218,8 +218,9 @@ export function gemmChoiceNamed(name: string): GemmChoice {
 
 /**
  * Makes every GEMM on this device that names no tiling use `choice` (a tiling, a name from
- * GEMM_TILINGS, or `tune`) instead of the default; null restores the default. In Node,
- * NETAE_GEMM_TILING=<name> does the same for every device that has none forced.
+ * GEMM_TILINGS, or `tune`) instead of the default; a rows tiling applies to dW alone. null
+ * restores the default. In Node, NETAE_GEMM_TILING=<name> does the same for every device that
+ * has none forced.
  */
 export function forceGemmTiling(gpu: Gpu, choice: GemmChoice | string | null): void {
   if (choice === null) forced.delete(gpu.device);
@@ -242,11 +243,13 @@ function sizeClass(n: number): number {
 }
 
 /**
- * Runs per tuning measurement: about 2 GFLOP, 1 to 200 runs, so that a device without
- * timestamps, timed by the wall clock, still measures its kernels more than its submit.
+ * Runs per tuning measurement: about 10 GFLOP on a GPU (milliseconds at its speed, so that a
+ * device without timestamps, timed by the wall clock, measures its kernels more than its
+ * submit), 0.2 on a CPU adapter made to tune; 1 to 200 runs.
  */
-function tuningReps(p: Product): number {
-  return Math.max(1, Math.min(200, Math.round(2e9 / (2 * p.M * p.N * p.K))));
+function tuningReps(gpu: Gpu, p: Product): number {
+  const flop = isCpuAdapter(gpu) ? 2e8 : 1e10;
+  return Math.max(1, Math.min(200, Math.round(flop / (2 * p.M * p.N * p.K))));
 }
 
 /** The same product on scratch tensors of the same shapes and strides, for timing. */
@@ -271,21 +274,22 @@ function scratchProduct(gpu: Gpu, p: Product): { product: Product; release(): vo
 }
 
 /**
- * The tiling of a product that names none: a forced one if set; the direct tiles on CPU
- * adapters; on GPUs the fastest block tiling for this product and size class, timed once.
+ * The tiling of a product that names none: a forced one if set (a rows tiling for dW alone);
+ * the direct tiles on CPU adapters; on GPUs the fastest tiling that can compute this product,
+ * timed once per product and size class.
  */
 async function tilingFor(gpu: Gpu, p: Product): Promise<GemmTiling> {
   const choice = forced.get(gpu.device) ?? envChoice();
-  if (choice && choice !== 'tune') return choice;
+  if (choice && choice !== 'tune' && (choice.kind !== 'rows' || p.kind === 'backward_weight')) return choice;
   if (isCpuAdapter(gpu) && choice !== 'tune') return DIRECT_TILES;
-  const candidates = [...BLOCK_TILINGS, ...ROWS_TILINGS].filter((t) => tilingProblem(gpu, p, t) === null);
-  if (candidates.length === 0) return DIRECT_TILES;
+  const candidates = [DIRECT_TILES, ...BLOCK_TILINGS, ...ROWS_TILINGS].filter((t) => tilingProblem(gpu, p, t) === null);
+  if (candidates.length === 1) return candidates[0];
   const vec = vecBits(p);
   let scratch: ReturnType<typeof scratchProduct> | null = null;
   return fastest<GemmTiling>(gpu, {
     key: `${p.kind} ${sizeClass(p.M)}×${sizeClass(p.N)}×${sizeClass(p.K)} vec ${vec}`,
     candidates,
-    reps: tuningReps(p),
+    reps: tuningReps(gpu, p),
     async launches(tiling) {
       scratch ??= scratchProduct(gpu, p);
       return [await plan(gpu, scratch.product, tiling, vec)];

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type Activation } from '../../src/gpu/activation';
-import { tuningRecords } from '../../src/gpu/autotune';
+import { fastest, tuningRecords } from '../../src/gpu/autotune';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import {
   forceGemmTiling, linearBackwardInput, linearBackwardWeight, linearForward, linearForwardNaive,
@@ -206,7 +206,7 @@ describe('GEMM kernels at scale, every tiling', () => {
 
   it.each([
     ['direct TM=1', { ...DIRECT_TILES, name: 'direct TM=1', TM: 1 }, 65_536, 122, 64],
-    ['block64x64', BLOCK_TILINGS.find((t) => t.name === 'block64x64') as GemmTiling, 64 * 65_536 + 64, 1, 4],
+    ['block16x16, 16 invocations', { kind: 'block', name: 'block16x16', BM: 16, BN: 16, BK: 4, TM: 4, TN: 4 } as GemmTiling, 16 * 65_536 + 16, 1, 4],
   ] as const)('a grid of more than 65,535 workgroups (%s) is split over two dimensions', async (_name, tiles, M, K, N) => {
     const f = forwardCase(M, K, N, 14);
     const p = paramsAt(f.w.f32, f.b.f32, N, K);
@@ -229,7 +229,7 @@ describe('choosing a tiling', () => {
     return /\[(\S+)\]$/.exec(launch.label)?.[1] ?? '';
   }
 
-  it('a CPU adapter uses the direct tiles; a forced tiling replaces them until reset', async () => {
+  it('a CPU adapter uses the direct tiles; a forced tiling replaces them until reset, a forced rows tiling for dW alone', async () => {
     expect(await forwardTiling(40, 20, 30)).toBe('direct');
     forceGemmTiling(gpu, 'block64x128');
     try {
@@ -238,30 +238,62 @@ describe('choosing a tiling', () => {
       forceGemmTiling(gpu, null);
     }
     expect(await forwardTiling(40, 20, 30)).toBe('direct');
+    forceGemmTiling(gpu, 'rows8x8');
+    try {
+      expect(await forwardTiling(40, 20, 30)).toBe('direct');
+      const grads = tensorAt(1, 30 * 20 + 30, 'grads', null);
+      const launch = await linearBackwardWeight(gpu, {
+        dz: tensorAt(40, 30, 'dZ', null), x: tensorAt(40, 20, 'X', null),
+        dw: viewTensor(grads, 0, 30, 20, 'dW'), db: viewTensor(grads, 600, 1, 30, 'db'),
+      });
+      releaseLaunches([launch]);
+      expect(launch.label).toMatch(/\[rows8x8\]$/);
+    } finally {
+      forceGemmTiling(gpu, null);
+    }
     expect(() => forceGemmTiling(gpu, 'block7x7')).toThrow(/unknown GEMM tiling "block7x7"; expected tune or one of direct, block128x128/);
   });
 
-  it('tuning times every block tiling once per product and size class and keeps the fastest', async () => {
+  it('tuning times every tiling that computes the product, once per product and size class, and keeps the fastest', async () => {
     forceGemmTiling(gpu, 'tune');
     try {
       const before = tuningRecords(gpu).length;
-      const first = await forwardTiling(200, 64, 48);
+      const first = await forwardTiling(24, 16, 12);
       const records = tuningRecords(gpu).slice(before);
       expect(records).toHaveLength(1);
       const [record] = records;
       expect(record.chosen).toBe(first);
-      expect(record.candidates.map((c) => c.name)).toEqual(BLOCK_TILINGS.map((t) => t.name));
+      expect(record.candidates.map((c) => c.name)).toEqual([DIRECT_TILES, ...BLOCK_TILINGS].map((t) => t.name));
       for (const c of record.candidates) expect(c.ms).toBeGreaterThan(0);
       const fastest = record.candidates.reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
       expect(first).toBe(fastest.name);
 
-      expect(await forwardTiling(250, 60, 40)).toBe(first);
+      expect(await forwardTiling(28, 12, 16)).toBe(first);
       expect(tuningRecords(gpu).length).toBe(before + 1);
-      await forwardTiling(20, 64, 48);
+      await forwardTiling(5, 16, 12);
       expect(tuningRecords(gpu).length).toBe(before + 2);
     } finally {
       forceGemmTiling(gpu, null);
     }
+  });
+
+  it('a candidate that cannot be built is recorded with its error and passed over', async () => {
+    const f = forwardCase(8, 8, 8, 3);
+    const p = paramsAt(f.w.f32, f.b.f32, 8, 8);
+    const args = { x: tensorAt(8, 8, 'X', f.x.f32), w: p.w, b: p.b, y: tensorAt(8, 8, 'Y', null), act: 'relu' as const };
+    const key = 'test: the first candidate fails';
+    const chosen = await fastest(gpu, {
+      key, reps: 2, candidates: [{ name: 'broken' }, { name: 'working' }],
+      launches: async ({ name }) => {
+        if (name === 'broken') throw new Error('no such kernel');
+        return [await linearForward(gpu, { ...args, tiles: DIRECT_TILES })];
+      },
+    });
+    expect(chosen.name).toBe('working');
+    const record = tuningRecords(gpu).find((r) => r.key === key);
+    expect(record?.chosen).toBe('working');
+    expect(record?.candidates[0]).toEqual({ name: 'broken', ms: null, error: 'no such kernel' });
+    expect(record?.candidates[1].ms).toBeGreaterThan(0);
   });
 
   it('without the subgroups feature the subgroup tiles are refused and the plain ones run', async () => {
@@ -294,7 +326,7 @@ describe('choosing a tiling', () => {
     const p = paramsAt(f.w.f32, f.b.f32, 8, 8);
     const args = { x: tensorAt(8, 8, 'X', f.x.f32), w: p.w, b: p.b, y: tensorAt(8, 8, 'Y', null), act: 'relu' as const };
     await expect(linearForward(gpu, { ...args, tiles: { kind: 'block', name: 'huge', BM: 256, BN: 256, BK: 32, TM: 8, TN: 8 } }))
-      .rejects.toThrow(/linearForward: tiling huge: needs 133120 bytes of workgroup memory, more than this device's \d+/);
+      .rejects.toThrow(/linearForward: tiling huge: (needs 133120 bytes of workgroup memory, more than this device's \d+|32×32 invocations exceed this device's workgroup limits)/);
     await expect(linearForward(gpu, { ...args, tiles: { kind: 'block', name: 'odd', BM: 48, BN: 64, BK: 8, TM: 6, TN: 4 } }))
       .rejects.toThrow(/tiling odd: TM and TN must be 4 or 8/);
   });
