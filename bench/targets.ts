@@ -25,7 +25,7 @@ function ratioTo(entries: readonly Entry[], implementation: string): number | nu
 const same = (a: GemmShape, b: GemmShape) => a.every((v, i) => v === b[i]);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const times = (x: number) => `${x.toFixed(2)}×`;
-const tflops = (gflops: number) => `${(gflops / 1000).toFixed(2)} TFLOP/s`;
+const rate = (gflops: number) => (gflops >= 1000 ? `${(gflops / 1000).toFixed(2)} TFLOP/s` : `${gflops.toFixed(1)} GFLOP/s`);
 
 /** The forward product with the tiling the device chose by itself, on each shape measured. */
 function defaults(gemm: readonly GemmResult[]): GemmResult[] {
@@ -57,8 +57,8 @@ export function checkTargets({ gemm, tfjs, entries, cpuAdapter }: TargetInputs):
   const graph = ratioTo(entries, 'pytorch-cuda-graph');
   return [
     gpuTarget('GEMM 4,096³, share of FP32 peak', '≥ 30%', big?.peakFraction ?? null, pct, (x) => x >= 0.3, cpuAdapter),
-    gpuTarget('GEMM 1,024³', '≥ 15 TFLOP/s', cube?.gflops ?? null, tflops, (x) => x >= 15_000, cpuAdapter),
-    gpuTarget('GEMM 65,536×122×64', '≥ 20 TFLOP/s', tall?.gflops ?? null, tflops, (x) => x >= 20_000, cpuAdapter),
+    gpuTarget('GEMM 1,024³', '≥ 15 TFLOP/s', cube?.gflops ?? null, rate, (x) => x >= 15_000, cpuAdapter),
+    gpuTarget('GEMM 65,536×122×64', '≥ 20 TFLOP/s', tall?.gflops ?? null, rate, (x) => x >= 20_000, cpuAdapter),
     {
       name: 'GEMM, netae ÷ TF.js WebGPU, every shape', goal: '> 1×',
       value: worstTf ? `${times(worstTf.ratio)} at worst (${formatShape(worstTf.shape)})` : null,
