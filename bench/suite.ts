@@ -127,7 +127,7 @@ async function tfjsGemmOrNote(shapes: readonly GemmShape[], quick: boolean, note
   try {
     log('\nTensorFlow.js WebGPU GEMM, tf.fused.matMul with bias');
     const results = await measureTfjsGemm(shapes, quick);
-    for (const g of results) log(`  ${formatShape(g.shape).padEnd(16)} ${'tfjs-webgpu'.padEnd(13)} ${g.gflops.toFixed(1).padStart(9)} GFLOP/s`);
+    for (const g of results) log(`  ${formatShape(g.shape).padEnd(16)} ${'tfjs-webgpu'.padEnd(32)} ${g.gflops.toFixed(1).padStart(9)} GFLOP/s`);
     log('');
     return results;
   } catch (error) {
@@ -151,7 +151,7 @@ async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
     log(`adapter: ${adapterTitle(machine.adapter)} (${machine.adapter.backend}); CPU: ${machine.cpu.model}, ${machine.cpu.cores} cores; Node ${machine.node}`);
     log(peak ? `FP32 peak: ${peak.fp32Tflops} TFLOP/s (${peak.gpu})` : 'FP32 peak: adapter not in bench/peaks.ts');
     log('\nGEMM, Y = X·Wᵀ + b');
-    const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${r.kernel.padEnd(13)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
+    const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${(r.kernel + (r.isDefault ? ' (default)' : '')).padEnd(32)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
       + (r.peakFraction === null ? '' : `  ${(100 * r.peakFraction).toFixed(1)}% of peak`)));
     log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s)');
     out.peers.push(await runContender(netaeContender(gpu), quick, data, out.figures));

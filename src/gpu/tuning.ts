@@ -55,20 +55,23 @@ export type GemmTiling = DirectTiling | BlockTiling | RowsTiling;
 /** CPU adapters (lavapipe, SwiftShader): one row of invocations sharing TM rows of A, no staging. */
 export const DIRECT_TILES: DirectTiling = { kind: 'direct', name: 'direct', TM: 16, WGX: 16, WGY: 1 };
 
-const block = (BM: number, BN: number, BK: number, TM: number, TN: number): BlockTiling => ({
-  kind: 'block', name: `block${BM}x${BN}`, BM, BN, BK, TM, TN,
+const block = (name: string, BM: number, BN: number, BK: number, TM: number, TN: number): BlockTiling => ({
+  kind: 'block', name, BM, BN, BK, TM, TN,
 });
 
 /**
- * The GPU candidates, 256 invocations each: 128 × 128 blocks of 8 × 8 for large products,
- * 128 × 64 and 64 × 128 for products with one side of 64 or so, 64 × 64 of 4 × 4 where few
- * blocks would leave the GPU's cores idle.
+ * The GPU candidates. 256 invocations: 128 × 128 blocks of 8 × 8 for large products, 128 × 64
+ * and 64 × 128 for products with one side of 64 or so, 64 × 64 of 4 × 4; 64 invocations of
+ * 8 × 8 over 64 × 64 blocks, where large blocks would be too few to fill the GPU (1,024³ is
+ * 64 blocks of 128 × 128). All fit the 32 KiB of workgroup memory that lavapipe and
+ * SwiftShader offer, so that every one is tested there.
  */
 export const BLOCK_TILINGS: readonly BlockTiling[] = [
-  block(128, 128, 8, 8, 8),
-  block(128, 64, 8, 8, 4),
-  block(64, 128, 8, 4, 8),
-  block(64, 64, 16, 4, 4),
+  block('block128x128', 128, 128, 8, 8, 8),
+  block('block128x64', 128, 64, 8, 8, 4),
+  block('block64x128', 64, 128, 8, 4, 8),
+  block('block64x64', 64, 64, 16, 4, 4),
+  block('block64x64-8x8', 64, 64, 8, 8, 8),
 ];
 
 const rows = (RN: number, RK: number, subgroups: boolean): RowsTiling => ({
