@@ -13,7 +13,7 @@ import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
 
 const BENCHES = {
-  gemm: { title: 'GEMM forward, Y = X·Wᵀ + b', run: benchGemm },
+  gemm: { title: 'GEMM: the dense layer\'s three products with every tiling, and TF.js WebGPU\'s forward', run: benchGemm },
   train: { title: 'Training, one epoch, batch 256, Adam 1e-3', run: benchTrain },
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
   step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },

@@ -1,6 +1,6 @@
 import { adapterTitle } from '../src/gpu/device';
 import { unit, type Entry } from './compare';
-import { formatShape } from './gemm';
+import { formatShape, forwardResults } from './gemm-common';
 import type { SuiteResults } from './suite';
 
 export const int = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -24,13 +24,14 @@ function entryTable(entries: readonly Entry[], task: 'train' | 'score'): string 
 }
 
 function gemmTable(r: SuiteResults): string {
-  const kernels = [...new Set(r.gemm.netae.map((g) => g.kernel))];
-  const shapes = [...new Map(r.gemm.netae.map((g) => [formatShape(g.shape), g.shape])).values()];
+  const netae = forwardResults(r.gemm.netae);
+  const kernels = [...new Set(netae.map((g) => g.kernel))];
+  const shapes = [...new Map(netae.map((g) => [formatShape(g.shape), g.shape])).values()];
   const withPeak = r.peak !== null;
   const header = ['M×K×N', ...kernels.map((k) => `${k} GFLOP/s`), 'TF.js WebGPU GFLOP/s', 'PyTorch GFLOP/s', ...(withPeak ? ['best netae, % of FP32 peak'] : [])];
   const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v === b[i]);
   const rows = shapes.map((shape) => {
-    const ours = r.gemm.netae.filter((g) => same(g.shape, shape));
+    const ours = netae.filter((g) => same(g.shape, shape));
     const cell = (kernel: string) => {
       const g = ours.find((o) => o.kernel === kernel);
       return g ? (g.isDefault ? `**${gflops(g.gflops)}**` : gflops(g.gflops)) : '—';
@@ -72,7 +73,7 @@ export function toMarkdown(r: SuiteResults): string {
     '## GEMM forward, Y = X·Wᵀ + b, GFLOP/s',
     'netae: GPU timestamps, the default tiling in bold; TF.js: its kernel time from `tf.time`; PyTorch: `torch.addmm`, FP32 with TF32 off.',
     gemmTable(r),
-    '## Targets on a GPU machine',
+    '## Targets',
     table(['target', 'goal', 'this run', 'met'], r.targets.map((t) => [t.name, t.goal, t.value ?? 'not measured', t.met === null ? '—' : t.met ? 'yes' : 'no']), [false, false, true, false]),
   ];
   if (r.reported.length) {

@@ -30,6 +30,8 @@ export interface Gpu {
 export interface AcquireOptions {
   /** Ask for `timestamp-query` and, in Node, unquantized timestamps. */
   timing?: boolean;
+  /** Ask for `subgroups` where the adapter offers it (the default); false leaves it off. */
+  subgroups?: boolean;
   powerPreference?: GPUPowerPreference;
 }
 
@@ -134,12 +136,13 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
       : 'the browser offered no adapter; check that hardware acceleration is on');
   }
   const timestamps = (options.timing ?? false) && adapter.features.has('timestamp-query');
+  const subgroups = (options.subgroups ?? true) && adapter.features.has('subgroups');
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_WE_RAISE) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({
-    requiredFeatures: timestamps ? ['timestamp-query'] : [],
-    requiredLimits,
-  });
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (timestamps) requiredFeatures.push('timestamp-query');
+  if (subgroups) requiredFeatures.push('subgroups');
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   const errors: string[] = [];
   const recent: string[][] = [];
   let lost: string | null = null;
