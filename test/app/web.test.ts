@@ -164,10 +164,10 @@ describe('the web page', () => {
 
     // Every flagged row is listed, a page at a time, with its flow and why it scored high.
     const flagged = count((await text(page, '#metric-flagged')).split('(')[0]);
-    await expect.poll(() => text(page, '#flagged-page')).toBe(`rows 1–25 of ${flagged} flagged`);
+    await expect.poll(() => text(page, '#flagged-page')).toBe(`rows 1–25 of ${flagged.toLocaleString('en-US')} flagged`);
     expect(await page.locator('#flagged-rows tbody tr').count()).toBe(25);
     await page.click('#flagged-next');
-    expect(await text(page, '#flagged-page')).toBe(`rows 26–50 of ${flagged} flagged`);
+    expect(await text(page, '#flagged-page')).toBe(`rows 26–50 of ${flagged.toLocaleString('en-US')} flagged`);
     await page.click('#flagged-prev');
     const records = zeekRecords(TEST_LOG);
     const first = page.locator('#flagged-rows tbody tr').first();
