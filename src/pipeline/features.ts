@@ -23,13 +23,19 @@ export type Scaling = 'robust' | 'standard' | 'minmax';
  */
 export const DEFAULT_SCALING: Scaling = 'robust';
 
-/** The bound on scaled values unless told otherwise, in units of the scaling (see `fitFeatures`). */
-export const DEFAULT_BOUND = 5;
+/**
+ * The bound on scaled values unless told otherwise, in units of the scaling (robust spreads,
+ * standard deviations, fitted ranges; see `fitFeatures`).
+ */
+export const DEFAULT_BOUND = 3;
 
 export interface FitOptions {
   /** `robust` (default): median and central quantile range; `minmax`: the fitted range to [0, 1]; `standard`: mean and standard deviation. */
   scaling?: Scaling;
-  /** Scaled values are clipped to [-clip, clip] (default DEFAULT_BOUND). */
+  /**
+   * The bound, in units of the scaling (default DEFAULT_BOUND). Robust and standard scaling map
+   * ±clip units from the centre to ±1 and clip there; min-max scaling clips to ±clip.
+   */
   clip?: number;
   /** `auto` (default): heavy-tailed columns go through signed log1p besides those the spec lists; `listed`: only those. */
   log1p?: 'auto' | 'listed';
@@ -42,9 +48,11 @@ interface NumericEncoder {
   fill: number;
   high: number;
   low: number;
-  /** Output = (value − offset) · scale. */
+  /** Output = clip((value − offset) · scale) · gain. */
   offset: number;
   scale: number;
+  /** The feature's weight in a row's squared error is gain² (see `FittedFeatures.weighted`); 1 when absent. */
+  gain?: number;
 }
 
 interface CategoricalEncoder {
@@ -53,13 +61,18 @@ interface CategoricalEncoder {
   categories: string[];
   /** Distinct values in the fitting rows, when more than were kept (the rest go to the unseen slot). */
   distinct?: number;
+  /** Each output's value when its category is present (one per category, then the unseen slot); 1 when absent. */
+  gains?: number[];
 }
 
 export interface FeaturesJSON {
   kind: 'netae-features';
   version: 1;
   scaling: Scaling;
+  /** Encoded numeric values are clipped to ±clip. */
   clip: number;
+  /** The bound in units of the scaling, when the encoded values were divided by it (so that `clip` is 1). */
+  bound?: number;
   numeric: NumericEncoder[];
   categorical: CategoricalEncoder[];
   dropped: { column: string; reason: string }[];
@@ -117,6 +130,15 @@ const HEAVY_TAIL_RATIO = 10;
  * deviation. Scaled values are bounded by ±clip so that one extreme field cannot dominate a row's
  * error.
  *
+ * The centred scalings (robust, standard) then divide by the bound, so that ±clip units from the
+ * centre become ±1, the encoded bound: every numeric feature spans [−1, 1] and a one-hot slot
+ * [0, 1], so no column can weigh in a row's squared error more than a few times another (a
+ * numeric value saturates at 1 or 4, a category that changes adds 2). Left in scaled units, a
+ * bound of 5 would let each numeric column add up to 100 against a category's 2, and deviations
+ * of normal traffic in a few numeric columns would drown what the categories say (see
+ * docs/detection-cv.md). Min-max scaling already maps the fitted range to [0, 1] and clips at
+ * ±clip ranges.
+ *
  * Signed log1p, `sign(x)·log(1+|x|)`, goes before scaling for the columns the spec lists and, with
  * `log1p: 'auto'`, for heavy-tailed ones (HEAVY_TAIL_RATIO), and always for a column whose range
  * exceeds float64's (whose difference `v − offset` would overflow).
@@ -126,7 +148,8 @@ const HEAVY_TAIL_RATIO = 10;
  *
  * Repair rule (applied by `transform`, every repair counted): a missing number (empty, `-`, NaN…)
  * becomes the fitted median, +Infinity the fitted max, −Infinity the fitted min; then signed log1p
- * where chosen, then scaling, then clipping to ±clip. A column with a single value (or no finite
+ * where chosen, then scaling, then clipping to ±clip, then the feature's gain (1 unless the
+ * features were `weighted`). A column with a single value (or no finite
  * value) in the fitting rows is dropped, and listed in `dropped`.
  */
 export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOptions = {}): FittedFeatures {
@@ -137,14 +160,16 @@ export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOp
   const notes: string[] = [];
   const listed = new Set(spec.log1p ?? []);
   const auto = (options.log1p ?? 'auto') === 'auto';
+  const centred = scaling !== 'minmax';
   const numeric: NumericEncoder[] = [];
   for (const column of spec.numeric) {
-    const encoder = fitNumeric(column, numbersOf(rows, column), scaling, listed.has(column), auto, dropped, notes);
+    const encoder = fitNumeric(column, numbersOf(rows, column), scaling, centred ? clip : 1, listed.has(column), auto, dropped, notes);
     if (encoder !== null) numeric.push(encoder);
   }
   const categorical = fitCategorical(rows, spec, dropped);
+  const bounds = centred ? { clip: 1, bound: clip } : { clip };
   return new FittedFeatures({
-    kind: 'netae-features', version: 1, scaling, clip, numeric, categorical, dropped, ...(notes.length ? { notes } : {}),
+    kind: 'netae-features', version: 1, scaling, ...bounds, numeric, categorical, dropped, ...(notes.length ? { notes } : {}),
   });
 }
 
@@ -200,8 +225,9 @@ function meanAndDeviation(sorted: Float64Array): [number, number] {
   return [mean * m, Math.sqrt(squares / sorted.length) * m];
 }
 
+/** `unit`: the number of the scaling's units that become 1 (the bound, for the centred scalings). */
 function fitNumeric(
-  column: string, values: ArrayLike<number>, scaling: Scaling, listed: boolean, auto: boolean,
+  column: string, values: ArrayLike<number>, scaling: Scaling, unit: number, listed: boolean, auto: boolean,
   dropped: FeaturesJSON['dropped'], notes: string[],
 ): NumericEncoder | null {
   let sorted = sortedFinite(values, listed);
@@ -232,7 +258,7 @@ function fitNumeric(
   if (scaling === 'robust') [offset, spread] = [fill, robustSpread(sorted)];
   else if (scaling === 'standard') [offset, spread] = meanAndDeviation(sorted);
   else [offset, spread] = [low, halfDifference(high, low) * 2];
-  const scale = 1 / spread;
+  const scale = 1 / spread / unit;
   if (!Number.isFinite(scale)) {
     dropped.push({ column, reason: `its spread (${spread}) is too small to scale in float64` });
     return null;
@@ -288,9 +314,9 @@ export class FittedFeatures {
     return this.spec.scaling;
   }
 
-  /** The bound on scaled numeric values. */
+  /** The bound on scaled numeric values, in units of the scaling. */
   get bound(): number {
-    return this.spec.clip;
+    return this.spec.bound ?? this.spec.clip;
   }
 
   /** Numeric columns put through signed log1p. */
@@ -315,7 +341,9 @@ export class FittedFeatures {
     const clip = this.spec.clip;
     this.requireColumns(rows, origin);
     const numeric = this.spec.numeric.map((e) => ({ e, values: numbersOf(rows, e.column, origin), counts: zeroCounts() }));
-    const categorical = this.spec.categorical.map((e, c) => ({ e, values: columnValues(rows, e.column), lookup: this.lookups[c], counts: zeroCounts() }));
+    const categorical = this.spec.categorical.map((e, c) => ({
+      e, values: columnValues(rows, e.column), lookup: this.lookups[c], hot: e.gains ?? null, counts: zeroCounts(),
+    }));
     for (let start = 0; start < n; start += BLOCK_ROWS) {
       const end = Math.min(n, start + BLOCK_ROWS);
       for (let j = 0; j < numeric.length; j++) {
@@ -323,13 +351,41 @@ export class FittedFeatures {
         encodeNumeric(values, start, end, matrix, width, j, e, clip, counts);
       }
       let base = numeric.length;
-      for (const { e, values, lookup, counts } of categorical) {
-        encodeCategorical(values, start, end, matrix, width, base, lookup, counts);
+      for (const { e, values, lookup, hot, counts } of categorical) {
+        encodeCategorical(values, start, end, matrix, width, base, lookup, hot, counts);
         base += e.categories.length + 1;
       }
     }
     for (const { e, counts } of [...numeric, ...categorical]) count(report, e.column, counts);
     return { matrix, rows: n, width, report };
+  }
+
+  /** Per output feature, what its encoded value is multiplied by (the square root of its weight). */
+  get gains(): Float64Array {
+    return Float64Array.from([
+      ...this.spec.numeric.map((e) => e.gain ?? 1),
+      ...this.spec.categorical.flatMap((e) => e.gains ?? new Array<number>(e.categories.length + 1).fill(1)),
+    ]);
+  }
+
+  /**
+   * The same features with output f multiplied by √weights[f]: a model's plain squared error on
+   * them is Σ weights[f]·(error of f) on these (see `src/model/gains.ts` for the model's side).
+   */
+  weighted(weights: ArrayLike<number>): FittedFeatures {
+    if (weights.length !== this.width) throw new Error(`${weights.length} weights for ${this.width} features`);
+    for (let f = 0; f < weights.length; f++) {
+      if (!(weights[f] > 0 && Number.isFinite(weights[f]))) throw new Error(`feature weights must be positive and finite; ${this.names[f]} has ${weights[f]}`);
+    }
+    const gains = this.gains.map((g, f) => g * Math.sqrt(weights[f]));
+    const spec = structuredClone(this.spec);
+    spec.numeric.forEach((e, j) => (e.gain = gains[j]));
+    let at = spec.numeric.length;
+    for (const e of spec.categorical) {
+      e.gains = Array.from(gains.subarray(at, at + e.categories.length + 1));
+      at += e.categories.length + 1;
+    }
+    return new FittedFeatures(spec);
   }
 
   toJSON(): FeaturesJSON {
@@ -368,6 +424,7 @@ function encodeNumeric(
   counts: RepairCounts,
 ): void {
   const { fill, high, low, offset, scale, log1p } = e;
+  const gain = e.gain ?? 1;
   for (let i = start, at = start * width + offsetInRow; i < end; i++, at += width) {
     let v = values[i];
     if (v !== v) {
@@ -384,7 +441,7 @@ function encodeNumeric(
       v = v > 0 ? clip : -clip;
       counts.clipped++;
     }
-    matrix[at] = v;
+    matrix[at] = v * gain;
   }
 }
 
@@ -396,6 +453,7 @@ function encodeCategorical(
   width: number,
   base: number,
   lookup: Map<string, number>,
+  hot: readonly number[] | null,
   counts: RepairCounts,
 ): void {
   const unseenSlot = lookup.size;
@@ -406,7 +464,7 @@ function encodeCategorical(
       k = unseenSlot;
       counts.unseen++;
     }
-    matrix[at + k] = 1;
+    matrix[at + k] = hot === null ? 1 : hot[k];
   }
 }
 
@@ -465,6 +523,10 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function positive(x: unknown): boolean {
+  return typeof x === 'number' && x > 0 && Number.isFinite(x);
+}
+
 function checkFeaturesJSON(json: unknown): FeaturesJSON {
   const fail = (why: string): never => {
     throw new Error(`not a netae feature pipeline: ${why}`);
@@ -475,16 +537,21 @@ function checkFeaturesJSON(json: unknown): FeaturesJSON {
   if (j.version !== 1) fail(`version ${JSON.stringify(j.version)} is not supported (expected 1)`);
   if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${JSON.stringify(j.scaling)}`);
   if (typeof j.clip !== 'number' || !(j.clip > 0)) fail('clip must be a positive number');
+  if (j.bound !== undefined && (typeof j.bound !== 'number' || !(j.bound > 0))) fail('bound must be a positive number');
   if (!Array.isArray(j.numeric) || !Array.isArray(j.categorical) || !Array.isArray(j.dropped)) fail('numeric, categorical and dropped must be arrays');
   for (const e of j.numeric!) {
     const fields = [e.fill, e.high, e.low, e.offset, e.scale];
     if (typeof e.column !== 'string' || typeof e.log1p !== 'boolean' || !fields.every(Number.isFinite)) {
       fail(`numeric encoder ${JSON.stringify(e.column)} needs a column name, log1p and finite fill/high/low/offset/scale`);
     }
+    if (e.gain !== undefined && !positive(e.gain)) fail(`numeric encoder ${JSON.stringify(e.column)}: gain must be a positive number`);
   }
   for (const e of j.categorical!) {
     if (typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
       fail(`categorical encoder ${JSON.stringify(e.column)} needs a column name and string categories`);
+    }
+    if (e.gains !== undefined && !(Array.isArray(e.gains) && e.gains.length === e.categories.length + 1 && e.gains.every(positive))) {
+      fail(`categorical encoder ${JSON.stringify(e.column)}: gains must be ${e.categories.length + 1} positive numbers (one per category, then the unseen slot)`);
     }
   }
   return j as FeaturesJSON;
