@@ -10,9 +10,10 @@ Bench only: needs /usr/bin/python3 with numpy, torch and scikit-learn (Debian's 
 python3-sklearn); no test or CI step runs it.
 
   python3 bench/detection_screen.py DIR [--model ae|pca|mlp] [--epochs 20] [--patience 5]
-      [--weights none|std] [--folds 0,1,2] [--json OUT]
+      [--weights none|std|both] [--clip C] [--numeric-scale S] [--folds 0,1,2] [--seeds 1,2,3] [--json OUT]
 
-Per fold: fit on the other folds' normal rows (90 % to train, 10 % held out to stop training
+With a kdd-test export: fit on KDDTrain+'s normal rows, measure on KDDTest+ and KDDTest-21.
+Otherwise, per fold: fit on the other folds' normal rows (90 % to train, 10 % held out to stop training
 and set the threshold that flags 1 % of them), score the fold's normal rows and every attack
 row. Reports ROC-AUC overall and per attack family, recall per family at the threshold, their
 macro averages over families, and the false-positive rate on the fold's normal rows.
@@ -28,11 +29,6 @@ import numpy as np
 FPR = 0.01
 
 
-def load(directory, part):
-    meta = json.load(open(os.path.join(directory, 'meta.json')))
-    return meta
-
-
 def matrix(directory, name, width):
     x = np.fromfile(os.path.join(directory, f'{name}.f32'), dtype='<f4')
     return x.reshape(-1, width)
@@ -44,9 +40,6 @@ def roc_auc(normal, anomalous):
     order = s.argsort(kind='mergesort')
     ranks = np.empty(len(s))
     sorted_s = s[order]
-    # average ranks over ties
-    i = 0
-    r = np.arange(1, len(s) + 1, dtype=float)
     _, start, counts = np.unique(sorted_s, return_index=True, return_counts=True)
     avg = start + (counts + 1) / 2.0
     ranks[order] = np.repeat(avg, counts)
@@ -220,6 +213,7 @@ def main():
     p.add_argument('--numeric-scale', type=float, default=1.0, help='numeric features multiplied by this')
     p.add_argument('--hot', type=float, default=1.0, help='one-hot features multiplied by this')
     p.add_argument('--folds', default='')
+    p.add_argument('--seeds', default='', help='with a kdd-test export: the seeds to train with (default 1)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--json', default='')
     p.add_argument('--label', default='')
@@ -227,6 +221,8 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     meta = json.load(open(os.path.join(args.dir, 'meta.json')))
+    if meta['data'] == 'kdd-test':
+        return test_sets(meta, args)
     info = meta['parts']['all']
     anomaly = np.array(info['anomaly'], dtype=bool)
     family = np.array(info['family'])
@@ -258,43 +254,72 @@ def main():
     report(results, args)
 
 
+def test_sets(meta, args):
+    """Fit on all of KDDTrain+'s normal rows (10 % held out for the threshold); measure on KDDTest+ and KDDTest-21."""
+    width = meta['width']
+    train_all = recode(matrix(args.dir, 'train', width), meta['numeric'], args)
+    normal = np.where(np.array(meta['parts']['train']['anomaly']) == 0)[0]
+    results = []
+    for seed in [int(s) for s in (args.seeds or '1').split(',')]:
+        order = np.random.default_rng(seed).permutation(normal)
+        n_val = int(round(0.1 * len(order)))
+        val = train_all[order[:n_val]]
+        model = make_model(args.model, width, args, seed).fit(train_all[order[n_val:]], val)
+        t = fpr_threshold(model.score(val))
+        row = {'seed': seed}
+        for part in ('test', 'test21'):
+            x = recode(matrix(args.dir, part, width), meta['numeric'], args)
+            s = model.score(x)
+            a = np.array(meta['parts'][part]['anomaly'], dtype=bool)
+            tp, fp = int((s[a] >= t).sum()), int((s[~a] >= t).sum())
+            precision, recall = tp / max(1, tp + fp), tp / a.sum()
+            row[part] = {'rocAuc': roc_auc(s[~a], s[a]), 'f1': 2 * precision * recall / max(1e-12, precision + recall),
+                         'precision': precision, 'recall': recall, 'fpr': fp / (~a).sum()}
+        print(f"{args.label} {args.model} seed {seed}: KDDTest+ ROC-AUC {row['test']['rocAuc']:.4f} F1 {row['test']['f1']:.3f} "
+              f"(precision {row['test']['precision']:.3f}, recall {row['test']['recall']:.3f}, FPR {row['test']['fpr']:.3f}) "
+              f"KDDTest-21 ROC-AUC {row['test21']['rocAuc']:.4f}", flush=True)
+        results.append(row)
+    if args.json:
+        json.dump({'dir': args.dir, 'label': args.label, 'args': vars(args), 'results': results}, open(args.json, 'w'))
+
+
 def run_scoring(score, x, val, fold, f, anomaly, family, difficulty, started, model):
-    if True:
-        held = score(val)
-        t = fpr_threshold(held)
-        normal = score(x[fold == f])
-        attack_idx = np.where(anomaly)[0]
-        attacks = score(x[attack_idx])
-        extra = {'seconds': time.time() - started}
-        for k in ('rank', 'iterations', 'best_epoch'):
-            if hasattr(model, k):
-                extra[k] = int(getattr(model, k))
-        r = evaluate(normal, attacks, family[attack_idx], t, extra)
-        if difficulty is not None:
-            hard_n = normal[difficulty[fold == f] < 21]
-            hard_a = attacks[difficulty[attack_idx] < 21]
-            r['hardAuc'] = roc_auc(hard_n, hard_a)
-            r['hardFpr'] = float((hard_n >= t).mean())
-        fam = ' '.join(f"{k} {v['rocAuc']:.4f}/{v['recall']:.2f}" for k, v in r['families'].items())
-        print(f"fold {f}: AUC {r['rocAuc']:.4f} macro AUC {r['macroAuc']:.4f} macro recall {r['macroRecall']:.3f} "
-              f"FPR {r['fpr']:.4f} | {fam}" + (f" | hard AUC {r['hardAuc']:.4f}" if 'hardAuc' in r else '')
-              + f" | {json.dumps(extra)}", flush=True)
-        return r
+    held = score(val)
+    t = fpr_threshold(held)
+    normal = score(x[fold == f])
+    attack_idx = np.where(anomaly)[0]
+    attacks = score(x[attack_idx])
+    extra = {'seconds': time.time() - started}
+    for k in ('rank', 'iterations', 'best_epoch'):
+        if hasattr(model, k):
+            extra[k] = int(getattr(model, k))
+    r = evaluate(normal, attacks, family[attack_idx], t, extra)
+    if difficulty is not None:
+        hard_n = normal[difficulty[fold == f] < 21]
+        hard_a = attacks[difficulty[attack_idx] < 21]
+        r['hardAuc'] = roc_auc(hard_n, hard_a)
+        r['hardFpr'] = float((hard_n >= t).mean())
+    fam = ' '.join(f"{k} {v['rocAuc']:.4f}/{v['recall']:.2f}" for k, v in r['families'].items())
+    print(f"fold {f}: AUC {r['rocAuc']:.4f} macro AUC {r['macroAuc']:.4f} macro recall {r['macroRecall']:.3f} "
+          f"FPR {r['fpr']:.4f} | {fam}" + (f" | hard AUC {r['hardAuc']:.4f}" if 'hardAuc' in r else '')
+          + f" | {json.dumps(extra)}", flush=True)
+    return r
 
 
 def report(all_results, args):
-  for scoring in dict.fromkeys(r['scoring'] for r in all_results):
-    results = [r for r in all_results if r['scoring'] == scoring]
+    for scoring in dict.fromkeys(r['scoring'] for r in all_results):
+        results = [r for r in all_results if r['scoring'] == scoring]
 
-    def ms(key, sub=None):
-        v = [r[key] if sub is None else r['families'][sub][key] for r in results]
-        return f'{np.mean(v):.4f} ± {np.std(v, ddof=1) if len(v) > 1 else 0:.4f}'
-    fams = list(results[0]['families'].keys())
-    print(f"MEAN {args.label or args.dir} {args.model} {scoring}: AUC {ms('rocAuc')} | macro AUC {ms('macroAuc')} | macro recall {ms('macroRecall')} | FPR {ms('fpr')}"
-          + (f" | hard AUC {ms('hardAuc')}" if 'hardAuc' in results[0] else '')
-          + ' | ' + ' '.join(f"{k} {ms('rocAuc', k)} / {ms('recall', k)}" for k in fams), flush=True)
-  if args.json:
-    json.dump({'dir': args.dir, 'label': args.label, 'args': vars(args), 'results': all_results}, open(args.json, 'w'))
+        def ms(key, sub=None):
+            v = [r[key] if sub is None else r['families'][sub][key] for r in results]
+            return f'{np.mean(v):.4f} ± {np.std(v, ddof=1) if len(v) > 1 else 0:.4f}'
+        fams = list(results[0]['families'].keys())
+        print(f"MEAN {args.label or args.dir} {args.model} {scoring}: AUC {ms('rocAuc')} | macro AUC {ms('macroAuc')} "
+              f"| macro recall {ms('macroRecall')} | FPR {ms('fpr')}"
+              + (f" | hard AUC {ms('hardAuc')}" if 'hardAuc' in results[0] else '')
+              + ' | ' + ' '.join(f"{k} {ms('rocAuc', k)} / {ms('recall', k)}" for k in fams), flush=True)
+    if args.json:
+        json.dump({'dir': args.dir, 'label': args.label, 'args': vars(args), 'results': all_results}, open(args.json, 'w'))
 
 
 if __name__ == '__main__':
