@@ -21,7 +21,8 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly threshold?: ThresholdRule;
   /**
    * `standardised` (default): a row's score weighs each feature's squared error by the inverse of
-   * its mean on held-out normal rows (see `standardiseErrors`); `plain`: the mean squared error.
+   * its mean on held-out normal rows (see `standardiseErrors`); `plain`: the mean squared error,
+   * which is also what a model whose output is not the identity (`:sigmoid`) gets.
    */
   readonly errors?: 'standardised' | 'plain';
 }
@@ -75,7 +76,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const validation = options.validation ?? heldOutShare(features.rows);
   const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
   const heldOut = heldOutRows(matrix, training.heldOut);
-  const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity' && training.stopped !== 'aborted';
+  const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
   const scored = standardise
     ? await standardiseErrors(gpu, spec, training.params, pipeline, heldOut)
     : { params: training.params, pipeline, heldOut };
