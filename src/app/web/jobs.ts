@@ -5,7 +5,7 @@ import {
   firstRows, parseDataset, parseText, readDataset, readTable, recognisePreset, sampleLogs, type Dataset, type ReadResult,
 } from '../../pipeline';
 import { formatCell } from '../cli/table';
-import { detectorOf, fitDetector, type Detector } from '../detector';
+import { detectorOf, fitDetector, heldOutShare, type Detector } from '../detector';
 import { readOptionsFor, type Schema } from '../../pipeline/schema';
 import { fitProblem } from '../model-fit';
 import { analyse } from './analysis';
@@ -47,7 +47,7 @@ export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData |
   job.phase('reading the training data');
   const dataset = await readTraining(data);
   const normal = dataset.labels?.normalCount ?? dataset.table.numRows();
-  const heldOut = validationRows(normal);
+  const heldOut = validationRows(normal, heldOutShare(normal));
   const rows = dataset.labels === null ? 'rows, all taken as normal (no label column),' : 'normal rows';
   job.phase(`training on ${formatCell(normal - heldOut)} ${rows} of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
   if (test !== null) await checkFit('the model', dataset.schema, [...dataset.schema.features.numeric, ...dataset.schema.features.categorical], test);
