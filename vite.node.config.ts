@@ -13,8 +13,15 @@ export default defineConfig({
     target: 'node20',
     sourcemap: true,
     rollupOptions: {
-      input: { netae: 'src/app/cli/main.ts', bench: 'bench/main.ts', 'detection-cv': 'bench/detection-cv.ts' },
-      output: { format: 'es', entryFileNames: '[name].js' },
+      /** The decoding thread is an entry of its own: the pool starts it from beside the bundle. */
+      input: {
+        netae: 'src/app/cli/main.ts',
+        bench: 'bench/main.ts',
+        'detection-cv': 'bench/detection-cv.ts',
+        'decode-worker-node': 'src/pipeline/decode-worker-node.ts',
+      },
+      /** Shared chunks beside the entries, so `new URL('./decode-worker-node.js', import.meta.url)` finds it from any of them. */
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
   },
 });

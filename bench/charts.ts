@@ -1,7 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 import { unit, type Entry } from './compare';
-import { formatShape } from './gemm';
+import { formatShape, forwardResults } from './gemm-common';
 import type { SuiteResults } from './suite';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -95,7 +95,7 @@ interface GemmBar {
 
 function gemmChart(r: SuiteResults): string {
   const data: GemmBar[] = [
-    ...r.gemm.netae.map((g) => ({ shape: formatShape(g.shape), kernel: g.kernel + (g.isDefault ? ' (default)' : ''), gflops: g.gflops })),
+    ...forwardResults(r.gemm.netae).map((g) => ({ shape: formatShape(g.shape), kernel: g.kernel + (g.isDefault ? ' (default)' : ''), gflops: g.gflops })),
     ...r.gemm.tfjsWebgpu.map((g) => ({ shape: formatShape(g.shape), kernel: 'TF.js WebGPU', gflops: g.gflops })),
     ...r.gemm.pytorch.map((g) => ({ shape: formatShape(g.shape), kernel: 'PyTorch', gflops: g.gflops })),
   ];

@@ -1,24 +1,29 @@
 import { resolve } from 'node:path';
 import { acquireGpu, adapterTitle } from '../src/gpu/device';
+import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './end-to-end';
+import { benchJetStream } from './jetstream';
 import { benchScoreCli } from './score-cli';
+import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
 import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
 
 const BENCHES = {
-  gemm: { title: 'GEMM forward, Y = X·Wᵀ + b', run: benchGemm },
+  gemm: { title: 'GEMM: the dense layer\'s three products with every tiling, and TF.js WebGPU\'s forward', run: benchGemm },
   train: { title: 'Training, one epoch, batch 256, Adam 1e-3', run: benchTrain },
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
   step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },
   'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick, NETAE_CLI) },
+  jetstream: { title: 'Records through NATS JetStream: netae stream workers beside netae score', run: (_gpu: unknown, quick: boolean) => benchJetStream(quick, NETAE_CLI) },
 } as const;
 
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
+       bench features
        bench render RESULTS.json
        bench readme RESULTS.json
   all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
@@ -66,6 +71,16 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'features') {
+    await benchFeatures();
+    return;
+  }
+  if (argv[0] === 'score-part') {
+    const [, part, model, data, threads] = argv;
+    if (!SCORE_PARTS.includes(part as ScorePart)) throw new Error(`score-part takes ${SCORE_PARTS.join(', ')}`);
+    console.log(JSON.stringify(await runScorePart(part as ScorePart, model, data, Number(threads))));
+    return;
+  }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);

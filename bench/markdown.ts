@@ -1,6 +1,6 @@
 import { adapterTitle } from '../src/gpu/device';
 import { unit, type Entry } from './compare';
-import { formatShape } from './gemm';
+import { formatShape, forwardResults } from './gemm-common';
 import type { SuiteResults } from './suite';
 
 export const int = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -24,13 +24,14 @@ function entryTable(entries: readonly Entry[], task: 'train' | 'score'): string 
 }
 
 function gemmTable(r: SuiteResults): string {
-  const kernels = [...new Set(r.gemm.netae.map((g) => g.kernel))];
-  const shapes = [...new Map(r.gemm.netae.map((g) => [formatShape(g.shape), g.shape])).values()];
+  const netae = forwardResults(r.gemm.netae);
+  const kernels = [...new Set(netae.map((g) => g.kernel))];
+  const shapes = [...new Map(netae.map((g) => [formatShape(g.shape), g.shape])).values()];
   const withPeak = r.peak !== null;
   const header = ['M×K×N', ...kernels.map((k) => `${k} GFLOP/s`), 'TF.js WebGPU GFLOP/s', 'PyTorch GFLOP/s', ...(withPeak ? ['best netae, % of FP32 peak'] : [])];
   const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v === b[i]);
   const rows = shapes.map((shape) => {
-    const ours = r.gemm.netae.filter((g) => same(g.shape, shape));
+    const ours = netae.filter((g) => same(g.shape, shape));
     const cell = (kernel: string) => {
       const g = ours.find((o) => o.kernel === kernel);
       return g ? (g.isDefault ? `**${gflops(g.gflops)}**` : gflops(g.gflops)) : '—';
@@ -72,7 +73,7 @@ export function toMarkdown(r: SuiteResults): string {
     '## GEMM forward, Y = X·Wᵀ + b, GFLOP/s',
     'netae: GPU timestamps, the default tiling in bold; TF.js: its kernel time from `tf.time`; PyTorch: `torch.addmm`, FP32 with TF32 off.',
     gemmTable(r),
-    '## Targets on a GPU machine',
+    '## Targets',
     table(['target', 'goal', 'this run', 'met'], r.targets.map((t) => [t.name, t.goal, t.value ?? 'not measured', t.met === null ? '—' : t.met ? 'yes' : 'no']), [false, false, true, false]),
   ];
   if (r.reported.length) {
@@ -105,11 +106,21 @@ function pivot(entries: readonly Entry[], models: readonly string[]): string {
   return table(header, rows, header.map((_, i) => i > 0));
 }
 
-/** `netae score` on a big CSV: rows/s and peak memory, or why it was skipped. */
+/** `netae score` on a big CSV, whole and in parts: rows/s, MB/s and peak memory, or why it was skipped. */
 function endToEndLine(r: SuiteResults): string {
   if (r.endToEnd.status === 'skipped') return `\`netae score\` end to end: skipped, ${r.endToEnd.detail}.`;
-  return r.endToEnd.rows.map((row) => `\`netae score\` end to end on ${row.workload}, ${int(Number(row['input MB']))} MB, `
-    + `${int(Number(row.rows))} rows, output to /dev/null: **${int(Number(row['rows/s']))} rows/s**, peak RSS ${int(Number(row['peak RSS MB']))} MB.`).join('\n\n');
+  const rows = r.endToEnd.rows;
+  const first = rows[0];
+  const cell = (v: unknown, digits = 0) => (typeof v === 'number' ? (digits ? v.toFixed(digits) : int(v)) : String(v ?? '—'));
+  return [
+    `\`netae score\` on ${first?.workload}, ${cell(first?.['input MB'])} MB, ${cell(first?.rows)} rows, output to /dev/null `
+      + '(decode: the records into feature rows; decode+score: also scored, no output; kernels: scoring rows already in memory):',
+    table(
+      ['measure', 'threads', 'rows/s', 'MB/s', 'peak RSS MB'],
+      rows.map((row) => [String(row.measure), cell(row.threads), cell(row['rows/s'], row.measure === 'netae score ÷ kernels' ? 2 : 0), cell(row['MB/s']), cell(row['peak RSS MB'])]),
+      [false, true, true, true, true],
+    ),
+  ].join('\n\n');
 }
 
 /** The summary for the project README: training, scoring and GEMM, with links to the whole report. */

@@ -84,6 +84,8 @@ cd "$APP"
 set +e
 "$NODE" dist/node/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 status=${PIPESTATUS[0]}
+"$NODE" dist/node/bench.js gemm "$@" --out "$OUT" 2>&1 | tee "$OUT/gemm.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 echo "results in $OUT (exit status $status)"
 exit "$status"

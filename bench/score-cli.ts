@@ -1,20 +1,21 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sampleLogs } from '../src/pipeline';
 import type { Row } from './report';
+import type { PartResult, ScorePart } from './score-parts';
 
 const NSL_KDD = process.env.NETAE_NSL_KDD ?? resolve(process.cwd(), '..', 'shared', 'data', 'nsl-kdd');
 
-interface Workload {
+export interface Workload {
   name: string;
   train: string[];
   records: string;
 }
 
 /** NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`). */
-function workload(dir: string): Workload {
+export function workload(dir: string): Workload {
   if (existsSync(join(NSL_KDD, 'KDDTrain+.txt'))) {
     return {
       name: 'NSL-KDD (KDDTest+ repeated)',
@@ -52,12 +53,23 @@ function repeatTo(path: string, text: string, bytes: number): number {
   }
 }
 
-function runNetae(cli: string, args: string[], stdout: 'ignore' | number = 'ignore'): Promise<{ code: number | null; peakKb: number; seconds: number; stderr: string }> {
+export interface Run {
+  code: number | null;
+  peakKb: number;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node script args` (the netae bundle, or the bench's), polling its peak resident memory (VmHWM). */
+export function runNode(script: string, args: string[], stdout: 'pipe' | number = 'pipe'): Promise<Run> {
   return new Promise((done, fail) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', stdout, 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', stdout, 'pipe'] });
+    let out = '';
     let stderr = '';
     let peakKb = 0;
+    child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
       try {
@@ -70,39 +82,73 @@ function runNetae(cli: string, args: string[], stdout: 'ignore' | number = 'igno
     child.on('error', fail);
     child.on('close', (code) => {
       clearInterval(poll);
-      done({ code, peakKb, seconds: (performance.now() - start) / 1000, stderr });
+      done({ code, peakKb, seconds: (performance.now() - start) / 1000, stdout: out, stderr });
     });
   });
 }
 
+/** The bench bundle, beside the CLI in dist/node: it runs the parts of `netae score` apart. */
+const benchBundle = (cli: string) => join(cli, '..', 'bench.js');
+
+function row(measure: string, threads: number, result: PartResult, peakKb: number | null): Row {
+  return {
+    measure,
+    threads,
+    rows: result.rows,
+    seconds: result.seconds,
+    'rows/s': result.rows / result.seconds,
+    'MB/s': result.bytes / 1e6 / result.seconds,
+    'peak RSS MB': peakKb === null ? '—' : Math.round(peakKb / 1024),
+  };
+}
+
 /**
- * `netae score` end to end: a model trained on the workload's training file scores a CSV of its
- * test records repeated to 2 GB (200 MB with `quick`), output to /dev/null. Rows/s and peak RSS.
+ * `netae score` end to end and in parts: a model trained on the workload's training file scores a
+ * CSV of its test records repeated to 2 GB (200 MB with `quick`). For 1 decoding thread and for
+ * all cores: the decoding alone, decoding and scoring (no output), and the whole command with its
+ * output to /dev/null; and the scoring kernels alone on rows in memory. Rows/s, MB/s of input,
+ * peak RSS; and the whole command's rate over the kernels' rate measured in the same run.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netae-score-cli-'));
   try {
     const w = workload(dir);
     const model = join(dir, 'model.safetensors');
-    const trained = await runNetae(cli, ['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
+    const trained = await runNode(cli, ['train', ...w.train, '--out', model, '--epochs', '2', '--json']);
     if (trained.code !== 0) throw new Error(`netae train failed: ${trained.stderr}`);
     const input = join(dir, 'records.csv');
     const rows = repeatTo(input, w.records, (quick ? 0.2 : 2) * 1024 ** 3);
-    const devNull = openSync('/dev/null', 'w');
-    try {
-      const scored = await runNetae(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet'], devNull);
-      if (scored.code !== 0) throw new Error(`netae score failed: ${scored.stderr}`);
-      return [{
-        workload: w.name,
-        'input MB': Math.round(statSync(input).size / 1024 ** 2),
-        rows,
-        seconds: scored.seconds,
-        'rows/s': rows / scored.seconds,
-        'peak RSS MB': Math.round(scored.peakKb / 1024),
-      }];
-    } finally {
-      closeSync(devNull);
+    const bytes = statSync(input).size;
+    const all = availableParallelism();
+    const part = async (name: ScorePart, threads: number): Promise<Row> => {
+      const run = await runNode(benchBundle(cli), ['score-part', name, model, input, String(threads)]);
+      if (run.code !== 0) throw new Error(`bench score-part ${name} failed: ${run.stderr}`);
+      return row(name, threads, JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PartResult, run.peakKb);
+    };
+    const command = async (threads: number): Promise<Row> => {
+      const devNull = openSync('/dev/null', 'w');
+      try {
+        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', '--threads', String(threads)], devNull);
+        if (run.code !== 0) throw new Error(`netae score failed: ${run.stderr}`);
+        return row('netae score', threads, { rows, seconds: run.seconds, bytes }, run.peakKb);
+      } finally {
+        closeSync(devNull);
+      }
+    };
+    const kernel = await part('kernel', 1);
+    const results: Row[] = [];
+    for (const threads of all > 1 ? [1, all] : [1]) {
+      results.push(await part('decode', threads), await part('decode+score', threads), await command(threads));
     }
+    const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
+    return [
+      ...results.map((r) => ({ workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...r })),
+      { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...kernel, threads: '—', 'MB/s': '—' },
+      {
+        workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), measure: 'netae score ÷ kernels', threads: whole.threads, rows,
+        seconds: '—', 'rows/s': Number(whole['rows/s']) / Number(kernel['rows/s']), 'MB/s': '—', 'peak RSS MB': '—',
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

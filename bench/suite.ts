@@ -11,11 +11,12 @@ import { measureTfjsGemm, tfjsContender, type TfGemm } from './contenders/tfjs';
 import { runTorch, type TorchGemm, type TorchResults } from './contenders/torch';
 import type { Contender, ScoreFigure, TrainFigure } from './contenders/types';
 import { runEndToEnd, type EndToEndOutcome } from './end-to-end';
-import { formatShape, gemmShapes, measureGemm, type GemmResult, type GemmShape } from './gemm';
+import { gemmShapes, measureGemm } from './gemm';
+import { formatShape, type GemmResult, type GemmShape } from './gemm-common';
 import { describeMachine, type Machine } from './machine';
 import { int } from './markdown';
 import { peakFor, type Peak } from './peaks';
-import { checkTargets, type Target } from './targets';
+import { checkTargets, targetLines, type Target } from './targets';
 import { CANONICAL, canonicalData, canonicalSpecs, prefix } from './workload';
 
 export interface PeerStatus {
@@ -126,7 +127,7 @@ async function tfjsGemmOrNote(shapes: readonly GemmShape[], quick: boolean, note
   try {
     log('\nTensorFlow.js WebGPU GEMM, tf.fused.matMul with bias');
     const results = await measureTfjsGemm(shapes, quick);
-    for (const g of results) log(`  ${formatShape(g.shape).padEnd(16)} ${'tfjs-webgpu'.padEnd(13)} ${g.gflops.toFixed(1).padStart(9)} GFLOP/s`);
+    for (const g of results) log(`  ${formatShape(g.shape).padEnd(16)} ${'tfjs-webgpu'.padEnd(32)} ${g.gflops.toFixed(1).padStart(9)} GFLOP/s`);
     log('');
     return results;
   } catch (error) {
@@ -150,7 +151,7 @@ async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
     log(`adapter: ${adapterTitle(machine.adapter)} (${machine.adapter.backend}); CPU: ${machine.cpu.model}, ${machine.cpu.cores} cores; Node ${machine.node}`);
     log(peak ? `FP32 peak: ${peak.fp32Tflops} TFLOP/s (${peak.gpu})` : 'FP32 peak: adapter not in bench/peaks.ts');
     log('\nGEMM, Y = X·Wᵀ + b');
-    const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${r.kernel.padEnd(13)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
+    const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${(r.kernel + (r.isDefault ? ' (default)' : '')).padEnd(32)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
       + (r.peakFraction === null ? '' : `  ${(100 * r.peakFraction).toFixed(1)}% of peak`)));
     log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s)');
     out.peers.push(await runContender(netaeContender(gpu), quick, data, out.figures));
@@ -210,13 +211,15 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
   log('\nEnd to end (netae score on a CSV)');
   const endToEnd = await runEndToEnd(quick);
   if (endToEnd.status === 'skipped') log(`  skipped: ${endToEnd.detail}`);
-  else for (const row of endToEnd.rows) log(`  ${int(Number(row.rows))} rows, ${row['input MB']} MB: ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
+  else for (const row of endToEnd.rows) log(`  ${String(row.measure).padEnd(22)} threads ${String(row.threads).padEnd(2)} ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
 
   const entries = withRatios(out.figures);
   log('\nnetae ÷ peer');
   for (const e of entries) {
     if (e.implementation !== NETAE && e.ratio !== null) log(`  ${e.task} ${e.model.padEnd(4)}  ${e.implementation.padEnd(18)} ${e.ratio.toFixed(2).padStart(6)}×`);
   }
+  const targets = checkTargets({ gemm, tfjs: tfjsGemm, entries, cpuAdapter: machine.adapter.isCpuAdapter });
+  log(`\nTargets\n${targetLines(targets).join('\n')}`);
   return {
     schema: 'netae-bench/1',
     date: new Date().toISOString(),
@@ -235,7 +238,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
     peers: out.peers,
     pytorch: torch.status,
     endToEnd,
-    targets: checkTargets(gemm, entries),
+    targets,
     notes: out.notes,
   };
 }

@@ -4,7 +4,7 @@ import { settle } from '../../src/gpu/settle';
 import { permutation, seededRandom } from '../../src/model/random';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/trainer';
-import { gemmFill, gemmReps } from '../gemm';
+import { gemmFill, gemmReps } from '../gemm-common';
 import { CANONICAL } from '../workload';
 import { FULL_ROWS, SLOW_ROWS } from './rows';
 import { timeScoring } from './scoring';
@@ -184,6 +184,15 @@ export function tfjsContender(backend: TfBackend): Contender {
       tf = null;
     },
   };
+}
+
+/** Removes a backend that measureTfjsGemm or a contender started, destroying its device. */
+export async function releaseTfjs(backend: TfBackend): Promise<void> {
+  if (!loaded) return;
+  const tf = await loaded;
+  const device = (tf.findBackend(backend) as { device?: GPUDevice } | null)?.device;
+  if (tf.findBackend(backend)) tf.removeBackend(backend);
+  device?.destroy();
 }
 
 function describeDevice(device: GPUDevice): string {

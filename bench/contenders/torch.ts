@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { initParams } from '../../src/model/init';
 import { formatSpec, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/trainer';
-import type { GemmShape } from '../gemm';
+import type { GemmShape } from '../gemm-common';
 
 interface TorchTrain {
   readonly model: string;

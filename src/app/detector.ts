@@ -69,6 +69,10 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const pipeline = fitPipeline(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
+  if (pipeline.width === 0) {
+    const rows = normal.table.numRows();
+    throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
+  }
   const features = pipeline.transform(normal.table, normal.origin);
   const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
@@ -277,7 +281,12 @@ export function detectorOf(model: Model, source = 'model file'): Detector {
   if (model.meta.features === undefined) {
     throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
   }
-  const pipeline = FittedPipeline.fromJSON(model.meta.features);
+  let pipeline: FittedPipeline;
+  try {
+    pipeline = FittedPipeline.fromJSON(model.meta.features);
+  } catch (error) {
+    throw new Error(`${source}: ${(error as Error).message}`);
+  }
   if (pipeline.width !== model.spec.widths[0]) {
     throw new Error(`${source}: its feature pipeline gives ${pipeline.width} features but its model takes ${model.spec.widths[0]}`);
   }

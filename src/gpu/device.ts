@@ -23,11 +23,15 @@ export interface Gpu {
   check(): Promise<void>;
   /** Destroys the device and drops the runtime so that a Node process can exit. */
   release(): void;
+  /** Settles once the runtime has reported the device gone, after `release`: then a process may exit. */
+  readonly closed: Promise<void>;
 }
 
 export interface AcquireOptions {
   /** Ask for `timestamp-query` and, in Node, unquantized timestamps. */
   timing?: boolean;
+  /** Ask for `subgroups` where the adapter offers it (the default); false leaves it off. */
+  subgroups?: boolean;
   powerPreference?: GPUPowerPreference;
 }
 
@@ -132,12 +136,13 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
       : 'the browser offered no adapter; check that hardware acceleration is on');
   }
   const timestamps = (options.timing ?? false) && adapter.features.has('timestamp-query');
+  const subgroups = (options.subgroups ?? true) && adapter.features.has('subgroups');
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_WE_RAISE) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({
-    requiredFeatures: timestamps ? ['timestamp-query'] : [],
-    requiredLimits,
-  });
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (timestamps) requiredFeatures.push('timestamp-query');
+  if (subgroups) requiredFeatures.push('subgroups');
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   const errors: string[] = [];
   const recent: string[][] = [];
   let lost: string | null = null;
@@ -151,7 +156,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     event.preventDefault();
   });
   let released = false;
-  void device.lost.then((info) => {
+  const closed = device.lost.then((info) => {
     if (!released) lost = `${info.reason}: ${info.message}`;
   });
   return {
@@ -160,6 +165,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     limits: device.limits,
     features: [...device.features].sort(),
     timestamps,
+    closed,
     submit(commands, kernels) {
       recent.push([...kernels]);
       if (recent.length > 2) recent.shift();

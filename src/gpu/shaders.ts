@@ -1,6 +1,10 @@
 import activation from '../shaders/activation.wgsl?raw';
 import adam from '../shaders/adam.wgsl?raw';
 import gemm from '../shaders/gemm.wgsl?raw';
+import gemmRows from '../shaders/gemm-rows.wgsl?raw';
+import gemmRowsSubgroup from '../shaders/gemm-rows-subgroup.wgsl?raw';
+import gemmRowsWorkgroup from '../shaders/gemm-rows-workgroup.wgsl?raw';
+import gemmTiled from '../shaders/gemm-tiled.wgsl?raw';
 import mse from '../shaders/mse.wgsl?raw';
 import reduce from '../shaders/reduce.wgsl?raw';
 import rows from '../shaders/rows.wgsl?raw';
@@ -10,6 +14,10 @@ import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 /** WGSL source of each kernel family, after the shared functions it calls. */
 export const SHADERS = {
   gemm: activation + gemm,
+  gemmTiled: activation + gemmTiled,
+  gemmRows: gemmRows + gemmRowsWorkgroup,
+  /** Needs a device with the `subgroups` feature. */
+  gemmRowsSubgroups: `enable subgroups;\n${gemmRows}${gemmRowsSubgroup}`,
   mse: activation + workgroupSum + mse,
   adam,
   score,

@@ -1,30 +1,90 @@
 import type { Gpu } from './device';
 
-/** Register-block and workgroup shape of the GEMM kernel (see src/shaders/gemm.wgsl). */
-export interface GemmTiles {
-  /** Rows of C per invocation (at most 16). */
-  readonly TM: number;
-  readonly WGX: number;
-  readonly WGY: number;
-  /** 1: stage TK-wide slices of A and B through workgroup memory; 0: read them directly. */
-  readonly STAGED: 0 | 1;
-  readonly TK: number;
-}
-
-/** CPU adapters (lavapipe, SwiftShader): one row of invocations sharing TM rows of A, no staging. */
-export const DIRECT_TILES: GemmTiles = { TM: 16, WGX: 16, WGY: 1, STAGED: 0, TK: 1 };
-
-/** GPUs: 16 × 16 invocations, each 4 × 4, over a 64 × 64 tile staged 16 deep. */
-export const STAGED_TILES: GemmTiles = { TM: 4, WGX: 16, WGY: 16, STAGED: 1, TK: 16 };
-
 export function isCpuAdapter(gpu: Gpu): boolean {
   const a = gpu.adapter;
   const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
   return a.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software|warp/.test(text);
 }
 
-export function gemmTiles(gpu: Gpu): GemmTiles {
-  return isCpuAdapter(gpu) ? DIRECT_TILES : STAGED_TILES;
+// ---- GEMM -------------------------------------------------------------------------------
+// The tilings of the three dense-layer products (src/gpu/gemm.ts). CPU adapters use
+// DIRECT_TILES; GPUs time the candidates for each product and size class at first use
+// (src/gpu/autotune.ts) and keep the fastest for the device.
+
+/** gemm.wgsl's register-blocked kernel: TM rows × 4 columns per invocation, operands read directly. */
+export interface DirectTiling {
+  readonly kind: 'direct';
+  readonly name: string;
+  /** Rows of C per invocation (at most 16). */
+  readonly TM: number;
+  readonly WGX: number;
+  readonly WGY: number;
 }
+
+/**
+ * gemm-tiled.wgsl's block-tiled kernels: a workgroup computes a BM × BN block of C through
+ * workgroup memory, BK of K at a time; each invocation a TM × TN register tile (4 or 8 each).
+ */
+export interface BlockTiling {
+  readonly kind: 'block';
+  readonly name: string;
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  readonly TM: number;
+  readonly TN: number;
+}
+
+/**
+ * gemm-rows.wgsl's backward-weight kernel: a workgroup of WG invocations owns an RN × RK patch
+ * of dW (4 or 8 each) and splits the rows among its invocations; their partial patches are
+ * summed in workgroup memory, or with subgroup operations (`subgroups`: the device must have
+ * the feature).
+ */
+export interface RowsTiling {
+  readonly kind: 'rows';
+  readonly name: string;
+  readonly RN: number;
+  readonly RK: number;
+  readonly WG: number;
+  readonly subgroups: boolean;
+}
+
+export type GemmTiling = DirectTiling | BlockTiling | RowsTiling;
+
+/** CPU adapters (lavapipe, SwiftShader): one row of invocations sharing TM rows of A, no staging. */
+export const DIRECT_TILES: DirectTiling = { kind: 'direct', name: 'direct', TM: 16, WGX: 16, WGY: 1 };
+
+const block = (name: string, BM: number, BN: number, BK: number, TM: number, TN: number): BlockTiling => ({
+  kind: 'block', name, BM, BN, BK, TM, TN,
+});
+
+/**
+ * The GPU candidates. 256 invocations: 128 × 128 blocks of 8 × 8 for large products, 128 × 64
+ * and 64 × 128 for products with one side of 64 or so, 64 × 64 of 4 × 4; 64 invocations of
+ * 8 × 8 over 64 × 64 blocks, where large blocks would be too few to fill the GPU (1,024³ is
+ * 64 blocks of 128 × 128). All fit the 32 KiB of workgroup memory that lavapipe and
+ * SwiftShader offer, so that every one is tested there.
+ */
+export const BLOCK_TILINGS: readonly BlockTiling[] = [
+  block('block128x128', 128, 128, 8, 8, 8),
+  block('block128x64', 128, 64, 8, 8, 4),
+  block('block64x128', 64, 128, 8, 4, 8),
+  block('block64x64', 64, 64, 16, 4, 4),
+  block('block64x64-8x8', 64, 64, 8, 8, 8),
+];
+
+const rows = (RN: number, RK: number, subgroups: boolean): RowsTiling => ({
+  kind: 'rows', name: `rows${RN}x${RK}${subgroups ? '-subgroups' : ''}`, RN, RK, WG: 64, subgroups,
+});
+
+/**
+ * Further GPU candidates for dW = dZᵀ·X alone, which has few outputs and a long sum over the
+ * batch: 4 × 4 patches for more workgroups, 8 × 8 for fewer loads per product.
+ */
+export const ROWS_TILINGS: readonly RowsTiling[] = [rows(4, 4, false), rows(8, 8, false), rows(4, 4, true), rows(8, 8, true)];
+
+/** Every tiling by name, for forcing one (`NETAE_GEMM_TILING`, `forceGemmTiling`). */
+export const GEMM_TILINGS: readonly GemmTiling[] = [DIRECT_TILES, ...BLOCK_TILINGS, ...ROWS_TILINGS];
 
 export const MAX_TM = 16;

@@ -1,6 +1,7 @@
 import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors';
 import { checkSpec, layerNames, layersOf, parameterCount, parseSpec, type LayerSpec } from './spec';
 import type { Activation } from '../gpu/activation';
+import { quote } from '../pipeline/errors';
 
 export const MODEL_VERSION = 1;
 
@@ -94,9 +95,13 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   } catch {
     throw new Error(`${source}: its netae header is not JSON`);
   }
-  if (header.format !== 'netae' || typeof header.version !== 'number') throw new Error(`${source}: its netae header has no format and version`);
-  if (header.version > MODEL_VERSION) {
-    throw new Error(`${source}: written by a newer netae (model format ${header.version}; this one reads up to ${MODEL_VERSION})`);
+  if (typeof header !== 'object' || header === null || header.format !== 'netae' || typeof header.version !== 'number') {
+    throw new Error(`${source}: its netae header has no format and version`);
+  }
+  if (header.version !== MODEL_VERSION) {
+    throw new Error(Number.isInteger(header.version) && header.version > MODEL_VERSION
+      ? `${source}: written by a newer netae (model format ${header.version}; this one reads format ${MODEL_VERSION})`
+      : `${source}: model format ${header.version} is not one netae writes (this one reads format ${MODEL_VERSION})`);
   }
   try {
     checkSpec(header.spec);
@@ -115,18 +120,41 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
     expected.add(`${names[layer.index]}.weight`).add(`${names[layer.index]}.bias`);
   }
   const extra = [...tensors.keys()].filter((k) => !expected.has(k));
-  if (extra.length) throw new Error(`${source}: tensors ${extra.join(', ')} belong to no layer of ${names.join(', ')}`);
+  if (extra.length) throw new Error(`${source}: tensors ${extra.slice(0, 8).map((n) => quote(n)).join(', ')}${extra.length > 8 ? ', …' : ''} belong to no layer of ${names.join(', ')}`);
   const { features, threshold, heldOut, training } = header;
+  if (threshold !== undefined) checkThreshold(threshold, source);
   return { spec: header.spec, params, meta: { features, threshold, heldOut, training } };
+}
+
+const THRESHOLD_MODES: readonly string[] = ['fpr', 'percentile', 'mad', 'best-f1', 'fixed', 'chosen'];
+
+/** A threshold is a reconstruction error: a finite number ≥ 0 (0 flags every row). */
+function checkThreshold(threshold: Threshold, source: string): void {
+  const t = threshold as Partial<Threshold> | null;
+  if (typeof t !== 'object' || t === null || typeof t.value !== 'number' || !Number.isFinite(t.value)) {
+    throw new Error(`${source}: threshold.value must be a finite number`);
+  }
+  if (t.value < 0) throw new Error(`${source}: threshold.value is ${t.value}; a threshold on reconstruction errors cannot be negative`);
+  if (typeof t.mode !== 'string' || !THRESHOLD_MODES.includes(t.mode)) {
+    throw new Error(`${source}: threshold.mode must be one of ${THRESHOLD_MODES.join(', ')}`);
+  }
 }
 
 function take(tensors: ReadonlyMap<string, F32Tensor>, name: string, shape: number[], source: string): Float32Array {
   const t = tensors.get(name);
-  if (!t) throw new Error(`${source}: tensor ${name} is missing`);
+  if (!t) throw new Error(`${source}: tensor ${quote(name)} is missing`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`${source}: tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    throw new Error(`${source}: tensor ${quote(name)} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
   }
-  return t.data;
+  return finite(t.data, name, source);
+}
+
+/** A tensor's values, refused when one is NaN or infinite: such a model scores every row NaN. */
+function finite(data: Float32Array, name: string, source: string): Float32Array {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new Error(`${source}: tensor ${quote(name)} holds ${data[i]} at index ${i}; a model's weights must be finite`);
+  }
+  return data;
 }
 
 interface LinearEntry {
@@ -153,17 +181,17 @@ function linearEntries(tensors: ReadonlyMap<string, F32Tensor>, source: string):
   const prefixes = new Set<string>();
   for (const name of tensors.keys()) {
     const m = /^(.*)\.(weight|bias)$/.exec(name);
-    if (!m) throw new Error(`${source}: tensor ${name} is not the weight or bias of a layer; netae reads autoencoders of nn.Linear layers`);
+    if (!m) throw new Error(`${source}: tensor ${quote(name)} is not the weight or bias of a layer; netae reads autoencoders of nn.Linear layers`);
     prefixes.add(m[1]);
   }
   const entries = [...prefixes].sort(compareModulePaths).map((prefix) => {
     const weight = tensors.get(`${prefix}.weight`);
     if (!weight || weight.shape.length !== 2) {
-      throw new Error(`${source}: ${prefix} has no 2-D weight; netae reads autoencoders of nn.Linear layers`);
+      throw new Error(`${source}: ${quote(prefix)} has no 2-D weight; netae reads autoencoders of nn.Linear layers`);
     }
     const bias = tensors.get(`${prefix}.bias`);
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) {
-      throw new Error(`${source}: ${prefix}.bias has shape [${bias.shape.join(', ')}], expected [${weight.shape[0]}]`);
+      throw new Error(`${source}: ${quote(`${prefix}.bias`)} has shape [${bias.shape.join(', ')}], expected [${weight.shape[0]}]`);
     }
     return { prefix, weight, bias };
   });
@@ -215,8 +243,8 @@ function fromStateDict(tensors: ReadonlyMap<string, F32Tensor>, given: string | 
   const params = new Float32Array(parameterCount(spec));
   for (const layer of layersOf(spec)) {
     const e = entries[layer.index];
-    params.set(e.weight.data, layer.weightOffset);
-    if (e.bias) params.set(e.bias.data, layer.biasOffset);
+    params.set(finite(e.weight.data, `${e.prefix}.weight`, source), layer.weightOffset);
+    if (e.bias) params.set(finite(e.bias.data, `${e.prefix}.bias`, source), layer.biasOffset);
   }
   return { spec, params, meta: {} };
 }

@@ -4,6 +4,8 @@
  * `__metadata__` map of strings. Only F32 tensors are read and written.
  */
 
+import { quote } from '../pipeline/errors';
+
 export interface F32Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
@@ -22,7 +24,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, F32Tensor>, metad
   for (const [name, t] of tensors) {
     const bytes = t.data.length * 4;
     if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) {
-      throw new Error(`tensor ${name}: shape [${t.shape.join(', ')}] does not hold ${t.data.length} values`);
+      throw new Error(`tensor ${quote(name)}: shape [${t.shape.join(', ')}] does not hold ${t.data.length} values`);
     }
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -73,26 +75,26 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'model file'): Saf
     if (name === '__metadata__') {
       if (typeof value !== 'object' || value === null) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') fail(`__metadata__ ${quote(k)} is not a string`);
         metadata[k] = v as string;
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== 'object' || info === null) fail(`tensor ${name}: no dtype, shape and data_offsets`);
-    if (info.dtype !== 'F32') fail(`tensor ${name} has dtype ${String(info.dtype)}; netae reads F32 tensors only (convert with .float())`);
+    if (typeof info !== 'object' || info === null) fail(`tensor ${quote(name)}: no dtype, shape and data_offsets`);
+    if (info.dtype !== 'F32') fail(`tensor ${quote(name)} has dtype ${quote(info.dtype)}; netae reads F32 tensors only (convert with .float())`);
     const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor ${name}: shape ${JSON.stringify(shape)} is not a list of sizes`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor ${quote(name)}: shape ${quote(JSON.stringify(shape))} is not a list of sizes`);
     const offsets = info.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0)) {
-      fail(`tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair`);
+      fail(`tensor ${quote(name)}: data_offsets ${quote(JSON.stringify(offsets))} is not a [begin, end] pair`);
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin || end > dataLength) {
-      fail(`tensor ${name}: data_offsets [${begin}, ${end}] point past the end of the data (${dataLength} bytes): the file is truncated or corrupt`);
+      fail(`tensor ${quote(name)}: data_offsets [${begin}, ${end}] point past the end of the data (${dataLength} bytes): the file is truncated or corrupt`);
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 4) fail(`tensor ${name}: shape [${(shape as number[]).join(', ')}] needs ${count * 4} bytes but data_offsets span ${end - begin}`);
+    if (end - begin !== count * 4) fail(`tensor ${quote(name)}: shape [${(shape as number[]).join(', ')}] needs ${count * 4} bytes but data_offsets span ${end - begin}`);
     ranges.push([begin, end, name]);
     const copy = bytes.slice(dataStart + begin, dataStart + end);
     tensors.set(name, { shape: shape as number[], data: new Float32Array(copy.buffer, 0, count) });
@@ -100,7 +102,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'model file'): Saf
   ranges.sort((a, b) => a[0] - b[0]);
   let covered = 0;
   for (const [begin, end, name] of ranges) {
-    if (begin < covered) fail(`tensor ${name} overlaps another tensor's bytes`);
+    if (begin < covered) fail(`tensor ${quote(name)} overlaps another tensor's bytes`);
     if (begin > covered) fail(`bytes ${covered}–${begin} of the data belong to no tensor`);
     covered = end;
   }

@@ -4,7 +4,7 @@ import { settle } from '../gpu/settle';
 import { BYTES, createTensor, maxBindingBytes, type Tensor } from '../gpu/tensor';
 import { planScoring } from './forward';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
-import { checkSpec, layersOf, type Layer, type LayerSpec } from './spec';
+import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
 const MAX_CHUNK = 65_536;
 
@@ -38,6 +38,10 @@ export class Scorer {
 
   static create(gpu: Gpu, spec: LayerSpec, params: Float32Array, options: { chunkRows?: number } = {}): Scorer {
     checkSpec(spec);
+    const bytes = parameterCount(spec) * BYTES;
+    if (bytes > maxBindingBytes(gpu)) {
+      throw new Error(`the model ${spec.widths.join('-')} needs ${bytes.toLocaleString('en-US')} bytes for its parameters, more than the ${maxBindingBytes(gpu).toLocaleString('en-US')} this device allows in one buffer`);
+    }
     const limit = chunkRows(gpu, layersOf(spec));
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);

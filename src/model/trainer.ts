@@ -4,7 +4,7 @@ import { ADAM_DEFAULTS, adam, adamGroups } from '../gpu/adam';
 import { sum } from '../gpu/reduce';
 import { gather } from '../gpu/rows';
 import { settle } from '../gpu/settle';
-import { BYTES, createBuffer, createTensor, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
+import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
 import { planScoring } from './forward';
 import { initParams } from './init';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
@@ -109,6 +109,30 @@ export function checkFinite(data: Matrix32, what = 'training data'): void {
   }
 }
 
+/**
+ * Refuses, before anything is allocated, a run whose buffers this device cannot hold, naming
+ * what is too large: the model's parameters, one batch through the widest layer, the rows.
+ */
+function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number; shuffleBytes: number }): void {
+  const binding = maxBindingBytes(gpu);
+  const widest = Math.max(...spec.widths);
+  const cols = spec.widths[0];
+  const parameters = parameterCount(spec);
+  const checks: [string, number, number, string][] = [
+    [`the model ${spec.widths.join('-')} (${count(parameters)} parameters)`, parameters * BYTES, binding, 'use narrower layers'],
+    [`a batch of ${count(run.batch)} rows through a layer ${count(widest)} wide`, run.batch * widest * BYTES, binding, 'use a smaller batch'],
+    [`${count(run.rows)} training rows of ${count(cols)} features`, run.rows * cols * BYTES, binding, 'train on fewer rows'],
+    [`shuffling ${count(run.rows)} rows of ${count(cols)} features into batches`, run.shuffleBytes, gpu.limits.maxBufferSize, 'train on fewer rows'],
+  ];
+  for (const [what, bytes, most, advice] of checks) {
+    if (bytes > most) throw new Error(`${what} needs ${count(bytes)} bytes, more than the ${count(most)} this device allows in one buffer; ${advice}`);
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * data.cols);
   rows.forEach((r, i) => out.set(data.values.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
@@ -152,10 +176,8 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
   const P = parameterCount(spec);
   const hyper = { ...ADAM_DEFAULTS, lr: o.lr, weightDecay: o.weightDecay };
 
+  checkFits(gpu, spec, { rows: nTrain, batch, shuffleBytes: steps * slot * BYTES });
   const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data, order.subarray(nVal)));
-  if (steps * slot * BYTES > gpu.limits.maxBufferSize) {
-    throw new Error(`training data of ${nTrain} rows × ${cols} needs a ${steps * slot * BYTES}-byte shuffle buffer, more than this device's ${gpu.limits.maxBufferSize}`);
-  }
   const shuffled = createBuffer(gpu, steps * slot * BYTES, 'shuffled batches');
   const epochOrder = createBuffer(gpu, nTrain * BYTES, 'epoch order');
   const params = createLayerTensors(gpu, spec, 'params', '', o.initial ?? initParams(spec, o.seed));

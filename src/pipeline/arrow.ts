@@ -1,7 +1,7 @@
 import { fromArrow, table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind } from './columns';
 import { InputError } from './errors';
-import { parseNumber } from './values';
+import { columnOf } from './columnar';
 
 /** "ARROW1": the Arrow IPC file magic. */
 export function isArrowFile(head: Uint8Array): boolean {
@@ -15,9 +15,8 @@ export function isArrowStream(head: Uint8Array): boolean {
 }
 
 /**
- * Reads Arrow IPC bytes (file or stream format) into a table of Float64Array and string columns:
- * numbers, booleans (0/1), big integers and dates (ms) become numbers with null as NaN; text stays
- * text with null as the empty string. A `types` entry forces a column's kind.
+ * Reads Arrow IPC bytes (file or stream format) into a table of Float64Array and string columns,
+ * each column as {@link columnOf} reads it. A `types` entry forces a column's kind.
  */
 export function readArrow(bytes: Uint8Array, file: string, types: Record<string, ColumnKind> = {}): ColumnTable {
   let source: ColumnTable;
@@ -28,35 +27,6 @@ export function readArrow(bytes: Uint8Array, file: string, types: Record<string,
   }
   const names = source.columnNames();
   const data: Record<string, Column> = {};
-  for (const name of names) {
-    const values = source.array(name) as ArrayLike<unknown>;
-    const kind = types[name] ?? (isNumeric(values) ? 'number' : 'string');
-    data[name] = kind === 'number' ? toNumbers(values, file, name) : Array.from(values, toText);
-  }
+  for (const name of names) data[name] = columnOf(source.array(name) as ArrayLike<unknown>, types[name], file, name);
   return table(data, names);
-}
-
-function isNumeric(values: ArrayLike<unknown>): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && v !== undefined && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof Date)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function toNumbers(values: ArrayLike<unknown>, file: string, column: string): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const n = v === null || v === undefined ? NaN : typeof v === 'string' ? parseNumber(v) : Number(v);
-    if (n === undefined) throw new InputError({ file, line: i + 1, unit: 'row', column }, `expected a number, found "${String(v)}"`);
-    out[i] = n;
-  }
-  return out;
-}
-
-function toText(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value);
 }

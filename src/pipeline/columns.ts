@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import { quote } from './errors';
 
 /** How a column is read: numbers into a Float64Array, text into a string array. */
 export type ColumnKind = 'number' | 'string';
@@ -17,7 +18,7 @@ export interface RowOrigin {
 /** The values of a column in row order; the backing array itself when the table is neither filtered nor ordered. */
 export function columnValues(table: ColumnTable, name: string): ArrayLike<unknown> {
   const column = table.column(name);
-  if (column === undefined) throw new Error(`no column "${name}"`);
+  if (column === undefined) throw new Error(`no column ${quote(name)}`);
   if (!table.isFiltered() && !table.isOrdered()) {
     if (column instanceof Float64Array || Array.isArray(column)) return column;
   }

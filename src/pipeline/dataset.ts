@@ -1,8 +1,8 @@
 import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
-import { parseText, readTable, type ReadResult } from './io';
+import { parseText, readTable, type ReadOptions, type ReadResult } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
 
 /** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
 export interface Dataset extends ReadResult {
@@ -10,9 +10,12 @@ export interface Dataset extends ReadResult {
   labels: Labels | null;
 }
 
-/** Reads a whole file (any supported format, gzip or not) for a preset or a generic spec. */
-export async function readDataset(source: ByteSource, spec: SchemaSpec, fileName?: string): Promise<Dataset> {
-  return toDataset(await readTable(source, readOptionsFor(spec, fileName)), spec);
+/**
+ * Reads a whole file (any supported format, gzip or not) for a preset or a generic spec.
+ * `select` chooses the columns to read (default: all; see presetColumns).
+ */
+export async function readDataset(source: ByteSource, spec: SchemaSpec, fileName?: string, select?: ReadOptions['select']): Promise<Dataset> {
+  return toDataset(await readTable(source, { ...readOptionsFor(spec, fileName), select }), spec);
 }
 
 /** The same from decoded text (CSV, TSV or Zeek log), synchronously. */

@@ -1,6 +1,6 @@
 import { table, type ColumnTable } from 'arquero';
 import { columnValues, lineOf, type RowOrigin } from './columns';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import { parseNumber } from './values';
 
 /** Which columns become features, and how. */
@@ -109,6 +109,8 @@ export interface Transformed {
 }
 
 const UNSEEN = '<unseen>';
+/** The largest finite float32: features are float32, so no fitted factor or clip may exceed it. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * A column is heavy-tailed when its largest magnitude is at least this many times (1 + the
@@ -273,7 +275,7 @@ function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJ
     const counts = table({ key: keys }).groupby('key').count({ as: 'n' });
     const vocabulary = counts.objects() as { key: string; n: number }[];
     if (vocabulary.length < 2) {
-      dropped.push({ column, reason: `constant ("${vocabulary[0]?.key ?? ''}") in the fitting rows` });
+      dropped.push({ column, reason: `constant (${quote(vocabulary[0]?.key ?? '')}) in the fitting rows` });
       continue;
     }
     vocabulary.sort((a, b) => b.n - a.n || compare(a.key, b.key));
@@ -283,13 +285,42 @@ function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJ
   return encoders;
 }
 
+/**
+ * A fitted numeric column as {@link encodeNumber} reads it: its encoder and the clip bound.
+ * `slot` is the column's place in an output row.
+ */
+export interface NumericFeature {
+  readonly column: string;
+  readonly slot: number;
+  readonly encoder: NumericEncoder;
+  readonly clip: number;
+  /** The encoder's gain (1 unless weighted). */
+  readonly gain: number;
+}
+
+/**
+ * A fitted categorical column as {@link categorySlot} reads it: category text → place in the
+ * column's one-hot block (`unseen`, the last place, for categories not seen in fitting).
+ * `base` is the block's first place in an output row.
+ */
+export interface CategoricalFeature {
+  readonly column: string;
+  readonly base: number;
+  readonly lookup: ReadonlyMap<string, number>;
+  readonly unseen: number;
+  /** Each place's value when its category is present: 1, or its gain once weighted. */
+  readonly hot: Float32Array;
+}
+
 /** A fitted feature pipeline: turns rows into a row-major Float32Array. */
 export class FittedFeatures {
   readonly width: number;
   /** Output feature names: numeric columns by name, then `column=category` and `column=<unseen>`. */
   readonly names: string[];
+  /** The per-value encoders of {@link transform}, in output order; the byte decoder uses the same. */
+  readonly numeric: readonly NumericFeature[];
+  readonly categorical: readonly CategoricalFeature[];
   private readonly spec: FeaturesJSON;
-  private readonly lookups: Map<string, number>[];
 
   constructor(spec: FeaturesJSON) {
     this.spec = spec;
@@ -298,7 +329,14 @@ export class FittedFeatures {
       ...spec.categorical.flatMap((e) => [...e.categories.map((c) => `${e.column}=${c}`), `${e.column}=${UNSEEN}`]),
     ];
     this.width = this.names.length;
-    this.lookups = spec.categorical.map((e) => new Map(e.categories.map((c, k) => [c, k])));
+    this.numeric = spec.numeric.map((encoder, slot) => ({ column: encoder.column, slot, encoder, clip: spec.clip, gain: encoder.gain ?? 1 }));
+    let base = spec.numeric.length;
+    this.categorical = spec.categorical.map((e) => {
+      const hot = e.gains ? Float32Array.from(e.gains) : new Float32Array(e.categories.length + 1).fill(1);
+      const feature = { column: e.column, base, lookup: new Map(e.categories.map((c, k) => [c, k])), unseen: e.categories.length, hot };
+      base += e.categories.length + 1;
+      return feature;
+    });
   }
 
   get dropped(): readonly { column: string; reason: string }[] {
@@ -329,6 +367,11 @@ export class FittedFeatures {
     return this.spec.categorical.map((e) => ({ column: e.column, kept: e.categories.length, distinct: e.distinct }));
   }
 
+  /** The input columns the features read, numeric first. */
+  get columns(): string[] {
+    return [...this.numeric, ...this.categorical].map((f) => f.column);
+  }
+
   /**
    * Rows → Float32Array [rows × width], repairing and counting as fitFeatures describes.
    * `origin` (a chunk or read result) lets errors name the file and line.
@@ -337,26 +380,23 @@ export class FittedFeatures {
     const n = rows.numRows();
     const width = this.width;
     const matrix = new Float32Array(n * width);
-    const report: TransformReport = { rows: n, repaired: 0, clipped: 0, unseen: 0, columns: {} };
-    const clip = this.spec.clip;
-    this.requireColumns(rows, origin);
-    const numeric = this.spec.numeric.map((e) => ({ e, values: numbersOf(rows, e.column, origin), counts: zeroCounts() }));
-    const categorical = this.spec.categorical.map((e, c) => ({
-      e, values: columnValues(rows, e.column), lookup: this.lookups[c], hot: e.gains ?? null, counts: zeroCounts(),
-    }));
+    this.requireColumns(rows.columnNames(), origin?.file);
+    const numeric = this.numeric.map((f) => ({ f, values: numbersOf(rows, f.column, origin), counts: zeroCounts() }));
+    const categorical = this.categorical.map((f) => ({ f, values: columnValues(rows, f.column), counts: zeroCounts() }));
     for (let start = 0; start < n; start += BLOCK_ROWS) {
       const end = Math.min(n, start + BLOCK_ROWS);
-      for (let j = 0; j < numeric.length; j++) {
-        const { e, values, counts } = numeric[j];
-        encodeNumeric(values, start, end, matrix, width, j, e, clip, counts);
+      for (const { f, values, counts } of numeric) {
+        for (let i = start, at = start * width + f.slot; i < end; i++, at += width) matrix[at] = encodeNumber(values[i], f, counts);
       }
-      let base = numeric.length;
-      for (const { e, values, lookup, hot, counts } of categorical) {
-        encodeCategorical(values, start, end, matrix, width, base, lookup, hot, counts);
-        base += e.categories.length + 1;
+      for (const { f, values, counts } of categorical) {
+        for (let i = start, at = start * width + f.base; i < end; i++, at += width) {
+          const v = values[i];
+          encodeCategory(matrix, at, typeof v === 'string' ? v : categoryKey(v), f, counts);
+        }
       }
     }
-    for (const { e, counts } of [...numeric, ...categorical]) count(report, e.column, counts);
+    const report = emptyReport(n);
+    for (const { f, counts } of [...numeric, ...categorical]) count(report, f.column, counts);
     return { matrix, rows: n, width, report };
   }
 
@@ -397,13 +437,14 @@ export class FittedFeatures {
     return new FittedFeatures(checkFeaturesJSON(json));
   }
 
-  private requireColumns(rows: ColumnTable, origin: RowOrigin | undefined): void {
-    const has = new Set(rows.columnNames());
-    const missing = [...this.spec.numeric, ...this.spec.categorical].map((e) => e.column).filter((c) => !has.has(c));
+  /** An InputError naming the columns the features need that `names` lacks. */
+  requireColumns(names: readonly string[], file: string | undefined): void {
+    const has = new Set(names);
+    const missing = this.columns.filter((c) => !has.has(c));
     if (missing.length > 0) {
       throw new InputError(
-        { file: origin?.file },
-        `the fitted features need column(s) the data lacks: ${missing.map((c) => `"${c}"`).join(', ')}`,
+        { file },
+        `the fitted features need column(s) the data lacks: ${missing.slice(0, 12).map((c) => quote(c)).join(', ')}${missing.length > 12 ? `, … (${missing.length} in all)` : ''}`,
       );
     }
   }
@@ -412,64 +453,67 @@ export class FittedFeatures {
 /** Rows encoded per pass over the columns, so a block of output stays in cache. */
 const BLOCK_ROWS = 256;
 
-function encodeNumeric(
-  values: ArrayLike<number>,
-  start: number,
-  end: number,
-  matrix: Float32Array,
-  width: number,
-  offsetInRow: number,
-  e: NumericEncoder,
-  clip: number,
-  counts: RepairCounts,
-): void {
-  const { fill, high, low, offset, scale, log1p } = e;
-  const gain = e.gain ?? 1;
-  for (let i = start, at = start * width + offsetInRow; i < end; i++, at += width) {
-    let v = values[i];
-    if (v !== v) {
-      v = fill;
-      counts.missing++;
-    } else if (v === Infinity || v === -Infinity) {
-      v = v > 0 ? high : low;
-      counts.infinite++;
-    } else if (log1p) {
-      v = signedLog1p(v);
-    }
-    v = (v - offset) * scale;
-    if (v > clip || v < -clip) {
-      v = v > 0 ? clip : -clip;
-      counts.clipped++;
-    }
-    matrix[at] = v * gain;
+/**
+ * One value of a numeric column as its feature: a missing value becomes the fill, ±Infinity the
+ * fitted max/min, a finite value goes through signed log1p where fitted so; then scaled,
+ * clipped and multiplied by the gain. Each repair is counted in `counts`. `transform` and the byte decoder both call this.
+ */
+export function encodeNumber(value: number, f: NumericFeature, counts: RepairCounts): number {
+  const e = f.encoder;
+  let v = value;
+  if (v !== v) {
+    v = e.fill;
+    counts.missing++;
+  } else if (v === Infinity || v === -Infinity) {
+    v = v > 0 ? e.high : e.low;
+    counts.infinite++;
+  } else if (e.log1p) {
+    v = signedLog1p(v);
   }
+  v = (v - e.offset) * e.scale;
+  const clip = f.clip;
+  if (v > clip || v < -clip) {
+    v = v > 0 ? clip : -clip;
+    counts.clipped++;
+  }
+  return v * f.gain;
 }
 
-function encodeCategorical(
-  values: ArrayLike<unknown>,
-  start: number,
-  end: number,
-  matrix: Float32Array,
-  width: number,
-  base: number,
-  lookup: Map<string, number>,
-  hot: readonly number[] | null,
-  counts: RepairCounts,
-): void {
-  const unseenSlot = lookup.size;
-  for (let i = start, at = start * width + base; i < end; i++, at += width) {
-    const v = values[i];
-    let k = lookup.get(typeof v === 'string' ? v : categoryKey(v));
-    if (k === undefined) {
-      k = unseenSlot;
-      counts.unseen++;
-    }
-    matrix[at + k] = hot === null ? 1 : hot[k];
-  }
+/**
+ * The place of a category within its column's one-hot block: its fitted place, or the unseen
+ * place (counted in `counts`) for a category not seen in fitting. Shared like {@link encodeNumber}.
+ */
+export function categorySlot(key: string, f: CategoricalFeature, counts: RepairCounts): number {
+  const k = f.lookup.get(key);
+  if (k !== undefined) return k;
+  counts.unseen++;
+  return f.unseen;
 }
 
-function zeroCounts(): RepairCounts {
+/**
+ * Sets a category's feature in the one-hot block that starts at `matrix[at]`: its place
+ * ({@link categorySlot}) gets the place's value (1, or its gain once weighted). The block must
+ * be zero before. `transform` and the byte decoder both call this.
+ */
+export function encodeCategory(matrix: Float32Array, at: number, key: string, f: CategoricalFeature, counts: RepairCounts): void {
+  const k = categorySlot(key, f, counts);
+  matrix[at + k] = f.hot[k];
+}
+
+/** Repairs made in one column. */
+export function zeroCounts(): RepairCounts {
   return { missing: 0, infinite: 0, clipped: 0, unseen: 0 };
+}
+
+/** A report of `rows` rows with no repairs yet. */
+export function emptyReport(rows = 0): TransformReport {
+  return { rows, repaired: 0, clipped: 0, unseen: 0, columns: {} };
+}
+
+/** Adds one column's repair counts into a report. */
+export function addCounts(report: TransformReport, column: string, counts: RepairCounts): TransformReport {
+  count(report, column, counts);
+  return report;
 }
 
 /** Adds one report's counts into another (for streamed chunks). */
@@ -493,6 +537,7 @@ function count(report: TransformReport, column: string, add: RepairCounts): void
 }
 
 function signedLog1p(v: number): number {
+  if (v === 0) return v;
   return v < 0 ? -Math.log1p(-v) : Math.log1p(v);
 }
 
@@ -512,7 +557,7 @@ function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): Array
     const v = values[i];
     const n = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v) : v === null || v === undefined ? NaN : Number(v);
     if (n === undefined) {
-      throw new InputError({ ...lineOf(origin, i), column }, `expected a number, found "${String(v)}"`);
+      throw new InputError({ ...lineOf(origin, i), column }, `expected a number, found ${quote(v)}`);
     }
     out[i] = n;
   }
@@ -527,31 +572,40 @@ function positive(x: unknown): boolean {
   return typeof x === 'number' && x > 0 && Number.isFinite(x);
 }
 
+/** A value of a JSON field for a message: text quoted (at most 80 characters), anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? quote(value) : String(JSON.stringify(value)).slice(0, 80);
+}
+
 function checkFeaturesJSON(json: unknown): FeaturesJSON {
   const fail = (why: string): never => {
     throw new Error(`not a netae feature pipeline: ${why}`);
   };
   if (typeof json !== 'object' || json === null) return fail('expected an object');
   const j = json as Partial<FeaturesJSON>;
-  if (j.kind !== 'netae-features') fail(`kind is ${JSON.stringify(j.kind)}, expected "netae-features"`);
-  if (j.version !== 1) fail(`version ${JSON.stringify(j.version)} is not supported (expected 1)`);
-  if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${JSON.stringify(j.scaling)}`);
+  if (j.kind !== 'netae-features') fail(`kind is ${shown(j.kind)}, expected "netae-features"`);
+  if (j.version !== 1) fail(`version ${shown(j.version)} is not supported (expected 1)`);
+  if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${shown(j.scaling)}`);
   if (typeof j.clip !== 'number' || !(j.clip > 0)) fail('clip must be a positive number');
   if (j.bound !== undefined && (typeof j.bound !== 'number' || !(j.bound > 0))) fail('bound must be a positive number');
+  if (j.clip! > FLOAT32_MAX) fail(`clip ${j.clip} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)}): features would overflow`);
   if (!Array.isArray(j.numeric) || !Array.isArray(j.categorical) || !Array.isArray(j.dropped)) fail('numeric, categorical and dropped must be arrays');
   for (const e of j.numeric!) {
-    const fields = [e.fill, e.high, e.low, e.offset, e.scale];
-    if (typeof e.column !== 'string' || typeof e.log1p !== 'boolean' || !fields.every(Number.isFinite)) {
-      fail(`numeric encoder ${JSON.stringify(e.column)} needs a column name, log1p and finite fill/high/low/offset/scale`);
+    if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || typeof e.log1p !== 'boolean') {
+      fail('a numeric encoder needs a column name and log1p');
     }
-    if (e.gain !== undefined && !positive(e.gain)) fail(`numeric encoder ${JSON.stringify(e.column)}: gain must be a positive number`);
+    for (const field of ['fill', 'high', 'low', 'offset', 'scale'] as const) {
+      if (typeof e[field] !== 'number' || !Number.isFinite(e[field])) fail(`numeric encoder ${quote(e.column)}: ${field} must be a finite number`);
+    }
+    if (Math.abs(e.scale) > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: scale ${e.scale} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
+    if (e.gain !== undefined && !positive(e.gain)) fail(`numeric encoder ${quote(e.column)}: gain must be a positive number`);
   }
   for (const e of j.categorical!) {
-    if (typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
-      fail(`categorical encoder ${JSON.stringify(e.column)} needs a column name and string categories`);
+    if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
+      fail(`categorical encoder ${quote(e?.column)} needs a column name and string categories`);
     }
     if (e.gains !== undefined && !(Array.isArray(e.gains) && e.gains.length === e.categories.length + 1 && e.gains.every(positive))) {
-      fail(`categorical encoder ${JSON.stringify(e.column)}: gains must be ${e.categories.length + 1} positive numbers (one per category, then the unseen slot)`);
+      fail(`categorical encoder ${quote(e.column)}: gains must be ${e.categories.length + 1} positive numbers (one per category, then the unseen slot)`);
     }
   }
   return j as FeaturesJSON;

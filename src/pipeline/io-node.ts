@@ -1,28 +1,66 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, openAsBlob } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parseNames, readDataset, type Dataset, type Names } from './dataset';
+import { parallelDecoding } from './decode-pool-node';
 import { readChunks, readTable, type Chunk, type ReadOptions, type ReadResult } from './io';
+import { isParquet } from './parquet';
+import type { FittedPipeline } from './pipeline';
+import { readRecords, type RecordBatch, type RecordOptions } from './records';
 import type { SchemaSpec } from './schema';
 
-/** The bytes of a file, read in 64 KiB pieces. */
+/** The bytes of a file, read in 1 MiB pieces. */
 function fileSource(path: string): Readable {
-  return createReadStream(path, { highWaterMark: 1 << 16 });
+  return createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
-export function readTableFile(path: string, options: ReadOptions = {}): Promise<ReadResult> {
-  return readTable(fileSource(path), { ...options, fileName: options.fileName ?? path });
+/**
+ * A file path, `-` (standard input) or a Node readable stream, with the name errors give it. A
+ * Parquet file is opened as a Blob, read at random (its index is at its end).
+ */
+async function inputOf(input: string | Readable, fileName: string | undefined): Promise<{ source: Readable | Blob; fileName: string }> {
+  if (typeof input !== 'string') return { source: input, fileName: fileName ?? 'stream' };
+  if (input === '-') return { source: process.stdin, fileName: fileName ?? 'stdin' };
+  if (await startsWithParquetMagic(input)) return { source: await openAsBlob(input), fileName: fileName ?? input };
+  return { source: fileSource(input), fileName: fileName ?? input };
+}
+
+async function startsWithParquetMagic(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    await file.read(head, 0, 4, 0);
+    return isParquet(head);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Rows of a file path, `-` (standard input) or a stream as the fitted pipeline's feature matrix
+ * (see readRecords), text decoded on `threads` worker threads (gzip is inflated on this one).
+ */
+export async function* readRecordsFile(input: string | Readable, pipeline: FittedPipeline, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
+  const { source, fileName } = await inputOf(input, options.fileName);
+  const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
+  yield* readRecords(source, pipeline, { ...options, fileName, decoding });
+}
+
+export async function readTableFile(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+  const { source, fileName } = await inputOf(path, options.fileName);
+  return readTable(source, { ...options, fileName });
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */
-export function readChunksFile(input: string | Readable, options: ReadOptions = {}): AsyncGenerator<Chunk> {
-  if (typeof input !== 'string') return readChunks(input, { ...options, fileName: options.fileName ?? 'stream' });
-  if (input === '-') return readChunks(process.stdin, { ...options, fileName: options.fileName ?? 'stdin' });
-  return readChunks(fileSource(input), { ...options, fileName: options.fileName ?? input });
+export async function* readChunksFile(input: string | Readable, options: ReadOptions = {}): AsyncGenerator<Chunk> {
+  const { source, fileName } = await inputOf(input, options.fileName);
+  yield* readChunks(source, { ...options, fileName });
 }
 
-export function readDatasetFile(path: string, spec: SchemaSpec): Promise<Dataset> {
-  return readDataset(fileSource(path), spec, path);
+/** A whole file as a dataset; `select` chooses the columns read (see presetColumns). */
+export async function readDatasetFile(path: string, spec: SchemaSpec, select?: ReadOptions['select']): Promise<Dataset> {
+  const { source, fileName } = await inputOf(path, undefined);
+  return readDataset(source, spec, fileName, select);
 }
 
 /** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */

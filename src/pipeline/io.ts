@@ -1,12 +1,16 @@
 import { table, type ColumnTable } from 'arquero';
 import { isArrowFile, isArrowStream, readArrow } from './arrow';
-import { byteChunks, collectBytes, concatArrays, decodeText, gunzip, isGzip, peekBytes, type ByteSource } from './bytes';
+import { byteChunks, collectBytes, concatArrays, gunzip, isGzip, peekBytes, type ByteSource } from './bytes';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
-import { TableReader, type Chunk, type Format, type TextFormat } from './table-reader';
-import { isZeekLog } from './zeek';
+import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
+import type { AsyncBuffer } from 'hyparquet';
+import { openText } from './text-blocks';
+import { readLayout, type LayoutOptions } from './text-layout';
+import { TextTableReader, type Chunk, type Format } from './text-table';
 
-export type { Chunk } from './table-reader';
+export type { Chunk, Format } from './text-table';
+export { detectTextFormat } from './text-layout';
 
 export interface ReadOptions {
   /** Names the input in error messages; its extension helps detect the format. */
@@ -23,6 +27,8 @@ export interface ReadOptions {
   types?: Record<string, ColumnKind>;
   /** Rows per chunk for {@link readChunks} (default 16,384). */
   chunkRows?: number;
+  /** The columns to read, chosen from the file's names (default: all); the others are skipped unread. */
+  select?: (names: readonly string[]) => string[];
 }
 
 /** A whole file read into one table. */
@@ -37,27 +43,42 @@ export interface ReadResult extends RowOrigin {
 const DEFAULT_CHUNK_ROWS = 16_384;
 
 /**
- * Reads a file as chunks of at most `chunkRows` rows, holding one chunk and one text block
- * (about 256 KiB) at a time, so memory stays bounded however large the file. Gzip is detected
+ * Reads a file as chunks of at most `chunkRows` rows, holding one chunk and one block of text
+ * (about 1 MiB) at a time, so memory stays bounded however large the file. Gzip is detected
  * and decompressed on the fly. Arrow input is read whole, then sliced.
  */
 export async function* readChunks(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<Chunk> {
   const file = options.fileName ?? 'input';
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  let { head, chunks } = await peekBytes(byteChunks(source), 8);
-  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file), 8));
-  if (head.length === 0) throw new InputError({ file }, 'the file is empty');
-  if (isArrow(head, options)) {
-    yield* sliceTable(readArrow(await collectBytes(chunks), file, options.types), file, chunkRows);
+  const whole = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  if ((whole instanceof Uint8Array || isBlob(whole)) && isParquetInput(await firstBytes(whole), options)) {
+    yield* parquetChunks(asyncBuffer(whole), file, options, chunkRows);
     return;
   }
-  let reader: TableReader | null = null;
-  for await (const text of decodeText(chunks)) {
-    reader ??= new TableReader({ ...textOptions(options, text, file), chunkRows });
-    yield* reader.push(text);
+  const { head, chunks } = await openBytes(whole, file);
+  if (isParquetInput(head, options)) {
+    yield* parquetChunks(asyncBuffer(await collectBytes(chunks)), file, options, chunkRows);
+    return;
   }
-  if (reader === null) throw new InputError({ file }, 'the file is empty');
+  if (isArrow(head, options)) {
+    const arrow = readArrow(await collectBytes(chunks), file, options.types);
+    yield* sliceTable(options.select === undefined ? arrow : arrow.select(options.select(arrow.columnNames())), file, chunkRows);
+    return;
+  }
+  const { layout, blocks } = await openText(chunks, layoutOptions(options, file));
+  const reader = new TextTableReader(layout, chunkRows, options.select);
+  for await (const block of blocks) yield* reader.push(block);
   yield* reader.end();
+}
+
+/** The bytes of a source, gunzipped when they are gzip, with their first bytes; an InputError when there are none. */
+export async function openBytes(source: ByteSource, file: string): Promise<{ head: Uint8Array; chunks: AsyncGenerator<Uint8Array> }> {
+  let { head, chunks } = await peekBytes(byteChunks(source), 8);
+  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file), 8));
+  if (head.length === 0 || (head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)) {
+    throw new InputError({ file }, 'the file is empty');
+  }
+  return { head, chunks };
 }
 
 /** Reads a whole file into one table. */
@@ -73,28 +94,40 @@ export function parseText(text: string, options: ReadOptions = {}): ReadResult {
   const file = options.fileName ?? 'input';
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.length === 0) throw new InputError({ file }, 'the file is empty');
-  const topts = textOptions(options, body, file);
-  const reader = new TableReader({ ...topts, chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS });
-  const chunks = [...reader.push(body), ...reader.end()];
+  const bytes = new TextEncoder().encode(body.endsWith('\n') ? body : `${body}\n`);
+  const layout = readLayout(bytes, true, layoutOptions(options, file))!;
+  const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS, options.select);
+  const chunks = [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()];
   return joinChunks(chunks, file);
-}
-
-/** The text format of a file from its first text and name. */
-export function detectTextFormat(text: string, fileName = ''): TextFormat {
-  if (isZeekLog(text)) return 'zeek';
-  const byName = formatFromName(fileName);
-  if (byName === 'csv' || byName === 'tsv') return byName;
-  const newline = text.indexOf('\n');
-  const first = newline === -1 ? text : text.slice(0, newline);
-  return count(first, '\t') > count(first, ',') ? 'tsv' : 'csv';
 }
 
 function formatFromName(fileName: string): Format | null {
   const name = fileName.toLowerCase().replace(/\.gz$/, '');
   if (/\.(arrow|arrows|feather|ipc)$/.test(name)) return 'arrow';
-  if (/\.(tsv|tab)$/.test(name)) return 'tsv';
-  if (name.endsWith('.csv')) return 'csv';
   return null;
+}
+
+/** Whether the bytes are a columnar file (Arrow IPC, Parquet), read column by column rather than decoded as text. */
+export function isColumnar(head: Uint8Array, options: ReadOptions): boolean {
+  return isArrow(head, options) || isParquetInput(head, options);
+}
+
+function isParquetInput(head: Uint8Array, options: ReadOptions): boolean {
+  if (options.format !== undefined) return options.format === 'parquet';
+  return isParquet(head) || /\.parquet$/i.test(options.fileName ?? '');
+}
+
+async function* parquetChunks(file: AsyncBuffer, fileName: string, options: ReadOptions, chunkRows: number): AsyncGenerator<Chunk> {
+  const columns = options.select === undefined ? undefined : options.select((await parquetColumns(file, fileName)).names);
+  yield* readParquet(file, fileName, { columns, types: options.types, chunkRows });
+}
+
+function isBlob(source: unknown): source is Blob {
+  return typeof Blob !== 'undefined' && source instanceof Blob;
+}
+
+async function firstBytes(source: Uint8Array | Blob): Promise<Uint8Array> {
+  return source instanceof Uint8Array ? source.subarray(0, 8) : new Uint8Array(await source.slice(0, 8).arrayBuffer());
 }
 
 function isArrow(head: Uint8Array, options: ReadOptions): boolean {
@@ -102,17 +135,10 @@ function isArrow(head: Uint8Array, options: ReadOptions): boolean {
   return isArrowFile(head) || isArrowStream(head) || formatFromName(options.fileName ?? '') === 'arrow';
 }
 
-function textOptions(options: ReadOptions, text: string, file: string) {
-  const format = options.format === undefined || options.format === 'arrow' ? detectTextFormat(text, file) : options.format;
-  return {
-    file,
-    format,
-    delimiter: options.delimiter,
-    header: options.header,
-    names: options.names,
-    namesFrom: options.namesFrom,
-    types: options.types,
-  };
+/** The options that say how to read a text file's head. */
+export function layoutOptions(options: ReadOptions, file: string): LayoutOptions {
+  const format = options.format === 'arrow' || options.format === 'parquet' ? undefined : options.format;
+  return { file, format, delimiter: options.delimiter, header: options.header, names: options.names, namesFrom: options.namesFrom, types: options.types };
 }
 
 async function* gunzipOrFail(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
@@ -137,13 +163,21 @@ function* sliceTable(whole: ColumnTable, file: string, chunkRows: number): Gener
   }
 }
 
+function concatTexts(parts: string[][]): string[] {
+  if (parts.length === 1) return parts[0];
+  const out = new Array<string>(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) for (let i = 0; i < part.length; i++) out[at++] = part[i];
+  return out;
+}
+
 function joinChunks(chunks: Chunk[], file: string): ReadResult {
   const first = chunks[0];
   const names = first.table.columnNames();
   const data: Record<string, Column> = {};
   for (const name of names) {
     const parts = chunks.map((c) => c.table.column(name) as Column);
-    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : (parts as string[][]).flat();
+    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
   }
   return {
     table: table(data, names),
@@ -153,10 +187,4 @@ function joinChunks(chunks: Chunk[], file: string): ReadResult {
     unit: first.unit,
     blankRows: chunks.reduce((n, c) => n + c.blankRows, 0),
   };
-}
-
-function count(text: string, char: string): number {
-  let n = 0;
-  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) n++;
-  return n;
 }

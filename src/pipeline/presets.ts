@@ -1,4 +1,5 @@
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
+import { quote } from './errors';
 
 /** What netae knows about a public data set's files. */
 export interface Preset {
@@ -145,6 +146,6 @@ export const presetNames: readonly string[] = PRESETS.map((p) => p.name);
 /** The preset of that name; an Error listing the known ones otherwise. */
 export function getPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);
-  if (preset === undefined) throw new Error(`unknown preset "${name}"; known presets: ${presetNames.join(', ')}`);
+  if (preset === undefined) throw new Error(`unknown preset ${quote(name)}; known presets: ${presetNames.join(', ')}`);
   return preset;
 }

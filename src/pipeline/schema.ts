@@ -1,11 +1,11 @@
 import type { ColumnTable } from 'arquero';
 import { columnValues, type ColumnKind, type RowOrigin } from './columns';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import type { FeatureSpec } from './features';
 import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
 import { getPreset, type Preset } from './presets';
-import type { Format } from './table-reader';
+import type { Format } from './text-table';
 
 /** Roles given by hand for a file no preset describes. */
 interface GenericSpec {
@@ -60,6 +60,20 @@ export function readOptionsFor(spec: SchemaSpec | Schema, fileName?: string): Re
   if (schema.label !== null) types[schema.label] = 'string';
   if (schema.categoryColumn !== null) types[schema.categoryColumn] = 'string';
   return { ...schema.read, fileName, types };
+}
+
+/**
+ * The columns a preset reads, chosen from a file's names: its features, label and category
+ * columns (every column when one of its features is missing, so the error lists the file's
+ * columns). Undefined for a generic spec, which reads every column. Reading for training
+ * passes this, so that columns no feature uses take no memory.
+ */
+export function presetColumns(spec: SchemaSpec): ((names: readonly string[]) => string[]) | undefined {
+  if (!isPresetSpec(spec)) return undefined;
+  const schema = draftSchema(spec);
+  const features = [...schema.features.numeric, ...schema.features.categorical];
+  const wanted = new Set([...features, ...[schema.label, schema.categoryColumn].filter((c): c is string => c !== null)]);
+  return (names) => (features.every((name) => names.includes(name)) ? names.filter((name) => wanted.has(name)) : [...names]);
 }
 
 /** The schema a spec gives before looking at a file (generic specs leave numeric columns to the data). */
@@ -167,6 +181,11 @@ export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
   if (schema.label === null) return null;
   const labels = columnValues(table, schema.label);
   const categories = schema.categoryColumn === null ? null : columnValues(table, schema.categoryColumn);
+  return labelsOfValues(labels, categories, schema);
+}
+
+/** {@link labelsOf} from the label column's values (and the category column's, when the schema has one). */
+export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike<unknown> | null, schema: Schema): Labels {
   const normal = new Set(schema.normal);
   const n = labels.length;
   const isAnomaly = new Uint8Array(n);
@@ -205,10 +224,10 @@ export function normalRows<T extends RowOrigin>(
       const key = String(values[i]).trim();
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
-    const found = [...seen].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v, c]) => `"${v}" (${c})`);
+    const found = [...seen].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v, c]) => `${quote(v)} (${c})`);
     throw new InputError(
       { file: origin.file, column: schema.label! },
-      `no row has a normal label (${schema.normal.map((v) => `"${v}"`).join(' or ')}); labels found: ${found.join(', ')}`,
+      `no row has a normal label (${schema.normal.map((v) => quote(v)).join(' or ')}); labels found: ${found.join(', ')}`,
     );
   }
   const keep = new Array<number>(labels.normalCount);
@@ -228,6 +247,6 @@ function toList(value: string | string[] | undefined): string[] {
 }
 
 function list(names: string[], max = 12): string {
-  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  const shown = names.slice(0, max).map((n) => quote(n)).join(', ');
   return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
 }

@@ -1,22 +1,20 @@
-// Matrix products of a dense layer, with the work around them fused in.
+// Matrix products of a dense layer, with the work around them fused in: the register-blocked
+// kernel for CPU adapters (gemm-tiled.wgsl holds the block-tiled kernels for GPUs).
 //
 //   C = A · B          A is M×K, B is K×N, C is M×N (row-major, C columns contiguous)
 //
 // A and B are read through strides, so a transposed operand costs nothing:
 //   A(m, k) = A[a_off + m·a_rs + k·a_cs]        B(k, n) = B[b_off + k·b_rs + n·b_cs]
 //
-// Each invocation owns TM rows × 4 columns of C and keeps them in registers. A workgroup
-// is WGX × WGY invocations, so it covers (WGY·TM) rows × (WGX·4) columns. With STAGED the
-// workgroup first copies TK-wide slices of A and B into workgroup memory (the classic
-// tiled GEMM, good on GPUs); without it each invocation reads A and B directly, which on
-// CPU adapters such as lavapipe is faster because every invocation of a WGY = 1 workgroup
-// reads the same A values. Both are tuned by the overrides below, not by copies of the code.
+// Each invocation owns TM rows × 4 columns of C and keeps them in registers, reading A and B
+// directly. A workgroup is WGX × WGY invocations, so it covers (WGY·TM) rows × (WGX·4)
+// columns. On CPU adapters such as lavapipe this beats staging through workgroup memory:
+// every invocation of a WGY = 1 workgroup reads the same A values, which the CPU's caches
+// and vector units share.
 
 override TM: u32 = 4u;
 override WGX: u32 = 16u;
 override WGY: u32 = 1u;
-override STAGED: bool = false;
-override TK: u32 = 1u;
 override ACT: u32 = 0u;
 
 const MAX_TM = 16u;
@@ -34,9 +32,6 @@ struct Gemm {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> P: array<f32>;
 
-var<workgroup> a_stage: array<f32, WGY * TM * TK>;
-var<workgroup> b_stage: array<f32, TK * WGX * 4u>;
-
 struct Tile {
   acc: array<vec4<f32>, MAX_TM>,
   row_sum: array<f32, MAX_TM>,
@@ -45,8 +40,6 @@ struct Tile {
 struct Place {
   m0: u32,
   n0: u32,
-  lx: u32,
-  ly: u32,
 }
 
 // Grids larger than 65,535 workgroups are laid out in two dimensions; this is the
@@ -59,7 +52,7 @@ fn tile_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn place(tile: u32, lid: vec3<u32>) -> Place {
   let tm = tile / g.tiles_n;
   let tn = tile % g.tiles_n;
-  return Place((tm * WGY + lid.y) * TM, (tn * WGX + lid.x) * 4u, lid.x, lid.y);
+  return Place((tm * WGY + lid.y) * TM, (tn * WGX + lid.x) * 4u);
 }
 
 fn a_at(m: u32, k: u32) -> f32 {
@@ -84,54 +77,15 @@ fn direct_product(m0: u32, n0: u32) -> Tile {
   return t;
 }
 
-// The same sums, with A and B passing through workgroup memory TK columns at a time.
-fn staged_product(p: Place, flat: u32) -> Tile {
-  var t: Tile;
-  let rows = WGY * TM;
-  let cols = WGX * 4u;
-  let threads = WGX * WGY;
-  let wm0 = p.m0 - p.ly * TM;
-  let wn0 = p.n0 - p.lx * 4u;
-  for (var k0 = 0u; k0 < g.K; k0 += TK) {
-    for (var e = flat; e < rows * TK; e += threads) {
-      let k = k0 + e % TK;
-      a_stage[e] = select(0.0, a_at(wm0 + e / TK, min(k, g.K - 1u)), k < g.K);
-    }
-    for (var e = flat; e < TK * cols; e += threads) {
-      let k = k0 + e / cols;
-      b_stage[e] = select(0.0, b_at(min(k, g.K - 1u), wn0 + e % cols), k < g.K);
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let bs = kk * cols + p.lx * 4u;
-      let b = vec4<f32>(b_stage[bs], b_stage[bs + 1u], b_stage[bs + 2u], b_stage[bs + 3u]);
-      for (var i = 0u; i < TM; i++) {
-        let a = a_stage[(p.ly * TM + i) * TK + kk];
-        t.acc[i] = fma(vec4<f32>(a), b, t.acc[i]);
-        t.row_sum[i] += a;
-      }
-    }
-    workgroupBarrier();
-  }
-  return t;
-}
-
-fn product(p: Place, flat: u32) -> Tile {
-  if (STAGED) {
-    return staged_product(p, flat);
-  }
-  return direct_product(p.m0, p.n0);
-}
-
 // Forward of a dense layer:  Y = act(X · Wᵀ + b)
 //   A = X (rows × in), B = Wᵀ read from W (out × in) through strides, bias at B[bias_off].
 @compute @workgroup_size(WGX, WGY)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-           @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
+           @builtin(local_invocation_id) lid: vec3<u32>) {
   let tile = tile_of(wid, nwg);
   if (tile >= g.tiles) { return; }
   let p = place(tile, lid);
-  let t = product(p, flat);
+  let t = direct_product(p.m0, p.n0);
   for (var i = 0u; i < TM; i++) {
     let m = p.m0 + i;
     for (var j = 0u; j < 4u; j++) {
@@ -148,11 +102,11 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 //   A = dZ (rows × out), B = W (out × in), P = Y_prev (rows × in), ACT = previous layer's.
 @compute @workgroup_size(WGX, WGY)
 fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                  @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
+                  @builtin(local_invocation_id) lid: vec3<u32>) {
   let tile = tile_of(wid, nwg);
   if (tile >= g.tiles) { return; }
   let p = place(tile, lid);
-  let t = product(p, flat);
+  let t = direct_product(p.m0, p.n0);
   for (var i = 0u; i < TM; i++) {
     let m = p.m0 + i;
     for (var j = 0u; j < 4u; j++) {
@@ -169,11 +123,11 @@ fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 //   The bias gradient is the row sum of A, written by the invocations that own column 0.
 @compute @workgroup_size(WGX, WGY)
 fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                   @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
+                   @builtin(local_invocation_id) lid: vec3<u32>) {
   let tile = tile_of(wid, nwg);
   if (tile >= g.tiles) { return; }
   let p = place(tile, lid);
-  let t = product(p, flat);
+  let t = direct_product(p.m0, p.n0);
   for (var i = 0u; i < TM; i++) {
     let m = p.m0 + i;
     for (var j = 0u; j < 4u; j++) {

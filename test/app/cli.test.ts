@@ -68,6 +68,18 @@ describe('netae through the real binary', () => {
     expect(readFileSync(out, 'utf8')).toBe(fromFile.stdout);
   });
 
+  it('scores the same, byte for byte, on 1 or 3 decoding threads, from a file or gzip on standard input', async () => {
+    const path = bigLog(6);
+    const one = await run(['score', '--model', model, '--data', path, '--threads', '1', '--quiet']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.split('\n').length).toBe(6 * 6000 + 2);
+    const three = await run(['score', '--model', model, '--data', path, '--threads', '3', '--quiet']);
+    expect(three.stdout).toBe(one.stdout);
+    const gzipped = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 -`);
+    expect(gzipped.code, gzipped.stderr).toBe(0);
+    expect(gzipped.stdout).toBe(one.stdout);
+  });
+
   it('info reports the adapter and versions', async () => {
     const info = await run(['info', '--json']);
     expect(info.code).toBe(0);
@@ -177,6 +189,16 @@ describe('bad input: exit 1 with one clear line, no output left', () => {
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, new RegExp(`big-17-edited\\.conn\\.log, line ${bad}\\b.*`));
     expect(readdirSync(dir).filter((f) => f.startsWith('partial.csv'))).toEqual([]);
+  });
+
+  it('a bad row deep in gzip on standard input, decoded on threads, names stdin and the line', async () => {
+    const bad = 50_000;
+    const path = bigLog(12, (lines) => {
+      lines[bad - 1] = lines[bad - 1].replace(/\t/, '\tnot-a-number\t');
+    });
+    const r = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 - > /dev/null`);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, new RegExp(`^netae: stdin, line ${bad}: expected \\d+ fields`));
   });
 
   it('usage errors exit 2', async () => {

@@ -24,3 +24,30 @@ export function relativeError(gpu: ArrayLike<number>, ref: ArrayLike<number>): n
 export function expectClose(gpu: ArrayLike<number>, ref: ArrayLike<number>, tolerance = 1e-4): void {
   expect(relativeError(gpu, ref)).toBeLessThanOrEqual(tolerance);
 }
+
+/** The unit roundoff of float32. */
+export const U32 = 2 ** -24;
+
+/**
+ * γ_n = n·u / (1 − n·u): a float32 sum of n terms, in any order, with or without fused
+ * multiply-adds, differs from the exact sum by at most γ_n · Σ|term| (Higham, Accuracy and
+ * Stability of Numerical Algorithms, §3.1).
+ */
+export function gamma(n: number): number {
+  return (n * U32) / (1 - n * U32);
+}
+
+/** The first element where |gpu − ref| exceeds its bound, or null. */
+export function outOfBounds(gpu: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>): string | null {
+  if (gpu.length !== ref.length) return `${gpu.length} values, expected ${ref.length}`;
+  for (let i = 0; i < ref.length; i++) {
+    const err = Math.abs(gpu[i] - ref[i]);
+    if (!(err <= bound[i])) return `element ${i}: got ${gpu[i]}, expected ${ref[i]} ± ${bound[i].toExponential(2)}`;
+  }
+  return null;
+}
+
+/** Asserts |gpu − ref| ≤ bound element by element. */
+export function expectWithin(gpu: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>): void {
+  expect(outOfBounds(gpu, ref, bound)).toBeNull();
+}

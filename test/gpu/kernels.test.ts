@@ -3,12 +3,11 @@ import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
 import { ACTIVATIONS } from '../../src/gpu/activation';
 import { ADAM_DEFAULTS, adam, adamGroups } from '../../src/gpu/adam';
-import { linearBackwardInput, linearBackwardWeight, linearForward, linearForwardNaive } from '../../src/gpu/gemm';
+import { linearBackwardInput, linearForward } from '../../src/gpu/gemm';
 import { mse, rowError } from '../../src/gpu/loss';
 import { sum } from '../../src/gpu/reduce';
 import { gather } from '../../src/gpu/rows';
-import { createBuffer, createTensor, readTensor, viewTensor, type Tensor } from '../../src/gpu/tensor';
-import { DIRECT_TILES, STAGED_TILES, type GemmTiles } from '../../src/gpu/tuning';
+import { createBuffer, createTensor, readTensor, viewTensor } from '../../src/gpu/tensor';
 import * as ref from '../../src/model/reference';
 import { expectClose, randomMatrix } from './helpers';
 
@@ -50,108 +49,6 @@ function linearParams(n: number, k: number, seed: number) {
     ref: { w: w.ref, b: Array.from(b.f32) },
   };
 }
-
-const SHAPES: [number, number, number][] = [
-  [1, 1, 1],
-  [7, 13, 5],
-  [3, 6, 7],
-  [33, 10, 18],
-  [256, 122, 64],
-];
-
-const TILINGS: [string, GemmTiles][] = [
-  ['direct', DIRECT_TILES],
-  ['staged', STAGED_TILES],
-  ['direct TM=3 WGX=4', { ...DIRECT_TILES, TM: 3, WGX: 4 }],
-];
-
-describe.each(TILINGS)('GEMM kernels, %s tiles', (_name, tiles) => {
-  it.each(SHAPES)('forward %i×%i×%i equals the reference for every activation', async (M, K, N) => {
-    const x = randomMatrix(M, K, M * 31 + K);
-    const p = linearParams(N, K, N * 7 + K);
-    const xt = createTensor(gpu, M, K, 'X', x.f32);
-    for (const act of ACTIVATIONS) {
-      const y = createTensor(gpu, M, N, 'Y');
-      await run(await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act, tiles }));
-      expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, act).data);
-    }
-  });
-
-  it.each(SHAPES)('backward to the input %i×%i×%i equals the reference for every activation', async (M, K, N) => {
-    const dz = randomMatrix(M, N, M + N);
-    const p = linearParams(N, K, K);
-    const dzt = createTensor(gpu, M, N, 'dZ', dz.f32);
-    for (const act of ACTIVATIONS) {
-      const prev = randomMatrix(M, K, K + 5, 1);
-      const prevValues = act === 'relu' ? prev.f32.map(Math.abs) : act === 'sigmoid' ? prev.f32.map((v) => (v + 1) / 2) : prev.f32;
-      const prevT = createTensor(gpu, M, K, 'Y_prev', prevValues);
-      const dx = createTensor(gpu, M, K, 'dX');
-      await run(await linearBackwardInput(gpu, { dz: dzt, w: p.w, prev: prevT, dx, act, tiles }));
-      const expected = ref.linearBackwardInput(dz.ref, p.ref.w, ref.matrix(M, K, prevValues), act);
-      expectClose(await readTensor(gpu, dx), expected.data);
-    }
-  });
-
-  it.each(SHAPES)('backward to the weights %i×%i×%i equals the reference', async (M, K, N) => {
-    const dz = randomMatrix(M, N, 3 * M + N);
-    const x = randomMatrix(M, K, 5 * K);
-    const grads = createTensor(gpu, 1, N * K + N, 'grads');
-    const dw = viewTensor(grads, 0, N, K, 'dW');
-    const db = viewTensor(grads, N * K, 1, N, 'db');
-    await run(await linearBackwardWeight(gpu, {
-      dz: createTensor(gpu, M, N, 'dZ', dz.f32), x: createTensor(gpu, M, K, 'X', x.f32), dw, db, tiles,
-    }));
-    const expected = ref.linearBackwardWeight(dz.ref, x.ref);
-    expectClose(await readTensor(gpu, dw), expected.dw.data);
-    expectClose(await readTensor(gpu, db), expected.db);
-  });
-});
-
-it.each(SHAPES)('the naive baseline forward %i×%i×%i equals the reference', async (M, K, N) => {
-  const x = randomMatrix(M, K, M + 2 * K);
-  const p = linearParams(N, K, 3 * N);
-  const y = createTensor(gpu, M, N, 'Y');
-  await run(await linearForwardNaive(gpu, { x: createTensor(gpu, M, K, 'X', x.f32), w: p.w, b: p.b, y, act: 'tanh' }));
-  expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, 'tanh').data);
-});
-
-describe('GEMM kernels at 65,536 × 122 × 64', () => {
-  const [M, K, N] = [65_536, 122, 64];
-  const x = randomMatrix(M, K, 11);
-  const dz = randomMatrix(M, N, 12, 0.01);
-
-  it('forward, backward to the input and to the weights equal the reference', async () => {
-    const p = linearParams(N, K, 13);
-    const xt = createTensor(gpu, M, K, 'X', x.f32);
-    const y = createTensor(gpu, M, N, 'Y');
-    await run(await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act: 'relu' }));
-    const yRef = ref.linearForward(x.ref, p.ref.w, p.ref.b, 'relu');
-    expectClose(await readTensor(gpu, y), yRef.data);
-
-    const dzt = createTensor(gpu, M, N, 'dZ', dz.f32);
-    const dx = createTensor(gpu, M, K, 'dX');
-    await run(await linearBackwardInput(gpu, { dz: dzt, w: p.w, prev: xt, dx, act: 'identity' }));
-    expectClose(await readTensor(gpu, dx), ref.linearBackwardInput(dz.ref, p.ref.w, x.ref, 'identity').data);
-
-    const grads = createTensor(gpu, 1, N * K + N, 'grads');
-    const dw = viewTensor(grads, 0, N, K, 'dW');
-    const db = viewTensor(grads, N * K, 1, N, 'db');
-    await run(await linearBackwardWeight(gpu, { dz: dzt, x: xt, dw, db }));
-    const expected = ref.linearBackwardWeight(dz.ref, x.ref);
-    expectClose(await readTensor(gpu, dw), expected.dw.data);
-    expectClose(await readTensor(gpu, db), expected.db);
-  });
-
-  it('a grid of more than 65,535 workgroups is split over two dimensions', async () => {
-    const p = linearParams(N, K, 14);
-    const xt = createTensor(gpu, M, K, 'X', x.f32);
-    const y = createTensor(gpu, M, N, 'Y');
-    const launch = await linearForward(gpu, { x: xt, w: p.w, b: p.b, y, act: 'identity', tiles: { ...DIRECT_TILES, TM: 1 } });
-    expect(launch.grid[1]).toBeGreaterThan(1);
-    await run(launch);
-    expectClose(await readTensor(gpu, y), ref.linearForward(x.ref, p.ref.w, p.ref.b, 'identity').data);
-  });
-});
 
 describe('loss, score, reduction and gather kernels', () => {
   it.each([[1, 1], [7, 13], [256, 122], [1000, 5]])('mse on %i×%i gives row errors, loss and dZ of the reference', async (M, N) => {

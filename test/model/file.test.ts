@@ -5,7 +5,7 @@ import { decodeModel, encodeModel, type Model } from '../../src/model/model';
 import { seededRandom } from '../../src/model/random';
 import { encodeSafetensors, type F32Tensor } from '../../src/model/safetensors';
 import { Scorer } from '../../src/model/scorer';
-import { defaultSpec, layerNames, parseSpec, seedSpec } from '../../src/model/spec';
+import { MAX_PARAMETERS, checkSpecText, defaultSpec, layerNames, parameterCount, parseSpec, seedSpec } from '../../src/model/spec';
 
 let gpu: Gpu;
 
@@ -79,7 +79,7 @@ describe('the model file', () => {
     const swapped = patchHeader(encodeModel(model()), (h) => {
       h['encoder.0.weight'].dtype = 'F16';
     });
-    expect(() => decodeModel(swapped)).toThrow(/tensor encoder.0.weight has dtype F16; netae reads F32 tensors only/);
+    expect(() => decodeModel(swapped)).toThrow(/tensor "encoder.0.weight" has dtype "F16"; netae reads F32 tensors only/);
   });
 
   it('a header pointing past the end is refused', () => {
@@ -97,9 +97,9 @@ describe('the model file', () => {
   it('a file that is not ours or not an autoencoder is refused', () => {
     expect(() => decodeModel(new TextEncoder().encode('name,label\nx,normal\n'))).toThrow(/not a safetensors file/);
     const conv = new Map<string, F32Tensor>([['conv.weight', { shape: [1, 1, 3, 3], data: new Float32Array(9) }]]);
-    expect(() => decodeModel(encodeSafetensors(conv))).toThrow(/conv has no 2-D weight; netae reads autoencoders of nn.Linear layers/);
+    expect(() => decodeModel(encodeSafetensors(conv))).toThrow(/"conv" has no 2-D weight; netae reads autoencoders of nn.Linear layers/);
     const running = new Map<string, F32Tensor>([['bn.running_mean', { shape: [4], data: new Float32Array(4) }]]);
-    expect(() => decodeModel(encodeSafetensors(running))).toThrow(/bn.running_mean is not the weight or bias of a layer/);
+    expect(() => decodeModel(encodeSafetensors(running))).toThrow(/"bn.running_mean" is not the weight or bias of a layer/);
   });
 
   it('loads a PyTorch nn.Sequential autoencoder, inferring the activations from the module numbers', () => {
@@ -131,4 +131,49 @@ describe('the model file', () => {
     expect(Array.from(loaded.params)).toEqual(Array.from(params));
     expect(layerNames(parseSpec('8-4-8', 8))).toEqual(['encoder.0', 'decoder.0']);
   });
+
+  it('refuses a model that would score wrong, naming the file and the tensor or field', () => {
+    const m = model();
+    const nan = { ...m, params: Float32Array.from(m.params, (v, i) => (i === 5 ? Number.NaN : v)) };
+    expect(() => decodeModel(encodeModel(nan), { source: 'm.st' })).toThrow('m.st: tensor "encoder.0.weight" holds NaN at index 5; a model\'s weights must be finite');
+    const inf = { ...m, params: Float32Array.from(m.params, (v, i) => (i === m.params.length - 1 ? -Infinity : v)) };
+    expect(() => decodeModel(encodeModel(inf), { source: 'm.st' })).toThrow(/m\.st: tensor "decoder\.4\.bias" holds -Infinity at index 11/);
+    const negative = { ...m, meta: { ...m.meta, threshold: { value: -5, mode: 'fixed' as const } } };
+    expect(() => decodeModel(encodeModel(negative), { source: 'm.st' })).toThrow('m.st: threshold.value is -5; a threshold on reconstruction errors cannot be negative');
+    const bytes = encodeModel(m);
+    for (const version of [0, -1, 1.5]) {
+      const other = patchMetadata(bytes, (netae) => ({ ...netae, version }));
+      expect(() => decodeModel(other, { source: 'm.st' })).toThrow(`m.st: model format ${version} is not one netae writes (this one reads format 1)`);
+    }
+    expect(() => decodeModel(patchMetadata(bytes, (netae) => ({ ...netae, version: 2 })), { source: 'm.st' })).toThrow('written by a newer netae');
+    const state = new Map<string, F32Tensor>([['0.weight', { shape: [2, 2], data: new Float32Array([1, Infinity, 0, 0]) }]]);
+    expect(() => decodeModel(encodeSafetensors(state), { source: 'pt.st', spec: '2-2' })).toThrow('pt.st: tensor "0.weight" holds Infinity at index 1');
+  });
+
+  it('limits the parameters of a spec before anything is allocated, and scales the default with width', () => {
+    expect(() => checkSpecText('66-100000000-66')).toThrow(/make 13,300,000,066 parameters; netae builds at most 268,435,456/);
+    expect(() => checkSpecText('122-0-122')).toThrow('layer widths must be whole numbers ≥ 1, got 122-0-122');
+    expect(() => checkSpecText('garbage')).toThrow('"garbage" is not a width');
+    expect(() => checkSpecText('auto-64-auto')).not.toThrow();
+    expect(() => checkSpecText('auto-200000000-auto')).toThrow(/netae builds at most/);
+    expect(() => parseSpec('auto-200000000-auto', 10)).toThrow(/netae builds at most/);
+    expect(defaultSpec(122).widths).toEqual([122, 64, 32, 16, 32, 64, 122]);
+    const wide = defaultSpec(20_000);
+    expect(wide.widths).toEqual([20_000, 512, 256, 128, 256, 512, 20_000]);
+    expect(parameterCount(wide)).toBeLessThan(MAX_PARAMETERS / 10);
+  });
 });
+
+/** The file with its netae metadata replaced by `edit`'s result. */
+function patchMetadata(bytes: Uint8Array, edit: (netae: Record<string, unknown>) => Record<string, unknown>): Uint8Array {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  const tensors = new Map<string, F32Tensor>();
+  for (const [name, info] of Object.entries(header as Record<string, { shape: number[]; data_offsets: [number, number] }>)) {
+    if (name === '__metadata__') continue;
+    const [begin, end] = info.data_offsets;
+    tensors.set(name, { shape: info.shape, data: new Float32Array(bytes.slice(8 + length + begin, 8 + length + end).buffer) });
+  }
+  const metadata = header.__metadata__ as Record<string, string>;
+  return encodeSafetensors(tensors, { ...metadata, netae: JSON.stringify(edit(JSON.parse(metadata.netae))) });
+}

@@ -238,7 +238,9 @@ describe('serialization', () => {
   it('says what is wrong with JSON that is not a fitted pipeline', () => {
     expect(() => FittedFeatures.fromJSON({ kind: 'other' })).toThrow('not a netae feature pipeline: kind is "other"');
     const json = fitFeatures(fitRows, spec).toJSON();
-    expect(() => FittedFeatures.fromJSON({ ...json, numeric: [{ ...json.numeric[0], scale: null }] })).toThrow('numeric encoder "x"');
+    expect(() => FittedFeatures.fromJSON({ ...json, numeric: [{ ...json.numeric[0], scale: null }] })).toThrow('numeric encoder "x": scale must be a finite number');
+    expect(() => FittedFeatures.fromJSON({ ...json, clip: 1e300 })).toThrow("clip 1e+300 is beyond float32's range");
+    expect(() => FittedFeatures.fromJSON({ ...json, numeric: [{ ...json.numeric[0], scale: 1e50 }] })).toThrow(`numeric encoder "x": scale 1e+50 is beyond float32's range`);
   });
 });
 

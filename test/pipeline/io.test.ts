@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { table, toArrowIPC } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors';
+import { MAX_COLUMNS } from '../../src/pipeline/text-layout';
 import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
 import { readChunksFile } from '../../src/pipeline/io-node';
 
@@ -139,6 +140,47 @@ describe('bad input', () => {
   it('rejects gzip data that is not valid', async () => {
     const broken = gzipSync(bytes(CSV)).slice(0, 20);
     await expectRejects(readTable(broken, { fileName: 'b.csv.gz' }), 'b.csv.gz');
+  });
+
+  it('says a UTF-16 file is UTF-16 (with or without a byte-order mark, gzip or not), and binary data is not text', async () => {
+    const le = Buffer.from(`\ufeff${CSV}`, 'utf16le');
+    const be = Buffer.from(CSV, 'utf16le').swap16();
+    for (const [data, name] of [[le, 'le.csv'], [be, 'be.csv'], [gzipSync(be), 'be.csv.gz']] as const) {
+      await expectRejects(readTable(new Uint8Array(data), { fileName: name }), `${name}: looks like UTF-16; convert it to UTF-8`);
+    }
+    const binary = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0]);
+    await expectRejects(readTable(binary, { fileName: 'ls' }), 'ls: not text (a NUL byte at byte 8)');
+  });
+
+  it('refuses a header of more than MAX_COLUMNS columns without reading it all', async () => {
+    const header = Array.from({ length: 5 * MAX_COLUMNS }, (_, i) => `c${i}`).join(',');
+    let blocks = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < header.length; at += 1 << 16) {
+        blocks++;
+        yield bytes(header.slice(at, at + (1 << 16)));
+      }
+      yield bytes('\n1\n');
+    }
+    await expectRejects(readTable(source(), { fileName: 'wide.csv' }), 'wide.csv: the header row has more than 100,000 columns');
+    expect(blocks).toBeLessThan(header.length / (1 << 16) / 2);
+    const atLimit = `${Array.from({ length: 1000 }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(999)}1\n`;
+    expect((await readTable(bytes(`\n\n${atLimit}`))).table.columnNames().length).toBe(1000);
+    expectInputError(() => parseText('1\n', { names: Array.from({ length: MAX_COLUMNS + 1 }, (_, i) => `c${i}`), header: false, namesFrom: 'n.txt' }), 'n.txt names 100,001 columns');
+  });
+
+  it('quotes at most 80 characters of a bad field, with control characters escaped', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const error = (text: string) => {
+      try {
+        parseText(`a,b\n1,2\n${text},3\n`, { fileName: 'q.csv', types: { a: 'number' } });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(error(huge)).toBe(`q.csv, line 3, column "a": expected a number, found "${'x'.repeat(80)}…" (1,000,000 characters)`);
+    expect(error('\x01\x02\x1b[31m\u202e')).toBe('q.csv, line 3, column "a": expected a number, found "\\x01\\x02\\x1b[31m\\u202e"');
   });
 });
 

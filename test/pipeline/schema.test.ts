@@ -4,7 +4,8 @@ import { parseDataset } from '../../src/pipeline/dataset';
 import { InputError } from '../../src/pipeline/errors';
 import { fitFeatures } from '../../src/pipeline/features';
 import { getPreset, presetNames } from '../../src/pipeline/presets';
-import { normalRows } from '../../src/pipeline/schema';
+import { parseText } from '../../src/pipeline/io';
+import { normalRows, presetColumns, readOptionsFor } from '../../src/pipeline/schema';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -31,6 +32,17 @@ describe('presets', () => {
     expect(preset.numeric.length + preset.categorical.length).toBe(41);
     expect(preset.read.names).toHaveLength(43);
     expect(preset.categorical).toEqual(['protocol_type', 'service', 'flag']);
+  });
+
+  it('reading for training takes only the columns a preset uses, or every column when a feature is missing', () => {
+    const text = fixture('unsw-nb15.csv');
+    const select = presetColumns({ preset: 'unsw-nb15' })!;
+    const read = parseText(text, { ...readOptionsFor({ preset: 'unsw-nb15' }, 'unsw.csv'), select });
+    expect(read.table.columnNames()).not.toContain('id');
+    expect(read.table.columnNames()).toContain('attack_cat');
+    expect(read.table.columnNames()).toHaveLength(39 + 3 + 2);
+    expect(select(['id', 'dur', 'label'])).toEqual(['id', 'dur', 'label']);
+    expect(presetColumns({ label: 'label', normal: '0' })).toBeUndefined();
   });
 
   it('unsw-nb15 reads its training-set layout: label 0 is normal, attack_cat is the category', () => {

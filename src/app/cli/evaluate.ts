@@ -1,11 +1,17 @@
 import { Scorer } from '../../model/scorer';
-import type { Evaluation, ReadResult } from '../../pipeline';
-import { readTableFile } from '../../pipeline/io-node';
-import { report, scoreRows, type Detector, type Report } from '../detector';
+import type { Evaluation, Labels, ReadResult, TransformReport } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
+import { readRecordsFile } from '../../pipeline/io-node';
+import type { TextColumn } from '../../pipeline/record-decoder';
+import { regroup } from '../../pipeline/records';
+import { labelsOfValues } from '../../pipeline/schema';
+import { addRepairs, report, scoreRows, type Detector, type Report } from '../detector';
 import type { Gpu } from '../../gpu/device';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
-import { writeFileAtomic } from './output';
+import { openOutput, standardOutput, writeAll } from './output';
+import { checkInputs } from './paths';
 import { formatTable } from './table';
 import { describeThreshold, withThreshold } from './threshold';
 
@@ -15,6 +21,7 @@ export interface EvalFlags {
   json?: string;
   threshold?: number;
   fpr?: number;
+  threads?: number;
 }
 
 /** Scores labelled records and measures the detector on them. */
@@ -24,12 +31,71 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
     const scored = await scoreRows(scorer, detector, records.table, records);
     if (!scored.labels) {
       const label = detector.pipeline.schema.label;
-      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column "${label}"`}, so there is nothing to evaluate against`);
+      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column ${quote(label)}`}, so there is nothing to evaluate against`);
     }
     return { ...report(scored.scores, scored.labels, detector.threshold), repaired: scored.repairs.repaired, unseen: scored.repairs.unseen };
   } finally {
     scorer.release();
   }
+}
+
+/**
+ * Scores a labelled file chunk by chunk, decoded on `threads` threads as `netae score` does, and
+ * measures the detector on it. Memory holds one chunk of features at a time, and per row only its
+ * score, whether it is an anomaly and its category.
+ */
+export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, threads: number): Promise<Report & { repaired: number; unseen: number }> {
+  const { schema } = detector.pipeline;
+  const fileName = data === '-' ? 'stdin' : data;
+  const label = schema.label;
+  if (label === null) throw new Error(`${fileName}: the model was trained without labels, so there is nothing to evaluate against`);
+  const category = schema.categoryColumn;
+  const records = readRecordsFile(data, detector.pipeline, {
+    ...detector.pipeline.readOptions(fileName),
+    threads,
+    texts: (names) => {
+      if (!names.includes(label)) throw new Error(`${fileName}: no label column ${quote(label)}, so there is nothing to evaluate against`);
+      return category !== null && names.includes(category) ? [label, category] : [label];
+    },
+  });
+  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const scores: Float32Array[] = [];
+  const labels: Labels[] = [];
+  let repairs: TransformReport | null = null;
+  try {
+    let pending: (() => Promise<Float32Array>) | null = null;
+    for await (const batch of regroup(records, scorer.chunk)) {
+      const read = await scorer.start(batch.matrix);
+      if (pending) scores.push(await pending());
+      pending = read;
+      const categories = category === null ? undefined : batch.texts[category];
+      labels.push(labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema));
+      repairs = addRepairs(repairs, batch.report);
+    }
+    if (pending) scores.push(await pending());
+  } finally {
+    scorer.release();
+  }
+  const all: Labels = {
+    isAnomaly: concat(labels.map((l) => l.isAnomaly), Uint8Array),
+    category: labels.flatMap((l) => l.category),
+    normalCount: labels.reduce((n, l) => n + l.normalCount, 0),
+  };
+  return { ...report(concat(scores, Float32Array), all, detector.threshold), repaired: repairs?.repaired ?? 0, unseen: repairs?.unseen ?? 0 };
+}
+
+function expand(column: TextColumn): string[] {
+  return Array.from(column.codes, (code) => column.values[code]);
+}
+
+function concat<T extends Float32Array | Uint8Array>(parts: T[], Make: new (n: number) => T): T {
+  const out = new Make(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function metricRow(name: string, e: Evaluation) {
@@ -74,15 +140,19 @@ export function formatReport(r: Report, which = "model's"): string {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
+  checkInputs(inputs);
+  const json = flags.json === undefined ? null : openOutput(flags.json, '--json', inputs);
+  const stdout = flags.json === '-' ? json! : standardOutput(inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const given = flags.threshold !== undefined || flags.fpr !== undefined;
-  const records = await readTableFile(flags.data, detector.pipeline.readOptions(flags.data));
-  const result = await withGpu((gpu) => evaluateRecords(gpu, detector, records));
-  const json = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
-  if (flags.json === '-') {
-    process.stdout.write(json);
+  const result = await withGpu((gpu) => evaluateFile(gpu, detector, flags.data, flags.threads ?? defaultThreads()));
+  const text = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
+  if (json === stdout) {
+    await writeAll(stdout, text);
     return;
   }
-  if (flags.json) writeFileAtomic(flags.json, json);
-  process.stdout.write(`threshold ${describeThreshold(threshold)}\n${formatReport(result, given ? 'given' : "model's")}\n`);
+  await json?.write(text);
+  await stdout.write(`threshold ${describeThreshold(threshold)}\n${formatReport(result, given ? 'given' : "model's")}\n`);
+  await json?.commit();
 }

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
-import { acquireGpu, adapterTitle } from '../../gpu/device';
+import { adapterTitle } from '../../gpu/device';
 import packageJson from '../../../package.json';
+import { withGpu } from './gpu';
+import { standardOutput } from './output';
 
 const SHOWN_LIMITS = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup',
@@ -17,8 +19,8 @@ function webgpuVersion(): string {
 }
 
 export async function infoCommand(flags: { json?: boolean }): Promise<void> {
-  const gpu = await acquireGpu({ timing: true });
-  try {
+  const stdout = standardOutput();
+  const text = await withGpu(async (gpu) => {
     const limits = Object.fromEntries(SHOWN_LIMITS.map((k) => [k, gpu.limits[k]]));
     const info = {
       adapter: gpu.adapter,
@@ -26,12 +28,9 @@ export async function infoCommand(flags: { json?: boolean }): Promise<void> {
       features: gpu.features,
       versions: { netae: packageJson.version, node: process.versions.node, webgpu: webgpuVersion(), platform: `${process.platform}-${process.arch}` },
     };
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-      return;
-    }
+    if (flags.json) return `${JSON.stringify(info, null, 2)}\n`;
     const a = gpu.adapter;
-    const lines = [
+    return [
       `adapter    ${adapterTitle(a)}`,
       `vendor     ${a.vendor || '—'} (${a.architecture || '—'})${a.isFallbackAdapter ? ', a software (fallback) adapter' : ''}`,
       `backend    ${a.backend}`,
@@ -39,9 +38,7 @@ export async function infoCommand(flags: { json?: boolean }): Promise<void> {
       'limits',
       ...Object.entries(limits).map(([k, v]) => `  ${k.padEnd(36)} ${Number(v).toLocaleString('en-US')}`),
       `features   ${gpu.features.join(', ')}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  } finally {
-    gpu.release();
-  }
+    ].join('\n') + '\n';
+  }, { timing: true });
+  await stdout.write(text);
 }

@@ -5,10 +5,15 @@ import { formatSpec, parameterCount } from '../../model/spec';
 import type { TransformReport } from '../../pipeline';
 import { detectorOf } from '../detector';
 import { repairLines } from '../repairs';
+import { standardOutput } from './output';
+import { checkInputs } from './paths';
 import { describeThreshold } from './threshold';
 
 /** `netae inspect MODEL`: what the model file holds, without a GPU. */
 export async function inspectCommand(path: string, flags: { json?: boolean }): Promise<void> {
+  const inputs = [{ flag: 'MODEL', path }];
+  checkInputs(inputs);
+  const stdout = standardOutput(inputs);
   const model = decodeModel(new Uint8Array(await readFile(path)), { source: path });
   const detector = detectorOf(model, path);
   const pipeline = detector.pipeline;
@@ -36,12 +41,12 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     repairs,
   };
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    await stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
   const count = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
   const repairText = repairLines(repairs, pipeline);
-  process.stdout.write([
+  await stdout.write([
     `model      ${path}: ${summary.layers}, ${count(summary.parameters)} parameters`,
     `columns    ${summary.preset ? `preset ${summary.preset}` : 'generic'}; label ${summary.label ?? '—'}${summary.normal.length ? ` (normal: ${summary.normal.join(', ')})` : ''}`,
     `features   ${summary.features}: ${summary.numeric.length} numeric (${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'none'})`,

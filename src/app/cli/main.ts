@@ -1,15 +1,18 @@
-import { Command, CommanderError, Option } from 'commander';
-import { NoAdapterError } from '../../gpu/device';
+import { Command, Option } from 'commander';
 import { presetNames } from '../../pipeline';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
 import packageJson from '../../../package.json';
-import { EXIT, Interrupted, UsageError } from './errors';
+import { EXIT, UsageError } from './errors';
 import { evalCommand } from './evaluate';
+import { exit, failed, guardProcess } from './exit';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
-import { list, realNumber, wholeNumber } from './options';
-import { removePending } from './output';
+import { connectionOptions } from './nats-options';
+import { layers, list, realNumber, wholeNumber } from './options';
+import { publishCommand } from './publish';
 import { quickstartCommand } from './quickstart';
 import { scoreCommand } from './score';
+import { streamCommand } from './stream';
 import { trainCommand } from './train';
 
 const interrupt = new AbortController();
@@ -33,7 +36,7 @@ function program(): Command {
     .option('--log1p <columns>', 'heavy-tailed numeric columns to put through log1p', list)
     .option('--names <file>', 'column names, one per line, for a file without a header')
     .option('--no-header', 'the file has no header row (use with --names)')
-    .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)')
+    .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)', layers)
     .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
     .option('--batch <n>', 'batch size (default 256)', wholeNumber())
     .option('--lr <x>', 'Adam learning rate (default 1e-3)', realNumber(0, 10))
@@ -47,7 +50,7 @@ function program(): Command {
     .option('--fpr <x>', 'flag this fraction of held-out normal rows (default 0.01)', realNumber(1e-9, 0.5))
     .option('--percentile <p>', 'percentile of held-out normal scores', realNumber(0, 100))
     .option('--mad <k>', 'median + k·MAD of held-out normal scores (default k 3 with --threshold-mode mad)', realNumber(0, 1e6))
-    .option('--threshold <x>', 'a fixed threshold', realNumber(0))
+    .option('--threshold <x>', 'a fixed threshold (implies --threshold-mode fixed)', realNumber(0))
     .option('--json', 'print the summary as JSON')
     .action((flags) => trainCommand(flags, interrupt.signal));
 
@@ -57,13 +60,48 @@ function program(): Command {
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
-    .option('--chunk <rows>', 'rows read and scored at a time (default 8,192)', wholeNumber())
+    .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
+    .option('--threads <n>', `threads decoding the records (default: the cores less one, here ${defaultThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
     .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
       return scoreCommand({ ...flags, data: data ?? flags.data });
+    });
+
+  connectionOptions(netae.command('stream')
+    .description('a worker: score the records of a NATS JetStream subject and publish one result per record, until SIGTERM')
+    .requiredOption('--model <model>', 'model file written by netae train')
+    .requiredOption('--input <subject>', 'subject of the records to score (a stream stores it; created when none does)')
+    .requiredOption('--output <subject>', 'subject for the results: one JSON line per record, one message per input message')
+    .option('--alerts <subject>', 'subject for the results of flagged records too')
+    .option('--dead-letter <subject>', 'subject for messages that cannot be decoded, with the reason', 'netae.dead-letter')
+    .option('--consumer <name>', 'durable consumer shared by the workers', 'netae')
+    .addOption(new Option('--format <format>', 'records in a message, one per line').choices(['json', 'zeek', 'csv', 'tsv']).default('json'))
+    .option('--names <file>', 'field names of zeek, csv or tsv lines, one per line (default: the model\'s, for a headerless preset)')
+    .option('--batch <records>', 'records pulled and scored at a time (default 8,192)', wholeNumber())
+    .option('--in-flight <batches>', 'batches between pull and acknowledgement at most (default 2)', wholeNumber())
+    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged in this time, for a consumer created here (default 30)', wholeNumber())
+    .option('--status-interval <seconds>', 'seconds between status lines when standard error is not a terminal (default 10)', wholeNumber())
+    .option('--quiet', 'no status lines'))
+    .action((flags) => streamCommand(flags));
+
+  connectionOptions(netae.command('publish')
+    .description('put the records of a file on a NATS JetStream subject, for netae stream workers')
+    .argument('[data]', 'records to publish, or - for standard input (or --data)')
+    .requiredOption('--subject <subject>', 'subject to publish to (a stream stores it; created when none does)')
+    .option('--data <file>', 'records to publish, or - for standard input')
+    .addOption(new Option('--format <format>', 'how records travel, one per line').choices(['json', 'zeek', 'csv', 'tsv']).default('json'))
+    .option('--per-message <records>', 'records per message (default 1)', wholeNumber())
+    .option('--preset <name>', `read the file as this preset's files are read: ${presetNames.join(', ')}`)
+    .option('--names <file>', 'column names, one per line, for a file without a header')
+    .option('--no-header', 'the file has no header row (use with --names)')
+    .option('--json', 'print the summary (stream, sequences) as JSON')
+    .option('--quiet', 'no progress or summary'))
+    .action((data: string | undefined, flags) => {
+      if ((data === undefined) === (flags.data === undefined)) throw new UsageError('publish needs the records: a file, or - for standard input');
+      return publishCommand({ ...flags, data: data ?? flags.data });
     });
 
   netae.command('eval')
@@ -73,6 +111,7 @@ function program(): Command {
     .option('--json <file>', 'also write the metrics as JSON (- for standard output only)')
     .option('--threshold <x>', "measure at threshold X instead of the model's", realNumber(0))
     .option('--fpr <x>', "measure at the threshold that flags this fraction of the model's held-out normal rows", realNumber(1e-9, 0.5))
+    .option('--threads <n>', 'threads decoding the records (default: the cores less one)', wholeNumber())
     .action((flags) => evalCommand(flags));
 
   netae.command('inspect')
@@ -99,44 +138,14 @@ function program(): Command {
   return netae;
 }
 
-function firstLine(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT' && e.path) return `cannot read ${e.path}: no such file`;
-  if (e?.code === 'EACCES' && e.path) return `cannot read ${e.path}: permission denied`;
-  if (e?.code === 'EISDIR') return `${e.path ?? 'input'} is a folder, not a file`;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0];
-}
-
-function exitCode(error: unknown): number {
-  if (error instanceof CommanderError) {
-    return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? EXIT.ok : EXIT.usage;
-  }
-  if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof NoAdapterError) return EXIT.noGpu;
-  if (error instanceof Interrupted) return EXIT.interrupted;
-  return EXIT.badInput;
-}
-
 async function main(argv: string[]): Promise<number> {
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    removePending();
-    process.stderr.write('\nnetae: interrupted; no partial output left\n');
-    process.exit(EXIT.interrupted);
-  });
   try {
     await program().parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
-    removePending();
-    const code = exitCode(error);
-    if (!(error instanceof CommanderError)) {
-      process.stderr.write(`netae: ${firstLine(error)}\n`);
-      if (error instanceof NoAdapterError) process.stderr.write('netae: run `netae info` after installing a Vulkan driver to check the adapter\n');
-    }
-    return code;
+    return failed(error);
   }
 }
 
-process.exitCode = await main(process.argv);
+guardProcess(interrupt);
+await exit(await main(process.argv));

@@ -1,12 +1,14 @@
 import { InvalidArgumentError } from 'commander';
+import { checkSpecText } from '../../model/spec';
 import { presetNames, type SchemaSpec } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import { readNamesFile } from '../../pipeline/io-node';
 import { UsageError } from './errors';
 
 export function wholeNumber(min = 1): (text: string) => number {
   return (text) => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${text}"`);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got ${quote(text)}`);
     return value;
   };
 }
@@ -15,10 +17,20 @@ export function realNumber(min = 0, max = Infinity): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got "${text}"`);
+      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got ${quote(text)}`);
     }
     return value;
   };
+}
+
+/** A `--layers` spec, checked as far as it can be before the data gives the input width. */
+export function layers(text: string): string {
+  try {
+    checkSpecText(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return text;
 }
 
 /** Comma-separated values, repeatable: `--drop a,b --drop c`. */
@@ -53,7 +65,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   if (flags.preset !== undefined) {
     if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p or --names');
     if (!presetNames.includes(flags.preset)) {
-      throw new UsageError(`unknown preset "${flags.preset}"; expected one of ${presetNames.join(', ')}`);
+      throw new UsageError(`unknown preset ${quote(flags.preset)}; expected one of ${presetNames.join(', ')}`);
     }
     return { preset: flags.preset };
   }

@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { encodeModel } from '../../model/model';
 import { parseDataset, sampleLogs, type Dataset } from '../../pipeline';
 import { readDatasetFile } from '../../pipeline/io-node';
+import { presetColumns } from '../../pipeline/schema';
 import { fitDetector } from '../detector';
 import { formatReport, evaluateRecords } from './evaluate';
 import { withGpu } from './gpu';
-import { writeFileAtomic } from './output';
+import { openOutput, standardOutput } from './output';
+import { checkInputs } from './paths';
 import { reporter } from './progress';
 import { Interrupted, UsageError } from './errors';
 import { trainSummary } from './train';
@@ -41,13 +43,22 @@ async function datasets(flags: QuickstartFlags): Promise<{ name: string; train: 
   if (!split) throw new UsageError(`quickstart --data knows ${Object.keys(SPLITS).join(', ')}; got --preset ${preset}`);
   return {
     name: `${preset} in ${flags.data}`,
-    train: await readDatasetFile(join(flags.data, split.train), { preset }),
-    test: await readDatasetFile(join(flags.data, split.test), { preset }),
+    train: await readDatasetFile(join(flags.data, split.train), { preset }, presetColumns({ preset })),
+    test: await readDatasetFile(join(flags.data, split.test), { preset }, presetColumns({ preset })),
   };
 }
 
 /** Trains on normal training traffic and evaluates on the test traffic, in one command. */
 export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSignal): Promise<void> {
+  if (flags.out === '-') throw new UsageError('--out -: a model is a binary file; name the .safetensors file to write');
+  const split = flags.data === undefined ? undefined : SPLITS[flags.preset ?? 'nsl-kdd'];
+  const inputs = flags.data === undefined || split === undefined ? [] : [
+    { flag: '--data', path: join(flags.data, split.train) },
+    { flag: '--data', path: join(flags.data, split.test) },
+  ];
+  checkInputs(inputs);
+  const model = flags.out === undefined ? null : openOutput(flags.out, '--out', inputs);
+  const stdout = standardOutput(inputs);
   const data = await datasets(flags);
   const progress = reporter(flags.json === true);
   progress.note(`training on the normal rows of ${data.name}`);
@@ -59,19 +70,18 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
     if (fitted.training.stopped === 'aborted') throw new Interrupted();
     return { fitted, result: await evaluateRecords(gpu, fitted, data.test) };
   });
-  if (flags.out) writeFileAtomic(flags.out, encodeModel(fitted.model));
   for (const warning of fitted.warnings) process.stderr.write(`netae: warning: ${warning}\n`);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ data: data.name, training: trainSummary(fitted, flags.out ?? null), evaluation: result }, null, 2)}\n`);
-    return;
-  }
+  await model?.write(encodeModel(fitted.model));
   const s = trainSummary(fitted, flags.out ?? null);
-  process.stdout.write([
-    '',
-    `trained ${s.layers} on ${s.trainRows.toLocaleString('en-US')} normal rows in ${s.seconds} s (${s.samplesPerSecond.toLocaleString('en-US')} samples/s)`,
-    `threshold ${s.threshold ? describeThreshold(s.threshold) : '—'}`,
-    `evaluated on ${data.test.file}:`,
-    formatReport(result),
-    flags.out ? `\nmodel written to ${flags.out}` : '\nadd --out model.safetensors to keep the model',
-  ].join('\n') + '\n');
+  await stdout.write(flags.json
+    ? `${JSON.stringify({ data: data.name, training: s, evaluation: result }, null, 2)}\n`
+    : [
+      '',
+      `trained ${s.layers} on ${s.trainRows.toLocaleString('en-US')} normal rows in ${s.seconds} s (${s.samplesPerSecond.toLocaleString('en-US')} samples/s)`,
+      `threshold ${s.threshold ? describeThreshold(s.threshold) : '—'}`,
+      `evaluated on ${data.test.file}:`,
+      formatReport(result),
+      flags.out ? `\nmodel written to ${flags.out}` : '\nadd --out model.safetensors to keep the model',
+    ].join('\n') + '\n');
+  await model?.commit();
 }

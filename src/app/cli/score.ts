@@ -1,13 +1,15 @@
-import type { Writable } from 'node:stream';
 import { Scorer } from '../../model/scorer';
-import type { Chunk } from '../../pipeline';
-import { readChunksFile } from '../../pipeline/io-node';
-import { addRepairs, type Detector } from '../detector';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
+import { readRecordsFile } from '../../pipeline/io-node';
+import { regroup, type RecordBatch } from '../../pipeline/records';
+import type { TransformReport } from '../../pipeline';
+import { addRepairs } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
-import { scoreLines, scoresHeader } from '../scores-csv';
+import { scoreBytes, scoresHeader } from '../scores-csv';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
-import { openAtomic, type AtomicStream } from './output';
+import { openOutput } from './output';
+import { checkInputs } from './paths';
 import { reporter } from './progress';
 import { describeThreshold, withThreshold } from './threshold';
 
@@ -19,60 +21,59 @@ export interface ScoreFlags {
   quiet?: boolean;
   threshold?: number;
   fpr?: number;
+  /** Threads decoding text (default: the cores less one). */
+  threads?: number;
 }
 
-/** Rows parsed at a time: enough to keep the GPU busy, few enough to keep memory low. */
+/** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
-/** The label column of a chunk, when the records have one. */
-function labelsOf(detector: Detector, chunk: Chunk): unknown[] | null {
-  const label = detector.pipeline.schema.label;
-  return label !== null && chunk.table.columnNames().includes(label) ? chunk.table.array(label) as unknown[] : null;
-}
-
-function write(stream: Writable, text: string): Promise<void> | void {
-  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
-}
-
 /**
- * Streams records through the model: while the GPU scores one chunk, the next is parsed and
- * the one before is written. Output goes to a temporary file renamed when complete.
+ * Streams records through the model: worker threads decode blocks of the input straight into
+ * feature rows, the GPU scores one chunk while the one before is written, and the output is
+ * written as bytes in one write per chunk. A file is written under a temporary name, renamed
+ * when complete.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
+  const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
+  checkInputs(inputs);
+  const out = openOutput(flags.out, '--out', inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
-  const target: AtomicStream | null = flags.out === '-' ? null : openAtomic(flags.out);
-  const out: Writable = target?.stream ?? process.stdout;
+  const label = detector.pipeline.schema.label;
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       try {
         const fileName = flags.data === '-' ? 'stdin' : flags.data;
-        const chunks = readChunksFile(flags.data, { ...detector.pipeline.readOptions(fileName), chunkRows: scorer.chunk });
+        const records = readRecordsFile(flags.data, detector.pipeline, {
+          ...detector.pipeline.readOptions(fileName),
+          texts: (names) => (label !== null && names.includes(label) ? [label] : []),
+          threads: flags.threads ?? defaultThreads(),
+        });
         let rows = 0;
-        let repairs = null;
+        let repairs: TransformReport | null = null;
         let header = false;
-        let pending: { chunk: Chunk; first: number; read: () => Promise<Float32Array> } | null = null;
+        let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
         const flush = async () => {
           if (!pending) return;
-          const { chunk, first, read } = pending;
+          const { batch, first, read } = pending;
           pending = null;
           const scores = await read();
-          await write(out, scoreLines(scores, detector.threshold, labelsOf(detector, chunk), first));
+          await out.write(scoreBytes(scores, detector.threshold, label === null ? null : batch.texts[label] ?? null, first));
           progress.scored(first - 1 + scores.length);
         };
-        for await (const chunk of chunks) {
+        for await (const batch of regroup(records, scorer.chunk)) {
           if (!header) {
-            await write(out, scoresHeader(labelsOf(detector, chunk) !== null));
+            await out.write(scoresHeader(label !== null && batch.texts[label] !== undefined));
             header = true;
           }
-          const features = detector.pipeline.transform(chunk.table, chunk);
-          repairs = addRepairs(repairs, features.report);
-          const read = await scorer.start(features.matrix);
+          repairs = addRepairs(repairs, batch.report);
+          const read = await scorer.start(batch.matrix);
           await flush();
-          pending = { chunk, first: rows + 1, read };
-          rows += features.rows;
+          pending = { batch, first: rows + 1, read };
+          rows += batch.rows;
         }
         await flush();
         if (!header) throw new Error(`${fileName}: no records to score`);
@@ -85,10 +86,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         scorer.release();
       }
     });
-    await target?.commit();
-  } catch (error) {
+    await out.commit();
+  } finally {
     progress.stop();
-    target?.discard();
-    throw error;
   }
 }

@@ -1,13 +1,15 @@
 import { encodeModel } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
+import { presetColumns } from '../../pipeline/schema';
 import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
 import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
-import { Interrupted } from './errors';
-import { writeFileAtomic } from './output';
+import { Interrupted, UsageError } from './errors';
+import { openOutput, standardOutput } from './output';
+import { checkInputs } from './paths';
 import { reporter } from './progress';
 import { describeThreshold, thresholdRule, type ThresholdFlags } from './threshold';
 
@@ -107,8 +109,13 @@ function dataNotices(dataset: Dataset): void {
 
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
   const rule = thresholdRule(flags) ?? DEFAULT_THRESHOLD;
+  if (flags.out === '-') throw new UsageError('--out -: a model is a binary file; name the .safetensors file to write');
+  const inputs = [{ flag: '--data', path: flags.data }, ...(flags.names === undefined ? [] : [{ flag: '--names', path: flags.names }])];
+  checkInputs(inputs);
+  const model = openOutput(flags.out, '--out', inputs);
+  const stdout = standardOutput(inputs);
   const spec = await trainSpec(flags);
-  const dataset = await readDatasetFile(flags.data, spec);
+  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec));
   checkThresholdRule(rule, dataset);
   dataNotices(dataset);
   const progress = reporter(flags.json === true);
@@ -129,21 +136,24 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   }));
   progress.stop();
   if (fitted.training.stopped === 'aborted') throw new Interrupted();
-  writeFileAtomic(flags.out, encodeModel(fitted.model));
   for (const warning of fitted.warnings) notice('warning', warning);
-  const summary = trainSummary(fitted, flags.out);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
-  }
+  await model.write(encodeModel(fitted.model));
+  await stdout.write(summaryText(fitted, flags.out, flags.json === true));
+  await model.commit();
+}
+
+/** The summary for the terminal, or as JSON. */
+function summaryText(fitted: Fitted, out: string, json: boolean): string {
+  const summary = trainSummary(fitted, out);
+  if (json) return `${JSON.stringify(summary, null, 2)}\n`;
   const count = (n: number) => n.toLocaleString('en-US');
-  process.stdout.write([
-    `model      ${flags.out} (${summary.layers}, ${count(summary.parameters)} parameters, ${summary.features} features)`,
+  return [
+    `model      ${summary.model} (${summary.layers}, ${count(summary.parameters)} parameters, ${summary.features} features)`,
     `features   ${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'no column'}`,
     `trained    ${count(summary.trainRows)} normal rows, ${summary.epochs} epochs, ${count(summary.steps)} steps (best epoch ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${count(summary.samplesPerSecond)} samples/s`,
     `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${count(summary.validationRows)} held-out rows)`,
     `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
     ...repairSection(fitted),
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
-  ].join('\n') + '\n');
+  ].join('\n') + '\n';
 }

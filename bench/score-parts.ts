@@ -1,0 +1,79 @@
+import { readFileSync, statSync } from 'node:fs';
+import { acquireGpu } from '../src/gpu/device';
+import { decodeModel } from '../src/model/model';
+import { Scorer } from '../src/model/scorer';
+import { detectorOf } from '../src/app/detector';
+import { readRecordsFile } from '../src/pipeline/io-node';
+import { regroup } from '../src/pipeline/records';
+
+/** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
+export const SCORE_PARTS = ['decode', 'decode+score', 'kernel'] as const;
+export type ScorePart = (typeof SCORE_PARTS)[number];
+
+/** What one part measured: rows, seconds, and the input's bytes. */
+export interface PartResult {
+  rows: number;
+  seconds: number;
+  bytes: number;
+}
+
+/** Rows scored at a time, as `netae score` does by default. */
+const CHUNK = 8192;
+
+/**
+ * Runs one part on `data` with the model in `modelFile`:
+ * - `decode`: the file into feature rows on `threads` threads, regrouped into GPU chunks, nothing more;
+ * - `decode+score`: the same, each chunk scored on the GPU and its scores read back, no output written;
+ * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
+ *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does.
+ */
+export async function runScorePart(part: ScorePart, modelFile: string, data: string, threads: number): Promise<PartResult> {
+  const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
+  const bytes = statSync(data).size;
+  const records = () => regroup(readRecordsFile(data, detector.pipeline, { ...detector.pipeline.readOptions(data), threads }), CHUNK);
+  if (part === 'decode') {
+    const start = performance.now();
+    let rows = 0;
+    for await (const batch of records()) rows += batch.rows;
+    return { rows, seconds: (performance.now() - start) / 1000, bytes };
+  }
+  const gpu = await acquireGpu();
+  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: CHUNK });
+  try {
+    if (part === 'decode+score') {
+      const start = performance.now();
+      let rows = 0;
+      let pending: (() => Promise<Float32Array>) | null = null;
+      for await (const batch of records()) {
+        const read = await scorer.start(batch.matrix);
+        if (pending) await pending();
+        pending = read;
+        rows += batch.rows;
+      }
+      if (pending) await pending();
+      return { rows, seconds: (performance.now() - start) / 1000, bytes };
+    }
+    const chunks: Float32Array[] = [];
+    let total = 0;
+    for await (const batch of records()) {
+      total += batch.rows;
+      if (chunks.length < 16 && batch.rows === CHUNK) chunks.push(batch.matrix.slice());
+    }
+    if (chunks.length === 0) throw new Error(`${data}: fewer than ${CHUNK} rows, too few to time the kernels`);
+    await (await scorer.start(chunks[0]))();
+    const start = performance.now();
+    let rows = 0;
+    let pending: (() => Promise<Float32Array>) | null = null;
+    for (let k = 0; rows < total; k++) {
+      const read = await scorer.start(chunks[k % chunks.length]);
+      if (pending) await pending();
+      pending = read;
+      rows += CHUNK;
+    }
+    if (pending) await pending();
+    return { rows, seconds: (performance.now() - start) / 1000, bytes };
+  } finally {
+    scorer.release();
+    gpu.release();
+  }
+}

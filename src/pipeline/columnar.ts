@@ -1,0 +1,40 @@
+import type { Column, ColumnKind } from './columns';
+import { InputError, quote } from './errors';
+import { parseNumber } from './values';
+
+/**
+ * A column of a columnar file (Arrow, Parquet) as netae reads it: numbers, booleans (0/1), big
+ * integers and dates (ms) become a Float64Array with null as NaN; text stays text with null as
+ * the empty string. A typed array of numbers is taken as it is, without a value-by-value pass
+ * where it already is a Float64Array. `kind` forces the column's kind; errors name the row.
+ */
+export function columnOf(values: ArrayLike<unknown>, kind: ColumnKind | undefined, file: string, name: string, firstRow = 0): Column {
+  const numeric = ArrayBuffer.isView(values) || isNumeric(values);
+  if ((kind ?? (numeric ? 'number' : 'string')) === 'string') return Array.from(values, toText);
+  if (values instanceof Float64Array) return values;
+  if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array)) {
+    return Float64Array.from(values as ArrayLike<number>);
+  }
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const n = v === null || v === undefined ? NaN : typeof v === 'string' ? parseNumber(v) : Number(v);
+    if (n === undefined) throw new InputError({ file, line: firstRow + i + 1, unit: 'row', column: name }, `expected a number, found ${quote(v)}`);
+    out[i] = n;
+  }
+  return out;
+}
+
+function isNumeric(values: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof Date)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function toText(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}

@@ -1,0 +1,30 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { InputError } from './errors';
+import { RecordDecoder, type DecodeRequest } from './record-decoder';
+import type { TextLayout } from './text-layout';
+import type { WorkerReply, WorkerTask } from './decode-pool-node';
+
+/**
+ * A decoding thread of the pool in decode-pool-node.ts: decodes each block of whole rows it is sent
+ * and sends back the rows (their buffers moved, not copied) with the lines the block spans, or the
+ * error it met, its line counted from the block's start. The block's own buffer goes back too, so
+ * spent blocks do not pile up here between this thread's collections.
+ */
+const { layout, request } = workerData as { layout: TextLayout; request: DecodeRequest };
+const decoder = new RecordDecoder(layout, request);
+const port = parentPort!;
+
+port.on('message', ({ id, bytes }: WorkerTask) => {
+  try {
+    const { line } = decoder.decode(bytes, 0, bytes.length, 1);
+    const rows = decoder.take();
+    const buffers = [rows.matrix, rows.lines, ...rows.numbers, ...rows.texts.map((t) => t.codes), bytes].map((a) => a.buffer as ArrayBuffer);
+    port.postMessage({ id, rows, lines: line - 1, spent: bytes } satisfies WorkerReply, buffers);
+  } catch (error) {
+    decoder.take();
+    const reply: WorkerReply = error instanceof InputError
+      ? { id, error: { line: error.line, column: error.column, reason: error.reason } }
+      : { id, error: { reason: (error as Error).stack ?? String(error) } };
+    port.postMessage(reply);
+  }
+});

@@ -1,0 +1,188 @@
+import type { ByteSource } from './bytes';
+import { InputError } from './errors';
+import { emptyReport, mergeReports, type TransformReport } from './features';
+import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
+import type { FittedPipeline } from './pipeline';
+import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
+import { BLOCK_BYTES, openText } from './text-blocks';
+import type { TextLayout } from './text-layout';
+
+/** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
+export interface RecordBatch {
+  rows: number;
+  /** Row-major [rows × width]. */
+  matrix: Float32Array;
+  width: number;
+  /** The columns asked for as text, by name. */
+  texts: Record<string, TextColumn>;
+  report: TransformReport;
+}
+
+/**
+ * Decodes blocks of whole rows into matrix rows, in order. The default decodes on this thread;
+ * Node passes one that spreads the blocks over worker threads (decode-pool-node.ts).
+ * Each result's `lines` are absolute.
+ */
+export type BlockDecoding = (blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest) => AsyncIterable<DecodedRows>;
+
+export interface RecordOptions extends ReadOptions {
+  /**
+   * The columns to hand back as text beside the matrix, chosen once the file's column names are
+   * known: the label when the file has one, or columns copied to the output (ids, addresses).
+   * Each comes back dictionary-encoded per batch ({@link TextColumn}). Default: none.
+   */
+  texts?: (names: readonly string[]) => string[];
+  /** How text blocks are decoded (default: on this thread). */
+  decoding?: BlockDecoding;
+  /** Bytes per block of text (default 1 MiB). */
+  blockBytes?: number;
+}
+
+/**
+ * Reads any supported file straight into rows of the fitted pipeline's feature matrix: text through
+ * the {@link RecordDecoder} (no per-row objects), Arrow and Parquet column by column. Batches come
+ * in file order; their sizes follow the blocks read, not a fixed row count. Memory stays bounded
+ * by a few blocks whatever the file's size. The matrix equals `pipeline.transform` of the same rows.
+ */
+export async function* readRecords(source: ByteSource, pipeline: FittedPipeline, options: RecordOptions = {}): AsyncGenerator<RecordBatch> {
+  const file = options.fileName ?? 'input';
+  const { head, chunks } = await openBytes(source, file);
+  if (isColumnar(head, options)) {
+    let texts: string[] = [];
+    const select = (names: readonly string[]) => {
+      texts = options.texts?.(names) ?? [];
+      pipeline.features.requireColumns(names, file);
+      return [...new Set([...pipeline.features.columns, ...texts])];
+    };
+    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, select })) {
+      const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
+      const columns: Record<string, TextColumn> = {};
+      for (const name of texts) columns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
+      yield { rows, matrix, width, texts: columns, report };
+    }
+    return;
+  }
+  const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
+  const texts = options.texts?.(layout.names) ?? [];
+  const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers: [], texts };
+  checkRequest(layout, request);
+  const decoding = options.decoding ?? decodeHere;
+  let rows = 0;
+  for await (const decoded of decoding(blocks, layout, request)) {
+    if (decoded.rows === 0) continue;
+    rows += decoded.rows;
+    yield batchOf(decoded, texts);
+  }
+  if (rows === 0) {
+    if (layout.headerLine > 0) throw new InputError({ file, line: layout.headerLine }, 'the file has a header but no data rows');
+    throw new InputError({ file }, 'the file holds no data rows');
+  }
+}
+
+/** Decodes blocks one after another on this thread. */
+export async function* decodeHere(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest): AsyncGenerator<DecodedRows> {
+  const decoder = new RecordDecoder(layout, request);
+  let line = layout.bodyLine;
+  for await (const block of blocks) {
+    line = decoder.decode(block, 0, block.length, line).line;
+    yield decoder.take();
+  }
+}
+
+function batchOf(decoded: DecodedRows, names: string[]): RecordBatch {
+  const texts: Record<string, TextColumn> = {};
+  names.forEach((name, k) => (texts[name] = decoded.texts[k]));
+  return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, report: decoded.report };
+}
+
+/**
+ * The source again for the columnar reader: a source read at random (bytes, a Blob) as it is, its
+ * peeking stream closed; a stream as the bytes that peeking left.
+ */
+async function reopen(source: ByteSource, chunks: AsyncGenerator<Uint8Array>): Promise<ByteSource> {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof Blob !== 'undefined' && source instanceof Blob)) {
+    await chunks.return(undefined);
+    return source;
+  }
+  return chunks;
+}
+
+/** A column's values as a dictionary-encoded text column (missing values as the empty string). */
+export function encodeText(values: ArrayLike<unknown>): TextColumn {
+  const codes = new Int32Array(values.length);
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const text = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+    let code = seen.get(text);
+    if (code === undefined) {
+      code = out.length;
+      out.push(text);
+      seen.set(text, code);
+    }
+    codes[i] = code;
+  }
+  return { codes, values: out };
+}
+
+/**
+ * The batches regrouped into batches of exactly `rows` rows (the last may hold fewer): one GPU
+ * chunk each. A batch's repair report goes with the group its first row lands in.
+ */
+export async function* regroup(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
+  let group: Group | null = null;
+  for await (const batch of batches) {
+    group ??= new Group(rows, batch.width, Object.keys(batch.texts));
+    mergeReports(group.report, batch.report);
+    let at = 0;
+    while (at < batch.rows) {
+      const n = Math.min(rows - group.size, batch.rows - at);
+      group.copy(batch, at, n);
+      at += n;
+      if (group.size === rows) {
+        yield group.finish();
+        group = new Group(rows, batch.width, Object.keys(batch.texts));
+      }
+    }
+  }
+  if (group !== null && group.size > 0) yield group.finish();
+}
+
+class Group {
+  size = 0;
+  readonly report = emptyReport();
+  private readonly matrix: Float32Array;
+  private readonly texts: { name: string; codes: Int32Array; values: string[]; seen: Map<string, number> }[];
+
+  constructor(rows: number, private readonly width: number, names: string[]) {
+    this.matrix = new Float32Array(rows * width);
+    this.texts = names.map((name) => ({ name, codes: new Int32Array(rows), values: [], seen: new Map() }));
+  }
+
+  copy(batch: RecordBatch, from: number, n: number): void {
+    const w = this.width;
+    this.matrix.set(batch.matrix.subarray(from * w, (from + n) * w), this.size * w);
+    for (const text of this.texts) {
+      const source = batch.texts[text.name];
+      const remap = source.values.map((value) => {
+        let code = text.seen.get(value);
+        if (code === undefined) {
+          code = text.values.length;
+          text.values.push(value);
+          text.seen.set(value, code);
+        }
+        return code;
+      });
+      for (let i = 0; i < n; i++) text.codes[this.size + i] = remap[source.codes[from + i]];
+    }
+    this.size += n;
+  }
+
+  finish(): RecordBatch {
+    const n = this.size;
+    const texts: Record<string, TextColumn> = {};
+    for (const text of this.texts) texts[text.name] = { codes: text.codes.subarray(0, n), values: text.values };
+    return { rows: n, matrix: this.matrix.subarray(0, n * this.width), width: this.width, texts, report: this.report };
+  }
+}

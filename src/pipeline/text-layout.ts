@@ -1,0 +1,239 @@
+import { decodeBytes } from './byte-strings';
+import type { ColumnKind } from './columns';
+import { InputError } from './errors';
+import { LF, CR, splitRow } from './text-rows';
+import { isZeekLog, parseZeekHeader } from './zeek';
+
+export type TextFormat = 'csv' | 'tsv' | 'zeek';
+
+/** How to read a text file's head, as the caller knows it. */
+export interface LayoutOptions {
+  file: string;
+  /** Default: detected by {@link detectTextFormat}. */
+  format?: TextFormat;
+  /** Field delimiter, one byte; default `,` for csv, tab for tsv, the `#separator` for zeek. */
+  delimiter?: string;
+  /** Whether the first row names the columns; default true unless `names` is given. Ignored for zeek. */
+  header?: boolean;
+  /** Column names, for files without a header (or to replace the header's). */
+  names?: string[];
+  /** Says where `names` came from, for error messages (e.g. "the nsl-kdd preset"). */
+  namesFrom?: string;
+  /** Column kinds by name; they override a Zeek log's `#types`. */
+  types?: Record<string, ColumnKind>;
+}
+
+/** What the head of a text file says about the rows after it. */
+export interface TextLayout {
+  readonly file: string;
+  readonly format: TextFormat;
+  /** The field delimiter byte. */
+  readonly delimiter: number;
+  /** Whether `"` quotes fields (CSV and TSV; not Zeek). */
+  readonly quoted: boolean;
+  /** Whether rows whose first field starts with `#` are skipped (Zeek's `#close`). */
+  readonly skipComments: boolean;
+  /** Column names: trimmed, empty ones as `columnN`, repeats with `.1`, `.2`, … */
+  readonly names: string[];
+  /** Where the names came from, for error messages. */
+  readonly namesFrom: string;
+  /** Per column: its kind when given (types, then `#types`), else undefined (typed from the data). */
+  readonly kinds: (ColumnKind | undefined)[];
+  /** Byte offset of the first data row in the head. */
+  readonly bodyStart: number;
+  /** 1-based line of the first data row. */
+  readonly bodyLine: number;
+  /** Line of the header row, or the last `#` line of a Zeek header; 0 without a header. */
+  readonly headerLine: number;
+  /** Blank rows skipped before the header. */
+  readonly blankRows: number;
+}
+
+/** The head is read until its header is whole, at most this many bytes. */
+export const MAX_HEADER_BYTES = 16 << 20;
+
+/** The most columns a file may have: far more than any flow record, few enough to refuse a runaway header at once. */
+export const MAX_COLUMNS = 100_000;
+
+/** The bytes looked at to tell text from UTF-16 or binary data. */
+const TEXT_CHECK_BYTES = 512;
+
+/**
+ * Reads the head of a text file: byte-order mark, format, delimiter, column names and kinds, and
+ * where the data rows start. Returns null when `head` ends before the header does and more bytes
+ * may follow (`atEnd` false). This is the one place a file's header is read: checks on the header
+ * as a whole (its encoding, its number of columns) belong here.
+ */
+export function readLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): TextLayout | null {
+  checkText(head, options.file);
+  checkHeaderWidth(head, options);
+  const layout = headLayout(head, atEnd, options);
+  if (layout === null && head.length > MAX_HEADER_BYTES) {
+    throw new InputError({ file: options.file }, `no end of the header in the first ${MAX_HEADER_BYTES >> 20} MiB`);
+  }
+  return layout;
+}
+
+/**
+ * Refuses a file that is not UTF-8 text: UTF-16 (a byte-order mark, or NUL bytes in most even
+ * or most odd positions and hardly any of the others, as ASCII text in UTF-16 has) or other
+ * binary data (any NUL byte), judged on the first TEXT_CHECK_BYTES bytes.
+ */
+function checkText(bytes: Uint8Array, file: string): void {
+  const head = bytes.subarray(0, TEXT_CHECK_BYTES);
+  const bom = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  const zeros = [0, 0];
+  for (let i = 0; i < head.length; i++) if (head[i] === 0) zeros[i % 2]++;
+  const pairs = Math.floor(head.length / 2);
+  const [more, fewer] = zeros[0] > zeros[1] ? zeros : [zeros[1], zeros[0]];
+  if (bom || (pairs >= 2 && more >= pairs / 2 && fewer <= pairs / 16)) {
+    throw new InputError({ file }, 'looks like UTF-16; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)');
+  }
+  const nul = head.indexOf(0);
+  if (nul !== -1) {
+    throw new InputError({ file }, `not text (a NUL byte at byte ${nul + 1}); netae reads CSV, TSV, Zeek logs, Arrow and Parquet, gzip or not`);
+  }
+}
+
+/**
+ * Counts the delimiters of the first line of the head as it arrives, so that a header of
+ * millions of fields is refused in its first block rather than split whole. A quoted delimiter
+ * counts too, which can only err early; a Zeek log's `#` lines are checked when they are split.
+ */
+function checkHeaderWidth(head: Uint8Array, options: LayoutOptions): void {
+  const header = options.header ?? options.names === undefined;
+  if (!header || options.format === 'zeek' || head[0] === 0x23) return;
+  const end = head.indexOf(LF);
+  const line = end === -1 ? head : head.subarray(0, end);
+  const delimiters = options.delimiter !== undefined ? [options.delimiter.charCodeAt(0)] : [0x2c, 0x09];
+  for (const d of delimiters) {
+    let fields = 1;
+    for (let i = line.indexOf(d); i !== -1; i = line.indexOf(d, i + 1)) {
+      if (++fields > MAX_COLUMNS) {
+        throw new InputError({ file: options.file }, `the header row has more than ${MAX_COLUMNS.toLocaleString('en-US')} columns, the most netae reads`);
+      }
+    }
+  }
+}
+
+function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): TextLayout | null {
+  const { file } = options;
+  const start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const newline = head.indexOf(LF, start);
+  if (newline === -1 && !atEnd) return null;
+  const firstLine = decodeBytes(head, start, newline === -1 ? head.length : newline);
+  const format = options.format ?? detectTextFormat(firstLine, file);
+  if (format === 'zeek') return zeekLayout(head, start, atEnd, options);
+  const delimiter = delimiterByte(options.delimiter ?? (format === 'tsv' ? '\t' : ','), file);
+  const header = options.header ?? options.names === undefined;
+  if (!header) {
+    if (options.names === undefined) {
+      throw new InputError({ file }, 'a file without a header needs column names (a preset or a names file)');
+    }
+    return layout(options, format, delimiter, options.names, options.namesFrom ?? 'the given names', undefined, start, 1, 0, 0);
+  }
+  let at = start;
+  let line = 1;
+  let blank = 0;
+  while (at < head.length) {
+    const row = splitRow(head, at, head.length, delimiter, true, atEnd);
+    if (row === null) return null;
+    if (row.fields.every((f) => f === '')) {
+      blank++;
+      line += row.lines;
+      at = row.next;
+      continue;
+    }
+    const names = options.names ?? row.fields;
+    if (names.length !== row.fields.length) {
+      throw new InputError({ file, line }, `expected ${names.length} fields (as in ${options.namesFrom ?? 'the given names'}), found ${row.fields.length}`);
+    }
+    return layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank);
+  }
+  return atEnd ? layout(options, format, delimiter, [], 'the header', undefined, head.length, line, 0, blank) : null;
+}
+
+function zeekLayout(head: Uint8Array, start: number, atEnd: boolean, options: LayoutOptions): TextLayout | null {
+  const lines: string[] = [];
+  let at = start;
+  while (at < head.length) {
+    const newline = head.indexOf(LF, at);
+    if (newline === -1 && !atEnd) return null;
+    const end = newline === -1 ? head.length : newline;
+    const text = decodeBytes(head, at, end > at && head[end - 1] === CR ? end - 1 : end);
+    if (!text.startsWith('#') || (lines.length === 0 && !isZeekLog(text))) break;
+    lines.push(text);
+    at = newline === -1 ? head.length : newline + 1;
+  }
+  if (at >= head.length && !atEnd) return null;
+  const header = parseZeekHeader(lines, options.file);
+  const delimiter = delimiterByte(options.delimiter ?? header.separator, options.file);
+  return layout(options, 'zeek', delimiter, header.names, 'the #fields line', header.kinds ?? undefined, at, lines.length + 1, lines.length, 0);
+}
+
+function layout(
+  options: LayoutOptions, format: TextFormat, delimiter: number, raw: string[], namesFrom: string,
+  kinds: ColumnKind[] | undefined, bodyStart: number, bodyLine: number, headerLine: number, blankRows: number,
+): TextLayout {
+  if (raw.length > MAX_COLUMNS) {
+    throw new InputError({ file: options.file }, `${namesFrom} names ${raw.length.toLocaleString('en-US')} columns, more than the ${MAX_COLUMNS.toLocaleString('en-US')} netae reads`);
+  }
+  const names = uniqueNames(raw);
+  const types = options.types ?? {};
+  return {
+    file: options.file,
+    format,
+    delimiter,
+    quoted: format !== 'zeek',
+    skipComments: format === 'zeek',
+    names,
+    namesFrom,
+    kinds: names.map((name, j) => types[name] ?? kinds?.[j]),
+    bodyStart,
+    bodyLine,
+    headerLine,
+    blankRows,
+  };
+}
+
+function delimiterByte(delimiter: string, file: string): number {
+  const code = delimiter.charCodeAt(0);
+  if (delimiter.length !== 1 || code >= 0x80 || code === LF || code === CR || code === 0x22) {
+    throw new InputError({ file }, `the delimiter must be one ASCII character other than a quote or line end, got ${JSON.stringify(delimiter)}`);
+  }
+  return code;
+}
+
+/** The text format of a file from its first line and name. */
+export function detectTextFormat(text: string, fileName = ''): TextFormat {
+  if (isZeekLog(text)) return 'zeek';
+  const name = fileName.toLowerCase().replace(/\.gz$/, '');
+  if (/\.(tsv|tab)$/.test(name)) return 'tsv';
+  if (name.endsWith('.csv')) return 'csv';
+  const newline = text.indexOf('\n');
+  const first = newline === -1 ? text : text.slice(0, newline);
+  return count(first, '\t') > count(first, ',') ? 'tsv' : 'csv';
+}
+
+function count(text: string, char: string): number {
+  let n = 0;
+  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) n++;
+  return n;
+}
+
+/** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */
+function uniqueNames(raw: string[]): string[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(raw.map((n) => n.trim()));
+  return raw.map((name, j) => {
+    const base = name.trim() === '' ? `column${j + 1}` : name.trim();
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    if (count === 0) return base;
+    let suffix = count;
+    while (taken.has(`${base}.${suffix}`)) suffix++;
+    const unique = `${base}.${suffix}`;
+    taken.add(unique);
+    return unique;
+  });
+}

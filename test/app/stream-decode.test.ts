@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { messageDecoder, type Decoded } from '../../src/app/stream/decode';
+import { TEXT_COLUMNS, recordLines, resultLine, parseResults, type WireFormat } from '../../src/app/stream/wire';
+import { fitPipeline, normalRows, parseDataset, parseText, type FittedPipeline } from '../../src/pipeline';
+import { ROOT } from './run';
+
+const TRAIN = readFileSync(`${ROOT}data/sample/train.conn.log`, 'utf8');
+const TEST = readFileSync(`${ROOT}data/sample/test.conn.log`, 'utf8');
+const encoder = new TextEncoder();
+
+let pipeline: FittedPipeline;
+/** The first 300 records of the test log, as `netae score` reads and transforms them. */
+let expected: { matrix: Float32Array; labels: string[]; names: string[] };
+let lines: Record<WireFormat, string[]>;
+
+beforeAll(() => {
+  const train = parseDataset(TRAIN, { preset: 'zeek-conn' }, 'train.conn.log');
+  const normal = normalRows(train.table, train.schema, train);
+  pipeline = fitPipeline(train.schema, normal.table, { scaling: 'standard' });
+  const read = parseText(TEST, { ...pipeline.readOptions('test.conn.log') });
+  const head = read.table.slice(0, 300);
+  expected = { matrix: pipeline.transform(head).matrix, labels: head.array('label') as string[], names: head.columnNames() };
+  const text = parseText(TEST, { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table.slice(0, 300);
+  lines = { json: recordLines(text, 'json'), zeek: recordLines(text, 'zeek'), csv: recordLines(text, 'csv'), tsv: recordLines(text, 'tsv') };
+});
+
+function decode(format: WireFormat, messages: string[]): Decoded {
+  return messageDecoder({ pipeline }, { format, names: format === 'json' ? null : expected.names })(messages.map((m) => encoder.encode(m)));
+}
+
+function groups(records: string[], size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < records.length; i += size) out.push(`${records.slice(i, i + size).join('\n')}\n`);
+  return out;
+}
+
+describe('decodeMessages', () => {
+  for (const format of ['json', 'zeek', 'csv', 'tsv'] as const) {
+    it(`${format}: one record per message and many give the rows netae score computes`, () => {
+      for (const size of [1, 7, 300]) {
+        const decoded = decode(format, groups(lines[format], size));
+        expect(decoded.errors.every((e) => e === null)).toBe(true);
+        expect(decoded.rows).toBe(300);
+        expect(decoded.matrix).toEqual(expected.matrix);
+        expect(decoded.labels).toEqual(expected.labels);
+        expect(Array.from(decoded.count)).toEqual(groups(lines[format], size).map((g) => g.trimEnd().split('\n').length));
+      }
+    });
+  }
+
+  it('a bad record fails its own message only, with the line and field', () => {
+    const good = lines.json.slice(0, 6);
+    const badNumber = good[2].replace(/"duration":[^,]+/, '"duration":"slow"');
+    const messages = [good[0], `${good[1]}\n${badNumber}`, good[3], '{"ts": 1', '', '[1,2]', '{"unrelated": 1}', `${good[4]}\n${good[5]}`];
+    const decoded = decode('json', messages);
+    expect(decoded.errors).toEqual([
+      null,
+      'line 2, field "duration": expected a number, found "slow"',
+      null,
+      expect.stringMatching(/^line 1: not JSON/),
+      'no records',
+      'line 1: not a JSON object',
+      expect.stringMatching(/^line 1: none of the model's fields/),
+      null,
+    ]);
+    expect(Array.from(decoded.count)).toEqual([1, 0, 1, 0, 0, 0, 0, 2]);
+    expect(Array.from(decoded.first)).toEqual([0, 1, 1, 2, 2, 2, 2, 2]);
+    const width = pipeline.width;
+    const rowsOf = (...rows: number[]) => rows.flatMap((r) => Array.from(expected.matrix.subarray(r * width, (r + 1) * width)));
+    expect(Array.from(decoded.matrix)).toEqual(rowsOf(0, 3, 4, 5));
+  });
+
+  for (const format of ['zeek', 'csv'] as const) {
+    it(`${format}: a ragged line or a bad number fails its message, the joined rest is read again`, () => {
+      const good = lines[format];
+      const separator = format === 'csv' ? ',' : '\t';
+      const ragged = good[1].split(separator).slice(0, 5).join(separator);
+      const fields = good[2].split(separator);
+      fields[expected.names.indexOf('orig_bytes')] = 'many';
+      const messages = [good[0], `${good[3]}\n${ragged}`, fields.join(separator), `${good[4]}\n${good[5]}`];
+      const decoded = decode(format, messages);
+      expect(decoded.errors[0]).toBeNull();
+      expect(decoded.errors[1]).toMatch(/^line 2: expected \d+ fields/);
+      expect(decoded.errors[2]).toBe('line 1, field "orig_bytes": expected a number, found "many"');
+      expect(decoded.errors[3]).toBeNull();
+      expect(Array.from(decoded.count)).toEqual([1, 0, 0, 2]);
+    });
+  }
+
+  it('csv: a message with quotes is read alone, so an open quote cannot swallow the next message', () => {
+    const good = lines.csv;
+    const quoted = good[1].replace(/,SF,/, ',"S,F",');
+    const open = good[2].replace(/,SF,/, ',"SF,');
+    const decoded = decode('csv', [good[0], quoted, open, good[3]]);
+    expect(decoded.errors[0]).toBeNull();
+    expect(decoded.errors[1]).toBeNull();
+    expect(decoded.errors[2]).toBe('line 1: a quoted field opened on this line is not closed');
+    expect(decoded.errors[3]).toBeNull();
+    expect(decoded.rows).toBe(3);
+  });
+
+  it('zeek: a message may carry its own header', () => {
+    const header = TEST.split('\n').filter((l) => l.startsWith('#') && !l.startsWith('#close')).join('\n');
+    const decoded = decode('zeek', [lines.zeek[0], `${header}\n${lines.zeek.slice(1, 4).join('\n')}\n#close\t2023`, lines.zeek[4]]);
+    expect(decoded.errors).toEqual([null, null, null]);
+    expect(Array.from(decoded.count)).toEqual([1, 3, 1]);
+    expect(decoded.matrix).toEqual(expected.matrix.subarray(0, 5 * pipeline.width));
+  });
+
+  it('json: Zeek conventions (absent is unset, nested ids, sets, booleans, numbers as text)', () => {
+    const record = JSON.parse(lines.json[3]) as Record<string, unknown>;
+    const unset = { ...record };
+    delete unset.service;
+    delete unset.duration;
+    const dashed = { ...record, service: '-', duration: '-' };
+    const nested = { ...record, id: { resp_p: record['id.resp_p'] } } as Record<string, unknown>;
+    delete nested['id.resp_p'];
+    const texted = { ...record, orig_bytes: String(record.orig_bytes), history: ['S', 'h'] };
+    const comma = { ...record, history: 'S,h' };
+    const decoded = decode('json', [unset, dashed, nested, record, texted, comma].map((r) => JSON.stringify(r)));
+    expect(decoded.errors.every((e) => e === null)).toBe(true);
+    const row = (r: number) => Array.from(decoded.matrix.subarray(r * pipeline.width, (r + 1) * pipeline.width));
+    expect(row(0)).toEqual(row(1));
+    expect(row(2)).toEqual(row(3));
+    expect(row(4)).toEqual(row(5));
+  });
+});
+
+describe('result lines', () => {
+  it('carry the sequence, the record, the score as netae score writes it, the flag and the label', () => {
+    const text = [resultLine(17, 1, 0.123456789123, 0.1, 'normal'), resultLine(17, 2, 0.05, 0.1, null), resultLine(18, 1, Number.NaN, 0.1, null)].join('\n');
+    expect(text).toBe('{"seq":17,"record":1,"score":0.123456789,"flag":1,"label":"normal"}\n{"seq":17,"record":2,"score":0.05,"flag":0}\n{"seq":18,"record":1,"score":null,"flag":0}');
+    expect(parseResults(text)[0]).toEqual({ seq: 17, record: 1, score: 0.123456789, flag: 1, label: 'normal' });
+  });
+});

@@ -1,0 +1,239 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { table } from 'arquero';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors';
+import { readTable, type ReadResult } from '../../src/pipeline/io';
+import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
+import { readDatasetFile } from '../../src/pipeline/io-node';
+import { fitPipeline, type FittedPipeline } from '../../src/pipeline/pipeline';
+import { readRecords, type RecordBatch } from '../../src/pipeline/records';
+import { normalRows, resolveSchema } from '../../src/pipeline/schema';
+import { referenceTable } from './helpers/reference-table';
+import { sameBytes } from './helpers/same-bytes';
+import { parseNumber } from '../../src/pipeline/values';
+
+const nslKdd = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
+const hasNslKdd = existsSync(new URL('KDDTrain+.txt', nslKdd)) && existsSync(new URL('KDDTest+.txt', nslKdd));
+if (!hasNslKdd) console.warn(`NSL-KDD decoder comparison skipped: no KDDTrain+.txt / KDDTest+.txt in ${fileURLToPath(nslKdd)}`);
+const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
+const repairs = fileURLToPath(new URL('fixtures/repairs.csv', import.meta.url));
+
+/** Delivers bytes in pieces of the given sizes, in turn. */
+async function* pieces(data: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
+  for (let at = 0, k = 0; at < data.length; k++) {
+    yield data.subarray(at, at + sizes[k % sizes.length]);
+    at += sizes[k % sizes.length];
+  }
+}
+
+interface Decoded {
+  matrix: Float32Array;
+  rows: number;
+  report: { rows: number; repaired: number; unseen: number; columns: Record<string, unknown> };
+  labels: string[];
+}
+
+async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | null): Promise<Decoded> {
+  const parts: Float32Array[] = [];
+  const labels: string[] = [];
+  const report = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} as Record<string, Record<string, number>> };
+  for await (const batch of batches) {
+    parts.push(batch.matrix);
+    report.rows += batch.rows;
+    report.repaired += batch.report.repaired;
+    report.clipped += batch.report.clipped;
+    report.unseen += batch.report.unseen;
+    for (const [column, counts] of Object.entries(batch.report.columns)) {
+      const into = (report.columns[column] ??= { missing: 0, infinite: 0, clipped: 0, unseen: 0 });
+      for (const [k, v] of Object.entries(counts)) into[k] += v;
+    }
+    if (label !== null) {
+      const text = batch.texts[label];
+      for (const code of text.codes) labels.push(text.values[code]);
+    }
+  }
+  const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    matrix.set(part, at);
+    at += part.length;
+  }
+  return { matrix, rows: report.rows, report, labels };
+}
+
+/**
+ * Reads `file` both ways, and compares: the reference reader (Papa Parse) and `transform`, and the
+ * byte decoder fed in odd pieces and small blocks. Also checks that the table reader, which
+ * decodes bytes too, gives the reference table.
+ */
+async function expectSameAsTransform(pipeline: FittedPipeline, file: string, blockBytes: number): Promise<ReadResult> {
+  const read = await readTable(readFileSync(file), pipeline.readOptions(file));
+  const reference = referenceTable(readFileSync(file, 'utf8'), {
+    names: pipeline.schema.read.header === false ? pipeline.schema.read.names : undefined,
+    zeek: file.endsWith('.log'),
+    numeric: pipeline.schema.features.numeric,
+  });
+  expect(read.table.numRows()).toBe(reference.numRows());
+  for (const name of pipeline.features.columns) {
+    const [a, b] = [Array.from(read.table.array(name) as ArrayLike<unknown>), Array.from(reference.array(name) as ArrayLike<unknown>)];
+    expect(a.every((v, i) => Object.is(v, b[i])), name).toBe(true);
+  }
+  const expected = pipeline.transform(reference);
+  const label = pipeline.schema.label;
+  const decoded = await decodeAll(readRecords(pieces(readFileSync(file), [4093, 65_536, 17]), pipeline, {
+    ...pipeline.readOptions(file),
+    blockBytes,
+    texts: (names) => (label !== null && names.includes(label) ? [label] : []),
+  }), label);
+  expect(decoded.rows).toBe(expected.rows);
+  expect(sameBytes(decoded.matrix, expected.matrix)).toBe(true);
+  expect(decoded.report).toEqual(expected.report);
+  if (label !== null) expect(decoded.labels).toEqual(Array.from(read.table.array(label) as string[]));
+  return read;
+}
+
+describe('the byte decoder gives exactly what transform gives', () => {
+  it.runIf(hasNslKdd)('on NSL-KDD: fitted on KDDTrain+, KDDTest+ and KDDTrain+ decoded', async () => {
+    const train = await readDatasetFile(fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), { preset: 'nsl-kdd' });
+    const normal = normalRows(train.table, train.schema, train);
+    const pipeline = fitPipeline(train.schema, normal.table, { scaling: 'standard' });
+    const test = await expectSameAsTransform(pipeline, fileURLToPath(new URL('KDDTest+.txt', nslKdd)), 1 << 16);
+    expect(test.table.numRows()).toBe(22_544);
+    await expectSameAsTransform(pipeline, fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), 1 << 20);
+  });
+
+  it('on the synthetic Zeek logs of data/sample, both scalings', async () => {
+    const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
+    const normal = normalRows(train.table, train.schema, train);
+    for (const scaling of ['standard', 'minmax'] as const) {
+      const pipeline = fitPipeline(train.schema, normal.table, { scaling });
+      const test = await expectSameAsTransform(pipeline, sample('test.conn.log'), 1 << 14);
+      expect(test.table.numRows()).toBe(6000);
+    }
+  });
+
+  it('on a file with every repair case: missing and infinite spellings, clipping, unseen and quoted categories, blank rows, CRLF, a byte-order mark', async () => {
+    const fit = table({
+      dur: Float64Array.from([0.5, 1, 2, 4, 8]),
+      proto: ['tcp', 'udp', 'icmp', 'tcp', 'udp'],
+      bytes: Float64Array.from([10, 100, 1000, 50, 500]),
+      rate: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5]),
+      note: ['a', 'b', 'c', 'd', 'e'],
+      label: ['normal', 'normal', 'normal', 'normal', 'normal'],
+    });
+    const schema = resolveSchema(fit, { label: 'label', normal: 'normal', drop: ['note'], log1p: ['bytes'] }, 'fit');
+    for (const clip of [1e6, 2]) {
+      const pipeline = fitPipeline(schema, fit, { scaling: 'standard', clip });
+      const read = await expectSameAsTransform(pipeline, repairs, 64);
+      expect(read.table.numRows()).toBe(23);
+      expect(read.blankRows).toBe(3);
+      const report = pipeline.transform(read.table, read).report;
+      expect(report.columns.dur.missing).toBe(5);
+      expect(report.columns.dur.infinite).toBe(2);
+      expect(report.columns.proto.unseen).toBe(3);
+      expect(report.repaired).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('decoder errors name the file, line and column', () => {
+  const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+  const pipeline = fitPipeline(resolveSchema(fit, {}, 'fit'), fit);
+  const decode = (text: string, blockBytes = 1 << 20) => decodeAll(readRecords(new TextEncoder().encode(text), pipeline, { fileName: 'bad.csv', blockBytes }), null);
+
+  it('a field that is not a number, a ragged row, an unclosed quote, a missing column', async () => {
+    const cases: [string, RegExp][] = [
+      ['a,c\n1,x\n2,y\nzz,x\n', /^bad\.csv, line 4, column "a": expected a number, found "zz"$/],
+      ['a,c\n1,x\n2\n', /^bad\.csv, line 3: expected 2 fields \(as in the header on line 1\), found 1$/],
+      ['a,c\n1,x\n2,y,z\n', /^bad\.csv, line 3: expected 2 fields \(as in the header on line 1\), found 3$/],
+      ['a,c\n1,x\nzz,y,z\n', /^bad\.csv, line 3: expected 2 fields/],
+      ['a,c\n1,x\n2,"y\n3,x\n', /^bad\.csv, line 3: a quoted field opened on this line is not closed$/],
+      ['a,b\n1,x\n', /^bad\.csv: the fitted features need column\(s\) the data lacks: "c"$/],
+      ['a,c\n', /^bad\.csv, line 1: the file has a header but no data rows$/],
+    ];
+    for (const [text, message] of cases) {
+      for (const blockBytes of [4, 1 << 20]) {
+        const error = await decode(text, blockBytes).then(() => null, (e: unknown) => e);
+        expect(error, text).toBeInstanceOf(InputError);
+        expect((error as Error).message).toMatch(message);
+      }
+    }
+  });
+});
+
+describe('numbers read from bytes', () => {
+  /** Decimal spellings of every shape: signs, leading zeros, long mantissas, points, exponents near and past the exact range. */
+  function spellings(count: number): string[] {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
+    const out = ['0', '-0', '+0', '0.0', '.5', '5.', '-.5', '00012', '1e5', '1E-5', '1e+5', '9007199254740993', '123456789012345', '1234567890123456',
+      '0.1', '0.2', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '1.7976931348623157e308', '1e309', '-1e309',
+      ' 5', '5 ', '\t7', '-', '?', 'NA', 'nan', 'None', 'null', 'inf', '-Infinity', '+inf', 'INF'];
+    while (out.length < count) {
+      const sign = ['', '-', '+'][random(3)];
+      const whole = digits(random(18));
+      const point = random(3) === 0 ? '' : '.';
+      const fraction = point ? digits(random(18)) : '';
+      const exponent = random(3) === 0 ? `${['e', 'E'][random(2)]}${['', '-', '+'][random(3)]}${digits(1 + random(3))}` : '';
+      const text = `${sign}${whole}${point}${fraction}${exponent}`;
+      if (/\d/.test(whole + fraction)) out.push(text);
+    }
+    return out;
+  }
+
+  it('equal parseNumber of the same text, to the bit, for every spelling', async () => {
+    const texts = spellings(20_000);
+    const read = await readTable(new TextEncoder().encode(`v,w\n${texts.map((t) => `"${t}",${t.replace(/[\t ]/g, '')}`).join('\n')}\n`), {
+      fileName: 'numbers.csv',
+      types: { v: 'number', w: 'number' },
+    });
+    const quoted = read.table.array('v') as Float64Array;
+    const plain = read.table.array('w') as Float64Array;
+    texts.forEach((text, i) => {
+      expect(Object.is(quoted[i], parseNumber(text)), text).toBe(true);
+      expect(Object.is(plain[i], parseNumber(text.replace(/[\t ]/g, ''))), text).toBe(true);
+    });
+  });
+
+  it('rejects what parseNumber rejects', async () => {
+    for (const text of ['0x1F', '1e', 'e5', '.', '+', '1.2.3', '5,5', '12a', '--1', '1_000']) {
+      const error = await readTable(new TextEncoder().encode(`v\n1\n"${text}"\n`), { fileName: 'n.csv', types: { v: 'number' } }).then(() => null, (e: unknown) => e);
+      expect(parseNumber(text), text).toBeUndefined();
+      expect((error as Error).message, text).toContain(`line 3, column "v": expected a number, found "${text}"`);
+    }
+  });
+});
+
+describe('decoding on worker threads', () => {
+  it('gives the rows of decoding on this thread, in order, whatever the number of threads', async () => {
+    const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
+    const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table);
+    const bytes = readFileSync(sample('test.conn.log'));
+    const options = { ...pipeline.readOptions('test.conn.log'), blockBytes: 4096, texts: () => ['label'] };
+    const here = await decodeAll(readRecords(bytes, pipeline, options), 'label');
+    for (const threads of [3]) {
+      const there = await decodeAll(readRecords(bytes, pipeline, { ...options, decoding: parallelDecoding(threads) }), 'label');
+      expect(there.rows).toBe(6000);
+      expect(sameBytes(there.matrix, here.matrix)).toBe(true);
+      expect(there.labels).toEqual(here.labels);
+      expect(there.report).toEqual(here.report);
+    }
+  });
+
+  it('names the line of an error in a late block, counted over the blocks before it', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const pipeline = fitPipeline(resolveSchema(fit, {}, 'fit'), fit);
+    const lines = ['a,c', ...Array.from({ length: 5000 }, (_, i) => `${i},${i % 2 ? 'x' : 'y'}`)];
+    lines[4321] = '7,"two\nlines"';
+    lines[4500] = 'oops,x';
+    const text = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const error = await decodeAll(readRecords(text, pipeline, { fileName: 'late.csv', blockBytes: 1000, decoding: parallelDecoding(2) }), null)
+      .then(() => null, (e: unknown) => e);
+    expect((error as Error).message).toBe('late.csv, line 4502, column "a": expected a number, found "oops"');
+  });
+});
