@@ -1,5 +1,7 @@
 import activation from '../shaders/activation.wgsl?raw';
 import adam from '../shaders/adam.wgsl?raw';
+import adamRule from '../shaders/adam-rule.wgsl?raw';
+import fused from '../shaders/fused.wgsl?raw';
 import gemm from '../shaders/gemm.wgsl?raw';
 import mse from '../shaders/mse.wgsl?raw';
 import reduce from '../shaders/reduce.wgsl?raw';
@@ -11,7 +13,8 @@ import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 export const SHADERS = {
   gemm: activation + gemm,
   mse: activation + workgroupSum + mse,
-  adam,
+  adam: adamRule + adam,
+  fused: activation + workgroupSum + adamRule + fused,
   score,
   reduce: workgroupSum + reduce,
   rows,

@@ -28,3 +28,47 @@ export function gemmTiles(gpu: Gpu): GemmTiles {
 }
 
 export const MAX_TM = 16;
+
+/** Block and workgroup shape of the fused kernels (src/shaders/fused.wgsl). */
+export interface BlockTiles {
+  /** Rows a workgroup carries through the network at once. */
+  readonly ROWS: number;
+  /** Invocations across a layer's vec4 columns and across the block's rows (ROWS % TY = 0). */
+  readonly TX: number;
+  readonly TY: number;
+}
+
+export interface TrainTiles extends BlockTiles {
+  /** Outputs whose weight gradients one invocation sums at once (at most 16). */
+  readonly TN: number;
+  /** Most workgroups of a step's first kernel; past that, each carries several blocks in turn. */
+  readonly GROUPS: number;
+}
+
+export interface FusedTiles {
+  readonly train: TrainTiles;
+  readonly score: BlockTiles;
+}
+
+/**
+ * CPU adapters: a workgroup is one SIMD batch of 8 invocations, each owning every row of the
+ * block, so barriers are free and the rows' inputs are loaded once for all lanes; a few
+ * workgroups per core share the batch.
+ */
+export const CPU_FUSED: FusedTiles = {
+  train: { ROWS: 16, TX: 8, TY: 1, TN: 16, GROUPS: 4 },
+  score: { ROWS: 16, TX: 8, TY: 1 },
+};
+
+/**
+ * GPUs: 256 invocations, one row each in training, and blocks of 8 rows, so that a batch of
+ * 256 keeps 32 workgroups busy; scoring takes 16 rows, four per invocation.
+ */
+export const GPU_FUSED: FusedTiles = {
+  train: { ROWS: 8, TX: 32, TY: 8, TN: 4, GROUPS: 1024 },
+  score: { ROWS: 16, TX: 32, TY: 4 },
+};
+
+export function fusedTiles(gpu: Gpu): FusedTiles {
+  return isCpuAdapter(gpu) ? CPU_FUSED : GPU_FUSED;
+}

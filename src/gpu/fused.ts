@@ -1,0 +1,298 @@
+import { actCode, type Activation } from './activation';
+import { checkHyper, packAdamRule, type AdamHyper } from './adam';
+import type { Gpu } from './device';
+import { ShapeError, describe, expectShape } from './errors';
+import { R, RD, U, W, WD, type KernelSpec } from './kernels';
+import { makeLaunch, type Launch } from './launch';
+import { BYTES, createBuffer, maxBindingBytes, type Tensor } from './tensor';
+import { fusedTiles, type BlockTiles, type TrainTiles } from './tuning';
+
+const TRAIN_BLOCK: KernelSpec = { family: 'fused', entry: 'train_block', bindings: [U, R, R, R, RD, W] };
+const APPLY_ADAM: KernelSpec = { family: 'fused', entry: 'apply_adam', bindings: [U, W, R, RD, W, W, W, WD] };
+const SCORE_ROWS: KernelSpec = { family: 'fused', entry: 'score_rows', bindings: [U, R, R, W] };
+const RECONSTRUCT_ROWS: KernelSpec = { family: 'fused', entry: 'reconstruct_rows', bindings: [U, R, R, W] };
+
+/** The most layers the fused kernels take (the size of the layer table in their uniform). */
+export const MAX_LAYERS = 16;
+const MAX_RPT = 16;
+const MAX_TN = 16;
+const AWG = 256;
+
+/** A dense layer as the fused kernels see it; src/model/spec.ts's `Layer` is one. */
+export interface DenseLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: Activation;
+  /** Where W [outputs × inputs], then b [outputs], start in the flat parameter vector θ. */
+  readonly weightOffset: number;
+}
+
+const quads = (n: number) => Math.ceil(n / 4);
+
+/**
+ * Where the fused kernels find each layer in `wk`, their copy of θ: every layer's W padded
+ * to [⌈out/4⌉·4 × ⌈in/4⌉·4] and b padded to ⌈out/4⌉·4 (`padded` floats, laid out as one slice
+ * of the partial gradients), then every layer's Wᵀ padded to [⌈in/4⌉·4 × ⌈out/4⌉·4].
+ */
+export interface FusedLayout {
+  readonly layers: readonly DenseLayer[];
+  readonly features: number;
+  readonly params: number;
+  readonly padded: number;
+  /** Floats in `wk`. */
+  readonly size: number;
+  /** Per layer, vec4 indices of padded W, padded b and padded Wᵀ in `wk`. */
+  readonly p4: readonly number[];
+  readonly b4: readonly number[];
+  readonly t4: readonly number[];
+}
+
+export function fusedLayout(layers: readonly DenseLayer[]): FusedLayout {
+  if (layers.length === 0) throw new ShapeError('fusedLayout', 'a network needs at least one layer');
+  const [p4, b4, t4]: number[][] = [[], [], []];
+  let at = 0;
+  for (const l of layers) {
+    p4.push(at);
+    at += 4 * quads(l.outputs) * quads(l.inputs);
+    b4.push(at);
+    at += quads(l.outputs);
+  }
+  const padded = 4 * at;
+  for (const l of layers) {
+    t4.push(at);
+    at += 4 * quads(l.inputs) * quads(l.outputs);
+  }
+  const last = layers[layers.length - 1];
+  const params = last.weightOffset + last.inputs * last.outputs + last.outputs;
+  return { layers, features: layers[0].inputs, params, padded, size: 4 * at, p4, b4, t4 };
+}
+
+/** `wk` for parameters θ: padded W and b of every layer, then padded Wᵀ; padding is zero. */
+export function kernelWeights(layout: FusedLayout, theta: Float32Array): Float32Array {
+  if (theta.length !== layout.params) {
+    throw new ShapeError('kernelWeights', `the network has ${layout.params} parameters, given ${theta.length}`);
+  }
+  const wk = new Float32Array(layout.size);
+  layout.layers.forEach((l, i) => {
+    const [in4, out4] = [quads(l.inputs), quads(l.outputs)];
+    for (let n = 0; n < l.outputs; n++) {
+      for (let k = 0; k < l.inputs; k++) {
+        const v = theta[l.weightOffset + n * l.inputs + k];
+        wk[4 * (layout.p4[i] + n * in4) + k] = v;
+        wk[4 * (layout.t4[i] + k * out4) + n] = v;
+      }
+      wk[4 * layout.b4[i] + n] = theta[l.weightOffset + l.inputs * l.outputs + n];
+    }
+  });
+  return wk;
+}
+
+type Task = 'train' | 'score';
+
+/** vec4s of workgroup memory a row takes: its input and every layer's output (training), or its input and two layers' outputs, used in turn (scoring). */
+function rowQuads(layout: FusedLayout, task: Task): number {
+  const outs = layout.layers.map((l) => quads(l.outputs));
+  const held = task === 'train' ? outs.reduce((a, b) => a + b, 0) : Math.min(2, outs.length) * Math.max(...outs);
+  return quads(layout.features) + held;
+}
+
+/** Bytes of workgroup memory a kernel of `task` declares with these tiles. */
+export function workgroupBytes(layout: FusedLayout, task: Task, tiles: BlockTiles): number {
+  return tiles.ROWS * rowQuads(layout, task) * 16 + (task === 'train' ? tiles.TX * tiles.TY * BYTES : 0);
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+}
+
+function checkTiles(gpu: Gpu, op: string, tiles: BlockTiles | TrainTiles): void {
+  const { ROWS, TX, TY } = tiles;
+  if (!isPowerOfTwo(TX) || !isPowerOfTwo(TY)) throw new ShapeError(op, `TX and TY must be powers of two, got ${TX} and ${TY}`);
+  if (TX * TY > gpu.limits.maxComputeInvocationsPerWorkgroup) {
+    throw new ShapeError(op, `${TX} × ${TY} invocations are more than this device's ${gpu.limits.maxComputeInvocationsPerWorkgroup} per workgroup`);
+  }
+  if (!Number.isInteger(ROWS) || ROWS < TY || ROWS % TY !== 0 || ROWS / TY > MAX_RPT) {
+    throw new ShapeError(op, `ROWS must be a multiple of TY = ${TY} with at most ${MAX_RPT} rows per invocation, got ${ROWS}`);
+  }
+  if ('TN' in tiles) {
+    if (!Number.isInteger(tiles.TN) || tiles.TN < 1 || tiles.TN > MAX_TN) throw new ShapeError(op, `TN must be 1..${MAX_TN}, got ${tiles.TN}`);
+    if (!Number.isInteger(tiles.GROUPS) || tiles.GROUPS < 1) throw new ShapeError(op, `GROUPS must be a whole number ≥ 1, got ${tiles.GROUPS}`);
+  }
+}
+
+/**
+ * The tiles with as many of their rows as fit this device's workgroup memory
+ * (`maxComputeWorkgroupStorageSize`), in steps of TY; null where the network cannot take the
+ * fused path: more than 16 layers, or not even TY rows fit on chip.
+ */
+export function fitTiles<T extends BlockTiles>(gpu: Gpu, layout: FusedLayout, task: Task, tiles: T): T | null {
+  checkTiles(gpu, `fused ${task}`, tiles);
+  if (layout.layers.length > MAX_LAYERS) return null;
+  const limit = gpu.limits.maxComputeWorkgroupStorageSize;
+  for (let rows = tiles.ROWS; rows >= tiles.TY; rows -= tiles.TY) {
+    const fitted = { ...tiles, ROWS: rows };
+    if (workgroupBytes(layout, task, fitted) <= limit) return fitted;
+  }
+  return null;
+}
+
+/** Where each layer's output starts in workgroup memory, in vec4s, for blocks of `rows` rows. */
+function outputsAt(layout: FusedLayout, task: Task, rows: number): number[] {
+  const outs = layout.layers.map((l) => quads(l.outputs));
+  const first = rows * quads(layout.features);
+  if (task === 'score') return outs.map((_, l) => first + (l % 2) * rows * Math.max(...outs));
+  return outs.map((_, l) => first + rows * outs.slice(0, l).reduce((a, b) => a + b, 0));
+}
+
+interface NetFields {
+  readonly groups: number;
+  readonly rows: number;
+  readonly rowsOff: number;
+  readonly outOff: number;
+  readonly adamGroups: number;
+  readonly hyper: AdamHyper | null;
+  readonly yAt: readonly number[];
+}
+
+/** The `Fused` uniform of fused.wgsl. */
+function fusedParams(layout: FusedLayout, f: NetFields): ArrayBuffer {
+  const view = new DataView(new ArrayBuffer(80 + 32 * MAX_LAYERS));
+  [layout.layers.length, layout.features, layout.params, layout.padded, f.groups, f.rows, f.rowsOff, f.outOff, f.adamGroups]
+    .forEach((value, i) => view.setUint32(4 * i, value, true));
+  if (f.hyper) packAdamRule(view, 48, f.hyper);
+  layout.layers.forEach((l, i) => {
+    [l.inputs, l.outputs, actCode('fused', l.activation), l.weightOffset, layout.p4[i], layout.b4[i], layout.t4[i], f.yAt[i]]
+      .forEach((value, j) => view.setUint32(80 + 32 * i + 4 * j, value, true));
+  });
+  return view.buffer;
+}
+
+function blockConstants(layout: FusedLayout, task: Task, tiles: BlockTiles): Record<string, number> {
+  return { ROWS: tiles.ROWS, TX: tiles.TX, TY: tiles.TY, ACT4: tiles.ROWS * rowQuads(layout, task) };
+}
+
+function fitOrThrow<T extends BlockTiles>(gpu: Gpu, op: string, layout: FusedLayout, task: Task, tiles: T): T {
+  const fitted = fitTiles(gpu, layout, task, tiles);
+  if (!fitted) {
+    throw new ShapeError(op, layout.layers.length > MAX_LAYERS
+      ? `${layout.layers.length} layers are more than the ${MAX_LAYERS} the fused kernels take`
+      : `${tiles.TY} rows of this network need ${workgroupBytes(layout, task, { ...tiles, ROWS: tiles.TY })} bytes of workgroup memory, more than this device's ${gpu.limits.maxComputeWorkgroupStorageSize}`);
+  }
+  return fitted;
+}
+
+function whole(buffer: GPUBuffer, floats: number, label: string): Tensor {
+  return { buffer, offset: 0, rows: 1, cols: floats, label };
+}
+
+function startsAtZero(op: string, ...tensors: Tensor[]): void {
+  for (const t of tensors) if (t.offset !== 0) throw new ShapeError(op, `${t.label} must start its buffer`);
+}
+
+export interface FusedStepArgs {
+  readonly layout: FusedLayout;
+  /** Every training row, [n × features]. */
+  readonly rows: Tensor;
+  /** The epoch's order of the rows: u32 indices into `rows`. */
+  readonly order: GPUBuffer;
+  /** Per step, at a dynamic offset: u32 [first position in `order`, rows in the step]. */
+  readonly step: Tensor;
+  /** The kernels' copy of θ ([1 × layout.size], from `kernelWeights`), kept current by the step. */
+  readonly wk: Tensor;
+  readonly theta: Tensor;
+  /** Adam's first moments, then its second ones: [1 × 2P], zero at the start. */
+  readonly moments: Tensor;
+  /** The step's loss, at a dynamic offset. */
+  readonly loss: Tensor;
+  readonly hyper: AdamHyper;
+  /** The most rows a step takes. */
+  readonly batch: number;
+  readonly tiles?: TrainTiles;
+}
+
+/** A training step in two dispatches, and the tiles it runs with (ROWS fitted to the device). */
+export interface FusedStep {
+  readonly block: Launch;
+  readonly apply: Launch;
+  readonly tiles: TrainTiles;
+}
+
+/**
+ * One training step of the whole network: `block` (forward, loss, backward, partial
+ * gradients) and `apply` (their sum and Adam). Encode both with the step's dynamic offsets:
+ * block [step], apply [step, loss].
+ */
+export async function fusedStep(gpu: Gpu, args: FusedStepArgs): Promise<FusedStep> {
+  const op = 'fusedStep';
+  const { layout, rows, order, step, wk, theta, moments, loss, hyper, batch } = args;
+  const P = layout.params;
+  expectShape(op, rows, rows.rows, layout.features, `for a network of ${layout.features} features`);
+  expectShape(op, wk, 1, layout.size, 'for the kernels\' copy of θ');
+  expectShape(op, theta, 1, P, `for ${P} parameters`);
+  expectShape(op, moments, 1, 2 * P, `for the moments of ${P} parameters`);
+  startsAtZero(op, wk, theta, moments);
+  checkHyper(op, hyper);
+  if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(op, `batch must be a whole number ≥ 1, got ${batch}`);
+  if (order.size < batch * BYTES) throw new ShapeError(op, `order holds ${order.size / BYTES} rows, fewer than one batch of ${batch}`);
+  const tiles = fitOrThrow(gpu, op, layout, 'train', args.tiles ?? fusedTiles(gpu).train);
+  const sliceBytes = (layout.padded + 4) * BYTES;
+  const groups = Math.max(1, Math.min(tiles.GROUPS, Math.ceil(batch / tiles.ROWS), Math.floor(maxBindingBytes(gpu) / sliceBytes)));
+  const adamGroups = Math.ceil(P / AWG);
+  const partials = createBuffer(gpu, groups * sliceBytes, 'partial gradients');
+  const counters = createBuffer(gpu, adamGroups * BYTES, 'adam steps');
+  const params = fusedParams(layout, {
+    groups, rows: 0, rowsOff: rows.offset, outOff: 0, adamGroups, hyper, yAt: outputsAt(layout, 'train', tiles.ROWS),
+  });
+  const shape = layout.layers.map((l) => l.inputs).concat(layout.features).join('-');
+  const block = await makeLaunch(gpu, {
+    kernel: TRAIN_BLOCK,
+    constants: { ...blockConstants(layout, 'train', tiles), TN: tiles.TN },
+    params,
+    tensors: [wk, rows, whole(order, order.size / BYTES, 'order'), step, whole(partials, groups * sliceBytes / BYTES, 'partial gradients')],
+    scratch: [partials],
+    workgroups: groups,
+    label: `fused train_block ${shape}, ${groups} × ${tiles.ROWS} rows of ${describe(rows)}`,
+  });
+  const apply = await makeLaunch(gpu, {
+    kernel: APPLY_ADAM,
+    constants: { ROWS: tiles.ROWS, AWG },
+    params,
+    tensors: [wk, whole(partials, groups * sliceBytes / BYTES, 'partial gradients'), step, theta, moments, whole(counters, adamGroups, 'adam steps'), loss],
+    scratch: [counters],
+    workgroups: adamGroups,
+    label: `fused apply_adam ${describe(theta)} from ${groups} partial gradients`,
+  });
+  return { block, apply, tiles };
+}
+
+export interface FusedScoreArgs {
+  readonly layout: FusedLayout;
+  /** Rows to score, [n × features]. */
+  readonly x: Tensor;
+  readonly wk: Tensor;
+  /** [n × 1] scores, or [n × features] reconstructions. */
+  readonly out: Tensor;
+  readonly reconstruct?: boolean;
+  readonly tiles?: BlockTiles;
+}
+
+/** Every layer's forward and each row's mean squared error (or its reconstruction), in one dispatch. */
+export async function fusedScore(gpu: Gpu, args: FusedScoreArgs): Promise<Launch> {
+  const op = args.reconstruct ? 'fusedReconstruct' : 'fusedScore';
+  const { layout, x, wk, out } = args;
+  expectShape(op, x, x.rows, layout.features, `for a network of ${layout.features} features`);
+  expectShape(op, wk, 1, layout.size, 'for the kernels\' copy of θ');
+  expectShape(op, out, x.rows, args.reconstruct ? layout.features : 1, `for ${describe(x)}`);
+  startsAtZero(op, wk);
+  const tiles = fitOrThrow(gpu, op, layout, 'score', args.tiles ?? fusedTiles(gpu).score);
+  return makeLaunch(gpu, {
+    kernel: args.reconstruct ? RECONSTRUCT_ROWS : SCORE_ROWS,
+    constants: blockConstants(layout, 'score', tiles),
+    params: fusedParams(layout, {
+      groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, yAt: outputsAt(layout, 'score', tiles.ROWS),
+    }),
+    tensors: [wk, x, out],
+    workgroups: Math.ceil(x.rows / tiles.ROWS),
+    label: `${op} ${describe(x)} → ${describe(out)}, ${tiles.ROWS} rows a workgroup`,
+  });
+}

@@ -1,0 +1,415 @@
+// A whole autoencoder in a few dispatches: the training step in two, scoring in one.
+//
+// The network is L dense layers, Y_l = act_l(Y_{l−1} · W_lᵀ + b_l), Y_0 = X, loss
+// (1/(M·F)) Σ (Y_L − X)² over the M rows and F features of a batch. Backward:
+//
+//   dZ_L = 2 (Y_L − X) / (M·F) ⊙ act_L'(Y_L)
+//   dW_l = dZ_lᵀ · Y_{l−1}      db_l = Σ_rows dZ_l
+//   dZ_{l−1} = (dZ_l · W_l) ⊙ act_{l−1}'(Y_{l−1})
+//
+// train_block: a workgroup carries a block of ROWS rows through every layer forward, the
+//   loss and dZ_L, and every layer backward, with all activations in workgroup memory.
+//   Going backward each dZ_l overwrites Y_l once nothing reads Y_l any more (dW_{l+1} is
+//   taken before dZ_l is written), so a row needs F + Σ_l width_l floats on chip. The block
+//   adds its dW_l = dZ_lᵀ·Y_{l−1} over its own rows into the workgroup's slice of
+//   `partials`, and its Σ (Y_L − X)² into the slice's loss slot.
+// apply_adam: each invocation owns one parameter: it adds the workgroups' partial gradients
+//   in workgroup order (so the same seed gives the same weights), applies Adam
+//   (adam-rule.wgsl) and writes the new value into θ and into the kernels' copies below;
+//   the first invocation adds the partial losses into the step's loss slot.
+// score_rows, reconstruct_rows: forward through every layer on chip, then each row's mean
+//   squared error (or its reconstruction), one dispatch for any number of rows.
+//
+// Why partial gradients and not a second kernel that forms each dW over the whole batch:
+// the per-layer path spends 60% of an H200 step in dW = dZᵀ·Y products whose 256-long
+// reductions over the batch run serially in a handful of workgroups (44–53 µs each). Here the
+// batch reduction is split twice: ROWS-long sums inside kernel 1, spread over
+// ⌈batch/ROWS⌉ workgroups at once, then a sum over those workgroups in kernel 2, which is
+// one coalesced read per workgroup for each parameter (on a GPU with ROWS = 8 and batch 256,
+// 32 partial copies of the deep model: 2.8 MB, under 2 µs of memory traffic, held in L2).
+// The alternative spills every activation and dZ (batch × Σ widths, twice) and leaves each
+// parameter a batch-long serial dot product over strided memory in kernel 2, the very shape
+// that is slow today. On a CPU adapter the partials are few: GROUPS workgroups (a few per
+// core) each carry many blocks in turn, adding into their own slice, which stays in cache.
+//
+// Layout. Workgroup memory holds vec4 rows: each width is padded to a multiple of four with
+// zeros, so a row of width n is ⌈n/4⌉ vec4s. The kernels read the weights from `wk`, a copy
+// of θ made for them: per layer, W padded to [⌈out/4⌉·4 × ⌈in/4⌉·4] and b padded (the first
+// `padded` floats, laid out like a slice of `partials`), then every layer's Wᵀ padded to
+// [⌈in/4⌉·4 × ⌈out/4⌉·4]; padding is zero. Forward reads Wᵀ and backward-to-input reads W,
+// so in both the invocations of a workgroup read consecutive vec4s (coalesced on a GPU).
+//
+// Work split. An invocation (x, y) of the TX × TY workgroup owns RPT = ROWS/TY rows and,
+// per layer, the vec4 columns x, x + TX, …: it keeps RPT × 4 sums in registers, reads one
+// vec4 of weights per four products a row and the rows' inputs as workgroup-wide values
+// (the same for every invocation when TY = 1, which a CPU adapter loads once for all its
+// SIMD lanes). For dW each invocation owns four input columns × TN outputs and sums over
+// the block's rows. CPU adapters take TX = 8, TY = 1 (one SIMD batch a workgroup, so
+// barriers cost nothing) and large ROWS and TN; GPUs take 256 invocations, few rows per
+// invocation and small blocks, so that many workgroups run at once (src/gpu/tuning.ts).
+
+override ROWS: u32 = 16u;   // rows a workgroup carries through the network at once
+override TX: u32 = 8u;      // invocations across a layer's vec4 columns
+override TY: u32 = 1u;      // invocations across the block's rows; ROWS % TY == 0
+override TN: u32 = 16u;     // outputs whose weight gradients one invocation sums at once
+override ACT4: u32 = 1u;    // vec4s of workgroup memory for the block's rows (set by the host)
+override AWG: u32 = 256u;   // invocations of apply_adam
+override WG: u32 = TX * TY; // workgroup_sum's size, a power of two
+override RPT: u32 = ROWS / TY;
+
+const MAX_LAYERS = 16u;
+const MAX_RPT = 16u;
+const MAX_TN = 16u;
+
+struct Layer {
+  inputs: u32, outputs: u32, act: u32, w_off: u32,   // W at θ[w_off], b right after it
+  p4: u32,    // vec4 index of padded W (rows of ⌈in/4⌉ vec4s) in `wk` and in a slice of `partials`
+  b4: u32,    // vec4 index of padded b there
+  t4: u32,    // vec4 index of padded Wᵀ (rows of ⌈out/4⌉ vec4s) in `wk`
+  y_at: u32,  // vec4 index of Y_l's first row in workgroup memory (the input rows: X_AT)
+}
+
+struct Fused {
+  layers: u32, features: u32, params: u32, padded: u32,
+  groups: u32,       // train_block's workgroups, each with a slice of `padded` floats in `partials`
+  rows: u32,         // score_rows, reconstruct_rows: rows to score
+  rows_off: u32,     // where row 0 starts in `rows`
+  out_off: u32,      // where the output starts in `scored`
+  adam_groups: u32,  // apply_adam's workgroups
+  _pad0: u32, _pad1: u32, _pad2: u32,
+  rule: AdamRule,
+  layer: array<Layer, MAX_LAYERS>,
+}
+
+// The block's input rows start workgroup memory.
+const X_AT = 0u;
+
+@group(0) @binding(0) var<uniform> net: Fused;
+
+// train_block: 1 wk, 2 rows, 3 order, 4 step, 5 partials
+// score_rows, reconstruct_rows: 1 wk, 2 rows, 3 scored
+// apply_adam: 1 wk_out, 2 grads, 3 apply_step, 4 theta, 5 moments, 6 counters, 7 loss
+@group(0) @binding(1) var<storage, read> wk: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> rows: array<f32>;
+@group(0) @binding(3) var<storage, read> order: array<u32>;
+@group(0) @binding(4) var<storage, read> step: array<u32>;    // [first row in `order`, rows]
+@group(0) @binding(5) var<storage, read_write> partials: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> scored: array<f32>;
+@group(0) @binding(1) var<storage, read_write> wk_out: array<f32>;
+@group(0) @binding(2) var<storage, read> grads: array<f32>;
+@group(0) @binding(3) var<storage, read> apply_step: array<u32>;
+@group(0) @binding(4) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(5) var<storage, read_write> moments: array<f32>;  // m, then v
+@group(0) @binding(6) var<storage, read_write> counters: array<u32>;
+@group(0) @binding(7) var<storage, read_write> loss: array<f32>;
+
+var<workgroup> acts: array<vec4<f32>, ACT4>;
+var<workgroup> step_now: u32;
+
+struct Tile {
+  acc: array<vec4<f32>, MAX_RPT>,
+}
+
+fn quads(n: u32) -> u32 {
+  return (n + 3u) / 4u;
+}
+
+fn activate4(z: vec4<f32>, act: u32) -> vec4<f32> {
+  return vec4<f32>(activate(z.x, act), activate(z.y, act), activate(z.z, act), activate(z.w, act));
+}
+
+fn activate_grad4(y: vec4<f32>, act: u32) -> vec4<f32> {
+  return vec4<f32>(activate_grad(y.x, act), activate_grad(y.y, act), activate_grad(y.z, act), activate_grad(y.w, act));
+}
+
+// Which of the four columns 4j … 4j+3 lie inside a width of n.
+fn inside(j: u32, n: u32) -> vec4<bool> {
+  return vec4<u32>(4u * j) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(n);
+}
+
+// Where the input rows of layer l start in workgroup memory.
+fn input_at(l: u32) -> u32 {
+  if (l == 0u) {
+    return X_AT;
+  }
+  return net.layer[l - 1u].y_at;
+}
+
+// Row `m` of the block from row `src` of `rows`, or zeros for a row past the end.
+fn stage_row(m: u32, src: u32, live: bool, x: u32) {
+  let f = net.features;
+  for (var j = x; j < quads(f); j += TX) {
+    var v = vec4<f32>(0.0);
+    if (live) {
+      for (var c = 0u; c < 4u; c++) {
+        let k = 4u * j + c;
+        if (k < f) {
+          v[c] = rows[net.rows_off + src * f + k];
+        }
+      }
+    }
+    acts[X_AT + m * quads(f) + j] = v;
+  }
+}
+
+//   acc[i] = Σ_k A[m0 + i, k] · B[k, 4j … 4j+3]      k < 4·k4, i < RPT
+// A: rows of a4 vec4s in workgroup memory from a_at; B: rows of b4 vec4s in `wk` from b_at.
+fn rows_times(a_at: u32, a4: u32, m0: u32, b_at: u32, b4: u32, j: u32, k4: u32) -> Tile {
+  var t: Tile;
+  for (var q = 0u; q < k4; q++) {
+    let r = b_at + 4u * q * b4 + j;
+    let b0 = wk[r];
+    let b1 = wk[r + b4];
+    let b2 = wk[r + 2u * b4];
+    let b3 = wk[r + 3u * b4];
+    for (var i = 0u; i < RPT; i++) {
+      let a = acts[a_at + (m0 + i) * a4 + q];
+      t.acc[i] = fma(vec4<f32>(a.w), b3, fma(vec4<f32>(a.z), b2, fma(vec4<f32>(a.y), b1, fma(vec4<f32>(a.x), b0, t.acc[i]))));
+    }
+  }
+  return t;
+}
+
+struct Sums {
+  acc: array<vec4<f32>, MAX_TN>,
+}
+
+//   acc[t] = Σ_m A[m, n0 + t] · B[m, 4j … 4j+3]      m < ROWS, t < TN
+// A: rows of a4 vec4s from a_at, B: rows of b4 vec4s from b_at, both in workgroup memory.
+fn columns_times_rows(a_at: u32, a4: u32, n0: u32, b_at: u32, b4: u32, j: u32) -> Sums {
+  var s: Sums;
+  for (var m = 0u; m < ROWS; m++) {
+    let b = acts[b_at + m * b4 + j];
+    for (var t = 0u; t < TN; t++) {
+      let n = n0 + t;
+      s.acc[t] = fma(vec4<f32>(acts[a_at + m * a4 + n / 4u][n % 4u]), b, s.acc[t]);
+    }
+  }
+  return s;
+}
+
+// Y_l = act_l(Y_{l−1} · W_lᵀ + b_l); padded columns stay zero.
+fn forward(l: u32, lid: vec3<u32>) {
+  let layer = net.layer[l];
+  let in4 = quads(layer.inputs);
+  let out4 = quads(layer.outputs);
+  let a_at = input_at(l);
+  let m0 = lid.y * RPT;
+  for (var j = lid.x; j < out4; j += TX) {
+    let t = rows_times(a_at, in4, m0, layer.t4, out4, j, in4);
+    let bias = wk[layer.b4 + j];
+    let keep = inside(j, layer.outputs);
+    for (var i = 0u; i < RPT; i++) {
+      acts[layer.y_at + (m0 + i) * out4 + j] = select(vec4<f32>(0.0), activate4(t.acc[i] + bias, layer.act), keep);
+    }
+  }
+}
+
+// dZ_L = scale · (Y_L − X) ⊙ act_L'(Y_L) in place of Y_L, zero for rows past `live`;
+// returns this invocation's share of Σ (Y_L − X)².
+fn output_grad(live: u32, scale: f32, lid: vec3<u32>) -> f32 {
+  let last = net.layer[net.layers - 1u];
+  let out4 = quads(last.outputs);
+  let m0 = lid.y * RPT;
+  var sq = 0.0;
+  for (var j = lid.x; j < out4; j += TX) {
+    for (var i = 0u; i < RPT; i++) {
+      let m = m0 + i;
+      let at = last.y_at + m * out4 + j;
+      let y = acts[at];
+      let d = select(vec4<f32>(0.0), y - acts[X_AT + m * out4 + j], m < live);
+      sq += dot(d, d);
+      acts[at] = scale * d * activate_grad4(y, last.act);
+    }
+  }
+  return sq;
+}
+
+// dZ_{l−1} = (dZ_l · W_l) ⊙ act_{l−1}'(Y_{l−1}), in place of Y_{l−1}.
+fn input_grads(l: u32, lid: vec3<u32>) {
+  let layer = net.layer[l];
+  let prev = net.layer[l - 1u];
+  let in4 = quads(layer.inputs);
+  let out4 = quads(layer.outputs);
+  let m0 = lid.y * RPT;
+  for (var j = lid.x; j < in4; j += TX) {
+    let t = rows_times(layer.y_at, out4, m0, layer.p4, in4, j, out4);
+    for (var i = 0u; i < RPT; i++) {
+      let at = prev.y_at + (m0 + i) * in4 + j;
+      acts[at] = t.acc[i] * activate_grad4(acts[at], prev.act);
+    }
+  }
+}
+
+// The block's dW_l = dZ_lᵀ · Y_{l−1} and db_l = Σ_rows dZ_l, written into (first block of
+// this workgroup) or added to (later blocks) its slice of `partials` from vec4 `base`.
+fn weight_grads(l: u32, lid: vec3<u32>, flat: u32, base: u32, first: bool) {
+  let layer = net.layer[l];
+  let in4 = quads(layer.inputs);
+  let out4 = quads(layer.outputs);
+  let a_at = input_at(l);
+  for (var n0 = lid.y * TN; n0 < layer.outputs; n0 += TY * TN) {
+    for (var j = lid.x; j < in4; j += TX) {
+      let s = columns_times_rows(layer.y_at, out4, n0, a_at, in4, j);
+      for (var t = 0u; t < TN; t++) {
+        let n = n0 + t;
+        if (n < layer.outputs) {
+          let at = base + layer.p4 + n * in4 + j;
+          partials[at] = select(partials[at] + s.acc[t], s.acc[t], first);
+        }
+      }
+    }
+  }
+  for (var j = flat; j < out4; j += TX * TY) {
+    var db = vec4<f32>(0.0);
+    for (var m = 0u; m < ROWS; m++) {
+      db += acts[layer.y_at + m * out4 + j];
+    }
+    let at = base + layer.b4 + j;
+    partials[at] = select(partials[at] + db, db, first);
+  }
+}
+
+// Kernel 1 of a training step: forward, loss and backward of blocks w, w + groups, … of the
+// step's rows, read through the epoch's order; partial gradients and loss into slice w.
+@compute @workgroup_size(TX, TY)
+fn train_block(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+               @builtin(local_invocation_index) flat: u32) {
+  let w = wid.x;
+  let first_row = step[0];
+  let batch = step[1];
+  let blocks = (batch + ROWS - 1u) / ROWS;
+  let scale = 2.0 / (f32(batch) * f32(net.features));
+  let base = w * (net.padded / 4u);
+  var sq = 0.0;
+  for (var b = w; b < blocks; b += net.groups) {
+    let live = min(ROWS, batch - b * ROWS);
+    for (var m = lid.y; m < ROWS; m += TY) {
+      stage_row(m, order[first_row + b * ROWS + min(m, live - 1u)], m < live, lid.x);
+    }
+    workgroupBarrier();
+    for (var l = 0u; l < net.layers; l++) {
+      forward(l, lid);
+      workgroupBarrier();
+    }
+    sq += output_grad(live, scale, lid);
+    workgroupBarrier();
+    for (var l = net.layers; l > 0u; l--) {
+      weight_grads(l - 1u, lid, flat, base, b == w);
+      workgroupBarrier();
+      if (l > 1u) {
+        input_grads(l - 1u, lid);
+        workgroupBarrier();
+      }
+    }
+  }
+  let total = workgroup_sum(flat, sq);
+  if (flat == 0u) {
+    partials[net.groups * (net.padded / 4u) + w] = vec4<f32>(total, 0.0, 0.0, 0.0);
+  }
+}
+
+// Kernel 2 of a training step: for parameter i, the sum of the partial gradients of the
+// workgroups that had rows, in workgroup order, then Adam; θ, W and Wᵀ in `wk` take the new
+// value. The step count lives on the GPU, one copy per workgroup as in adam.wgsl.
+@compute @workgroup_size(AWG)
+fn apply_adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lane: u32) {
+  let group = wid.x + wid.y * nwg.x;
+  if (group >= net.adam_groups) { return; }
+  if (lane == 0u) {
+    let t = counters[group] + 1u;
+    counters[group] = t;
+    step_now = t;
+  }
+  let t = f32(workgroupUniformLoad(&step_now));
+  let batch = apply_step[1];
+  let used = min(net.groups, (batch + ROWS - 1u) / ROWS);
+  if (group == 0u && lane == 0u) {
+    var total = 0.0;
+    for (var w = 0u; w < used; w++) {
+      total += grads[(net.groups * (net.padded / 4u) + w) * 4u];
+    }
+    loss[0] = total / (f32(batch) * f32(net.features));
+  }
+  let i = group * AWG + lane;
+  if (i >= net.params) { return; }
+  var l = 0u;
+  while (l + 1u < net.layers && i >= net.layer[l + 1u].w_off) {
+    l++;
+  }
+  let layer = net.layer[l];
+  let in4 = quads(layer.inputs);
+  let out4 = quads(layer.outputs);
+  let e = i - layer.w_off;
+  let is_weight = e < layer.inputs * layer.outputs;
+  let n = select(e - layer.inputs * layer.outputs, e / layer.inputs, is_weight);
+  let k = e % layer.inputs;
+  let p = select(4u * layer.b4 + n, 4u * (layer.p4 + n * in4) + k, is_weight);
+  var g = 0.0;
+  for (var w = 0u; w < used; w++) {
+    g += grads[w * net.padded + p];
+  }
+  let s = adam_rule(net.rule, t, AdamState(theta[i], moments[i], moments[net.params + i]), g);
+  theta[i] = s.theta;
+  moments[i] = s.m;
+  moments[net.params + i] = s.v;
+  wk_out[p] = s.theta;
+  if (is_weight) {
+    wk_out[4u * (layer.t4 + k * out4) + n] = s.theta;
+  }
+}
+
+// Forward of block b of the `net.rows` rows of `rows`; returns the rows it holds.
+fn score_block(b: u32, lid: vec3<u32>) -> u32 {
+  let live = min(ROWS, net.rows - b * ROWS);
+  for (var m = lid.y; m < ROWS; m += TY) {
+    stage_row(m, b * ROWS + min(m, live - 1u), m < live, lid.x);
+  }
+  workgroupBarrier();
+  for (var l = 0u; l < net.layers; l++) {
+    forward(l, lid);
+    workgroupBarrier();
+  }
+  return live;
+}
+
+//   scored[r] = (1/F) Σ_n (Y_L[r, n] − X[r, n])²
+@compute @workgroup_size(TX, TY)
+fn score_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
+  let b = wid.x + wid.y * nwg.x;
+  if (b * ROWS >= net.rows) { return; }
+  let live = score_block(b, lid);
+  let last = net.layer[net.layers - 1u];
+  let f4 = quads(net.features);
+  for (var m = flat; m < live; m += TX * TY) {
+    var sq = 0.0;
+    for (var j = 0u; j < f4; j++) {
+      let d = acts[last.y_at + m * f4 + j] - acts[X_AT + m * f4 + j];
+      sq += dot(d, d);
+    }
+    scored[net.out_off + b * ROWS + m] = sq / f32(net.features);
+  }
+}
+
+//   scored[r, n] = Y_L[r, n]
+@compute @workgroup_size(TX, TY)
+fn reconstruct_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_id) lid: vec3<u32>) {
+  let b = wid.x + wid.y * nwg.x;
+  if (b * ROWS >= net.rows) { return; }
+  let live = score_block(b, lid);
+  let last = net.layer[net.layers - 1u];
+  let f = net.features;
+  for (var m = lid.y; m < live; m += TY) {
+    for (var j = lid.x; j < quads(f); j += TX) {
+      let y = acts[last.y_at + m * quads(f) + j];
+      for (var c = 0u; c < 4u; c++) {
+        if (4u * j + c < f) {
+          scored[net.out_off + (b * ROWS + m) * f + 4u * j + c] = y[c];
+        }
+      }
+    }
+  }
+}

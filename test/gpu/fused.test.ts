@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, type Activation } from '../../src/gpu/activation';
+import { ADAM_DEFAULTS, type AdamHyper } from '../../src/gpu/adam';
+import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { fitTiles, fusedLayout, fusedScore, fusedStep, kernelWeights, workgroupBytes, type FusedLayout } from '../../src/gpu/fused';
+import { encodeLaunch, releaseLaunches, submitLaunches } from '../../src/gpu/launch';
+import { BYTES, createBuffer, createTensor, readTensor, type Tensor } from '../../src/gpu/tensor';
+import { CPU_FUSED, GPU_FUSED, type FusedTiles } from '../../src/gpu/tuning';
+import { initParams } from '../../src/model/init';
+import * as ref from '../../src/model/reference';
+import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
+import { randomMatrix } from './helpers';
+
+let gpu: Gpu;
+
+beforeAll(async () => {
+  gpu = await acquireGpu();
+});
+
+afterAll(async () => {
+  await gpu.check();
+  gpu.release();
+});
+
+/** Both tunings, and one with odd shapes: blocks of 6 rows, 3 outputs at a time, 3 workgroups carrying several blocks each. */
+const TILINGS: [string, FusedTiles][] = [
+  ['CPU', CPU_FUSED],
+  ['GPU', GPU_FUSED],
+  ['odd', { train: { ROWS: 6, TX: 4, TY: 2, TN: 3, GROUPS: 3 }, score: { ROWS: 6, TX: 4, TY: 2 } }],
+];
+
+/** max |got − want| over max |want|: the error relative to the largest value. */
+function worstRelative(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) / (scale || 1);
+    if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
+  }
+  return worst;
+}
+
+interface StepRun {
+  /** The batch gradient, recovered from Adam's first moment after one step: m = (1 − β1) g. */
+  grads: Float32Array;
+  theta: Float32Array;
+  loss: number;
+}
+
+/**
+ * One fused step (train_block, apply_adam) on `rows` of `data`, taken in the order `order`,
+ * from parameters `params` and zero Adam state.
+ */
+async function fusedOneStep(layout: FusedLayout, params: Float32Array, data: Float32Array, order: Uint32Array, tiles: FusedTiles, hyper: AdamHyper = ADAM_DEFAULTS): Promise<StepRun> {
+  const P = layout.params;
+  const n = data.length / layout.features;
+  const rows = createTensor(gpu, n, layout.features, 'rows', data);
+  const orderBuffer = createBuffer(gpu, order.length * BYTES, 'order');
+  gpu.device.queue.writeBuffer(orderBuffer, 0, order);
+  const step = createTensor(gpu, 1, 4, 'step', new Float32Array(new Uint32Array([0, order.length, 0, 0]).buffer));
+  const wk = createTensor(gpu, 1, layout.size, 'wk', kernelWeights(layout, params));
+  const theta = createTensor(gpu, 1, P, 'θ', params);
+  const moments = createTensor(gpu, 1, 2 * P, 'moments');
+  const loss = createTensor(gpu, 1, 1, 'loss');
+  const stepWindow: Tensor = { ...step, window: 16 };
+  const lossWindow: Tensor = { ...loss, window: 4 };
+  const launches = await fusedStep(gpu, {
+    layout, rows, order: orderBuffer, step: stepWindow, wk, theta, moments, loss: lossWindow, hyper, batch: order.length, tiles: tiles.train,
+  });
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  encodeLaunch(pass, launches.block, [0]);
+  encodeLaunch(pass, launches.apply, [0, 0]);
+  pass.end();
+  gpu.submit([encoder.finish()], ['fused step']);
+  const m = await readTensor(gpu, moments);
+  const result = {
+    grads: m.slice(0, P).map((v) => v / (1 - hyper.beta1)),
+    theta: await readTensor(gpu, theta),
+    loss: (await readTensor(gpu, loss))[0],
+  };
+  await gpu.check();
+  releaseLaunches([launches.block, launches.apply]);
+  for (const t of [rows, step, wk, theta, moments, loss]) t.buffer.destroy();
+  orderBuffer.destroy();
+  return result;
+}
+
+/** The loss and gradients of the batch in float64. */
+function referenceStep(spec: LayerSpec, params: Float32Array, data: Float32Array, order: Uint32Array) {
+  const F = spec.widths[0];
+  const batch = ref.matrix(order.length, F);
+  order.forEach((r, i) => batch.data.set(data.subarray(r * F, (r + 1) * F), i * F));
+  return ref.autoencoderGradients(layersOf(spec), params, batch);
+}
+
+function shuffled(n: number, rows: number, seed: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = (i * 7919 + seed) % rows;
+  return order;
+}
+
+async function checkStep(spec: LayerSpec, batch: number, tiles: FusedTiles, seed = 1): Promise<void> {
+  const layout = fusedLayout(layersOf(spec));
+  const F = spec.widths[0];
+  const rows = batch + 5;
+  const data = randomMatrix(rows, F, seed, 1).f32;
+  const params = initParams(spec, seed + 1);
+  const order = shuffled(batch, rows, seed);
+  const got = await fusedOneStep(layout, params, data, order, tiles);
+  const want = referenceStep(spec, params, data, order);
+  expect(worstRelative(got.grads, want.grads)).toBeLessThan(1e-4);
+  expect(Math.abs(got.loss - want.loss) / want.loss).toBeLessThan(1e-5);
+  const adam = Float64Array.from(params);
+  ref.adamStep(adam, got.grads, ref.adamState(adam.length), ADAM_DEFAULTS);
+  for (let i = 0; i < params.length; i++) expect(Math.abs(got.theta[i] - adam[i])).toBeLessThanOrEqual(1e-6);
+}
+
+const WIDTHS: [number, LayerSpec][] = [
+  [1, withActivations([1, 2, 1])],
+  [3, withActivations([3, 2, 3], 'tanh', 'sigmoid')],
+  [61, withActivations([61, 30, 61])],
+  [122, withActivations([122, 64, 32, 16, 32, 64, 122])],
+  [200, withActivations([200, 100, 50, 100, 200])],
+];
+
+describe.each(TILINGS)('fused training step, %s tiles', (_name, tiles) => {
+  it.each(WIDTHS)('width %i: gradients, loss and Adam step equal the float64 reference (batch 33)', async (_w, spec) => {
+    await checkStep(spec, 33, tiles);
+  });
+
+  it.each(ACTIVATIONS)('every layer %s: equals the reference', async (act: Activation) => {
+    await checkStep({ widths: [9, 6, 3, 6, 9], activations: [act, act, act, act] }, 20, tiles, 3);
+  });
+
+  it.each([1, 7, 256, 1024])('batch of %i rows equals the reference', async (batch) => {
+    await checkStep(withActivations([24, 12, 5, 12, 24], 'relu', 'sigmoid'), batch, tiles, batch);
+  });
+});
+
+describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
+  it.each(WIDTHS)('width %i: scores and reconstructions equal the float64 reference', async (_w, spec) => {
+    const layout = fusedLayout(layersOf(spec));
+    const F = spec.widths[0];
+    const rows = 45;
+    const data = randomMatrix(rows, F, 8, 1);
+    const params = initParams(spec, 4);
+    const outputs = ref.autoencoderForward(layersOf(spec), params, data.ref);
+    const x = createTensor(gpu, rows, F, 'X', data.f32);
+    const wk = createTensor(gpu, 1, layout.size, 'wk', kernelWeights(layout, params));
+    const scores = createTensor(gpu, rows, 1, 'scores');
+    const recon = createTensor(gpu, rows, F, 'reconstruction');
+    const launches = [
+      await fusedScore(gpu, { layout, x, wk, out: scores, tiles: tiles.score }),
+      await fusedScore(gpu, { layout, x, wk, out: recon, reconstruct: true, tiles: tiles.score }),
+    ];
+    submitLaunches(gpu, launches);
+    releaseLaunches(launches);
+    const wantScores = ref.rowError(outputs[outputs.length - 1], data.ref);
+    expect(worstRelative(await readTensor(gpu, scores), wantScores)).toBeLessThan(1e-5);
+    expect(worstRelative(await readTensor(gpu, recon), outputs[outputs.length - 1].data)).toBeLessThan(1e-5);
+    await gpu.check();
+  });
+});
+
+describe('which networks take the fused path', () => {
+  it('ROWS shrinks to fit the workgroup memory, and a network that does not fit is refused', () => {
+    const limit = gpu.limits.maxComputeWorkgroupStorageSize;
+    const deep = fusedLayout(layersOf(withActivations([122, 64, 32, 16, 32, 64, 122])));
+    const fitted = fitTiles(gpu, deep, 'train', CPU_FUSED.train);
+    expect(fitted).not.toBeNull();
+    expect(workgroupBytes(deep, 'train', fitted!)).toBeLessThanOrEqual(limit);
+    const wide = fusedLayout(layersOf(withActivations([4096, 4096, 4096])));
+    expect(fitTiles(gpu, wide, 'train', CPU_FUSED.train)).toBeNull();
+    const deeper = fusedLayout(layersOf(withActivations(new Array(18).fill(4))));
+    expect(fitTiles(gpu, deeper, 'score', CPU_FUSED.score)).toBeNull();
+  });
+});
