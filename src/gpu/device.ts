@@ -16,6 +16,8 @@ export interface Gpu {
   readonly limits: GPUSupportedLimits;
   readonly features: readonly string[];
   readonly timestamps: boolean;
+  /** Invocations in a subgroup where the device has subgroups of one fixed size, else null. */
+  readonly subgroupSize: number | null;
   /** Submits command buffers, remembering which kernels they hold for error messages. */
   submit(commands: GPUCommandBuffer[], kernels: readonly string[]): void;
   /** Waits for submitted work, then throws the first device error since the last check, naming the kernels of the submits around it. */
@@ -123,10 +125,13 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
       : 'the browser offered no adapter; check that hardware acceleration is on');
   }
   const timestamps = (options.timing ?? false) && adapter.features.has('timestamp-query');
+  const subgroups = adapter.features.has('subgroups');
+  const sizes = adapter.info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSize = subgroups && sizes.subgroupMinSize && sizes.subgroupMinSize === sizes.subgroupMaxSize ? sizes.subgroupMinSize : null;
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_WE_RAISE) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({
-    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+    requiredFeatures: [...(timestamps ? ['timestamp-query' as const] : []), ...(subgroups ? ['subgroups' as const] : [])],
     requiredLimits,
   });
   const errors: string[] = [];
@@ -151,6 +156,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     limits: device.limits,
     features: [...device.features].sort(),
     timestamps,
+    subgroupSize,
     submit(commands, kernels) {
       recent.push([...kernels]);
       if (recent.length > 2) recent.shift();

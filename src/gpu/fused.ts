@@ -4,18 +4,30 @@ import type { Gpu } from './device';
 import { ShapeError, describe, expectShape } from './errors';
 import { R, RD, U, W, WD, type KernelSpec } from './kernels';
 import { makeLaunch, type Launch } from './launch';
-import { BYTES, createBuffer, maxBindingBytes, type Tensor } from './tensor';
+import { BYTES, createBuffer, createTensor, maxBindingBytes, type Tensor } from './tensor';
 import { fusedTiles, type BlockTiles, type TrainTiles } from './tuning';
 
-const TRAIN_BLOCK: KernelSpec = { family: 'fused', entry: 'train_block', bindings: [U, R, R, R, RD, W] };
-const APPLY_ADAM: KernelSpec = { family: 'fused', entry: 'apply_adam', bindings: [U, W, R, RD, W, W, W, WD] };
-const SCORE_ROWS: KernelSpec = { family: 'fused', entry: 'score_rows', bindings: [U, R, R, W] };
-const RECONSTRUCT_ROWS: KernelSpec = { family: 'fused', entry: 'reconstruct_rows', bindings: [U, R, R, W] };
+type Family = 'fused' | 'fused-subgroups';
+
+function kernels(family: Family) {
+  return {
+    trainBlock: { family, entry: 'train_block', bindings: [U, R, R, R, R, RD, W] },
+    applyAdam: { family, entry: 'apply_adam', bindings: [U, W, W, R, RD, W, W, WD] },
+    unpackTheta: { family, entry: 'unpack_theta', bindings: [U, R, W] },
+    scoreRows: { family, entry: 'score_rows', bindings: [U, R, R, R, W] },
+    reconstructRows: { family, entry: 'reconstruct_rows', bindings: [U, R, R, R, W] },
+  } satisfies Record<string, KernelSpec>;
+}
+
+const KERNELS = { fused: kernels('fused'), 'fused-subgroups': kernels('fused-subgroups') } as const;
+
+/** The subgroup size the broadcasts of fused-subgroups.wgsl are written for. */
+const SUBGROUP = 8;
 
 /** The most layers the fused kernels take (the size of the layer table in their uniform). */
 export const MAX_LAYERS = 16;
 const MAX_RPT = 16;
-const MAX_TN = 16;
+const MAX_TN = 32;
 const AWG = 256;
 
 /** A dense layer as the fused kernels see it; src/model/spec.ts's `Layer` is one. */
@@ -30,18 +42,18 @@ export interface DenseLayer {
 const quads = (n: number) => Math.ceil(n / 4);
 
 /**
- * Where the fused kernels find each layer in `wk`, their copy of θ: every layer's W padded
- * to [⌈out/4⌉·4 × ⌈in/4⌉·4] and b padded to ⌈out/4⌉·4 (`padded` floats, laid out as one slice
- * of the partial gradients), then every layer's Wᵀ padded to [⌈in/4⌉·4 × ⌈out/4⌉·4].
+ * Where the fused kernels find each layer. `wk` holds every layer's W padded to
+ * [⌈out/4⌉·4 × ⌈in/4⌉·4] and b padded to ⌈out/4⌉·4 (`padded` floats; a slice of the partial
+ * gradients and Adam's moments are laid out alike), `wt` every layer's Wᵀ padded to
+ * [⌈in/4⌉·4 × ⌈out/4⌉·4] (`transposed` floats). Padding is zero.
  */
 export interface FusedLayout {
   readonly layers: readonly DenseLayer[];
   readonly features: number;
   readonly params: number;
   readonly padded: number;
-  /** Floats in `wk`. */
-  readonly size: number;
-  /** Per layer, vec4 indices of padded W, padded b and padded Wᵀ in `wk`. */
+  readonly transposed: number;
+  /** Per layer, vec4 indices of padded W and padded b in `wk`, and of padded Wᵀ in `wt`. */
   readonly p4: readonly number[];
   readonly b4: readonly number[];
   readonly t4: readonly number[];
@@ -50,41 +62,64 @@ export interface FusedLayout {
 export function fusedLayout(layers: readonly DenseLayer[]): FusedLayout {
   if (layers.length === 0) throw new ShapeError('fusedLayout', 'a network needs at least one layer');
   const [p4, b4, t4]: number[][] = [[], [], []];
-  let at = 0;
+  let [at, tat] = [0, 0];
   for (const l of layers) {
     p4.push(at);
     at += 4 * quads(l.outputs) * quads(l.inputs);
     b4.push(at);
     at += quads(l.outputs);
-  }
-  const padded = 4 * at;
-  for (const l of layers) {
-    t4.push(at);
-    at += 4 * quads(l.inputs) * quads(l.outputs);
+    t4.push(tat);
+    tat += 4 * quads(l.inputs) * quads(l.outputs);
   }
   const last = layers[layers.length - 1];
   const params = last.weightOffset + last.inputs * last.outputs + last.outputs;
-  return { layers, features: layers[0].inputs, params, padded, size: 4 * at, p4, b4, t4 };
+  return { layers, features: layers[0].inputs, params, padded: 4 * at, transposed: 4 * tat, p4, b4, t4 };
 }
 
-/** `wk` for parameters θ: padded W and b of every layer, then padded Wᵀ; padding is zero. */
-export function kernelWeights(layout: FusedLayout, theta: Float32Array): Float32Array {
+/** Where parameter i of θ (PyTorch's layout) lies among the `padded` floats. */
+export function paddedIndex(layout: FusedLayout, i: number): number {
+  const l = layout.layers.findLastIndex((layer) => layer.weightOffset <= i);
+  const layer = layout.layers[l];
+  const e = i - layer.weightOffset;
+  const count = layer.inputs * layer.outputs;
+  return e < count
+    ? 4 * (layout.p4[l] + Math.floor(e / layer.inputs) * quads(layer.inputs)) + (e % layer.inputs)
+    : 4 * layout.b4[l] + e - count;
+}
+
+/** The kernels' copies of θ: `padded` (W and b) and `transposed` (Wᵀ). */
+export function packWeights(layout: FusedLayout, theta: Float32Array): { padded: Float32Array; transposed: Float32Array } {
   if (theta.length !== layout.params) {
-    throw new ShapeError('kernelWeights', `the network has ${layout.params} parameters, given ${theta.length}`);
+    throw new ShapeError('packWeights', `the network has ${layout.params} parameters, given ${theta.length}`);
   }
-  const wk = new Float32Array(layout.size);
+  const padded = new Float32Array(layout.padded);
+  const transposed = new Float32Array(layout.transposed);
   layout.layers.forEach((l, i) => {
     const [in4, out4] = [quads(l.inputs), quads(l.outputs)];
     for (let n = 0; n < l.outputs; n++) {
       for (let k = 0; k < l.inputs; k++) {
         const v = theta[l.weightOffset + n * l.inputs + k];
-        wk[4 * (layout.p4[i] + n * in4) + k] = v;
-        wk[4 * (layout.t4[i] + k * out4) + n] = v;
+        padded[4 * (layout.p4[i] + n * in4) + k] = v;
+        transposed[4 * (layout.t4[i] + k * out4) + n] = v;
       }
-      wk[4 * layout.b4[i] + n] = theta[l.weightOffset + l.inputs * l.outputs + n];
+      padded[4 * layout.b4[i] + n] = theta[l.weightOffset + l.inputs * l.outputs + n];
     }
   });
-  return wk;
+  return { padded, transposed };
+}
+
+/** The kernels' weights on the GPU: padded W and b (`wk`) and padded Wᵀ (`wt`). */
+export interface KernelWeights {
+  readonly wk: Tensor;
+  readonly wt: Tensor;
+}
+
+export function createKernelWeights(gpu: Gpu, layout: FusedLayout, theta: Float32Array): KernelWeights {
+  const { padded, transposed } = packWeights(layout, theta);
+  return {
+    wk: createTensor(gpu, 1, layout.padded, 'kernel weights', padded),
+    wt: createTensor(gpu, 1, layout.transposed, 'kernel weights, transposed', transposed),
+  };
 }
 
 type Task = 'train' | 'score';
@@ -111,26 +146,29 @@ function checkTiles(gpu: Gpu, op: string, tiles: BlockTiles | TrainTiles): void 
   if (TX * TY > gpu.limits.maxComputeInvocationsPerWorkgroup) {
     throw new ShapeError(op, `${TX} × ${TY} invocations are more than this device's ${gpu.limits.maxComputeInvocationsPerWorkgroup} per workgroup`);
   }
+  if (tiles.SUBGROUPS !== 0 && tiles.SUBGROUPS !== 1) throw new ShapeError(op, `SUBGROUPS must be 0 or 1, got ${String(tiles.SUBGROUPS)}`);
   if (!Number.isInteger(ROWS) || ROWS < TY || ROWS % TY !== 0 || ROWS / TY > MAX_RPT) {
     throw new ShapeError(op, `ROWS must be a multiple of TY = ${TY} with at most ${MAX_RPT} rows per invocation, got ${ROWS}`);
   }
   if ('TN' in tiles) {
-    if (!Number.isInteger(tiles.TN) || tiles.TN < 1 || tiles.TN > MAX_TN) throw new ShapeError(op, `TN must be 1..${MAX_TN}, got ${tiles.TN}`);
+    if (!Number.isInteger(tiles.TN) || tiles.TN < 4 || tiles.TN > MAX_TN || tiles.TN % 4 !== 0) throw new ShapeError(op, `TN must be a multiple of 4 up to ${MAX_TN}, got ${tiles.TN}`);
     if (!Number.isInteger(tiles.GROUPS) || tiles.GROUPS < 1) throw new ShapeError(op, `GROUPS must be a whole number ≥ 1, got ${tiles.GROUPS}`);
   }
 }
 
 /**
  * The tiles with as many of their rows as fit this device's workgroup memory
- * (`maxComputeWorkgroupStorageSize`), in steps of TY; null where the network cannot take the
- * fused path: more than 16 layers, or not even TY rows fit on chip.
+ * (`maxComputeWorkgroupStorageSize`), in steps of TY, and SUBGROUPS kept only where the
+ * device's subgroups are TX = 8 invocations; null where the network cannot take the fused
+ * path: more than 16 layers, or not even TY rows fit on chip.
  */
 export function fitTiles<T extends BlockTiles>(gpu: Gpu, layout: FusedLayout, task: Task, tiles: T): T | null {
   checkTiles(gpu, `fused ${task}`, tiles);
   if (layout.layers.length > MAX_LAYERS) return null;
   const limit = gpu.limits.maxComputeWorkgroupStorageSize;
+  const subgroups = tiles.SUBGROUPS === 1 && tiles.TX === SUBGROUP && gpu.subgroupSize === SUBGROUP ? 1 : 0;
   for (let rows = tiles.ROWS; rows >= tiles.TY; rows -= tiles.TY) {
-    const fitted = { ...tiles, ROWS: rows };
+    const fitted = { ...tiles, ROWS: rows, SUBGROUPS: subgroups };
     if (workgroupBytes(layout, task, fitted) <= limit) return fitted;
   }
   return null;
@@ -189,6 +227,12 @@ function startsAtZero(op: string, ...tensors: Tensor[]): void {
   for (const t of tensors) if (t.offset !== 0) throw new ShapeError(op, `${t.label} must start its buffer`);
 }
 
+function checkWeights(op: string, layout: FusedLayout, { wk, wt }: KernelWeights): void {
+  expectShape(op, wk, 1, layout.padded, 'for the kernels\' padded W and b');
+  expectShape(op, wt, 1, layout.transposed, 'for the kernels\' padded Wᵀ');
+  startsAtZero(op, wk, wt);
+}
+
 export interface FusedStepArgs {
   readonly layout: FusedLayout;
   /** Every training row, [n × features]. */
@@ -197,79 +241,91 @@ export interface FusedStepArgs {
   readonly order: GPUBuffer;
   /** Per step, at a dynamic offset: u32 [first position in `order`, rows in the step]. */
   readonly step: Tensor;
-  /** The kernels' copy of θ ([1 × layout.size], from `kernelWeights`), kept current by the step. */
-  readonly wk: Tensor;
-  readonly theta: Tensor;
-  /** Adam's first moments, then its second ones: [1 × 2P], zero at the start. */
+  /** The parameters as the kernels keep them while training (`createKernelWeights`). */
+  readonly weights: KernelWeights;
+  /** Adam's first moments, then its second ones, each laid out like `wk`: [1 × 2·padded], zero at the start. */
   readonly moments: Tensor;
   /** The step's loss, at a dynamic offset. */
   readonly loss: Tensor;
+  /** θ in PyTorch's layout, [1 × P], written by `unpack`. */
+  readonly theta: Tensor;
   readonly hyper: AdamHyper;
   /** The most rows a step takes. */
   readonly batch: number;
   readonly tiles?: TrainTiles;
 }
 
-/** A training step in two dispatches, and the tiles it runs with (ROWS fitted to the device). */
+/** A training step in two dispatches, the dispatch that writes θ, and the tiles they run with (ROWS fitted to the device). */
 export interface FusedStep {
   readonly block: Launch;
   readonly apply: Launch;
+  readonly unpack: Launch;
   readonly tiles: TrainTiles;
 }
 
 /**
  * One training step of the whole network: `block` (forward, loss, backward, partial
- * gradients) and `apply` (their sum and Adam). Encode both with the step's dynamic offsets:
- * block [step], apply [step, loss].
+ * gradients) and `apply` (their sum and Adam), encoded with the step's dynamic offsets:
+ * block [step], apply [step, loss]. They keep the parameters in `weights`; `unpack` writes
+ * them into `theta` in PyTorch's layout, whenever θ is to be read.
  */
 export async function fusedStep(gpu: Gpu, args: FusedStepArgs): Promise<FusedStep> {
   const op = 'fusedStep';
-  const { layout, rows, order, step, wk, theta, moments, loss, hyper, batch } = args;
-  const P = layout.params;
+  const { layout, rows, order, step, weights, moments, loss, theta, hyper, batch } = args;
   expectShape(op, rows, rows.rows, layout.features, `for a network of ${layout.features} features`);
-  expectShape(op, wk, 1, layout.size, 'for the kernels\' copy of θ');
-  expectShape(op, theta, 1, P, `for ${P} parameters`);
-  expectShape(op, moments, 1, 2 * P, `for the moments of ${P} parameters`);
-  startsAtZero(op, wk, theta, moments);
+  checkWeights(op, layout, weights);
+  expectShape(op, moments, 1, 2 * layout.padded, 'for the moments of the padded parameters');
+  expectShape(op, theta, 1, layout.params, `for ${layout.params} parameters`);
+  startsAtZero(op, moments, theta);
   checkHyper(op, hyper);
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(op, `batch must be a whole number ≥ 1, got ${batch}`);
   if (order.size < batch * BYTES) throw new ShapeError(op, `order holds ${order.size / BYTES} rows, fewer than one batch of ${batch}`);
   const tiles = fitOrThrow(gpu, op, layout, 'train', args.tiles ?? fusedTiles(gpu).train);
   const sliceBytes = (layout.padded + 4) * BYTES;
   const groups = Math.max(1, Math.min(tiles.GROUPS, Math.ceil(batch / tiles.ROWS), Math.floor(maxBindingBytes(gpu) / sliceBytes)));
-  const adamGroups = Math.ceil(P / AWG);
+  const adamGroups = Math.ceil(layout.padded / 4 / AWG);
   const partials = createBuffer(gpu, groups * sliceBytes, 'partial gradients');
   const counters = createBuffer(gpu, adamGroups * BYTES, 'adam steps');
   const params = fusedParams(layout, {
     groups, rows: 0, rowsOff: rows.offset, outOff: 0, adamGroups, hyper, yAt: outputsAt(layout, 'train', tiles.ROWS),
   });
   const shape = layout.layers.map((l) => l.inputs).concat(layout.features).join('-');
+  const family = tiles.SUBGROUPS ? 'fused-subgroups' : 'fused';
+  const partialsTensor = whole(partials, groups * sliceBytes / BYTES, 'partial gradients');
   const block = await makeLaunch(gpu, {
-    kernel: TRAIN_BLOCK,
+    kernel: KERNELS[family].trainBlock,
     constants: { ...blockConstants(layout, 'train', tiles), TN: tiles.TN },
     params,
-    tensors: [wk, rows, whole(order, order.size / BYTES, 'order'), step, whole(partials, groups * sliceBytes / BYTES, 'partial gradients')],
+    tensors: [weights.wk, weights.wt, rows, whole(order, order.size / BYTES, 'order'), step, partialsTensor],
     scratch: [partials],
     workgroups: groups,
-    label: `fused train_block ${shape}, ${groups} × ${tiles.ROWS} rows of ${describe(rows)}`,
+    label: `${family} train_block ${shape}, ${groups} × ${tiles.ROWS} rows of ${describe(rows)}`,
   });
   const apply = await makeLaunch(gpu, {
-    kernel: APPLY_ADAM,
+    kernel: KERNELS.fused.applyAdam,
     constants: { ROWS: tiles.ROWS, AWG },
     params,
-    tensors: [wk, whole(partials, groups * sliceBytes / BYTES, 'partial gradients'), step, theta, moments, whole(counters, adamGroups, 'adam steps'), loss],
+    tensors: [weights.wk, weights.wt, partialsTensor, step, moments, whole(counters, adamGroups, 'adam steps'), loss],
     scratch: [counters],
     workgroups: adamGroups,
-    label: `fused apply_adam ${describe(theta)} from ${groups} partial gradients`,
+    label: `fused apply_adam ${describe(weights.wk)} from ${groups} partial gradients`,
   });
-  return { block, apply, tiles };
+  const unpack = await makeLaunch(gpu, {
+    kernel: KERNELS.fused.unpackTheta,
+    constants: { AWG },
+    params,
+    tensors: [weights.wk, theta],
+    workgroups: Math.ceil(layout.params / AWG),
+    label: `fused unpack_theta ${describe(weights.wk)} → ${describe(theta)}`,
+  });
+  return { block, apply, unpack, tiles };
 }
 
 export interface FusedScoreArgs {
   readonly layout: FusedLayout;
   /** Rows to score, [n × features]. */
   readonly x: Tensor;
-  readonly wk: Tensor;
+  readonly weights: KernelWeights;
   /** [n × 1] scores, or [n × features] reconstructions. */
   readonly out: Tensor;
   readonly reconstruct?: boolean;
@@ -279,19 +335,19 @@ export interface FusedScoreArgs {
 /** Every layer's forward and each row's mean squared error (or its reconstruction), in one dispatch. */
 export async function fusedScore(gpu: Gpu, args: FusedScoreArgs): Promise<Launch> {
   const op = args.reconstruct ? 'fusedReconstruct' : 'fusedScore';
-  const { layout, x, wk, out } = args;
+  const { layout, x, weights, out } = args;
   expectShape(op, x, x.rows, layout.features, `for a network of ${layout.features} features`);
-  expectShape(op, wk, 1, layout.size, 'for the kernels\' copy of θ');
+  checkWeights(op, layout, weights);
   expectShape(op, out, x.rows, args.reconstruct ? layout.features : 1, `for ${describe(x)}`);
-  startsAtZero(op, wk);
   const tiles = fitOrThrow(gpu, op, layout, 'score', args.tiles ?? fusedTiles(gpu).score);
+  const kernels = KERNELS[tiles.SUBGROUPS ? 'fused-subgroups' : 'fused'];
   return makeLaunch(gpu, {
-    kernel: args.reconstruct ? RECONSTRUCT_ROWS : SCORE_ROWS,
+    kernel: args.reconstruct ? kernels.reconstructRows : kernels.scoreRows,
     constants: blockConstants(layout, 'score', tiles),
     params: fusedParams(layout, {
       groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, yAt: outputsAt(layout, 'score', tiles.ROWS),
     }),
-    tensors: [wk, x, out],
+    tensors: [weights.wk, weights.wt, x, out],
     workgroups: Math.ceil(x.rows / tiles.ROWS),
     label: `${op} ${describe(x)} → ${describe(out)}, ${tiles.ROWS} rows a workgroup`,
   });

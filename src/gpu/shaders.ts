@@ -2,6 +2,8 @@ import activation from '../shaders/activation.wgsl?raw';
 import adam from '../shaders/adam.wgsl?raw';
 import adamRule from '../shaders/adam-rule.wgsl?raw';
 import fused from '../shaders/fused.wgsl?raw';
+import fusedPlain from '../shaders/fused-plain.wgsl?raw';
+import fusedSubgroups from '../shaders/fused-subgroups.wgsl?raw';
 import gemm from '../shaders/gemm.wgsl?raw';
 import mse from '../shaders/mse.wgsl?raw';
 import reduce from '../shaders/reduce.wgsl?raw';
@@ -9,12 +11,13 @@ import rows from '../shaders/rows.wgsl?raw';
 import score from '../shaders/score.wgsl?raw';
 import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 
-/** WGSL source of each kernel family, after the shared functions it calls. */
+/** WGSL source of each kernel family, after the shared functions it calls (the subgroup variant starts with its `enable`). */
 export const SHADERS = {
   gemm: activation + gemm,
   mse: activation + workgroupSum + mse,
   adam: adamRule + adam,
-  fused: activation + workgroupSum + adamRule + fused,
+  fused: activation + workgroupSum + adamRule + fused + fusedPlain,
+  'fused-subgroups': fusedSubgroups + activation + workgroupSum + adamRule + fused,
   score,
   reduce: workgroupSum + reduce,
   rows,

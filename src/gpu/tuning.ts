@@ -36,10 +36,16 @@ export interface BlockTiles {
   /** Invocations across a layer's vec4 columns and across the block's rows (ROWS % TY = 0). */
   readonly TX: number;
   readonly TY: number;
+  /**
+   * 1: share the values every invocation of a row group reads through subgroup broadcasts
+   * where the device's subgroups are TX = 8 invocations (src/shaders/fused-subgroups.wgsl);
+   * 0, or a device without such subgroups: each invocation reads them itself.
+   */
+  readonly SUBGROUPS: 0 | 1;
 }
 
 export interface TrainTiles extends BlockTiles {
-  /** Outputs whose weight gradients one invocation sums at once (at most 16). */
+  /** Outputs whose weight gradients one invocation sums at once: a multiple of 4, at most 32. */
   readonly TN: number;
   /** Most workgroups of a step's first kernel; past that, each carries several blocks in turn. */
   readonly GROUPS: number;
@@ -52,12 +58,12 @@ export interface FusedTiles {
 
 /**
  * CPU adapters: a workgroup is one SIMD batch of 8 invocations, each owning every row of the
- * block, so barriers are free and the rows' inputs are loaded once for all lanes; a few
- * workgroups per core share the batch.
+ * block, so barriers cost nothing; the rows' inputs reach the invocations through subgroup
+ * broadcasts; a few workgroups per core share the batch.
  */
 export const CPU_FUSED: FusedTiles = {
-  train: { ROWS: 16, TX: 8, TY: 1, TN: 16, GROUPS: 4 },
-  score: { ROWS: 16, TX: 8, TY: 1 },
+  train: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1, TN: 32, GROUPS: 4 },
+  score: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1 },
 };
 
 /**
@@ -65,8 +71,8 @@ export const CPU_FUSED: FusedTiles = {
  * 256 keeps 32 workgroups busy; scoring takes 16 rows, four per invocation.
  */
 export const GPU_FUSED: FusedTiles = {
-  train: { ROWS: 8, TX: 32, TY: 8, TN: 4, GROUPS: 1024 },
-  score: { ROWS: 16, TX: 32, TY: 4 },
+  train: { ROWS: 8, TX: 32, TY: 8, SUBGROUPS: 0, TN: 4, GROUPS: 1024 },
+  score: { ROWS: 16, TX: 32, TY: 4, SUBGROUPS: 0 },
 };
 
 export function fusedTiles(gpu: Gpu): FusedTiles {

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/device';
-import { fitTiles, fusedLayout, fusedScore, kernelWeights, type FusedLayout } from '../gpu/fused';
+import { createKernelWeights, fitTiles, fusedLayout, fusedScore, type FusedLayout, type KernelWeights } from '../gpu/fused';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { settle } from '../gpu/settle';
 import { BYTES, createTensor, maxBindingBytes, type Tensor } from '../gpu/tensor';
@@ -39,7 +39,7 @@ interface Slot {
 
 /** How the scorer computes: the fused kernel reading `wk`, or every layer's GEMM then the row error. */
 type Engine =
-  | { readonly path: 'fused'; readonly layout: FusedLayout; readonly wk: Tensor; readonly tiles: BlockTiles; readonly reconstruction: Tensor }
+  | { readonly path: 'fused'; readonly layout: FusedLayout; readonly weights: KernelWeights; readonly tiles: BlockTiles; readonly reconstruction: Tensor }
   | { readonly path: 'per-layer'; readonly params: LayerTensors; readonly outputs: Tensor[] };
 
 /**
@@ -68,7 +68,7 @@ export class Scorer {
     if (tiles) {
       this.engine = {
         path: 'fused', layout, tiles,
-        wk: createTensor(gpu, 1, layout.size, 'kernel weights', kernelWeights(layout, params)),
+        weights: createKernelWeights(gpu, layout, params),
         reconstruction: createTensor(gpu, chunk, width, 'reconstruction'),
       };
     } else {
@@ -118,7 +118,7 @@ export class Scorer {
       const e = this.engine;
       if (e.path === 'fused') {
         const out = output === 'scores' ? scores : firstRows([e.reconstruction], rows)[0];
-        launches = [await fusedScore(this.gpu, { layout: e.layout, x, wk: e.wk, out, reconstruct: output === 'reconstruction', tiles: e.tiles })];
+        launches = [await fusedScore(this.gpu, { layout: e.layout, x, weights: e.weights, out, reconstruct: output === 'reconstruction', tiles: e.tiles })];
       } else {
         launches = await planScoring(this.gpu, this.layers, e.params, x, firstRows(e.outputs, rows), scores);
       }
@@ -211,7 +211,7 @@ export class Scorer {
     for (const launches of this.plans.values()) releaseLaunches(launches);
     this.plans.clear();
     const e = this.engine;
-    destroyTensors(e.path === 'fused' ? [e.wk, e.reconstruction] : [e.params.all, ...e.outputs]);
+    destroyTensors(e.path === 'fused' ? [e.weights.wk, e.weights.wt, e.reconstruction] : [e.params.all, ...e.outputs]);
     destroyTensors(this.slots.flatMap((s) => [s.input, s.scores]));
     for (const slot of this.slots) slot.staging.destroy();
     this.reconstructionStaging?.destroy();

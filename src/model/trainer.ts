@@ -201,7 +201,10 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
         const pass = encoder.beginComputePass({ label: `epoch ${epoch}` });
         if (s0 === 0) plan.encodeEpoch(pass);
         for (let s = s0; s < s1; s++) plan.encodeStep(pass, s);
-        if (s1 === steps && validation) for (const l of validation.launches) encodeLaunch(pass, l);
+        if (s1 === steps) {
+          if (validation) for (const l of validation.launches) encodeLaunch(pass, l);
+          plan.encodeSync(pass);
+        }
         pass.end();
         gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
         stepsDone += s1 - s0;
@@ -238,6 +241,13 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       if (o.patience > 0 && epoch - bestEpoch >= o.patience) stopped = 'early-stopping';
     }
 
+    if (stopped === 'aborted') {
+      const encoder = gpu.device.createCommandEncoder({ label: 'sync params' });
+      const pass = encoder.beginComputePass({ label: 'sync params' });
+      plan.encodeSync(pass);
+      pass.end();
+      gpu.submit([encoder.finish()], ['sync params']);
+    }
     if (bestEpoch > 0 && bestEpoch !== history.length) copyBuffer(gpu, best, params.all.buffer, P * BYTES);
     const result = new Float32Array(await readBytes(gpu, params.all.buffer, 0, P * BYTES));
     await gpu.check();

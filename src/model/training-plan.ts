@@ -1,7 +1,7 @@
 import type { AdamHyper } from '../gpu/adam';
 import { adam, adamGroups } from '../gpu/adam';
 import type { Gpu } from '../gpu/device';
-import { fitTiles, fusedLayout, fusedScore, fusedStep, kernelWeights } from '../gpu/fused';
+import { createKernelWeights, fitTiles, fusedLayout, fusedScore, fusedStep } from '../gpu/fused';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { gather } from '../gpu/rows';
 import { BYTES, createBuffer, createTensor, type Tensor } from '../gpu/tensor';
@@ -39,6 +39,8 @@ export interface TrainingPlan {
   /** Encodes what an epoch starts with (the per-layer path's shuffle). */
   encodeEpoch(pass: GPUComputePassEncoder): void;
   encodeStep(pass: GPUComputePassEncoder, step: number): void;
+  /** Encodes what brings `params` up to date with the steps before it (the fused path keeps its own copy). */
+  encodeSync(pass: GPUComputePassEncoder): void;
   /** Launches (the caller's to release) that score `x` into `scores` with the parameters as the GPU holds them. */
   scoring(x: Tensor, scores: Tensor): Promise<Launch[]>;
   release(): void;
@@ -60,9 +62,10 @@ export async function planTraining(gpu: Gpu, inputs: PlanInputs, fused: FusedTil
 
 /**
  * Two dispatches a step: train_block reads the step's rows through the epoch's order, and
- * apply_adam sums the partial gradients and applies Adam. A table made once gives each step
- * its first row and row count at a dynamic offset, so the ragged last step needs no launch
- * of its own.
+ * apply_adam sums the partial gradients and applies Adam to the kernels' padded copy of the
+ * parameters, which unpack_theta writes back into `params` at a sync. A table made once gives
+ * each step its first row and row count at a dynamic offset, so the ragged last step needs no
+ * launch of its own.
  */
 async function planFused(gpu: Gpu, inputs: PlanInputs, tiles: FusedTiles): Promise<TrainingPlan> {
   const { layers, trainRows, order, params, initial, stats, batch, steps, lastRows, align, hyper } = inputs;
@@ -74,17 +77,17 @@ async function planFused(gpu: Gpu, inputs: PlanInputs, tiles: FusedTiles): Promi
   const tensors: Tensor[] = [];
   const launches: Launch[] = [];
   try {
-    const wk = createTensor(gpu, 1, layout.size, 'kernel weights', kernelWeights(layout, initial));
-    const moments = createTensor(gpu, 1, 2 * layout.params, 'adam moments');
-    tensors.push(wk, moments);
+    const weights = createKernelWeights(gpu, layout, initial);
+    const moments = createTensor(gpu, 1, 2 * layout.padded, 'adam moments');
+    tensors.push(weights.wk, weights.wt, moments);
     const step = await fusedStep(gpu, {
       layout, rows: trainRows, order,
       step: { buffer: stepTable, offset: 0, rows: 1, cols: 2, label: 'step', window: 2 * BYTES },
-      wk, theta: params.all, moments,
+      weights, moments,
       loss: { buffer: stats, offset: 0, rows: 1, cols: 1, label: 'loss', window: BYTES },
-      hyper, batch, tiles: tiles.train,
+      theta: params.all, hyper, batch, tiles: tiles.train,
     });
-    launches.push(step.block, step.apply);
+    launches.push(step.block, step.apply, step.unpack);
     return {
       path: 'fused',
       dispatchesPerStep: 2,
@@ -94,8 +97,11 @@ async function planFused(gpu: Gpu, inputs: PlanInputs, tiles: FusedTiles): Promi
         encodeLaunch(pass, step.block, [at]);
         encodeLaunch(pass, step.apply, [at, at]);
       },
+      encodeSync(pass) {
+        encodeLaunch(pass, step.unpack);
+      },
       async scoring(x, scores) {
-        return [await fusedScore(gpu, { layout, x, wk, out: scores, tiles: tiles.score })];
+        return [await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score })];
       },
       release() {
         releaseLaunches(launches);
@@ -166,6 +172,7 @@ async function planPerLayer(gpu: Gpu, inputs: PlanInputs): Promise<TrainingPlan>
         }
         encodeLaunch(pass, adamLaunch);
       },
+      encodeSync() {},
       async scoring(x, scores) {
         const chunkOutputs = createOutputs(gpu, layers, x.rows, 'V');
         tensors.push(...chunkOutputs);

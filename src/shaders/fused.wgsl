@@ -51,21 +51,20 @@
 override ROWS: u32 = 16u;   // rows a workgroup carries through the network at once
 override TX: u32 = 8u;      // invocations across a layer's vec4 columns
 override TY: u32 = 1u;      // invocations across the block's rows; ROWS % TY == 0
-override TN: u32 = 16u;     // outputs whose weight gradients one invocation sums at once
+override TN: u32 = 16u;     // outputs whose weight gradients one invocation sums at once (a multiple of 4)
 override ACT4: u32 = 1u;    // vec4s of workgroup memory for the block's rows (set by the host)
 override AWG: u32 = 256u;   // invocations of apply_adam
 override WG: u32 = TX * TY; // workgroup_sum's size, a power of two
 override RPT: u32 = ROWS / TY;
 
 const MAX_LAYERS = 16u;
-const MAX_RPT = 16u;
-const MAX_TN = 16u;
+const MAX_TILE = 32u;   // vec4 sums an invocation keeps: RPT ≤ 16 of them, or TN ≤ 32
 
 struct Layer {
   inputs: u32, outputs: u32, act: u32, w_off: u32,   // W at θ[w_off], b right after it
-  p4: u32,    // vec4 index of padded W (rows of ⌈in/4⌉ vec4s) in `wk` and in a slice of `partials`
+  p4: u32,    // vec4 index of padded W (⌈out/4⌉·4 rows of ⌈in/4⌉ vec4s) in `wk` and in a slice of `partials`
   b4: u32,    // vec4 index of padded b there
-  t4: u32,    // vec4 index of padded Wᵀ (rows of ⌈out/4⌉ vec4s) in `wk`
+  t4: u32,    // vec4 index of padded Wᵀ (⌈in/4⌉·4 rows of ⌈out/4⌉ vec4s) in `wt`
   y_at: u32,  // vec4 index of Y_l's first row in workgroup memory (the input rows: X_AT)
 }
 
@@ -86,28 +85,31 @@ const X_AT = 0u;
 
 @group(0) @binding(0) var<uniform> net: Fused;
 
-// train_block: 1 wk, 2 rows, 3 order, 4 step, 5 partials
-// score_rows, reconstruct_rows: 1 wk, 2 rows, 3 scored
-// apply_adam: 1 wk_out, 2 grads, 3 apply_step, 4 theta, 5 moments, 6 counters, 7 loss
+// train_block: 1 wk, 2 wt, 3 rows, 4 order, 5 step, 6 partials
+// score_rows, reconstruct_rows: 1 wk, 2 wt, 3 rows, 4 scored
+// apply_adam: 1 wk_out, 2 wt_out, 3 grads, 4 apply_step, 5 moments, 6 counters, 7 loss
+// unpack_theta: 1 wk, 2 theta
 @group(0) @binding(1) var<storage, read> wk: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> rows: array<f32>;
-@group(0) @binding(3) var<storage, read> order: array<u32>;
-@group(0) @binding(4) var<storage, read> step: array<u32>;    // [first row in `order`, rows]
-@group(0) @binding(5) var<storage, read_write> partials: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> scored: array<f32>;
-@group(0) @binding(1) var<storage, read_write> wk_out: array<f32>;
-@group(0) @binding(2) var<storage, read> grads: array<f32>;
-@group(0) @binding(3) var<storage, read> apply_step: array<u32>;
-@group(0) @binding(4) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(5) var<storage, read_write> moments: array<f32>;  // m, then v
+@group(0) @binding(2) var<storage, read> wt: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> rows: array<f32>;
+@group(0) @binding(4) var<storage, read> order: array<u32>;
+@group(0) @binding(5) var<storage, read> step: array<u32>;    // [first row in `order`, rows]
+@group(0) @binding(6) var<storage, read_write> partials: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> scored: array<f32>;
+@group(0) @binding(1) var<storage, read_write> wk_out: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> wt_out: array<f32>;
+@group(0) @binding(3) var<storage, read> grads: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> apply_step: array<u32>;
+@group(0) @binding(5) var<storage, read_write> moments: array<vec4<f32>>;  // m, then v, padded like wk
 @group(0) @binding(6) var<storage, read_write> counters: array<u32>;
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 
 var<workgroup> acts: array<vec4<f32>, ACT4>;
 var<workgroup> step_now: u32;
 
 struct Tile {
-  acc: array<vec4<f32>, MAX_RPT>,
+  acc: array<vec4<f32>, MAX_TILE>,
 }
 
 fn quads(n: u32) -> u32 {
@@ -152,55 +154,55 @@ fn stage_row(m: u32, src: u32, live: bool, x: u32) {
   }
 }
 
+fn weights(transposed: bool, at: u32) -> vec4<f32> {
+  if (transposed) {
+    return wt[at];
+  }
+  return wk[at];
+}
+
 //   acc[i] = Σ_k A[m0 + i, k] · B[k, 4j … 4j+3]      k < 4·k4, i < RPT
-// A: rows of a4 vec4s in workgroup memory from a_at; B: rows of b4 vec4s in `wk` from b_at.
-fn rows_times(a_at: u32, a4: u32, m0: u32, b_at: u32, b4: u32, j: u32, k4: u32) -> Tile {
+// A: rows of a4 vec4s in workgroup memory from a_at; B: rows of b4 vec4s from b_at in `wt`
+// (transposed) or `wk`. A column j past b4 reads column b4 − 1; the caller ignores its sums.
+fn rows_times(a_at: u32, a4: u32, m0: u32, transposed: bool, b_at: u32, b4: u32, j: u32, k4: u32) -> Tile {
   var t: Tile;
+  let jc = min(j, b4 - 1u);
   for (var q = 0u; q < k4; q++) {
-    let r = b_at + 4u * q * b4 + j;
-    let b0 = wk[r];
-    let b1 = wk[r + b4];
-    let b2 = wk[r + 2u * b4];
-    let b3 = wk[r + 3u * b4];
-    for (var i = 0u; i < RPT; i++) {
-      let a = acts[a_at + (m0 + i) * a4 + q];
-      t.acc[i] = fma(vec4<f32>(a.w), b3, fma(vec4<f32>(a.z), b2, fma(vec4<f32>(a.y), b1, fma(vec4<f32>(a.x), b0, t.acc[i]))));
-    }
+    let r = b_at + 4u * q * b4 + jc;
+    let b = mat4x4<f32>(weights(transposed, r), weights(transposed, r + b4), weights(transposed, r + 2u * b4), weights(transposed, r + 3u * b4));
+    add_rows(&t, a_at, a4, m0, q, b);
   }
   return t;
 }
 
-struct Sums {
-  acc: array<vec4<f32>, MAX_TN>,
-}
-
-//   acc[t] = Σ_m A[m, n0 + t] · B[m, 4j … 4j+3]      m < ROWS, t < TN
+//   acc[t] = Σ_m A[m, n0 + t] · B[m, 4j … 4j+3]      m < ROWS, t < TN, n0 a multiple of 4
 // A: rows of a4 vec4s from a_at, B: rows of b4 vec4s from b_at, both in workgroup memory.
-fn columns_times_rows(a_at: u32, a4: u32, n0: u32, b_at: u32, b4: u32, j: u32) -> Sums {
-  var s: Sums;
+// A column j past b4 reads column b4 − 1; the caller ignores its sums.
+fn columns_times_rows(a_at: u32, a4: u32, n0: u32, b_at: u32, b4: u32, j: u32) -> Tile {
+  var s: Tile;
+  let jc = min(j, b4 - 1u);
   for (var m = 0u; m < ROWS; m++) {
-    let b = acts[b_at + m * b4 + j];
-    for (var t = 0u; t < TN; t++) {
-      let n = n0 + t;
-      s.acc[t] = fma(vec4<f32>(acts[a_at + m * a4 + n / 4u][n % 4u]), b, s.acc[t]);
-    }
+    add_columns(&s, a_at, a4, n0, m, acts[b_at + m * b4 + jc]);
   }
   return s;
 }
 
-// Y_l = act_l(Y_{l−1} · W_lᵀ + b_l); padded columns stay zero.
+// Y_l = act_l(Y_{l−1} · W_lᵀ + b_l); padded columns stay zero. Passes over the columns are
+// the same for every invocation, so loads inside them need no per-invocation mask.
 fn forward(l: u32, lid: vec3<u32>) {
   let layer = net.layer[l];
   let in4 = quads(layer.inputs);
   let out4 = quads(layer.outputs);
-  let a_at = input_at(l);
   let m0 = lid.y * RPT;
-  for (var j = lid.x; j < out4; j += TX) {
-    let t = rows_times(a_at, in4, m0, layer.t4, out4, j, in4);
-    let bias = wk[layer.b4 + j];
-    let keep = inside(j, layer.outputs);
-    for (var i = 0u; i < RPT; i++) {
-      acts[layer.y_at + (m0 + i) * out4 + j] = select(vec4<f32>(0.0), activate4(t.acc[i] + bias, layer.act), keep);
+  for (var j0 = 0u; j0 < out4; j0 += TX) {
+    let j = j0 + lid.x;
+    let t = rows_times(input_at(l), in4, m0, true, layer.t4, out4, j, in4);
+    if (j < out4) {
+      let bias = wk[layer.b4 + j];
+      let keep = inside(j, layer.outputs);
+      for (var i = 0u; i < RPT; i++) {
+        acts[layer.y_at + (m0 + i) * out4 + j] = select(vec4<f32>(0.0), activate4(t.acc[i] + bias, layer.act), keep);
+      }
     }
   }
 }
@@ -232,30 +234,42 @@ fn input_grads(l: u32, lid: vec3<u32>) {
   let in4 = quads(layer.inputs);
   let out4 = quads(layer.outputs);
   let m0 = lid.y * RPT;
-  for (var j = lid.x; j < in4; j += TX) {
-    let t = rows_times(layer.y_at, out4, m0, layer.p4, in4, j, out4);
-    for (var i = 0u; i < RPT; i++) {
-      let at = prev.y_at + (m0 + i) * in4 + j;
-      acts[at] = t.acc[i] * activate_grad4(acts[at], prev.act);
+  for (var j0 = 0u; j0 < in4; j0 += TX) {
+    let j = j0 + lid.x;
+    let t = rows_times(layer.y_at, out4, m0, false, layer.p4, in4, j, out4);
+    if (j < in4) {
+      for (var i = 0u; i < RPT; i++) {
+        let at = prev.y_at + (m0 + i) * in4 + j;
+        acts[at] = t.acc[i] * activate_grad4(acts[at], prev.act);
+      }
     }
   }
 }
 
-// The block's dW_l = dZ_lᵀ · Y_{l−1} and db_l = Σ_rows dZ_l, written into (first block of
-// this workgroup) or added to (later blocks) its slice of `partials` from vec4 `base`.
+// Writes (the workgroup's first block) or adds (later blocks) one vec4 of partial gradients.
+fn put_partial(at: u32, v: vec4<f32>, first: bool) {
+  if (first) {
+    partials[at] = v;
+  } else {
+    partials[at] += v;
+  }
+}
+
+// The block's dW_l = dZ_lᵀ · Y_{l−1} and db_l = Σ_rows dZ_l into this workgroup's slice of
+// `partials`, from vec4 `base`.
 fn weight_grads(l: u32, lid: vec3<u32>, flat: u32, base: u32, first: bool) {
   let layer = net.layer[l];
   let in4 = quads(layer.inputs);
   let out4 = quads(layer.outputs);
-  let a_at = input_at(l);
   for (var n0 = lid.y * TN; n0 < layer.outputs; n0 += TY * TN) {
-    for (var j = lid.x; j < in4; j += TX) {
-      let s = columns_times_rows(layer.y_at, out4, n0, a_at, in4, j);
-      for (var t = 0u; t < TN; t++) {
-        let n = n0 + t;
-        if (n < layer.outputs) {
-          let at = base + layer.p4 + n * in4 + j;
-          partials[at] = select(partials[at] + s.acc[t], s.acc[t], first);
+    for (var j0 = 0u; j0 < in4; j0 += TX) {
+      let j = j0 + lid.x;
+      let s = columns_times_rows(layer.y_at, out4, n0, input_at(l), in4, j);
+      if (j < in4) {
+        for (var t = 0u; t < TN; t++) {
+          if (n0 + t < layer.outputs) {
+            put_partial(base + layer.p4 + (n0 + t) * in4 + j, s.acc[t], first);
+          }
         }
       }
     }
@@ -265,16 +279,13 @@ fn weight_grads(l: u32, lid: vec3<u32>, flat: u32, base: u32, first: bool) {
     for (var m = 0u; m < ROWS; m++) {
       db += acts[layer.y_at + m * out4 + j];
     }
-    let at = base + layer.b4 + j;
-    partials[at] = select(partials[at] + db, db, first);
+    put_partial(base + layer.b4 + j, db, first);
   }
 }
 
 // Kernel 1 of a training step: forward, loss and backward of blocks w, w + groups, … of the
 // step's rows, read through the epoch's order; partial gradients and loss into slice w.
-@compute @workgroup_size(TX, TY)
-fn train_block(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-               @builtin(local_invocation_index) flat: u32) {
+fn train(wid: vec3<u32>, lid: vec3<u32>, flat: u32) {
   let w = wid.x;
   let first_row = step[0];
   let batch = step[1];
@@ -309,9 +320,11 @@ fn train_block(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   }
 }
 
-// Kernel 2 of a training step: for parameter i, the sum of the partial gradients of the
-// workgroups that had rows, in workgroup order, then Adam; θ, W and Wᵀ in `wk` take the new
-// value. The step count lives on the GPU, one copy per workgroup as in adam.wgsl.
+// Kernel 2 of a training step, one invocation per vec4 of padded parameters: the sum of the
+// partial gradients of the workgroups that had rows, in workgroup order, then Adam on each
+// component; the new values go to W (θ, padded) in `wk` and to Wᵀ in `wt`. Padding stays
+// zero: its gradient, moments and value are zero. The step count lives on the GPU, one copy
+// per workgroup as in adam.wgsl.
 @compute @workgroup_size(AWG)
 fn apply_adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lane: u32) {
@@ -325,39 +338,66 @@ fn apply_adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let t = f32(workgroupUniformLoad(&step_now));
   let batch = apply_step[1];
   let used = min(net.groups, (batch + ROWS - 1u) / ROWS);
+  let slice = net.padded / 4u;
   if (group == 0u && lane == 0u) {
     var total = 0.0;
     for (var w = 0u; w < used; w++) {
-      total += grads[(net.groups * (net.padded / 4u) + w) * 4u];
+      total += grads[net.groups * slice + w].x;
     }
     loss[0] = total / (f32(batch) * f32(net.features));
   }
-  let i = group * AWG + lane;
+  let q = group * AWG + lane;
+  if (q >= slice) { return; }
+  var g = vec4<f32>(0.0);
+  for (var w = 0u; w < used; w++) {
+    g += grads[w * slice + q];
+  }
+  let p = wk_out[q];
+  let m = moments[q];
+  let v = moments[slice + q];
+  var next: array<AdamState, 4>;
+  for (var c = 0u; c < 4u; c++) {
+    next[c] = adam_rule(net.rule, t, AdamState(p[c], m[c], v[c]), g[c]);
+  }
+  let value = vec4<f32>(next[0].theta, next[1].theta, next[2].theta, next[3].theta);
+  wk_out[q] = value;
+  moments[q] = vec4<f32>(next[0].m, next[1].m, next[2].m, next[3].m);
+  moments[slice + q] = vec4<f32>(next[0].v, next[1].v, next[2].v, next[3].v);
+  var l = 0u;
+  while (l + 1u < net.layers && q >= net.layer[l + 1u].p4) {
+    l++;
+  }
+  let layer = net.layer[l];
+  if (q < layer.b4) {
+    let in4 = quads(layer.inputs);
+    let n = (q - layer.p4) / in4;
+    let k0 = 4u * ((q - layer.p4) % in4);
+    for (var c = 0u; c < 4u; c++) {
+      if (n < layer.outputs && k0 + c < layer.inputs) {
+        wt_out[4u * (layer.t4 + (k0 + c) * quads(layer.outputs)) + n] = value[c];
+      }
+    }
+  }
+}
+
+// θ in PyTorch's layout from the padded W and b in `wk`, one invocation per parameter.
+@compute @workgroup_size(AWG)
+fn unpack_theta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lane: u32) {
+  let i = (wid.x + wid.y * nwg.x) * AWG + lane;
   if (i >= net.params) { return; }
   var l = 0u;
   while (l + 1u < net.layers && i >= net.layer[l + 1u].w_off) {
     l++;
   }
   let layer = net.layer[l];
-  let in4 = quads(layer.inputs);
-  let out4 = quads(layer.outputs);
   let e = i - layer.w_off;
-  let is_weight = e < layer.inputs * layer.outputs;
-  let n = select(e - layer.inputs * layer.outputs, e / layer.inputs, is_weight);
-  let k = e % layer.inputs;
-  let p = select(4u * layer.b4 + n, 4u * (layer.p4 + n * in4) + k, is_weight);
-  var g = 0.0;
-  for (var w = 0u; w < used; w++) {
-    g += grads[w * net.padded + p];
+  let count = layer.inputs * layer.outputs;
+  var p = 4u * layer.b4 + e - count;
+  if (e < count) {
+    p = 4u * (layer.p4 + (e / layer.inputs) * quads(layer.inputs)) + e % layer.inputs;
   }
-  let s = adam_rule(net.rule, t, AdamState(theta[i], moments[i], moments[net.params + i]), g);
-  theta[i] = s.theta;
-  moments[i] = s.m;
-  moments[net.params + i] = s.v;
-  wk_out[p] = s.theta;
-  if (is_weight) {
-    wk_out[4u * (layer.t4 + k * out4) + n] = s.theta;
-  }
+  theta[i] = wk[p / 4u][p % 4u];
 }
 
 // Forward of block b of the `net.rows` rows of `rows`; returns the rows it holds.
@@ -375,11 +415,7 @@ fn score_block(b: u32, lid: vec3<u32>) -> u32 {
 }
 
 //   scored[r] = (1/F) Σ_n (Y_L[r, n] − X[r, n])²
-@compute @workgroup_size(TX, TY)
-fn score_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-              @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) flat: u32) {
-  let b = wid.x + wid.y * nwg.x;
-  if (b * ROWS >= net.rows) { return; }
+fn score(b: u32, lid: vec3<u32>, flat: u32) {
   let live = score_block(b, lid);
   let last = net.layer[net.layers - 1u];
   let f4 = quads(net.features);
@@ -394,11 +430,7 @@ fn score_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
 }
 
 //   scored[r, n] = Y_L[r, n]
-@compute @workgroup_size(TX, TY)
-fn reconstruct_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                    @builtin(local_invocation_id) lid: vec3<u32>) {
-  let b = wid.x + wid.y * nwg.x;
-  if (b * ROWS >= net.rows) { return; }
+fn reconstruct(b: u32, lid: vec3<u32>) {
   let live = score_block(b, lid);
   let last = net.layer[net.layers - 1u];
   let f = net.features;

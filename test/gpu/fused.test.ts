@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type Activation } from '../../src/gpu/activation';
 import { ADAM_DEFAULTS, type AdamHyper } from '../../src/gpu/adam';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
-import { fitTiles, fusedLayout, fusedScore, fusedStep, kernelWeights, workgroupBytes, type FusedLayout } from '../../src/gpu/fused';
+import { createKernelWeights, fitTiles, fusedLayout, fusedScore, fusedStep, paddedIndex, workgroupBytes, type FusedLayout } from '../../src/gpu/fused';
 import { encodeLaunch, releaseLaunches, submitLaunches } from '../../src/gpu/launch';
 import { BYTES, createBuffer, createTensor, readTensor, type Tensor } from '../../src/gpu/tensor';
 import { CPU_FUSED, GPU_FUSED, type FusedTiles } from '../../src/gpu/tuning';
@@ -22,11 +22,15 @@ afterAll(async () => {
   gpu.release();
 });
 
-/** Both tunings, and one with odd shapes: blocks of 6 rows, 3 outputs at a time, 3 workgroups carrying several blocks each. */
+/**
+ * Both tunings, the CPU one without subgroups, and one with odd shapes: blocks of 6 rows
+ * over 2 × 4 invocations, 12 outputs at a time, 3 workgroups carrying several blocks each.
+ */
 const TILINGS: [string, FusedTiles][] = [
   ['CPU', CPU_FUSED],
+  ['CPU without subgroups', { train: { ...CPU_FUSED.train, SUBGROUPS: 0 }, score: { ...CPU_FUSED.score, SUBGROUPS: 0 } }],
   ['GPU', GPU_FUSED],
-  ['odd', { train: { ROWS: 6, TX: 4, TY: 2, TN: 3, GROUPS: 3 }, score: { ROWS: 6, TX: 4, TY: 2 } }],
+  ['odd', { train: { ROWS: 6, TX: 4, TY: 2, SUBGROUPS: 0, TN: 12, GROUPS: 3 }, score: { ROWS: 6, TX: 4, TY: 2, SUBGROUPS: 0 } }],
 ];
 
 /** max |got − want| over max |want|: the error relative to the largest value. */
@@ -54,36 +58,36 @@ interface StepRun {
  * from parameters `params` and zero Adam state.
  */
 async function fusedOneStep(layout: FusedLayout, params: Float32Array, data: Float32Array, order: Uint32Array, tiles: FusedTiles, hyper: AdamHyper = ADAM_DEFAULTS): Promise<StepRun> {
-  const P = layout.params;
   const n = data.length / layout.features;
   const rows = createTensor(gpu, n, layout.features, 'rows', data);
   const orderBuffer = createBuffer(gpu, order.length * BYTES, 'order');
   gpu.device.queue.writeBuffer(orderBuffer, 0, order);
   const step = createTensor(gpu, 1, 4, 'step', new Float32Array(new Uint32Array([0, order.length, 0, 0]).buffer));
-  const wk = createTensor(gpu, 1, layout.size, 'wk', kernelWeights(layout, params));
-  const theta = createTensor(gpu, 1, P, 'θ', params);
-  const moments = createTensor(gpu, 1, 2 * P, 'moments');
+  const weights = createKernelWeights(gpu, layout, params);
+  const theta = createTensor(gpu, 1, layout.params, 'θ');
+  const moments = createTensor(gpu, 1, 2 * layout.padded, 'moments');
   const loss = createTensor(gpu, 1, 1, 'loss');
   const stepWindow: Tensor = { ...step, window: 16 };
   const lossWindow: Tensor = { ...loss, window: 4 };
   const launches = await fusedStep(gpu, {
-    layout, rows, order: orderBuffer, step: stepWindow, wk, theta, moments, loss: lossWindow, hyper, batch: order.length, tiles: tiles.train,
+    layout, rows, order: orderBuffer, step: stepWindow, weights, moments, loss: lossWindow, theta, hyper, batch: order.length, tiles: tiles.train,
   });
   const encoder = gpu.device.createCommandEncoder();
   const pass = encoder.beginComputePass();
   encodeLaunch(pass, launches.block, [0]);
   encodeLaunch(pass, launches.apply, [0, 0]);
+  encodeLaunch(pass, launches.unpack);
   pass.end();
   gpu.submit([encoder.finish()], ['fused step']);
   const m = await readTensor(gpu, moments);
   const result = {
-    grads: m.slice(0, P).map((v) => v / (1 - hyper.beta1)),
+    grads: Float32Array.from({ length: layout.params }, (_, i) => m[paddedIndex(layout, i)] / (1 - hyper.beta1)),
     theta: await readTensor(gpu, theta),
     loss: (await readTensor(gpu, loss))[0],
   };
   await gpu.check();
-  releaseLaunches([launches.block, launches.apply]);
-  for (const t of [rows, step, wk, theta, moments, loss]) t.buffer.destroy();
+  releaseLaunches([launches.block, launches.apply, launches.unpack]);
+  for (const t of [rows, step, weights.wk, weights.wt, theta, moments, loss]) t.buffer.destroy();
   orderBuffer.destroy();
   return result;
 }
@@ -149,12 +153,12 @@ describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
     const params = initParams(spec, 4);
     const outputs = ref.autoencoderForward(layersOf(spec), params, data.ref);
     const x = createTensor(gpu, rows, F, 'X', data.f32);
-    const wk = createTensor(gpu, 1, layout.size, 'wk', kernelWeights(layout, params));
+    const weights = createKernelWeights(gpu, layout, params);
     const scores = createTensor(gpu, rows, 1, 'scores');
     const recon = createTensor(gpu, rows, F, 'reconstruction');
     const launches = [
-      await fusedScore(gpu, { layout, x, wk, out: scores, tiles: tiles.score }),
-      await fusedScore(gpu, { layout, x, wk, out: recon, reconstruct: true, tiles: tiles.score }),
+      await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score }),
+      await fusedScore(gpu, { layout, x, weights, out: recon, reconstruct: true, tiles: tiles.score }),
     ];
     submitLaunches(gpu, launches);
     releaseLaunches(launches);
