@@ -15,7 +15,7 @@ import { formatShape, gemmShapes, measureGemm, type GemmResult, type GemmShape }
 import { describeMachine, type Machine } from './machine';
 import { int } from './markdown';
 import { peakFor, type Peak } from './peaks';
-import { checkTargets, type Target } from './targets';
+import { checkTargets, targetLine, type Target } from './targets';
 import { CANONICAL, canonicalData, canonicalSpecs, prefix } from './workload';
 
 export interface PeerStatus {
@@ -141,7 +141,7 @@ interface Measured {
   readonly notes: string[];
 }
 
-/** netae's GEMM kernels, training and scoring on the suite's adapter, which is released afterwards. */
+/** netae's GEMM kernels, training and scoring (fused and per-layer) on the suite's adapter, which is released afterwards. */
 async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
   const gpu = await acquireGpu({ timing: true });
   try {
@@ -152,8 +152,9 @@ async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
     log('\nGEMM, Y = X·Wᵀ + b');
     const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${r.kernel.padEnd(13)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
       + (r.peakFraction === null ? '' : `  ${(100 * r.peakFraction).toFixed(1)}% of peak`)));
-    log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s)');
-    out.peers.push(await runContender(netaeContender(gpu), quick, data, out.figures));
+    log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s): the fused kernels, then the per-layer ones');
+    out.peers.push(await runContender(netaeContender(gpu, 'fused'), quick, data, out.figures));
+    out.peers.push(await runContender(netaeContender(gpu, 'per-layer'), quick, data, out.figures));
     return { machine, peak, gemm, shapes: gemmShapes(gpu) };
   } finally {
     gpu.release();
@@ -217,6 +218,9 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
   for (const e of entries) {
     if (e.implementation !== NETAE && e.ratio !== null) log(`  ${e.task} ${e.model.padEnd(4)}  ${e.implementation.padEnd(18)} ${e.ratio.toFixed(2).padStart(6)}×`);
   }
+  const targets = checkTargets(gemm, entries, machine.adapter.isCpuAdapter);
+  log(`\nTargets (${machine.adapter.isCpuAdapter ? 'CPU adapter' : 'GPU'})`);
+  for (const t of targets) log(`  ${targetLine(t)}`);
   return {
     schema: 'netae-bench/1',
     date: new Date().toISOString(),
@@ -235,7 +239,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
     peers: out.peers,
     pytorch: torch.status,
     endToEnd,
-    targets: checkTargets(gemm, entries),
+    targets,
     notes: out.notes,
   };
 }
