@@ -8,7 +8,9 @@ import { BYTES, createBuffer, createTensor, readTensor, type Tensor } from '../.
 import { CPU_FUSED, GPU_FUSED, type FusedTiles } from '../../src/gpu/tuning';
 import { initParams } from '../../src/model/init';
 import * as ref from '../../src/model/reference';
+import { Scorer } from '../../src/model/scorer';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
+import { train, type Matrix32 } from '../../src/model/trainer';
 import { randomMatrix } from './helpers';
 
 let gpu: Gpu;
@@ -166,6 +168,59 @@ describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
     expect(worstRelative(await readTensor(gpu, scores), wantScores)).toBeLessThan(1e-5);
     expect(worstRelative(await readTensor(gpu, recon), outputs[outputs.length - 1].data)).toBeLessThan(1e-5);
     await gpu.check();
+  });
+});
+
+function relativeTo(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  return worst;
+}
+
+function dataOf(rows: number, cols: number, seed: number): Matrix32 {
+  return { values: randomMatrix(rows, cols, seed, 1).f32, rows, cols };
+}
+
+const MIXED: LayerSpec = { widths: [30, 16, 8, 16, 30], activations: ['tanh', 'relu', 'relu', 'sigmoid'] };
+
+describe.each(TILINGS)('training and scoring through the fused path, %s tiles', (_name, tiles) => {
+  it('several epochs of steps, a ragged last batch and validation, equal the per-layer path to 1e-5', async () => {
+    const data = dataOf(330, 30, 21);
+    const options = { spec: MIXED, epochs: 2, batchSize: 64, validation: 0.1, seed: 5, lr: 3e-3 };
+    const fused = await train(gpu, data, { ...options, fused: tiles });
+    const layered = await train(gpu, data, { ...options, fused: false });
+    expect(fused.path).toBe('fused');
+    expect(fused.dispatchesPerStep).toBe(2);
+    expect(layered.path).toBe('per-layer');
+    expect(fused.steps).toBe(2 * 5);
+    expect(relativeTo(fused.params, layered.params)).toBeLessThanOrEqual(1e-5);
+    fused.history.forEach((h, i) => {
+      expect(Math.abs(h.trainLoss - layered.history[i].trainLoss) / layered.history[i].trainLoss).toBeLessThan(1e-5);
+      expect(Math.abs(h.valLoss! - layered.history[i].valLoss!) / layered.history[i].valLoss!).toBeLessThan(1e-5);
+    });
+  });
+
+  it('the same seed gives the same weights', async () => {
+    const data = dataOf(200, 30, 22);
+    const run = () => train(gpu, data, { spec: MIXED, epochs: 2, batchSize: 48, seed: 3, fused: tiles });
+    const [a, b] = [await run(), await run()];
+    expect(Array.from(a.params)).toEqual(Array.from(b.params));
+  });
+
+  it('scores equal the per-layer scorer to 1e-6, in one chunk and across chunk boundaries', async () => {
+    const data = dataOf(300, 30, 23);
+    const params = initParams(MIXED, 6);
+    const layered = Scorer.create(gpu, MIXED, params, { fused: false });
+    const want = await layered.score(data.values);
+    layered.release();
+    for (const chunkRows of [7, 64, 300]) {
+      const scorer = Scorer.create(gpu, MIXED, params, { chunkRows, fused: tiles });
+      expect(scorer.path).toBe('fused');
+      const got = await scorer.score(data.values);
+      expect(got.length).toBe(300);
+      for (let i = 0; i < 300; i++) expect(Math.abs(got[i] - want[i]) / want[i]).toBeLessThanOrEqual(1e-6);
+      scorer.release();
+    }
   });
 });
 
