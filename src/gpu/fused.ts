@@ -26,7 +26,7 @@ const SUBGROUP = 8;
 
 /** The most layers the fused kernels take (the size of the layer table in their uniform). */
 export const MAX_LAYERS = 16;
-const MAX_RPT = 16;
+const MAX_RPT = 32;
 const MAX_TN = 32;
 const AWG = 256;
 
@@ -124,11 +124,25 @@ export function createKernelWeights(gpu: Gpu, layout: FusedLayout, theta: Float3
 
 type Task = 'train' | 'score';
 
-/** vec4s of workgroup memory a row takes: its input and every layer's output (training), or its input and two layers' outputs, used in turn (scoring). */
-function rowQuads(layout: FusedLayout, task: Task): number {
+/**
+ * Where a block's rows lie in workgroup memory, in vec4s per row. Training keeps the input
+ * and every layer's output. Scoring keeps two regions used in turn: even layers write the
+ * first, odd layers the second, which first holds the input (the row errors read the input
+ * again from memory).
+ */
+function rowPlan(layout: FusedLayout, task: Task): { quads: number; x: number; y: number[] } {
+  const f4 = quads(layout.features);
   const outs = layout.layers.map((l) => quads(l.outputs));
-  const held = task === 'train' ? outs.reduce((a, b) => a + b, 0) : Math.min(2, outs.length) * Math.max(...outs);
-  return quads(layout.features) + held;
+  if (task === 'train') {
+    return { quads: f4 + outs.reduce((a, b) => a + b, 0), x: 0, y: outs.map((_, l) => f4 + outs.slice(0, l).reduce((a, b) => a + b, 0)) };
+  }
+  const even = Math.max(...outs.filter((_, l) => l % 2 === 0));
+  const odd = Math.max(f4, ...outs.filter((_, l) => l % 2 === 1));
+  return { quads: even + odd, x: even, y: outs.map((_, l) => (l % 2 === 0 ? 0 : even)) };
+}
+
+function rowQuads(layout: FusedLayout, task: Task): number {
+  return rowPlan(layout, task).quads;
 }
 
 /** Bytes of workgroup memory a kernel of `task` declares with these tiles. */
@@ -174,12 +188,10 @@ export function fitTiles<T extends BlockTiles>(gpu: Gpu, layout: FusedLayout, ta
   return null;
 }
 
-/** Where each layer's output starts in workgroup memory, in vec4s, for blocks of `rows` rows. */
-function outputsAt(layout: FusedLayout, task: Task, rows: number): number[] {
-  const outs = layout.layers.map((l) => quads(l.outputs));
-  const first = rows * quads(layout.features);
-  if (task === 'score') return outs.map((_, l) => first + (l % 2) * rows * Math.max(...outs));
-  return outs.map((_, l) => first + rows * outs.slice(0, l).reduce((a, b) => a + b, 0));
+/** Where the input rows and each layer's output rows start in workgroup memory, in vec4s, for blocks of `rows` rows. */
+function blockLayout(layout: FusedLayout, task: Task, rows: number): { xAt: number; yAt: number[] } {
+  const plan = rowPlan(layout, task);
+  return { xAt: rows * plan.x, yAt: plan.y.map((at) => rows * at) };
 }
 
 interface NetFields {
@@ -189,13 +201,14 @@ interface NetFields {
   readonly outOff: number;
   readonly adamGroups: number;
   readonly hyper: AdamHyper | null;
+  readonly xAt: number;
   readonly yAt: readonly number[];
 }
 
 /** The `Fused` uniform of fused.wgsl. */
 function fusedParams(layout: FusedLayout, f: NetFields): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(80 + 32 * MAX_LAYERS));
-  [layout.layers.length, layout.features, layout.params, layout.padded, f.groups, f.rows, f.rowsOff, f.outOff, f.adamGroups]
+  [layout.layers.length, layout.features, layout.params, layout.padded, f.groups, f.rows, f.rowsOff, f.outOff, f.adamGroups, f.xAt]
     .forEach((value, i) => view.setUint32(4 * i, value, true));
   if (f.hyper) packAdamRule(view, 48, f.hyper);
   layout.layers.forEach((l, i) => {
@@ -287,7 +300,7 @@ export async function fusedStep(gpu: Gpu, args: FusedStepArgs): Promise<FusedSte
   const partials = createBuffer(gpu, groups * sliceBytes, 'partial gradients');
   const counters = createBuffer(gpu, adamGroups * BYTES, 'adam steps');
   const params = fusedParams(layout, {
-    groups, rows: 0, rowsOff: rows.offset, outOff: 0, adamGroups, hyper, yAt: outputsAt(layout, 'train', tiles.ROWS),
+    groups, rows: 0, rowsOff: rows.offset, outOff: 0, adamGroups, hyper, ...blockLayout(layout, 'train', tiles.ROWS),
   });
   const shape = layout.layers.map((l) => l.inputs).concat(layout.features).join('-');
   const family = tiles.SUBGROUPS ? 'fused-subgroups' : 'fused';
@@ -345,7 +358,7 @@ export async function fusedScore(gpu: Gpu, args: FusedScoreArgs): Promise<Launch
     kernel: args.reconstruct ? kernels.reconstructRows : kernels.scoreRows,
     constants: blockConstants(layout, 'score', tiles),
     params: fusedParams(layout, {
-      groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, yAt: outputsAt(layout, 'score', tiles.ROWS),
+      groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, ...blockLayout(layout, 'score', tiles.ROWS),
     }),
     tensors: [weights.wk, weights.wt, x, out],
     workgroups: Math.ceil(x.rows / tiles.ROWS),

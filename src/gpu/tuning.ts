@@ -58,12 +58,13 @@ export interface FusedTiles {
 
 /**
  * CPU adapters: a workgroup is one SIMD batch of 8 invocations, each owning every row of the
- * block, so barriers cost nothing; the rows' inputs reach the invocations through subgroup
- * broadcasts; a few workgroups per core share the batch.
+ * block (16 in training, as many as workgroup memory takes; 32 in scoring), so barriers cost
+ * nothing; the rows' inputs reach the invocations through subgroup broadcasts; a few
+ * workgroups per core share the batch.
  */
 export const CPU_FUSED: FusedTiles = {
   train: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1, TN: 32, GROUPS: 4 },
-  score: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1 },
+  score: { ROWS: 32, TX: 8, TY: 1, SUBGROUPS: 1 },
 };
 
 /**

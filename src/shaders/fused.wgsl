@@ -58,14 +58,14 @@ override WG: u32 = TX * TY; // workgroup_sum's size, a power of two
 override RPT: u32 = ROWS / TY;
 
 const MAX_LAYERS = 16u;
-const MAX_TILE = 32u;   // vec4 sums an invocation keeps: RPT ≤ 16 of them, or TN ≤ 32
+const MAX_TILE = 32u;   // vec4 sums an invocation keeps: RPT ≤ 32 of them, or TN ≤ 32
 
 struct Layer {
   inputs: u32, outputs: u32, act: u32, w_off: u32,   // W at θ[w_off], b right after it
   p4: u32,    // vec4 index of padded W (⌈out/4⌉·4 rows of ⌈in/4⌉ vec4s) in `wk` and in a slice of `partials`
   b4: u32,    // vec4 index of padded b there
   t4: u32,    // vec4 index of padded Wᵀ (⌈in/4⌉·4 rows of ⌈out/4⌉ vec4s) in `wt`
-  y_at: u32,  // vec4 index of Y_l's first row in workgroup memory (the input rows: X_AT)
+  y_at: u32,  // vec4 index of Y_l's first row in workgroup memory
 }
 
 struct Fused {
@@ -75,13 +75,11 @@ struct Fused {
   rows_off: u32,     // where row 0 starts in `rows`
   out_off: u32,      // where the output starts in `scored`
   adam_groups: u32,  // apply_adam's workgroups
-  _pad0: u32, _pad1: u32, _pad2: u32,
+  x_at: u32,         // vec4 index of the block's input rows in workgroup memory
+  _pad0: u32, _pad1: u32,
   rule: AdamRule,
   layer: array<Layer, MAX_LAYERS>,
 }
-
-// The block's input rows start workgroup memory.
-const X_AT = 0u;
 
 @group(0) @binding(0) var<uniform> net: Fused;
 
@@ -132,7 +130,7 @@ fn inside(j: u32, n: u32) -> vec4<bool> {
 // Where the input rows of layer l start in workgroup memory.
 fn input_at(l: u32) -> u32 {
   if (l == 0u) {
-    return X_AT;
+    return net.x_at;
   }
   return net.layer[l - 1u].y_at;
 }
@@ -150,7 +148,7 @@ fn stage_row(m: u32, src: u32, live: bool, x: u32) {
         }
       }
     }
-    acts[X_AT + m * quads(f) + j] = v;
+    acts[net.x_at + m * quads(f) + j] = v;
   }
 }
 
@@ -219,7 +217,7 @@ fn output_grad(live: u32, scale: f32, lid: vec3<u32>) -> f32 {
       let m = m0 + i;
       let at = last.y_at + m * out4 + j;
       let y = acts[at];
-      let d = select(vec4<f32>(0.0), y - acts[X_AT + m * out4 + j], m < live);
+      let d = select(vec4<f32>(0.0), y - acts[net.x_at + m * out4 + j], m < live);
       sq += dot(d, d);
       acts[at] = scale * d * activate_grad4(y, last.act);
     }
@@ -414,18 +412,24 @@ fn score_block(b: u32, lid: vec3<u32>) -> u32 {
   return live;
 }
 
-//   scored[r] = (1/F) Σ_n (Y_L[r, n] − X[r, n])²
+//   scored[r] = (1/F) Σ_n (Y_L[r, n] − X[r, n])²      X read again from `rows`, one invocation a row
 fn score(b: u32, lid: vec3<u32>, flat: u32) {
   let live = score_block(b, lid);
   let last = net.layer[net.layers - 1u];
-  let f4 = quads(net.features);
+  let f = net.features;
   for (var m = flat; m < live; m += TX * TY) {
+    let src = net.rows_off + (b * ROWS + m) * f;
     var sq = 0.0;
-    for (var j = 0u; j < f4; j++) {
-      let d = acts[last.y_at + m * f4 + j] - acts[X_AT + m * f4 + j];
-      sq += dot(d, d);
+    for (var j = 0u; j < quads(f); j++) {
+      let y = acts[last.y_at + m * quads(f) + j];
+      for (var c = 0u; c < 4u; c++) {
+        if (4u * j + c < f) {
+          let d = y[c] - rows[src + 4u * j + c];
+          sq += d * d;
+        }
+      }
     }
-    scored[net.out_off + b * ROWS + m] = sq / f32(net.features);
+    scored[net.out_off + b * ROWS + m] = sq / f32(f);
   }
 }
 
