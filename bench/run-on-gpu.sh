@@ -3,7 +3,8 @@
 # no npm and no internet: unpacks the payload, the Vulkan loader and GLVND (libvulkan1,
 # libglvnd0, libegl1) into a private folder (never into /), puts them on LD_LIBRARY_PATH,
 # points the loader at the NVIDIA driver and runs the suite with the packed Node. PyTorch
-# joins the suite where `python3 -c "import torch"` works (or NETAE_BENCH_PYTHON).
+# joins the suite where `python3 -c "import torch"` works (or NETAE_BENCH_PYTHON). Then one
+# training step kernel by kernel (`bench.js step`: per-layer, fused, other fused tilings).
 #
 #   bash run-on-gpu.sh OUTPUT_FOLDER [bench options, e.g. --quick]
 #
@@ -88,6 +89,8 @@ cd "$APP"
 set +e
 "$NODE" dist/node/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 status=${PIPESTATUS[0]}
+"$NODE" dist/node/bench.js step "$@" --out "$OUT" 2>&1 | tee "$OUT/step.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 echo "results in $OUT (exit status $status)"
 exit "$status"

@@ -7,46 +7,61 @@
 //   dW_l = dZ_lᵀ · Y_{l−1}      db_l = Σ_rows dZ_l
 //   dZ_{l−1} = (dZ_l · W_l) ⊙ act_{l−1}'(Y_{l−1})
 //
-// train_block: a workgroup carries a block of ROWS rows through every layer forward, the
-//   loss and dZ_L, and every layer backward, with all activations in workgroup memory.
-//   Going backward each dZ_l overwrites Y_l once nothing reads Y_l any more (dW_{l+1} is
-//   taken before dZ_l is written), so a row needs F + Σ_l width_l floats on chip. The block
-//   adds its dW_l = dZ_lᵀ·Y_{l−1} over its own rows into the workgroup's slice of
-//   `partials`, and its Σ (Y_L − X)² into the slice's loss slot.
-// apply_adam: each invocation owns one parameter: it adds the workgroups' partial gradients
-//   in workgroup order (so the same seed gives the same weights), applies Adam
-//   (adam-rule.wgsl) and writes the new value into θ and into the kernels' copies below;
-//   the first invocation adds the partial losses into the step's loss slot.
+// train_block (kernel 1): a workgroup carries a block of ROWS rows, read through the epoch's
+//   order, through every layer forward, the loss and dZ_L, and every layer backward, with
+//   all activations in workgroup memory. Going backward each dZ_l overwrites Y_l once nothing
+//   reads Y_l any more (dW_{l+1} is taken before dZ_l is written), so a row needs
+//   F + Σ_l width_l floats on chip. The block adds its dW_l and db_l over its own rows into
+//   the workgroup's slice of `partials`, and its Σ (Y_L − X)² into the slice's loss slot.
+// apply_adam (kernel 2): each invocation owns four neighbouring parameters: it adds the
+//   workgroups' partial gradients in workgroup order (so the same seed gives the same
+//   weights), applies Adam (adam-rule.wgsl) and writes the new values into the kernels'
+//   copies of W and Wᵀ; the first invocation adds the partial losses into the step's slot.
+// unpack_theta: the parameters back in PyTorch's layout, once an epoch and before they are read.
 // score_rows, reconstruct_rows: forward through every layer on chip, then each row's mean
 //   squared error (or its reconstruction), one dispatch for any number of rows.
 //
-// Why partial gradients and not a second kernel that forms each dW over the whole batch:
-// the per-layer path spends 60% of an H200 step in dW = dZᵀ·Y products whose 256-long
-// reductions over the batch run serially in a handful of workgroups (44–53 µs each). Here the
-// batch reduction is split twice: ROWS-long sums inside kernel 1, spread over
-// ⌈batch/ROWS⌉ workgroups at once, then a sum over those workgroups in kernel 2, which is
-// one coalesced read per workgroup for each parameter (on a GPU with ROWS = 8 and batch 256,
-// 32 partial copies of the deep model: 2.8 MB, under 2 µs of memory traffic, held in L2).
-// The alternative spills every activation and dZ (batch × Σ widths, twice) and leaves each
-// parameter a batch-long serial dot product over strided memory in kernel 2, the very shape
-// that is slow today. On a CPU adapter the partials are few: GROUPS workgroups (a few per
-// core) each carry many blocks in turn, adding into their own slice, which stays in cache.
+// Why partial gradients, and not a second kernel that forms each dW over the whole batch
+// from activations kernel 1 writes out: on the H200 the per-layer path spends 60% of a step
+// in dW = dZᵀ·Y products whose 256-long reductions over the batch run serially in a handful
+// of workgroups (44–53 µs each, 0.30 of 0.50 ms). Here the batch reduction is split twice:
+// ROWS-long sums inside kernel 1, in ⌈batch/ROWS⌉ workgroups at once, then a sum over those
+// workgroups in kernel 2, one coalesced read per workgroup and parameter (ROWS = 8, batch
+// 256: 32 partial copies of the deep model, 2.7 MB, a few µs of traffic that stays in L2).
+// The alternative writes every activation and dZ out (batch × Σ widths × 2 floats) and
+// leaves each parameter a batch-long serial dot product over strided memory, the very shape
+// that is slow today, unless kernel 2 splits the batch again, which brings the partials back.
+// On lavapipe (2 cores) the partials cost less too: for one step of the deep model the
+// weight-gradient phase of kernel 1, partial writes included, took 4.5 ms of CPU time where
+// the six per-layer dW kernels, which form each dW over the batch from activations in memory
+// as the alternative's kernel 2 would, took 7.5 (same run). There every memory access is a
+// loop over the SIMD lanes: a block writes its partial dW once (and a workgroup reads it back
+// where it adds a later block), which costs about what writing and reading the block's
+// activations would. GROUPS = 4 workgroups carry the batch, each adding its blocks into a
+// slice that stays in cache (GROUPS = 16, one block each, trades those reads for kernel 2's).
 //
 // Layout. Workgroup memory holds vec4 rows: each width is padded to a multiple of four with
-// zeros, so a row of width n is ⌈n/4⌉ vec4s. The kernels read the weights from `wk`, a copy
-// of θ made for them: per layer, W padded to [⌈out/4⌉·4 × ⌈in/4⌉·4] and b padded (the first
-// `padded` floats, laid out like a slice of `partials`), then every layer's Wᵀ padded to
-// [⌈in/4⌉·4 × ⌈out/4⌉·4]; padding is zero. Forward reads Wᵀ and backward-to-input reads W,
-// so in both the invocations of a workgroup read consecutive vec4s (coalesced on a GPU).
+// zeros, so a row of width n is ⌈n/4⌉ vec4s. While training, the parameters live in the
+// kernels' padded layout: `wk` holds per layer W padded to [⌈out/4⌉·4 × ⌈in/4⌉·4] and b
+// padded (`padded` floats, the layout of a slice of `partials` and of Adam's moments), `wt`
+// per layer Wᵀ padded to [⌈in/4⌉·4 × ⌈out/4⌉·4]; padding stays zero (its gradients are zero).
+// Forward reads Wᵀ and backward-to-input reads W, so in both neighbouring invocations read
+// neighbouring vec4s (coalesced on a GPU), and kernel 2 works on whole vec4s.
 //
-// Work split. An invocation (x, y) of the TX × TY workgroup owns RPT = ROWS/TY rows and,
-// per layer, the vec4 columns x, x + TX, …: it keeps RPT × 4 sums in registers, reads one
-// vec4 of weights per four products a row and the rows' inputs as workgroup-wide values
-// (the same for every invocation when TY = 1, which a CPU adapter loads once for all its
-// SIMD lanes). For dW each invocation owns four input columns × TN outputs and sums over
-// the block's rows. CPU adapters take TX = 8, TY = 1 (one SIMD batch a workgroup, so
-// barriers cost nothing) and large ROWS and TN; GPUs take 256 invocations, few rows per
-// invocation and small blocks, so that many workgroups run at once (src/gpu/tuning.ts).
+// Work split. An invocation (x, y) of the TX × TY workgroup owns RPT = ROWS/TY rows and, in
+// each pass over a layer, the vec4 column x of the pass's TX: it keeps RPT vec4 sums, and per
+// four input columns reads one 4 × 4 block of weights and each of its rows' four inputs.
+// Those inputs are the same for the TX invocations of a row group. On a GPU they are
+// broadcasts from workgroup memory (fused-plain.wgsl). A CPU adapter runs an invocation per
+// SIMD lane and turns every load of workgroup or storage memory into a loop over its lanes,
+// so there the loads, not the arithmetic, set the speed; fused-subgroups.wgsl has each lane
+// load a different row and hands the values round by subgroupBroadcast, eight times fewer
+// loads for the same sums (3.7× faster on lavapipe). For dW an invocation owns four input
+// columns × TN outputs and sums over the block's rows. Passes over columns are the same for
+// every invocation (columns past the layer's end are computed and dropped), so loads inside
+// them carry no per-lane mask. CPU adapters take TX = 8, TY = 1 (one SIMD batch a workgroup,
+// so barriers cost nothing), 16 rows (32 for scoring) and TN = 32; GPUs take 32 × 8
+// invocations over 8 rows, so that a batch of 256 keeps 32 workgroups busy (src/gpu/tuning.ts).
 
 override ROWS: u32 = 16u;   // rows a workgroup carries through the network at once
 override TX: u32 = 8u;      // invocations across a layer's vec4 columns
