@@ -82,7 +82,7 @@ function describeTiles(t: TrainTiles): string {
 function candidates(gpu: Gpu, quick: boolean): TrainTiles[] {
   const base = fusedTiles(gpu).train;
   const others: TrainTiles[] = isCpuAdapter(gpu)
-    ? [{ ...CPU_FUSED.train, SUBGROUPS: 0 }, { ...CPU_FUSED.train, GROUPS: 2 }, { ...CPU_FUSED.train, TN: 16 }]
+    ? [{ ...CPU_FUSED.train, SUBGROUPS: 0 }, { ...CPU_FUSED.train, GROUPS: 4 }, { ...CPU_FUSED.train, TN: 16 }]
     : [
       { ...GPU_FUSED.train, ROWS: 4, TY: 4 },
       { ...GPU_FUSED.train, ROWS: 16, TY: 8 },

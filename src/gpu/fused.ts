@@ -88,7 +88,7 @@ export function paddedIndex(layout: FusedLayout, i: number): number {
 }
 
 /** The kernels' copies of θ: `padded` (W and b) and `transposed` (Wᵀ). */
-export function packWeights(layout: FusedLayout, theta: Float32Array): { padded: Float32Array; transposed: Float32Array } {
+function packWeights(layout: FusedLayout, theta: Float32Array): { padded: Float32Array; transposed: Float32Array } {
   if (theta.length !== layout.params) {
     throw new ShapeError('packWeights', `the network has ${layout.params} parameters, given ${theta.length}`);
   }

@@ -59,11 +59,12 @@ export interface FusedTiles {
 /**
  * CPU adapters: a workgroup is one SIMD batch of 8 invocations, each owning every row of the
  * block (16 in training, as many as workgroup memory takes; 32 in scoring), so barriers cost
- * nothing; the rows' inputs reach the invocations through subgroup broadcasts; a few
- * workgroups per core share the batch.
+ * nothing; the rows' inputs reach the invocations through subgroup broadcasts. Up to 16
+ * workgroups share a step (one block each at batch 256), small enough pieces for the cores to
+ * share evenly when other work takes one of them.
  */
 export const CPU_FUSED: FusedTiles = {
-  train: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1, TN: 32, GROUPS: 4 },
+  train: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1, TN: 32, GROUPS: 16 },
   score: { ROWS: 32, TX: 8, TY: 1, SUBGROUPS: 1 },
 };
 

@@ -37,8 +37,9 @@
 // as the alternative's kernel 2 would, took 7.5 (same run). There every memory access is a
 // loop over the SIMD lanes: a block writes its partial dW once (and a workgroup reads it back
 // where it adds a later block), which costs about what writing and reading the block's
-// activations would. GROUPS = 4 workgroups carry the batch, each adding its blocks into a
-// slice that stays in cache (GROUPS = 16, one block each, trades those reads for kernel 2's).
+// activations would. With GROUPS workgroups a step, each adding its blocks into its own
+// slice, fewer workgroups trade kernel 2's reads for kernel 1's: 4 and 16 cost the same CPU
+// time at batch 256, and 16 (one block each) shares two loaded cores better (17% faster).
 //
 // Layout. Workgroup memory holds vec4 rows: each width is padded to a multiple of four with
 // zeros, so a row of width n is ⌈n/4⌉ vec4s. While training, the parameters live in the
@@ -60,8 +61,9 @@
 // columns × TN outputs and sums over the block's rows. Passes over columns are the same for
 // every invocation (columns past the layer's end are computed and dropped), so loads inside
 // them carry no per-lane mask. CPU adapters take TX = 8, TY = 1 (one SIMD batch a workgroup,
-// so barriers cost nothing), 16 rows (32 for scoring) and TN = 32; GPUs take 32 × 8
-// invocations over 8 rows, so that a batch of 256 keeps 32 workgroups busy (src/gpu/tuning.ts).
+// so barriers cost nothing), 16 rows (32 for scoring), TN = 32 and 16 workgroups; GPUs take
+// 32 × 8 invocations over 8 rows, so that a batch of 256 keeps 32 workgroups busy
+// (src/gpu/tuning.ts).
 
 override ROWS: u32 = 16u;   // rows a workgroup carries through the network at once
 override TX: u32 = 8u;      // invocations across a layer's vec4 columns
