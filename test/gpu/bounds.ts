@@ -14,7 +14,7 @@ import type { Activation } from '../../src/gpu/activation';
 import type { AdamHyper } from '../../src/gpu/adam';
 import * as ref from '../../src/model/reference';
 import type { Layer } from '../../src/model/spec';
-import { U32, activationError, gamma, gradError, gradSlope } from './helpers';
+import { DIV_ERROR, SQRT_ERROR, U32, activationError, gamma, gradError, gradSlope } from './helpers';
 
 export interface Bounded {
   readonly values: Float64Array;
@@ -61,7 +61,7 @@ export function forwardBounds(layers: readonly Layer[], params: ArrayLike<number
 
 /**
  * Row errors (1/N) Σ_n (y − x)² of the last output, with bounds. A row's N squares are
- * summed in one chain (γ_{N+2} with the square and the division).
+ * summed in one chain (γ_{N+1} with the squares), then divided.
  */
 export function rowErrorBounds(y: Bounded, x: ref.Matrix): Bounded {
   const [M, N] = [x.rows, x.cols];
@@ -77,7 +77,7 @@ export function rowErrorBounds(y: Bounded, x: ref.Matrix): Bounded {
       carried += 2 * Math.abs(d) * (y.bound[i] + U32 * Math.abs(d));
     }
     values[m] = sq / N;
-    bound[m] = (gamma(N + 2) * sq + carried) / N;
+    bound[m] = ((gamma(N + 1) + DIV_ERROR) * sq + carried) / N;
   }
   return { values, bound };
 }
@@ -91,12 +91,12 @@ export function meanBound(rows: Bounded, depth = rows.values.length + 2): { valu
   const n = rows.values.length;
   const total = rows.values.reduce((s, v) => s + v, 0);
   const carried = rows.bound.reduce((s, v) => s + v, 0);
-  return { value: total / n, bound: (gamma(depth) * total + carried) / n };
+  return { value: total / n, bound: ((gamma(depth) + DIV_ERROR) * total + carried) / n };
 }
 
 /**
  * The mse kernel's three outputs with bounds: row errors, the batch loss, and
- * dZ = scale · (y − x) · f'(y) of the last layer, scale = 2 / (M·N) rounded once.
+ * dZ = scale · (y − x) · f'(y) of the last layer, scale = 2 / (M·N) a float32 quotient.
  */
 export function mseBounds(y: Bounded, x: ref.Matrix, act: Activation): { rowErr: Bounded; loss: { value: number; bound: number }; dz: Bounded } {
   const [M, N] = [x.rows, x.cols];
@@ -110,7 +110,7 @@ export function mseBounds(y: Bounded, x: ref.Matrix, act: Activation): { rowErr:
     const g = ref.activateGrad(y.values[i], act);
     const eg = gradSlope(y.values[i], act) * y.bound[i] + gradError(act);
     dz.values[i] = scale * d * g;
-    dz.bound[i] = scale * (ed * Math.abs(g) + Math.abs(d) * eg) + 3 * U32 * Math.abs(dz.values[i]);
+    dz.bound[i] = scale * (ed * Math.abs(g) + Math.abs(d) * eg) + (2 * U32 + DIV_ERROR) * Math.abs(dz.values[i]);
   }
   return { rowErr, loss, dz };
 }
@@ -218,8 +218,8 @@ export class AdamBound {
     const [b1, b2] = [1 - h.beta1 ** this.t, 1 - h.beta2 ** this.t];
     const c1 = constantError(h.beta1);
     const c2 = constantError(h.beta2);
-    const sizeRel = 3 * U32 + 16 * U32 + constantError(h.lr) / h.lr;
-    const sqrtB2Rel = 8 * U32 + U32;
+    const sizeRel = DIV_ERROR + 16 * U32 + constantError(h.lr) / h.lr;
+    const sqrtB2Rel = 8 * U32 + SQRT_ERROR;
     for (let i = 0; i < this.theta.length; i++) {
       const theta = this.theta[i];
       const g = grads[i] + h.weightDecay * theta;
@@ -233,12 +233,12 @@ export class AdamBound {
         + c2 * (this.v[i] + g * g) + 4 * U32 * v;
       // √v̂ − √v ≤ ev / (√(v + ev) + √v), finite where v is 0.
       const root = Math.sqrt(v);
-      const eRoot = ev / (Math.sqrt(v + ev) + root || 1) + U32 * root;
+      const eRoot = ev / (Math.sqrt(v + ev) + root || 1) + SQRT_ERROR * root;
       const denom = root / Math.sqrt(b2) + h.eps;
-      const eDenom = eRoot / Math.sqrt(b2) + (root / Math.sqrt(b2)) * sqrtB2Rel + constantError(h.eps) + U32 * denom;
+      const eDenom = eRoot / Math.sqrt(b2) + (root / Math.sqrt(b2)) * (sqrtB2Rel + DIV_ERROR) + constantError(h.eps) + U32 * denom;
       const size = h.lr / b1;
       const update = (size * m) / denom;
-      const eUpdate = (size * (em + Math.abs(m) * (sizeRel + 2 * U32))) / denom + Math.abs(update) * (eDenom / denom);
+      const eUpdate = (size * (em + Math.abs(m) * (sizeRel + U32 + DIV_ERROR))) / denom + Math.abs(update) * (eDenom / denom);
       this.theta[i] = theta - update;
       this.thetaBound[i] = this.thetaBound[i] + eUpdate + U32 * Math.abs(this.theta[i]);
       this.m[i] = m;

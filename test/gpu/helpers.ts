@@ -25,6 +25,13 @@ export function randomMatrix(rows: number, cols: number, seed: number, scale = 1
 export const U32 = 2 ** -24;
 
 /**
+ * WGSL's accuracy of a float32 quotient (2.5 ULP) and square root (inherited from
+ * 1 / inverseSqrt: 2 ULP, then a quotient), as relative errors: one ULP is at most 2u.
+ */
+export const DIV_ERROR = 5 * U32;
+export const SQRT_ERROR = 9 * U32;
+
+/**
  * γ_n = n·u / (1 − n·u): a float32 sum of n terms, in any order, with or without fused
  * multiply-adds, differs from the exact sum by at most γ_n · Σ|term| (Higham §3.1). For a
  * sum done in stages (a loop per invocation, then a tree), n can be the longest chain of
