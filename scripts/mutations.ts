@@ -7,6 +7,7 @@
  *   npx tsx scripts/mutations.ts                 every mutation
  *   npx tsx scripts/mutations.ts adam-sign ...   the named ones
  *   npx tsx scripts/mutations.ts --list          their names and files
+ *   npx tsx scripts/mutations.ts --full NAME…    every failing test, not only the first
  *
  * It prints, per mutation, whether the tests caught it, which tests failed, and how long the
  * run took; it exits 1 when any mutation survives (or the unmutated tests fail).
@@ -226,7 +227,8 @@ function runTests(dir: string, wanted: readonly string[], bail = false): Outcome
   return { code: r.status, seconds, failed };
 }
 
-const args = process.argv.slice(2);
+const full = process.argv.includes('--full');
+const args = process.argv.slice(2).filter((a) => a !== '--full');
 if (args.includes('--list')) {
   for (const m of MUTATIONS) console.log(`${m.name.padEnd(18)} ${m.file.padEnd(30)} ${m.what}`);
   process.exit(0);
@@ -258,7 +260,7 @@ try {
       continue;
     }
     writeFileSync(path, original.replace(m.find, m.replace));
-    const outcome = runTests(dir, m.tests, true);
+    const outcome = runTests(dir, m.tests, !full);
     writeFileSync(path, original);
     const caught = outcome.code !== 0 && outcome.failed.length > 0;
     if (!caught) survivors++;
