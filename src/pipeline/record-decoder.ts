@@ -109,6 +109,9 @@ export class RecordDecoder {
   private rowLine = 0;
   private rangeEnd = 0;
   private bytes: Uint8Array = new Uint8Array(0);
+  /** What {@link mark} saved: rows, blank rows, and the repair counts of the feature columns, four per column. */
+  private marked = { rows: 0, blank: 0, counts: new Float64Array(0) };
+  private readonly counted: RepairCounts[];
 
   constructor(layout: TextLayout, request: DecodeRequest, capacity = 8192) {
     this.layout = layout;
@@ -145,6 +148,11 @@ export class RecordDecoder {
     });
     this.numericCounts = names.map(() => zeroCounts());
     this.categoricalCounts = names.map(() => zeroCounts());
+    this.counted = names.flatMap((_, j) => [
+      ...(this.numeric[j] === null ? [] : [this.numericCounts[j]]),
+      ...(this.categorical[j] === null ? [] : [this.categoricalCounts[j]]),
+    ]);
+    this.marked.counts = new Float64Array(this.counted.length * 4);
     this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
@@ -298,6 +306,37 @@ export class RecordDecoder {
     if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, key);
   }
 
+  /**
+   * Remembers where decoding stands, so that {@link rollback} can forget what follows: a caller
+   * that decodes independent pieces (messages) one after another keeps the rows of the good ones
+   * when one fails part-way.
+   */
+  mark(): void {
+    this.marked.rows = this.rows;
+    this.marked.blank = this.blank;
+    const saved = this.marked.counts;
+    this.counted.forEach((c, k) => {
+      saved[4 * k] = c.missing;
+      saved[4 * k + 1] = c.infinite;
+      saved[4 * k + 2] = c.clipped;
+      saved[4 * k + 3] = c.unseen;
+    });
+  }
+
+  /** Drops the rows decoded since the last {@link mark} (or {@link take}), a row left half-read included, and their repairs. */
+  rollback(): void {
+    const { rows, blank, counts } = this.marked;
+    this.matrix.fill(0, rows * this.width, Math.min(this.capacity, this.rows + 1) * this.width);
+    this.rows = rows;
+    this.blank = blank;
+    this.counted.forEach((c, k) => {
+      c.missing = counts[4 * k];
+      c.infinite = counts[4 * k + 1];
+      c.clipped = counts[4 * k + 2];
+      c.unseen = counts[4 * k + 3];
+    });
+  }
+
   /** The rows decoded so far; the decoder starts afresh. */
   take(): DecodedRows {
     const n = this.rows;
@@ -333,6 +372,9 @@ export class RecordDecoder {
     this.dictionaries = Array.from({ length: this.textCount }, () => new Map());
     this.values = Array.from({ length: this.textCount }, () => []);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
+    this.marked.rows = 0;
+    this.marked.blank = 0;
+    this.marked.counts.fill(0);
   }
 
   private grow(): void {

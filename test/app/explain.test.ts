@@ -60,10 +60,10 @@ describe('explaining a row relative to normal', () => {
   });
 
   it('reads as an analyst writes it', () => {
-    expect(formatColumnError({ column: 'resp_bytes', value: 181_540, expected: 137.4, share: 0.62 })).toBe('resp_bytes 181,540 (expected ≈ 137) 62%');
-    expect(formatColumnError({ column: 'duration', value: 0.5, expected: 12.345678, share: 0.1 })).toBe('duration 0.5 (expected ≈ 12.35) 10%');
-    expect(formatColumnError({ column: 'service', value: 'private', expected: 'http', share: 0.3 })).toBe('service private (expected http) 30%');
-    expect(expectedText({ column: 'x', value: Number.NaN, expected: 3.5, share: 0 })).toBe('≈ 3.5');
+    expect(formatColumnError({ column: 'resp_bytes', feature: 'resp_bytes', value: 181_540, expected: 137.4, share: 0.62 })).toBe('resp_bytes 181,540 (expected ≈ 137) 62%');
+    expect(formatColumnError({ column: 'duration', feature: 'duration', value: 0.5, expected: 12.345678, share: 0.1 })).toBe('duration 0.5 (expected ≈ 12.35) 10%');
+    expect(formatColumnError({ column: 'service', feature: 'service=private', value: 'private', expected: 'http', share: 0.3 })).toBe('service private (expected http) 30%');
+    expect(expectedText({ column: 'x', feature: 'x', value: Number.NaN, expected: 3.5, share: 0 })).toBe('≈ 3.5');
   });
 });
 
@@ -107,7 +107,7 @@ describe('exporting rows with their fields', () => {
     table: data.table,
     rows: [1, 0],
     scores: Float32Array.of(0.25, 2),
-    explanation: (row: number) => (row === 1 ? [{ column: 'bytes', value: Number.NaN, expected: 12.2, share: 0.75 }] : undefined),
+    explanation: (row: number) => (row === 1 ? [{ column: 'bytes', feature: 'bytes', value: Number.NaN, expected: 12.2, share: 0.75 }] : undefined),
   };
 
   it('as CSV: row, score, explanation, then every column, quoted where needed', () => {

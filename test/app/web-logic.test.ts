@@ -99,7 +99,7 @@ describe('the flagged rows table', () => {
   scores[7] = scores[8];
   const category = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'scan' : i % 4 === 1 ? 'flood' : 'normal'));
   const explained = Array.from({ length: n }, (_, index) => ({
-    index, flow: [], errors: [{ column: index % 3 ? 'bytes' : 'service', value: 1, expected: 2, share: 1 }],
+    index, flow: [], errors: [{ column: index % 3 ? 'bytes' : 'service', feature: index % 3 ? 'bytes' : 'service=http', value: 1, expected: 2, share: 1 }],
   }));
   const index = new FlaggedIndex(scores, category, explained);
   const query = { threshold: 6, view: 'flagged' as const, category: null, column: null, sort: 'score' as const, descending: true };
