@@ -64,28 +64,40 @@ const NULL = utf8.encode('null');
 const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_KEY.length + 1;
 
 /**
- * The chunk's records as bytes, in one buffer for one write. Text columns come dictionary-encoded:
- * each distinct value is quoted (CSV) or escaped (JSON) once, when a written row first holds it.
+ * The chunk's records as bytes, in one buffer for one write. Text columns come dictionary-encoded,
+ * and each value is sized once, when a written row first holds it: printable ASCII that needs no
+ * quoting (CSV) or escaping (JSON), as ids and addresses are, is copied as it is, after the
+ * field's separator (and key); any other value is quoted or escaped and encoded once.
  */
 export function scoreBytes(chunk: ScoreChunk, threshold: number, layout: ScoreLayout): Uint8Array {
   const json = layout.format === 'jsonl';
   const { scores, rows } = chunk;
   const count = rows === null ? scores.length : rows.length;
-  const keys = layout.texts.map((name) => `,${JSON.stringify(name)}:`);
-  const encoded = chunk.texts.map((column) => new Array<Uint8Array | undefined>(column.values.length));
-  const textOf = (k: number, code: number): Uint8Array => {
-    let bytes = encoded[k][code];
-    if (bytes === undefined) {
+  const prefixes = layout.texts.map((name) => utf8.encode(json ? `,${JSON.stringify(name)}:"` : ','));
+  const plain = json ? plainJson : plainCsv;
+  /** Per column and value: its bytes in the output (0 until sized), and its encoding when it is not plain. */
+  const lengths = chunk.texts.map((column) => new Int32Array(column.values.length));
+  const encoded = chunk.texts.map(() => new Map<number, Uint8Array>());
+  const sizeOf = (k: number, code: number): number => {
+    let length = lengths[k][code];
+    if (length === 0) {
       const value = chunk.texts[k].values[code];
-      bytes = encoded[k][code] = utf8.encode(json ? `${keys[k]}${JSON.stringify(value)}` : `,${csvField(value)}`);
+      if (plain(value)) {
+        length = prefixes[k].length + value.length + (json ? 1 : 0);
+      } else {
+        const bytes = utf8.encode(json ? `,${JSON.stringify(layout.texts[k])}:${JSON.stringify(value)}` : `,${csvField(value)}`);
+        encoded[k].set(code, bytes);
+        length = bytes.length;
+      }
+      lengths[k][code] = length;
     }
-    return bytes;
+    return length;
   };
   const explained = chunk.explanations?.map((errors) => utf8.encode(json ? jsonExplanation(errors) : csvExplanation(errors, layout.explain))) ?? null;
   let size = count * FIXED_BYTES;
   for (let k = 0; k < chunk.texts.length; k++) {
     const codes = chunk.texts[k].codes;
-    for (let n = 0; n < count; n++) size += textOf(k, codes[rows === null ? n : rows[n]]).length;
+    for (let n = 0; n < count; n++) size += sizeOf(k, codes[rows === null ? n : rows[n]]);
   }
   if (explained !== null) for (const bytes of explained) size += bytes.length;
   const out = new Uint8Array(size);
@@ -114,9 +126,19 @@ export function scoreBytes(chunk: ScoreChunk, threshold: number, layout: ScoreLa
     }
     out[at++] = score >= threshold ? 0x31 : 0x30;
     for (let k = 0; k < chunk.texts.length; k++) {
-      const bytes = textOf(k, chunk.texts[k].codes[i]);
-      out.set(bytes, at);
-      at += bytes.length;
+      const code = chunk.texts[k].codes[i];
+      const bytes = encoded[k].get(code);
+      if (bytes !== undefined) {
+        out.set(bytes, at);
+        at += bytes.length;
+        continue;
+      }
+      const prefix = prefixes[k];
+      out.set(prefix, at);
+      at += prefix.length;
+      const value = chunk.texts[k].values[code];
+      for (let c = 0; c < value.length; c++) out[at++] = value.charCodeAt(c);
+      if (json) out[at++] = QUOTE;
     }
     if (explained !== null) {
       out.set(explained[n], at);
@@ -126,6 +148,24 @@ export function scoreBytes(chunk: ScoreChunk, threshold: number, layout: ScoreLa
     out[at++] = LF;
   }
   return out.subarray(0, at);
+}
+
+/** Printable ASCII without a comma or quote: a CSV field as it is. */
+function plainCsv(value: string): boolean {
+  for (let c = 0; c < value.length; c++) {
+    const code = value.charCodeAt(c);
+    if (code < 0x20 || code > 0x7e || code === COMMA || code === QUOTE) return false;
+  }
+  return true;
+}
+
+/** Printable ASCII without a quote or backslash: the inside of a JSON string as it is. */
+function plainJson(value: string): boolean {
+  for (let c = 0; c < value.length; c++) {
+    const code = value.charCodeAt(c);
+    if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) return false;
+  }
+  return true;
 }
 
 /** A share of error to four decimals. */

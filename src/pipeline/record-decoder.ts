@@ -20,7 +20,10 @@ export interface DecodeRequest {
   notes?: Record<string, string>;
 }
 
-/** A column of text, dictionary-encoded: row i holds `values[codes[i]]`. */
+/**
+ * A column of text, dictionary-encoded: row i holds `values[codes[i]]`. A value may be listed
+ * more than once (a column of ids is not deduplicated).
+ */
 export interface TextColumn {
   codes: Int32Array;
   values: string[];
@@ -56,6 +59,8 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
+/** Distinct values of a kept text column looked up per batch, at most: see RecordDecoder's `keep`. */
+const DISTINCT_TEXTS = 4096;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
 const MAX_EXACT = 2 ** 53;
 /** Powers of ten that doubles hold exactly: an exact mantissa times or over one of them is rounded once, as `Number` rounds. */
@@ -388,13 +393,19 @@ export class RecordDecoder {
     this.capacity = n;
   }
 
+  /**
+   * Keeps a row's text of a column: the code of its value, each value listed once while the
+   * column has few (labels, categories); a column of ids, past DISTINCT_TEXTS values, lists each
+   * row's value as it comes rather than look it up.
+   */
   private keep(slot: number, row: number, text: string): void {
     const dictionary = this.dictionaries[slot];
-    let code = dictionary.get(text);
+    const values = this.values[slot];
+    let code = dictionary.size < DISTINCT_TEXTS ? dictionary.get(text) : undefined;
     if (code === undefined) {
-      code = this.values[slot].length;
-      this.values[slot].push(text);
-      dictionary.set(text, code);
+      code = values.length;
+      values.push(text);
+      if (dictionary.size < DISTINCT_TEXTS) dictionary.set(text, code);
     }
     this.codes[slot][row] = code;
   }

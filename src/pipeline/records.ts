@@ -170,12 +170,13 @@ class Group {
   size = 0;
   readonly report = emptyReport();
   private readonly matrix: Float32Array;
-  private readonly texts: { name: string; codes: Int32Array; values: string[]; seen: Map<string, number> }[];
+  /** Per text column: its codes, its values, and where each source column's values start among them. */
+  private readonly texts: { name: string; codes: Int32Array; values: string[]; at: Map<TextColumn, number> }[];
   private readonly numbers: { name: string; values: Float64Array }[];
 
   constructor(rows: number, private readonly width: number, textNames: string[], numberNames: string[]) {
     this.matrix = new Float32Array(rows * width);
-    this.texts = textNames.map((name) => ({ name, codes: new Int32Array(rows), values: [], seen: new Map() }));
+    this.texts = textNames.map((name) => ({ name, codes: new Int32Array(rows), values: [], at: new Map() }));
     this.numbers = numberNames.map((name) => ({ name, values: new Float64Array(rows) }));
   }
 
@@ -184,16 +185,13 @@ class Group {
     this.matrix.set(batch.matrix.subarray(from * w, (from + n) * w), this.size * w);
     for (const text of this.texts) {
       const source = batch.texts[text.name];
-      const remap = source.values.map((value) => {
-        let code = text.seen.get(value);
-        if (code === undefined) {
-          code = text.values.length;
-          text.values.push(value);
-          text.seen.set(value, code);
-        }
-        return code;
-      });
-      for (let i = 0; i < n; i++) text.codes[this.size + i] = remap[source.codes[from + i]];
+      let at = text.at.get(source);
+      if (at === undefined) {
+        at = text.values.length;
+        text.at.set(source, at);
+        for (const value of source.values) text.values.push(value);
+      }
+      for (let i = 0; i < n; i++) text.codes[this.size + i] = source.codes[from + i] + at;
     }
     for (const number of this.numbers) number.values.set(batch.numbers[number.name].subarray(from, from + n), this.size);
     this.size += n;
