@@ -5,7 +5,7 @@
  * rows, then the held-out normal fold and every attack row are scored. Thresholds are set on the
  * trainer's own validation rows, as `netae train` sets them, so the fold's rates are out of sample.
  *
- * Run: npm run bench:detection -- [--folds 3] [--epochs 20] [--only kdd|synthetic] [--candidates 0,6]
+ * Run: npm run bench:detection -- [--folds 3] [--epochs 20] [--only kdd|synthetic] [--candidates 0,3]
  * Writes bench/results/detection-cv-<adapter>-<date>.json and prints Markdown tables.
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +25,7 @@ import type { Schema } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
 import { fprThreshold, madThreshold } from '../src/pipeline/thresholds';
 import { formatTable } from '../src/app/cli/table';
+import { standardiseErrors } from '../src/app/detector';
 import { RESULTS_DIR, saveResults } from './report';
 
 interface Candidate {
@@ -32,19 +33,19 @@ interface Candidate {
   fit: FitOptions;
   /** Keep the preset's hand-made log1p list (else only automatic detection, or none). */
   presetLog1p: boolean;
+  /** The row score: errors standardised per feature on held-out normal rows (`standardiseErrors`), or the plain mean. */
+  errors: 'standardised' | 'plain';
 }
 
+/** Robust and standard scaling map ±bound units to ±1 (see `fitFeatures`); the first candidate is netae's default. */
 const CANDIDATES: Candidate[] = [
-  { name: 'standard, preset log1p, clip 1e6', fit: { scaling: 'standard', log1p: 'listed', clip: 1e6 }, presetLog1p: true },
-  { name: 'minmax, preset log1p', fit: { scaling: 'minmax', log1p: 'listed', clip: 1e6 }, presetLog1p: true },
-  { name: 'standard, auto log1p, bound 5', fit: { scaling: 'standard', log1p: 'auto', clip: 5 }, presetLog1p: false },
-  { name: 'robust, preset log1p, bound 5', fit: { scaling: 'robust', log1p: 'listed', clip: 5 }, presetLog1p: true },
-  { name: 'robust, auto log1p, no bound', fit: { scaling: 'robust', log1p: 'auto', clip: 1e6 }, presetLog1p: false },
-  { name: 'robust, auto log1p, bound 3', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false },
-  { name: 'robust, auto log1p, bound 5', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false },
-  { name: 'robust, auto log1p, bound 10', fit: { scaling: 'robust', log1p: 'auto', clip: 10 }, presetLog1p: false },
-  { name: 'minmax, auto log1p, no bound', fit: { scaling: 'minmax', log1p: 'auto', clip: 1e6 }, presetLog1p: false },
-  { name: 'minmax, auto log1p, bound 5', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false },
+  { name: 'robust, auto log1p, bound 3 → ±1, standardised errors', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'standardised' },
+  { name: 'robust, auto log1p, bound 3 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'plain' },
+  { name: 'robust, auto log1p, bound 5 → ±1, standardised errors', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised' },
+  { name: 'robust, auto log1p, bound 5 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain' },
+  { name: 'minmax, auto log1p, bound 5, standardised errors', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised' },
+  { name: 'minmax, auto log1p, bound 5, plain errors', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain' },
+  { name: 'standard, listed log1p, no bound, plain errors', fit: { scaling: 'standard', log1p: 'listed', clip: 1e6 }, presetLog1p: true, errors: 'plain' },
 ];
 
 /** Threshold rules measured on each fold, all set on the trainer's held-out normal rows. */
@@ -59,6 +60,16 @@ type RuleName = keyof typeof RULES;
 interface FoldResult {
   rocAuc: number;
   rules: Record<string, { recall: number; fpr: number; f1AtEven: number }>;
+  /**
+   * Per attack family: ROC-AUC against the held-out normal rows and recall at the default rule
+   * (`fpr 0.01`). Their unweighted means over families (`macroAuc`, `macroRecall`) let a rare,
+   * hard family (NSL-KDD's U2R: 52 rows) weigh as much as an abundant, easy one (DoS: 45,927).
+   */
+  families: Record<string, { rows: number; rocAuc: number; recall: number }>;
+  macroAuc: number;
+  macroRecall: number;
+  /** ROC-AUC over the rows some of NSL-KDD's 21 reference learners misclassified (difficulty < 21), when the file says. */
+  hardAuc?: number;
   seconds: number;
 }
 
@@ -95,7 +106,28 @@ function rowsWhere(table: ColumnTable, flags: Uint8Array, value: number): Column
   return table.reify(keep);
 }
 
-async function runFold(gpu: Gpu, schema: Schema, normal: ColumnTable, attacks: ColumnTable, order: Uint32Array, fold: number, c: Candidate): Promise<FoldResult> {
+const DEFAULT_RULE: RuleName = 'fpr 0.01';
+
+function recallAt(scores: Float32Array, t: number): number {
+  return scores.reduce((s, v) => s + (v >= t ? 1 : 0), 0) / scores.length;
+}
+
+function aucOf(normal: Float32Array, attacks: Float32Array): number {
+  const labels = new Uint8Array(normal.length + attacks.length).fill(1, normal.length);
+  return rocAuc(new Float32Array([...normal, ...attacks]), labels);
+}
+
+function pick(scores: Float32Array, where: (i: number) => boolean): Float32Array {
+  return scores.filter((_, i) => where(i));
+}
+
+function difficultyOf(table: ColumnTable): number[] | null {
+  return table.columnNames().includes('difficulty') ? Array.from(table.array('difficulty') as ArrayLike<unknown>, Number) : null;
+}
+
+async function runFold(
+  gpu: Gpu, schema: Schema, normal: ColumnTable, attacks: ColumnTable, families: string[], order: Uint32Array, fold: number, c: Candidate,
+): Promise<FoldResult> {
   const started = performance.now();
   const n = order.length;
   const [a, b] = [Math.floor((fold * n) / FOLDS), Math.floor(((fold + 1) * n) / FOLDS)];
@@ -106,24 +138,39 @@ async function runFold(gpu: Gpu, schema: Schema, normal: ColumnTable, attacks: C
   const x = pipeline.transform(normal.reify(fitIdx));
   const spec = defaultSpec(pipeline.width);
   const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
-  const scorer = Scorer.create(gpu, spec, trained.params);
+  const held = new Float32Array(trained.heldOut.length * x.width);
+  trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
+  const scored = c.errors === 'standardised'
+    ? await standardiseErrors(gpu, spec, trained.params, pipeline, held)
+    : { params: trained.params, pipeline, heldOut: held };
+  const scorer = Scorer.create(gpu, spec, scored.params);
   try {
-    const held = new Float32Array(trained.heldOut.length * x.width);
-    trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
-    const heldScores = await scorer.score(held);
-    const normalScores = await scorer.score(pipeline.transform(normal.reify(testIdx)).matrix);
-    const attackScores = await scorer.score(pipeline.transform(attacks).matrix);
-    const scores = new Float32Array([...normalScores, ...attackScores]);
-    const labels = new Uint8Array(scores.length).fill(1, normalScores.length);
+    const heldScores = await scorer.score(scored.heldOut);
+    const normalScores = await scorer.score(scored.pipeline.transform(normal.reify(testIdx)).matrix);
+    const attackScores = await scorer.score(scored.pipeline.transform(attacks).matrix);
     const rules: FoldResult['rules'] = {};
     for (const [name, rule] of Object.entries(RULES)) {
       const t = rule(heldScores);
-      const recall = attackScores.reduce((s, v) => s + (v >= t ? 1 : 0), 0) / attackScores.length;
-      const fpr = normalScores.reduce((s, v) => s + (v >= t ? 1 : 0), 0) / normalScores.length;
+      const recall = recallAt(attackScores, t);
+      const fpr = recallAt(normalScores, t);
       const precision = recall + fpr > 0 ? recall / (recall + fpr) : 0;
       rules[name] = { recall, fpr, f1AtEven: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
     }
-    return { rocAuc: rocAuc(scores, labels), rules, seconds: (performance.now() - started) / 1000 };
+    const t = RULES[DEFAULT_RULE](heldScores);
+    const byFamily: FoldResult['families'] = {};
+    for (const family of [...new Set(families)].sort()) {
+      const scores = pick(attackScores, (i) => families[i] === family);
+      byFamily[family] = { rows: scores.length, rocAuc: aucOf(normalScores, scores), recall: recallAt(scores, t) };
+    }
+    const mean = (key: 'rocAuc' | 'recall') => Object.values(byFamily).reduce((s, f) => s + f[key], 0) / Object.keys(byFamily).length;
+    const [normalDifficulty, attackDifficulty] = [difficultyOf(normal), difficultyOf(attacks)];
+    const hardAuc = normalDifficulty && attackDifficulty
+      ? aucOf(pick(normalScores, (i) => normalDifficulty[testIdx[i]] < 21), pick(attackScores, (i) => attackDifficulty[i] < 21))
+      : undefined;
+    return {
+      rocAuc: aucOf(normalScores, attackScores), rules, families: byFamily, macroAuc: mean('rocAuc'), macroRecall: mean('recall'),
+      ...(hardAuc === undefined ? {} : { hardAuc }), seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     scorer.release();
   }
@@ -142,14 +189,15 @@ try {
     const labels = data.labels!;
     const normal = rowsWhere(data.table, labels.isAnomaly, 0);
     const attacks = rowsWhere(data.table, labels.isAnomaly, 1);
+    const families = labels.category.filter((_, i) => labels.isAnomaly[i] === 1);
     const order = permutation(normal.numRows(), seededRandom(2024));
     console.log(`\n${name}: ${normal.numRows().toLocaleString('en-US')} normal rows in ${FOLDS} folds, ${attacks.numRows().toLocaleString('en-US')} attack rows, ${EPOCHS} epochs`);
     for (const c of candidates) {
       const folds: FoldResult[] = [];
       for (let f = 0; f < FOLDS; f++) {
-        folds.push(await runFold(gpu, data.schema, normal, attacks, order, f, c));
+        folds.push(await runFold(gpu, data.schema, normal, attacks, families, order, f, c));
         const r = folds.at(-1)!;
-        console.log(`  ${c.name}, fold ${f + 1}: ROC-AUC ${r.rocAuc.toFixed(4)}, ${Object.entries(r.rules).map(([k, v]) => `${k} recall ${v.recall.toFixed(3)} FPR ${v.fpr.toFixed(4)}`).join('; ')} (${r.seconds.toFixed(0)} s)`);
+        console.log(`  ${c.name}, fold ${f + 1}: ROC-AUC ${r.rocAuc.toFixed(4)}, macro over families ${r.macroAuc.toFixed(4)} / recall ${r.macroRecall.toFixed(3)}, ${Object.entries(r.families).map(([k, v]) => `${k} ${v.rocAuc.toFixed(4)} / ${v.recall.toFixed(3)}`).join(', ')}${r.hardAuc === undefined ? '' : `, difficulty < 21 ${r.hardAuc.toFixed(4)}`}; ${Object.entries(r.rules).map(([k, v]) => `${k} recall ${v.recall.toFixed(3)} FPR ${v.fpr.toFixed(4)}`).join('; ')} (${r.seconds.toFixed(0)} s)`);
       }
       results.push({ data: name, candidate: c.name, folds });
     }
@@ -164,6 +212,16 @@ try {
       ]).map(([k, v], i) => [i % 2 ? `${k} (${Object.keys(RULES)[(i - 1) / 2]})` : k, v])),
     }));
     console.log(`\n${data}\n${formatTable(rows)}`);
+    const byFamily = results.filter((r) => r.data === data).map((r) => ({
+      candidate: r.candidate,
+      'macro ROC-AUC': meanSd(r.folds.map((f) => f.macroAuc)),
+      'macro recall': meanSd(r.folds.map((f) => f.macroRecall)),
+      ...Object.fromEntries(Object.keys(r.folds[0].families).map((k) => [
+        `${k} (${r.folds[0].families[k].rows})`, `${meanSd(r.folds.map((f) => f.families[k].rocAuc))} / ${meanSd(r.folds.map((f) => f.families[k].recall))}`,
+      ])),
+      ...(r.folds[0].hardAuc === undefined ? {} : { 'difficulty < 21 ROC-AUC': meanSd(r.folds.map((f) => f.hardAuc!)) }),
+    }));
+    console.log(`\nper family: ROC-AUC / recall at ${DEFAULT_RULE}\n${formatTable(byFamily)}`);
   }
   console.log(`\nwrote ${saveResults(RESULTS_DIR, 'detection-cv', gpu, { folds: FOLDS, epochs: EPOCHS, results })}`);
 } finally {

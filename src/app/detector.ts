@@ -1,6 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../gpu/device';
 import type { HeldOutScores, Model, Threshold } from '../model/model';
+import { withGains } from '../model/gains';
 import { Scorer } from '../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
@@ -18,6 +19,12 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly bound?: number;
   /** Default: DEFAULT_THRESHOLD. */
   readonly threshold?: ThresholdRule;
+  /**
+   * `standardised` (default): a row's score weighs each feature's squared error by the inverse of
+   * its mean on held-out normal rows (see `standardiseErrors`); `plain`: the mean squared error,
+   * which is also what a model whose output is not the identity (`:sigmoid`) gets.
+   */
+  readonly errors?: 'standardised' | 'plain';
 }
 
 /**
@@ -69,13 +76,18 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const features = pipeline.transform(normal.table, normal.origin);
   const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
-  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, ...trainOptions } = options;
+  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, ...trainOptions } = options;
   const validation = options.validation ?? heldOutShare(features.rows);
   const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
-  const scorer = Scorer.create(gpu, spec, training.params);
+  const heldOut = heldOutRows(matrix, training.heldOut);
+  const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
+  const scored = standardise
+    ? await standardiseErrors(gpu, spec, training.params, pipeline, heldOut)
+    : { params: training.params, pipeline, heldOut };
+  const scorer = Scorer.create(gpu, spec, scored.params);
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
-    picked = await pickThreshold(rule, scorer, pipeline, dataset, matrix, training.heldOut);
+    picked = await pickThreshold(rule, scorer, scored.pipeline, dataset, scored.heldOut);
   } finally {
     scorer.release();
   }
@@ -86,9 +98,9 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   ];
   const model: Model = {
     spec,
-    params: training.params,
+    params: scored.params,
     meta: {
-      features: pipeline.toJSON(),
+      features: scored.pipeline.toJSON(),
       threshold: picked.threshold,
       heldOut: picked.heldOut,
       training: {
@@ -106,6 +118,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
         seed: options.seed ?? TRAIN_DEFAULTS.seed,
         scaling,
+        errors: standardise ? 'standardised' : 'plain',
         trainLoss: training.history.at(-1)?.trainLoss ?? null,
         valLoss: training.history[training.bestEpoch - 1]?.valLoss ?? null,
         seconds: training.seconds,
@@ -116,7 +129,72 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
       },
     },
   };
-  return { model, pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+  return { model, pipeline: scored.pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+}
+
+/**
+ * A feature's held-out error below this share of the mean over features counts as this share:
+ * a feature the model reconstructs almost exactly on normal traffic then weighs at most
+ * 1 / ERROR_FLOOR times the average, so that a small shift in it cannot swamp the rest.
+ */
+export const ERROR_FLOOR = 0.1;
+
+/**
+ * Per-feature weights from the mean squared error of each feature on held-out normal rows:
+ * w_f = 1 / max(e_f, ERROR_FLOOR · mean e), scaled to mean 1. A row's weighted error
+ * Σ w_f (x_f − x̂_f)² / n counts each feature in units of what the model gets wrong on normal
+ * traffic for it: a feature that normal traffic leaves unpredictable (a busy categorical
+ * column, a noisy count) weighs less, one the model predicts closely weighs more. It is the
+ * Gaussian log-likelihood of the residuals with a variance per feature, up to constants.
+ */
+export function errorWeights(meanErrors: ArrayLike<number>): Float64Array {
+  const n = meanErrors.length;
+  let mean = 0;
+  for (let f = 0; f < n; f++) mean += meanErrors[f] / n;
+  const floor = ERROR_FLOOR * mean;
+  const inverse = Float64Array.from(meanErrors, (e) => 1 / Math.max(e, floor));
+  if (!(mean > 0) || !inverse.every(Number.isFinite)) return new Float64Array(n).fill(1);
+  const average = inverse.reduce((a, b) => a + b, 0) / n;
+  return inverse.map((w) => w / average);
+}
+
+/** The mean squared error of each feature over rows [rows × cols], reconstructed by the scorer's model. */
+async function meanFeatureErrors(scorer: Scorer, rows: Float32Array, cols: number): Promise<Float64Array> {
+  const errors = new Float64Array(cols);
+  const n = rows.length / cols;
+  for (let r0 = 0; r0 < n; r0 += scorer.chunk) {
+    const x = rows.subarray(r0 * cols, Math.min(n, r0 + scorer.chunk) * cols);
+    const y = await scorer.reconstruct(x);
+    for (let i = 0; i < x.length; i++) errors[i % cols] += (y[i] - x[i]) ** 2;
+  }
+  return errors.map((e) => e / n);
+}
+
+/**
+ * Weighs each feature's error by `errorWeights` of its error on the held-out normal rows, by
+ * folding √w into the features' gains and the model's first and last layers (`withGains`): the
+ * kernels compute the plain mean squared error of the weighted model, which is the weighted
+ * error of the trained one. Returns the weighted parameters and pipeline, and the held-out rows
+ * as the weighted pipeline encodes them.
+ */
+export async function standardiseErrors(
+  gpu: Gpu, spec: Model['spec'], params: Float32Array, pipeline: FittedPipeline, heldOut: Float32Array,
+): Promise<{ params: Float32Array; pipeline: FittedPipeline; heldOut: Float32Array; weights: Float64Array }> {
+  const cols = pipeline.width;
+  const scorer = Scorer.create(gpu, spec, params);
+  let weights: Float64Array;
+  try {
+    weights = errorWeights(await meanFeatureErrors(scorer, heldOut, cols));
+  } finally {
+    scorer.release();
+  }
+  const gains = weights.map(Math.sqrt);
+  return {
+    params: withGains(spec, params, gains),
+    pipeline: new FittedPipeline(pipeline.schema, pipeline.features.weighted(weights)),
+    heldOut: heldOut.map((v, i) => v * gains[i % cols]),
+    weights,
+  };
 }
 
 /**
@@ -163,10 +241,9 @@ function fileName(path: string): string {
 }
 
 async function pickThreshold(
-  rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset,
-  matrix: { values: Float32Array; cols: number; rows: number }, heldOut: Uint32Array,
+  rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset, heldOut: Float32Array,
 ): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
-  const normal = await scorer.score(heldOutRows(matrix, heldOut));
+  const normal = await scorer.score(heldOut);
   const kept = rankedScores(normal);
   const rate = (value: number) => {
     const { expected, low, high, rows } = rateOf(value, normal);

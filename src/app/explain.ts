@@ -5,14 +5,15 @@ import type { FeaturesJSON } from '../pipeline/features';
  * Why a row scored high, relative to normal traffic: the input columns whose features the
  * model reconstructs worst, each with the row's value and the value the model expected.
  *
- * A row's score is the mean of its squared reconstruction errors `(xⱼ − x̂ⱼ)²` over its features.
+ * A row's score is the mean of its squared reconstruction errors `(xⱼ − x̂ⱼ)²` over its features
+ * (each already weighted by its gain², see `FittedFeatures.weighted`).
  * A numeric column is one feature; a categorical column is one feature per category (one-hot)
  * plus one for categories not seen in training, so its error is the sum over those. The share
  * of a column is its error over the row's total error. What the model expected is its
- * reconstruction in the column's own units: for a numeric column x̂ unscaled (x̂ / scale +
+ * reconstruction in the column's own units: for a numeric column x̂ unscaled (x̂ / gain / scale +
  * offset), clamped to the range seen in training and, where the column went through the signed
  * log1p, put back through its inverse sign(v)·(e^|v| − 1); for a categorical column the
- * category whose feature it reconstructs highest.
+ * category whose feature it reconstructs highest, relative to that feature's gain.
  */
 export interface ColumnError {
   readonly column: string;
@@ -37,6 +38,7 @@ interface NumericSlot {
   readonly at: number;
   readonly offset: number;
   readonly scale: number;
+  readonly gain: number;
   readonly log1p: boolean;
   /** The range seen in fitting (after log1p), to which an expectation is clamped. */
   readonly low: number;
@@ -49,6 +51,8 @@ interface CategoricalSlot {
   readonly at: number;
   /** The categories in feature order, then `<unseen>`. */
   readonly categories: readonly string[];
+  /** Each feature's value when its category is present. */
+  readonly gains: readonly number[];
 }
 
 type Slot = NumericSlot | CategoricalSlot;
@@ -65,11 +69,13 @@ export class Explainer {
 
   constructor(features: FeaturesJSON) {
     const slots: Slot[] = features.numeric.map((e, j) => ({
-      kind: 'numeric', column: e.column, at: j, offset: e.offset, scale: e.scale, log1p: e.log1p, low: e.low, high: e.high,
+      kind: 'numeric', column: e.column, at: j, offset: e.offset, scale: e.scale, gain: e.gain ?? 1, log1p: e.log1p, low: e.low, high: e.high,
     }));
     let at = features.numeric.length;
     for (const e of features.categorical) {
-      slots.push({ kind: 'categorical', column: e.column, at, categories: [...e.categories, UNSEEN] });
+      slots.push({
+        kind: 'categorical', column: e.column, at, categories: [...e.categories, UNSEEN], gains: e.gains ?? new Array<number>(e.categories.length + 1).fill(1),
+      });
       at += e.categories.length + 1;
     }
     this.slots = slots;
@@ -186,13 +192,14 @@ export class DriverTally {
 }
 
 function unscale(slot: NumericSlot, reconstructed: number): number {
-  const v = Math.min(slot.high, Math.max(slot.low, reconstructed / slot.scale + slot.offset));
+  const v = Math.min(slot.high, Math.max(slot.low, reconstructed / slot.gain / slot.scale + slot.offset));
   return slot.log1p ? Math.sign(v) * Math.expm1(Math.abs(v)) : v;
 }
 
 function expectedCategory(slot: CategoricalSlot, recon: ArrayLike<number>): string {
   let best = 0;
-  for (let c = 1; c < slot.categories.length; c++) if (recon[slot.at + c] > recon[slot.at + best]) best = c;
+  const on = (c: number) => recon[slot.at + c] / slot.gains[c];
+  for (let c = 1; c < slot.categories.length; c++) if (on(c) > on(best)) best = c;
   return slot.categories[best];
 }
 

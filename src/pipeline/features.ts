@@ -23,13 +23,19 @@ export type Scaling = 'robust' | 'standard' | 'minmax';
  */
 export const DEFAULT_SCALING: Scaling = 'robust';
 
-/** The bound on scaled values unless told otherwise, in units of the scaling (see `fitFeatures`). */
-export const DEFAULT_BOUND = 5;
+/**
+ * The bound on scaled values unless told otherwise, in units of the scaling (robust spreads,
+ * standard deviations, fitted ranges; see `fitFeatures`).
+ */
+export const DEFAULT_BOUND = 3;
 
 export interface FitOptions {
   /** `robust` (default): median and central quantile range; `minmax`: the fitted range to [0, 1]; `standard`: mean and standard deviation. */
   scaling?: Scaling;
-  /** Scaled values are clipped to [-clip, clip] (default DEFAULT_BOUND). */
+  /**
+   * The bound, in units of the scaling (default DEFAULT_BOUND). Robust and standard scaling map
+   * ±clip units from the centre to ±1 and clip there; min-max scaling clips to ±clip.
+   */
   clip?: number;
   /** `auto` (default): heavy-tailed columns go through signed log1p besides those the spec lists; `listed`: only those. */
   log1p?: 'auto' | 'listed';
@@ -42,9 +48,11 @@ interface NumericEncoder {
   fill: number;
   high: number;
   low: number;
-  /** Output = (value − offset) · scale. */
+  /** Output = clip((value − offset) · scale) · gain. */
   offset: number;
   scale: number;
+  /** The feature's weight in a row's squared error is gain² (see `FittedFeatures.weighted`); 1 when absent. */
+  gain?: number;
 }
 
 interface CategoricalEncoder {
@@ -53,13 +61,18 @@ interface CategoricalEncoder {
   categories: string[];
   /** Distinct values in the fitting rows, when more than were kept (the rest go to the unseen slot). */
   distinct?: number;
+  /** Each output's value when its category is present (one per category, then the unseen slot); 1 when absent. */
+  gains?: number[];
 }
 
 export interface FeaturesJSON {
   kind: 'netae-features';
   version: 1;
   scaling: Scaling;
+  /** Encoded numeric values are clipped to ±clip. */
   clip: number;
+  /** The bound in units of the scaling, when the encoded values were divided by it (so that `clip` is 1). */
+  bound?: number;
   numeric: NumericEncoder[];
   categorical: CategoricalEncoder[];
   dropped: { column: string; reason: string }[];
@@ -119,6 +132,15 @@ const HEAVY_TAIL_RATIO = 10;
  * deviation. Scaled values are bounded by ±clip so that one extreme field cannot dominate a row's
  * error.
  *
+ * The centred scalings (robust, standard) then divide by the bound, so that ±clip units from the
+ * centre become ±1, the encoded bound: every numeric feature spans [−1, 1] and a one-hot slot
+ * [0, 1], so no column can weigh in a row's squared error more than a few times another (a
+ * numeric value saturates at 1 or 4, a category that changes adds 2). Left in scaled units, a
+ * bound of 5 would let each numeric column add up to 100 against a category's 2, and deviations
+ * of normal traffic in a few numeric columns would drown what the categories say (see
+ * docs/detection-cv.md). Min-max scaling already maps the fitted range to [0, 1] and clips at
+ * ±clip ranges.
+ *
  * Signed log1p, `sign(x)·log(1+|x|)`, goes before scaling for the columns the spec lists and, with
  * `log1p: 'auto'`, for heavy-tailed ones (HEAVY_TAIL_RATIO), and always for a column whose range
  * exceeds float64's (whose difference `v − offset` would overflow).
@@ -128,7 +150,8 @@ const HEAVY_TAIL_RATIO = 10;
  *
  * Repair rule (applied by `transform`, every repair counted): a missing number (empty, `-`, NaN…)
  * becomes the fitted median, +Infinity the fitted max, −Infinity the fitted min; then signed log1p
- * where chosen, then scaling, then clipping to ±clip. A column with a single value (or no finite
+ * where chosen, then scaling, then clipping to ±clip, then the feature's gain (1 unless the
+ * features were `weighted`). A column with a single value (or no finite
  * value) in the fitting rows is dropped, and listed in `dropped`.
  */
 export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOptions = {}): FittedFeatures {
@@ -139,14 +162,16 @@ export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOp
   const notes: string[] = [];
   const listed = new Set(spec.log1p ?? []);
   const auto = (options.log1p ?? 'auto') === 'auto';
+  const centred = scaling !== 'minmax';
   const numeric: NumericEncoder[] = [];
   for (const column of spec.numeric) {
-    const encoder = fitNumeric(column, numbersOf(rows, column), scaling, listed.has(column), auto, dropped, notes);
+    const encoder = fitNumeric(column, numbersOf(rows, column), scaling, centred ? clip : 1, listed.has(column), auto, dropped, notes);
     if (encoder !== null) numeric.push(encoder);
   }
   const categorical = fitCategorical(rows, spec, dropped);
+  const bounds = centred ? { clip: 1, bound: clip } : { clip };
   return new FittedFeatures({
-    kind: 'netae-features', version: 1, scaling, clip, numeric, categorical, dropped, ...(notes.length ? { notes } : {}),
+    kind: 'netae-features', version: 1, scaling, ...bounds, numeric, categorical, dropped, ...(notes.length ? { notes } : {}),
   });
 }
 
@@ -202,8 +227,9 @@ function meanAndDeviation(sorted: Float64Array): [number, number] {
   return [mean * m, Math.sqrt(squares / sorted.length) * m];
 }
 
+/** `unit`: the number of the scaling's units that become 1 (the bound, for the centred scalings). */
 function fitNumeric(
-  column: string, values: ArrayLike<number>, scaling: Scaling, listed: boolean, auto: boolean,
+  column: string, values: ArrayLike<number>, scaling: Scaling, unit: number, listed: boolean, auto: boolean,
   dropped: FeaturesJSON['dropped'], notes: string[],
 ): NumericEncoder | null {
   let sorted = sortedFinite(values, listed);
@@ -234,7 +260,7 @@ function fitNumeric(
   if (scaling === 'robust') [offset, spread] = [fill, robustSpread(sorted)];
   else if (scaling === 'standard') [offset, spread] = meanAndDeviation(sorted);
   else [offset, spread] = [low, halfDifference(high, low) * 2];
-  const scale = 1 / spread;
+  const scale = 1 / spread / unit;
   if (!Number.isFinite(scale)) {
     dropped.push({ column, reason: `its spread (${spread}) is too small to scale in float64` });
     return null;
@@ -268,6 +294,8 @@ export interface NumericFeature {
   readonly slot: number;
   readonly encoder: NumericEncoder;
   readonly clip: number;
+  /** The encoder's gain (1 unless weighted). */
+  readonly gain: number;
 }
 
 /**
@@ -280,6 +308,8 @@ export interface CategoricalFeature {
   readonly base: number;
   readonly lookup: ReadonlyMap<string, number>;
   readonly unseen: number;
+  /** Each place's value when its category is present: 1, or its gain once weighted. */
+  readonly hot: Float32Array;
 }
 
 /** A fitted feature pipeline: turns rows into a row-major Float32Array. */
@@ -299,10 +329,11 @@ export class FittedFeatures {
       ...spec.categorical.flatMap((e) => [...e.categories.map((c) => `${e.column}=${c}`), `${e.column}=${UNSEEN}`]),
     ];
     this.width = this.names.length;
-    this.numeric = spec.numeric.map((encoder, slot) => ({ column: encoder.column, slot, encoder, clip: spec.clip }));
+    this.numeric = spec.numeric.map((encoder, slot) => ({ column: encoder.column, slot, encoder, clip: spec.clip, gain: encoder.gain ?? 1 }));
     let base = spec.numeric.length;
     this.categorical = spec.categorical.map((e) => {
-      const feature = { column: e.column, base, lookup: new Map(e.categories.map((c, k) => [c, k])), unseen: e.categories.length };
+      const hot = e.gains ? Float32Array.from(e.gains) : new Float32Array(e.categories.length + 1).fill(1);
+      const feature = { column: e.column, base, lookup: new Map(e.categories.map((c, k) => [c, k])), unseen: e.categories.length, hot };
       base += e.categories.length + 1;
       return feature;
     });
@@ -321,9 +352,9 @@ export class FittedFeatures {
     return this.spec.scaling;
   }
 
-  /** The bound on scaled numeric values. */
+  /** The bound on scaled numeric values, in units of the scaling. */
   get bound(): number {
-    return this.spec.clip;
+    return this.spec.bound ?? this.spec.clip;
   }
 
   /** Numeric columns put through signed log1p. */
@@ -360,13 +391,41 @@ export class FittedFeatures {
       for (const { f, values, counts } of categorical) {
         for (let i = start, at = start * width + f.base; i < end; i++, at += width) {
           const v = values[i];
-          matrix[at + categorySlot(typeof v === 'string' ? v : categoryKey(v), f, counts)] = 1;
+          encodeCategory(matrix, at, typeof v === 'string' ? v : categoryKey(v), f, counts);
         }
       }
     }
     const report = emptyReport(n);
     for (const { f, counts } of [...numeric, ...categorical]) count(report, f.column, counts);
     return { matrix, rows: n, width, report };
+  }
+
+  /** Per output feature, what its encoded value is multiplied by (the square root of its weight). */
+  get gains(): Float64Array {
+    return Float64Array.from([
+      ...this.spec.numeric.map((e) => e.gain ?? 1),
+      ...this.spec.categorical.flatMap((e) => e.gains ?? new Array<number>(e.categories.length + 1).fill(1)),
+    ]);
+  }
+
+  /**
+   * The same features with output f multiplied by √weights[f]: a model's plain squared error on
+   * them is Σ weights[f]·(error of f) on these (see `src/model/gains.ts` for the model's side).
+   */
+  weighted(weights: ArrayLike<number>): FittedFeatures {
+    if (weights.length !== this.width) throw new Error(`${weights.length} weights for ${this.width} features`);
+    for (let f = 0; f < weights.length; f++) {
+      if (!(weights[f] > 0 && Number.isFinite(weights[f]))) throw new Error(`feature weights must be positive and finite; ${this.names[f]} has ${weights[f]}`);
+    }
+    const gains = this.gains.map((g, f) => g * Math.sqrt(weights[f]));
+    const spec = structuredClone(this.spec);
+    spec.numeric.forEach((e, j) => (e.gain = gains[j]));
+    let at = spec.numeric.length;
+    for (const e of spec.categorical) {
+      e.gains = Array.from(gains.subarray(at, at + e.categories.length + 1));
+      at += e.categories.length + 1;
+    }
+    return new FittedFeatures(spec);
   }
 
   toJSON(): FeaturesJSON {
@@ -396,8 +455,8 @@ const BLOCK_ROWS = 256;
 
 /**
  * One value of a numeric column as its feature: a missing value becomes the fill, ±Infinity the
- * fitted max/min, a finite value goes through signed log1p where fitted so; then scaled and
- * clipped. Each repair is counted in `counts`. `transform` and the byte decoder both call this.
+ * fitted max/min, a finite value goes through signed log1p where fitted so; then scaled,
+ * clipped and multiplied by the gain. Each repair is counted in `counts`. `transform` and the byte decoder both call this.
  */
 export function encodeNumber(value: number, f: NumericFeature, counts: RepairCounts): number {
   const e = f.encoder;
@@ -417,7 +476,7 @@ export function encodeNumber(value: number, f: NumericFeature, counts: RepairCou
     v = v > 0 ? clip : -clip;
     counts.clipped++;
   }
-  return v;
+  return v * f.gain;
 }
 
 /**
@@ -429,6 +488,16 @@ export function categorySlot(key: string, f: CategoricalFeature, counts: RepairC
   if (k !== undefined) return k;
   counts.unseen++;
   return f.unseen;
+}
+
+/**
+ * Sets a category's feature in the one-hot block that starts at `matrix[at]`: its place
+ * ({@link categorySlot}) gets the place's value (1, or its gain once weighted). The block must
+ * be zero before. `transform` and the byte decoder both call this.
+ */
+export function encodeCategory(matrix: Float32Array, at: number, key: string, f: CategoricalFeature, counts: RepairCounts): void {
+  const k = categorySlot(key, f, counts);
+  matrix[at + k] = f.hot[k];
 }
 
 /** Repairs made in one column. */
@@ -499,6 +568,10 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function positive(x: unknown): boolean {
+  return typeof x === 'number' && x > 0 && Number.isFinite(x);
+}
+
 /** A value of a JSON field for a message: text quoted (at most 80 characters), anything else as JSON. */
 function shown(value: unknown): string {
   return typeof value === 'string' ? quote(value) : String(JSON.stringify(value)).slice(0, 80);
@@ -514,6 +587,7 @@ function checkFeaturesJSON(json: unknown): FeaturesJSON {
   if (j.version !== 1) fail(`version ${shown(j.version)} is not supported (expected 1)`);
   if (j.scaling !== 'minmax' && j.scaling !== 'standard' && j.scaling !== 'robust') fail(`scaling ${shown(j.scaling)}`);
   if (typeof j.clip !== 'number' || !(j.clip > 0)) fail('clip must be a positive number');
+  if (j.bound !== undefined && (typeof j.bound !== 'number' || !(j.bound > 0))) fail('bound must be a positive number');
   if (j.clip! > FLOAT32_MAX) fail(`clip ${j.clip} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)}): features would overflow`);
   if (!Array.isArray(j.numeric) || !Array.isArray(j.categorical) || !Array.isArray(j.dropped)) fail('numeric, categorical and dropped must be arrays');
   for (const e of j.numeric!) {
@@ -524,10 +598,14 @@ function checkFeaturesJSON(json: unknown): FeaturesJSON {
       if (typeof e[field] !== 'number' || !Number.isFinite(e[field])) fail(`numeric encoder ${quote(e.column)}: ${field} must be a finite number`);
     }
     if (Math.abs(e.scale) > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: scale ${e.scale} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
+    if (e.gain !== undefined && !positive(e.gain)) fail(`numeric encoder ${quote(e.column)}: gain must be a positive number`);
   }
   for (const e of j.categorical!) {
     if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
       fail(`categorical encoder ${quote(e?.column)} needs a column name and string categories`);
+    }
+    if (e.gains !== undefined && !(Array.isArray(e.gains) && e.gains.length === e.categories.length + 1 && e.gains.every(positive))) {
+      fail(`categorical encoder ${quote(e.column)}: gains must be ${e.categories.length + 1} positive numbers (one per category, then the unseen slot)`);
     }
   }
   return j as FeaturesJSON;

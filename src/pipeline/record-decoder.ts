@@ -1,7 +1,7 @@
 import { ByteStrings } from './byte-strings';
 import { InputError, quote } from './errors';
 import {
-  addCounts, categorySlot, emptyReport, encodeNumber, FittedFeatures, zeroCounts,
+  addCounts, emptyReport, encodeCategory, encodeNumber, FittedFeatures, zeroCounts,
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
 } from './features';
 import type { TextLayout } from './text-layout';
@@ -70,7 +70,7 @@ const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
  * Turns rows of delimited text (CSV, TSV, Zeek) straight from their bytes into rows of the feature
  * matrix, and into number and text columns where asked: no object or string per row, numbers read
  * from the bytes, category text interned by its bytes. Every value goes through the fitted
- * pipeline's own per-value encoders ({@link encodeNumber}, {@link categorySlot}), so the matrix
+ * pipeline's own per-value encoders ({@link encodeNumber}, {@link encodeCategory}), so the matrix
  * equals `FittedFeatures.transform` of the same rows, repairs counted alike.
  *
  * Rows are read by the rules of text-rows.ts; a row of empty fields is skipped and counted; in a
@@ -281,7 +281,7 @@ export class RecordDecoder {
           const key = strings[j]!.get(bytes, p, e > p && bytes[e - 1] === CR && c === LF ? e - 1 : e);
           if ((a & CAT_FEATURE) !== 0) {
             const f = categorical[j]!;
-            matrix[base + f.base + categorySlot(key, f, categoricalCounts[j])] = 1;
+            encodeCategory(matrix, base + f.base, key, f, categoricalCounts[j]);
           }
           if ((a & TEXT) !== 0) this.keep(textSlot[j], r, key);
         }
@@ -306,7 +306,7 @@ export class RecordDecoder {
     const key = this.strings[j]!.get(bytes, start, end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end);
     if ((a & CAT_FEATURE) !== 0) {
       const f = this.categorical[j]!;
-      this.matrix[base + f.base + categorySlot(key, f, this.categoricalCounts[j])] = 1;
+      encodeCategory(this.matrix, base + f.base, key, f, this.categoricalCounts[j]);
     }
     if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, key);
   }
@@ -437,7 +437,7 @@ export class RecordDecoder {
     }
     if ((a & CAT_FEATURE) !== 0) {
       const f = this.categorical[j]!;
-      this.matrix[base + f.base + categorySlot(text, f, this.categoricalCounts[j])] = 1;
+      encodeCategory(this.matrix, base + f.base, text, f, this.categoricalCounts[j]);
     }
     if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, text);
   }

@@ -24,7 +24,7 @@ describe('repairs per column', () => {
     });
     const report = pipeline.transform(rows).report;
     expect(repairLines(report.columns, pipeline)).toEqual([
-      'bytes: 1,200 missing (set to the median), 1 infinite (set to the max or min), 1,299 clipped to ±5',
+      'bytes: 1,200 missing (set to the median), 1 infinite (set to the max or min), 1,299 clipped to ±3',
       'port: 2,500 values outside the kept 2 (of 4 seen in training)',
       'proto: 1,500 unseen categories',
     ]);

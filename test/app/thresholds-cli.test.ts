@@ -98,7 +98,7 @@ describe('thresholds through the binary', () => {
     const r = await run(['inspect', model]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^model +.*model\.safetensors: \d+(-\d+)+, [\d,]+ parameters/m);
-    expect(r.stdout).toMatch(/^features +\d+: 8 numeric \(robust scaling, bound ±5; signed log1p on .*orig_bytes/m);
+    expect(r.stdout).toMatch(/^features +\d+: 8 numeric \(robust scaling, bound ±3; signed log1p on .*orig_bytes/m);
     expect(r.stdout).toMatch(/id\.resp_p \d+ categories/);
     expect(r.stdout).toMatch(/^threshold +[\d.]+ \(set to flag 1\.00% of held-out normal rows; flags about [\d.]+% of normal traffic like the training data \(95% interval/m);
     expect(r.stdout).toMatch(/^training +train\.conn\.log: [\d,]+ normal rows/m);

@@ -1,7 +1,7 @@
 import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors';
-import { fitFeatures, FittedFeatures, mergeReports } from '../../src/pipeline/features';
+import { DEFAULT_BOUND, fitFeatures, FittedFeatures, mergeReports } from '../../src/pipeline/features';
 import { sameBytes } from './helpers/same-bytes';
 
 const fitRows = table({
@@ -54,11 +54,12 @@ describe('fitFeatures', () => {
     expect(out.matrix.some(Number.isNaN)).toBe(false);
   });
 
-  it('scales standard: mean 0, population standard deviation 1 over the fitting rows', () => {
-    const fitted = fitFeatures(fitRows, spec, { scaling: 'standard' });
+  it('scales standard: mean 0, population standard deviation 1 over the fitting rows, the bound (in deviations) becoming ±1', () => {
+    const fitted = fitFeatures(fitRows, spec, { scaling: 'standard', clip: 2 });
     const out = fitted.transform(fitRows);
     const sd = Math.sqrt((16 + 4 + 0 + 36) / 4);
-    expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([-4 / sd, -2 / sd, 0, 6 / sd].map(Math.fround));
+    expect(rowsOf(out.matrix, 5).map((r) => r[0])).toEqual([-4 / sd / 2, -2 / sd / 2, 0, 6 / sd / 2].map(Math.fround));
+    expect(fitted.bound).toBe(2);
   });
 
   it('applies a signed log1p before scaling', () => {
@@ -124,12 +125,41 @@ describe('robust defaults', () => {
     expect(out.matrix[3]).toBeCloseTo((Math.log1p(101) - Math.log1p(100)) / (Math.log1p(1e7) - Math.log1p(100)), 6);
   });
 
-  it('scales robustly by default, bounds scaled values to ±5 and counts them apart from repairs', () => {
+  it('scales robustly by default, bounds scaled values at 3 spreads, which become ±1, and counts them apart from repairs', () => {
     const fitted = fitFeatures(fitRows, spec);
-    expect([fitted.scaling, fitted.bound]).toEqual(['robust', 5]);
-    const out = fitted.transform(table({ x: Float64Array.from([100, -100, 5]), c: ['a', 'a', 'a'] }));
-    expect(Array.from({ length: 3 }, (_, r) => out.matrix[r * fitted.width])).toEqual([5, -5, 0.5]);
+    expect([fitted.scaling, fitted.bound]).toEqual(['robust', 3]);
+    // x fitted on 0, 2, 4, 10: median 3, interquartile range 5.5 − 1.5 = 4.
+    const out = fitted.transform(table({ x: Float64Array.from([100, -100, 5, 3 + 1.5 * 4]), c: ['a', 'a', 'a', 'a'] }));
+    expect(Array.from({ length: 4 }, (_, r) => out.matrix[r * fitted.width])).toEqual([1, -1, 2 / 4 / 3, 0.5].map(Math.fround));
     expect(out.report).toMatchObject({ repaired: 0, clipped: 2 });
+  });
+
+  it('encodes every numeric value within ±1 by default, the range of a one-hot slot, whatever its column\'s spread', () => {
+    const n = 400;
+    const rows = table({
+      wide: Float64Array.from({ length: n }, (_, i) => (i * 7919) % 100_003),
+      narrow: Float64Array.from({ length: n }, (_, i) => 0.001 * (i % 7)),
+      sparse: Float64Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 3 : 0)),
+      proto: Array.from({ length: n }, (_, i) => ['tcp', 'udp'][i % 2]),
+    });
+    const fitted = fitFeatures(rows, { numeric: ['wide', 'narrow', 'sparse'], categorical: ['proto'] });
+    const shifted = table({ wide: [-1e9, 1e9], narrow: [-5, 5], sparse: [1e6, -1e6], proto: ['tcp', 'udp'] });
+    for (const data of [rows, shifted]) {
+      const out = fitted.transform(data).matrix;
+      expect(Math.max(...out.map(Math.abs))).toBeLessThanOrEqual(1);
+    }
+    expect(Array.from(fitted.transform(shifted).matrix.subarray(0, 3))).toEqual([-1, -1, 1]);
+  });
+
+  it('transforms features fitted by an earlier netae (bound in scaled units, no \'bound\' field) as they were fitted', () => {
+    const earlier = FittedFeatures.fromJSON({
+      kind: 'netae-features', version: 1, scaling: 'robust', clip: 5,
+      numeric: [{ column: 'x', log1p: false, fill: 3, high: 10, low: 0, offset: 3, scale: 0.25 }],
+      categorical: [{ column: 'c', categories: ['a', 'b'] }], dropped: [],
+    });
+    expect(earlier.bound).toBe(5);
+    const out = earlier.transform(table({ x: Float64Array.from([5, 100]), c: ['a', 'b'] }));
+    expect(Array.from(out.matrix)).toEqual([0.5, 1, 0, 0, 5, 0, 1, 0]);
   });
 
   it('robust scaling: median and the narrowest non-zero central range, even for a column that is mostly one value', () => {
@@ -137,7 +167,7 @@ describe('robust defaults', () => {
       q: Float64Array.from({ length: 101 }, (_, i) => i),
       sparse: Float64Array.from({ length: 100 }, (_, i) => (i < 95 ? 0 : 1)),
     });
-    const fitted = fitFeatures(rows.slice(0, 100), { numeric: ['q', 'sparse'], categorical: [] }, { scaling: 'robust' });
+    const fitted = fitFeatures(rows.slice(0, 100), { numeric: ['q', 'sparse'], categorical: [] }, { scaling: 'robust', clip: 1 });
     const [q, sparse] = fitted.toJSON().numeric;
     expect(q.offset).toBe(49.5);
     expect(1 / q.scale).toBeCloseTo(49.5, 9);
@@ -160,7 +190,8 @@ describe('robust defaults', () => {
     for (const scaling of ['minmax', 'standard', 'robust'] as const) {
       const fitted = fitFeatures(rows, { numeric: ['big'], categorical: [] }, { scaling, log1p: 'listed' });
       const out = Array.from(fitted.transform(rows).matrix);
-      const expected = { minmax: [0, 0.5, 1], standard: [-Math.sqrt(1.5), 0, Math.sqrt(1.5)], robust: [-1, 0, 1] }[scaling];
+      const b = DEFAULT_BOUND;
+      const expected = { minmax: [0, 0.5, 1], standard: [-Math.sqrt(1.5) / b, 0, Math.sqrt(1.5) / b], robust: [-1 / b, 0, 1 / b] }[scaling];
       out.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
     }
   });
@@ -220,5 +251,37 @@ describe('mergeReports', () => {
     expect(total.rows).toBe(12);
     expect(total.repaired).toBe(6);
     expect(total.columns.x.infinite).toBe(4);
+  });
+});
+
+describe('weighted features', () => {
+  const n = 300;
+  const rows = table({
+    bytes: Float64Array.from({ length: n }, (_, i) => (i * 7919) % 10_007),
+    rate: Float64Array.from({ length: n }, (_, i) => (i % 10) / 10),
+    proto: Array.from({ length: n }, (_, i) => ['tcp', 'udp', 'icmp'][i % 3]),
+  });
+  const fitted = fitFeatures(rows, { numeric: ['bytes', 'rate'], categorical: ['proto'] });
+  const weights = [4, 0.25, 1, 9, 2.25, 16];
+
+  it('multiplies each output by the square root of its weight, repairs and counts unchanged, through JSON too', () => {
+    const fresh = table({ bytes: Float64Array.from([5, NaN, 1e9]), rate: Float64Array.from([0.5, 0.1, 0]), proto: ['udp', 'gre', 'tcp'] });
+    const plain = fitted.transform(fresh);
+    const weighted = fitted.weighted(weights);
+    expect(Array.from(weighted.gains)).toEqual([2, 0.5, 1, 3, 1.5, 4]);
+    for (const features of [weighted, FittedFeatures.fromJSON(JSON.parse(JSON.stringify(weighted.toJSON())))]) {
+      const out = features.transform(fresh);
+      out.matrix.forEach((v, i) => expect(v).toBeCloseTo(plain.matrix[i] * Math.sqrt(weights[i % 6]), 6));
+      expect(out.report).toEqual(plain.report);
+    }
+    expect(Array.from(fitted.weighted(weights).weighted([4, 1, 1, 1, 1, 1]).gains)[0]).toBe(4);
+  });
+
+  it('refuses weights that are not one positive number per output, and gains in JSON that are not', () => {
+    expect(() => fitted.weighted([1, 2])).toThrow('2 weights for 6 features');
+    expect(() => fitted.weighted([1, 0, 1, 1, 1, 1])).toThrow('rate has 0');
+    const json = fitted.weighted(weights).toJSON();
+    expect(() => FittedFeatures.fromJSON({ ...json, categorical: [{ ...json.categorical[0], gains: [1, 2] }] })).toThrow(/gains must be 4 positive numbers/);
+    expect(() => FittedFeatures.fromJSON({ ...json, numeric: [{ ...json.numeric[0], gain: -1 }, json.numeric[1]] })).toThrow(/gain must be a positive number/);
   });
 });

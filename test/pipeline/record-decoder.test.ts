@@ -6,7 +6,7 @@ import { InputError } from '../../src/pipeline/errors';
 import { readTable, type ReadResult } from '../../src/pipeline/io';
 import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { readDatasetFile } from '../../src/pipeline/io-node';
-import { fitPipeline, type FittedPipeline } from '../../src/pipeline/pipeline';
+import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
 import { referenceTable } from './helpers/reference-table';
@@ -103,14 +103,17 @@ describe('the byte decoder gives exactly what transform gives', () => {
     await expectSameAsTransform(pipeline, fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), 1 << 20);
   });
 
-  it('on the synthetic Zeek logs of data/sample, both scalings', async () => {
+  it('on the synthetic Zeek logs of data/sample, every scaling, and with per-feature weights', async () => {
     const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
     const normal = normalRows(train.table, train.schema, train);
-    for (const scaling of ['standard', 'minmax'] as const) {
+    for (const scaling of ['standard', 'minmax', 'robust'] as const) {
       const pipeline = fitPipeline(train.schema, normal.table, { scaling });
       const test = await expectSameAsTransform(pipeline, sample('test.conn.log'), 1 << 14);
       expect(test.table.numRows()).toBe(6000);
     }
+    const plain = fitPipeline(train.schema, normal.table);
+    const weights = Array.from({ length: plain.width }, (_, f) => 0.25 + (f % 7));
+    await expectSameAsTransform(new FittedPipeline(plain.schema, plain.features.weighted(weights)), sample('test.conn.log'), 1 << 14);
   });
 
   it('on a file with every repair case: missing and infinite spellings, clipping, unseen and quoted categories, blank rows, CRLF, a byte-order mark', async () => {
