@@ -47,8 +47,7 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
     }
     const explainer = new Explainer(detector.pipeline.features.toJSON());
     const tally = new DriverTally(explainer.names);
-    const { matrix } = detector.pipeline.transform(records.table, records);
-    await tallyFlagged(tally, scorer, explainer, matrix, scored.scores, detector.threshold, scored.labels.category);
+    await tallyFlagged(tally, scorer, explainer, scored.matrix, scored.scores, detector.threshold, scored.labels.category);
     return {
       ...report(scored.scores, scored.labels, detector.threshold),
       repaired: scored.repairs.repaired,
