@@ -73,7 +73,7 @@ export function toMarkdown(r: SuiteResults): string {
     '## GEMM forward, Y = X·Wᵀ + b, GFLOP/s',
     'netae: GPU timestamps, the default tiling in bold; TF.js: its kernel time from `tf.time`; PyTorch: `torch.addmm`, FP32 with TF32 off.',
     gemmTable(r),
-    '## Targets',
+    `## Targets ${r.machine.adapter.isCpuAdapter ? 'on a CPU adapter' : 'on a GPU'}`,
     table(['target', 'goal', 'this run', 'met'], r.targets.map((t) => [t.name, t.goal, t.value ?? 'not measured', t.met === null ? '—' : t.met ? 'yes' : 'no']), [false, false, true, false]),
   ];
   if (r.reported.length) {

@@ -2,7 +2,8 @@
 # Packs what `npm run bench` needs into one folder for a GPU machine that has no npm and no
 # internet: this machine's Node binary, the built bundle (dist/node), the node_modules it
 # loads at run time (Dawn for Linux x86-64 included), bench/torch_bench.py, the Vulkan loader
-# as a Debian package (libvulkan1) and bench/run-on-gpu.sh, which unpacks and runs it there.
+# and the GL dispatch libraries NVIDIA's Vulkan driver loads (Debian's libvulkan1, libglvnd0
+# and libegl1) and bench/run-on-gpu.sh, which unpacks and runs it there.
 #
 #   bench/pack-runner.sh [FOLDER]        (default: .carry/netae-runner)
 #
@@ -16,7 +17,7 @@ NODE_BIN="$(readlink -f "$(command -v node)")"
 fail() { echo "pack-runner: $*" >&2; exit 1; }
 [ "$(uname -sm)" = "Linux x86_64" ] || fail "packs for Linux x86-64 only (this is $(uname -sm))"
 command -v xz >/dev/null || fail "xz is missing (apt-get install xz-utils)"
-command -v apt-get >/dev/null || fail "apt-get is missing: libvulkan1 comes from Debian's packages"
+command -v apt-get >/dev/null || fail "apt-get is missing: the Vulkan loader and GLVND come from Debian's packages"
 [ -d "$ROOT/node_modules/webgpu" ] || fail "node_modules is missing: run npm ci first"
 
 STAGE="$(mktemp -d)"
@@ -41,9 +42,14 @@ mkdir -p "$OUT"
 echo "compressing (xz)"
 tar -C "$STAGE" -cf - node app | xz -T0 -6 > "$OUT/payload.tar.xz"
 
-echo "fetching libvulkan1"
-(cd "$OUT" && apt-get download -q libvulkan1 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
-ls "$OUT"/libvulkan1_*.deb >/dev/null 2>&1 || fail "apt-get download libvulkan1 failed (run apt-get update first)"
+# libvulkan1: the Vulkan loader. libglvnd0 and libegl1: NVIDIA's Vulkan ICD (libGLX_nvidia.so.0)
+# needs GLVND's libGLdispatch.so.0; without it the loader reports "Found no drivers".
+PACKAGES=(libvulkan1 libglvnd0 libegl1)
+echo "fetching ${PACKAGES[*]}"
+(cd "$OUT" && apt-get download -q "${PACKAGES[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+for pkg in "${PACKAGES[@]}"; do
+  ls "$OUT"/"${pkg}"_*.deb >/dev/null 2>&1 || fail "apt-get download $pkg failed (run apt-get update first)"
+done
 
 cp "$ROOT/bench/run-on-gpu.sh" "$OUT/"
 chmod +x "$OUT/run-on-gpu.sh"
@@ -52,7 +58,7 @@ chmod +x "$OUT/run-on-gpu.sh"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "node: $("$NODE_BIN" --version) from $NODE_BIN"
   echo "webgpu: $(node -p "require('$ROOT/node_modules/webgpu/package.json').version")"
-  echo "vulkan loader: $(basename "$OUT"/libvulkan1_*.deb)"
+  echo "libraries: $(cd "$OUT" && ls ./*.deb | xargs -n1 basename | tr '\n' ' ')"
   echo "run there: bash run-on-gpu.sh OUTPUT_FOLDER [--quick]"
 } > "$OUT/MANIFEST.txt"
 

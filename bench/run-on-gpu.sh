@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs netae's benchmark suite from a folder made by bench/pack-runner.sh, on a machine with
-# no npm and no internet: unpacks the payload and the Vulkan loader into a private folder
-# (never into /), points the loader at the NVIDIA driver and runs the suite with the packed
-# Node. PyTorch joins the suite where `python3 -c "import torch"` works (or NETAE_BENCH_PYTHON).
+# no npm and no internet: unpacks the payload, the Vulkan loader and GLVND (libvulkan1,
+# libglvnd0, libegl1) into a private folder (never into /), puts them on LD_LIBRARY_PATH,
+# points the loader at the NVIDIA driver and runs the suite with the packed Node. PyTorch
+# joins the suite where `python3 -c "import torch"` works (or NETAE_BENCH_PYTHON). Then one
+# training step kernel by kernel (`bench.js step`: per-layer, fused, other fused tilings).
 #
 #   bash run-on-gpu.sh OUTPUT_FOLDER [bench options, e.g. --quick]
 #
@@ -20,9 +22,10 @@ shift
 
 WORK="${NETAE_RUNNER_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/netae-runner.XXXXXX")}"
 mkdir -p "$WORK"
-DEB="$(ls "$HERE"/libvulkan1_*.deb 2>/dev/null | head -n 1 || true)"
 [ -f "$HERE/payload.tar.xz" ] || fail "payload.tar.xz is missing beside this script"
-[ -n "$DEB" ] || fail "libvulkan1_*.deb is missing beside this script"
+for pkg in libvulkan1 libglvnd0 libegl1; do
+  ls "$HERE"/"${pkg}"_*.deb >/dev/null 2>&1 || fail "${pkg}_*.deb is missing beside this script"
+done
 
 echo "unpacking into $WORK"
 if command -v xz >/dev/null; then
@@ -33,19 +36,21 @@ else
   fail "neither xz nor python3 is here to unpack payload.tar.xz"
 fi
 
-VULKAN="$WORK/vulkan"
-mkdir -p "$VULKAN"
-if command -v dpkg >/dev/null; then
-  dpkg -x "$DEB" "$VULKAN"
-elif command -v ar >/dev/null; then
-  (cd "$VULKAN" && ar x "$DEB" && tar -xf data.tar.* && rm -f data.tar.* control.tar.* debian-binary)
-else
-  fail "neither dpkg nor ar is here to unpack $(basename "$DEB")"
-fi
-LOADER_DIR="$(dirname "$(find "$VULKAN" -name 'libvulkan.so.1' | head -n 1)")"
-[ -e "$LOADER_DIR/libvulkan.so.1" ] || fail "no libvulkan.so.1 in $(basename "$DEB")"
-
-LIBS="$LOADER_DIR"
+LIBDEBS="$WORK/libs"
+mkdir -p "$LIBDEBS"
+for deb in "$HERE"/*.deb; do
+  if command -v dpkg >/dev/null; then
+    dpkg -x "$deb" "$LIBDEBS"
+  elif command -v ar >/dev/null; then
+    (cd "$LIBDEBS" && ar x "$deb" && tar -xf data.tar.* && rm -f data.tar.* control.tar.* debian-binary)
+  else
+    fail "neither dpkg nor ar is here to unpack $(basename "$deb")"
+  fi
+done
+for lib in libvulkan.so.1 libGLdispatch.so.0 libEGL.so.1; do
+  [ -n "$(find "$LIBDEBS" -name "$lib" | head -n 1)" ] || fail "no $lib in the unpacked packages"
+done
+LIBS="$(find "$LIBDEBS" -name '*.so*' -exec dirname {} \; | sort -u | paste -sd:)"
 for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
   [ -d "$dir" ] && LIBS="$LIBS:$dir"
 done
@@ -76,7 +81,7 @@ fi
   echo "host: $(uname -a)"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || echo "nvidia-smi: not here"
   echo "node: $("$NODE" --version)"
-  echo "vulkan loader: $(basename "$DEB") from $LOADER_DIR"
+  echo "libraries: $(cd "$HERE" && ls ./*.deb | xargs -n1 basename | tr '\n' ' ')from $LIBS"
   echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
 } | tee "$OUT/machine.txt"
 
@@ -85,6 +90,7 @@ set +e
 "$NODE" dist/node/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 status=${PIPESTATUS[0]}
 "$NODE" dist/node/bench.js gemm "$@" --out "$OUT" 2>&1 | tee "$OUT/gemm.log"
+"$NODE" dist/node/bench.js step "$@" --out "$OUT" 2>&1 | tee "$OUT/step.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 echo "results in $OUT (exit status $status)"

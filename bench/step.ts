@@ -1,20 +1,33 @@
 import type { Gpu } from '../src/gpu/device';
-import { releaseLaunches } from '../src/gpu/launch';
 import { ADAM_DEFAULTS, adam, adamGroups } from '../src/gpu/adam';
-import { createBuffer, createTensor } from '../src/gpu/tensor';
+import { createKernelWeights, fitTiles, fusedLayout, fusedStep, type FusedLayout } from '../src/gpu/fused';
+import { releaseLaunches, type Launch } from '../src/gpu/launch';
+import { BYTES, createBuffer, createTensor, type Tensor } from '../src/gpu/tensor';
 import { timeLaunches } from '../src/gpu/timing';
+import { CPU_FUSED, GPU_FUSED, fusedTiles, isCpuAdapter, type TrainTiles } from '../src/gpu/tuning';
 import { initParams } from '../src/model/init';
 import { createLayerTensors, createOutputs } from '../src/model/network';
-import { layersOf, parameterCount } from '../src/model/spec';
+import { layersOf, parameterCount, type LayerSpec } from '../src/model/spec';
 import { planStep } from '../src/model/step';
 import type { Row } from './report';
 import { CANONICAL, canonicalData, canonicalSpecs } from './workload';
 
-/** Each kernel of one training step of the deep canonical model, timed alone and together. */
-export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {
-  const { spec } = canonicalSpecs()[0];
+const B = CANONICAL.batch;
+
+/** Each launch alone, then all of them as one step, `reps` times in one pass each. */
+async function timeStep(gpu: Gpu, path: string, launches: readonly Launch[], reps: number, labels = launches.map((l) => l.label)): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [i, launch] of launches.entries()) {
+    rows.push({ path, kernel: labels[i], ms: (await timeLaunches(gpu, [launch], reps)).ms });
+  }
+  const whole = await timeLaunches(gpu, launches, Math.ceil(reps / 2));
+  rows.push({ path, kernel: `whole step (${launches.length} dispatches)`, ms: whole.ms });
+  return rows;
+}
+
+/** The per-layer step: every layer's GEMMs, the loss and Adam. */
+async function perLayer(gpu: Gpu, spec: LayerSpec, reps: number): Promise<Row[]> {
   const layers = layersOf(spec);
-  const B = CANONICAL.batch;
   const P = parameterCount(spec);
   const params = createLayerTensors(gpu, spec, 'params', '', initParams(spec, 1));
   const grads = createLayerTensors(gpu, spec, 'grads', 'd');
@@ -27,17 +40,78 @@ export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {
   });
   const optimiser = await adam(gpu, {
     params: params.all, grads: grads.all, m: createTensor(gpu, 1, P, 'm'), v: createTensor(gpu, 1, P, 'v'),
-    steps: createBuffer(gpu, adamGroups(P) * 4, 'steps'), hyper: ADAM_DEFAULTS,
+    steps: createBuffer(gpu, adamGroups(P) * BYTES, 'steps'), hyper: ADAM_DEFAULTS,
   });
   const launches = [...step.map((s) => s.launch), optimiser];
-  const reps = quick ? 20 : 200;
-  const rows: Row[] = [];
-  for (const launch of launches) {
-    const timing = await timeLaunches(gpu, [launch], reps);
-    rows.push({ kernel: launch.label, ms: timing.ms });
+  try {
+    return await timeStep(gpu, 'per-layer', launches, reps);
+  } finally {
+    releaseLaunches(launches);
   }
-  const whole = await timeLaunches(gpu, launches, Math.ceil(reps / 2));
-  rows.push({ kernel: `whole step (${launches.length} dispatches)`, ms: whole.ms });
+}
+
+/** The fused step's two kernels with these tiles, on one batch of the canonical rows. */
+async function fusedLaunches(gpu: Gpu, spec: LayerSpec, layout: FusedLayout, tiles: TrainTiles): Promise<Launch[]> {
+  const order = createBuffer(gpu, B * BYTES, 'order');
+  gpu.device.queue.writeBuffer(order, 0, Uint32Array.from({ length: B }, (_, i) => i));
+  const stepRecord = createBuffer(gpu, 16, 'step');
+  gpu.device.queue.writeBuffer(stepRecord, 0, new Uint32Array([0, B, 0, 0]));
+  const window = (buffer: GPUBuffer, label: string): Tensor => ({ buffer, offset: 0, rows: 1, cols: 1, label, window: 16 });
+  const step = await fusedStep(gpu, {
+    layout,
+    rows: createTensor(gpu, B, CANONICAL.cols, 'X', canonicalData(B).values),
+    order,
+    step: window(stepRecord, 'step'),
+    weights: createKernelWeights(gpu, layout, initParams(spec, 1)),
+    moments: createTensor(gpu, 1, 2 * layout.padded, 'moments'),
+    loss: window(createBuffer(gpu, 16, 'loss'), 'loss'),
+    theta: createTensor(gpu, 1, layout.params, 'θ'),
+    hyper: ADAM_DEFAULTS,
+    batch: B,
+    tiles,
+  });
+  releaseLaunches([step.unpack]);
+  return [step.block, step.apply];
+}
+
+function describeTiles(t: TrainTiles): string {
+  return `ROWS ${t.ROWS}, ${t.TX}×${t.TY} invocations, TN ${t.TN}, ≤ ${t.GROUPS} workgroups${t.SUBGROUPS ? ', subgroups' : ''}`;
+}
+
+/** Tilings worth comparing on this kind of adapter, the default first. */
+function candidates(gpu: Gpu, quick: boolean): TrainTiles[] {
+  const base = fusedTiles(gpu).train;
+  const others: TrainTiles[] = isCpuAdapter(gpu)
+    ? [{ ...CPU_FUSED.train, SUBGROUPS: 0 }, { ...CPU_FUSED.train, GROUPS: 4 }, { ...CPU_FUSED.train, TN: 16 }]
+    : [
+      { ...GPU_FUSED.train, ROWS: 4, TY: 4 },
+      { ...GPU_FUSED.train, ROWS: 16, TY: 8 },
+      { ...GPU_FUSED.train, TX: 64, TY: 4 },
+      { ...GPU_FUSED.train, TN: 8 },
+      { ...GPU_FUSED.train, ROWS: 16, TX: 16, TY: 16 },
+    ];
+  return quick ? [base] : [base, ...others];
+}
+
+/**
+ * One training step of the deep canonical model, kernel by kernel: the per-layer path's
+ * dispatches and the fused path's two, each alone and as a whole step; then the fused step
+ * with other tilings for this kind of adapter (the figures that choose src/gpu/tuning.ts).
+ */
+export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {
+  const { spec } = canonicalSpecs()[0];
+  const layout = fusedLayout(layersOf(spec));
+  const reps = quick ? 20 : 200;
+  const rows = await perLayer(gpu, spec, reps);
+  const [first, ...rest] = candidates(gpu, quick).map((t) => fitTiles(gpu, layout, 'train', t)).filter((t): t is TrainTiles => t !== null);
+  const launches = await fusedLaunches(gpu, spec, layout, first);
+  rows.push(...await timeStep(gpu, `fused, ${describeTiles(first)}`, launches, reps));
   releaseLaunches(launches);
+  for (const tiles of rest) {
+    const other = await fusedLaunches(gpu, spec, layout, tiles);
+    const whole = await timeLaunches(gpu, other, Math.ceil(reps / 2));
+    rows.push({ path: `fused, ${describeTiles(tiles)}`, kernel: 'whole step (2 dispatches)', ms: whole.ms });
+    releaseLaunches(other);
+  }
   return rows;
 }

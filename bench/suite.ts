@@ -142,7 +142,7 @@ interface Measured {
   readonly notes: string[];
 }
 
-/** netae's GEMM kernels, training and scoring on the suite's adapter, which is released afterwards. */
+/** netae's GEMM kernels, training and scoring (fused and per-layer) on the suite's adapter, which is released afterwards. */
 async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
   const gpu = await acquireGpu({ timing: true });
   try {
@@ -153,8 +153,9 @@ async function measureNetae(quick: boolean, data: SuiteData, out: Measured) {
     log('\nGEMM, Y = X·Wᵀ + b');
     const gemm = await measureGemm(gpu, quick, (r) => log(`  ${formatShape(r.shape).padEnd(16)} ${(r.kernel + (r.isDefault ? ' (default)' : '')).padEnd(32)} ${r.gflops.toFixed(1).padStart(9)} GFLOP/s`
       + (r.peakFraction === null ? '' : `  ${(100 * r.peakFraction).toFixed(1)}% of peak`)));
-    log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s)');
-    out.peers.push(await runContender(netaeContender(gpu), quick, data, out.figures));
+    log('\nTraining (samples/s, one epoch after a warm-up) and scoring (rows/s): the fused kernels, then the per-layer ones');
+    out.peers.push(await runContender(netaeContender(gpu, 'fused'), quick, data, out.figures));
+    out.peers.push(await runContender(netaeContender(gpu, 'per-layer'), quick, data, out.figures));
     return { machine, peak, gemm, shapes: gemmShapes(gpu) };
   } finally {
     gpu.release();
@@ -219,7 +220,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
     if (e.implementation !== NETAE && e.ratio !== null) log(`  ${e.task} ${e.model.padEnd(4)}  ${e.implementation.padEnd(18)} ${e.ratio.toFixed(2).padStart(6)}×`);
   }
   const targets = checkTargets({ gemm, tfjs: tfjsGemm, entries, cpuAdapter: machine.adapter.isCpuAdapter });
-  log(`\nTargets\n${targetLines(targets).join('\n')}`);
+  log(`\nTargets (${machine.adapter.isCpuAdapter ? 'CPU adapter' : 'GPU'})\n${targetLines(targets).join('\n')}`);
   return {
     schema: 'netae-bench/1',
     date: new Date().toISOString(),

@@ -22,13 +22,18 @@ export function adamGroups(n: number): number {
   return Math.ceil(n / ADAM_WG);
 }
 
+/** Writes the `AdamRule` struct of adam-rule.wgsl (32 bytes) at `byteOffset`. */
+export function packAdamRule(view: DataView, byteOffset: number, h: AdamHyper): void {
+  [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, Math.log(h.beta1), Math.log(h.beta2), 0]
+    .forEach((value, i) => view.setFloat32(byteOffset + 4 * i, value, true));
+}
+
 /** The `Adam` uniform of adam.wgsl. */
 function adamParams(n: number, h: AdamHyper): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(48));
   view.setUint32(0, n, true);
   view.setUint32(4, adamGroups(n), true);
-  [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, Math.log(h.beta1), Math.log(h.beta2)]
-    .forEach((value, i) => view.setFloat32(16 + 4 * i, value, true));
+  packAdamRule(view, 16, h);
   return view.buffer;
 }
 
@@ -42,7 +47,7 @@ export interface AdamArgs {
   hyper: AdamHyper;
 }
 
-function checkHyper(op: string, h: AdamHyper): void {
+export function checkHyper(op: string, h: AdamHyper): void {
   for (const [name, value] of Object.entries(h)) {
     if (!Number.isFinite(value) || value < 0) throw new ShapeError(op, `${name} must be a finite number ≥ 0, got ${value}`);
   }

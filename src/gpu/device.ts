@@ -17,6 +17,8 @@ export interface Gpu {
   readonly limits: GPUSupportedLimits;
   readonly features: readonly string[];
   readonly timestamps: boolean;
+  /** Invocations in a subgroup where the device has subgroups of one fixed size, else null. */
+  readonly subgroupSize: number | null;
   /** Submits command buffers, remembering which kernels they hold for error messages. */
   submit(commands: GPUCommandBuffer[], kernels: readonly string[]): void;
   /** Waits for submitted work, then throws the first device error since the last check, naming the kernels of the submits around it. */
@@ -137,6 +139,8 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   }
   const timestamps = (options.timing ?? false) && adapter.features.has('timestamp-query');
   const subgroups = (options.subgroups ?? true) && adapter.features.has('subgroups');
+  const sizes = adapter.info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSize = subgroups && sizes.subgroupMinSize && sizes.subgroupMinSize === sizes.subgroupMaxSize ? sizes.subgroupMinSize : null;
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_WE_RAISE) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures: GPUFeatureName[] = [];
@@ -166,6 +170,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     features: [...device.features].sort(),
     timestamps,
     closed,
+    subgroupSize,
     submit(commands, kernels) {
       recent.push([...kernels]);
       if (recent.length > 2) recent.shift();

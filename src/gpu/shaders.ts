@@ -1,5 +1,9 @@
 import activation from '../shaders/activation.wgsl?raw';
 import adam from '../shaders/adam.wgsl?raw';
+import adamRule from '../shaders/adam-rule.wgsl?raw';
+import fused from '../shaders/fused.wgsl?raw';
+import fusedPlain from '../shaders/fused-plain.wgsl?raw';
+import fusedSubgroups from '../shaders/fused-subgroups.wgsl?raw';
 import gemm from '../shaders/gemm.wgsl?raw';
 import gemmRows from '../shaders/gemm-rows.wgsl?raw';
 import gemmRowsSubgroup from '../shaders/gemm-rows-subgroup.wgsl?raw';
@@ -11,7 +15,7 @@ import rows from '../shaders/rows.wgsl?raw';
 import score from '../shaders/score.wgsl?raw';
 import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 
-/** WGSL source of each kernel family, after the shared functions it calls. */
+/** WGSL source of each kernel family, after the shared functions it calls (the subgroup variant starts with its `enable`). */
 export const SHADERS = {
   gemm: activation + gemm,
   gemmTiled: activation + gemmTiled,
@@ -19,7 +23,9 @@ export const SHADERS = {
   /** Needs a device with the `subgroups` feature. */
   gemmRowsSubgroups: `enable subgroups;\n${gemmRows}${gemmRowsSubgroup}`,
   mse: activation + workgroupSum + mse,
-  adam,
+  adam: adamRule + adam,
+  fused: activation + workgroupSum + adamRule + fused + fusedPlain,
+  'fused-subgroups': fusedSubgroups + activation + workgroupSum + adamRule + fused,
   score,
   reduce: workgroupSum + reduce,
   rows,

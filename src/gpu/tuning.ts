@@ -88,3 +88,55 @@ export const ROWS_TILINGS: readonly RowsTiling[] = [rows(4, 4, false), rows(8, 8
 export const GEMM_TILINGS: readonly GemmTiling[] = [DIRECT_TILES, ...BLOCK_TILINGS, ...ROWS_TILINGS];
 
 export const MAX_TM = 16;
+
+/** Block and workgroup shape of the fused kernels (src/shaders/fused.wgsl). */
+export interface BlockTiles {
+  /** Rows a workgroup carries through the network at once. */
+  readonly ROWS: number;
+  /** Invocations across a layer's vec4 columns and across the block's rows (ROWS % TY = 0). */
+  readonly TX: number;
+  readonly TY: number;
+  /**
+   * 1: share the values every invocation of a row group reads through subgroup broadcasts
+   * where the device's subgroups are TX = 8 invocations (src/shaders/fused-subgroups.wgsl);
+   * 0, or a device without such subgroups: each invocation reads them itself.
+   */
+  readonly SUBGROUPS: 0 | 1;
+}
+
+export interface TrainTiles extends BlockTiles {
+  /** Outputs whose weight gradients one invocation sums at once: a multiple of 4, at most 32. */
+  readonly TN: number;
+  /** Most workgroups of a step's first kernel; past that, each carries several blocks in turn. */
+  readonly GROUPS: number;
+}
+
+export interface FusedTiles {
+  readonly train: TrainTiles;
+  readonly score: BlockTiles;
+}
+
+/**
+ * CPU adapters: a workgroup is one SIMD batch of 8 invocations, each owning every row of the
+ * block (16 in training, as many as workgroup memory takes; 32 in scoring), so barriers cost
+ * nothing; the rows' inputs reach the invocations through subgroup broadcasts. Up to 16
+ * workgroups share a step (one block each at batch 256), small enough pieces for the cores to
+ * share evenly when other work takes one of them.
+ */
+export const CPU_FUSED: FusedTiles = {
+  train: { ROWS: 16, TX: 8, TY: 1, SUBGROUPS: 1, TN: 32, GROUPS: 16 },
+  score: { ROWS: 32, TX: 8, TY: 1, SUBGROUPS: 1 },
+};
+
+/**
+ * GPUs: 256 invocations, one row each in training, and blocks of 8 rows, so that a batch of
+ * 256 keeps 32 workgroups busy; scoring takes 16 rows, four per invocation.
+ */
+export const GPU_FUSED: FusedTiles = {
+  train: { ROWS: 8, TX: 32, TY: 8, SUBGROUPS: 0, TN: 4, GROUPS: 1024 },
+  score: { ROWS: 16, TX: 32, TY: 4, SUBGROUPS: 0 },
+};
+
+export function fusedTiles(gpu: Gpu): FusedTiles {
+  return isCpuAdapter(gpu) ? CPU_FUSED : GPU_FUSED;
+}

@@ -1,12 +1,17 @@
 import type { Gpu } from '../gpu/device';
+import { createKernelWeights, fitTiles, fusedLayout, fusedScore, type FusedLayout, type KernelWeights } from '../gpu/fused';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { settle } from '../gpu/settle';
 import { BYTES, createTensor, maxBindingBytes, type Tensor } from '../gpu/tensor';
+import { fusedTiles, type BlockTiles, type FusedTiles } from '../gpu/tuning';
 import { planScoring } from './forward';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
 const MAX_CHUNK = 65_536;
+/** Chunks in flight: one computing while the next uploads and the one before reads back. */
+const SLOTS = 2;
+const MAX_PLANS = 8;
 
 /** The most rows one chunk may hold: every layer's output for them must fit one binding. */
 export function chunkRows(gpu: Gpu, layers: readonly Layer[]): number {
@@ -14,29 +19,75 @@ export function chunkRows(gpu: Gpu, layers: readonly Layer[]): number {
   return Math.max(1, Math.min(MAX_CHUNK, Math.floor(maxBindingBytes(gpu) / (widest * BYTES))));
 }
 
+export interface ScorerOptions {
+  readonly chunkRows?: number;
+  /** The fused kernels' tiles (default: tuned for the adapter), or false for the per-layer path. */
+  readonly fused?: FusedTiles | false;
+}
+
+type Output = 'scores' | 'reconstruction';
+
+/** A chunk's buffers, made once: its input rows, its scores and the staging buffer they are read back through. */
+interface Slot {
+  readonly index: number;
+  readonly input: Tensor;
+  readonly scores: Tensor;
+  readonly staging: GPUBuffer;
+  /** Reads back the chunk last submitted through this slot (once; later calls share the result). */
+  read: (() => Promise<Float32Array>) | null;
+}
+
+/** How the scorer computes: the fused kernel reading `wk`, or every layer's GEMM then the row error. */
+type Engine =
+  | { readonly path: 'fused'; readonly layout: FusedLayout; readonly weights: KernelWeights; readonly tiles: BlockTiles; readonly reconstruction: Tensor }
+  | { readonly path: 'per-layer'; readonly params: LayerTensors; readonly outputs: Tensor[] };
+
 /**
  * Scores rows with a trained model: forward and per-row error, in chunks that fit the
- * device, with buffers made once, so GPU memory does not grow with the number of rows.
+ * device, with buffers made once, so GPU memory does not grow with the number of rows. Where
+ * the model fits the device's workgroup memory one dispatch scores a chunk
+ * (src/shaders/fused.wgsl), else every layer's GEMM does. Chunks are pipelined over two
+ * slots: while the GPU scores chunk i, the host copies chunk i+1 into its slot (the queue's
+ * `writeBuffer`, no map round trip) and reads chunk i−1 back through that slot's staging buffer.
  */
 export class Scorer {
   readonly chunk: number;
   private readonly layers: Layer[];
-  private readonly params: LayerTensors;
-  private readonly input: Tensor;
-  private readonly outputs: Tensor[];
-  private readonly scores: Tensor;
-  private readonly plans = new Map<number, Launch[]>();
+  private readonly engine: Engine;
+  private readonly slots: Slot[];
+  private next = 0;
+  private reconstructionStaging: GPUBuffer | null = null;
+  private readonly plans = new Map<string, Launch[]>();
 
-  private constructor(private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number) {
+  private constructor(private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false) {
     this.layers = layersOf(spec);
     this.chunk = chunk;
-    this.params = createLayerTensors(gpu, spec, 'params', '', params);
-    this.input = createTensor(gpu, chunk, spec.widths[0], 'X');
-    this.outputs = createOutputs(gpu, this.layers, chunk, 'Y');
-    this.scores = createTensor(gpu, chunk, 1, 'scores');
+    const width = spec.widths[0];
+    const layout = fusedLayout(this.layers);
+    const tiles = fused ? fitTiles(gpu, layout, 'score', fused.score) : null;
+    if (tiles) {
+      this.engine = {
+        path: 'fused', layout, tiles,
+        weights: createKernelWeights(gpu, layout, params),
+        reconstruction: createTensor(gpu, chunk, width, 'reconstruction'),
+      };
+    } else {
+      this.engine = {
+        path: 'per-layer',
+        params: createLayerTensors(gpu, spec, 'params', '', params),
+        outputs: createOutputs(gpu, this.layers, chunk, 'Y'),
+      };
+    }
+    this.slots = Array.from({ length: SLOTS }, (_, index) => ({
+      index,
+      input: createTensor(gpu, chunk, width, `X (slot ${index})`),
+      scores: createTensor(gpu, chunk, 1, `scores (slot ${index})`),
+      staging: gpu.device.createBuffer({ label: `scores read-back (slot ${index})`, size: chunk * BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      read: null,
+    }));
   }
 
-  static create(gpu: Gpu, spec: LayerSpec, params: Float32Array, options: { chunkRows?: number } = {}): Scorer {
+  static create(gpu: Gpu, spec: LayerSpec, params: Float32Array, options: ScorerOptions = {}): Scorer {
     checkSpec(spec);
     const bytes = parameterCount(spec) * BYTES;
     if (bytes > maxBindingBytes(gpu)) {
@@ -45,24 +96,37 @@ export class Scorer {
     const limit = chunkRows(gpu, layersOf(spec));
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);
-    return new Scorer(gpu, spec, params, chunk);
+    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu));
   }
 
   get width(): number {
     return this.spec.widths[0];
   }
 
-  private async plan(rows: number): Promise<Launch[]> {
-    let launches = this.plans.get(rows);
+  /** `fused`: one dispatch a chunk; `per-layer`: one a layer and one for the errors. */
+  get path(): Engine['path'] {
+    return this.engine.path;
+  }
+
+  private async plan(slot: Slot, rows: number, output: Output): Promise<Launch[]> {
+    const key = `${slot.index}:${rows}:${output}`;
+    let launches = this.plans.get(key);
     if (!launches) {
-      const [evict, old] = [...this.plans].find(([n]) => n !== this.chunk) ?? [];
-      if (this.plans.size >= 4 && evict !== undefined && old) {
+      const [evict, old] = [...this.plans].find(([k]) => !k.endsWith(`:${this.chunk}:scores`)) ?? [];
+      if (this.plans.size >= MAX_PLANS && evict !== undefined && old) {
         releaseLaunches(old);
         this.plans.delete(evict);
       }
-      const [x, outputs, scores] = [firstRows([this.input], rows)[0], firstRows(this.outputs, rows), firstRows([this.scores], rows)[0]];
-      launches = await planScoring(this.gpu, this.layers, this.params, x, outputs, scores);
-      this.plans.set(rows, launches);
+      const x = firstRows([slot.input], rows)[0];
+      const scores = firstRows([slot.scores], rows)[0];
+      const e = this.engine;
+      if (e.path === 'fused') {
+        const out = output === 'scores' ? scores : firstRows([e.reconstruction], rows)[0];
+        launches = [await fusedScore(this.gpu, { layout: e.layout, x, weights: e.weights, out, reconstruct: output === 'reconstruction', tiles: e.tiles })];
+      } else {
+        launches = await planScoring(this.gpu, this.layers, e.params, x, firstRows(e.outputs, rows), scores);
+      }
+      this.plans.set(key, launches);
     }
     return launches;
   }
@@ -84,29 +148,45 @@ export class Scorer {
     return this.submit(values, rows, 'scores');
   }
 
-  private async submit(values: Float32Array, rows: number, read: 'scores' | 'reconstruction'): Promise<() => Promise<Float32Array>> {
-    const launches = await this.plan(rows);
-    const source = read === 'scores' ? this.scores : this.outputs[this.outputs.length - 1];
-    const bytes = rows * (read === 'scores' ? 1 : this.width) * BYTES;
-    const staging = this.gpu.device.createBuffer({ label: `${read} read-back`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.gpu.device.queue.writeBuffer(this.input.buffer, 0, values.buffer, values.byteOffset, rows * this.width * BYTES);
+  private reconstructionOutput(): { source: GPUBuffer; staging: GPUBuffer } {
+    const e = this.engine;
+    const source = e.path === 'fused' ? e.reconstruction.buffer : e.outputs[e.outputs.length - 1].buffer;
+    this.reconstructionStaging ??= this.gpu.device.createBuffer({
+      label: 'reconstruction read-back', size: this.chunk * this.width * BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    return { source, staging: this.reconstructionStaging };
+  }
+
+  private async submit(values: Float32Array, rows: number, output: Output): Promise<() => Promise<Float32Array>> {
+    const slot = this.slots[this.next];
+    this.next = (this.next + 1) % this.slots.length;
+    if (slot.read) await slot.read().catch(() => undefined);
+    const launches = await this.plan(slot, rows, output);
+    const { source, staging } = output === 'scores' ? { source: slot.scores.buffer, staging: slot.staging } : this.reconstructionOutput();
+    const bytes = rows * (output === 'scores' ? 1 : this.width) * BYTES;
+    this.gpu.device.queue.writeBuffer(slot.input.buffer, 0, values.buffer, values.byteOffset, rows * this.width * BYTES);
     const encoder = this.gpu.device.createCommandEncoder({ label: 'scoring' });
     const pass = encoder.beginComputePass({ label: 'scoring' });
     for (const launch of launches) encodeLaunch(pass, launch);
     pass.end();
-    encoder.copyBufferToBuffer(source.buffer, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
     this.gpu.submit([encoder.finish()], launches.map((l) => l.label));
-    return async () => {
-      try {
-        await settle(staging.mapAsync(GPUMapMode.READ));
-        return new Float32Array(staging.getMappedRange().slice(0));
-      } catch (error) {
-        await this.gpu.check();
-        throw error;
-      } finally {
-        staging.destroy();
-      }
-    };
+    let result: Promise<Float32Array> | null = null;
+    const read = () => (result ??= this.readBack(staging, bytes));
+    slot.read = read;
+    return read;
+  }
+
+  private async readBack(staging: GPUBuffer, bytes: number): Promise<Float32Array> {
+    try {
+      await settle(staging.mapAsync(GPUMapMode.READ, 0, bytes));
+      const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+      return values;
+    } catch (error) {
+      await this.gpu.check();
+      throw error;
+    }
   }
 
   /** Reconstruction error of each row of a row-major matrix, any number of rows. */
@@ -134,7 +214,10 @@ export class Scorer {
   release(): void {
     for (const launches of this.plans.values()) releaseLaunches(launches);
     this.plans.clear();
-    destroyTensors([this.params.all, this.input, ...this.outputs, this.scores]);
+    const e = this.engine;
+    destroyTensors(e.path === 'fused' ? [e.weights.wk, e.weights.wt, e.reconstruction] : [e.params.all, ...e.outputs]);
+    destroyTensors(this.slots.flatMap((s) => [s.input, s.scores]));
+    for (const slot of this.slots) slot.staging.destroy();
+    this.reconstructionStaging?.destroy();
   }
 }
-

@@ -1,17 +1,16 @@
 import type { Gpu } from '../gpu/device';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
-import { ADAM_DEFAULTS, adam, adamGroups } from '../gpu/adam';
+import { ADAM_DEFAULTS } from '../gpu/adam';
 import { sum } from '../gpu/reduce';
-import { gather } from '../gpu/rows';
 import { settle } from '../gpu/settle';
 import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
-import { planScoring } from './forward';
+import type { FusedTiles } from '../gpu/tuning';
 import { initParams } from './init';
-import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
-import { planStep } from './step';
+import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
 import { chunkRows } from './scorer';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
+import { planTraining, type TrainingPlan } from './training-plan';
 
 /** A row-major matrix of features, one row per record. */
 export interface Matrix32 {
@@ -36,6 +35,12 @@ export interface TrainOptions {
   readonly onProgress?: (event: TrainEvent) => void;
   /** Aborting stops training after the steps in flight; the best parameters so far are kept. */
   readonly signal?: AbortSignal;
+  /**
+   * The fused kernels' tiles (default: tuned for the adapter, src/gpu/tuning.ts), or false
+   * for the per-layer path. Networks that do not fit the device's workgroup memory take the
+   * per-layer path either way.
+   */
+  readonly fused?: FusedTiles | false;
 }
 
 export interface StepEvent {
@@ -82,6 +87,9 @@ export interface TrainResult {
   readonly seconds: number;
   readonly samplesPerSecond: number;
   readonly msPerStep: number;
+  /** `fused`: two dispatches a step (src/shaders/fused.wgsl); `per-layer`: a few per layer. */
+  readonly path: TrainingPlan['path'];
+  readonly dispatchesPerStep: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -113,7 +121,7 @@ export function checkFinite(data: Matrix32, what = 'training data'): void {
  * Refuses, before anything is allocated, a run whose buffers this device cannot hold, naming
  * what is too large: the model's parameters, one batch through the widest layer, the rows.
  */
-function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number; shuffleBytes: number }): void {
+function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number }): void {
   const binding = maxBindingBytes(gpu);
   const widest = Math.max(...spec.widths);
   const cols = spec.widths[0];
@@ -122,7 +130,6 @@ function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number
     [`the model ${spec.widths.join('-')} (${count(parameters)} parameters)`, parameters * BYTES, binding, 'use narrower layers'],
     [`a batch of ${count(run.batch)} rows through a layer ${count(widest)} wide`, run.batch * widest * BYTES, binding, 'use a smaller batch'],
     [`${count(run.rows)} training rows of ${count(cols)} features`, run.rows * cols * BYTES, binding, 'train on fewer rows'],
-    [`shuffling ${count(run.rows)} rows of ${count(cols)} features into batches`, run.shuffleBytes, gpu.limits.maxBufferSize, 'train on fewer rows'],
   ];
   for (const [what, bytes, most, advice] of checks) {
     if (bytes > most) throw new Error(`${what} needs ${count(bytes)} bytes, more than the ${count(most)} this device allows in one buffer; ${advice}`);
@@ -141,10 +148,10 @@ function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
 
 /**
  * Trains an autoencoder on `data` with Adam and the mean squared error. The data goes to
- * the GPU once; each epoch one dispatch shuffles it into aligned batch slots, and every
- * step's launches are encoded with bind groups made once, a few submits per epoch. Losses
- * stay on the GPU and are read once per epoch. The same seed on the same adapter gives
- * the same parameters.
+ * the GPU once; each epoch the host writes a new row order, and every step's launches are
+ * encoded with bind groups made once (two dispatches a step on the fused path), a few submits
+ * per epoch. Losses stay on the GPU and are read once per epoch. The same seed on the same
+ * adapter gives the same parameters.
  */
 export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Promise<TrainResult> {
   const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
@@ -172,51 +179,32 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
   const steps = Math.ceil(nTrain / batch);
   const lastRows = nTrain - (steps - 1) * batch;
   const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
-  const slot = Math.ceil((batch * cols) / align) * align;
   const P = parameterCount(spec);
   const hyper = { ...ADAM_DEFAULTS, lr: o.lr, weightDecay: o.weightDecay };
+  const initial = o.initial ?? initParams(spec, o.seed);
 
-  checkFits(gpu, spec, { rows: nTrain, batch, shuffleBytes: steps * slot * BYTES });
+  checkFits(gpu, spec, { rows: nTrain, batch });
   const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data, order.subarray(nVal)));
-  const shuffled = createBuffer(gpu, steps * slot * BYTES, 'shuffled batches');
   const epochOrder = createBuffer(gpu, nTrain * BYTES, 'epoch order');
-  const params = createLayerTensors(gpu, spec, 'params', '', o.initial ?? initParams(spec, o.seed));
-  const grads = createLayerTensors(gpu, spec, 'grads', 'd');
-  const [m, v] = [createTensor(gpu, 1, P, 'adam m'), createTensor(gpu, 1, P, 'adam v')];
-  const adamSteps = createBuffer(gpu, adamGroups(P) * BYTES, 'adam steps');
+  const params = createLayerTensors(gpu, spec, 'params', '', initial);
   const best = createBuffer(gpu, P * BYTES, 'best params');
-  const outputs = createOutputs(gpu, layers, batch, 'Y');
-  const dz = createOutputs(gpu, layers, batch, 'dZ');
-  const rowErr = createTensor(gpu, batch, 1, 'row errors');
   const statsLength = (steps + 1) * align;
   const stats = createBuffer(gpu, statsLength * BYTES, 'losses');
-  const owned: Tensor[] = [trainRows, params.all, grads.all, m, v, ...outputs, ...dz, rowErr];
-  const buffers = [shuffled, epochOrder, adamSteps, best, stats];
-
+  const owned: Tensor[] = [trainRows, params.all];
+  const buffers = [epochOrder, best, stats];
   const launches: Launch[] = [];
-  const keep = <T extends Launch | Launch[]>(l: T): T => {
-    launches.push(...(Array.isArray(l) ? l : [l]));
-    return l;
-  };
+  let plan: TrainingPlan | null = null;
+
   try {
-    const shuffle = keep(await gather(gpu, { x: trainRows, index: epochOrder, rows: nTrain, out: shuffled, batch, slot }));
-    const plan = (rows: number) => planStep(gpu, layers, params, grads, {
-      x: { buffer: shuffled, offset: 0, rows, cols, label: 'X', window: rows * cols * BYTES },
-      outputs: firstRows(outputs, rows),
-      dz: firstRows(dz, rows),
-      rowErr: firstRows([rowErr], rows)[0],
-      loss: { buffer: stats, offset: 0, rows: 1, cols: 1, label: 'loss', window: BYTES },
-    });
-    const fullStep = await plan(batch);
-    const lastStep = lastRows === batch ? fullStep : await plan(lastRows);
-    for (const s of [...fullStep, ...lastStep]) keep(s.launch);
-    const adamLaunch = keep(await adam(gpu, { params: params.all, grads: grads.all, m, v, steps: adamSteps, hyper }));
+    plan = await planTraining(gpu, {
+      spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows, align, hyper,
+    }, o.fused);
     const validation = nVal
-      ? await planValidation(gpu, layers, params, pickRows(data, order.subarray(0, nVal)), nVal, cols,
+      ? await planValidation(gpu, plan, layers, pickRows(data, order.subarray(0, nVal)), nVal, cols,
         { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
       : null;
     if (validation) {
-      keep(validation.launches);
+      launches.push(...validation.launches);
       owned.push(...validation.tensors);
     }
 
@@ -240,14 +228,12 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
         s1 = Math.min(steps, s0 + stepsPerSubmit(msPerStep));
         const encoder = gpu.device.createCommandEncoder({ label: `epoch ${epoch}, steps ${s0 + 1}-${s1}` });
         const pass = encoder.beginComputePass({ label: `epoch ${epoch}` });
-        if (s0 === 0) encodeLaunch(pass, shuffle);
-        for (let s = s0; s < s1; s++) {
-          for (const step of s === steps - 1 ? lastStep : fullStep) {
-            encodeLaunch(pass, step.launch, step.offsets(s * slot * BYTES, s * align * BYTES));
-          }
-          encodeLaunch(pass, adamLaunch);
+        if (s0 === 0) plan.encodeEpoch(pass);
+        for (let s = s0; s < s1; s++) plan.encodeStep(pass, s);
+        if (s1 === steps) {
+          if (validation) for (const l of validation.launches) encodeLaunch(pass, l);
+          plan.encodeSync(pass);
         }
-        if (s1 === steps && validation) for (const l of validation.launches) encodeLaunch(pass, l);
         pass.end();
         gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
         stepsDone += s1 - s0;
@@ -284,6 +270,13 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       if (o.patience > 0 && epoch - bestEpoch >= o.patience) stopped = 'early-stopping';
     }
 
+    if (stopped === 'aborted') {
+      const encoder = gpu.device.createCommandEncoder({ label: 'sync params' });
+      const pass = encoder.beginComputePass({ label: 'sync params' });
+      plan.encodeSync(pass);
+      pass.end();
+      gpu.submit([encoder.finish()], ['sync params']);
+    }
     if (bestEpoch > 0 && bestEpoch !== history.length) copyBuffer(gpu, best, params.all.buffer, P * BYTES);
     const result = new Float32Array(await readBytes(gpu, params.all.buffer, 0, P * BYTES));
     await gpu.check();
@@ -300,8 +293,11 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       seconds: (performance.now() - started) / 1000,
       samplesPerSecond: history.length ? (history.length * nTrain) / trainingSeconds : 0,
       msPerStep: history.length ? (trainingSeconds * 1000) / (history.length * steps) : 0,
+      path: plan.path,
+      dispatchesPerStep: plan.dispatchesPerStep,
     };
   } finally {
+    plan?.release();
     releaseLaunches(launches);
     destroyTensors(owned);
     for (const b of buffers) b.destroy();
@@ -319,22 +315,18 @@ function copyBuffer(gpu: Gpu, from: GPUBuffer, to: GPUBuffer, bytes: number): vo
   gpu.submit([encoder.finish()], ['copy params']);
 }
 
-/** Row errors of the held-out rows, chunk by chunk, summed into `total`. */
+/** Row errors of the held-out rows, chunk by chunk, with the plan's scoring, summed into `total`. */
 async function planValidation(
-  gpu: Gpu, layers: readonly Layer[], params: LayerTensors, values: Float32Array, rows: number, cols: number, total: Tensor,
+  gpu: Gpu, plan: TrainingPlan, layers: readonly Layer[], values: Float32Array, rows: number, cols: number, total: Tensor,
 ): Promise<{ launches: Launch[]; tensors: Tensor[] }> {
   const input = createTensor(gpu, rows, cols, 'validation rows', values);
   const scores = createTensor(gpu, rows, 1, 'validation errors');
   const chunk = Math.min(rows, chunkRows(gpu, layers));
-  const outputs = createOutputs(gpu, layers, chunk, 'V');
   const launches: Launch[] = [];
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = Math.min(chunk, rows - r0);
-    launches.push(...await planScoring(
-      gpu, layers, params, viewTensor(input, r0 * cols, n, cols, 'validation chunk'), firstRows(outputs, n),
-      viewTensor(scores, r0, n, 1, 'validation errors'),
-    ));
+    launches.push(...await plan.scoring(viewTensor(input, r0 * cols, n, cols, 'validation chunk'), viewTensor(scores, r0, n, 1, 'validation errors')));
   }
-  launches.push(...await sum(gpu, { x: scores, out: total }));
-  return { launches, tensors: [input, scores, ...outputs] };
+  const summing = await sum(gpu, { x: scores, out: total });
+  return { launches: [...launches, ...summing], tensors: [input, scores] };
 }
