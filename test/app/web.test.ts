@@ -137,7 +137,7 @@ describe('the web page', () => {
     expect(await page.locator('#loss-chart svg').count()).toBeGreaterThan(0);
     for (const chart of ['#histogram', '#roc', '#pr']) expect(await page.locator(`${chart} svg`).count(), chart).toBeGreaterThan(0);
     expect(await page.locator('#categories tbody tr').count()).toBe(6);
-    expect(await page.locator('#categories thead th').last().innerText()).toBe('Drivers (share of error)');
+    expect((await page.locator('#categories thead th').last().textContent())?.trim()).toBe('Drivers (share of error)');
     const drivers = await page.locator('#categories tbody tr td.drivers').allInnerTexts();
     expect(drivers.filter((d) => /^\S+ \d+%(, \S+ \d+%){0,2}$/.test(d)).length).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/web-1280x800.png`, fullPage: true });
