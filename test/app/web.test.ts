@@ -137,6 +137,9 @@ describe('the web page', () => {
     expect(await page.locator('#loss-chart svg').count()).toBeGreaterThan(0);
     for (const chart of ['#histogram', '#roc', '#pr']) expect(await page.locator(`${chart} svg`).count(), chart).toBeGreaterThan(0);
     expect(await page.locator('#categories tbody tr').count()).toBe(6);
+    expect((await page.locator('#categories thead th').last().textContent())?.trim()).toBe('Drivers (share of error)');
+    const drivers = await page.locator('#categories tbody tr td.drivers').allInnerTexts();
+    expect(drivers.filter((d) => /^\S+ \d+%(, \S+ \d+%){0,2}$/.test(d)).length).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/web-1280x800.png`, fullPage: true });
 
     // The slider's thumb sits on the histogram's threshold line.
@@ -213,7 +216,7 @@ describe('the web page', () => {
     expect(Number(threshold.value.toPrecision(4))).toBe(best);
     const pageCsv = await download(page, '#download-scores', 'page.scores.csv');
     const cliCsv = join(dir, 'cli.scores.csv');
-    const scored = await run(['score', '--model', model, '--data', TEST_LOG, '--out', cliCsv]);
+    const scored = await run(['score', '--model', model, '--data', TEST_LOG, '--out', cliCsv, '--keep', 'none']);
     expect(scored.code, scored.stderr).toBe(0);
     const ours = readScores(pageCsv);
     const theirs = readScores(cliCsv);
