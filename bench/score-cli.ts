@@ -102,12 +102,16 @@ function row(measure: string, threads: number, result: PartResult, peakKb: numbe
   };
 }
 
+/** The analysts' outputs measured beside the plain command: JSON lines, explanations of the flagged rows, of every row. */
+const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3'], ['--explain', '3']];
+
 /**
  * `netae score` end to end and in parts: a model trained on the workload's training file scores a
  * CSV of its test records repeated to 2 GB (200 MB with `quick`). For 1 decoding thread and for
  * all cores: the decoding alone, decoding and scoring (no output), and the whole command with its
  * output to /dev/null; and the scoring kernels alone on rows in memory. Rows/s, MB/s of input,
- * peak RSS; and the whole command's rate over the kernels' rate measured in the same run.
+ * peak RSS; and the whole command's rate over the kernels' rate measured in the same run. Then,
+ * on all cores, the command with each of ANALYST_FLAGS.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netae-score-cli-'));
@@ -125,12 +129,12 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       if (run.code !== 0) throw new Error(`bench score-part ${name} failed: ${run.stderr}`);
       return row(name, threads, JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PartResult, run.peakKb);
     };
-    const command = async (threads: number): Promise<Row> => {
+    const command = async (threads: number, flags: string[] = []): Promise<Row> => {
       const devNull = openSync('/dev/null', 'w');
       try {
-        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', '--threads', String(threads)], devNull);
-        if (run.code !== 0) throw new Error(`netae score failed: ${run.stderr}`);
-        return row('netae score', threads, { rows, seconds: run.seconds, bytes }, run.peakKb);
+        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', '--threads', String(threads), ...flags], devNull);
+        if (run.code !== 0) throw new Error(`netae score ${flags.join(' ')} failed: ${run.stderr}`);
+        return row(['netae score', ...flags].join(' '), threads, { rows, seconds: run.seconds, bytes }, run.peakKb);
       } finally {
         closeSync(devNull);
       }
@@ -141,6 +145,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       results.push(await part('decode', threads), await part('decode+score', threads), await command(threads));
     }
     const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
+    for (const flags of ANALYST_FLAGS) results.push(await command(all, flags));
     return [
       ...results.map((r) => ({ workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...r })),
       { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...kernel, threads: '—', 'MB/s': '—' },

@@ -294,6 +294,8 @@ export function detectorOf(model: Model, source = 'model file'): Detector {
 }
 
 export interface Scored {
+  /** The rows' features, row-major [rows × width]. */
+  readonly matrix: Float32Array;
   readonly scores: Float32Array;
   readonly labels: Labels | null;
   readonly repairs: TransformReport;
@@ -304,7 +306,7 @@ export async function scoreRows(scorer: Scorer, detector: Detector, table: Colum
   const features = detector.pipeline.transform(table, origin);
   const label = detector.pipeline.schema.label;
   const labels = label !== null && table.columnNames().includes(label) ? detector.pipeline.labels(table) : null;
-  return { scores: await scorer.score(features.matrix), labels, repairs: features.report };
+  return { matrix: features.matrix, scores: await scorer.score(features.matrix), labels, repairs: features.report };
 }
 
 export interface Report {

@@ -17,6 +17,11 @@ import type { FeaturesJSON } from '../pipeline/features';
  */
 export interface ColumnError {
   readonly column: string;
+  /**
+   * The feature an analyst reads: the column for a numeric one; for a categorical one
+   * `column=category`, the row's category (`column=<unseen>` for one outside those kept in training).
+   */
+  readonly feature: string;
   /** The row's value: a number for a numeric column (NaN when missing), the category's text otherwise. */
   readonly value: number | string;
   /** The model's expectation in the column's units: a number, or a category (`<unseen>` for none seen in training). */
@@ -56,6 +61,11 @@ type Slot = NumericSlot | CategoricalSlot;
 export class Explainer {
   private readonly slots: readonly Slot[];
   readonly width: number;
+  /** Feature names in feature order: numeric columns, then `column=category` and `column=<unseen>`. */
+  readonly names: readonly string[];
+  private readonly errors: Float64Array;
+  private readonly keys: Int32Array;
+  private readonly order: number[];
 
   constructor(features: FeaturesJSON) {
     const slots: Slot[] = features.numeric.map((e, j) => ({
@@ -70,6 +80,10 @@ export class Explainer {
     }
     this.slots = slots;
     this.width = at;
+    this.names = slots.flatMap((s) => (s.kind === 'numeric' ? [s.column] : s.categories.map((c) => `${s.column}=${c}`)));
+    this.errors = new Float64Array(slots.length);
+    this.keys = new Int32Array(slots.length);
+    this.order = slots.map((_, s) => s);
   }
 
   /** The input columns, in feature order. */
@@ -78,26 +92,101 @@ export class Explainer {
   }
 
   /**
-   * The `k` columns with the largest share of one row's error, largest first. `x` and `recon`
-   * are the row's features and their reconstruction (length `width`); `raw(column)` is the
-   * row's value of a column as read.
+   * One row's squared reconstruction error by input column: `errors[at + s]` is column s's error
+   * (a categorical column's summed over its one-hot features) and `keys[at + s]` the feature that
+   * names it (the numeric column's own; for a categorical column the category the row holds, its
+   * largest one-hot input). Returns the row's total error, the sum of `(xⱼ − x̂ⱼ)²` over all features.
+   */
+  columnErrors(x: ArrayLike<number>, recon: ArrayLike<number>, errors: Float64Array | Float32Array, keys: Int32Array, at = 0): number {
+    let total = 0;
+    for (let s = 0; s < this.slots.length; s++) {
+      const slot = this.slots[s];
+      let sum: number;
+      let key = slot.at;
+      if (slot.kind === 'numeric') {
+        sum = (x[slot.at] - recon[slot.at]) ** 2;
+      } else {
+        sum = 0;
+        for (let j = slot.at; j < slot.at + slot.categories.length; j++) {
+          sum += (x[j] - recon[j]) ** 2;
+          if (x[j] > x[key]) key = j;
+        }
+      }
+      errors[at + s] = sum;
+      keys[at + s] = key;
+      total += sum;
+    }
+    return total;
+  }
+
+  /**
+   * One row's share of error by input column, `shares[at + s]` = column s's error over the row's
+   * total (all 0 when the row is reconstructed exactly), with the features naming them as in
+   * {@link columnErrors}: what {@link DriverTally} adds up.
+   */
+  contributions(x: ArrayLike<number>, recon: ArrayLike<number>, shares: Float64Array | Float32Array, keys: Int32Array, at = 0): void {
+    const total = this.columnErrors(x, recon, shares, keys, at);
+    for (let s = 0; s < this.slots.length; s++) shares[at + s] = total > 0 ? shares[at + s] / total : 0;
+  }
+
+  /**
+   * The `k` columns with the largest share of one row's error, largest first (ties in feature
+   * order). `x` and `recon` are the row's features and their reconstruction (length `width`);
+   * `raw(column)` is the row's value of a column as read (for a categorical column, undefined
+   * takes the category its features hold).
    */
   explain(x: ArrayLike<number>, recon: ArrayLike<number>, raw: (column: string) => unknown, k: number): ColumnError[] {
-    const errors = this.slots.map((slot) => {
-      const n = slot.kind === 'numeric' ? 1 : slot.categories.length;
-      let sum = 0;
-      for (let j = slot.at; j < slot.at + n; j++) sum += (x[j] - recon[j]) ** 2;
-      return sum;
-    });
-    const total = errors.reduce((a, b) => a + b, 0);
-    const order = errors.map((_, s) => s).sort((a, b) => errors[b] - errors[a]).slice(0, k);
-    return order.map((s) => {
+    const { errors, keys, order } = this;
+    const total = this.columnErrors(x, recon, errors, keys);
+    for (let s = 0; s < order.length; s++) order[s] = s;
+    order.sort((a, b) => errors[b] - errors[a] || a - b);
+    return order.slice(0, k).map((s) => {
       const slot = this.slots[s];
       const share = total > 0 ? errors[s] / total : 0;
+      const feature = this.names[keys[s]];
       if (slot.kind === 'numeric') {
-        return { column: slot.column, value: numberOf(raw(slot.column)), expected: unscale(slot, recon[slot.at]), share };
+        return { column: slot.column, feature, value: numberOf(raw(slot.column)), expected: unscale(slot, recon[slot.at]), share };
       }
-      return { column: slot.column, value: categoryKey(raw(slot.column)), expected: expectedCategory(slot, recon), share };
+      const value = raw(slot.column);
+      const held = slot.categories[keys[s] - slot.at];
+      return { column: slot.column, feature, value: value === undefined ? held : categoryKey(value), expected: expectedCategory(slot, recon), share };
+    });
+  }
+}
+
+/** The features that drive a category's detections: their mean share of error over its flagged rows. */
+export interface CategoryDrivers {
+  readonly category: string;
+  /** The rows added for this category: its flagged rows. */
+  readonly flagged: number;
+  /** The features with the largest mean share, largest first. */
+  readonly features: readonly { readonly feature: string; readonly share: number }[];
+}
+
+/**
+ * Adds up rows' shares of error by feature, per category: a feature's mean share over a
+ * category's rows says how much of their error, on average, it carries. Shares are by the
+ * features of {@link Explainer.contributions}, so a categorical column's error counts under the
+ * row's own category (`flag=S0`), and the shares of each row sum to 1.
+ */
+export class DriverTally {
+  private readonly sums = new Map<string, { rows: number; shares: Float64Array }>();
+
+  constructor(private readonly names: readonly string[]) {}
+
+  /** One row of a category: `shares[at + s]` of its error goes to feature `keys[at + s]`, for its `columns` columns. */
+  add(category: string, shares: ArrayLike<number>, keys: ArrayLike<number>, at: number, columns: number): void {
+    let sum = this.sums.get(category);
+    if (sum === undefined) this.sums.set(category, (sum = { rows: 0, shares: new Float64Array(this.names.length) }));
+    sum.rows++;
+    for (let s = at; s < at + columns; s++) sum.shares[keys[s]] += shares[s];
+  }
+
+  /** Per category (in name order), its `top` features by mean share. */
+  drivers(top: number): CategoryDrivers[] {
+    return [...this.sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([category, { rows, shares }]) => {
+      const order = Array.from(shares.keys()).filter((j) => shares[j] > 0).sort((a, b) => shares[b] - shares[a] || a - b);
+      return { category, flagged: rows, features: order.slice(0, top).map((j) => ({ feature: this.names[j], share: shares[j] / rows })) };
     });
   }
 }
@@ -144,4 +233,9 @@ export function expectedText(e: ColumnError): string {
 /** One column error as a line: `resp_bytes 181,540 (expected ≈ 137) 62%`. */
 export function formatColumnError(e: ColumnError): string {
   return `${e.column} ${formatValue(e.value)} (expected ${expectedText(e)}) ${(e.share * 100).toFixed(0)}%`;
+}
+
+/** A category's drivers as one line: `conn_state=REJ 41%, id.resp_p=<unseen> 22%`. */
+export function formatDrivers(d: CategoryDrivers): string {
+  return d.features.map((f) => `${f.feature} ${(f.share * 100).toFixed(0)}%`).join(', ');
 }

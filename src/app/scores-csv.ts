@@ -1,5 +1,3 @@
-import type { TextColumn } from '../pipeline/record-decoder';
-
 /**
  * A score as CSV text: nine significant digits, enough to give back the float32 exactly, written
  * as JavaScript writes the number those digits spell (`String(Number(score.toPrecision(9)))`):
@@ -55,34 +53,8 @@ export function scoresCsv(scores: ArrayLike<number>, threshold: number, labels: 
   return scoresHeader(labels !== null) + scoreLines(scores, threshold, labels);
 }
 
-const utf8 = new TextEncoder();
-
-/**
- * The same lines as {@link scoreLines}, written straight into bytes for a stream: labels come
- * dictionary-encoded, each distinct label encoded once.
- */
-export function scoreBytes(scores: Float32Array, threshold: number, labels: TextColumn | null, firstRow: number): Uint8Array {
-  const encoded = labels?.values.map((label) => utf8.encode(`,${csvField(label)}`)) ?? [];
-  const longest = encoded.reduce((n, bytes) => Math.max(n, bytes.length), 0);
-  const out = new Uint8Array(scores.length * (16 + 24 + 3 + longest + 1));
-  let at = 0;
-  for (let i = 0; i < scores.length; i++) {
-    at = writeInteger(out, at, firstRow + i);
-    out[at++] = 0x2c;
-    at = writeScore(out, at, scores[i]);
-    out[at++] = 0x2c;
-    out[at++] = scores[i] >= threshold ? 0x31 : 0x30;
-    if (labels !== null) {
-      const label = encoded[labels.codes[i]];
-      out.set(label, at);
-      at += label.length;
-    }
-    out[at++] = 0x0a;
-  }
-  return out.subarray(0, at);
-}
-
-function writeInteger(out: Uint8Array, at: number, value: number): number {
+/** Writes a whole number ≥ 0 at `at` and returns where it ends. */
+export function writeInteger(out: Uint8Array, at: number, value: number): number {
   if (value > 0x7fffffff) return writeText(out, at, String(value));
   let digits = 1;
   for (let v = value | 0; v >= 10; v = (v / 10) | 0) digits++;
@@ -107,7 +79,7 @@ const SPLIT = 2 ** 27 + 1;
  * in halves whose products with a 24-bit mantissa are exact), then rounded half up as
  * `toPrecision` rounds. Other scores take `formatScore` itself.
  */
-function writeScore(out: Uint8Array, at: number, score: number): number {
+export function writeScore(out: Uint8Array, at: number, score: number): number {
   if (!(score >= 1e-14 && score < 1e9) || Math.fround(score) !== score) return writeText(out, at, formatScore(score));
   let from = -14;
   let to = 8;

@@ -96,7 +96,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'model file'): Saf
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4) fail(`tensor ${quote(name)}: shape [${(shape as number[]).join(', ')}] needs ${count * 4} bytes but data_offsets span ${end - begin}`);
     ranges.push([begin, end, name]);
-    const copy = bytes.slice(dataStart + begin, dataStart + end);
+    // Uint8Array's own slice copies; a Node Buffer's would be a view into a larger buffer.
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
     tensors.set(name, { shape: shape as number[], data: new Float32Array(copy.buffer, 0, count) });
   }
   ranges.sort((a, b) => a[0] - b[0]);

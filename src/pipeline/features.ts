@@ -549,7 +549,7 @@ export function categoryKey(value: unknown): string {
 }
 
 /** A numeric column as numbers; text (e.g. from Arrow) is read by the parseNumber rule. */
-function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): ArrayLike<number> {
+export function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): ArrayLike<number> {
   const values = columnValues(rows, column);
   if (values instanceof Float64Array) return values;
   const out = new Float64Array(values.length);

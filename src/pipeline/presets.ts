@@ -23,6 +23,8 @@ export interface Preset {
   optional?: string[];
   /** Keep this many most frequent categories per categorical column; the rest count as unseen. */
   maxCategories?: number;
+  /** The columns that identify a record, copied into results by default so they can be joined back (`--keep`). */
+  keep?: string[];
 }
 
 const NSL_KDD_FEATURES = [
@@ -137,6 +139,7 @@ const zeekConn: Preset = {
   categorical: ['proto', 'service', 'conn_state', 'history', 'id.resp_p'],
   numeric: ZEEK_NUMERIC,
   maxCategories: 32,
+  keep: ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'],
 };
 
 export const PRESETS: readonly Preset[] = [nslKdd, kdd99, unswNb15, cicIds2017, zeekConn];

@@ -20,7 +20,10 @@ export interface DecodeRequest {
   notes?: Record<string, string>;
 }
 
-/** A column of text, dictionary-encoded: row i holds `values[codes[i]]`. */
+/**
+ * A column of text, dictionary-encoded: row i holds `values[codes[i]]`. A value may be listed
+ * more than once (a column of ids is not deduplicated).
+ */
 export interface TextColumn {
   codes: Int32Array;
   values: string[];
@@ -56,6 +59,8 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
+/** Distinct values of a kept text column looked up per batch, at most: see RecordDecoder's `keep`. */
+const DISTINCT_TEXTS = 4096;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
 const MAX_EXACT = 2 ** 53;
 /** Powers of ten that doubles hold exactly: an exact mantissa times or over one of them is rounded once, as `Number` rounds. */
@@ -109,6 +114,9 @@ export class RecordDecoder {
   private rowLine = 0;
   private rangeEnd = 0;
   private bytes: Uint8Array = new Uint8Array(0);
+  /** What {@link mark} saved: rows, blank rows, and the repair counts of the feature columns, four per column. */
+  private marked = { rows: 0, blank: 0, counts: new Float64Array(0) };
+  private readonly counted: RepairCounts[];
 
   constructor(layout: TextLayout, request: DecodeRequest, capacity = 8192) {
     this.layout = layout;
@@ -145,6 +153,11 @@ export class RecordDecoder {
     });
     this.numericCounts = names.map(() => zeroCounts());
     this.categoricalCounts = names.map(() => zeroCounts());
+    this.counted = names.flatMap((_, j) => [
+      ...(this.numeric[j] === null ? [] : [this.numericCounts[j]]),
+      ...(this.categorical[j] === null ? [] : [this.categoricalCounts[j]]),
+    ]);
+    this.marked.counts = new Float64Array(this.counted.length * 4);
     this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
@@ -298,6 +311,37 @@ export class RecordDecoder {
     if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, key);
   }
 
+  /**
+   * Remembers where decoding stands, so that {@link rollback} can forget what follows: a caller
+   * that decodes independent pieces (messages) one after another keeps the rows of the good ones
+   * when one fails part-way.
+   */
+  mark(): void {
+    this.marked.rows = this.rows;
+    this.marked.blank = this.blank;
+    const saved = this.marked.counts;
+    this.counted.forEach((c, k) => {
+      saved[4 * k] = c.missing;
+      saved[4 * k + 1] = c.infinite;
+      saved[4 * k + 2] = c.clipped;
+      saved[4 * k + 3] = c.unseen;
+    });
+  }
+
+  /** Drops the rows decoded since the last {@link mark} (or {@link take}), a row left half-read included, and their repairs. */
+  rollback(): void {
+    const { rows, blank, counts } = this.marked;
+    this.matrix.fill(0, rows * this.width, Math.min(this.capacity, this.rows + 1) * this.width);
+    this.rows = rows;
+    this.blank = blank;
+    this.counted.forEach((c, k) => {
+      c.missing = counts[4 * k];
+      c.infinite = counts[4 * k + 1];
+      c.clipped = counts[4 * k + 2];
+      c.unseen = counts[4 * k + 3];
+    });
+  }
+
   /** The rows decoded so far; the decoder starts afresh. */
   take(): DecodedRows {
     const n = this.rows;
@@ -333,6 +377,9 @@ export class RecordDecoder {
     this.dictionaries = Array.from({ length: this.textCount }, () => new Map());
     this.values = Array.from({ length: this.textCount }, () => []);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
+    this.marked.rows = 0;
+    this.marked.blank = 0;
+    this.marked.counts.fill(0);
   }
 
   private grow(): void {
@@ -346,13 +393,19 @@ export class RecordDecoder {
     this.capacity = n;
   }
 
+  /**
+   * Keeps a row's text of a column: the code of its value, each value listed once while the
+   * column has few (labels, categories); a column of ids, past DISTINCT_TEXTS values, lists each
+   * row's value as it comes rather than look it up.
+   */
   private keep(slot: number, row: number, text: string): void {
     const dictionary = this.dictionaries[slot];
-    let code = dictionary.get(text);
+    const values = this.values[slot];
+    let code = dictionary.size < DISTINCT_TEXTS ? dictionary.get(text) : undefined;
     if (code === undefined) {
-      code = this.values[slot].length;
-      this.values[slot].push(text);
-      dictionary.set(text, code);
+      code = values.length;
+      values.push(text);
+      if (dictionary.size < DISTINCT_TEXTS) dictionary.set(text, code);
     }
     this.codes[slot][row] = code;
   }

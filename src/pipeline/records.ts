@@ -1,6 +1,6 @@
 import type { ByteSource } from './bytes';
 import { InputError } from './errors';
-import { emptyReport, mergeReports, type TransformReport } from './features';
+import { emptyReport, mergeReports, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { FittedPipeline } from './pipeline';
 import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
@@ -15,6 +15,8 @@ export interface RecordBatch {
   width: number;
   /** The columns asked for as text, by name. */
   texts: Record<string, TextColumn>;
+  /** The columns asked for as numbers, by name (NaN where missing). */
+  numbers: Record<string, Float64Array>;
   report: TransformReport;
 }
 
@@ -32,6 +34,12 @@ export interface RecordOptions extends ReadOptions {
    * Each comes back dictionary-encoded per batch ({@link TextColumn}). Default: none.
    */
   texts?: (names: readonly string[]) => string[];
+  /**
+   * The columns to hand back as numbers beside the matrix (by the parseNumber rule; NaN where
+   * missing), chosen once the file's column names are known: the values behind numeric features,
+   * say. Default: none.
+   */
+  numbers?: (names: readonly string[]) => string[];
   /** How text blocks are decoded (default: on this thread). */
   decoding?: BlockDecoding;
   /** Bytes per block of text (default 1 MiB). */
@@ -49,29 +57,36 @@ export async function* readRecords(source: ByteSource, pipeline: FittedPipeline,
   const { head, chunks } = await openBytes(source, file);
   if (isColumnar(head, options)) {
     let texts: string[] = [];
+    let numbers: string[] = [];
     const select = (names: readonly string[]) => {
       texts = options.texts?.(names) ?? [];
+      numbers = options.numbers?.(names) ?? [];
       pipeline.features.requireColumns(names, file);
-      return [...new Set([...pipeline.features.columns, ...texts])];
+      const missing = [...texts, ...numbers].filter((name) => !names.includes(name));
+      if (missing.length > 0) throw new InputError({ file }, `no column(s) ${missing.map((c) => `"${c}"`).join(', ')} in the file`);
+      return [...new Set([...pipeline.features.columns, ...texts, ...numbers])];
     };
     for await (const chunk of readChunks(await reopen(source, chunks), { ...options, select })) {
       const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
-      const columns: Record<string, TextColumn> = {};
-      for (const name of texts) columns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
-      yield { rows, matrix, width, texts: columns, report };
+      const textColumns: Record<string, TextColumn> = {};
+      for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
+      const numberColumns: Record<string, Float64Array> = {};
+      for (const name of numbers) numberColumns[name] = Float64Array.from(numbersOf(chunk.table, name, chunk));
+      yield { rows, matrix, width, texts: textColumns, numbers: numberColumns, report };
     }
     return;
   }
   const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
   const texts = options.texts?.(layout.names) ?? [];
-  const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers: [], texts };
+  const numbers = options.numbers?.(layout.names) ?? [];
+  const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers, texts };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;
   for await (const decoded of decoding(blocks, layout, request)) {
     if (decoded.rows === 0) continue;
     rows += decoded.rows;
-    yield batchOf(decoded, texts);
+    yield batchOf(decoded, texts, numbers);
   }
   if (rows === 0) {
     if (layout.headerLine > 0) throw new InputError({ file, line: layout.headerLine }, 'the file has a header but no data rows');
@@ -89,10 +104,12 @@ export async function* decodeHere(blocks: AsyncIterable<Uint8Array>, layout: Tex
   }
 }
 
-function batchOf(decoded: DecodedRows, names: string[]): RecordBatch {
+function batchOf(decoded: DecodedRows, textNames: string[], numberNames: string[]): RecordBatch {
   const texts: Record<string, TextColumn> = {};
-  names.forEach((name, k) => (texts[name] = decoded.texts[k]));
-  return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, report: decoded.report };
+  textNames.forEach((name, k) => (texts[name] = decoded.texts[k]));
+  const numbers: Record<string, Float64Array> = {};
+  numberNames.forEach((name, k) => (numbers[name] = decoded.numbers[k]));
+  return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, numbers, report: decoded.report };
 }
 
 /**
@@ -133,7 +150,7 @@ export function encodeText(values: ArrayLike<unknown>): TextColumn {
 export async function* regroup(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
   let group: Group | null = null;
   for await (const batch of batches) {
-    group ??= new Group(rows, batch.width, Object.keys(batch.texts));
+    group ??= new Group(rows, batch.width, Object.keys(batch.texts), Object.keys(batch.numbers));
     mergeReports(group.report, batch.report);
     let at = 0;
     while (at < batch.rows) {
@@ -142,7 +159,7 @@ export async function* regroup(batches: AsyncIterable<RecordBatch>, rows: number
       at += n;
       if (group.size === rows) {
         yield group.finish();
-        group = new Group(rows, batch.width, Object.keys(batch.texts));
+        group = new Group(rows, batch.width, Object.keys(batch.texts), Object.keys(batch.numbers));
       }
     }
   }
@@ -153,11 +170,14 @@ class Group {
   size = 0;
   readonly report = emptyReport();
   private readonly matrix: Float32Array;
-  private readonly texts: { name: string; codes: Int32Array; values: string[]; seen: Map<string, number> }[];
+  /** Per text column: its codes, its values, and where each source column's values start among them. */
+  private readonly texts: { name: string; codes: Int32Array; values: string[]; at: Map<TextColumn, number> }[];
+  private readonly numbers: { name: string; values: Float64Array }[];
 
-  constructor(rows: number, private readonly width: number, names: string[]) {
+  constructor(rows: number, private readonly width: number, textNames: string[], numberNames: string[]) {
     this.matrix = new Float32Array(rows * width);
-    this.texts = names.map((name) => ({ name, codes: new Int32Array(rows), values: [], seen: new Map() }));
+    this.texts = textNames.map((name) => ({ name, codes: new Int32Array(rows), values: [], at: new Map() }));
+    this.numbers = numberNames.map((name) => ({ name, values: new Float64Array(rows) }));
   }
 
   copy(batch: RecordBatch, from: number, n: number): void {
@@ -165,17 +185,15 @@ class Group {
     this.matrix.set(batch.matrix.subarray(from * w, (from + n) * w), this.size * w);
     for (const text of this.texts) {
       const source = batch.texts[text.name];
-      const remap = source.values.map((value) => {
-        let code = text.seen.get(value);
-        if (code === undefined) {
-          code = text.values.length;
-          text.values.push(value);
-          text.seen.set(value, code);
-        }
-        return code;
-      });
-      for (let i = 0; i < n; i++) text.codes[this.size + i] = remap[source.codes[from + i]];
+      let at = text.at.get(source);
+      if (at === undefined) {
+        at = text.values.length;
+        text.at.set(source, at);
+        for (const value of source.values) text.values.push(value);
+      }
+      for (let i = 0; i < n; i++) text.codes[this.size + i] = source.codes[from + i] + at;
     }
+    for (const number of this.numbers) number.values.set(batch.numbers[number.name].subarray(from, from + n), this.size);
     this.size += n;
   }
 
@@ -183,6 +201,8 @@ class Group {
     const n = this.size;
     const texts: Record<string, TextColumn> = {};
     for (const text of this.texts) texts[text.name] = { codes: text.codes.subarray(0, n), values: text.values };
-    return { rows: n, matrix: this.matrix.subarray(0, n * this.width), width: this.width, texts, report: this.report };
+    const numbers: Record<string, Float64Array> = {};
+    for (const number of this.numbers) numbers[number.name] = number.values.subarray(0, n);
+    return { rows: n, matrix: this.matrix.subarray(0, n * this.width), width: this.width, texts, numbers, report: this.report };
   }
 }

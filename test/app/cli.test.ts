@@ -41,7 +41,7 @@ describe('netae through the real binary', () => {
     const scored = await run(['score', '--model', model, '--data', TEST, '--out', out]);
     expect(scored.code, scored.stderr).toBe(0);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('row,score,flag,label');
+    expect(lines[0]).toBe('row,score,flag,label,uid,ts,id.orig_h,id.orig_p,id.resp_h,id.resp_p');
     expect(lines.length).toBe(6001);
     const written = parseScores(readFileSync(out, 'utf8'));
     const want = await referenceScores(model, TEST);

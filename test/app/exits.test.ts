@@ -14,6 +14,8 @@ import { BIN, ROOT, ourErrors, run, type Run } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
+/** The header of `netae score` on a Zeek log: the scores, the label, and the columns kept by default. */
+const HEADER = 'row,score,flag,label,uid,ts,id.orig_h,id.orig_p,id.resp_h,id.resp_p\n';
 let dir: string;
 let model: string;
 let big: string;
@@ -130,7 +132,7 @@ describe('signals: partial files removed, what was written said, exit 128 + the 
     expectEnd(r, 130, /^netae: interrupted \(SIGINT\); ([\d,]+) bytes of an incomplete result went to standard output$/);
     const said = /([\d,]+) bytes/.exec(ourErrors(r.stderr)[0])![1];
     expect(Number(said.replaceAll(',', ''))).toBe(r.stdoutBytes);
-    expect(r.stdout.startsWith('row,score,flag,label\n')).toBe(true);
+    expect(r.stdout.startsWith(HEADER)).toBe(true);
   });
 });
 
@@ -222,7 +224,7 @@ describe('output paths: checked before any work, exit 2, inputs untouched (cases
     const r = await run(['score', '--model', model, '--data', TEST, '--out', own]);
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(own).mode & 0o777).toBe(0o600);
-    expect(readFileSync(own, 'utf8').startsWith('row,score,flag,label\n')).toBe(true);
+    expect(readFileSync(own, 'utf8').startsWith(HEADER)).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../../src/pipeline/dataset';
 import { fitFeatures, type FeaturesJSON } from '../../src/pipeline/features';
-import { Explainer, expectedText, formatColumnError } from '../../src/app/explain';
+import { DriverTally, Explainer, expectedText, formatColumnError, formatDrivers } from '../../src/app/explain';
 import { exportCsv, exportNdjson } from '../../src/app/flagged-export';
 import { flowColumns, flowHeadings, flowParts, formatTime } from '../../src/app/flow';
 import { fitProblem } from '../../src/app/model-fit';
@@ -34,6 +34,41 @@ describe('explaining a row relative to normal', () => {
     expect(explainer.columns).toEqual(['bytes', 'dur', 'proto']);
   });
 
+  it('names each feature after its column, a categorical one `column=category` by the category the row holds; shares over all columns sum to 1', () => {
+    const errors = explainer.explain(x, recon, (c) => raw[c], 10);
+    expect(errors.map((e) => e.feature)).toEqual(['bytes', 'proto=udp', 'dur']);
+    expect(errors.reduce((sum, e) => sum + e.share, 0)).toBeCloseTo(1, 15);
+    // proto is a category not kept in training: its unseen slot holds the 1
+    const unseen = explainer.explain([3, -1, 0, 0, 1], [3, -1, 0.5, 0, 0.5], () => 'icmp', 1)[0];
+    // proto (0 − 0.5)² + 0² + (1 − 0.5)² = 0.5, the whole error
+    expect(unseen).toEqual({ column: 'proto', feature: 'proto=<unseen>', value: 'icmp', expected: 'tcp', share: 1 });
+    expect(explainer.names).toEqual(['bytes', 'dur', 'proto=tcp', 'proto=udp', 'proto=<unseen>']);
+  });
+
+  it('gives every column its share of the error and the feature it counts under, and adds them up per category', () => {
+    const shares = new Float64Array(6);
+    const keys = new Int32Array(6);
+    explainer.contributions(x, recon, shares, keys, 0);
+    // a second row, of category tcp: bytes (1 − 0)² = 1, dur (1 − 0)² = 1, proto (1 − 1)² + 0² + (0 − 1)² = 1
+    explainer.contributions([1, 1, 1, 0, 0], [0, 0, 1, 0, 1], shares, keys, 3);
+    expect(Array.from(shares)).toEqual([4 / 5.375, 0.25 / 5.375, 1.125 / 5.375, 1 / 3, 1 / 3, 1 / 3]);
+    expect(Array.from(keys)).toEqual([0, 1, 3, 0, 1, 2]);
+    const tally = new DriverTally(explainer.names);
+    tally.add('scan', shares, keys, 0, 3);
+    tally.add('scan', shares, keys, 3, 3);
+    tally.add('flood', shares, keys, 3, 3);
+    const [flood, scan] = tally.drivers(2);
+    expect(flood).toEqual({ category: 'flood', flagged: 1, features: [{ feature: 'bytes', share: 1 / 3 }, { feature: 'dur', share: 1 / 3 }] });
+    expect(scan.flagged).toBe(2);
+    // mean shares over scan's two rows: bytes (4/5.375 + 1/3)/2 ≈ 0.539, dur (0.25/5.375 + 1/3)/2 ≈ 0.190,
+    // proto=tcp (0 + 1/3)/2 ≈ 0.167, proto=udp (1.125/5.375 + 0)/2 ≈ 0.105
+    expect(scan.features.map((f) => f.feature)).toEqual(['bytes', 'dur']);
+    expect(scan.features[0].share).toBeCloseTo((4 / 5.375 + 1 / 3) / 2, 15);
+    expect(scan.features[1].share).toBeCloseTo((0.25 / 5.375 + 1 / 3) / 2, 15);
+    expect(tally.drivers(5)[1].features.map((f) => f.feature)).toEqual(['bytes', 'dur', 'proto=tcp', 'proto=udp']);
+    expect(formatDrivers(flood)).toBe('bytes 33%, dur 33%');
+  });
+
   it("gives the model's expectation in the column's units: unscaled, clamped to the fitted range, log1p undone; the likeliest category", () => {
     const [bytes, proto, dur] = explainer.explain(x, recon, (c) => raw[c], 3);
     expect(bytes.value).toBe(1_000);
@@ -60,10 +95,10 @@ describe('explaining a row relative to normal', () => {
   });
 
   it('reads as an analyst writes it', () => {
-    expect(formatColumnError({ column: 'resp_bytes', value: 181_540, expected: 137.4, share: 0.62 })).toBe('resp_bytes 181,540 (expected ≈ 137) 62%');
-    expect(formatColumnError({ column: 'duration', value: 0.5, expected: 12.345678, share: 0.1 })).toBe('duration 0.5 (expected ≈ 12.35) 10%');
-    expect(formatColumnError({ column: 'service', value: 'private', expected: 'http', share: 0.3 })).toBe('service private (expected http) 30%');
-    expect(expectedText({ column: 'x', value: Number.NaN, expected: 3.5, share: 0 })).toBe('≈ 3.5');
+    expect(formatColumnError({ column: 'resp_bytes', feature: 'resp_bytes', value: 181_540, expected: 137.4, share: 0.62 })).toBe('resp_bytes 181,540 (expected ≈ 137) 62%');
+    expect(formatColumnError({ column: 'duration', feature: 'duration', value: 0.5, expected: 12.345678, share: 0.1 })).toBe('duration 0.5 (expected ≈ 12.35) 10%');
+    expect(formatColumnError({ column: 'service', feature: 'service=private', value: 'private', expected: 'http', share: 0.3 })).toBe('service private (expected http) 30%');
+    expect(expectedText({ column: 'x', feature: 'x', value: Number.NaN, expected: 3.5, share: 0 })).toBe('≈ 3.5');
   });
 });
 
@@ -107,7 +142,7 @@ describe('exporting rows with their fields', () => {
     table: data.table,
     rows: [1, 0],
     scores: Float32Array.of(0.25, 2),
-    explanation: (row: number) => (row === 1 ? [{ column: 'bytes', value: Number.NaN, expected: 12.2, share: 0.75 }] : undefined),
+    explanation: (row: number) => (row === 1 ? [{ column: 'bytes', feature: 'bytes', value: Number.NaN, expected: 12.2, share: 0.75 }] : undefined),
   };
 
   it('as CSV: row, score, explanation, then every column, quoted where needed', () => {

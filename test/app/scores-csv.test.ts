@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatScore, scoreBytes, scoreLines } from '../../src/app/scores-csv';
+import { scoreBytes, type ScoreLayout } from '../../src/app/score-output';
+import { formatScore, scoreLines } from '../../src/app/scores-csv';
+import type { TextColumn } from '../../src/pipeline/record-decoder';
+
+const CSV: ScoreLayout = { format: 'csv', texts: [], explain: 0 };
+
+/** Scores written as `netae score` writes a chunk of them, with or without a label column. */
+function written(scores: Float32Array, threshold: number, labels: TextColumn | null, firstRow: number): string {
+  const layout = labels === null ? CSV : { ...CSV, texts: ['label'] };
+  return new TextDecoder().decode(scoreBytes({ scores, firstRow, texts: labels === null ? [] : [labels], rows: null, explanations: null }, threshold, layout));
+}
 
 describe('scores as CSV', () => {
   it('writes each score as String(Number(score.toPrecision(9))) does, across every float32 exponent', () => {
@@ -26,16 +36,16 @@ describe('scores as CSV', () => {
       scores[i] = float[0];
     }
     scores.set([1e-14, 0.5, 1, 10, 99999.9922, 999999936, 1.00000012, 0.100000001, 123.456787], 0);
-    const lines = new TextDecoder().decode(scoreBytes(scores, Infinity, null, 1)).split('\n');
+    const lines = written(scores, Infinity, null, 1).split('\n');
     scores.forEach((score, i) => expect(lines[i], String(score)).toBe(`${i + 1},${String(Number(score.toPrecision(9)))},0`));
   });
 
   it('writes the same lines as bytes, labels quoted where CSV needs it', () => {
     const scores = Float32Array.from([0.5, 1e-8, 12345.678, 2]);
     const labels = { codes: Int32Array.from([0, 1, 0, 2]), values: ['normal', 'a, "b"', 'café'] };
-    const text = new TextDecoder().decode(scoreBytes(scores, 1, labels, 99_998));
+    const text = written(scores, 1, labels, 99_998);
     expect(text).toBe(scoreLines(scores, 1, Array.from(labels.codes, (c) => labels.values[c]), 99_998));
     expect(text.split('\n')[1]).toBe('99999,9.99999994e-9,0,"a, ""b"""');
-    expect(new TextDecoder().decode(scoreBytes(scores, 1, null, 1))).toBe(scoreLines(scores, 1, null, 1));
+    expect(written(scores, 1, null, 1)).toBe(scoreLines(scores, 1, null, 1));
   });
 });

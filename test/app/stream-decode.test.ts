@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { messageDecoder, type Decoded } from '../../src/app/stream/decode';
-import { TEXT_COLUMNS, recordLines, resultLine, parseResults, type WireFormat } from '../../src/app/stream/wire';
+import { TEXT_COLUMNS, keptFields, recordLines, resultLine, parseResults, type WireFormat } from '../../src/app/stream/wire';
 import { fitPipeline, normalRows, parseDataset, parseText, type FittedPipeline } from '../../src/pipeline';
 import { ROOT } from './run';
 
@@ -11,7 +11,7 @@ const encoder = new TextEncoder();
 
 let pipeline: FittedPipeline;
 /** The first 300 records of the test log, as `netae score` reads and transforms them. */
-let expected: { matrix: Float32Array; labels: string[]; names: string[] };
+let expected: { matrix: Float32Array; labels: string[]; names: string[]; text: Record<string, string[]> };
 let lines: Record<WireFormat, string[]>;
 
 beforeAll(() => {
@@ -20,14 +20,21 @@ beforeAll(() => {
   pipeline = fitPipeline(train.schema, normal.table, { scaling: 'standard' });
   const read = parseText(TEST, { ...pipeline.readOptions('test.conn.log') });
   const head = read.table.slice(0, 300);
-  expected = { matrix: pipeline.transform(head).matrix, labels: head.array('label') as string[], names: head.columnNames() };
   const text = parseText(TEST, { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table.slice(0, 300);
+  expected = {
+    matrix: pipeline.transform(head).matrix,
+    labels: head.array('label') as string[],
+    names: head.columnNames(),
+    text: Object.fromEntries(text.columnNames().map((name) => [name, text.array(name) as string[]])),
+  };
   lines = { json: recordLines(text, 'json'), zeek: recordLines(text, 'zeek'), csv: recordLines(text, 'csv'), tsv: recordLines(text, 'tsv') };
 });
 
-function decode(format: WireFormat, messages: string[]): Decoded {
-  return messageDecoder({ pipeline }, { format, names: format === 'json' ? null : expected.names })(messages.map((m) => encoder.encode(m)));
+function decode(format: WireFormat, messages: string[], kept: string[] = []): Decoded {
+  return messageDecoder({ pipeline }, { format, names: format === 'json' ? null : expected.names }, kept)(messages.map((m) => encoder.encode(m)));
 }
+
+const KEPT = ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_p'];
 
 function groups(records: string[], size: number): string[] {
   const out: string[] = [];
@@ -48,6 +55,25 @@ describe('decodeMessages', () => {
       }
     });
   }
+
+  for (const format of ['json', 'zeek', 'csv', 'tsv'] as const) {
+    it(`${format}: kept columns come as their text, row by row, past a message that failed`, () => {
+      const good = lines[format];
+      const messages = [`${good[0]}\n${good[1]}`, format === 'json' ? '{"ts": 1' : 'not\ta\tline', good[2]];
+      const decoded = decode(format, messages, KEPT);
+      expect(decoded.errors.map((e) => e === null)).toEqual([true, false, true]);
+      expect(decoded.kept.map((k) => k.name)).toEqual(KEPT);
+      for (const { name, values } of decoded.kept) expect(values, name).toEqual(expected.text[name].slice(0, 3));
+      expect(decoded.labels).toEqual(expected.labels.slice(0, 3));
+    });
+  }
+
+  it('json: a kept field a record lacks is null', () => {
+    const record = JSON.parse(lines.json[0]) as Record<string, unknown>;
+    delete record.uid;
+    const decoded = decode('json', [JSON.stringify(record), lines.json[1]], ['uid']);
+    expect(decoded.kept[0].values).toEqual([null, expected.text.uid[1]]);
+  });
 
   it('a bad record fails its own message only, with the line and field', () => {
     const good = lines.json.slice(0, 6);
@@ -132,5 +158,14 @@ describe('result lines', () => {
     const text = [resultLine(17, 1, 0.123456789123, 0.1, 'normal'), resultLine(17, 2, 0.05, 0.1, null), resultLine(18, 1, Number.NaN, 0.1, null)].join('\n');
     expect(text).toBe('{"seq":17,"record":1,"score":0.123456789,"flag":1,"label":"normal"}\n{"seq":17,"record":2,"score":0.05,"flag":0}\n{"seq":18,"record":1,"score":null,"flag":0}');
     expect(parseResults(text)[0]).toEqual({ seq: 17, record: 1, score: 0.123456789, flag: 1, label: 'normal' });
+  });
+
+  it('carry the kept columns after them, as JSON strings, null where unset', () => {
+    const kept = [{ name: 'uid', values: ['C1', null] }, { name: 'id.orig_h', values: ['10.0.0.1', 'a "b"\tc'] }];
+    const text = [resultLine(5, 1, 0.5, 0.1, null, keptFields(kept, 0)), resultLine(5, 2, 0.5, 0.1, 'x', keptFields(kept, 1))].join('\n');
+    expect(parseResults(text)).toEqual([
+      { seq: 5, record: 1, score: 0.5, flag: 1, uid: 'C1', 'id.orig_h': '10.0.0.1' },
+      { seq: 5, record: 2, score: 0.5, flag: 1, label: 'x', uid: null, 'id.orig_h': 'a "b"\tc' },
+    ]);
   });
 });

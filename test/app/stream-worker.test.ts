@@ -23,7 +23,7 @@ const decode: MessageDecoder = (payloads) => {
     count[m] = numbers.length;
     return null;
   });
-  const decoded: Decoded = { matrix: Float32Array.from(values), rows: values.length, first, count, errors, labels: null };
+  const decoded: Decoded = { matrix: Float32Array.from(values), rows: values.length, first, count, errors, labels: null, kept: [] };
   return decoded;
 };
 

@@ -17,8 +17,10 @@ const COPIES = 17;
 let dir: string;
 let model: string;
 let big: string;
-/** `netae score` on the big log: score and label by row. */
-let reference: { score: number; label: string }[];
+/** The columns results carry by default for a zeek-conn model, as `netae score` writes them. */
+const KEPT = ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
+/** `netae score` on the big log: score, label and kept columns by row. */
+let reference: { score: number; label: string; kept: string[] }[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'netae-stream-'));
@@ -33,8 +35,8 @@ beforeAll(async () => {
   const scored = await run(['score', '--model', model, '--data', big, '--out', join(dir, 'reference.csv')]);
   expect(scored.code, scored.stderr).toBe(0);
   reference = readFileSync(join(dir, 'reference.csv'), 'utf8').trimEnd().split('\n').slice(1).map((line) => {
-    const [, score, , label] = line.split(',');
-    return { score: Number(score), label };
+    const [, score, , label, ...kept] = line.split(',');
+    return { score: Number(score), label, kept };
   });
 }, 300_000);
 
@@ -135,6 +137,8 @@ describe('usage errors, before any connection', () => {
   it('exit 2 with one line naming the problem; an unreachable server exits 1', async () => {
     const names = join(dir, 'few-names.txt');
     writeFileSync(names, 'ts\nuid\n');
+    const allNames = join(dir, 'all-names.txt');
+    writeFileSync(allNames, `${readFileSync(TEST, 'utf8').split('\n').find((l) => l.startsWith('#fields'))!.split('\t').slice(1).join('\n')}\n`);
     const cases: [string[], RegExp][] = [
       [['stream', '--model', model, '--input', 'a', '--output', 'b.>'], /"b\.>" holds a wildcard/],
       [['stream', '--model', model, '--input', 'a', '--output', 'a'], /must be different subjects/],
@@ -142,6 +146,8 @@ describe('usage errors, before any connection', () => {
       [['stream', '--model', model, '--input', 'a', '--output', 'b', '--format', 'zeek'], /--format zeek needs the order of the fields: --names FILE/],
       [['stream', '--model', model, '--input', 'a', '--output', 'b', '--format', 'csv', '--names', names], /lack the model's column\(s\) "duration"/],
       [['stream', '--model', model, '--input', 'a', '--output', 'b', '--token', 't', '--user', 'u', '--password', 'p'], /give one of a user and password, a token or a \.creds file/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'b', '--keep', 'uid,seq'], /--keep "seq": the output has a field of that name already/],
+      [['stream', '--model', model, '--input', 'a', '--output', 'b', '--format', 'csv', '--names', allNames, '--keep', 'uid,src'], /the csv lines: no column\(s\) "src" to keep/],
       [['publish', '--subject', 'x.*', '--data', TEST], /"x\.\*" holds a wildcard/],
     ];
     for (const [args, message] of cases) {
@@ -198,6 +204,7 @@ describe('netae stream on a real nats-server', () => {
       const problem = closeTo(result.score, reference[seq - 1].score, `sequence ${seq}`);
       if (problem !== null) problems.push(problem);
       if (result.label !== reference[seq - 1].label) problems.push(`sequence ${seq}: label ${result.label}`);
+      if (KEPT.some((name, k) => result[name] !== reference[seq - 1].kept[k])) problems.push(`sequence ${seq}: kept ${KEPT.map((name) => result[name])}`);
       flagged += result.flag;
     }
     expect(problems.slice(0, 10)).toEqual([]);
@@ -242,8 +249,10 @@ describe('netae stream on a real nats-server', () => {
       for (const [seq, results] of bySeq) {
         if (results.length !== perMessage || results.some((r, i) => r.record !== i + 1)) problems.push(`${stream} ${seq}: records ${results.map((r) => r.record)}`);
         results.forEach((r, i) => {
-          const problem = closeTo(r.score, reference[(seq - 1) * perMessage + i].score, `${stream} ${seq}.${i + 1}`);
+          const want = reference[(seq - 1) * perMessage + i];
+          const problem = closeTo(r.score, want.score, `${stream} ${seq}.${i + 1}`);
           if (problem !== null) problems.push(problem);
+          if (KEPT.some((name, k) => r[name] !== want.kept[k])) problems.push(`${stream} ${seq}.${i + 1}: kept ${KEPT.map((name) => r[name])}`);
         });
       }
       expect(problems.slice(0, 10)).toEqual([]);

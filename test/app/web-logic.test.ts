@@ -6,6 +6,7 @@ import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
 import { FlaggedIndex, NEAR_ROWS, pageOf } from '../../src/app/web/flagged';
 import { modelWithThreshold } from '../../src/app/web/downloads';
 import { timeLeft } from '../../src/app/web/training-view';
+import { driversAt } from '../../src/app/web/drivers';
 import type { Result } from '../../src/app/web/protocol';
 import { decodeModel, encodeModel } from '../../src/model/model';
 import { defaultSpec, parameterCount } from '../../src/model/spec';
@@ -118,7 +119,7 @@ describe('the flagged rows table', () => {
   scores[7] = scores[8];
   const category = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'scan' : i % 4 === 1 ? 'flood' : 'normal'));
   const explained = Array.from({ length: n }, (_, index) => ({
-    index, flow: [], errors: [{ column: index % 3 ? 'bytes' : 'service', value: 1, expected: 2, share: 1 }],
+    index, flow: [], errors: [{ column: index % 3 ? 'bytes' : 'service', feature: index % 3 ? 'bytes' : 'service=http', value: 1, expected: 2, share: 1 }],
   }));
   const index = new FlaggedIndex(scores, category, explained);
   const query = { threshold: 6, view: 'flagged' as const, category: null, column: null, sort: 'score' as const, descending: true };
@@ -185,5 +186,38 @@ describe('the page’s downloads and estimates', () => {
     expect(timeLeft(60, 0.4)).toBe('≈ 1 min 30 s');
     expect(timeLeft(1, 0.01)).toBe('—');
     expect(timeLeft(5, 1)).toBe('—');
+  });
+});
+
+describe('the drivers per category on the page', () => {
+  // Three explained rows, highest score first; two columns; features: bytes, proto=tcp, proto=udp.
+  const names = ['bytes', 'proto=tcp', 'proto=udp'];
+  const result = {
+    scores: Float32Array.of(0.1, 5, 3, 4),
+    labels: { isAnomaly: Uint8Array.of(0, 1, 1, 0), category: ['normal', 'scan', 'scan', 'normal'] },
+    explained: [1, 3, 2].map((index) => ({ index, flow: [], errors: [] })),
+    contributions: {
+      columns: 2,
+      names,
+      shares: Float32Array.of(0.75, 0.25, /* row 3 */ 0.5, 0.5, /* row 2 */ 0.25, 0.75),
+      keys: Int32Array.of(0, 2, 0, 1, 0, 2),
+    },
+  };
+
+  it("adds up the explained rows flagged at the threshold, as netae eval adds a category's flagged rows", () => {
+    const all = driversAt(result, 3, 3);
+    expect(all.rows).toBe(3);
+    expect(all.byCategory.get('scan')).toEqual({
+      category: 'scan', flagged: 2, features: [{ feature: 'bytes', share: 0.5 }, { feature: 'proto=udp', share: 0.5 }],
+    });
+    expect(all.byCategory.get('normal')).toEqual({
+      category: 'normal', flagged: 1, features: [{ feature: 'bytes', share: 0.5 }, { feature: 'proto=tcp', share: 0.5 }],
+    });
+    const high = driversAt(result, 4.5, 1);
+    expect(high.rows).toBe(1);
+    expect([...high.byCategory.keys()]).toEqual(['scan']);
+    expect(high.byCategory.get('scan')!.features).toEqual([{ feature: 'bytes', share: 0.75 }]);
+    expect(driversAt(result, 0, 3).rows).toBe(3);
+    expect(driversAt({ ...result, labels: null }, 0, 3).byCategory.size).toBe(0);
   });
 });

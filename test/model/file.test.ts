@@ -48,6 +48,8 @@ describe('the model file', () => {
     const loaded = decodeModel(encodeModel(m));
     expect(loaded.spec).toEqual(m.spec);
     expect(loaded.meta).toEqual(m.meta);
+    const pooled = Buffer.concat([Buffer.from('padding'), encodeModel(m)]).subarray(7);
+    expect(decodeModel(pooled).params).toEqual(m.params);
     const data = rows(1000, 12);
     const [a, b] = [Scorer.create(gpu, m.spec, m.params), Scorer.create(gpu, loaded.spec, loaded.params)];
     const [sa, sb] = [await a.score(data), await b.score(data)];

@@ -7,6 +7,8 @@ import type { TextColumn } from '../../pipeline/record-decoder';
 import { regroup } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
 import { addRepairs, report, scoreRows, type Detector, type Report } from '../detector';
+import { tallyFlagged } from '../drivers';
+import { DriverTally, Explainer, formatDrivers, type CategoryDrivers } from '../explain';
 import type { Gpu } from '../../gpu/device';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
@@ -24,8 +26,18 @@ export interface EvalFlags {
   threads?: number;
 }
 
+/** Features listed per category in the evaluation's JSON; the table shows the first DRIVERS_SHOWN. */
+const DRIVERS = 5;
+const DRIVERS_SHOWN = 3;
+
+/**
+ * An evaluation: the metrics, the repairs made reading the records, and per category the features
+ * that drive its detections (the largest mean shares of error over its flagged rows).
+ */
+export type EvalResult = Report & { repaired: number; unseen: number; drivers: CategoryDrivers[] };
+
 /** Scores labelled records and measures the detector on them. */
-export async function evaluateRecords(gpu: Gpu, detector: Detector, records: ReadResult): Promise<Report & { repaired: number; unseen: number }> {
+export async function evaluateRecords(gpu: Gpu, detector: Detector, records: ReadResult): Promise<EvalResult> {
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
   try {
     const scored = await scoreRows(scorer, detector, records.table, records);
@@ -33,7 +45,15 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
       const label = detector.pipeline.schema.label;
       throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column ${quote(label)}`}, so there is nothing to evaluate against`);
     }
-    return { ...report(scored.scores, scored.labels, detector.threshold), repaired: scored.repairs.repaired, unseen: scored.repairs.unseen };
+    const explainer = new Explainer(detector.pipeline.features.toJSON());
+    const tally = new DriverTally(explainer.names);
+    await tallyFlagged(tally, scorer, explainer, scored.matrix, scored.scores, detector.threshold, scored.labels.category);
+    return {
+      ...report(scored.scores, scored.labels, detector.threshold),
+      repaired: scored.repairs.repaired,
+      unseen: scored.repairs.unseen,
+      drivers: tally.drivers(DRIVERS),
+    };
   } finally {
     scorer.release();
   }
@@ -44,7 +64,7 @@ export async function evaluateRecords(gpu: Gpu, detector: Detector, records: Rea
  * measures the detector on it. Memory holds one chunk of features at a time, and per row only its
  * score, whether it is an anomaly and its category.
  */
-export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, threads: number): Promise<Report & { repaired: number; unseen: number }> {
+export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, threads: number): Promise<EvalResult> {
   const { schema } = detector.pipeline;
   const fileName = data === '-' ? 'stdin' : data;
   const label = schema.label;
@@ -59,20 +79,31 @@ export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, t
     },
   });
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const explainer = new Explainer(detector.pipeline.features.toJSON());
+  const tally = new DriverTally(explainer.names);
   const scores: Float32Array[] = [];
   const labels: Labels[] = [];
   let repairs: TransformReport | null = null;
   try {
-    let pending: (() => Promise<Float32Array>) | null = null;
+    let pending: { matrix: Float32Array; labels: Labels; read: () => Promise<Float32Array> } | null = null;
+    const finish = async () => {
+      if (!pending) return;
+      const { matrix, labels, read } = pending;
+      pending = null;
+      const chunk = await read();
+      scores.push(chunk);
+      await tallyFlagged(tally, scorer, explainer, matrix, chunk, detector.threshold, labels.category);
+    };
     for await (const batch of regroup(records, scorer.chunk)) {
       const read = await scorer.start(batch.matrix);
-      if (pending) scores.push(await pending());
-      pending = read;
+      await finish();
       const categories = category === null ? undefined : batch.texts[category];
-      labels.push(labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema));
+      const batchLabels = labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema);
+      labels.push(batchLabels);
+      pending = { matrix: batch.matrix, labels: batchLabels, read };
       repairs = addRepairs(repairs, batch.report);
     }
-    if (pending) scores.push(await pending());
+    await finish();
   } finally {
     scorer.release();
   }
@@ -81,7 +112,12 @@ export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, t
     category: labels.flatMap((l) => l.category),
     normalCount: labels.reduce((n, l) => n + l.normalCount, 0),
   };
-  return { ...report(concat(scores, Float32Array), all, detector.threshold), repaired: repairs?.repaired ?? 0, unseen: repairs?.unseen ?? 0 };
+  return {
+    ...report(concat(scores, Float32Array), all, detector.threshold),
+    repaired: repairs?.repaired ?? 0,
+    unseen: repairs?.unseen ?? 0,
+    drivers: tally.drivers(DRIVERS),
+  };
 }
 
 function expand(column: TextColumn): string[] {
@@ -118,22 +154,28 @@ function metricRow(name: string, e: Evaluation) {
  * The evaluation as text tables for a terminal. `which` names the threshold measured ("model's",
  * or "given" for one set by --threshold or --fpr).
  */
-export function formatReport(r: Report, which = "model's"): string {
+export function formatReport(r: Report & { drivers?: readonly CategoryDrivers[] }, which = "model's"): string {
   const e = r.atThreshold;
   const rows = [metricRow(which, e), ...(r.atBestF1 ? [metricRow('best F1 (oracle)', r.atBestF1)] : [])];
-  const categories = e.byCategory.map((c) => ({
-    category: c.category === 'normal' ? 'normal (false positives)' : c.category,
-    rows: c.rows,
-    flagged: c.flagged,
-    'flagged share': c.rate,
-  }));
+  const drivers = new Map(r.drivers?.map((d) => [d.category, d]));
+  const categories = e.byCategory.map((c) => {
+    const d = drivers.get(c.category);
+    return {
+      category: c.category === 'normal' ? 'normal (false positives)' : c.category,
+      rows: c.rows,
+      flagged: c.flagged,
+      'flagged share': c.rate,
+      ...(r.drivers ? { 'drivers (mean share of error)': d ? formatDrivers({ ...d, features: d.features.slice(0, DRIVERS_SHOWN) }) : '—' } : {}),
+    };
+  });
   return [
     `rows ${e.rows.toLocaleString('en-US')} (${e.anomalies.toLocaleString('en-US')} anomalies, ${e.normals.toLocaleString('en-US')} normal)   ROC-AUC ${e.rocAuc?.toFixed(4) ?? '—'}   PR-AUC ${e.prAuc?.toFixed(4) ?? '—'}`,
     '',
     formatTable(rows),
     ...(r.atBestF1 ? ['the best-F1 (oracle) row picks its threshold on these very labels: an upper bound for this model, not a result a threshold set without them can promise'] : []),
     '',
-    `by category, at the ${which} threshold: the share flagged is the detection rate of each attack category, and the false-positive rate of normal rows`,
+    `by category, at the ${which} threshold: the share flagged is the detection rate of each attack category, and the false-positive rate of normal rows`
+      + (r.drivers ? '; the drivers are the features with the largest mean share of the squared reconstruction error over the flagged rows' : ''),
     formatTable(categories),
     ...e.notes.map((n) => `note: ${n}`),
   ].join('\n');

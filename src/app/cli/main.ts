@@ -55,7 +55,7 @@ function program(): Command {
     .action((flags) => trainCommand(flags, interrupt.signal));
 
   netae.command('score')
-    .description('score records with a model: CSV of row, score, flag (and label) out')
+    .description('score records with a model: row, score, flag (and label, kept columns, explanations) as CSV or JSON lines')
     .argument('[data]', 'records to score, or - for standard input (or --data)')
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
@@ -64,6 +64,10 @@ function program(): Command {
     .option('--threads <n>', `threads decoding the records (default: the cores less one, here ${defaultThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
     .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
+    .addOption(new Option('--format <format>', 'csv, or jsonl: one JSON object per record').choices(['csv', 'jsonl']).default('csv'))
+    .option('--keep <columns>', 'input columns copied into the output, comma-separated, or none (default for zeek-conn models: uid, ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p)', list)
+    .option('--only-flagged', "write only the flagged rows (numbered as in the input)")
+    .option('--explain <k>', 'add the k columns with the largest share of each row\'s squared reconstruction error', wholeNumber())
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
@@ -80,6 +84,7 @@ function program(): Command {
     .option('--consumer <name>', 'durable consumer shared by the workers', 'netae')
     .addOption(new Option('--format <format>', 'records in a message, one per line').choices(['json', 'zeek', 'csv', 'tsv']).default('json'))
     .option('--names <file>', 'field names of zeek, csv or tsv lines, one per line (default: the model\'s, for a headerless preset)')
+    .option('--keep <columns>', 'input columns each result carries, comma-separated, or none (default for zeek-conn models: uid, ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p)', list)
     .option('--batch <records>', 'records pulled and scored at a time (default 8,192)', wholeNumber())
     .option('--in-flight <batches>', 'batches between pull and acknowledgement at most (default 2)', wholeNumber())
     .option('--ack-wait <seconds>', 'redeliver a message not acknowledged in this time, for a consumer created here (default 30)', wholeNumber())

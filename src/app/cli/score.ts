@@ -4,8 +4,11 @@ import { readRecordsFile } from '../../pipeline/io-node';
 import { regroup, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
 import { addRepairs } from '../detector';
+import { Explainer, type ColumnError } from '../explain';
+import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
-import { scoreBytes, scoresHeader } from '../scores-csv';
+import { flaggedRows, reservedNames, scoreBytes, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { UsageError } from './errors';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { openOutput } from './output';
@@ -23,35 +26,67 @@ export interface ScoreFlags {
   fpr?: number;
   /** Threads decoding text (default: the cores less one). */
   threads?: number;
+  /** Input columns copied into the output (`none` for none; default: the preset's). */
+  keep?: string[];
+  onlyFlagged?: boolean;
+  format?: string;
+  /** Features explained per row. */
+  explain?: number;
 }
 
 /** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
+/** What a chunk of records needs besides its scores: which rows to write, and their explanations. */
+interface Written {
+  rows: Uint32Array | null;
+  explanations: ColumnError[][] | null;
+}
+
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
  * feature rows, the GPU scores one chunk while the one before is written, and the output is
  * written as bytes in one write per chunk. A file is written under a temporary name, renamed
- * when complete.
+ * when complete. With `--explain K` each written row's reconstruction is read back too (only
+ * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
   checkInputs(inputs);
+  const format = (flags.format ?? 'csv') as ScoreFormat;
+  if (!SCORE_FORMATS.includes(format)) throw new UsageError(`unknown --format "${flags.format}"; expected ${SCORE_FORMATS.join(' or ')}`);
   const out = openOutput(flags.out, '--out', inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
+  const explainer = flags.explain === undefined ? null : new Explainer(detector.pipeline.features.toJSON());
+  const explain = explainer === null ? 0 : Math.min(flags.explain!, explainer.columns.length);
+  const keep = usage(() => keepOf(flags.keep, detector.pipeline.schema, reservedNames(format, explain)));
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
   const label = detector.pipeline.schema.label;
+  const features = detector.pipeline.features;
+  const fileName = flags.data === '-' ? 'stdin' : flags.data;
+  let layout: ScoreLayout | null = null;
+  /** The columns read as text: the layout's, then (to explain) the categorical features'. */
+  const texts = (names: readonly string[]): string[] => {
+    const labelled = label !== null && names.includes(label) ? [label] : [];
+    layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
+    return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
+  };
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       try {
-        const fileName = flags.data === '-' ? 'stdin' : flags.data;
         const records = readRecordsFile(flags.data, detector.pipeline, {
           ...detector.pipeline.readOptions(fileName),
-          texts: (names) => (label !== null && names.includes(label) ? [label] : []),
+          texts,
+          ...(explainer === null ? {} : { numbers: () => features.numeric.map((f) => f.column) }),
           threads: flags.threads ?? defaultThreads(),
         });
+        const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
+          const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
+          if (explainer === null) return { rows, explanations: null };
+          return { rows, explanations: await explainRows(scorer, explainer, batch, rows, explain) };
+        };
         let rows = 0;
         let repairs: TransformReport | null = null;
         let header = false;
@@ -61,12 +96,14 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const { batch, first, read } = pending;
           pending = null;
           const scores = await read();
-          await out.write(scoreBytes(scores, detector.threshold, label === null ? null : batch.texts[label] ?? null, first));
+          const chosen = await written(batch, scores);
+          const columns = layout!.texts.map((name) => batch.texts[name]);
+          await out.write(scoreBytes({ scores, firstRow: first, texts: columns, ...chosen }, detector.threshold, layout!));
           progress.scored(first - 1 + scores.length);
         };
         for await (const batch of regroup(records, scorer.chunk)) {
           if (!header) {
-            await out.write(scoresHeader(label !== null && batch.texts[label] !== undefined));
+            await out.write(scoreHeader(layout!));
             header = true;
           }
           repairs = addRepairs(repairs, batch.report);
@@ -90,4 +127,38 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   } finally {
     progress.stop();
   }
+}
+
+/** The value of `make`, its Error a usage error (exit 2). */
+function usage<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The `k` columns of largest error of each chosen row of a batch (every row when `rows` is null), from the model's reconstruction of them. */
+async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBatch, rows: Uint32Array | null, k: number): Promise<ColumnError[][]> {
+  const width = batch.width;
+  const count = rows === null ? batch.rows : rows.length;
+  if (count === 0) return [];
+  let matrix = batch.matrix;
+  if (rows !== null) {
+    matrix = new Float32Array(count * width);
+    rows.forEach((i, n) => matrix.set(batch.matrix.subarray(i * width, (i + 1) * width), n * width));
+  }
+  const reconstruction = await scorer.reconstruct(matrix);
+  const explanations = new Array<ColumnError[]>(count);
+  for (let n = 0; n < count; n++) {
+    const i = rows === null ? n : rows[n];
+    const raw = (column: string): unknown => {
+      const number = batch.numbers[column];
+      if (number !== undefined) return number[i];
+      const text = batch.texts[column];
+      return text === undefined ? undefined : text.values[text.codes[i]];
+    };
+    explanations[n] = explainer.explain(matrix.subarray(n * width, (n + 1) * width), reconstruction.subarray(n * width, (n + 1) * width), raw, k);
+  }
+  return explanations;
 }

@@ -1,10 +1,11 @@
 import { Scorer } from '../../model/scorer';
 import { readNamesFile } from '../../pipeline/io-node';
 import type { Detector } from '../detector';
+import { keepOf, keptColumns } from '../keep';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
 import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor, subjectProblem } from '../stream/jetstream';
-import { WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
+import { RESULT_FIELDS, WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
 import { runWorker, type Tally } from '../stream/worker';
 import { UsageError } from './errors';
 import { onSignal } from './exit';
@@ -28,6 +29,8 @@ export interface StreamFlags extends Credentials {
   ackWait?: number;
   statusInterval?: number;
   quiet?: boolean;
+  /** Input columns each result carries (`none` for none; default: the preset's). */
+  keep?: string[];
 }
 
 /** Records pulled and scored at a time unless told: a GPU-sized batch, as `netae score` reads. */
@@ -52,6 +55,21 @@ export async function wireOf(format: string, namesFile: string | undefined, dete
 }
 
 /**
+ * The columns each result carries: for delimited lines those of `--keep` the lines have (all of
+ * them when given), for JSON records all of them (null in a result whose record lacks one).
+ */
+export function resultColumns(flag: string[] | undefined, wire: Wire, detector: Detector): string[] {
+  const label = detector.pipeline.schema.label;
+  try {
+    const keep = keepOf(flag, detector.pipeline.schema, RESULT_FIELDS);
+    if (wire.names === null) return keep.columns.filter((c) => c !== label);
+    return keptColumns(keep, wire.names, `the ${wire.format} lines`, label === null ? [] : [label]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
  * A worker: scores the records of a JetStream subject with a model and publishes the results,
  * sharing a durable consumer with any other worker of the same `--consumer` name, until SIGTERM.
  */
@@ -59,6 +77,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
   const detector = await readDetector(flags.model);
   if (!Number.isFinite(detector.threshold)) throw new Error(`${flags.model} has no threshold; train it with netae train`);
   const wire = await wireOf(flags.format, flags.names, detector);
+  const kept = resultColumns(flags.keep, wire, detector);
   const credentials = credentialsOf(flags);
   const subjects = [flags.output, flags.deadLetter, ...(flags.alerts === undefined ? [] : [flags.alerts])];
   const problem = subjectProblem(flags.input, true) ?? subjects.map((s) => subjectProblem(s, false)).find((p) => p !== null);
@@ -95,7 +114,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
         try {
           tally = await runWorker(
             jetStreamBus(nc, input.consumer, publisher),
-            messageDecoder(detector, wire),
+            messageDecoder(detector, wire, kept),
             (matrix) => scorer.score(matrix),
             {
               stream: input.stream,

@@ -1,9 +1,10 @@
-import { table, type ColumnTable } from 'arquero';
+import { table } from 'arquero';
 import { categoryKey, type FittedPipeline } from '../../pipeline';
 import type { ColumnKind } from '../../pipeline/columns';
 import { InputError } from '../../pipeline/errors';
-import { parseText, type ReadOptions } from '../../pipeline/io';
-import type { Format } from '../../pipeline/text-table';
+import { RecordDecoder, type DecodeRequest, type TextColumn } from '../../pipeline/record-decoder';
+import { readLayout, type TextLayout } from '../../pipeline/text-layout';
+import { LF } from '../../pipeline/text-rows';
 import { parseNumber } from '../../pipeline/values';
 import type { Wire } from './wire';
 
@@ -19,6 +20,13 @@ export interface Decoded {
   readonly errors: (string | null)[];
   /** Per row: the record's label, when the records carry the model's label column; else null. */
   readonly labels: (string | null)[] | null;
+  /** The kept columns (see messageDecoder), each with its text in every row (null where a JSON record lacks it). */
+  readonly kept: readonly KeptColumn[];
+}
+
+export interface KeptColumn {
+  readonly name: string;
+  readonly values: (string | null)[];
 }
 
 /** Turns the payloads of a batch of messages into feature rows. */
@@ -38,34 +46,42 @@ export function missingColumns(pipeline: FittedPipeline, names: readonly string[
 }
 
 /**
- * A decoder for messages on the given wire, through the same readers and fitted transform as
- * `netae score`. Each message is decoded whole or not at all: a message with a bad record gets
- * an error naming its line (and field) and contributes no rows, and the others are unaffected.
+ * A decoder for messages on the given wire, with the same fitted encoding as `netae score`:
+ * delimited lines through the byte decoder `netae score` reads files with, JSON lines through the
+ * fitted transform. Each message is decoded whole or not at all: a message with a bad record
+ * gets an error naming its line (and field) and contributes no rows, and the others are
+ * unaffected. `kept` names the columns whose text each result carries (for delimited lines,
+ * columns of `wire.names`).
  */
-export function messageDecoder(detector: { readonly pipeline: FittedPipeline }, wire: Wire): MessageDecoder {
+export function messageDecoder(detector: { readonly pipeline: FittedPipeline }, wire: Wire, kept: readonly string[] = []): MessageDecoder {
   const { pipeline } = detector;
   if (wire.format === 'json') {
     const columns = featureColumns(pipeline);
-    return (payloads) => decodeJson(pipeline, columns, payloads);
+    return (payloads) => decodeJson(pipeline, columns, kept, payloads);
   }
   if (wire.names === null) throw new Error(`${wire.format} lines need column names`);
-  const names = wire.names;
-  const kinds = pipeline.readOptions().types ?? {};
-  const types: Record<string, ColumnKind> = {};
-  for (const name of names) types[name] = kinds[name] ?? 'string';
-  return (payloads) => decodeLines(pipeline, payloads, wire.format as Format, names, types);
+  return lineDecoder(pipeline, wire.format, wire.names, kept);
 }
 
-/** Gathers the rows of each message, from the tables that hold them, into one matrix. */
+/** A part of a batch: rows decoded together, and the message each belongs to (a message's rows consecutive). */
+interface Part {
+  readonly matrix: Float32Array;
+  readonly messageOf: Int32Array;
+  readonly labels: (string | null)[] | null;
+  /** Per kept column, its values in this part's rows. */
+  readonly kept: (string | null)[][];
+}
+
+/** Gathers the rows of each message, from the parts that hold them, into one matrix. */
 class Assembly {
   private readonly count: Int32Array;
   private readonly errors: (string | null)[];
-  /** Per message: the part (parsed table) holding its rows, and its first row there. */
+  /** Per message: the part holding its rows, and its first row there. */
   private readonly partOf: Int32Array;
   private readonly rowOf: Int32Array;
-  private readonly parts: { matrix: Float32Array; labels: (string | null)[] | null }[] = [];
+  private readonly parts: Part[] = [];
 
-  constructor(private readonly pipeline: FittedPipeline, messages: number) {
+  constructor(private readonly pipeline: FittedPipeline, private readonly kept: readonly string[], messages: number) {
     this.count = new Int32Array(messages);
     this.errors = new Array<string | null>(messages).fill(null);
     this.partOf = new Int32Array(messages).fill(-1);
@@ -76,21 +92,12 @@ class Assembly {
     this.errors[message] = reason;
   }
 
-  /**
-   * Transforms a table of records; `messageOf` gives each row's message, rows of a message
-   * being consecutive. Labels come from the table's label column unless given.
-   */
-  add(rows: ColumnTable, messageOf: Int32Array, labels?: (string | null)[]): void {
-    const label = this.pipeline.schema.label;
-    const features = this.pipeline.transform(rows);
-    const part = this.parts.length;
-    this.parts.push({
-      matrix: features.matrix,
-      labels: labels ?? (label !== null && rows.columnNames().includes(label) ? Array.from(rows.array(label) as ArrayLike<unknown>, labelText) : null),
-    });
-    for (let r = messageOf.length - 1; r >= 0; r--) {
-      const m = messageOf[r];
-      this.partOf[m] = part;
+  add(part: Part): void {
+    const index = this.parts.length;
+    this.parts.push(part);
+    for (let r = part.messageOf.length - 1; r >= 0; r--) {
+      const m = part.messageOf[r];
+      this.partOf[m] = index;
       this.rowOf[m] = r;
       this.count[m]++;
     }
@@ -109,27 +116,20 @@ class Assembly {
     }
     const matrix = new Float32Array(rows * width);
     const labels = this.parts.some((p) => p.labels !== null) ? new Array<string | null>(rows).fill(null) : null;
+    const kept = this.kept.map((name) => ({ name, values: new Array<string | null>(rows).fill(null) }));
     for (let m = 0; m < messages; m++) {
       const n = this.count[m];
       if (n === 0) continue;
       const part = this.parts[this.partOf[m]];
       const from = this.rowOf[m];
       matrix.set(part.matrix.subarray(from * width, (from + n) * width), first[m] * width);
-      if (labels !== null && part.labels !== null) for (let i = 0; i < n; i++) labels[first[m] + i] = part.labels[from + i];
+      for (let i = 0; i < n; i++) {
+        if (labels !== null && part.labels !== null) labels[first[m] + i] = part.labels[from + i];
+        for (let k = 0; k < kept.length; k++) kept[k].values[first[m] + i] = part.kept[k][from + i];
+      }
     }
-    return { matrix, rows, first, count: this.count, errors: this.errors, labels };
+    return { matrix, rows, first, count: this.count, errors: this.errors, labels, kept };
   }
-}
-
-function labelText(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-function textOf(payload: Uint8Array): string {
-  const text = utf8.decode(payload);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,21 +138,30 @@ function textOf(payload: Uint8Array): string {
 /** A bad record in a message: its 1-based line within the message, and why. */
 class RecordError extends Error {}
 
+const utf8 = new TextDecoder('utf-8');
+
+function textOf(payload: Uint8Array): string {
+  const text = utf8.decode(payload);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /**
  * JSON objects, one per line, read as Zeek's JSON writer means them: a field that is absent or
  * null is unset (a missing number, the category `-`, as Zeek's `-` in its ASCII logs), nested
  * objects name their fields with dots (`id.orig_h`), an array is a set (`a,b`), true and false
- * are `T` and `F`. A number field may also be a string that reads as a number.
+ * are `T` and `F`. A number field may also be a string that reads as a number. A kept field is
+ * its text the same way, or null when unset.
  */
-function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; categorical: string[] }, payloads: readonly Uint8Array[]): Decoded {
+function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; categorical: string[] }, kept: readonly string[], payloads: readonly Uint8Array[]): Decoded {
   const { numeric, categorical } = columns;
   const label = pipeline.schema.label;
   const numbers = numeric.map(() => [] as number[]);
   const texts = categorical.map(() => [] as string[]);
+  const keptValues = kept.map(() => [] as (string | null)[]);
   const labels: (string | null)[] = [];
   let sawLabel = false;
   const messageOf: number[] = [];
-  const assembly = new Assembly(pipeline, payloads.length);
+  const assembly = new Assembly(pipeline, kept, payloads.length);
   for (let m = 0; m < payloads.length; m++) {
     const before = messageOf.length;
     try {
@@ -173,6 +182,10 @@ function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; cate
           texts[j].push(jsonCategory(value, l + 1, categorical[j]));
         }
         if (present === 0) throw new RecordError(`line ${l + 1}: none of the model's fields (${[...numeric, ...categorical].slice(0, 4).join(', ')}, …)`);
+        for (let k = 0; k < kept.length; k++) {
+          const value = record[kept[k]];
+          keptValues[k].push(value === undefined || value === null ? null : jsonCategory(value, l + 1, kept[k]));
+        }
         const value = label === null ? undefined : record[label];
         if (value !== undefined && value !== null) sawLabel = true;
         labels.push(value === undefined || value === null ? null : String(value));
@@ -180,7 +193,7 @@ function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; cate
       }
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
-      for (const column of [...numbers, ...texts]) column.length = before;
+      for (const column of [...numbers, ...texts, ...keptValues]) column.length = before;
       labels.length = before;
       messageOf.length = before;
       assembly.fail(m, error.message);
@@ -190,7 +203,8 @@ function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; cate
     const data: Record<string, Float64Array | string[]> = {};
     numeric.forEach((name, j) => (data[name] = Float64Array.from(numbers[j])));
     categorical.forEach((name, j) => (data[name] = texts[j]));
-    assembly.add(table(data), Int32Array.from(messageOf), sawLabel ? labels : undefined);
+    const { matrix } = pipeline.transform(table(data));
+    assembly.add({ matrix, messageOf: Int32Array.from(messageOf), labels: sawLabel ? labels : null, kept: keptValues });
   }
   return assembly.finish();
 }
@@ -241,93 +255,129 @@ function jsonCategory(value: unknown, line: number, field: string): string {
 // ---------------------------------------------------------------------------------------------
 // Delimited lines
 
-interface Member {
-  message: number;
-  lines: number;
-  /** 1-based lines of the parsed text where the message starts and ends. */
-  start: number;
-  end: number;
-}
+const BOM = [0xef, 0xbb, 0xbf];
+const encoder = new TextEncoder();
 
 /**
- * Delimited lines. Messages are joined and parsed as one text where that cannot change their
- * meaning: Zeek lines always (they have no quoting), CSV and TSV lines when the message holds no
- * quote (a quoted field could run on into the next message). A Zeek message that starts with its
- * own `#` header, and a CSV or TSV message with quotes, is parsed alone. A bad record fails its
- * message only: the message is set aside and the rest parsed again.
+ * Delimited lines through the byte decoder. Each message is decoded on its own (a quote left
+ * open in one cannot run on into the next), into one decoder for the whole batch: the decoder
+ * is marked before a message and rolled back when it fails. A Zeek message that starts with its
+ * own `#` header is read by that header, with a decoder of its own.
  */
-function decodeLines(
-  pipeline: FittedPipeline, payloads: readonly Uint8Array[], format: Format, names: readonly string[], types: Record<string, ColumnKind>,
-): Decoded {
-  const assembly = new Assembly(pipeline, payloads.length);
-  const texts = payloads.map(textOf);
-  const member = (message: number): Member => ({ message, lines: lineCount(texts[message]), start: 0, end: 0 });
-  const withNames: ReadOptions = format === 'zeek' ? { format, types } : { format, header: false, names: [...names], types };
-  const joined: Member[] = [];
-  for (let m = 0; m < texts.length; m++) {
-    const ownHeader = format === 'zeek' && texts[m].startsWith('#');
-    const alone = ownHeader || (format !== 'zeek' && texts[m].includes('"'));
-    if (!alone) joined.push(member(m));
-    else parseMembers(assembly, texts, [member(m)], ownHeader ? { format, types } : withNames, '');
-  }
-  if (joined.length > 0) parseMembers(assembly, texts, joined, withNames, format === 'zeek' ? zeekHeader(names) : '');
-  return assembly.finish();
-}
-
-/** The two header lines that let Zeek lines be read with the given field names. */
-function zeekHeader(names: readonly string[]): string {
-  return `#separator \\x09\n#fields\t${names.join('\t')}\n`;
-}
-
-function lineCount(text: string): number {
-  let n = text.endsWith('\n') ? 0 : 1;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
-  return n;
-}
-
-/** Parses and transforms messages joined, setting aside each message a record error points into, until the rest go through. */
-function parseMembers(assembly: Assembly, texts: readonly string[], members: Member[], options: ReadOptions, header: string): void {
-  const headerLines = header === '' ? 0 : lineCount(header);
-  let live = members;
-  while (live.length > 0) {
-    let line = headerLines + 1;
-    for (const member of live) {
-      member.start = line;
-      member.end = line + member.lines - 1;
-      line += member.lines;
-    }
-    const text = header + live.map((m) => (texts[m.message].endsWith('\n') ? texts[m.message] : `${texts[m.message]}\n`)).join('');
-    try {
-      const read = parseText(text, { ...options, fileName: 'message' });
-      const messageOf = new Int32Array(read.lines.length);
-      for (let r = 0, k = 0; r < read.lines.length; r++) {
-        while (k < live.length - 1 && read.lines[r] > live[k].end) k++;
-        messageOf[r] = live[k].message;
+function lineDecoder(pipeline: FittedPipeline, format: 'zeek' | 'csv' | 'tsv', names: readonly string[], kept: readonly string[]): MessageDecoder {
+  const kinds = pipeline.readOptions().types ?? {};
+  const types: Record<string, ColumnKind> = {};
+  for (const name of names) types[name] = kinds[name] ?? 'string';
+  const head = format === 'zeek' ? encoder.encode(`#separator \\x09\n#fields\t${names.join('\t')}\n`) : new Uint8Array(0);
+  const layout = readLayout(head, true, { file: 'message', format, header: false, names: [...names], namesFrom: 'the field names', types })!;
+  const reader = new Reader(pipeline, layout, kept);
+  return (payloads) => {
+    const assembly = new Assembly(pipeline, kept, payloads.length);
+    const messageOf: number[] = [];
+    for (let m = 0; m < payloads.length; m++) {
+      const bytes = withoutBom(payloads[m]);
+      if (format === 'zeek' && bytes[0] === 0x23) {
+        ownHeader(pipeline, bytes, kept, types, m, assembly);
+        continue;
       }
-      assembly.add(read.table, messageOf);
-      return;
+      const n = reader.decode(bytes, 1);
+      if (typeof n === 'string') assembly.fail(m, n);
+      else for (let i = 0; i < n; i++) messageOf.push(m);
+    }
+    assembly.add(reader.take(Int32Array.from(messageOf)));
+    return assembly.finish();
+  };
+}
+
+/** A byte decoder for messages of one layout, with the label and kept columns as text. */
+class Reader {
+  private readonly decoder: RecordDecoder;
+  private readonly texts: string[];
+
+  constructor(private readonly pipeline: FittedPipeline, layout: TextLayout, private readonly kept: readonly string[]) {
+    const label = pipeline.schema.label;
+    const present = new Set(layout.names);
+    this.texts = [...new Set([...(label !== null && present.has(label) ? [label] : []), ...kept.filter((c) => present.has(c))])];
+    const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers: [], texts: this.texts };
+    this.decoder = new RecordDecoder(layout, request);
+  }
+
+  /** Decodes one message's records from the line given; the number of records, or why the message failed (its records dropped). */
+  decode(bytes: Uint8Array, line: number, start = 0): number | string {
+    const body = bytes.length > start && bytes[bytes.length - 1] !== LF ? withFinalLF(bytes) : bytes;
+    const before = this.decoder.size;
+    this.decoder.mark();
+    try {
+      this.decoder.decode(body, start, body.length, line);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      const at = error.line;
-      const bad = at === undefined ? -1 : live.findIndex((m) => at >= m.start && at <= m.end);
-      if (bad === -1) {
-        const reason = /no data rows|is empty/.test(error.message) ? 'no records' : reasonOf(error, null);
-        for (const m of live) assembly.fail(m.message, reason);
-        return;
-      }
-      assembly.fail(live[bad].message, reasonOf(error, live[bad]));
-      live = live.filter((_, i) => i !== bad);
+      this.decoder.rollback();
+      return reasonOf(error);
     }
+    return this.decoder.size - before;
+  }
+
+  /** The records decoded since the last take, as a part of the batch. */
+  take(messageOf: Int32Array): Part {
+    const rows = this.decoder.take();
+    const texts = (name: string): (string | null)[] | null => {
+      const k = this.texts.indexOf(name);
+      return k === -1 ? null : expand(rows.texts[k]);
+    };
+    const label = this.pipeline.schema.label;
+    const labels = label === null ? null : texts(label);
+    return {
+      matrix: rows.matrix,
+      messageOf,
+      labels,
+      kept: this.kept.map((name) => texts(name) ?? new Array<string | null>(rows.rows).fill(null)),
+    };
   }
 }
 
-/** An input error's message, its location given within the message. */
-function reasonOf(error: InputError, member: Member | null): string {
-  const prefix = [error.file, error.line === undefined ? undefined : `line ${error.line}`, error.column === undefined ? undefined : `column "${error.column}"`]
-    .filter((p) => p !== undefined).join(', ');
-  const text = prefix !== '' && error.message.startsWith(`${prefix}: `) ? error.message.slice(prefix.length + 2) : error.message;
+/** A Zeek message that starts with its own `#` header: read by that header, added to the batch as a part of its own. */
+function ownHeader(
+  pipeline: FittedPipeline, bytes: Uint8Array, kept: readonly string[], types: Record<string, ColumnKind>, message: number, assembly: Assembly,
+): void {
+  let layout: TextLayout;
+  try {
+    layout = readLayout(withFinalLF(bytes), true, { file: 'message', format: 'zeek', types })!;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    assembly.fail(message, reasonOf(error));
+    return;
+  }
+  const missing = missingColumns(pipeline, layout.names);
+  if (missing.length > 0) {
+    assembly.fail(message, `its #fields lack the model's column(s) ${missing.map((c) => `"${c}"`).join(', ')}`);
+    return;
+  }
+  const reader = new Reader(pipeline, layout, kept);
+  const n = reader.decode(bytes, layout.bodyLine, layout.bodyStart);
+  if (typeof n === 'string') assembly.fail(message, n);
+  else assembly.add(reader.take(new Int32Array(n).fill(message)));
+}
+
+function withoutBom(bytes: Uint8Array): Uint8Array {
+  return bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2] ? bytes.subarray(3) : bytes;
+}
+
+function withFinalLF(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > 0 && bytes[bytes.length - 1] === LF) return bytes;
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  out[bytes.length] = LF;
+  return out;
+}
+
+function expand(column: TextColumn): string[] {
+  return Array.from(column.codes, (code) => column.values[code]);
+}
+
+/** An input error's reason, with its line within the message and its field. */
+function reasonOf(error: InputError): string {
   const where: string[] = [];
-  if (member !== null && error.line !== undefined) where.push(`line ${error.line - member.start + 1}`);
+  if (error.line !== undefined) where.push(`line ${error.line}`);
   if (error.column !== undefined) where.push(`field "${error.column}"`);
-  return where.length > 0 ? `${where.join(', ')}: ${text}` : text;
+  return where.length > 0 ? `${where.join(', ')}: ${error.reason}` : error.reason;
 }

@@ -94,25 +94,39 @@ function zeekField(names: readonly string[]): (value: unknown, row: number, colu
   };
 }
 
+/** The fields of a result line besides the kept columns. */
+export const RESULT_FIELDS: readonly string[] = ['seq', 'record', 'score', 'flag', 'label'];
+
 /**
  * The result of one record as a JSON line: the input's stream sequence, the record's place in
  * its message (from 1), the score (nine significant digits, as `netae score` writes it; null
- * when not finite), the flag (1 when the score is at or above the threshold) and the label when
- * the record has one.
+ * when not finite), the flag (1 when the score is at or above the threshold), the label when
+ * the record has one, then the kept columns (`kept`: their `,"name":value` text, see {@link keptFields}).
  */
-export function resultLine(seq: number, record: number, score: number, threshold: number, label: string | null): string {
+export function resultLine(seq: number, record: number, score: number, threshold: number, label: string | null, kept = ''): string {
   const flag = score >= threshold ? 1 : 0;
   const value = Number.isFinite(score) ? formatScore(score) : 'null';
-  return `{"seq":${seq},"record":${record},"score":${value},"flag":${flag}${label === null ? '' : `,"label":${JSON.stringify(label)}`}}`;
+  return `{"seq":${seq},"record":${record},"score":${value},"flag":${flag}${label === null ? '' : `,"label":${JSON.stringify(label)}`}${kept}}`;
 }
 
-/** A result line read back (for consumers of the output subject and for tests). */
+/** A row's kept columns as JSON members, `,"uid":"C1x…","id.orig_p":"52814"`: text as read, null where unset. */
+export function keptFields(columns: readonly { readonly name: string; readonly values: readonly (string | null)[] }[], row: number): string {
+  let text = '';
+  for (const { name, values } of columns) {
+    const value = values[row];
+    text += `,${JSON.stringify(name)}:${value === null ? 'null' : JSON.stringify(value)}`;
+  }
+  return text;
+}
+
+/** A result line read back (for consumers of the output subject and for tests); kept columns by name. */
 export interface Result {
   seq: number;
   record: number;
   score: number | null;
   flag: 0 | 1;
   label?: string;
+  [kept: string]: string | number | null | undefined;
 }
 
 export function parseResults(text: string): Result[] {

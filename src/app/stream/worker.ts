@@ -1,6 +1,6 @@
 import type { Decoded, MessageDecoder } from './decode';
 import { Window, backoff, sleep } from './flow';
-import { resultLine } from './wire';
+import { keptFields, resultLine } from './wire';
 
 /** A message pulled from the input stream, to be acknowledged once its results are stored. */
 export interface Inbound {
@@ -144,7 +144,7 @@ export async function runWorker(
       const alerts: string[] = [];
       for (let i = 0; i < decoded.count[m]; i++) {
         const row = decoded.first[m] + i;
-        const line = resultLine(seq, i + 1, scores[row], options.threshold, decoded.labels?.[row] ?? null);
+        const line = resultLine(seq, i + 1, scores[row], options.threshold, decoded.labels?.[row] ?? null, keptFields(decoded.kept, row));
         results.push(line);
         if (scores[row] >= options.threshold) alerts.push(line);
       }

@@ -7,7 +7,7 @@ import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type Re
 import { scoreRows, type Detector } from '../detector';
 import { Explainer } from '../explain';
 import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
-import type { Curve, ExplainedRow, ModelSummary, Result } from './protocol';
+import type { Contributions, Curve, ExplainedRow, ModelSummary, Result } from './protocol';
 
 const CURVE_POINTS = 600;
 
@@ -41,11 +41,18 @@ function highest(scores: Float32Array, k: number): Uint32Array {
   return order.subarray(0, Math.min(k, order.length));
 }
 
-/** The highest-scoring rows with their flow fields and the columns the model reconstructs worst in each. */
-async function explainHighest(scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns): Promise<ExplainedRow[]> {
+/**
+ * The highest-scoring rows with their flow fields and the columns the model reconstructs worst in
+ * each, and every one of their columns' shares of error.
+ */
+async function explainHighest(
+  scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns,
+): Promise<{ explained: ExplainedRow[]; contributions: Contributions }> {
   const rows = highest(scores, EXPLAINED_ROWS);
   const explainer = new Explainer(detector.pipeline.features.toJSON());
   const explained: ExplainedRow[] = [];
+  const columns = explainer.columns.length;
+  const contributions = { columns, names: explainer.names, shares: new Float32Array(rows.length * columns), keys: new Int32Array(rows.length * columns) };
   for (let start = 0; start < rows.length; start += scorer.chunk) {
     const chunk = Array.from(rows.subarray(start, start + scorer.chunk));
     const picked = table.reify(chunk);
@@ -54,6 +61,8 @@ async function explainHighest(scorer: Scorer, detector: Detector, table: ColumnT
     chunk.forEach((index, k) => {
       const get = (column: string) => picked.get(column, k) as unknown;
       const at = k * width;
+      const x = matrix.subarray(at, at + width);
+      explainer.contributions(x, reconstruction.subarray(at, at + width), contributions.shares, contributions.keys, (start + k) * columns);
       explained.push({
         index,
         flow: flowParts(flow, (column) => categoryKey(get(column))),
@@ -61,7 +70,7 @@ async function explainHighest(scorer: Scorer, detector: Detector, table: ColumnT
       });
     });
   }
-  return explained;
+  return { explained, contributions };
 }
 
 function numberOr(value: unknown): number | null {
@@ -133,7 +142,7 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
       bestF1Threshold: anomalous ? bestF1Threshold(scores, labels.isAnomaly).threshold : null,
       ...(both ? curves(scores, labels.isAnomaly) : { roc: null, pr: null }),
       flowHeadings: flowHeadings(flow),
-      explained: await explainHighest(scorer, detector, records.table, scores, flow),
+      ...await explainHighest(scorer, detector, records.table, scores, flow),
       repaired: repairs.repaired,
       unseen: repairs.unseen,
     };

@@ -73,6 +73,18 @@ export interface ExplainedRow {
   readonly errors: readonly ColumnError[];
 }
 
+/**
+ * Rows' shares of error by input column, row-major [rows × columns]: column s of row r carries
+ * `shares[r·columns + s]` of the row's error, under the feature `names[keys[r·columns + s]]`
+ * (see Explainer.contributions).
+ */
+export interface Contributions {
+  readonly columns: number;
+  readonly names: readonly string[];
+  readonly shares: Float32Array;
+  readonly keys: Int32Array;
+}
+
 export interface ModelSummary {
   readonly layers: string;
   readonly parameters: number;
@@ -113,6 +125,8 @@ export interface Result {
   readonly flowHeadings: readonly { readonly part: FlowPart; readonly name: string }[];
   /** The highest-scoring rows, highest first: all of them, or the first 20,000. */
   readonly explained: readonly ExplainedRow[];
+  /** Every explained row's shares of error by feature, in the order of `explained`: what the drivers per category add up. */
+  readonly contributions: Contributions;
   readonly repaired: number;
   readonly unseen: number;
 }

@@ -1,5 +1,7 @@
 import { HISTOGRAM_MARGIN, curvePoints, histogramChart, prChart, rocChart, scoreBins, type Bin, type CurvePoint } from './charts';
 import { ChartSlot, byId, format, h, tiles } from './dom';
+import { formatDrivers } from '../explain';
+import { driversAt, type DriversAt } from './drivers';
 import type { Result } from './protocol';
 import { LogScale, ThresholdIndex, type AtThreshold } from './threshold';
 
@@ -96,7 +98,7 @@ export class ResultsView {
     this.modelButton.setAttribute('aria-pressed', String(threshold === this.shown.result.summary.threshold));
     this.bestButton.setAttribute('aria-pressed', String(threshold === this.shown.result.bestF1Threshold));
     renderMetrics(at, this.shown.result.scores.length);
-    renderCategories(at);
+    renderCategories(at, driversAt(this.shown.result, threshold, DRIVERS_SHOWN));
     this.onThreshold(threshold);
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.renderCharts(at));
@@ -140,18 +142,29 @@ function renderMetrics(at: AtThreshold, rows: number): void {
   );
 }
 
-function renderCategories(at: AtThreshold): void {
+/** Features shown per category as the drivers of its detections. */
+const DRIVERS_SHOWN = 3;
+
+const DRIVERS_TITLE = "the features with the largest mean share of the squared reconstruction error over the category's flagged rows";
+
+function renderCategories(at: AtThreshold, drivers: DriversAt): void {
   const rows = [...at.categories].sort((a, b) => Number(b.category === 'normal') - Number(a.category === 'normal'));
+  const partial = drivers.rows < at.flagged;
   byId('categories').replaceChildren(
-    h('thead', {}, h('tr', {}, h('th', {}, 'Category'), h('th', { class: 'num' }, 'Rows'), h('th', { class: 'num' }, 'Flagged'), h('th', {}, 'Detection rate'))),
+    ...(partial ? [h('caption', { class: 'muted' }, `Drivers from the ${format.count(drivers.rows)} highest-scoring of the ${format.count(at.flagged)} flagged rows`)] : []),
+    h('thead', {}, h('tr', {},
+      h('th', {}, 'Category'), h('th', { class: 'num' }, 'Rows'), h('th', { class: 'num' }, 'Flagged'), h('th', {}, 'Detection rate'),
+      h('th', { title: DRIVERS_TITLE }, 'Drivers (share of error)'))),
     h('tbody', {}, ...rows.map((r) => {
       const normal = r.category === 'normal';
+      const d = drivers.byCategory.get(r.category);
       return h('tr', {},
         h('td', {}, h('span', { class: `tag ${normal ? 'normal' : 'anomalous'}` }, r.category)),
         h('td', { class: 'num' }, format.count(r.rows)),
         h('td', { class: 'num' }, format.count(r.flagged)),
         h('td', { title: normal ? 'normal rows flagged: false positives' : 'rows of this category flagged' },
           h('div', { class: 'rate' }, h('div', { class: `bar ${normal ? 'normal' : ''}` }, barFill(r.rate)), h('span', {}, format.percent(r.rate)))),
+        h('td', { class: 'drivers' }, d ? formatDrivers(d) : h('span', { class: 'muted' }, '—')),
       );
     })),
   );

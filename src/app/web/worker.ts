@@ -54,7 +54,7 @@ async function handle(request: Exclude<Request, { type: 'stop' }>): Promise<void
       : await scoreJob(await gpu, request.model, request.modelName, request.test, job);
     keep(scored);
     const { result } = scored;
-    post({ type: 'result', id, result }, [result.scores.buffer, result.model.buffer]);
+    post({ type: 'result', id, result }, [result.scores.buffer, result.model.buffer, result.contributions.shares.buffer, result.contributions.keys.buffer]);
   } finally {
     running = null;
   }

@@ -1,0 +1,91 @@
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import type { ColumnError } from '../../src/app/explain';
+import { flaggedRows, reservedNames, scoreBytes, scoreHeader, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
+import { formatScore } from '../../src/app/scores-csv';
+import { encodeText } from '../../src/pipeline/records';
+
+const text = new TextDecoder();
+
+/** Kept text as a TSV or quoted CSV field may hold it: commas, quotes, spaces, other scripts, control characters. */
+const HOSTS = ['10.0.0.1', 'a,"b"', ' padded ', '', 'café ☕', 'tab\there', '"', 'back\\slash', 'x\u2028y'];
+const scores = Float32Array.from(HOSTS, (_, i) => (i + 1) / 7);
+const labels = HOSTS.map((_, i) => (i % 3 === 0 ? 'normal' : 'scan, tcp'));
+const explanations: ColumnError[][] = HOSTS.map((_, i) => [
+  { column: 'bytes', feature: 'bytes', value: 1000 * i, expected: 123.456789, share: 0.625 },
+  { column: 'service', feature: 'service=<unseen>', value: 'odd,"svc"', expected: 'http', share: 0.25 },
+  { column: 'dur', feature: 'dur', value: Number.NaN, expected: 1e-9, share: 0.125 },
+]);
+
+function chunk(rows: Uint32Array | null, explained: boolean): ScoreChunk {
+  const picked = rows === null ? explanations : Array.from(rows, (i) => explanations[i]);
+  return { scores, firstRow: 41, texts: [encodeText(labels), encodeText(HOSTS)], rows, explanations: explained ? picked : null };
+}
+
+function write(layout: ScoreLayout, rows: Uint32Array | null = null): string {
+  return scoreHeader(layout) + text.decode(scoreBytes(chunk(rows, layout.explain > 0), 0.5, layout));
+}
+
+describe('the records netae score writes', () => {
+  const csv: ScoreLayout = { format: 'csv', texts: ['label', 'host'], explain: 3 };
+  const jsonl: ScoreLayout = { ...csv, format: 'jsonl' };
+
+  it('CSV: kept text quoted where it must be, read back as it was', () => {
+    const out = write({ ...csv, explain: 0 });
+    const parsed = Papa.parse<string[]>(out.trimEnd(), { delimiter: ',' });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.data[0]).toEqual(['row', 'score', 'flag', 'label', 'host']);
+    expect(parsed.data.slice(1).map((r) => r[4])).toEqual(HOSTS);
+    expect(parsed.data.slice(1).map((r) => r[3])).toEqual(labels);
+    expect(parsed.data.slice(1).map((r) => r.slice(0, 3))).toEqual(HOSTS.map((_, i) => [String(41 + i), formatScore(scores[i]), scores[i] >= 0.5 ? '1' : '0']));
+    expect(out.split('\n')[2]).toBe(`42,${formatScore(scores[1])},0,"scan, tcp","a,""b"""`);
+  });
+
+  it('JSON lines: one object per record, parsed back equal to the CSV', () => {
+    const rows = Papa.parse<Record<string, string>>(write(csv).trimEnd(), { header: true }).data;
+    const objects = write(jsonl).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(objects).toHaveLength(HOSTS.length);
+    objects.forEach((o, i) => {
+      const row = rows[i];
+      expect(o.row).toBe(Number(row.row));
+      expect(o.score).toBe(Number(row.score));
+      expect(o.flag).toBe(Number(row.flag));
+      expect(o.label).toBe(row.label);
+      expect(o.host).toBe(row.host);
+      expect(o.host).toBe(HOSTS[i]);
+      const explanation = o.explanation as { feature: string; share: number; value: unknown; expected: unknown }[];
+      expect(explanation.map((e) => e.feature)).toEqual([row.feature1, row.feature2, row.feature3]);
+      expect(explanation.map((e) => e.share)).toEqual([row.share1, row.share2, row.share3].map(Number));
+      expect(explanation[0]).toEqual({ feature: 'bytes', share: 0.625, value: 1000 * i, expected: 123.457 });
+      expect(explanation[1]).toEqual({ feature: 'service=<unseen>', share: 0.25, value: 'odd,"svc"', expected: 'http' });
+      expect(explanation[2]).toEqual({ feature: 'dur', share: 0.125, value: null, expected: 1e-9 });
+      expect([row.value1, row.expected1, row.value2, row.expected2, row.value3, row.expected3]).toEqual([String(1000 * i), '123.457', 'odd,"svc"', 'http', '', '1e-9']);
+    });
+    expect(Object.keys(objects[0])).toEqual(['row', 'score', 'flag', 'label', 'host', 'explanation']);
+  });
+
+  it('only the chosen rows, numbered as in the input; explanations follow the rows written', () => {
+    const rows = flaggedRows(scores, 0.5);
+    expect(Array.from(rows)).toEqual(HOSTS.map((_, i) => i).filter((i) => scores[i] >= 0.5));
+    const all = write(csv).trimEnd().split('\n');
+    const some = write(csv, rows).trimEnd().split('\n');
+    expect(some).toEqual([all[0], ...Array.from(rows, (i) => all[i + 1])]);
+    expect(write(jsonl, new Uint32Array(0))).toBe('');
+  });
+
+  it('a score that is not finite is JSON null', () => {
+    const layout: ScoreLayout = { format: 'jsonl', texts: [], explain: 0 };
+    const out = text.decode(scoreBytes({ scores: Float32Array.of(Number.NaN, Infinity, 0.25), firstRow: 1, texts: [], rows: null, explanations: null }, 0.5, layout));
+    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { row: 1, score: null, flag: 0 }, { row: 2, score: null, flag: 1 }, { row: 3, score: 0.25, flag: 0 },
+    ]);
+  });
+
+  it('the header and JSON keys the output takes for itself', () => {
+    expect(scoreHeader({ format: 'csv', texts: [], explain: 0 })).toBe('row,score,flag\n');
+    expect(scoreHeader({ format: 'csv', texts: ['label', 'a,b'], explain: 1 })).toBe('row,score,flag,label,"a,b",feature1,share1,value1,expected1\n');
+    expect(scoreHeader(jsonl)).toBe('');
+    expect(reservedNames('csv', 2)).toContain('expected2');
+    expect(reservedNames('jsonl', 2)).toEqual(['row', 'score', 'flag', 'explanation']);
+  });
+});
