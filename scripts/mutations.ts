@@ -265,8 +265,9 @@ try {
     const caught = outcome.code !== 0 && outcome.failed.length > 0;
     if (!caught) survivors++;
     console.log(`${m.name}: ${caught ? 'caught' : 'SURVIVED'} (${outcome.seconds.toFixed(0)} s) — ${m.what}`);
-    for (const f of outcome.failed.slice(0, 8)) console.log(`  ${f}`);
-    if (outcome.failed.length > 8) console.log(`  … and ${outcome.failed.length - 8} more`);
+    const shown = full ? outcome.failed : outcome.failed.slice(0, 8);
+    for (const f of shown) console.log(`  ${f}`);
+    if (outcome.failed.length > shown.length) console.log(`  … and ${outcome.failed.length - shown.length} more`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
