@@ -60,9 +60,9 @@ describe('trainer', () => {
   const severalData = randomData(70, 6, 12);
   const expected = referenceTraining(severalData, SEVERAL);
 
-  it.each(PATHS)('%s: 3 epochs of 5 steps (the last of 6 rows) in the seeded shuffle order equal the float64 reference batch by batch', async (_name, fused) => {
+  it.each(PATHS)('%s: 3 epochs of 5 steps (the last of 6 rows) in the seeded shuffle order equal the float64 reference batch by batch', async (path, fused) => {
     const result = await train(gpu, severalData, { ...SEVERAL, validation: 0, fused });
-    expect(result.path).toBe(_name);
+    expect(result.path).toBe(path);
     expect(result.steps).toBe(15);
     expectWithin(result.params, expected.theta, expected.thetaBound);
     result.history.forEach((h, i) => expectWithin([h.trainLoss], [expected.epochLosses[i].value], [expected.epochLosses[i].bound]));
