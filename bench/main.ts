@@ -4,11 +4,12 @@ import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
-import { NETAE_CLI } from './end-to-end';
+import { NETAE_CLI } from './bundles';
 import { benchJetStream } from './jetstream';
 import { benchScoreCli } from './score-cli';
 import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
+import { benchStreamRead, STREAM_READ_CHILD, streamReadChild } from './stream-read';
 import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
 
@@ -24,10 +25,13 @@ const BENCHES = {
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
        bench features
+       bench stream
        bench render RESULTS.json
        bench readme RESULTS.json
   all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
        PyTorch where it can be imported), saved as JSON, Markdown and SVG charts
+  features: reading, transforming and decoding NSL-KDD (or synthetic) CSV into feature rows
+  stream: a 1 GiB CSV streamed through the fitted pipeline, for its rate and peak memory
   render: writes a saved suite's Markdown and charts again
   readme: puts a saved suite's summary into README.md, between its bench markers`;
 
@@ -73,6 +77,15 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'features') {
     await benchFeatures();
+    return;
+  }
+  if (argv[0] === 'stream') {
+    await benchStreamRead();
+    return;
+  }
+  if (argv[0] === STREAM_READ_CHILD) {
+    const [, csv, pipelineFile] = argv;
+    await streamReadChild(csv, pipelineFile);
     return;
   }
   if (argv[0] === 'score-part') {
