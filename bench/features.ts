@@ -126,7 +126,7 @@ export async function benchFeatures(): Promise<Row[]> {
   const date = new Date().toISOString();
   await mkdir(RESULTS_DIR, { recursive: true });
   const out = join(RESULTS_DIR, `features-${date.slice(0, 10)}.json`);
-  writeWhole(out, `${JSON.stringify({ bench: 'features', date, node: process.version, scaling: DEFAULT_SCALING, results: table }, null, 2)}\n`);
+  await writeWhole(out, `${JSON.stringify({ bench: 'features', date, node: process.version, scaling: DEFAULT_SCALING, results: table }, null, 2)}\n`);
   console.log(`wrote ${out}`);
   return table;
 }

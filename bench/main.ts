@@ -68,7 +68,7 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
     console.log(`adapter: ${adapterTitle(gpu.adapter)} (${gpu.adapter.backend})`);
     const rows = await bench.run(gpu, quick);
     printTable(bench.title, rows);
-    console.log(`\nsaved ${saveResults(out, name, gpu, rows)}`);
+    console.log(`\nsaved ${await saveResults(out, name, gpu, rows)}`);
   } finally {
     gpu.release();
   }
@@ -101,16 +101,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.name === 'render') {
-    console.log(renderSaved(args.out).join('\n'));
+    console.log((await renderSaved(args.out)).join('\n'));
     return;
   }
   if (args.name === 'readme') {
-    console.log(updateReadme(args.out, resolve('README.md')));
+    console.log(await updateReadme(args.out, resolve('README.md')));
     return;
   }
   if (args.name !== 'all') return runOne(args.name as BenchName, args.quick, args.out);
   const results = await runSuite(args.quick);
-  const files = saveSuite(results, args.out);
+  const files = await saveSuite(results, args.out);
   console.log(`\nsuite finished in ${Math.round(results.seconds)} s; saved:\n${files.map((f) => `  ${f}`).join('\n')}`);
 }
 

@@ -117,7 +117,7 @@ export async function benchStreamRead(): Promise<void> {
     ]);
     await mkdir(RESULTS_DIR, { recursive: true });
     const out = join(RESULTS_DIR, `stream-read-${result.date.slice(0, 10)}.json`);
-    writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
+    await writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${out}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
