@@ -1,27 +1,25 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 
-/** The Node entry points (the `netae` CLI and the benchmarks), bundled with their WGSL. */
-export default defineConfig({
-  ssr: {
-    /** TensorFlow.js (a bench peer) ships its gradients only as ES modules that Node cannot load unbundled. */
-    noExternal: [/^@tensorflow\//],
-  },
-  build: {
-    ssr: true,
-    outDir: 'dist/node',
-    emptyOutDir: true,
-    target: 'node20',
-    sourcemap: true,
-    rollupOptions: {
-      /** The decoding thread is an entry of its own: the pool starts it from beside the bundle. */
-      input: {
-        netae: 'src/app/cli/main.ts',
-        bench: 'bench/main.ts',
-        'detection-cv': 'bench/detection-cv.ts',
-        'decode-worker-node': 'src/pipeline/decode-worker-node.ts',
+/**
+ * A Node bundle of `input`'s entries, with their WGSL, into `outDir`. The decoding thread is an
+ * entry of its own, which the pool starts from beside the bundle; shared chunks sit beside the
+ * entries, so `new URL('./decode-worker-node.js', import.meta.url)` finds it from any of them.
+ */
+export function nodeBundle(outDir: string, input: Record<string, string>): UserConfig {
+  return {
+    build: {
+      ssr: true,
+      outDir,
+      emptyOutDir: true,
+      target: 'node20',
+      sourcemap: true,
+      rollupOptions: {
+        input: { ...input, 'decode-worker-node': 'src/pipeline/decode-worker-node.ts' },
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
-      /** Shared chunks beside the entries, so `new URL('./decode-worker-node.js', import.meta.url)` finds it from any of them. */
-      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
-  },
-});
+  };
+}
+
+/** The product: the `netae` CLI and what it loads, in dist/node (what `npm ci` builds and the package ships). */
+export default defineConfig(nodeBundle('dist/node', { netae: 'src/app/cli/main.ts' }));

@@ -31,3 +31,6 @@ export function withRatios(figures: readonly Figure[]): Entry[] {
 export function unit(task: Task): string {
   return task === 'train' ? 'samples/s' : 'rows/s';
 }
+
+/** A count or rate rounded to a whole number, with thousands separators. */
+export const int = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -223,7 +223,7 @@ try {
     }));
     console.log(`\nper family: ROC-AUC / recall at ${DEFAULT_RULE}\n${formatTable(byFamily)}`);
   }
-  console.log(`\nwrote ${saveResults(RESULTS_DIR, 'detection-cv', gpu, { folds: FOLDS, epochs: EPOCHS, results })}`);
+  console.log(`\nwrote ${await saveResults(RESULTS_DIR, 'detection-cv', gpu, { folds: FOLDS, epochs: EPOCHS, results })}`);
 } finally {
   gpu.release();
 }

@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { NETAE_CLI } from './bundles';
 import type { Row } from './report';
 import { benchScoreCli } from './score-cli';
-
-/** The bundled `netae` CLI, beside this bundle in dist/node, which the end-to-end benchmark runs. */
-export const NETAE_CLI = fileURLToPath(new URL('./netae.js', import.meta.url));
 
 export type EndToEndOutcome =
   | { readonly status: 'measured'; readonly rows: Row[] }

@@ -11,7 +11,7 @@ import { fitPipeline, type FittedPipeline } from '../src/pipeline/pipeline';
 import { readRecords, type BlockDecoding } from '../src/pipeline/records';
 import { normalRows, presetColumns, resolveSchema } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
-import { printTable, writeWhole, type Row } from './report';
+import { printTable, RESULTS_DIR, writeWhole, type Row } from './report';
 
 const TARGET_ROWS_PER_SECOND = 1_000_000;
 const TARGET_TRAIN_READ_SECONDS = 0.5;
@@ -124,10 +124,9 @@ export async function benchFeatures(): Promise<Row[]> {
   ];
   printTable('Features: reading, transforming, decoding bytes straight into feature rows', table);
   const date = new Date().toISOString();
-  const dir = resolve(process.cwd(), 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const out = join(dir, `features-${date.slice(0, 10)}.json`);
-  writeWhole(out, `${JSON.stringify({ bench: 'features', date, node: process.version, scaling: DEFAULT_SCALING, results: table }, null, 2)}\n`);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const out = join(RESULTS_DIR, `features-${date.slice(0, 10)}.json`);
+  await writeWhole(out, `${JSON.stringify({ bench: 'features', date, node: process.version, scaling: DEFAULT_SCALING, results: table }, null, 2)}\n`);
   console.log(`wrote ${out}`);
   return table;
 }

@@ -4,11 +4,12 @@ import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
 import { RESULTS_DIR, printTable, saveResults } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
-import { NETAE_CLI } from './end-to-end';
+import { NETAE_CLI } from './bundles';
 import { benchJetStream } from './jetstream';
 import { benchScoreCli } from './score-cli';
 import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
+import { benchStreamRead, STREAM_READ_CHILD, streamReadChild } from './stream-read';
 import { runSuite } from './suite';
 import { benchScore, benchTrain } from './train';
 
@@ -24,10 +25,13 @@ const BENCHES = {
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
        bench features
+       bench stream
        bench render RESULTS.json
        bench readme RESULTS.json
   all: the whole suite (GEMM, training and scoring against TensorFlow.js, the CPU reference and
        PyTorch where it can be imported), saved as JSON, Markdown and SVG charts
+  features: reading, transforming and decoding NSL-KDD (or synthetic) CSV into feature rows
+  stream: a 1 GiB CSV streamed through the fitted pipeline, for its rate and peak memory
   render: writes a saved suite's Markdown and charts again
   readme: puts a saved suite's summary into README.md, between its bench markers`;
 
@@ -64,7 +68,7 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
     console.log(`adapter: ${adapterTitle(gpu.adapter)} (${gpu.adapter.backend})`);
     const rows = await bench.run(gpu, quick);
     printTable(bench.title, rows);
-    console.log(`\nsaved ${saveResults(out, name, gpu, rows)}`);
+    console.log(`\nsaved ${await saveResults(out, name, gpu, rows)}`);
   } finally {
     gpu.release();
   }
@@ -73,6 +77,15 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'features') {
     await benchFeatures();
+    return;
+  }
+  if (argv[0] === 'stream') {
+    await benchStreamRead();
+    return;
+  }
+  if (argv[0] === STREAM_READ_CHILD) {
+    const [, csv, pipelineFile] = argv;
+    await streamReadChild(csv, pipelineFile);
     return;
   }
   if (argv[0] === 'score-part') {
@@ -88,16 +101,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.name === 'render') {
-    console.log(renderSaved(args.out).join('\n'));
+    console.log((await renderSaved(args.out)).join('\n'));
     return;
   }
   if (args.name === 'readme') {
-    console.log(updateReadme(args.out, resolve('README.md')));
+    console.log(await updateReadme(args.out, resolve('README.md')));
     return;
   }
   if (args.name !== 'all') return runOne(args.name as BenchName, args.quick, args.out);
   const results = await runSuite(args.quick);
-  const files = saveSuite(results, args.out);
+  const files = await saveSuite(results, args.out);
   console.log(`\nsuite finished in ${Math.round(results.seconds)} s; saved:\n${files.map((f) => `  ${f}`).join('\n')}`);
 }
 

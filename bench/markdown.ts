@@ -1,9 +1,8 @@
 import { adapterTitle } from '../src/gpu/device';
-import { unit, type Entry } from './compare';
+import { int, unit, type Entry } from './compare';
 import { formatShape, forwardResults } from './gemm-common';
 import type { SuiteResults } from './suite';
 
-export const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const gflops = (x: number) => (x >= 100 ? int(x) : x.toFixed(1));
 const times = (x: number | null) => (x === null ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs what `npm run bench` needs into one folder for a GPU machine that has no npm and no
-# internet: this machine's Node binary, the built bundle (dist/node), the node_modules it
-# loads at run time (Dawn for Linux x86-64 included), bench/torch_bench.py, the Vulkan loader
+# internet: this machine's Node binary, the built bundles (dist/node, dist/bench), the node_modules
+# they load at run time (Dawn for Linux x86-64 included), bench/torch_bench.py, the Vulkan loader
 # and the GL dispatch libraries NVIDIA's Vulkan driver loads (Debian's libvulkan1, libglvnd0
 # and libegl1) and bench/run-on-gpu.sh, which unpacks and runs it there.
 #
@@ -23,14 +23,15 @@ command -v apt-get >/dev/null || fail "apt-get is missing: the Vulkan loader and
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
 
-echo "building dist/node"
-(cd "$ROOT" && npm run --silent build:node)
+echo "building dist/node and dist/bench"
+(cd "$ROOT" && npm run --silent build:bench)
 
 echo "staging the app"
 mkdir -p "$STAGE/node/bin" "$STAGE/app/bench" "$STAGE/app/dist"
 cp "$NODE_BIN" "$STAGE/node/bin/node"
 cp "$ROOT/package.json" "$STAGE/app/"
 cp -r "$ROOT/dist/node" "$STAGE/app/dist/node"
+cp -r "$ROOT/dist/bench" "$STAGE/app/dist/bench"
 find "$STAGE/app/dist" -name '*.map' -delete
 cp "$ROOT/bench/torch_bench.py" "$ROOT/bench/README.md" "$STAGE/app/bench/"
 

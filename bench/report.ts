@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openOutput, writeAll } from '../src/app/cli/output';
 import { formatTable, type Row } from '../src/app/cli/table';
 import type { Gpu } from '../src/gpu/device';
 import { adapterSlug, describeMachine } from './machine';
@@ -15,17 +16,16 @@ export function printTable(title: string, rows: readonly Row[]): void {
 }
 
 /** Writes `<name>-<adapter>-<date>.json` under `dir`, whole or not at all. */
-export function saveResults(dir: string, name: string, gpu: Gpu, results: unknown): string {
+export async function saveResults(dir: string, name: string, gpu: Gpu, results: unknown): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const machine = describeMachine(gpu);
   const date = new Date().toISOString();
   const file = join(dir, `${name}-${adapterSlug(machine)}-${date.slice(0, 10)}.json`);
-  writeWhole(file, `${JSON.stringify({ benchmark: name, date, machine, results }, null, 2)}\n`);
+  await writeWhole(file, `${JSON.stringify({ benchmark: name, date, machine, results }, null, 2)}\n`);
   return file;
 }
 
-/** Writes a file whole or not at all. */
-export function writeWhole(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
+/** Writes a file whole or not at all, as the CLI writes its outputs. */
+export function writeWhole(file: string, text: string): Promise<void> {
+  return writeAll(openOutput(file, 'bench output'), text);
 }

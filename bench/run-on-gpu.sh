@@ -87,10 +87,10 @@ fi
 
 cd "$APP"
 set +e
-"$NODE" dist/node/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
+"$NODE" dist/bench/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 status=${PIPESTATUS[0]}
-"$NODE" dist/node/bench.js gemm "$@" --out "$OUT" 2>&1 | tee "$OUT/gemm.log"
-"$NODE" dist/node/bench.js step "$@" --out "$OUT" 2>&1 | tee "$OUT/step.log"
+"$NODE" dist/bench/bench.js gemm "$@" --out "$OUT" 2>&1 | tee "$OUT/gemm.log"
+"$NODE" dist/bench/bench.js step "$@" --out "$OUT" 2>&1 | tee "$OUT/step.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 echo "results in $OUT (exit status $status)"

@@ -1,6 +1,6 @@
 /**
- * Copies into a folder the node_modules that the Node bundle (dist/node) loads at run time:
- * the packages its files import, and theirs, and nothing for other platforms, no source maps
+ * Copies into a folder the node_modules that the Node bundles (dist/node, dist/bench) load at run
+ * time: the packages their files import, and theirs, and nothing for other platforms, no source maps
  * and no type declarations. Used by bench/pack-runner.sh.
  *
  *   tsx bench/runner-modules.ts <project root> <target node_modules>
@@ -31,24 +31,26 @@ function packageOf(specifier: string): string | null {
   return builtinModules.includes(name) ? null : name;
 }
 
-/** Bare specifiers of the bundle's static imports and re-exports (at the start of a line) and of its `import("x")` calls. */
-function bundleImports(distDir: string): Set<string> {
+/** Bare specifiers of the bundles' static imports and re-exports (at the start of a line) and of their `import("x")` calls. */
+function bundleImports(distDirs: readonly string[]): Set<string> {
   const found = new Set<string>(ALWAYS);
   const patterns = [
     /^(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm,
     /^import\s*["']([^"']+)["']/gm,
     /\bimport\(\s*["']([^"']+)["']\s*\)/g,
   ];
-  walk(distDir, (file) => {
-    if (!file.endsWith('.js')) return;
-    const text = readFileSync(file, 'utf8');
-    for (const pattern of patterns) {
-      for (const match of text.matchAll(pattern)) {
-        const name = packageOf(match[1]);
-        if (name) found.add(name);
+  for (const distDir of distDirs) {
+    walk(distDir, (file) => {
+      if (!file.endsWith('.js')) return;
+      const text = readFileSync(file, 'utf8');
+      for (const pattern of patterns) {
+        for (const match of text.matchAll(pattern)) {
+          const name = packageOf(match[1]);
+          if (name) found.add(name);
+        }
       }
-    }
-  });
+    });
+  }
   return found;
 }
 
@@ -102,7 +104,7 @@ function copyPruned(source: string, target: string, name: string): void {
 function main([root, target]: string[]): void {
   if (!root || !target) throw new Error('usage: tsx bench/runner-modules.ts <project root> <target node_modules>');
   const modulesRoot = join(root, 'node_modules');
-  const packages = closure(root, bundleImports(join(root, 'dist', 'node')));
+  const packages = closure(root, bundleImports([join(root, 'dist', 'node'), join(root, 'dist', 'bench')]));
   rmSync(target, { recursive: true, force: true });
   for (const dir of [...packages].sort()) {
     const rel = relative(modulesRoot, dir);

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sta
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sampleLogs } from '../src/pipeline';
+import { BENCH_BUNDLE } from './bundles';
 import type { Row } from './report';
 import type { PartResult, ScorePart } from './score-parts';
 
@@ -87,9 +88,6 @@ export function runNode(script: string, args: string[], stdout: 'pipe' | number 
   });
 }
 
-/** The bench bundle, beside the CLI in dist/node: it runs the parts of `netae score` apart. */
-const benchBundle = (cli: string) => join(cli, '..', 'bench.js');
-
 function row(measure: string, threads: number, result: PartResult, peakKb: number | null): Row {
   return {
     measure,
@@ -125,7 +123,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
     const bytes = statSync(input).size;
     const all = availableParallelism();
     const part = async (name: ScorePart, threads: number): Promise<Row> => {
-      const run = await runNode(benchBundle(cli), ['score-part', name, model, input, String(threads)]);
+      const run = await runNode(BENCH_BUNDLE, ['score-part', name, model, input, String(threads)]);
       if (run.code !== 0) throw new Error(`bench score-part ${name} failed: ${run.stderr}`);
       return row(name, threads, JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PartResult, run.peakKb);
     };

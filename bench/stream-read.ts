@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toCSV } from 'arquero';
 import { tableDataset } from '../src/pipeline/dataset';
 import { DEFAULT_SCALING, mergeReports, type TransformReport } from '../src/pipeline/features';
@@ -11,13 +10,17 @@ import { readChunksFile } from '../src/pipeline/io-node';
 import { FittedPipeline, fitPipeline } from '../src/pipeline/pipeline';
 import { normalRows } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/pipeline/synthetic';
-import { printTable, writeWhole } from './report';
+import { BENCH_BUNDLE } from './bundles';
+import { printTable, RESULTS_DIR, writeWhole } from './report';
 
 const TARGET_BYTES = 1024 ** 3;
 const RSS_LIMIT_MB = 300;
 
-/** Child: stream the CSV through the fitted pipeline and report time and peak resident memory. */
-async function child(csv: string, pipelineFile: string): Promise<void> {
+/** The bench bundle's command for the child that reads. */
+export const STREAM_READ_CHILD = 'stream-read-child';
+
+/** The child of `benchStreamRead`: streams the CSV through the fitted pipeline and reports time and peak resident memory. */
+export async function streamReadChild(csv: string, pipelineFile: string): Promise<void> {
   const pipeline = FittedPipeline.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
   const start = performance.now();
   let chunks = 0;
@@ -59,7 +62,11 @@ async function writeBigCsv(path: string): Promise<number> {
   return bytes;
 }
 
-async function parent(): Promise<void> {
+/**
+ * A 1 GiB CSV of synthetic conn.log rows read and transformed in chunks by a child process, for
+ * its rate and its peak resident memory (the target: under 300 MB).
+ */
+export async function benchStreamRead(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'netae-stream-'));
   try {
     const csv = join(dir, 'flows.csv');
@@ -73,9 +80,8 @@ async function parent(): Promise<void> {
     const pipelineFile = join(dir, 'pipeline.json');
     await writeFile(pipelineFile, JSON.stringify(pipeline.toJSON()));
 
-    const self = fileURLToPath(import.meta.url);
     const output = await new Promise<string>((resolve, reject) => {
-      const run = spawn(process.execPath, ['--import', 'tsx', self, '--child', csv, pipelineFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const run = spawn(process.execPath, [BENCH_BUNDLE, STREAM_READ_CHILD, csv, pipelineFile], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       run.stdout.on('data', (d: Buffer) => (text += d.toString()));
       run.on('error', reject);
@@ -109,16 +115,11 @@ async function parent(): Promise<void> {
       { measure: 'peak RSS (MB)', value: result.memory.maxRssMB },
       { measure: `target RSS < ${RSS_LIMIT_MB} MB`, value: result.target.met ? 'met' : 'NOT met' },
     ]);
-    const results = new URL('results/', import.meta.url);
-    await mkdir(results, { recursive: true });
-    const out = fileURLToPath(new URL(`stream-read-${result.date.slice(0, 10)}.json`, results));
-    writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const out = join(RESULTS_DIR, `stream-read-${result.date.slice(0, 10)}.json`);
+    await writeWhole(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${out}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const [mode, csv, pipelineFile] = process.argv.slice(2);
-if (mode === '--child') await child(csv, pipelineFile);
-else await parent();

@@ -1,5 +1,5 @@
 import type * as Tf from '@tensorflow/tfjs-core';
-import { adapterTitle } from '../../src/gpu/device';
+import { adapterTitle, loadDawn } from '../../src/gpu/device';
 import { settle } from '../../src/gpu/settle';
 import { permutation, seededRandom } from '../../src/model/random';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
@@ -27,11 +27,7 @@ const SYNC_EVERY = 16;
 async function installNavigatorGpu(): Promise<void> {
   const current = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (current?.gpu) return;
-  const modName = 'webgpu';
-  const dawn = (await import(/* @vite-ignore */ modName)) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
-  for (const [key, value] of Object.entries(dawn.globals)) {
-    if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
-  }
+  const dawn = await loadDawn();
   Object.defineProperty(globalThis, 'navigator', {
     value: { userAgent: 'node', gpu: dawn.create([]) }, configurable: true, writable: true,
   });

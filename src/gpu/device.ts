@@ -64,17 +64,28 @@ const NODE_TIMING_FLAGS = [
   'disable-dawn-features=timestamp_quantization',
 ];
 
-async function nodeGpu(timing: boolean): Promise<GpuEntry> {
+/** Dawn's Node bindings (npm `webgpu`): `create` makes a WebGPU entry point with Dawn's toggles. */
+export interface Dawn {
+  create(flags: string[]): GPU;
+}
+
+/**
+ * Loads Dawn's Node bindings and installs the WebGPU globals they define (`GPUBufferUsage`, …)
+ * where absent. The module's name is computed so that no bundler resolves it for the page.
+ */
+export async function loadDawn(): Promise<Dawn> {
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
   if (env && !env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = '/tmp';
   const modName = 'webgpu';
-  const mod = (await import(/* @vite-ignore */ modName)) as {
-    create(flags: string[]): GPU;
-    globals: Record<string, unknown>;
-  };
+  const mod = (await import(/* @vite-ignore */ modName)) as Dawn & { globals: Record<string, unknown> };
   for (const [key, value] of Object.entries(mod.globals)) {
     if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
   }
+  return mod;
+}
+
+async function nodeGpu(timing: boolean): Promise<GpuEntry> {
+  const mod = await loadDawn();
   const builtin = (name: string) => import(/* @vite-ignore */ `node:${name}`);
   const fs = (await builtin('fs')) as DescriptorFs;
   const os = (await builtin('os')) as { tmpdir(): string };

@@ -1,5 +1,5 @@
 import type { Gpu } from './device';
-import { ShapeError, describe, type Shaped } from './errors';
+import { ShapeError, type Shaped } from './errors';
 import { settle } from './settle';
 
 /** A row-major f32 matrix in a GPU buffer, starting `offset` elements into it. */
@@ -55,13 +55,6 @@ export function viewTensor(base: { buffer: GPUBuffer; label: string }, offset: n
     throw new ShapeError('viewTensor', `${label} [${rows}×${cols}] at ${offset} runs past the end of ${base.label} (${base.buffer.size / BYTES} values)`);
   }
   return { buffer: base.buffer, offset, rows, cols, label };
-}
-
-export function writeTensor(gpu: Gpu, t: Tensor, data: Float32Array): void {
-  if (data.length !== t.rows * t.cols) {
-    throw new ShapeError('writeTensor', `${describe(t)} given ${data.length} values`);
-  }
-  gpu.device.queue.writeBuffer(t.buffer, t.offset * BYTES, data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Copies a tensor back to the CPU. */

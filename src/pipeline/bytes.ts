@@ -107,24 +107,3 @@ export async function* gunzip(chunks: AsyncIterable<Uint8Array>): AsyncGenerator
   yield* readStream(stream.readable);
   await pump;
 }
-
-/** UTF-8 text in blocks of about `blockChars` characters (256 Ki by default); a byte-order mark is dropped. */
-export async function* decodeText(chunks: AsyncIterable<Uint8Array>, blockChars = 1 << 18): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  let parts: string[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    const text = decoder.decode(chunk, { stream: true });
-    if (text.length === 0) continue;
-    parts.push(text);
-    length += text.length;
-    if (length >= blockChars) {
-      yield parts.join('');
-      parts = [];
-      length = 0;
-    }
-  }
-  parts.push(decoder.decode());
-  const rest = parts.join('');
-  if (rest.length > 0) yield rest;
-}

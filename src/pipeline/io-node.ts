@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parseNames, readDataset, type Dataset, type Names } from './dataset';
 import { parallelDecoding } from './decode-pool-node';
-import { readChunks, readTable, type Chunk, type ReadOptions, type ReadResult } from './io';
+import { readChunks, type Chunk, type ReadOptions } from './io';
 import { isParquet } from './parquet';
 import type { FittedPipeline } from './pipeline';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
@@ -44,11 +44,6 @@ export async function* readRecordsFile(input: string | Readable, pipeline: Fitte
   const { source, fileName } = await inputOf(input, options.fileName);
   const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
   yield* readRecords(source, pipeline, { ...options, fileName, decoding });
-}
-
-export async function readTableFile(path: string, options: ReadOptions = {}): Promise<ReadResult> {
-  const { source, fileName } = await inputOf(path, options.fileName);
-  return readTable(source, { ...options, fileName });
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
-import { lossAndGradients } from '../../src/model/gradients';
+import { encodeLaunch, releaseLaunches } from '../../src/gpu/launch';
+import { BYTES, createTensor, readBytes } from '../../src/gpu/tensor';
 import { initParams } from '../../src/model/init';
+import { createLayerTensors, createOutputs, destroyTensors } from '../../src/model/network';
 import * as ref from '../../src/model/reference';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
 import { forceGemmTiling } from '../../src/gpu/gemm';
 import { BLOCK_TILINGS, DIRECT_TILES, ROWS_TILINGS } from '../../src/gpu/tuning';
+import { planStep } from '../../src/model/step';
 import { gradientBounds } from './bounds';
 import { expectTight, expectWithin, randomMatrix } from './helpers';
 
@@ -16,6 +19,36 @@ beforeAll(async () => {
 });
 
 afterAll(() => gpu.release());
+
+/**
+ * The batch loss and its gradient with respect to every parameter, computed on the GPU by the
+ * launches of a per-layer training step (`planStep`) up to, not including, Adam's update.
+ */
+async function lossAndGradients(spec: LayerSpec, params: Float32Array, values: Float32Array, rows: number): Promise<{ loss: number; grads: Float32Array }> {
+  const layers = layersOf(spec);
+  const x = createTensor(gpu, rows, spec.widths[0], 'X', values);
+  const p = createLayerTensors(gpu, spec, 'params', '', params);
+  const g = createLayerTensors(gpu, spec, 'grads', 'd');
+  const outputs = createOutputs(gpu, layers, rows, 'Y');
+  const dz = createOutputs(gpu, layers, rows, 'dZ');
+  const rowErr = createTensor(gpu, rows, 1, 'row errors');
+  const loss = createTensor(gpu, 1, 1, 'loss');
+  const steps = await planStep(gpu, layers, p, g, { x, outputs, dz, rowErr, loss });
+  try {
+    const encoder = gpu.device.createCommandEncoder({ label: 'gradients' });
+    const pass = encoder.beginComputePass({ label: 'gradients' });
+    for (const s of steps) encodeLaunch(pass, s.launch, s.offsets(0, 0));
+    pass.end();
+    gpu.submit([encoder.finish()], steps.map((s) => s.launch.label));
+    const grads = new Float32Array(await readBytes(gpu, g.all.buffer, 0, params.length * BYTES));
+    const [value] = new Float32Array(await readBytes(gpu, loss.buffer, 0, BYTES));
+    await gpu.check();
+    return { loss: value, grads };
+  } finally {
+    releaseLaunches(steps.map((s) => s.launch));
+    destroyTensors([x, p.all, g.all, ...outputs, ...dz, rowErr, loss]);
+  }
+}
 
 /** Central differences of the float64 reference loss. */
 function numericGradients(spec: LayerSpec, params: Float32Array, x: ref.Matrix, h = 1e-5): Float64Array {
@@ -52,7 +85,7 @@ describe('gradient check of a 3-layer autoencoder: forward, MSE and backward on 
     const rows = 24;
     const x = randomMatrix(rows, spec.widths[0], 42, 1);
     const params = initParams(spec, 7);
-    const gpuResult = await lossAndGradients(gpu, spec, params, { values: x.f32, rows, cols: spec.widths[0] });
+    const gpuResult = await lossAndGradients(spec, params, x.f32, rows);
     const numeric = numericGradients(spec, params, x.ref);
     expect(worstRelative(gpuResult.grads, numeric)).toBeLessThan(1e-3);
     expect(Math.abs(gpuResult.loss - ref.autoencoderLoss(layersOf(spec), params, x.ref))).toBeLessThan(1e-5);
@@ -77,7 +110,7 @@ describe('per-layer gradients equal the float64 reference within their float32 e
       const want = gradientBounds(layersOf(spec), params, x.ref);
       forceGemmTiling(gpu, tiling);
       try {
-        const got = await lossAndGradients(gpu, spec, params, { values: x.f32, rows, cols: spec.widths[0] });
+        const got = await lossAndGradients(spec, params, x.f32, rows);
         expectWithin(got.grads, want.grads.values, want.grads.bound);
         expectWithin([got.loss], [want.loss.value], [want.loss.bound]);
       } finally {

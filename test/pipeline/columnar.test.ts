@@ -6,10 +6,10 @@ import { toArrowIPC, type ColumnTable } from 'arquero';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTable } from '../../src/pipeline/io';
-import { readRecordsFile, readTableFile } from '../../src/pipeline/io-node';
+import { readDatasetFile, readRecordsFile } from '../../src/pipeline/io-node';
 import { fitPipeline } from '../../src/pipeline/pipeline';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
-import { normalRows, resolveSchema } from '../../src/pipeline/schema';
+import { normalRows } from '../../src/pipeline/schema';
 import { sameBytes } from './helpers/same-bytes';
 
 const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
@@ -43,9 +43,8 @@ async function collect(batches: AsyncIterable<RecordBatch>): Promise<{ matrix: F
 }
 
 describe('columnar input goes column by column into the matrix', async () => {
-  const train = await readTableFile(sample('train.conn.log'));
-  const schema = resolveSchema(train.table, { preset: 'zeek-conn' }, 'train');
-  const pipeline = fitPipeline(schema, normalRows(train.table, schema, train).table, { scaling: 'standard' });
+  const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
+  const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table, { scaling: 'standard' });
   const test = (await readTable(readFileSync(sample('test.conn.log')), pipeline.readOptions('test.conn.log'))).table;
   const expected = pipeline.transform(test);
   const texts = (names: readonly string[]) => (names.includes('label') ? ['label'] : []);
@@ -60,7 +59,7 @@ describe('columnar input goes column by column into the matrix', async () => {
     writeFileSync(path, bytes);
     const fromFile = await collect(readRecordsFile(path, pipeline, { texts, threads: 1 }));
     expect(sameBytes(fromFile.matrix, expected.matrix)).toBe(true);
-    const table = await readTableFile(path, pipeline.readOptions(path));
+    const table = await readDatasetFile(path, { preset: 'zeek-conn' });
     expect(table.format).toBe('parquet');
     expect(table.table.numRows()).toBe(test.numRows());
     expect(Array.from(table.table.array('duration') as Float64Array)).toEqual(Array.from(test.array('duration') as Float64Array));
