@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/model/model';
+import { expectWithin } from '../gpu/helpers';
+import { parseScores, referenceScores } from './reference-scores';
 import { BIN, ROOT, ourErrors, ourNotices, run } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
@@ -41,11 +43,13 @@ describe('netae through the real binary', () => {
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('row,score,flag,label,uid,ts,id.orig_h,id.orig_p,id.resp_h,id.resp_p');
     expect(lines.length).toBe(6001);
-    const [row, score, flag, label] = lines[1].split(',');
-    expect(row).toBe('1');
-    expect(Number(score)).toBeGreaterThanOrEqual(0);
-    expect(['0', '1']).toContain(flag);
-    expect(label.length).toBeGreaterThan(0);
+    const written = parseScores(readFileSync(out, 'utf8'));
+    const want = await referenceScores(model, TEST);
+    expect(written.rows).toEqual(Array.from({ length: 6000 }, (_, i) => i + 1));
+    expectWithin(written.scores, want.values, want.bound);
+    written.flags.forEach((f, i) => expect(f).toBe(written.scores[i] >= want.threshold ? 1 : 0));
+    const sourceLabels = readFileSync(TEST, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t').at(-1));
+    expect(written.labels).toEqual(sourceLabels);
 
     const metrics = join(dir, 'metrics.json');
     const evaluated = await run(['eval', '--model', model, '--data', TEST, '--json', metrics]);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { confusionMatrix, detectionByCategory, rates } from '../../src/pipeline';
 import { formatScore, scoresCsv } from '../../src/app/scores-csv';
 import { guessLabel, inspectFile } from '../../src/app/web/inspect';
 import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
@@ -30,14 +29,29 @@ describe('the page’s threshold math', () => {
   scores[10] = scores[11];
   const index = new ThresholdIndex(scores, { isAnomaly, category });
 
-  it('gives the metrics module’s confusion matrix, rates and per-category rates at any threshold', () => {
+  it('counts the confusion matrix, rates and per-category rates row by row at any threshold', () => {
+    const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
     for (const threshold of [0, scores[11], scores[5], 0.5, 1, 2.5, Math.max(...scores), Infinity]) {
       const at = index.at(threshold);
-      const confusion = confusionMatrix(scores, isAnomaly, threshold);
-      expect(at.confusion).toEqual(confusion);
-      expect(at.flagged).toBe(confusion.tp + confusion.fp);
-      expect({ precision: at.precision, recall: at.recall, f1: at.f1, accuracy: at.accuracy, fpr: at.fpr }).toEqual(rates(confusion));
-      expect(at.categories).toEqual(detectionByCategory(scores, category, threshold).objects());
+      const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+      const perCategory = new Map<string, { rows: number; flagged: number }>();
+      scores.forEach((s, i) => {
+        const flagged = s >= threshold;
+        if (isAnomaly[i]) flagged ? c.tp++ : c.fn++;
+        else flagged ? c.fp++ : c.tn++;
+        const k = perCategory.get(category[i]) ?? { rows: 0, flagged: 0 };
+        perCategory.set(category[i], { rows: k.rows + 1, flagged: k.flagged + (flagged ? 1 : 0) });
+      });
+      expect(at.confusion).toEqual(c);
+      expect(at.flagged).toBe(c.tp + c.fp);
+      expect(at.precision).toBe(ratio(c.tp, c.tp + c.fp));
+      expect(at.recall).toBe(ratio(c.tp, c.tp + c.fn));
+      expect(at.f1).toBeCloseTo(ratio(2 * at.precision * at.recall, at.precision + at.recall), 12);
+      expect(at.accuracy).toBe((c.tp + c.tn) / n);
+      expect(at.fpr).toBe(ratio(c.fp, c.fp + c.tn));
+      const categories = [...perCategory].sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, k]) => ({ category: name, rows: k.rows, flagged: k.flagged, rate: k.flagged / k.rows }));
+      expect(at.categories).toEqual(categories);
     }
   });
 
@@ -54,8 +68,13 @@ describe('the page’s threshold math', () => {
     expect(hi).toBe(Math.max(...scores));
     expect(scale.fromStep(0)).toBeCloseTo(lo, 12);
     expect(scale.fromStep(scale.steps) / hi).toBeCloseTo(1, 12);
-    expect(scale.toStep(scale.fromStep(437))).toBe(437);
+    // Equal steps are equal ratios: the midpoint is the geometric mean, a quarter of the way is lo^¾·hi^¼.
+    expect(scale.fromStep(scale.steps / 2) / Math.sqrt(lo * hi)).toBeCloseTo(1, 12);
+    expect(scale.fromStep(scale.steps / 4) / (lo ** 0.75 * hi ** 0.25)).toBeCloseTo(1, 12);
+    expect(scale.toStep(Math.sqrt(lo * hi))).toBe(scale.steps / 2);
+    expect(scale.toStep(lo ** 0.563 * hi ** 0.437)).toBe(437);
     expect(scale.toStep(0)).toBe(0);
+    expect(scale.toStep(hi * 2)).toBe(scale.steps);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -279,12 +279,34 @@ describe('the web page', () => {
     for (const control of ['#train', '#epochs', '#dropzone', '#load-model']) {
       expect(await page.locator(control).first().isVisible(), control).toBe(true);
     }
+    // Each epoch's losses as the page shows them: an epoch's event sets both; a step's only the epoch.
+    await page.evaluate(() => {
+      const seen: Record<string, string> = {};
+      (window as unknown as { shownValLoss: Record<string, string> }).shownValLoss = seen;
+      let last = '';
+      const read = (id: string) => document.querySelector(`#${id}`)?.textContent?.trim() ?? '';
+      new MutationObserver(() => {
+        const shown = `${read('stat-train-loss')} ${read('stat-val-loss')}`;
+        if (shown === last || read('stat-val-loss') === '—' || read('stat-val-loss') === '') return;
+        last = shown;
+        seen[read('stat-epoch').split('/')[0].trim()] = read('stat-val-loss');
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.fill('#epochs', '500');
     await page.click('#train');
-    await page.waitForFunction(() => Number(document.querySelector('#stat-epoch')?.textContent?.split('/')[0]) >= 2, null, { timeout: TRAINING });
+    await page.waitForFunction(() => Number(document.querySelector('#stat-epoch')?.textContent?.split('/')[0]) >= 3, null, { timeout: TRAINING });
     await page.click('#stop');
     await page.waitForSelector('#scores-card:not([hidden])', { timeout: TRAINING });
-    expect(await text(page, '#train-state')).toMatch(/^stopped after epoch \d+, kept epoch \d+$/);
+    const [, stoppedAfter, kept] = /^stopped after epoch (\d+), kept epoch (\d+)$/.exec(await text(page, '#train-state'))!.map(Number);
+    // The kept epoch is the one whose validation loss was lowest, and the model carries that loss.
+    const shown = await page.evaluate(() => (window as unknown as { shownValLoss: Record<string, string> }).shownValLoss);
+    expect(Object.keys(shown).map(Number)).toEqual(Array.from({ length: stoppedAfter }, (_, i) => i + 1));
+    const lowest = Math.min(...Object.values(shown).map(Number));
+    expect(Number(shown[kept])).toBe(lowest);
+    const stoppedModel = decodeModel(new Uint8Array(readFileSync(await download(page, '#download-model', 'stopped.safetensors'))));
+    const training = stoppedModel.meta.training as { epochs: number; bestEpoch: number; stopped: string; valLoss: number };
+    expect([training.epochs, training.bestEpoch, training.stopped]).toEqual([stoppedAfter, kept, 'aborted']);
+    expect(training.valLoss.toExponential(3)).toBe(shown[kept]);
     await page.waitForTimeout(300);
     await noHorizontalOverflow(page);
     await page.screenshot({ path: `${SHOTS}/web-390x844.png`, fullPage: true });
@@ -304,9 +326,7 @@ describe('the web page', () => {
       const attack = i % 10 === 0;
       lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},10.0.0.${i % 50},${attack ? 'attack' : 'ok'}`);
     }
-    const csv = join(dir, 'flows.csv');
-    writeFileSync(csv, `${lines.join('\n')}\n`);
-    await page.setInputFiles('#data-file', csv);
+    await dropFile(page, 'flows.csv', `${lines.join('\n')}\n`);
     await expect.poll(() => page.inputValue('#preset')).toBe('generic');
     expect(await page.isVisible('#generic')).toBe(true);
     expect(await page.inputValue('#label-column')).toBe('verdict');

@@ -7,24 +7,11 @@
  */
 import type { Activation } from '../../src/gpu/activation';
 import * as ref from '../../src/model/reference';
-import { U32, gamma, randomMatrix } from './helpers';
+import { activationError, gamma, gradError, randomMatrix } from './helpers';
 
 type Inputs = { f32: Float32Array; ref: ref.Matrix };
 
 const abs = (m: ref.Matrix): ref.Matrix => ref.matrix(m.rows, m.cols, m.data.map(Math.abs));
-
-/** Bound on |f̂(ẑ) − f(z)| beyond |ẑ − z|, for f computed in float32 as gemm's WGSL does. */
-function activationError(z: number, act: Activation): number {
-  const a = Math.min(Math.abs(z), 15);
-  if (act === 'sigmoid') return (7 + 2 * a) * U32;
-  if (act === 'tanh') return (21 + 10 * a) * U32;
-  return 0;
-}
-
-/** Bound on the float32 error of f'(y) as activate_grad computes it from y. */
-function gradError(act: Activation): number {
-  return act === 'sigmoid' || act === 'tanh' ? 3 * U32 : 0;
-}
 
 export interface Expected {
   readonly values: Float64Array;

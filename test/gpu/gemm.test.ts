@@ -136,6 +136,45 @@ it.each(SHAPES)('the naive baseline forward %i×%i×%i is within float32 error o
   await expectTensor(y, f.expected('tanh'));
 });
 
+describe('no product writes outside its output', () => {
+  const SENTINEL = 1234.5;
+  const PAD = 64;
+  /** A view of rows × cols in the middle of a buffer whose other floats hold a sentinel. */
+  function guarded(rows: number, cols: number, label: string) {
+    const base = createTensor(gpu, 1, 2 * PAD + rows * cols, `${label} buffer`, new Float32Array(2 * PAD + rows * cols).fill(SENTINEL));
+    return { base, view: viewTensor(base, PAD, rows, cols, label) };
+  }
+  async function expectUntouched(g: { base: Tensor }): Promise<void> {
+    const all = await readTensor(gpu, g.base);
+    const outside = [...all.subarray(0, PAD), ...all.subarray(all.length - PAD)];
+    expect(outside.filter((v) => v !== SENTINEL)).toEqual([]);
+  }
+
+  const all = [...TILINGS, ...ROWS.map(([, t]) => t)];
+  it.each(all.map((t) => [t.name, t] as const))('%s tiles, 33×10×18: the floats either side of the output keep their values', async (_name, tiles) => {
+    const [M, K, N] = [33, 10, 18];
+    const bw = backwardWeightCase(M, K, N, 4);
+    const grads = guarded(1, N * K + N, 'grads');
+    await run(await linearBackwardWeight(gpu, {
+      dz: tensorAt(M, N, 'dZ', bw.dz.f32), x: tensorAt(M, K, 'X', bw.x.f32),
+      dw: viewTensor(grads.base, PAD, N, K, 'dW'), db: viewTensor(grads.base, PAD + N * K, 1, N, 'db'), tiles,
+    }));
+    await expectUntouched(grads);
+    if (tiles.kind === 'rows') return;
+    const f = forwardCase(M, K, N, 5);
+    const p = paramsAt(f.w.f32, f.b.f32, N, K);
+    const y = guarded(M, N, 'Y');
+    await run(await linearForward(gpu, { x: tensorAt(M, K, 'X', f.x.f32), w: p.w, b: p.b, y: y.view, act: 'relu', tiles }));
+    await expectUntouched(y);
+    const bi = backwardInputCase(M, K, N, 6);
+    const dx = guarded(M, K, 'dX');
+    await run(await linearBackwardInput(gpu, {
+      dz: tensorAt(M, N, 'dZ', bi.dz.f32), w: tensorAt(N, K, 'W', bi.w.f32), prev: tensorAt(M, K, 'Y_prev', bi.prev('tanh')), dx: dx.view, act: 'tanh', tiles,
+    }));
+    await expectUntouched(dx);
+  });
+});
+
 describe('the error bounds', () => {
   it('reject an output halved, zeroed where it is largest, or with two columns swapped', async () => {
     const [M, K, N] = [256, 122, 64];

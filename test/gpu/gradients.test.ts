@@ -6,8 +6,11 @@ import { initParams } from '../../src/model/init';
 import { createLayerTensors, createOutputs, destroyTensors } from '../../src/model/network';
 import * as ref from '../../src/model/reference';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
+import { forceGemmTiling } from '../../src/gpu/gemm';
+import { BLOCK_TILINGS, DIRECT_TILES, ROWS_TILINGS } from '../../src/gpu/tuning';
 import { planStep } from '../../src/model/step';
-import { randomMatrix } from './helpers';
+import { gradientBounds } from './bounds';
+import { expectTight, expectWithin, randomMatrix } from './helpers';
 
 let gpu: Gpu;
 
@@ -88,4 +91,33 @@ describe('gradient check of a 3-layer autoencoder: forward, MSE and backward on 
     expect(Math.abs(gpuResult.loss - ref.autoencoderLoss(layersOf(spec), params, x.ref))).toBeLessThan(1e-5);
     expect(worstRelative(ref.autoencoderGradients(layersOf(spec), params, x.ref).grads, numeric)).toBeLessThan(1e-6);
   });
+});
+
+const SPECS: [string, LayerSpec][] = [
+  ['tanh, relu, sigmoid, identity', { widths: [13, 9, 4, 9, 13], activations: ['tanh', 'relu', 'sigmoid', 'identity'] }],
+  ['relu…, sigmoid', withActivations([10, 7, 3, 7, 10], 'relu', 'sigmoid')],
+];
+
+/** The default tiling, and each kind forced: direct, a staged block tiling, a rows tiling for dW. */
+const FORCED: (string | null)[] = [null, DIRECT_TILES.name, BLOCK_TILINGS[BLOCK_TILINGS.length - 1].name, ROWS_TILINGS.find((t) => !t.subgroups)!.name];
+
+describe('per-layer gradients equal the float64 reference within their float32 error bound', () => {
+  it.each(SPECS.flatMap(([name, spec]) => FORCED.map((tiling) => [name, tiling ?? 'default', tiling, spec] as const)))(
+    '%s, %s tiling: loss and every parameter\'s gradient', async (_name, _label, tiling, spec) => {
+      const rows = 70;
+      const x = randomMatrix(rows, spec.widths[0], 5, 1);
+      const params = initParams(spec, 11);
+      const want = gradientBounds(layersOf(spec), params, x.ref);
+      forceGemmTiling(gpu, tiling);
+      try {
+        const got = await lossAndGradients(spec, params, x.f32, rows);
+        expectWithin(got.grads, want.grads.values, want.grads.bound);
+        expectWithin([got.loss], [want.loss.value], [want.loss.bound]);
+      } finally {
+        forceGemmTiling(gpu, null);
+      }
+      expectTight(want.grads.values, want.grads.bound);
+      const exact = ref.autoencoderGradients(layersOf(spec), params, x.ref);
+      want.grads.values.forEach((g, i) => expect(g).toBeCloseTo(exact.grads[i], 14));
+    });
 });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
-import { ADAM_DEFAULTS } from '../../src/gpu/adam';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
-import { layersOf, parseSpec, withActivations } from '../../src/model/spec';
-import { train, type Matrix32, type TrainEvent } from '../../src/model/trainer';
+import { layersOf, parseSpec, type LayerSpec } from '../../src/model/spec';
+import { train, type Matrix32, type TrainEvent, type TrainResult } from '../../src/model/trainer';
+import { forwardBounds, meanBound, rowErrorBounds } from '../gpu/bounds';
+import { expectWithin, outOfBounds } from '../gpu/helpers';
+import { referenceTraining } from './training-reference';
 
 let gpu: Gpu;
 
@@ -32,16 +34,47 @@ function lowRankData(rows: number, cols: number, rank: number, seed: number): Ma
   return { values, rows, cols };
 }
 
+/** The fused path with the adapter's tiles, and the per-layer path. */
+const PATHS = [['fused', undefined], ['per-layer', false]] as const;
+
+/**
+ * The kept parameters are the best epoch's: the held-out rows scored with them, in float64,
+ * give that epoch's validation loss within the float32 bound of scoring and summing them,
+ * and the last epoch's loss lies outside that bound, so parameters left at the last epoch
+ * would fail.
+ */
+function expectKeptEpoch(spec: LayerSpec, data: Matrix32, result: TrainResult): void {
+  const rows = result.heldOut;
+  const x = ref.matrix(rows.length, data.cols);
+  rows.forEach((r, i) => x.data.set(data.values.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
+  const outputs = forwardBounds(layersOf(spec), result.params, x);
+  const loss = meanBound(rowErrorBounds(outputs[outputs.length - 1], x));
+  expect(result.bestEpoch).toBeLessThan(result.history.length);
+  expectWithin([result.history[result.bestEpoch - 1].valLoss!], [loss.value], [loss.bound]);
+  expect(outOfBounds([result.history.at(-1)!.valLoss!], [loss.value], [loss.bound])).not.toBeNull();
+}
+
 describe('trainer', () => {
-  it('one training step equals the CPU reference: gradients of the whole batch, then torch.optim.Adam', async () => {
-    const spec = withActivations([10, 6, 3, 6, 10], 'tanh', 'identity');
-    const data = randomData(64, 10, 3);
-    const result = await train(gpu, data, { spec, epochs: 1, batchSize: 64, validation: 0, seed: 9, lr: 0.01 });
-    const expected = Float64Array.from(initParams(spec, 9));
-    const { grads } = ref.autoencoderGradients(layersOf(spec), expected, ref.matrix(64, 10, data.values));
-    ref.adamStep(expected, grads, ref.adamState(expected.length), { ...ADAM_DEFAULTS, lr: 0.01 });
-    expect(result.steps).toBe(1);
-    for (let i = 0; i < expected.length; i++) expect(Math.abs(result.params[i] - expected[i])).toBeLessThan(1e-6);
+  const MIXED: LayerSpec = { widths: [6, 4, 3, 4, 6], activations: ['tanh', 'relu', 'sigmoid', 'identity'] };
+  const SEVERAL = { spec: MIXED, seed: 4, epochs: 3, batchSize: 16, lr: 0.01, weightDecay: 0.05 };
+  const severalData = randomData(70, 6, 12);
+  const expected = referenceTraining(severalData, SEVERAL);
+
+  it.each(PATHS)('%s: 3 epochs of 5 steps (the last of 6 rows) in the seeded shuffle order equal the float64 reference batch by batch', async (path, fused) => {
+    const result = await train(gpu, severalData, { ...SEVERAL, validation: 0, fused });
+    expect(result.path).toBe(path);
+    expect(result.steps).toBe(15);
+    expectWithin(result.params, expected.theta, expected.thetaBound);
+    result.history.forEach((h, i) => expectWithin([h.trainLoss], [expected.epochLosses[i].value], [expected.epochLosses[i].bound]));
+  });
+
+  it('those bounds tell the seeded batches from others, and the gradients from scaled ones', () => {
+    const outside = (run: { theta: Float64Array }) => outOfBounds(run.theta, expected.theta, expected.thetaBound);
+    const batch0 = referenceTraining(severalData, { ...SEVERAL, stepRows: (order, _s, batch) => order.subarray(0, batch) });
+    const twoBatches = referenceTraining(severalData, { ...SEVERAL, stepRows: (order, s, batch) => order.subarray((s % 2) * batch, (s % 2 + 1) * batch) });
+    const unshuffled = referenceTraining(severalData, { ...SEVERAL, stepRows: (_order, s, batch) => Uint32Array.from({ length: Math.min(batch, 70 - s * batch) }, (_, i) => s * batch + i) });
+    for (const run of [batch0, twoBatches, unshuffled, referenceTraining(severalData, { ...SEVERAL, gradScale: 0.75 })]) expect(outside(run)).not.toBeNull();
+    expect(outside(referenceTraining(severalData, { ...SEVERAL, gradScale: 0.999 }))).not.toBeNull();
   });
 
   it('learns a rank-2 problem: the loss falls from above 0.05 to below 1e-4', async () => {
@@ -79,25 +112,28 @@ describe('trainer', () => {
     expect(result.history.every((h) => Number.isFinite(h.trainLoss))).toBe(true);
   });
 
-  it('stops early when validation loss stops improving, keeping the best epoch', async () => {
+  it.each(PATHS)('%s: stops early when validation loss stops improving, keeping the best epoch\'s parameters', async (_name, fused) => {
     const spec = parseSpec('16-64-16', 16);
-    const result = await train(gpu, randomData(200, 16, 6), { spec, epochs: 200, batchSize: 8, lr: 0.05, patience: 2 });
+    const data = randomData(200, 16, 6);
+    const result = await train(gpu, data, { spec, epochs: 200, batchSize: 8, lr: 0.05, patience: 2, fused });
     expect(result.stopped).toBe('early-stopping');
     expect(result.history.length).toBe(result.bestEpoch + 2);
     const best = Math.min(...result.history.map((h) => h.valLoss!));
     expect(result.history[result.bestEpoch - 1].valLoss).toBe(best);
+    expectKeptEpoch(spec, data, result);
   });
 
-  it('an aborted run stops and returns the parameters so far', async () => {
+  it.each(PATHS)('%s: an aborted run stops and keeps the best epoch so far, by value', async (_name, fused) => {
     const controller = new AbortController();
-    const spec = parseSpec('8-4-8', 8);
-    const result = await train(gpu, randomData(4000, 8, 3), {
-      spec, epochs: 50, batchSize: 16, signal: controller.signal,
-      onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 2) controller.abort(); },
+    const spec = parseSpec('16-64-16', 16);
+    const data = randomData(300, 16, 7);
+    const result = await train(gpu, data, {
+      spec, epochs: 50, batchSize: 8, lr: 0.05, signal: controller.signal, fused,
+      onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 6) controller.abort(); },
     });
     expect(result.stopped).toBe('aborted');
-    expect(result.history.length).toBe(2);
-    expect(result.params.every(Number.isFinite)).toBe(true);
+    expect(result.history.length).toBe(6);
+    expectKeptEpoch(spec, data, result);
   });
 
   it('data with NaN or Infinity is refused before the first step, naming the row and column', async () => {

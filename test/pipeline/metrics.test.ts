@@ -142,12 +142,35 @@ describe('evaluate', () => {
     ]);
   });
 
-  it('gives the same AUCs as rocAuc and prAuc, ties included', () => {
+  it('gives the AUCs counted pair by pair and threshold by threshold, ties included', () => {
     const many = Array.from({ length: 300 }, (_, i) => ((i * 37) % 23) / 4);
     const classes = many.map((_, i) => ((i * 11) % 7 < 2 ? 1 : 0));
     const report = evaluate(many, classes, { threshold: 3 });
-    expect(report.rocAuc).toBe(rocAuc(many, classes));
-    expect(report.prAuc).toBe(prAuc(many, classes));
+    // ROC-AUC: the share of (anomaly, normal) pairs the anomaly wins, a tie counting half.
+    let wins = 0;
+    let pairs = 0;
+    many.forEach((a, i) => {
+      if (!classes[i]) return;
+      many.forEach((b, j) => {
+        if (classes[j]) return;
+        pairs++;
+        wins += a > b ? 1 : a === b ? 0.5 : 0;
+      });
+    });
+    // PR-AUC (average precision): at each distinct score, the anomalies scored there over all
+    // anomalies, times the precision of flagging every row scored at least that.
+    const positives = classes.filter(Boolean).length;
+    let ap = 0;
+    for (const t of new Set(many)) {
+      const gained = many.filter((s, i) => s === t && classes[i]).length;
+      const flagged = many.filter((s) => s >= t).length;
+      const hits = many.filter((s, i) => s >= t && classes[i]).length;
+      ap += (gained / positives) * (hits / flagged);
+    }
+    expect(report.rocAuc).toBeCloseTo(wins / pairs, 12);
+    expect(report.prAuc).toBeCloseTo(ap, 12);
+    expect(rocAuc(many, classes)).toBeCloseTo(wins / pairs, 12);
+    expect(prAuc(many, classes)).toBeCloseTo(ap, 12);
   });
 
   it('reports AUCs as null with a note when the labels hold one class', () => {

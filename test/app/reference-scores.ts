@@ -1,0 +1,42 @@
+import * as ref from '../../src/model/reference';
+import { layersOf } from '../../src/model/spec';
+import { readRecordsFile } from '../../src/pipeline/io-node';
+import { readDetector } from '../../src/app/cli/model-file';
+import { forwardBounds, rowErrorBounds, type Bounded } from '../gpu/bounds';
+
+/**
+ * What `netae score` should write for `data`: the model file's feature pipeline applied by
+ * the library, then the float64 reference's reconstruction error of every row, with its
+ * float32 error bound (test/gpu/bounds.ts).
+ */
+export async function referenceScores(model: string, data: string): Promise<Bounded & { threshold: number }> {
+  const detector = await readDetector(model);
+  const batches: Float32Array[] = [];
+  let rows = 0;
+  let width = 0;
+  for await (const batch of readRecordsFile(data, detector.pipeline, { ...detector.pipeline.readOptions(data), threads: 1 })) {
+    batches.push(batch.matrix.slice(0, batch.rows * batch.width));
+    rows += batch.rows;
+    width = batch.width;
+  }
+  const x = ref.matrix(rows, width);
+  let at = 0;
+  for (const b of batches) {
+    x.data.set(b, at);
+    at += b.length;
+  }
+  const outputs = forwardBounds(layersOf(detector.model.spec), detector.model.params, x);
+  return { ...rowErrorBounds(outputs[outputs.length - 1], x), threshold: detector.threshold };
+}
+
+/** The columns of a scores CSV (row, score, flag, label), the header left out. */
+export function parseScores(csv: string): { rows: number[]; scores: number[]; flags: number[]; labels: string[] } {
+  const lines = csv.trimEnd().split('\n').slice(1).map((line) => line.split(','));
+  return {
+    rows: lines.map((l) => Number(l[0])),
+    // Scores are float32 values, written in the fewest digits that read back as the same float32.
+    scores: lines.map((l) => Math.fround(Number(l[1]))),
+    flags: lines.map((l) => Number(l[2])),
+    labels: lines.map((l) => l[3] ?? ''),
+  };
+}
