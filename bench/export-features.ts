@@ -18,7 +18,7 @@ import { tableDataset, type Dataset } from '../src/pipeline/dataset';
 import type { FitOptions } from '../src/pipeline/features';
 import { readDatasetFile } from '../src/pipeline/io-node';
 import { fitPipeline } from '../src/pipeline/pipeline';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

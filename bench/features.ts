@@ -10,7 +10,7 @@ import { readDatasetFile } from '../src/pipeline/io-node';
 import { fitPipeline, type FittedPipeline } from '../src/pipeline/pipeline';
 import { readRecords, type BlockDecoding } from '../src/pipeline/records';
 import { normalRows, presetColumns, resolveSchema } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { printTable, writeWhole, type Row } from './report';
 
 const TARGET_ROWS_PER_SECOND = 1_000_000;

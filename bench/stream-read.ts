@@ -10,7 +10,7 @@ import { DEFAULT_SCALING, mergeReports, type TransformReport } from '../src/pipe
 import { readChunksFile } from '../src/pipeline/io-node';
 import { FittedPipeline, fitPipeline } from '../src/pipeline/pipeline';
 import { normalRows } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { printTable, writeWhole } from './report';
 
 const TARGET_BYTES = 1024 ** 3;

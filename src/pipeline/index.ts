@@ -31,5 +31,4 @@ export {
   type Rates,
   type ThresholdRule,
 } from './metrics';
-export { sampleLogs } from './sample';
 export { fprThreshold, fprThresholdFromRanks, madThreshold, rankedScores, rateOf, type RankedScores, type RateThreshold } from './thresholds';

@@ -1,4 +1,4 @@
-import { Rng } from '../../../src/pipeline/rng';
+import { Rng } from '../../../src/synthetic/rng';
 
 /**
  * A one-hidden-layer autoencoder (tanh code, linear output) trained with Adam on MSE, in float64

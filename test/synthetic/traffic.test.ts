@@ -4,12 +4,12 @@ import { parseDataset, tableDataset, type Dataset } from '../../src/pipeline/dat
 import { rocAuc } from '../../src/pipeline/metrics';
 import { DEFAULT_SCALING } from '../../src/pipeline/features';
 import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
-import { sampleLogs, SAMPLE } from '../../src/pipeline/sample';
+import { sampleLogs, SAMPLE } from '../../src/synthetic/sample';
 import { normalRows } from '../../src/pipeline/schema';
-import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/pipeline/synthetic';
+import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/synthetic/traffic';
 import { toZeekLog } from '../../src/pipeline/zeek';
-import { sameBytes } from './helpers/same-bytes';
-import { trainTinyAutoencoder } from './helpers/tiny-autoencoder';
+import { sameBytes } from '../pipeline/helpers/same-bytes';
+import { trainTinyAutoencoder } from '../pipeline/helpers/tiny-autoencoder';
 
 function dataset(options: TrafficOptions): Dataset {
   return tableDataset(generateTraffic(options), { preset: 'zeek-conn' }, 'synthetic', 'zeek');
