@@ -22,9 +22,9 @@ import { readDatasetFile } from '../src/pipeline/io-node';
 import { rocAuc } from '../src/pipeline/metrics';
 import { fitPipeline } from '../src/pipeline/pipeline';
 import type { Schema } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { fprThreshold, madThreshold } from '../src/pipeline/thresholds';
-import { formatTable } from '../src/app/cli/table';
+import { formatTable } from '../src/app/format';
 import { standardiseErrors } from '../src/app/detector';
 import { RESULTS_DIR, saveResults } from './report';
 

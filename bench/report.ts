@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatTable, type Row } from '../src/app/cli/table';
+import { formatTable, type Row } from '../src/app/format';
 import type { Gpu } from '../src/gpu/device';
 import { adapterSlug, describeMachine } from './machine';
 

@@ -14,7 +14,7 @@ function count(n: number): string {
 export function repairLines(columns: ColumnCounts, pipeline: FittedPipeline): string[] {
   const features = pipeline.features;
   const kept = new Map(features.categories.map((c) => [c.column, c]));
-  const order = [...features.toJSON().numeric.map((e) => e.column), ...features.categories.map((c) => c.column)];
+  const order = features.columns;
   const known = new Set(order);
   const lines: string[] = [];
   for (const column of [...order, ...Object.keys(columns).filter((c) => !known.has(c))]) {

@@ -39,6 +39,11 @@ export class FittedPipeline {
     return this.features.transform(rows, origin);
   }
 
+  /** Whether columns of these names include the schema's label column (false when it has none). */
+  hasLabel(columns: readonly string[]): boolean {
+    return this.schema.label !== null && columns.includes(this.schema.label);
+  }
+
   labels(rows: ColumnTable): Labels | null {
     return labelsOf(rows, this.schema);
   }

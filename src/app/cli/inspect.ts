@@ -31,7 +31,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     features: pipeline.width,
     scaling: features.scaling,
     bound: features.bound,
-    numeric: features.toJSON().numeric.map((e) => e.column),
+    numeric: features.numeric.map((f) => f.column),
     log1p: features.log1p,
     categorical: features.categories,
     dropped: features.dropped,

@@ -68,7 +68,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   let layout: ScoreLayout | null = null;
   /** The columns read as text: the layout's, then (to explain) the categorical features'. */
   const texts = (names: readonly string[]): string[] => {
-    const labelled = label !== null && names.includes(label) ? [label] : [];
+    const labelled = detector.pipeline.hasLabel(names) ? [label!] : [];
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
   };

@@ -1,6 +1,6 @@
 import { Scorer } from '../../model/scorer';
 import { readNamesFile } from '../../pipeline/io-node';
-import type { Detector } from '../detector';
+import { requireThreshold, type Detector } from '../detector';
 import { keepOf, keptColumns } from '../keep';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
@@ -74,8 +74,7 @@ export function resultColumns(flag: string[] | undefined, wire: Wire, detector: 
  * sharing a durable consumer with any other worker of the same `--consumer` name, until SIGTERM.
  */
 export async function streamCommand(flags: StreamFlags): Promise<void> {
-  const detector = await readDetector(flags.model);
-  if (!Number.isFinite(detector.threshold)) throw new Error(`${flags.model} has no threshold; train it with netae train`);
+  const detector = requireThreshold(await readDetector(flags.model), flags.model);
   const wire = await wireOf(flags.format, flags.names, detector);
   const kept = resultColumns(flags.keep, wire, detector);
   const credentials = credentialsOf(flags);

@@ -1,10 +1,9 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
-import type { Model, Threshold } from '../../model/model';
+import type { Threshold } from '../../model/model';
 import { Scorer } from '../../model/scorer';
-import { formatSpec, parameterCount } from '../../model/spec';
 import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
-import { scoreRows, type Detector } from '../detector';
+import { requireThreshold, scoreRows, summarize, type Detector, type Flagging } from '../detector';
 import { Explainer } from '../explain';
 import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
 import type { Contributions, Curve, ExplainedRow, ModelSummary, Result } from './protocol';
@@ -73,10 +72,6 @@ async function explainHighest(
   return { explained, contributions };
 }
 
-function numberOr(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 /** How a model's threshold was chosen, in words. */
 function thresholdRuleText(threshold: Threshold): string {
   switch (threshold.mode) {
@@ -89,26 +84,24 @@ function thresholdRuleText(threshold: Threshold): string {
   }
 }
 
-function summarize(model: Model, pipeline: Detector['pipeline']): ModelSummary {
-  const features = pipeline.width;
-  const t = model.meta.training ?? {};
-  const threshold = model.meta.threshold;
-  const rule = threshold === undefined ? 'none' : thresholdRuleText(threshold);
+/** The Model section's facts: the detector's summary, its threshold's rule in words. */
+function modelSummary(detector: Flagging): ModelSummary {
+  const s = summarize(detector);
   return {
-    layers: formatSpec(model.spec),
-    parameters: parameterCount(model.spec),
-    features,
-    threshold: threshold?.value ?? Number.NaN,
-    thresholdRule: rule,
-    trainedOn: typeof t.source === 'string' ? t.source : null,
-    trainRows: numberOr(t.trainRows),
-    validationRows: numberOr(t.validationRows),
-    leftOut: (pipeline.schema.leftOut ?? []).map((l) => `${l.column} (${l.reason})`),
-    epochs: numberOr(t.epochs),
-    bestEpoch: numberOr(t.bestEpoch),
-    stopped: typeof t.stopped === 'string' ? t.stopped : null,
-    seconds: numberOr(t.seconds),
-    samplesPerSecond: numberOr(t.samplesPerSecond),
+    layers: s.layers,
+    parameters: s.parameters,
+    features: s.features,
+    threshold: detector.threshold,
+    thresholdRule: s.threshold === undefined ? 'none' : thresholdRuleText(s.threshold),
+    trainedOn: s.trainedOn,
+    trainRows: s.trainRows,
+    validationRows: s.validationRows,
+    leftOut: s.leftOut.map((l) => `${l.column} (${l.reason})`),
+    epochs: s.epochs,
+    bestEpoch: s.bestEpoch,
+    stopped: s.stopped,
+    seconds: s.seconds,
+    samplesPerSecond: s.samplesPerSecond,
   };
 }
 
@@ -118,8 +111,8 @@ interface ModelFile {
 }
 
 /** Scores records with a detector and measures it against their labels: everything the page shows after training. */
-export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
-  if (!Number.isFinite(detector.threshold)) throw new Error(`${file.name} has no threshold; train it with netae train`);
+export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
+  const detector = requireThreshold(loaded, file.name);
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
   const flow = flowColumns(records.table.columnNames());
   try {
@@ -131,7 +124,7 @@ export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult,
     return {
       model: file.bytes,
       modelName: file.name,
-      summary: summarize(detector.model, detector.pipeline),
+      summary: modelSummary(detector),
       data: records.file,
       scoredTrainingData,
       scores,

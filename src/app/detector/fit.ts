@@ -1,15 +1,16 @@
-import type { ColumnTable } from 'arquero';
-import type { Gpu } from '../gpu/device';
-import type { HeldOutScores, Model, Threshold } from '../model/model';
-import { withGains } from '../model/gains';
-import { Scorer } from '../model/scorer';
-import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
-import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
+import type { Gpu } from '../../gpu/device';
+import type { HeldOutScores, Model, Threshold } from '../../model/model';
+import { withGains } from '../../model/gains';
+import { Scorer } from '../../model/scorer';
+import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
+import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
 import {
-  DEFAULT_SCALING, FittedPipeline, bestF1Threshold, evaluate, fitPipeline, fprThreshold, madThreshold, mergeReports, normalRows,
-  percentileThreshold, rankedScores, rateOf,
-  type Dataset, type Evaluation, type Labels, type RowOrigin, type Scaling, type ThresholdRule, type TransformReport,
-} from '../pipeline';
+  DEFAULT_SCALING, FittedPipeline, fitPipeline, normalRows,
+  type Dataset, type Scaling, type ThresholdRule, type TransformReport,
+} from '../../pipeline';
+import type { Detector } from './detector';
+import type { TrainingRecord } from './summary';
+import { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
 
 export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> {
   /** A layer spec or preset (`deep`, `seed`); default: `deep` for the data's width. */
@@ -27,36 +28,17 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly errors?: 'standardised' | 'plain';
 }
 
-/**
- * Flag 1 % of normal traffic: a rule that needs no labels and promises what it does, a false-
- * positive rate known to an interval from the number of held-out normal rows.
- */
-export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'fpr', rate: 0.01 };
-
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
 export const ENOUGH_STEPS = 300;
 export const ENOUGH_THRESHOLD_ROWS = 1000;
 
-/** A trained model with its feature pipeline, ready to score raw records. */
-export interface Detector {
-  readonly model: Model;
-  readonly pipeline: FittedPipeline;
-  readonly threshold: number;
-}
-
 export interface Fitted extends Detector {
+  readonly threshold: number;
   readonly training: TrainResult;
   /** Repairs made while transforming the training rows. */
   readonly repairs: TransformReport;
   /** What the user should know: too few steps or rows, columns fitting had to treat specially. */
   readonly warnings: string[];
-}
-
-/** An Error before any work when a rule needs what the data lacks (best F1 needs labelled anomalies). */
-export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void {
-  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length)) {
-    throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file, and it has none; use --fpr instead`);
-  }
 }
 
 /**
@@ -126,7 +108,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         source: fileName(dataset.file),
         repairs: features.report.columns,
         warnings,
-      },
+      } satisfies TrainingRecord,
     },
   };
   return { model, pipeline: scored.pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
@@ -238,93 +220,4 @@ function heldOutRows(matrix: { values: Float32Array; cols: number; rows: number 
 /** The last part of a path: a model records the name of its training file, not where it lay. */
 function fileName(path: string): string {
   return path.replace(/^.*[\\/]/, '');
-}
-
-async function pickThreshold(
-  rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset, heldOut: Float32Array,
-): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
-  const normal = await scorer.score(heldOut);
-  const kept = rankedScores(normal);
-  const rate = (value: number) => {
-    const { expected, low, high, rows } = rateOf(value, normal);
-    return { expected, low, high, rows };
-  };
-  const pick = async (): Promise<Threshold> => {
-    switch (rule.kind) {
-      case 'fpr': {
-        const t = fprThreshold(normal, rule.rate);
-        return { value: t.value, mode: 'fpr', rate: { target: rule.rate, expected: t.expected, low: t.low, high: t.high, rows: t.rows } };
-      }
-      case 'percentile': {
-        const value = percentileThreshold(normal, rule.percentile);
-        return { value, mode: 'percentile', percentile: rule.percentile, rate: rate(value) };
-      }
-      case 'mad': {
-        const value = madThreshold(normal, rule.k).value;
-        return { value, mode: 'mad', k: rule.k, rate: rate(value) };
-      }
-      case 'fixed':
-        return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
-      case 'best-f1': {
-        const all = pipeline.transform(dataset.table, dataset);
-        const scores = await scorer.score(all.matrix);
-        const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
-        return { value, mode: 'best-f1', rate: rate(value) };
-      }
-    }
-  };
-  return { threshold: await pick(), heldOut: kept };
-}
-
-/** A model file's detector; the file must hold netae's feature pipeline. */
-export function detectorOf(model: Model, source = 'model file'): Detector {
-  if (model.meta.features === undefined) {
-    throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
-  }
-  let pipeline: FittedPipeline;
-  try {
-    pipeline = FittedPipeline.fromJSON(model.meta.features);
-  } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
-  }
-  if (pipeline.width !== model.spec.widths[0]) {
-    throw new Error(`${source}: its feature pipeline gives ${pipeline.width} features but its model takes ${model.spec.widths[0]}`);
-  }
-  return { model, pipeline, threshold: model.meta.threshold?.value ?? Number.NaN };
-}
-
-export interface Scored {
-  /** The rows' features, row-major [rows × width]. */
-  readonly matrix: Float32Array;
-  readonly scores: Float32Array;
-  readonly labels: Labels | null;
-  readonly repairs: TransformReport;
-}
-
-/** Transforms rows with the detector's pipeline and scores them; labels when the rows have them. */
-export async function scoreRows(scorer: Scorer, detector: Detector, table: ColumnTable, origin?: RowOrigin): Promise<Scored> {
-  const features = detector.pipeline.transform(table, origin);
-  const label = detector.pipeline.schema.label;
-  const labels = label !== null && table.columnNames().includes(label) ? detector.pipeline.labels(table) : null;
-  return { matrix: features.matrix, scores: await scorer.score(features.matrix), labels, repairs: features.report };
-}
-
-export interface Report {
-  /** Metrics at the model's threshold. */
-  readonly atThreshold: Evaluation;
-  /** Metrics at the threshold that maximises F1 on these labels (null with one class). */
-  readonly atBestF1: Evaluation | null;
-}
-
-export function report(scores: Float32Array, labels: Labels, threshold: number): Report {
-  const anomalies = labels.isAnomaly.reduce((n, a) => n + a, 0);
-  const atThreshold = evaluate(scores, labels.isAnomaly, { threshold, categories: labels.category });
-  const atBestF1 = anomalies > 0
-    ? evaluate(scores, labels.isAnomaly, { threshold: bestF1Threshold(scores, labels.isAnomaly).threshold, categories: labels.category })
-    : null;
-  return { atThreshold, atBestF1 };
-}
-
-export function addRepairs(total: TransformReport | null, more: TransformReport): TransformReport {
-  return total === null ? more : mergeReports(total, more);
 }
