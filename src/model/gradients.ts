@@ -4,7 +4,7 @@ import { BYTES, createTensor, readBytes } from '../gpu/tensor';
 import { createLayerTensors, createOutputs, destroyTensors } from './network';
 import { planStep } from './step';
 import { checkSpec, layersOf, type LayerSpec } from './spec';
-import type { Matrix32 } from './trainer';
+import type { Matrix32 } from './matrix';
 
 /**
  * The batch loss and its gradient with respect to every parameter, computed on the GPU by

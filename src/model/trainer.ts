@@ -8,16 +8,10 @@ import type { FusedTiles } from '../gpu/tuning';
 import { initParams } from './init';
 import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
-import { chunkRows } from './scorer';
+import { checkFinite, pickRows, type Matrix32 } from './matrix';
+import { chunkRows } from './scoring-plan';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 import { planTraining, type TrainingPlan } from './training-plan';
-
-/** A row-major matrix of features, one row per record. */
-export interface Matrix32 {
-  readonly values: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-}
 
 export interface TrainOptions {
   readonly spec: LayerSpec;
@@ -106,17 +100,6 @@ function definedOnly<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Throws if any value is NaN or ±Infinity, naming the first such row and column. */
-export function checkFinite(data: Matrix32, what = 'training data'): void {
-  const { values, cols } = data;
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      const row = Math.floor(i / cols);
-      throw new Error(`${what}: row ${row + 1}, column ${(i % cols) + 1} is ${values[i]}; repair or drop such rows before training`);
-    }
-  }
-}
-
 /**
  * Refuses, before anything is allocated, a run whose buffers this device cannot hold, naming
  * what is too large: the model's parameters, one batch through the widest layer, the rows.
@@ -138,12 +121,6 @@ function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * data.cols);
-  rows.forEach((r, i) => out.set(data.values.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
-  return out;
 }
 
 /**
@@ -184,7 +161,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
   const initial = o.initial ?? initParams(spec, o.seed);
 
   checkFits(gpu, spec, { rows: nTrain, batch });
-  const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data, order.subarray(nVal)));
+  const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data.values, cols, order.subarray(nVal)));
   const epochOrder = createBuffer(gpu, nTrain * BYTES, 'epoch order');
   const params = createLayerTensors(gpu, spec, 'params', '', initial);
   const best = createBuffer(gpu, P * BYTES, 'best params');
@@ -200,7 +177,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows, align, hyper,
     }, o.fused);
     const validation = nVal
-      ? await planValidation(gpu, plan, layers, pickRows(data, order.subarray(0, nVal)), nVal, cols,
+      ? await planValidation(gpu, plan, layers, pickRows(data.values, cols, order.subarray(0, nVal)), nVal, cols,
         { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
       : null;
     if (validation) {

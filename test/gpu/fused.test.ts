@@ -10,7 +10,8 @@ import { initParams } from '../../src/model/init';
 import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
-import { train, type Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train } from '../../src/model/trainer';
 import { randomMatrix } from './helpers';
 
 let gpu: Gpu;

@@ -5,7 +5,8 @@ import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { layersOf, parseSpec, withActivations } from '../../src/model/spec';
-import { train, type Matrix32, type TrainEvent } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train, type TrainEvent } from '../../src/model/trainer';
 
 let gpu: Gpu;
 

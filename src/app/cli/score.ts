@@ -1,3 +1,4 @@
+import { pickRows } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
@@ -143,11 +144,7 @@ async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBa
   const width = batch.width;
   const count = rows === null ? batch.rows : rows.length;
   if (count === 0) return [];
-  let matrix = batch.matrix;
-  if (rows !== null) {
-    matrix = new Float32Array(count * width);
-    rows.forEach((i, n) => matrix.set(batch.matrix.subarray(i * width, (i + 1) * width), n * width));
-  }
+  const matrix = rows === null ? batch.matrix : pickRows(batch.matrix, width, rows);
   const reconstruction = await scorer.reconstruct(matrix);
   const explanations = new Array<ColumnError[]>(count);
   for (let n = 0; n < count; n++) {

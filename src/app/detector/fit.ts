@@ -1,6 +1,7 @@
 import type { Gpu } from '../../gpu/device';
 import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
+import { pickRows, type Matrix32 } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
@@ -210,11 +211,8 @@ function count(n: number): string {
 }
 
 /** The rows the threshold is set on: the trainer's held-out rows, or all rows when it held none out. */
-function heldOutRows(matrix: { values: Float32Array; cols: number; rows: number }, heldOut: Uint32Array): Float32Array {
-  const rows = heldOut.length ? heldOut : Uint32Array.from({ length: matrix.rows }, (_, i) => i);
-  const values = new Float32Array(rows.length * matrix.cols);
-  rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
-  return values;
+function heldOutRows(matrix: Matrix32, heldOut: Uint32Array): Float32Array {
+  return heldOut.length ? pickRows(matrix.values, matrix.cols, heldOut) : matrix.values.slice();
 }
 
 /** The last part of a path: a model records the name of its training file, not where it lay. */
