@@ -14,7 +14,7 @@ export {
   type Scaling,
   type TransformReport,
 } from './features';
-export { FittedPipeline, fitPipeline } from './pipeline';
+export { Featurizer, fitFeaturizer } from './featurizer';
 export {
   confusionMatrix,
   rates,

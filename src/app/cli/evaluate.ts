@@ -33,12 +33,12 @@ const DRIVERS_SHOWN = 3;
  * score, whether it is an anomaly and its category.
  */
 export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, threads: number): Promise<EvalResult> {
-  const { schema } = detector.pipeline;
+  const { schema } = detector.featurizer;
   const fileName = data === '-' ? 'stdin' : data;
   const label = labelColumn(detector, fileName);
   const category = schema.categoryColumn;
-  const records = readRecordsFile(data, detector.pipeline, {
-    ...detector.pipeline.readOptions(fileName),
+  const records = readRecordsFile(data, detector.featurizer, {
+    ...detector.featurizer.readOptions(fileName),
     threads,
     texts: (names) => {
       labelColumn(detector, fileName, names);

@@ -62,7 +62,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
 
 /** The summary's repair lines, indented under a `repairs` heading; none when nothing was repaired. */
 export function repairSection(fitted: Fitted): string[] {
-  const lines = repairLines(fitted.repairs.columns, fitted.pipeline);
+  const lines = repairLines(fitted.repairs.columns, fitted.featurizer);
   return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 

@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import type { Model } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
-import { FittedPipeline, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
+import { Featurizer, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
 
 /**
  * A trained model with its feature pipeline, ready to score raw records, and the score at or
@@ -9,7 +9,7 @@ import { FittedPipeline, mergeReports, type Labels, type RowOrigin, type Transfo
  */
 export interface Detector {
   readonly model: Model;
-  readonly pipeline: FittedPipeline;
+  readonly featurizer: Featurizer;
   readonly threshold: number | undefined;
 }
 
@@ -30,16 +30,16 @@ export function detectorOf(model: Model, source = 'model file'): Detector {
   if (model.meta.features === undefined) {
     throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
   }
-  let pipeline: FittedPipeline;
+  let featurizer: Featurizer;
   try {
-    pipeline = FittedPipeline.fromJSON(model.meta.features);
+    featurizer = Featurizer.fromJSON(model.meta.features);
   } catch (error) {
     throw new Error(`${source}: ${(error as Error).message}`);
   }
-  if (pipeline.width !== model.spec.widths[0]) {
-    throw new Error(`${source}: its feature pipeline gives ${pipeline.width} features but its model takes ${model.spec.widths[0]}`);
+  if (featurizer.width !== model.spec.widths[0]) {
+    throw new Error(`${source}: its feature pipeline gives ${featurizer.width} features but its model takes ${model.spec.widths[0]}`);
   }
-  return { model, pipeline, threshold: model.meta.threshold?.value };
+  return { model, featurizer, threshold: model.meta.threshold?.value };
 }
 
 export interface Scored {
@@ -50,10 +50,10 @@ export interface Scored {
   readonly repairs: TransformReport;
 }
 
-/** Transforms rows with the detector's pipeline and scores them; labels when the rows have them. */
+/** Transforms rows with the detector's featurizer and scores them; labels when the rows have them. */
 export async function scoreRows(scorer: Scorer, detector: Detector, table: ColumnTable, origin?: RowOrigin): Promise<Scored> {
-  const features = detector.pipeline.transform(table, origin);
-  const labels = detector.pipeline.hasLabel(table.columnNames()) ? detector.pipeline.labels(table) : null;
+  const features = detector.featurizer.transform(table, origin);
+  const labels = detector.featurizer.hasLabel(table.columnNames()) ? detector.featurizer.labels(table) : null;
   return { matrix: features.matrix, scores: await scorer.score(features.matrix), labels, repairs: features.report };
 }
 

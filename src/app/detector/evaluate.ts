@@ -36,7 +36,7 @@ export type EvalResult = Report & { repaired: number; unseen: number; drivers: C
  * the file when the model was trained without labels or the file lacks the column.
  */
 export function labelColumn(detector: Detector, file: string, columns?: readonly string[]): string {
-  const label = detector.pipeline.schema.label;
+  const label = detector.featurizer.schema.label;
   if (label === null) throw new Error(`${file}: the model was trained without labels, so there is nothing to evaluate against`);
   if (columns !== undefined && !columns.includes(label)) throw new Error(`${file}: no label column ${quote(label)}, so there is nothing to evaluate against`);
   return label;
@@ -55,7 +55,7 @@ export class Evaluator {
   private repairs: TransformReport | null = null;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
-    this.explainer = new Explainer(detector.pipeline.features.toJSON());
+    this.explainer = new Explainer(detector.featurizer.features.toJSON());
     this.tally = new DriverTally(this.explainer.names);
   }
 

@@ -6,7 +6,7 @@ import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
 import {
-  DEFAULT_SCALING, FittedPipeline, fitPipeline, normalRows,
+  DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
   type Dataset, type Scaling, type ThresholdRule, type TransformReport,
 } from '../../pipeline';
 import type { Detector } from './detector';
@@ -51,13 +51,13 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   checkThresholdRule(rule, dataset);
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const pipeline = fitPipeline(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
-  if (pipeline.width === 0) {
+  const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
+  if (featurizer.width === 0) {
     const rows = normal.table.numRows();
     throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
   }
-  const features = pipeline.transform(normal.table, normal.origin);
-  const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
+  const features = featurizer.transform(normal.table, normal.origin);
+  const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, ...trainOptions } = options;
   const validation = options.validation ?? heldOutShare(features.rows);
@@ -65,25 +65,25 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const heldOut = heldOutRows(matrix, training.heldOut);
   const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
   const scored = standardise
-    ? await standardiseErrors(gpu, spec, training.params, pipeline, heldOut)
-    : { params: training.params, pipeline, heldOut };
+    ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
+    : { params: training.params, featurizer, heldOut };
   const scorer = Scorer.create(gpu, spec, scored.params);
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
-    picked = await pickThreshold(rule, scorer, scored.pipeline, dataset, scored.heldOut);
+    picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
   } finally {
     scorer.release();
   }
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const warnings = [
-    ...(pipeline.features.notes ?? []),
+    ...(featurizer.features.notes ?? []),
     ...fewRowsWarnings(training, batchSize, picked.heldOut.rows, rule),
   ];
   const model: Model = {
     spec,
     params: scored.params,
     meta: {
-      features: scored.pipeline.toJSON(),
+      features: scored.featurizer.toJSON(),
       threshold: picked.threshold,
       heldOut: picked.heldOut,
       training: {
@@ -112,7 +112,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
       } satisfies TrainingRecord,
     },
   };
-  return { model, pipeline: scored.pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+  return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: features.report, warnings };
 }
 
 /**
@@ -157,13 +157,13 @@ async function meanFeatureErrors(scorer: Scorer, rows: Float32Array, cols: numbe
  * Weighs each feature's error by `errorWeights` of its error on the held-out normal rows, by
  * folding √w into the features' gains and the model's first and last layers (`withGains`): the
  * kernels compute the plain mean squared error of the weighted model, which is the weighted
- * error of the trained one. Returns the weighted parameters and pipeline, and the held-out rows
- * as the weighted pipeline encodes them.
+ * error of the trained one. Returns the weighted parameters and featurizer, and the held-out rows
+ * as the weighted featurizer encodes them.
  */
 export async function standardiseErrors(
-  gpu: Gpu, spec: Model['spec'], params: Float32Array, pipeline: FittedPipeline, heldOut: Float32Array,
-): Promise<{ params: Float32Array; pipeline: FittedPipeline; heldOut: Float32Array; weights: Float64Array }> {
-  const cols = pipeline.width;
+  gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: Float32Array,
+): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: Float32Array; weights: Float64Array }> {
+  const cols = featurizer.width;
   const scorer = Scorer.create(gpu, spec, params);
   let weights: Float64Array;
   try {
@@ -174,7 +174,7 @@ export async function standardiseErrors(
   const gains = weights.map(Math.sqrt);
   return {
     params: withGains(spec, params, gains),
-    pipeline: new FittedPipeline(pipeline.schema, pipeline.features.weighted(weights)),
+    featurizer: new Featurizer(featurizer.schema, featurizer.features.weighted(weights)),
     heldOut: heldOut.map((v, i) => v * gains[i % cols]),
     weights,
   };

@@ -71,18 +71,18 @@ function textOr(value: unknown): string | null {
 
 /** The summary of a detector: its model, its features and the record of its training. */
 export function summarize(detector: Detector): DetectorSummary {
-  const { model, pipeline } = detector;
-  const features = pipeline.features;
+  const { model, featurizer } = detector;
+  const features = featurizer.features;
   const t: Readonly<Record<string, unknown>> = model.meta.training ?? {};
   return {
     layers: formatSpec(model.spec),
     parameters: parameterCount(model.spec),
-    features: pipeline.width,
+    features: featurizer.width,
     scaling: features.scaling,
     bound: features.bound,
     log1p: features.log1p,
     dropped: features.dropped,
-    leftOut: pipeline.schema.leftOut ?? [],
+    leftOut: featurizer.schema.leftOut ?? [],
     threshold: model.meta.threshold,
     trainedOn: textOr(t.source),
     trainRows: numberOr(t.trainRows),

@@ -2,7 +2,7 @@ import type { HeldOutScores, Threshold } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
 import {
   bestF1Threshold, fprThreshold, madThreshold, percentileThreshold, rankedScores, rateOf,
-  type Dataset, type FittedPipeline, type ThresholdRule,
+  type Dataset, type Featurizer, type ThresholdRule,
 } from '../../pipeline';
 
 /**
@@ -24,7 +24,7 @@ export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void 
  * it is expected to flag, and the highest held-out scores kept for picking another later.
  */
 export async function pickThreshold(
-  rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset, heldOut: Float32Array,
+  rule: ThresholdRule, scorer: Scorer, featurizer: Featurizer, dataset: Dataset, heldOut: Float32Array,
 ): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
   const normal = await scorer.score(heldOut);
   const kept = rankedScores(normal);
@@ -49,7 +49,7 @@ export async function pickThreshold(
       case 'fixed':
         return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
       case 'best-f1': {
-        const all = pipeline.transform(dataset.table, dataset);
+        const all = featurizer.transform(dataset.table, dataset);
         const scores = await scorer.score(all.matrix);
         const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
         return { value, mode: 'best-f1', rate: rate(value) };

@@ -48,14 +48,14 @@ async function explainHighest(
   scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns,
 ): Promise<{ explained: ExplainedRow[]; contributions: Contributions }> {
   const rows = highest(scores, EXPLAINED_ROWS);
-  const explainer = new Explainer(detector.pipeline.features.toJSON());
+  const explainer = new Explainer(detector.featurizer.features.toJSON());
   const explained: ExplainedRow[] = [];
   const columns = explainer.columns.length;
   const contributions = { columns, names: explainer.names, shares: new Float32Array(rows.length * columns), keys: new Int32Array(rows.length * columns) };
   for (let start = 0; start < rows.length; start += scorer.chunk) {
     const chunk = Array.from(rows.subarray(start, start + scorer.chunk));
     const picked = table.reify(chunk);
-    const { matrix, width } = detector.pipeline.transform(picked);
+    const { matrix, width } = detector.featurizer.transform(picked);
     const reconstruction = await scorer.reconstruct(matrix);
     chunk.forEach((index, k) => {
       const get = (column: string) => picked.get(column, k) as unknown;
@@ -117,7 +117,7 @@ export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, f
   const flow = flowColumns(records.table.columnNames());
   try {
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
-    const label = detector.pipeline.schema.label;
+    const label = detector.featurizer.schema.label;
     const labelText = labels && label !== null ? Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) : null;
     const anomalous = labels !== null && labels.normalCount < scores.length;
     const both = anomalous && labels.normalCount > 0;

@@ -39,8 +39,8 @@ function readTraining(data: TrainingData): Promise<Dataset> | Dataset {
 
 /** Records read the way the detector's feature pipeline expects them. */
 function readScoring(data: ScoringData, detector: Detector): Promise<ReadResult> | ReadResult {
-  if (data.kind === 'sample') return parseText(sample().test, detector.pipeline.readOptions(SAMPLE_NAMES.test));
-  return readTable(data.file, detector.pipeline.readOptions(data.file.name));
+  if (data.kind === 'sample') return parseText(sample().test, detector.featurizer.readOptions(SAMPLE_NAMES.test));
+  return readTable(data.file, detector.featurizer.readOptions(data.file.name));
 }
 
 /** Trains on the normal rows of the training data, then scores the test data (or the training data itself). */
@@ -86,7 +86,7 @@ async function checkFit(modelName: string, schema: Schema, needed: string[], tes
 export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: ScoringData, job: JobContext): Promise<Scored> {
   const detector = detectorOf(decodeModel(bytes, { source: name }), name);
   job.phase(`reading ${test.kind === 'sample' ? SAMPLE_NAMES.test : test.file.name}`);
-  await checkFit(name, detector.pipeline.schema, detector.pipeline.features.columns, test);
+  await checkFit(name, detector.featurizer.schema, detector.featurizer.features.columns, test);
   const records = await readScoring(test, detector);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
   return { result: await analyse(gpu, detector, records, { bytes, name }, false), records };
