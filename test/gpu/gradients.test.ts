@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { lossAndGradients } from '../../src/model/gradients';
 import { initParams } from '../../src/model/init';
 import * as ref from '../../src/model/reference';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
-import { randomMatrix } from './helpers';
+import { randomMatrix, testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 /** Central differences of the float64 reference loss. */
 function numericGradients(spec: LayerSpec, params: Float32Array, x: ref.Matrix, h = 1e-5): Float64Array {

@@ -1,4 +1,6 @@
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { acquireGpu, type AcquireOptions, type Gpu } from '../../src/gpu/device';
+import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
 import { seededRandom } from '../../src/model/random';
 import { matrix, type Matrix } from '../../src/model/reference';
 
@@ -50,4 +52,21 @@ export function outOfBounds(gpu: ArrayLike<number>, ref: ArrayLike<number>, boun
 /** Asserts |gpu − ref| ≤ bound element by element. */
 export function expectWithin(gpu: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>): void {
   expect(outOfBounds(gpu, ref, bound)).toBeNull();
+}
+
+/** A GPU for the calling test file: acquired now, checked for errors and released after its tests. */
+export async function testGpu(options?: AcquireOptions): Promise<Gpu> {
+  const gpu = await acquireGpu(options);
+  afterAll(async () => {
+    await gpu.check();
+    gpu.release();
+  });
+  return gpu;
+}
+
+/** Submits launches, releases them and throws any error the GPU reports. */
+export async function runLaunches(gpu: Gpu, ...launches: Launch[]): Promise<void> {
+  submitLaunches(gpu, launches, 'test');
+  releaseLaunches(launches);
+  await gpu.check();
 }

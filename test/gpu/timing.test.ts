@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { expect, it } from 'vitest';
 import { releaseLaunches } from '../../src/gpu/launch';
 import { rowError } from '../../src/gpu/loss';
 import { createTensor } from '../../src/gpu/tensor';
 import { timeLaunches } from '../../src/gpu/timing';
+import { testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu({ timing: true });
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu({ timing: true });
 
 it('times a kernel with GPU timestamps where the adapter has them', async () => {
   const [M, N] = [4096, 122];

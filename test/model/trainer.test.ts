@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { ADAM_DEFAULTS } from '../../src/gpu/adam';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
@@ -7,14 +6,9 @@ import * as ref from '../../src/model/reference';
 import { layersOf, parseSpec, withActivations } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/matrix';
 import { train, type TrainEvent } from '../../src/model/trainer';
+import { testGpu } from '../gpu/helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 function randomData(rows: number, cols: number, seed: number): Matrix32 {
   const random = seededRandom(seed);
