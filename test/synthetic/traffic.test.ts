@@ -9,7 +9,7 @@ import { normalRows } from '../../src/pipeline/schema';
 import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/synthetic/traffic';
 import { toZeekLog } from '../../src/pipeline/zeek';
 import { sameBytes } from '../pipeline/helpers/same-bytes';
-import { trainTinyAutoencoder } from '../pipeline/helpers/tiny-autoencoder';
+import { trainTinyAutoencoder } from './tiny-autoencoder';
 
 function dataset(options: TrafficOptions): Dataset {
   return tableDataset(generateTraffic(options), { preset: 'zeek-conn' }, 'synthetic', 'zeek');
