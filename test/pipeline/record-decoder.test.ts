@@ -12,6 +12,7 @@ import { normalRows, resolveSchema } from '../../src/pipeline/schema';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
 import { parseNumber } from '../../src/pipeline/values';
+import { seededRandom } from '../../src/model/random';
 
 const nslKdd = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
 const hasNslKdd = existsSync(new URL('KDDTrain+.txt', nslKdd)) && existsSync(new URL('KDDTest+.txt', nslKdd));
@@ -168,11 +169,8 @@ describe('decoder errors name the file, line and column', () => {
 describe('numbers read from bytes', () => {
   /** Decimal spellings of every shape: signs, leading zeros, long mantissas, points, exponents near and past the exact range. */
   function spellings(count: number): string[] {
-    let seed = 12345;
-    const random = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
-    };
+    const uniform = seededRandom(12345);
+    const random = (n: number) => Math.floor(uniform() * n);
     const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
     const out = ['0', '-0', '+0', '0.0', '.5', '5.', '-.5', '00012', '1e5', '1E-5', '1e+5', '9007199254740993', '123456789012345', '1234567890123456',
       '0.1', '0.2', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '1.7976931348623157e308', '1e309', '-1e309',
