@@ -1,6 +1,7 @@
 import type { Gpu } from '../../gpu/device';
 import { Scorer } from '../../model/scorer';
 import { bestF1Threshold, evaluate, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
+import { concatArrays } from '../../pipeline/bytes';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
 import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
@@ -69,12 +70,12 @@ export class Evaluator {
 
   result(): EvalResult {
     const labels: Labels = {
-      isAnomaly: concat(this.labels.map((l) => l.isAnomaly), Uint8Array),
+      isAnomaly: concatArrays(this.labels.map((l) => l.isAnomaly), Uint8Array),
       category: this.labels.flatMap((l) => l.category),
       normalCount: this.labels.reduce((n, l) => n + l.normalCount, 0),
     };
     return {
-      ...report(concat(this.scores, Float32Array), labels, this.detector.threshold),
+      ...report(concatArrays(this.scores, Float32Array), labels, this.detector.threshold),
       repaired: this.repairs?.repaired ?? 0,
       unseen: this.repairs?.unseen ?? 0,
       drivers: this.tally.drivers(DRIVERS),
@@ -94,15 +95,4 @@ export async function evaluateRecords(gpu: Gpu, detector: Flagging, records: Rea
   } finally {
     scorer.release();
   }
-}
-
-function concat<T extends Float32Array | Uint8Array>(parts: T[], Make: new (n: number) => T): T {
-  if (parts.length === 1) return parts[0];
-  const out = new Make(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
