@@ -34,15 +34,14 @@ export type MessageDecoder = (payloads: readonly Uint8Array[]) => Decoded;
 
 /** The columns the fitted features read: numeric, then categorical. */
 export function featureColumns(featurizer: Featurizer): { numeric: string[]; categorical: string[] } {
-  const json = featurizer.features.toJSON();
-  return { numeric: json.numeric.map((e) => e.column), categorical: json.categorical.map((e) => e.column) };
+  const { numeric, categorical } = featurizer.features;
+  return { numeric: numeric.map((f) => f.column), categorical: categorical.map((f) => f.column) };
 }
 
 /** The feature columns missing from a list of field names. */
 export function missingColumns(featurizer: Featurizer, names: readonly string[]): string[] {
   const has = new Set(names);
-  const { numeric, categorical } = featureColumns(featurizer);
-  return [...numeric, ...categorical].filter((name) => !has.has(name));
+  return featurizer.features.columns.filter((name) => !has.has(name));
 }
 
 /**
