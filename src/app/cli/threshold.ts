@@ -76,5 +76,5 @@ export function withThreshold(detector: Detector, flags: { threshold?: number; f
     };
   }
   const flagging = requireThreshold(detector, modelPath, 'give --threshold X or train it with netae train');
-  return { detector: flagging, threshold: own! };
+  return { detector: flagging, threshold: own ?? { value: flagging.threshold, mode: 'fixed' } };
 }
