@@ -4,7 +4,7 @@ import type { Scorer } from '../../model/scorer';
 import { Featurizer, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
 
 /**
- * A trained model with its feature pipeline, ready to score raw records, and the score at or
+ * A trained model with its featurizer, ready to score raw records, and the score at or
  * above which a row is flagged: undefined for a model file that records none.
  */
 export interface Detector {

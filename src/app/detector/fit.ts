@@ -43,7 +43,7 @@ export interface Fitted extends Detector {
 }
 
 /**
- * Fits the feature pipeline on the normal rows of a dataset, trains an autoencoder on them,
+ * Fits the featurizer on the normal rows of a dataset, trains an autoencoder on them,
  * and picks the threshold: everything `netae train` and the demo page do.
  */
 export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorOptions = {}): Promise<Fitted> {

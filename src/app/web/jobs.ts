@@ -37,7 +37,7 @@ function readTraining(data: TrainingData): Promise<Dataset> | Dataset {
   return readDataset(data.file, data.spec, data.file.name);
 }
 
-/** Records read the way the detector's feature pipeline expects them. */
+/** Records read the way the detector's featurizer expects them. */
 function readScoring(data: ScoringData, detector: Detector): Promise<ReadResult> | ReadResult {
   if (data.kind === 'sample') return parseText(sample().test, detector.featurizer.readOptions(SAMPLE_NAMES.test));
   return readTable(data.file, detector.featurizer.readOptions(data.file.name));
