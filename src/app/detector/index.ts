@@ -1,6 +1,7 @@
 /**
- * The detector: a featurizer (the schema and its fitted features), an autoencoder and a threshold. Fitting, picking the
- * threshold, scoring, evaluating and summarising live here, shared by the CLI and the page.
+ * The detector: a featurizer (the schema and its fitted features), an autoencoder and a
+ * threshold. Fitting, picking the threshold, scoring, evaluating and summarising live here,
+ * shared by the CLI and the page.
  */
 export { addRepairs, detectorOf, requireThreshold, scoreRows, type Detector, type Flagging, type Scored } from './detector';
 export {
