@@ -1,15 +1,42 @@
-import { seededRandom } from '../model/random';
-
 /**
- * The distributions synthetic traffic draws from, all from netae's one seeded generator
- * (`seededRandom`): the same seed gives the same sequence in Node and in browsers.
+ * A small seeded generator (sfc32, seeded through splitmix32): the same seed gives the same
+ * sequence in Node and in browsers.
  */
 export class Rng {
-  /** Uniform in [0, 1). */
-  readonly next: () => number;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
 
   constructor(seed: number) {
-    this.next = seededRandom(seed);
+    let s = seed >>> 0;
+    const next = () => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+    for (let i = 0; i < 12; i++) this.uint32();
+  }
+
+  uint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.uint32() / 4294967296;
   }
 
   /** Uniform integer in [lo, hi]. */
