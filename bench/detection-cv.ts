@@ -134,15 +134,15 @@ async function runFold(
   const testIdx = Array.from(order.subarray(a, b));
   const fitIdx = [...order.subarray(0, a), ...order.subarray(b)];
   const features = { ...schema.features, log1p: c.presetLog1p ? schema.features.log1p : [] };
-  const featurizer = fitFeaturizer({ ...schema, features }, normal.reify(fitIdx), c.fit);
-  const x = featurizer.transform(normal.reify(fitIdx));
-  const spec = defaultSpec(featurizer.width);
+  const pipeline = fitFeaturizer({ ...schema, features }, normal.reify(fitIdx), c.fit);
+  const x = pipeline.transform(normal.reify(fitIdx));
+  const spec = defaultSpec(pipeline.width);
   const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
   const held = new Float32Array(trained.heldOut.length * x.width);
   trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
   const scored = c.errors === 'standardised'
-    ? await standardiseErrors(gpu, spec, trained.params, featurizer, held)
-    : { params: trained.params, featurizer, heldOut: held };
+    ? await standardiseErrors(gpu, spec, trained.params, pipeline, held)
+    : { params: trained.params, featurizer: pipeline, heldOut: held };
   const scorer = Scorer.create(gpu, spec, scored.params);
   try {
     const heldScores = await scorer.score(scored.heldOut);

@@ -1,5 +1,5 @@
 /**
- * Writes the feature matrices netae's own featurizer makes, for screening models outside netae
+ * Writes the feature matrices netae's own pipeline makes, for screening models outside netae
  * (`bench/detection_screen.py`): the same folds as `bench/detection-cv.ts` (normal rows split by
  * a permutation seeded 2024; features fitted on the other folds' normal rows), or, with
  * `--data kdd-test`, features fitted on all of KDDTrain+'s normal rows and applied to KDDTrain+,
@@ -60,14 +60,14 @@ if (data === 'kdd-test') {
   const train = await load('KDDTrain+.txt');
   const normalIdx: number[] = [];
   train.labels!.isAnomaly.forEach((a, i) => a === 0 && normalIdx.push(i));
-  const featurizer = fitFeaturizer(withLog1p(train), train.table.reify(normalIdx), fit);
+  const pipeline = fitFeaturizer(withLog1p(train), train.table.reify(normalIdx), fit);
   const parts: Record<string, unknown> = {};
   for (const [part, file] of [['train', 'KDDTrain+.txt'], ['test', 'KDDTest+.txt'], ['test21', 'KDDTest-21.txt']] as const) {
     const d = part === 'train' ? train : await load(file);
-    write(join(out, `${part}.f32`), featurizer.transform(d.table).matrix);
+    write(join(out, `${part}.f32`), pipeline.transform(d.table).matrix);
     parts[part] = rowsMeta(d);
   }
-  writeFileSync(join(out, 'meta.json'), JSON.stringify({ data, fit, presetLog1p, width: featurizer.width, names: featurizer.featureNames, numeric: featurizer.features.toJSON().numeric.length, parts }));
+  writeFileSync(join(out, 'meta.json'), JSON.stringify({ data, fit, presetLog1p, width: pipeline.width, names: pipeline.featureNames, numeric: pipeline.features.toJSON().numeric.length, parts }));
 } else {
   const d = await load(data === 'synthetic' ? 'synthetic' : 'KDDTrain+.txt');
   const isAnomaly = d.labels!.isAnomaly;
@@ -85,11 +85,11 @@ if (data === 'kdd-test') {
   for (let f = 0; f < folds; f++) {
     const fitRows: number[] = [];
     fold.forEach((g, i) => g >= 0 && g !== f && fitRows.push(i));
-    const featurizer = fitFeaturizer(withLog1p(d), d.table.reify(fitRows) as ColumnTable, fit);
-    write(join(out, `fold${f}.f32`), featurizer.transform(d.table).matrix);
-    widths.push(featurizer.width);
-    names.push(featurizer.featureNames);
-    numeric = featurizer.features.toJSON().numeric.length;
+    const pipeline = fitFeaturizer(withLog1p(d), d.table.reify(fitRows) as ColumnTable, fit);
+    write(join(out, `fold${f}.f32`), pipeline.transform(d.table).matrix);
+    widths.push(pipeline.width);
+    names.push(pipeline.featureNames);
+    numeric = pipeline.features.toJSON().numeric.length;
   }
   writeFileSync(join(out, 'meta.json'), JSON.stringify({ data, fit, presetLog1p, folds, widths, names, numeric, parts: { all: rowsMeta(d, fold) } }));
 }

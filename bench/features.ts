@@ -25,7 +25,7 @@ interface Workload {
   bytes: Uint8Array;
   /** Reads the file as `netae train` does, for the time reading takes. */
   readForTraining: () => Promise<unknown>;
-  featurizer: Featurizer;
+  pipeline: Featurizer;
   fileName: string;
 }
 
@@ -33,15 +33,15 @@ interface Workload {
 async function workload(): Promise<Workload> {
   if (existsSync(NSL_KDD)) {
     const data = await readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' });
-    const featurizer = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
-    return { name: 'NSL-KDD KDDTrain+', bytes: readFileSync(NSL_KDD), readForTraining: () => readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' }, presetColumns({ preset: 'nsl-kdd' })), featurizer, fileName: NSL_KDD };
+    const pipeline = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
+    return { name: 'NSL-KDD KDDTrain+', bytes: readFileSync(NSL_KDD), readForTraining: () => readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' }, presetColumns({ preset: 'nsl-kdd' })), pipeline, fileName: NSL_KDD };
   }
   console.warn(`${NSL_KDD} not found: benchmarking synthetic conn.log rows as CSV instead`);
   const bytes = new TextEncoder().encode(toCSV(generateTraffic({ rows: 125_973, seed: 1, attackFraction: 0.1 })));
   const read = await readTable(bytes, { fileName: 'synthetic.csv' });
   const schema = resolveSchema(read.table, { preset: 'zeek-conn' }, 'synthetic.csv');
-  const featurizer = fitFeaturizer(schema, normalRows(read.table, schema, read).table, { scaling: DEFAULT_SCALING });
-  return { name: 'synthetic conn.log as CSV', bytes, readForTraining: () => readTable(bytes, { fileName: 'synthetic.csv' }), featurizer, fileName: 'synthetic.csv' };
+  const pipeline = fitFeaturizer(schema, normalRows(read.table, schema, read).table, { scaling: DEFAULT_SCALING });
+  return { name: 'synthetic conn.log as CSV', bytes, readForTraining: () => readTable(bytes, { fileName: 'synthetic.csv' }), pipeline, fileName: 'synthetic.csv' };
 }
 
 /** The input `copies` times over, as one buffer (its header, if any, once). */
@@ -72,7 +72,7 @@ async function repeat<T>(times: number, run: () => Promise<T>): Promise<number[]
 /** Bytes → feature rows through readRecords, all rows consumed; returns the rows. */
 async function decode(bytes: Uint8Array, w: Workload, decoding?: BlockDecoding): Promise<number> {
   let rows = 0;
-  for await (const batch of readRecords(bytes, w.featurizer, { ...w.featurizer.readOptions(w.fileName), decoding })) rows += batch.rows;
+  for await (const batch of readRecords(bytes, w.pipeline, { ...w.pipeline.readOptions(w.fileName), decoding })) rows += batch.rows;
   return rows;
 }
 
@@ -92,10 +92,10 @@ function calibrate(bytes: Uint8Array): number {
  */
 export async function benchFeatures(): Promise<Row[]> {
   const w = await workload();
-  const rows = (await readTable(w.bytes, w.featurizer.readOptions(w.fileName))).table.numRows();
+  const rows = (await readTable(w.bytes, w.pipeline.readOptions(w.fileName))).table.numRows();
   const trainRead = median(await repeat(3, w.readForTraining));
   const data = await w.readForTraining() as { table: Parameters<Featurizer['transform']>[0] };
-  const transform = median(await repeat(REPEATS, async () => w.featurizer.transform(data.table)));
+  const transform = median(await repeat(REPEATS, async () => w.pipeline.transform(data.table)));
   const copies = 8;
   const big = repeated(w.bytes, copies);
   const one: number[] = [];
@@ -111,7 +111,7 @@ export async function benchFeatures(): Promise<Row[]> {
   const decodeOne = median(one);
   const decodeAll = median(all) / copies;
   const table: Row[] = [
-    { measure: 'data', value: `${w.name}, ${rows.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB, ${w.featurizer.width} features` },
+    { measure: 'data', value: `${w.name}, ${rows.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB, ${w.pipeline.width} features` },
     { measure: 'byte loop (calibration), MB/s', value: Math.round(median(calibration)) },
     { measure: 'read as netae train does (s)', value: +trainRead.toFixed(3) },
     { measure: `target ≤ ${TARGET_TRAIN_READ_SECONDS} s`, value: trainRead <= TARGET_TRAIN_READ_SECONDS ? 'met' : 'NOT met' },

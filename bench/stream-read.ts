@@ -16,14 +16,14 @@ import { printTable, writeWhole } from './report';
 const TARGET_BYTES = 1024 ** 3;
 const RSS_LIMIT_MB = 300;
 
-/** Child: stream the CSV through the fitted featurizer and report time and peak resident memory. */
+/** Child: stream the CSV through the fitted pipeline and report time and peak resident memory. */
 async function child(csv: string, pipelineFile: string): Promise<void> {
-  const featurizer = Featurizer.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
+  const pipeline = Featurizer.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
   const start = performance.now();
   let chunks = 0;
   let report: TransformReport = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} };
-  for await (const chunk of readChunksFile(csv, featurizer.readOptions(csv))) {
-    report = mergeReports(report, featurizer.transform(chunk.table, chunk).report);
+  for await (const chunk of readChunksFile(csv, pipeline.readOptions(csv))) {
+    report = mergeReports(report, pipeline.transform(chunk.table, chunk).report);
     chunks++;
   }
   const seconds = (performance.now() - start) / 1000;
@@ -69,9 +69,9 @@ async function parent(): Promise<void> {
 
     const fitRows = generateTraffic({ rows: 20_000, seed: 8, attackFraction: 0 });
     const data = tableDataset(fitRows, { preset: 'zeek-conn' }, 'fit', 'csv');
-    const featurizer = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
+    const pipeline = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
     const pipelineFile = join(dir, 'pipeline.json');
-    await writeFile(pipelineFile, JSON.stringify(featurizer.toJSON()));
+    await writeFile(pipelineFile, JSON.stringify(pipeline.toJSON()));
 
     const self = fileURLToPath(import.meta.url);
     const output = await new Promise<string>((resolve, reject) => {
