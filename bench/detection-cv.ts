@@ -20,11 +20,11 @@ import { tableDataset, type Dataset } from '../src/pipeline/dataset';
 import type { FitOptions } from '../src/pipeline/features';
 import { readDatasetFile } from '../src/pipeline/io-node';
 import { rocAuc } from '../src/pipeline/metrics';
-import { fitPipeline } from '../src/pipeline/pipeline';
+import { fitFeaturizer } from '../src/pipeline/featurizer';
 import type { Schema } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { fprThreshold, madThreshold } from '../src/pipeline/thresholds';
-import { formatTable } from '../src/app/cli/table';
+import { formatTable } from '../src/app/format';
 import { standardiseErrors } from '../src/app/detector';
 import { RESULTS_DIR, saveResults } from './report';
 
@@ -134,7 +134,7 @@ async function runFold(
   const testIdx = Array.from(order.subarray(a, b));
   const fitIdx = [...order.subarray(0, a), ...order.subarray(b)];
   const features = { ...schema.features, log1p: c.presetLog1p ? schema.features.log1p : [] };
-  const pipeline = fitPipeline({ ...schema, features }, normal.reify(fitIdx), c.fit);
+  const pipeline = fitFeaturizer({ ...schema, features }, normal.reify(fitIdx), c.fit);
   const x = pipeline.transform(normal.reify(fitIdx));
   const spec = defaultSpec(pipeline.width);
   const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
@@ -142,12 +142,12 @@ async function runFold(
   trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
   const scored = c.errors === 'standardised'
     ? await standardiseErrors(gpu, spec, trained.params, pipeline, held)
-    : { params: trained.params, pipeline, heldOut: held };
+    : { params: trained.params, featurizer: pipeline, heldOut: held };
   const scorer = Scorer.create(gpu, spec, scored.params);
   try {
     const heldScores = await scorer.score(scored.heldOut);
-    const normalScores = await scorer.score(scored.pipeline.transform(normal.reify(testIdx)).matrix);
-    const attackScores = await scorer.score(scored.pipeline.transform(attacks).matrix);
+    const normalScores = await scorer.score(scored.featurizer.transform(normal.reify(testIdx)).matrix);
+    const attackScores = await scorer.score(scored.featurizer.transform(attacks).matrix);
     const rules: FoldResult['rules'] = {};
     for (const [name, rule] of Object.entries(RULES)) {
       const t = rule(heldScores);

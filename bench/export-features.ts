@@ -17,8 +17,8 @@ import { permutation, seededRandom } from '../src/model/random';
 import { tableDataset, type Dataset } from '../src/pipeline/dataset';
 import type { FitOptions } from '../src/pipeline/features';
 import { readDatasetFile } from '../src/pipeline/io-node';
-import { fitPipeline } from '../src/pipeline/pipeline';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { fitFeaturizer } from '../src/pipeline/featurizer';
+import { generateTraffic } from '../src/synthetic/traffic';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,7 +60,7 @@ if (data === 'kdd-test') {
   const train = await load('KDDTrain+.txt');
   const normalIdx: number[] = [];
   train.labels!.isAnomaly.forEach((a, i) => a === 0 && normalIdx.push(i));
-  const pipeline = fitPipeline(withLog1p(train), train.table.reify(normalIdx), fit);
+  const pipeline = fitFeaturizer(withLog1p(train), train.table.reify(normalIdx), fit);
   const parts: Record<string, unknown> = {};
   for (const [part, file] of [['train', 'KDDTrain+.txt'], ['test', 'KDDTest+.txt'], ['test21', 'KDDTest-21.txt']] as const) {
     const d = part === 'train' ? train : await load(file);
@@ -85,7 +85,7 @@ if (data === 'kdd-test') {
   for (let f = 0; f < folds; f++) {
     const fitRows: number[] = [];
     fold.forEach((g, i) => g >= 0 && g !== f && fitRows.push(i));
-    const pipeline = fitPipeline(withLog1p(d), d.table.reify(fitRows) as ColumnTable, fit);
+    const pipeline = fitFeaturizer(withLog1p(d), d.table.reify(fitRows) as ColumnTable, fit);
     write(join(out, `fold${f}.f32`), pipeline.transform(d.table).matrix);
     widths.push(pipeline.width);
     names.push(pipeline.featureNames);

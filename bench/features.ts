@@ -7,10 +7,10 @@ import { parallelDecoding } from '../src/pipeline/decode-pool-node';
 import { DEFAULT_SCALING } from '../src/pipeline/features';
 import { readTable } from '../src/pipeline/io';
 import { readDatasetFile } from '../src/pipeline/io-node';
-import { fitPipeline, type FittedPipeline } from '../src/pipeline/pipeline';
+import { fitFeaturizer, type Featurizer } from '../src/pipeline/featurizer';
 import { readRecords, type BlockDecoding } from '../src/pipeline/records';
 import { normalRows, presetColumns, resolveSchema } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { printTable, RESULTS_DIR, writeWhole, type Row } from './report';
 
 const TARGET_ROWS_PER_SECOND = 1_000_000;
@@ -25,7 +25,7 @@ interface Workload {
   bytes: Uint8Array;
   /** Reads the file as `netae train` does, for the time reading takes. */
   readForTraining: () => Promise<unknown>;
-  pipeline: FittedPipeline;
+  pipeline: Featurizer;
   fileName: string;
 }
 
@@ -33,14 +33,14 @@ interface Workload {
 async function workload(): Promise<Workload> {
   if (existsSync(NSL_KDD)) {
     const data = await readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' });
-    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
+    const pipeline = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
     return { name: 'NSL-KDD KDDTrain+', bytes: readFileSync(NSL_KDD), readForTraining: () => readDatasetFile(NSL_KDD, { preset: 'nsl-kdd' }, presetColumns({ preset: 'nsl-kdd' })), pipeline, fileName: NSL_KDD };
   }
   console.warn(`${NSL_KDD} not found: benchmarking synthetic conn.log rows as CSV instead`);
   const bytes = new TextEncoder().encode(toCSV(generateTraffic({ rows: 125_973, seed: 1, attackFraction: 0.1 })));
   const read = await readTable(bytes, { fileName: 'synthetic.csv' });
   const schema = resolveSchema(read.table, { preset: 'zeek-conn' }, 'synthetic.csv');
-  const pipeline = fitPipeline(schema, normalRows(read.table, schema, read).table, { scaling: DEFAULT_SCALING });
+  const pipeline = fitFeaturizer(schema, normalRows(read.table, schema, read).table, { scaling: DEFAULT_SCALING });
   return { name: 'synthetic conn.log as CSV', bytes, readForTraining: () => readTable(bytes, { fileName: 'synthetic.csv' }), pipeline, fileName: 'synthetic.csv' };
 }
 
@@ -94,7 +94,7 @@ export async function benchFeatures(): Promise<Row[]> {
   const w = await workload();
   const rows = (await readTable(w.bytes, w.pipeline.readOptions(w.fileName))).table.numRows();
   const trainRead = median(await repeat(3, w.readForTraining));
-  const data = await w.readForTraining() as { table: Parameters<FittedPipeline['transform']>[0] };
+  const data = await w.readForTraining() as { table: Parameters<Featurizer['transform']>[0] };
   const transform = median(await repeat(REPEATS, async () => w.pipeline.transform(data.table)));
   const copies = 8;
   const big = repeated(w.bytes, copies);

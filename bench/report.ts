@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openOutput, writeAll } from '../src/app/cli/output';
-import { formatTable, type Row } from '../src/app/cli/table';
+import { formatTable, type Row } from '../src/app/format';
 import type { Gpu } from '../src/gpu/device';
 import { adapterSlug, describeMachine } from './machine';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sampleLogs } from '../src/pipeline';
+import { sampleLogs } from '../src/synthetic/sample';
 import { BENCH_BUNDLE } from './bundles';
 import type { Row } from './report';
 import type { PartResult, ScorePart } from './score-parts';

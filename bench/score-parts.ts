@@ -30,7 +30,7 @@ const CHUNK = 8192;
 export async function runScorePart(part: ScorePart, modelFile: string, data: string, threads: number): Promise<PartResult> {
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
   const bytes = statSync(data).size;
-  const records = () => regroup(readRecordsFile(data, detector.pipeline, { ...detector.pipeline.readOptions(data), threads }), CHUNK);
+  const records = () => regroup(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), threads }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
     let rows = 0;

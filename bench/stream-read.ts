@@ -7,9 +7,9 @@ import { toCSV } from 'arquero';
 import { tableDataset } from '../src/pipeline/dataset';
 import { DEFAULT_SCALING, mergeReports, type TransformReport } from '../src/pipeline/features';
 import { readChunksFile } from '../src/pipeline/io-node';
-import { FittedPipeline, fitPipeline } from '../src/pipeline/pipeline';
+import { Featurizer, fitFeaturizer } from '../src/pipeline/featurizer';
 import { normalRows } from '../src/pipeline/schema';
-import { generateTraffic } from '../src/pipeline/synthetic';
+import { generateTraffic } from '../src/synthetic/traffic';
 import { BENCH_BUNDLE } from './bundles';
 import { printTable, RESULTS_DIR, writeWhole } from './report';
 
@@ -21,7 +21,7 @@ export const STREAM_READ_CHILD = 'stream-read-child';
 
 /** The child of `benchStreamRead`: streams the CSV through the fitted pipeline and reports time and peak resident memory. */
 export async function streamReadChild(csv: string, pipelineFile: string): Promise<void> {
-  const pipeline = FittedPipeline.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
+  const pipeline = Featurizer.fromJSON(JSON.parse(await readFile(pipelineFile, 'utf8')));
   const start = performance.now();
   let chunks = 0;
   let report: TransformReport = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} };
@@ -76,7 +76,7 @@ export async function benchStreamRead(): Promise<void> {
 
     const fitRows = generateTraffic({ rows: 20_000, seed: 8, attackFraction: 0 });
     const data = tableDataset(fitRows, { preset: 'zeek-conn' }, 'fit', 'csv');
-    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
+    const pipeline = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table, { scaling: DEFAULT_SCALING });
     const pipelineFile = join(dir, 'pipeline.json');
     await writeFile(pipelineFile, JSON.stringify(pipeline.toJSON()));
 

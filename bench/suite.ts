@@ -1,7 +1,7 @@
 import { acquireGpu, adapterTitle } from '../src/gpu/device';
 import { initParams } from '../src/model/init';
 import { formatSpec, type LayerSpec } from '../src/model/spec';
-import type { Matrix32 } from '../src/model/trainer';
+import type { Matrix32 } from '../src/model/matrix';
 import { int, NETAE, withRatios, type Entry, type Figure } from './compare';
 import { netaeContender } from './contenders/netae';
 import { FULL_ROWS } from './contenders/rows';

@@ -1,6 +1,6 @@
 import { seededRandom } from '../src/model/random';
 import { defaultSpec, seedSpec, type LayerSpec } from '../src/model/spec';
-import type { Matrix32 } from '../src/model/trainer';
+import type { Matrix32 } from '../src/model/matrix';
 
 /** The canonical workload: NSL-KDD's normal training rows, one-hot encoded to 122 features. */
 export const CANONICAL = { rows: 67_343, cols: 122, batch: 256, lr: 1e-3 } as const;

@@ -1,5 +1,5 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { sampleLogs } from '../src/pipeline/sample';
+import { sampleLogs } from '../src/synthetic/sample';
 
 const dir = new URL('../data/sample/', import.meta.url);
 await mkdir(dir, { recursive: true });

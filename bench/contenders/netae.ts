@@ -1,7 +1,8 @@
 import { adapterTitle, type Gpu } from '../../src/gpu/device';
 import { Scorer } from '../../src/model/scorer';
 import type { LayerSpec } from '../../src/model/spec';
-import { train, type Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train } from '../../src/model/trainer';
 import { CANONICAL } from '../workload';
 import { FULL_ROWS } from './rows';
 import { timeScoring } from './scoring';

@@ -2,7 +2,7 @@ import { ADAM_DEFAULTS } from '../../src/gpu/adam';
 import { permutation, seededRandom } from '../../src/model/random';
 import { adamState, adamStep, autoencoderForward, autoencoderGradients, matrix, rowError } from '../../src/model/reference';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 import { CANONICAL } from '../workload';
 import { SLOW_ROWS } from './rows';
 import { timeScoring } from './scoring';

@@ -1,4 +1,4 @@
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 import type { ScoreFigure } from './types';
 
 /**

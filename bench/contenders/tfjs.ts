@@ -3,7 +3,7 @@ import { adapterTitle, loadDawn } from '../../src/gpu/device';
 import { settle } from '../../src/gpu/settle';
 import { permutation, seededRandom } from '../../src/model/random';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 import { gemmFill, gemmReps } from '../gemm-common';
 import { CANONICAL } from '../workload';
 import { FULL_ROWS, SLOW_ROWS } from './rows';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initParams } from '../../src/model/init';
 import { formatSpec, type LayerSpec } from '../../src/model/spec';
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 import type { GemmShape } from '../gemm-common';
 
 interface TorchTrain {

@@ -1,5 +1,5 @@
 import type { LayerSpec } from '../../src/model/spec';
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 
 /** One epoch of training: samples per second after a warm-up, and the epoch's mean loss. */
 export interface TrainFigure {

@@ -1,3 +1,4 @@
+import { pickRows } from '../model/matrix';
 import type { Scorer } from '../model/scorer';
 import type { DriverTally, Explainer } from './explain';
 
@@ -18,8 +19,7 @@ export async function tallyFlagged(
   const keys = new Int32Array(columns);
   for (let start = 0; start < flagged.length; start += scorer.chunk) {
     const rows = flagged.slice(start, start + scorer.chunk);
-    const picked = new Float32Array(rows.length * width);
-    rows.forEach((i, n) => picked.set(matrix.subarray(i * width, (i + 1) * width), n * width));
+    const picked = pickRows(matrix, width, rows);
     const reconstruction = await scorer.reconstruct(picked);
     rows.forEach((i, n) => {
       const x = picked.subarray(n * width, (n + 1) * width);

@@ -1,4 +1,4 @@
-import type { FittedPipeline, TransformReport } from '../pipeline';
+import type { Featurizer, TransformReport } from '../pipeline';
 
 type ColumnCounts = TransformReport['columns'];
 
@@ -11,10 +11,10 @@ function count(n: number): string {
  * the fitted median), infinities (set to the fitted max or min), values clipped to the bound, and
  * categories outside the encoder (unseen in fitting, or outside the kept most frequent N).
  */
-export function repairLines(columns: ColumnCounts, pipeline: FittedPipeline): string[] {
-  const features = pipeline.features;
+export function repairLines(columns: ColumnCounts, featurizer: Featurizer): string[] {
+  const features = featurizer.features;
   const kept = new Map(features.categories.map((c) => [c.column, c]));
-  const order = [...features.toJSON().numeric.map((e) => e.column), ...features.categories.map((c) => c.column)];
+  const order = features.columns;
   const known = new Set(order);
   const lines: string[] = [];
   for (const column of [...order, ...Object.keys(columns).filter((c) => !known.has(c))]) {

@@ -1,15 +1,8 @@
+export { adapterName, adapterTitle, type AdapterReport } from './adapter';
 import { withoutDawnNotices, type DescriptorFs } from './dawn-notices';
+import type { AdapterReport } from './adapter';
 import { isNode } from './runtime';
 import { settle } from './settle';
-
-export interface AdapterReport {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  backend: string;
-  isFallbackAdapter: boolean;
-}
 
 export interface Gpu {
   readonly device: GPUDevice;
@@ -121,16 +114,6 @@ function describeAdapter(adapter: GPUAdapter, backend: string): AdapterReport {
     backend,
     isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
   };
-}
-
-/** The adapter as people read it: its description, else its device, else its vendor. */
-export function adapterTitle(report: Pick<AdapterReport, 'description' | 'device' | 'vendor'>): string {
-  return report.description || report.device || report.vendor || 'unknown adapter';
-}
-
-/** One short name for the adapter, for file names and tables. */
-export function adapterName(report: AdapterReport): string {
-  return adapterTitle(report).split(/[:(]/)[0].trim() || 'unknown-adapter';
 }
 
 const LIMITS_WE_RAISE = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',

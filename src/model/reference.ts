@@ -5,6 +5,7 @@
 
 import type { Activation } from '../gpu/activation';
 import type { AdamHyper } from '../gpu/adam';
+import type { Layer } from './spec';
 
 export type { Activation, AdamHyper };
 
@@ -138,15 +139,7 @@ export function sum(x: ArrayLike<number>): number {
   return s;
 }
 
-export interface LayerShape {
-  readonly inputs: number;
-  readonly outputs: number;
-  readonly activation: Activation;
-  readonly weightOffset: number;
-  readonly biasOffset: number;
-}
-
-function weightsOf(params: ArrayLike<number>, layer: LayerShape): { w: Matrix; b: Float64Array } {
+function weightsOf(params: ArrayLike<number>, layer: Layer): { w: Matrix; b: Float64Array } {
   const w = matrix(layer.outputs, layer.inputs);
   for (let i = 0; i < w.data.length; i++) w.data[i] = params[layer.weightOffset + i];
   const b = new Float64Array(layer.outputs);
@@ -155,7 +148,7 @@ function weightsOf(params: ArrayLike<number>, layer: LayerShape): { w: Matrix; b
 }
 
 /** Every layer's output, the input first: [X, Y1, …, YL]. */
-export function autoencoderForward(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): Matrix[] {
+export function autoencoderForward(layers: readonly Layer[], params: ArrayLike<number>, x: Matrix): Matrix[] {
   const outputs = [x];
   for (const layer of layers) {
     const { w, b } = weightsOf(params, layer);
@@ -165,13 +158,13 @@ export function autoencoderForward(layers: readonly LayerShape[], params: ArrayL
 }
 
 /** The batch loss: mean over rows and features of (Y − X)². */
-export function autoencoderLoss(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): number {
+export function autoencoderLoss(layers: readonly Layer[], params: ArrayLike<number>, x: Matrix): number {
   const outputs = autoencoderForward(layers, params, x);
   return mse(outputs[outputs.length - 1], x, layers[layers.length - 1].activation).loss;
 }
 
 /** The loss and its gradient with respect to every parameter, laid out as the parameters are. */
-export function autoencoderGradients(layers: readonly LayerShape[], params: ArrayLike<number>, x: Matrix): { loss: number; grads: Float64Array } {
+export function autoencoderGradients(layers: readonly Layer[], params: ArrayLike<number>, x: Matrix): { loss: number; grads: Float64Array } {
   const outputs = autoencoderForward(layers, params, x);
   const last = layers[layers.length - 1];
   const { loss, dz: dzLast } = mse(outputs[outputs.length - 1], x, last.activation);

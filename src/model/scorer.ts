@@ -4,20 +4,13 @@ import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { settle } from '../gpu/settle';
 import { BYTES, createTensor, maxBindingBytes, type Tensor } from '../gpu/tensor';
 import { fusedTiles, type BlockTiles, type FusedTiles } from '../gpu/tuning';
-import { planScoring } from './forward';
+import { chunkRows, planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
-const MAX_CHUNK = 65_536;
 /** Chunks in flight: one computing while the next uploads and the one before reads back. */
 const SLOTS = 2;
 const MAX_PLANS = 8;
-
-/** The most rows one chunk may hold: every layer's output for them must fit one binding. */
-export function chunkRows(gpu: Gpu, layers: readonly Layer[]): number {
-  const widest = Math.max(...layers.flatMap((l) => [l.inputs, l.outputs]));
-  return Math.max(1, Math.min(MAX_CHUNK, Math.floor(maxBindingBytes(gpu) / (widest * BYTES))));
-}
 
 export interface ScorerOptions {
   readonly chunkRows?: number;

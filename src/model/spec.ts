@@ -107,11 +107,11 @@ export function seedSpec(inputs: number): LayerSpec {
   return withActivations([inputs, Math.max(1, Math.floor(inputs / 2)), inputs]);
 }
 
-export const PRESETS = ['deep', 'seed'] as const;
+export const LAYER_PRESETS = ['deep', 'seed'] as const;
 
 /** Spec text as written: a preset, or widths (`auto` for the input width) and activations. */
 type SpecText =
-  | { readonly preset: (typeof PRESETS)[number] }
+  | { readonly preset: (typeof LAYER_PRESETS)[number] }
   | { readonly widths: readonly (number | 'auto')[]; readonly activations: readonly Activation[] };
 
 function readSpecText(text: string): SpecText {
@@ -123,7 +123,7 @@ function readSpecText(text: string): SpecText {
   parts.forEach((part, i) => {
     const [w, act] = part.split(':');
     if (!/^\d+$/.test(w) && w !== 'auto') {
-      throw new LayerSpecError(`layer spec ${quote(text)}: ${quote(part)} is not a width; expected e.g. 122-64-32-16-32-64-122 or a preset (${PRESETS.join(', ')})`);
+      throw new LayerSpecError(`layer spec ${quote(text)}: ${quote(part)} is not a width; expected e.g. 122-64-32-16-32-64-122 or a preset (${LAYER_PRESETS.join(', ')})`);
     }
     widths.push(w === 'auto' ? 'auto' : Number(w));
     if (i === 0) {

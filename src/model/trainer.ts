@@ -8,16 +8,10 @@ import type { FusedTiles } from '../gpu/tuning';
 import { initParams } from './init';
 import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
-import { chunkRows } from './scorer';
+import { checkFinite, pickRows, type Matrix32 } from './matrix';
+import { chunkRows } from './scoring-plan';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 import { planTraining, type TrainingPlan } from './training-plan';
-
-/** A row-major matrix of features, one row per record. */
-export interface Matrix32 {
-  readonly values: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-}
 
 export interface TrainOptions {
   readonly spec: LayerSpec;
@@ -106,17 +100,6 @@ function definedOnly<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Throws if any value is NaN or ±Infinity, naming the first such row and column. */
-export function checkFinite(data: Matrix32, what = 'training data'): void {
-  const { values, cols } = data;
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      const row = Math.floor(i / cols);
-      throw new Error(`${what}: row ${row + 1}, column ${(i % cols) + 1} is ${values[i]}; repair or drop such rows before training`);
-    }
-  }
-}
-
 /**
  * Refuses, before anything is allocated, a run whose buffers this device cannot hold, naming
  * what is too large: the model's parameters, one batch through the widest layer, the rows.
@@ -140,10 +123,207 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * data.cols);
-  rows.forEach((r, i) => out.set(data.values.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
-  return out;
+/** The options with their defaults, checked against the data. */
+type Settings = TrainOptions & { readonly [K in keyof typeof TRAIN_DEFAULTS]: number };
+
+function settingsOf(data: Matrix32, options: TrainOptions): Settings {
+  const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
+  checkSpec(o.spec);
+  if (o.spec.widths[0] !== data.cols) {
+    throw new Error(`the layer spec takes ${o.spec.widths[0]} features but the data has ${data.cols}`);
+  }
+  if (data.rows < 1 || data.values.length !== data.rows * data.cols) {
+    throw new Error(`training data: ${data.rows} rows × ${data.cols} columns given ${data.values.length} values`);
+  }
+  for (const [name, value] of [['epochs', o.epochs], ['batch size', o.batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${value}`);
+  }
+  if (!(o.validation >= 0 && o.validation < 1)) throw new Error(`validation must be a fraction in [0, 1), got ${o.validation}`);
+  checkFinite(data);
+  return o;
+}
+
+/**
+ * How the rows are split and batched: a seeded shuffle whose first `validation` rows are held
+ * out, the rest trained on in `steps` batches of `batch` rows (the last of `lastRows`). The
+ * generator goes on to shuffle each epoch.
+ */
+interface Split {
+  readonly random: () => number;
+  readonly order: Uint32Array;
+  readonly validation: number;
+  readonly train: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly lastRows: number;
+}
+
+function splitRows(rows: number, o: Settings): Split {
+  const random = seededRandom(o.seed);
+  const order = permutation(rows, random);
+  const validation = validationRows(rows, o.validation);
+  const train = rows - validation;
+  const batch = Math.min(o.batchSize, train);
+  const steps = Math.ceil(train / batch);
+  return { random, order, validation, train, batch, steps, lastRows: train - (steps - 1) * batch };
+}
+
+/** A run's GPU side: the rows, the parameters and their best copy, the losses, and the planned launches. */
+interface Run {
+  readonly layers: readonly Layer[];
+  /** Parameters. */
+  readonly P: number;
+  /** The losses' stride in floats: one step's loss at `s · align`, validation's after the last step. */
+  readonly align: number;
+  readonly statsLength: number;
+  readonly epochOrder: GPUBuffer;
+  readonly params: ReturnType<typeof createLayerTensors>;
+  readonly best: GPUBuffer;
+  readonly stats: GPUBuffer;
+  readonly plan: TrainingPlan;
+  readonly validation: readonly Launch[] | null;
+  release(): void;
+}
+
+/** Uploads the rows and parameters and plans every step's launches and the validation pass. */
+async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): Promise<Run> {
+  const { spec } = o;
+  const cols = data.cols;
+  const layers = layersOf(spec);
+  const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
+  const P = parameterCount(spec);
+  const hyper = { ...ADAM_DEFAULTS, lr: o.lr, weightDecay: o.weightDecay };
+  const initial = o.initial ?? initParams(spec, o.seed);
+  const { order, steps, batch } = split;
+
+  checkFits(gpu, spec, { rows: split.train, batch });
+  const trainRows = createTensor(gpu, split.train, cols, 'training rows', pickRows(data.values, cols, order.subarray(split.validation)));
+  const epochOrder = createBuffer(gpu, split.train * BYTES, 'epoch order');
+  const params = createLayerTensors(gpu, spec, 'params', '', initial);
+  const best = createBuffer(gpu, P * BYTES, 'best params');
+  const statsLength = (steps + 1) * align;
+  const stats = createBuffer(gpu, statsLength * BYTES, 'losses');
+  const owned: Tensor[] = [trainRows, params.all];
+  const launches: Launch[] = [];
+  let plan: TrainingPlan | null = null;
+  const release = () => {
+    plan?.release();
+    releaseLaunches(launches);
+    destroyTensors(owned);
+    for (const b of [epochOrder, best, stats]) b.destroy();
+  };
+  try {
+    plan = await planTraining(gpu, {
+      spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows: split.lastRows, align, hyper,
+    }, o.fused);
+    const validation = split.validation
+      ? await planValidation(gpu, plan, layers, pickRows(data.values, cols, order.subarray(0, split.validation)), split.validation, cols,
+        { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
+      : null;
+    if (validation) {
+      launches.push(...validation.launches);
+      owned.push(...validation.tensors);
+    }
+    return { layers, P, align, statsLength, epochOrder, params, best, stats, plan, validation: validation?.launches ?? null, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** What the epochs came to: each epoch's losses, the epoch kept, why training stopped, the steps run. */
+interface Epochs {
+  readonly history: EpochSummary[];
+  readonly bestEpoch: number;
+  readonly stopped: TrainResult['stopped'];
+  readonly steps: number;
+}
+
+/**
+ * One epoch: a new row order, its steps submitted a few at a time (progress between them), then
+ * validation and the losses read back. Null when aborted before its last step.
+ */
+async function runEpoch(gpu: Gpu, run: Run, o: Settings, split: Split, epoch: number, pace: { msPerStep: number; steps: number }): Promise<Float32Array | null> {
+  const { plan } = run;
+  const { steps } = split;
+  const epochStart = performance.now();
+  gpu.device.queue.writeBuffer(run.epochOrder, 0, permutation(split.train, split.random));
+  for (let s0 = 0, s1 = 0; s0 < steps; s0 = s1) {
+    if (o.signal?.aborted) return null;
+    s1 = Math.min(steps, s0 + stepsPerSubmit(pace.msPerStep));
+    const encoder = gpu.device.createCommandEncoder({ label: `epoch ${epoch}, steps ${s0 + 1}-${s1}` });
+    const pass = encoder.beginComputePass({ label: `epoch ${epoch}` });
+    if (s0 === 0) plan.encodeEpoch(pass);
+    for (let s = s0; s < s1; s++) plan.encodeStep(pass, s);
+    if (s1 === steps) {
+      if (run.validation) for (const l of run.validation) encodeLaunch(pass, l);
+      plan.encodeSync(pass);
+    }
+    pass.end();
+    gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
+    pace.steps += s1 - s0;
+    const submitted = performance.now();
+    if (s1 === steps) return new Float32Array(await readBytes(gpu, run.stats, 0, run.statsLength * BYTES));
+    await settle(gpu.device.queue.onSubmittedWorkDone());
+    pace.msPerStep = (performance.now() - submitted) / (s1 - s0);
+    o.onProgress?.({
+      type: 'step', epoch, step: s1, steps,
+      samplesPerSecond: (s1 * split.batch) / ((performance.now() - epochStart) / 1000),
+    });
+  }
+  return null;
+}
+
+/** Epochs until the last, early stopping or an abort; the parameters of the best epoch are copied aside. */
+async function runEpochs(gpu: Gpu, run: Run, o: Settings, split: Split): Promise<Epochs> {
+  const { steps, batch, lastRows } = split;
+  const { align } = run;
+  const history: EpochSummary[] = [];
+  let bestEpoch = 0;
+  let bestLoss = Infinity;
+  let stopped: TrainResult['stopped'] = 'completed';
+  const pace = { msPerStep: 0, steps: 0 };
+  for (let epoch = 1; epoch <= o.epochs && stopped === 'completed'; epoch++) {
+    const epochStart = performance.now();
+    const stats = await runEpoch(gpu, run, o, split, epoch, pace);
+    if (stats === null) {
+      stopped = 'aborted';
+      break;
+    }
+    await gpu.check();
+    const stepLosses = Float32Array.from({ length: steps }, (_, s) => stats[s * align]);
+    const trainLoss = stepLosses.reduce((acc, l, s) => acc + l * (s === steps - 1 ? lastRows : batch), 0) / split.train;
+    const valLoss = run.validation ? stats[steps * align] / split.validation : null;
+    const seconds = (performance.now() - epochStart) / 1000;
+    const watched = valLoss ?? trainLoss;
+    const isBest = watched < bestLoss;
+    if (isBest) {
+      bestLoss = watched;
+      bestEpoch = epoch;
+      copyBuffer(gpu, run.params.all.buffer, run.best, run.P * BYTES);
+    }
+    const summary = { epoch, trainLoss, valLoss, seconds, samplesPerSecond: split.train / seconds };
+    history.push(summary);
+    o.onProgress?.({ type: 'epoch', epochs: o.epochs, stepLosses, best: isBest, ...summary });
+    if (!Number.isFinite(trainLoss)) throw new Error(`training diverged in epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
+    if (o.patience > 0 && epoch - bestEpoch >= o.patience) stopped = 'early-stopping';
+  }
+  return { history, bestEpoch, stopped, steps: pace.steps };
+}
+
+/** The kept parameters read back: the best epoch's, synced from the plan's own copy when aborted mid-epoch. */
+async function keptParams(gpu: Gpu, run: Run, epochs: Epochs): Promise<Float32Array> {
+  if (epochs.stopped === 'aborted') {
+    const encoder = gpu.device.createCommandEncoder({ label: 'sync params' });
+    const pass = encoder.beginComputePass({ label: 'sync params' });
+    run.plan.encodeSync(pass);
+    pass.end();
+    gpu.submit([encoder.finish()], ['sync params']);
+  }
+  if (epochs.bestEpoch > 0 && epochs.bestEpoch !== epochs.history.length) copyBuffer(gpu, run.best, run.params.all.buffer, run.P * BYTES);
+  const params = new Float32Array(await readBytes(gpu, run.params.all.buffer, 0, run.P * BYTES));
+  await gpu.check();
+  return params;
 }
 
 /**
@@ -154,153 +334,32 @@ function pickRows(data: Matrix32, rows: Uint32Array): Float32Array {
  * adapter gives the same parameters.
  */
 export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Promise<TrainResult> {
-  const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
-  const { spec } = o;
-  checkSpec(spec);
-  if (spec.widths[0] !== data.cols) {
-    throw new Error(`the layer spec takes ${spec.widths[0]} features but the data has ${data.cols}`);
-  }
-  if (data.rows < 1 || data.values.length !== data.rows * data.cols) {
-    throw new Error(`training data: ${data.rows} rows × ${data.cols} columns given ${data.values.length} values`);
-  }
-  for (const [name, value] of [['epochs', o.epochs], ['batch size', o.batchSize]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${value}`);
-  }
-  if (!(o.validation >= 0 && o.validation < 1)) throw new Error(`validation must be a fraction in [0, 1), got ${o.validation}`);
-  checkFinite(data);
-
-  const layers = layersOf(spec);
-  const random = seededRandom(o.seed);
-  const order = permutation(data.rows, random);
-  const nVal = validationRows(data.rows, o.validation);
-  const nTrain = data.rows - nVal;
-  const cols = data.cols;
-  const batch = Math.min(o.batchSize, nTrain);
-  const steps = Math.ceil(nTrain / batch);
-  const lastRows = nTrain - (steps - 1) * batch;
-  const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
-  const P = parameterCount(spec);
-  const hyper = { ...ADAM_DEFAULTS, lr: o.lr, weightDecay: o.weightDecay };
-  const initial = o.initial ?? initParams(spec, o.seed);
-
-  checkFits(gpu, spec, { rows: nTrain, batch });
-  const trainRows = createTensor(gpu, nTrain, cols, 'training rows', pickRows(data, order.subarray(nVal)));
-  const epochOrder = createBuffer(gpu, nTrain * BYTES, 'epoch order');
-  const params = createLayerTensors(gpu, spec, 'params', '', initial);
-  const best = createBuffer(gpu, P * BYTES, 'best params');
-  const statsLength = (steps + 1) * align;
-  const stats = createBuffer(gpu, statsLength * BYTES, 'losses');
-  const owned: Tensor[] = [trainRows, params.all];
-  const buffers = [epochOrder, best, stats];
-  const launches: Launch[] = [];
-  let plan: TrainingPlan | null = null;
-
+  const o = settingsOf(data, options);
+  const split = splitRows(data.rows, o);
+  const run = await prepareRun(gpu, data, o, split);
   try {
-    plan = await planTraining(gpu, {
-      spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows, align, hyper,
-    }, o.fused);
-    const validation = nVal
-      ? await planValidation(gpu, plan, layers, pickRows(data, order.subarray(0, nVal)), nVal, cols,
-        { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
-      : null;
-    if (validation) {
-      launches.push(...validation.launches);
-      owned.push(...validation.tensors);
-    }
-
-    const history: EpochSummary[] = [];
-    let bestEpoch = 0;
-    let bestLoss = Infinity;
-    let stopped: TrainResult['stopped'] = 'completed';
     const started = performance.now();
-    let stepsDone = 0;
-    let msPerStep = 0;
-
-    for (let epoch = 1; epoch <= o.epochs && stopped === 'completed'; epoch++) {
-      const epochStart = performance.now();
-      gpu.device.queue.writeBuffer(epochOrder, 0, permutation(nTrain, random));
-      let statsBytes: ArrayBuffer | null = null;
-      for (let s0 = 0, s1 = 0; s0 < steps; s0 = s1) {
-        if (o.signal?.aborted) {
-          stopped = 'aborted';
-          break;
-        }
-        s1 = Math.min(steps, s0 + stepsPerSubmit(msPerStep));
-        const encoder = gpu.device.createCommandEncoder({ label: `epoch ${epoch}, steps ${s0 + 1}-${s1}` });
-        const pass = encoder.beginComputePass({ label: `epoch ${epoch}` });
-        if (s0 === 0) plan.encodeEpoch(pass);
-        for (let s = s0; s < s1; s++) plan.encodeStep(pass, s);
-        if (s1 === steps) {
-          if (validation) for (const l of validation.launches) encodeLaunch(pass, l);
-          plan.encodeSync(pass);
-        }
-        pass.end();
-        gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
-        stepsDone += s1 - s0;
-        const submitted = performance.now();
-        if (s1 === steps) {
-          statsBytes = await readBytes(gpu, stats, 0, statsLength * BYTES);
-        } else {
-          await settle(gpu.device.queue.onSubmittedWorkDone());
-          msPerStep = (performance.now() - submitted) / (s1 - s0);
-          o.onProgress?.({
-            type: 'step', epoch, step: s1, steps,
-            samplesPerSecond: (s1 * batch) / ((performance.now() - epochStart) / 1000),
-          });
-        }
-      }
-      if (!statsBytes) break;
-      await gpu.check();
-      const statsValues = new Float32Array(statsBytes);
-      const stepLosses = Float32Array.from({ length: steps }, (_, s) => statsValues[s * align]);
-      const trainLoss = stepLosses.reduce((acc, l, s) => acc + l * (s === steps - 1 ? lastRows : batch), 0) / nTrain;
-      const valLoss = validation ? statsValues[steps * align] / nVal : null;
-      const seconds = (performance.now() - epochStart) / 1000;
-      const watched = valLoss ?? trainLoss;
-      const isBest = watched < bestLoss;
-      if (isBest) {
-        bestLoss = watched;
-        bestEpoch = epoch;
-        copyBuffer(gpu, params.all.buffer, best, P * BYTES);
-      }
-      const summary = { epoch, trainLoss, valLoss, seconds, samplesPerSecond: nTrain / seconds };
-      history.push(summary);
-      o.onProgress?.({ type: 'epoch', epochs: o.epochs, stepLosses, best: isBest, ...summary });
-      if (!Number.isFinite(trainLoss)) throw new Error(`training diverged in epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
-      if (o.patience > 0 && epoch - bestEpoch >= o.patience) stopped = 'early-stopping';
-    }
-
-    if (stopped === 'aborted') {
-      const encoder = gpu.device.createCommandEncoder({ label: 'sync params' });
-      const pass = encoder.beginComputePass({ label: 'sync params' });
-      plan.encodeSync(pass);
-      pass.end();
-      gpu.submit([encoder.finish()], ['sync params']);
-    }
-    if (bestEpoch > 0 && bestEpoch !== history.length) copyBuffer(gpu, best, params.all.buffer, P * BYTES);
-    const result = new Float32Array(await readBytes(gpu, params.all.buffer, 0, P * BYTES));
-    await gpu.check();
+    const epochs = await runEpochs(gpu, run, o, split);
+    const params = await keptParams(gpu, run, epochs);
+    const { history } = epochs;
     const trainingSeconds = history.reduce((s, h) => s + h.seconds, 0);
     return {
-      params: result,
+      params,
       history,
-      bestEpoch: bestEpoch || history.length,
-      stopped,
-      trainRows: nTrain,
-      validationRows: nVal,
-      heldOut: order.slice(0, nVal),
-      steps: stepsDone,
+      bestEpoch: epochs.bestEpoch || history.length,
+      stopped: epochs.stopped,
+      trainRows: split.train,
+      validationRows: split.validation,
+      heldOut: split.order.slice(0, split.validation),
+      steps: epochs.steps,
       seconds: (performance.now() - started) / 1000,
-      samplesPerSecond: history.length ? (history.length * nTrain) / trainingSeconds : 0,
-      msPerStep: history.length ? (trainingSeconds * 1000) / (history.length * steps) : 0,
-      path: plan.path,
-      dispatchesPerStep: plan.dispatchesPerStep,
+      samplesPerSecond: history.length ? (history.length * split.train) / trainingSeconds : 0,
+      msPerStep: history.length ? (trainingSeconds * 1000) / (history.length * split.steps) : 0,
+      path: run.plan.path,
+      dispatchesPerStep: run.plan.dispatchesPerStep,
     };
   } finally {
-    plan?.release();
-    releaseLaunches(launches);
-    destroyTensors(owned);
-    for (const b of buffers) b.destroy();
+    run.release();
   }
 }
 

@@ -6,7 +6,7 @@ import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { gather } from '../gpu/rows';
 import { BYTES, createBuffer, createTensor, type Tensor } from '../gpu/tensor';
 import { fusedTiles, type FusedTiles } from '../gpu/tuning';
-import { planScoring } from './forward';
+import { planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { planStep } from './step';
 import type { Layer, LayerSpec } from './spec';

@@ -70,7 +70,7 @@ export async function peekBytes(
 }
 
 /** The parts one after another in a new array of their type; a single part is returned as is. */
-export function concatArrays<T extends Uint8Array | Int32Array | Float64Array>(parts: T[], Make: new (n: number) => T): T {
+export function concatArrays<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(parts: T[], Make: new (n: number) => T): T {
   if (parts.length === 1) return parts[0];
   const out = new Make(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;

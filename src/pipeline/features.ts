@@ -432,7 +432,7 @@ export class FittedFeatures {
     return structuredClone(this.spec);
   }
 
-  /** Rebuilds a fitted pipeline from `toJSON()` output; an Error saying what is wrong otherwise. */
+  /** Rebuilds a fitted featurizer from `toJSON()` output; an Error saying what is wrong otherwise. */
   static fromJSON(json: unknown): FittedFeatures {
     return new FittedFeatures(checkFeaturesJSON(json));
   }

@@ -14,7 +14,7 @@ export {
   type Scaling,
   type TransformReport,
 } from './features';
-export { FittedPipeline, fitPipeline } from './pipeline';
+export { Featurizer, fitFeaturizer } from './featurizer';
 export {
   confusionMatrix,
   rates,
@@ -31,5 +31,4 @@ export {
   type Rates,
   type ThresholdRule,
 } from './metrics';
-export { sampleLogs } from './sample';
 export { fprThreshold, fprThresholdFromRanks, madThreshold, rankedScores, rateOf, type RankedScores, type RateThreshold } from './thresholds';

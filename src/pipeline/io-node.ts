@@ -5,7 +5,7 @@ import { parseNames, readDataset, type Dataset, type Names } from './dataset';
 import { parallelDecoding } from './decode-pool-node';
 import { readChunks, type Chunk, type ReadOptions } from './io';
 import { isParquet } from './parquet';
-import type { FittedPipeline } from './pipeline';
+import type { Featurizer } from './featurizer';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
 import type { SchemaSpec } from './schema';
 
@@ -40,10 +40,10 @@ async function startsWithParquetMagic(path: string): Promise<boolean> {
  * Rows of a file path, `-` (standard input) or a stream as the fitted pipeline's feature matrix
  * (see readRecords), text decoded on `threads` worker threads (gzip is inflated on this one).
  */
-export async function* readRecordsFile(input: string | Readable, pipeline: FittedPipeline, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
+export async function* readRecordsFile(input: string | Readable, featurizer: Featurizer, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
   const { source, fileName } = await inputOf(input, options.fileName);
   const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
-  yield* readRecords(source, pipeline, { ...options, fileName, decoding });
+  yield* readRecords(source, featurizer, { ...options, fileName, decoding });
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */

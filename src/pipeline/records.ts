@@ -2,7 +2,7 @@ import type { ByteSource } from './bytes';
 import { InputError } from './errors';
 import { emptyReport, mergeReports, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
-import type { FittedPipeline } from './pipeline';
+import type { Featurizer } from './featurizer';
 import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
 import { BLOCK_BYTES, openText } from './text-blocks';
 import type { TextLayout } from './text-layout';
@@ -52,7 +52,7 @@ export interface RecordOptions extends ReadOptions {
  * in file order; their sizes follow the blocks read, not a fixed row count. Memory stays bounded
  * by a few blocks whatever the file's size. The matrix equals `pipeline.transform` of the same rows.
  */
-export async function* readRecords(source: ByteSource, pipeline: FittedPipeline, options: RecordOptions = {}): AsyncGenerator<RecordBatch> {
+export async function* readRecords(source: ByteSource, featurizer: Featurizer, options: RecordOptions = {}): AsyncGenerator<RecordBatch> {
   const file = options.fileName ?? 'input';
   const { head, chunks } = await openBytes(source, file);
   if (isColumnar(head, options)) {
@@ -61,13 +61,13 @@ export async function* readRecords(source: ByteSource, pipeline: FittedPipeline,
     const select = (names: readonly string[]) => {
       texts = options.texts?.(names) ?? [];
       numbers = options.numbers?.(names) ?? [];
-      pipeline.features.requireColumns(names, file);
+      featurizer.features.requireColumns(names, file);
       const missing = [...texts, ...numbers].filter((name) => !names.includes(name));
       if (missing.length > 0) throw new InputError({ file }, `no column(s) ${missing.map((c) => `"${c}"`).join(', ')} in the file`);
-      return [...new Set([...pipeline.features.columns, ...texts, ...numbers])];
+      return [...new Set([...featurizer.features.columns, ...texts, ...numbers])];
     };
     for await (const chunk of readChunks(await reopen(source, chunks), { ...options, select })) {
-      const { matrix, rows, width, report } = pipeline.transform(chunk.table, chunk);
+      const { matrix, rows, width, report } = featurizer.transform(chunk.table, chunk);
       const textColumns: Record<string, TextColumn> = {};
       for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
       const numberColumns: Record<string, Float64Array> = {};
@@ -79,7 +79,7 @@ export async function* readRecords(source: ByteSource, pipeline: FittedPipeline,
   const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
   const texts = options.texts?.(layout.names) ?? [];
   const numbers = options.numbers?.(layout.names) ?? [];
-  const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers, texts };
+  const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;

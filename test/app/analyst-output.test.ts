@@ -44,7 +44,7 @@ beforeAll(async () => {
   detector = detectorOf(decodeModel(readFileSync(model)));
   const text = parseText(readFileSync(TEST, 'utf8'), { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table;
   fields = Object.fromEntries(text.columnNames().map((name) => [name, text.array(name) as string[]]));
-  records = parseText(readFileSync(TEST, 'utf8'), { ...detector.pipeline.readOptions('test.conn.log') }).table;
+  records = parseText(readFileSync(TEST, 'utf8'), { ...detector.featurizer.readOptions('test.conn.log') }).table;
   const scored = await run(['score', '--model', model, '--data', TEST, '--quiet']);
   expect(scored.code, scored.stderr).toBe(0);
   plain = csv(scored.stdout);
@@ -58,10 +58,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 function reference(row: number, k: number) {
   const text = records.slice(row, row + 1);
-  const { matrix, width } = detector.pipeline.transform(text);
+  const { matrix, width } = detector.featurizer.transform(text);
   const outputs = ref.autoencoderForward(layersOf(detector.model.spec), detector.model.params, ref.matrix(1, width, matrix));
   const recon = outputs[outputs.length - 1].data;
-  return new Explainer(detector.pipeline.features.toJSON()).explain(matrix, recon, (c) => text.get(c, 0), k);
+  return new Explainer(detector.featurizer.features.toJSON()).explain(matrix, recon, (c) => text.get(c, 0), k);
 }
 
 describe('netae score: output an analyst can join back', () => {

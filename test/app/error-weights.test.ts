@@ -7,7 +7,7 @@ import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, parseSpec } from '../../src/model/spec';
-import { fitPipeline } from '../../src/pipeline/pipeline';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
 import type { Schema } from '../../src/pipeline/schema';
 
 it('weighs each feature by the inverse of its held-out error, floored, with mean 1', () => {
@@ -43,12 +43,12 @@ describe('standardised errors through the GPU scorer', () => {
       preset: null, read: {}, label: null, normal: [], categoryColumn: null, families: null,
       features: { numeric: ['bytes', 'rate'], categorical: ['proto'] },
     };
-    const pipeline = fitPipeline(schema, rows);
-    const x = pipeline.transform(rows).matrix;
+    const featurizer = fitFeaturizer(schema, rows);
+    const x = featurizer.transform(rows).matrix;
     const spec = parseSpec('6-4-2-4-6', 6);
     const params = initParams(spec, 3);
     const held = x.subarray(0, 60 * 6);
-    const { params: weighted, pipeline: scored, weights } = await standardiseErrors(gpu, spec, params, pipeline, held);
+    const { params: weighted, featurizer: scored, weights } = await standardiseErrors(gpu, spec, params, featurizer, held);
 
     const recon = ref.autoencoderForward(layersOf(spec), params, ref.matrix(n, 6, x)).at(-1)!.data;
     const heldErrors = Array.from({ length: 6 }, (_, f) => {

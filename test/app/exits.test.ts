@@ -229,7 +229,7 @@ describe('output paths: checked before any work, exit 2, inputs untouched (cases
 });
 
 describe('models refused at load, naming the file and the tensor or field (cases 9, 10, 15, 17, 25)', () => {
-  it('non-finite weights, pipeline values beyond float32, a bad pipeline, other format versions, a negative threshold', async () => {
+  it('non-finite weights, feature values beyond float32, a bad featurizer, other format versions, a negative threshold', async () => {
     const bad = [
       [editedModel('nan.st', { tensor: (n, d) => n === 'encoder.0.weight' && (d[7] = Number.NaN) }), /nan\.st: tensor "encoder\.0\.weight" holds NaN at index 7; a model's weights must be finite$/],
       [editedModel('inf.st', { tensor: (n, d) => n === 'decoder.4.bias' && (d[0] = Infinity) }), /inf\.st: tensor "decoder\.4\.bias" holds Infinity at index 0/],

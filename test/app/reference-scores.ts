@@ -2,6 +2,7 @@ import * as ref from '../../src/model/reference';
 import { layersOf } from '../../src/model/spec';
 import { readRecordsFile } from '../../src/pipeline/io-node';
 import { readDetector } from '../../src/app/cli/model-file';
+import { requireThreshold } from '../../src/app/detector';
 import { forwardBounds, rowErrorBounds, type Bounded } from '../gpu/bounds';
 
 /**
@@ -10,11 +11,11 @@ import { forwardBounds, rowErrorBounds, type Bounded } from '../gpu/bounds';
  * float32 error bound (test/gpu/bounds.ts).
  */
 export async function referenceScores(model: string, data: string): Promise<Bounded & { threshold: number }> {
-  const detector = await readDetector(model);
+  const detector = requireThreshold(await readDetector(model), model);
   const batches: Float32Array[] = [];
   let rows = 0;
   let width = 0;
-  for await (const batch of readRecordsFile(data, detector.pipeline, { ...detector.pipeline.readOptions(data), threads: 1 })) {
+  for await (const batch of readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), threads: 1 })) {
     batches.push(batch.matrix.slice(0, batch.rows * batch.width));
     rows += batch.rows;
     width = batch.width;

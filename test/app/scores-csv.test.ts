@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scoreBytes, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore, scoreLines } from '../../src/app/scores-csv';
 import type { TextColumn } from '../../src/pipeline/record-decoder';
+import { seededRandom } from '../../src/model/random';
 
 const CSV: ScoreLayout = { format: 'csv', texts: [], explain: 0 };
 
@@ -15,11 +16,10 @@ describe('scores as CSV', () => {
   it('writes each score as String(Number(score.toPrecision(9))) does, across every float32 exponent', () => {
     const bits = new Uint32Array(1);
     const float = new Float32Array(bits.buffer);
-    let seed = 7;
+    const random = seededRandom(7);
     const values = [0, -0, 1, 0.1, 1e-7, 1e-6, 9.99999975e-7, 123456789, 1e9, 1e21, 1e20, 3.4028234663852886e38, 1.401298464324817e-45, Infinity, NaN];
     for (let i = 0; i < 50_000; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      bits[0] = seed & 0x7fffffff;
+      bits[0] = Math.floor(random() * 0x80000000);
       values.push(float[0]);
     }
     for (const v of values) expect(formatScore(v), String(v)).toBe(String(Number(v.toPrecision(9))));
@@ -28,11 +28,10 @@ describe('scores as CSV', () => {
   it('writes the same text as bytes, computed without toPrecision, for every float32 it takes', () => {
     const bits = new Uint32Array(1);
     const float = new Float32Array(bits.buffer);
-    let seed = 11;
+    const random = seededRandom(11);
     const scores = new Float32Array(200_000);
     for (let i = 0; i < scores.length; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      bits[0] = 0x28800000 + (seed % (0x4e6e6b28 - 0x28800000));
+      bits[0] = 0x28800000 + Math.floor(random() * (0x4e6e6b28 - 0x28800000));
       scores[i] = float[0];
     }
     scores.set([1e-14, 0.5, 1, 10, 99999.9922, 999999936, 1.00000012, 0.100000001, 123.456787], 0);

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { messageDecoder, type Decoded } from '../../src/app/stream/decode';
 import { TEXT_COLUMNS, keptFields, recordLines, resultLine, parseResults, type WireFormat } from '../../src/app/stream/wire';
-import { fitPipeline, normalRows, parseDataset, parseText, type FittedPipeline } from '../../src/pipeline';
+import { fitFeaturizer, normalRows, parseDataset, parseText, type Featurizer } from '../../src/pipeline';
 import { ROOT } from './run';
 
 const TRAIN = readFileSync(`${ROOT}data/sample/train.conn.log`, 'utf8');
 const TEST = readFileSync(`${ROOT}data/sample/test.conn.log`, 'utf8');
 const encoder = new TextEncoder();
 
-let pipeline: FittedPipeline;
+let featurizer: Featurizer;
 /** The first 300 records of the test log, as `netae score` reads and transforms them. */
 let expected: { matrix: Float32Array; labels: string[]; names: string[]; text: Record<string, string[]> };
 let lines: Record<WireFormat, string[]>;
@@ -17,12 +17,12 @@ let lines: Record<WireFormat, string[]>;
 beforeAll(() => {
   const train = parseDataset(TRAIN, { preset: 'zeek-conn' }, 'train.conn.log');
   const normal = normalRows(train.table, train.schema, train);
-  pipeline = fitPipeline(train.schema, normal.table, { scaling: 'standard' });
-  const read = parseText(TEST, { ...pipeline.readOptions('test.conn.log') });
+  featurizer = fitFeaturizer(train.schema, normal.table, { scaling: 'standard' });
+  const read = parseText(TEST, { ...featurizer.readOptions('test.conn.log') });
   const head = read.table.slice(0, 300);
   const text = parseText(TEST, { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table.slice(0, 300);
   expected = {
-    matrix: pipeline.transform(head).matrix,
+    matrix: featurizer.transform(head).matrix,
     labels: head.array('label') as string[],
     names: head.columnNames(),
     text: Object.fromEntries(text.columnNames().map((name) => [name, text.array(name) as string[]])),
@@ -31,7 +31,7 @@ beforeAll(() => {
 });
 
 function decode(format: WireFormat, messages: string[], kept: string[] = []): Decoded {
-  return messageDecoder({ pipeline }, { format, names: format === 'json' ? null : expected.names }, kept)(messages.map((m) => encoder.encode(m)));
+  return messageDecoder({ featurizer }, { format, names: format === 'json' ? null : expected.names }, kept)(messages.map((m) => encoder.encode(m)));
 }
 
 const KEPT = ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_p'];
@@ -92,7 +92,7 @@ describe('decodeMessages', () => {
     ]);
     expect(Array.from(decoded.count)).toEqual([1, 0, 1, 0, 0, 0, 0, 2]);
     expect(Array.from(decoded.first)).toEqual([0, 1, 1, 2, 2, 2, 2, 2]);
-    const width = pipeline.width;
+    const width = featurizer.width;
     const rowsOf = (...rows: number[]) => rows.flatMap((r) => Array.from(expected.matrix.subarray(r * width, (r + 1) * width)));
     expect(Array.from(decoded.matrix)).toEqual(rowsOf(0, 3, 4, 5));
   });
@@ -131,7 +131,7 @@ describe('decodeMessages', () => {
     const decoded = decode('zeek', [lines.zeek[0], `${header}\n${lines.zeek.slice(1, 4).join('\n')}\n#close\t2023`, lines.zeek[4]]);
     expect(decoded.errors).toEqual([null, null, null]);
     expect(Array.from(decoded.count)).toEqual([1, 3, 1]);
-    expect(decoded.matrix).toEqual(expected.matrix.subarray(0, 5 * pipeline.width));
+    expect(decoded.matrix).toEqual(expected.matrix.subarray(0, 5 * featurizer.width));
   });
 
   it('json: Zeek conventions (absent is unset, nested ids, sets, booleans, numbers as text)', () => {
@@ -146,7 +146,7 @@ describe('decodeMessages', () => {
     const comma = { ...record, history: 'S,h' };
     const decoded = decode('json', [unset, dashed, nested, record, texted, comma].map((r) => JSON.stringify(r)));
     expect(decoded.errors.every((e) => e === null)).toBe(true);
-    const row = (r: number) => Array.from(decoded.matrix.subarray(r * pipeline.width, (r + 1) * pipeline.width));
+    const row = (r: number) => Array.from(decoded.matrix.subarray(r * featurizer.width, (r + 1) * featurizer.width));
     expect(row(0)).toEqual(row(1));
     expect(row(2)).toEqual(row(3));
     expect(row(4)).toEqual(row(5));

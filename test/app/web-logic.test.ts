@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatScore, scoresCsv } from '../../src/app/scores-csv';
-import { guessLabel, inspectFile } from '../../src/app/web/inspect';
+import { inspectFile } from '../../src/app/web/inspect';
+import { guessLabel } from '../../src/pipeline/guess-label';
 import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
 import { FlaggedIndex, NEAR_ROWS, pageOf } from '../../src/app/web/flagged';
 import { modelWithThreshold } from '../../src/app/web/downloads';

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type Activation } from '../../src/gpu/activation';
 import { ADAM_DEFAULTS, type AdamHyper } from '../../src/gpu/adam';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { createKernelWeights, fitTiles, fusedLayout, fusedScore, fusedStep, paddedIndex, workgroupBytes, type FusedLayout } from '../../src/gpu/fused';
 import { encodeLaunch, releaseLaunches, submitLaunches } from '../../src/gpu/launch';
 import { BYTES, createBuffer, createTensor, readTensor, type Tensor } from '../../src/gpu/tensor';
@@ -10,20 +9,12 @@ import { initParams } from '../../src/model/init';
 import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
-import { train, type Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train } from '../../src/model/trainer';
 import { AdamBound, forwardBounds, gradientBounds, rowErrorBounds } from './bounds';
-import { U32, expectTight, expectWithin, randomMatrix } from './helpers';
+import { U32, expectTight, expectWithin, randomMatrix, testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(async () => {
-  await gpu.check();
-  gpu.release();
-});
+const gpu = await testGpu();
 
 /**
  * Both tunings, the CPU one without subgroups, and one with odd shapes: blocks of 6 rows

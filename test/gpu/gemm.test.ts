@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type Activation } from '../../src/gpu/activation';
 import { fastest, tuningRecords } from '../../src/gpu/autotune';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { acquireGpu } from '../../src/gpu/device';
 import {
   forceGemmTiling, linearBackwardInput, linearBackwardWeight, linearForward, linearForwardNaive,
 } from '../../src/gpu/gemm';
@@ -9,20 +9,13 @@ import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/laun
 import { createTensor, readTensor, viewTensor, type Tensor } from '../../src/gpu/tensor';
 import { BLOCK_TILINGS, DIRECT_TILES, ROWS_TILINGS, type GemmTiling } from '../../src/gpu/tuning';
 import { backwardInputCase, backwardWeightCase, forwardCase, type Expected } from './gemm-cases';
-import { expectWithin, outOfBounds } from './helpers';
+import { expectWithin, outOfBounds, runLaunches, testGpu } from './helpers';
 
-const gpu: Gpu = await acquireGpu();
+const gpu = await testGpu();
 const SUBGROUPS = gpu.features.includes('subgroups');
 
-afterAll(async () => {
-  await gpu.check();
-  gpu.release();
-});
-
-async function run(...launches: Launch[]): Promise<void> {
-  submitLaunches(gpu, launches, 'test');
-  releaseLaunches(launches);
-  await gpu.check();
+function run(...launches: Launch[]): Promise<void> {
+  return runLaunches(gpu, ...launches);
 }
 
 /** `values` placed `offset` floats into a buffer of their own. */

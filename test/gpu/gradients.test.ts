@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { encodeLaunch, releaseLaunches } from '../../src/gpu/launch';
 import { BYTES, createTensor, readBytes } from '../../src/gpu/tensor';
 import { initParams } from '../../src/model/init';
@@ -10,15 +9,9 @@ import { forceGemmTiling } from '../../src/gpu/gemm';
 import { BLOCK_TILINGS, DIRECT_TILES, ROWS_TILINGS } from '../../src/gpu/tuning';
 import { planStep } from '../../src/model/step';
 import { gradientBounds } from './bounds';
-import { expectTight, expectWithin, randomMatrix } from './helpers';
+import { expectTight, expectWithin, randomMatrix, testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 /**
  * The batch loss and its gradient with respect to every parameter, computed on the GPU by the

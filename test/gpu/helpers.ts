@@ -8,7 +8,9 @@
  * are ~10⁻⁶ of the values for the shapes tested, so an output zeroed, halved or off by 0.1 %
  * is outside them (the tests check that too).
  */
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { acquireGpu, type AcquireOptions, type Gpu } from '../../src/gpu/device';
+import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
 import type { Activation } from '../../src/gpu/activation';
 import { seededRandom } from '../../src/model/random';
 import { matrix, type Matrix } from '../../src/model/reference';
@@ -88,4 +90,21 @@ export function expectTight(ref: ArrayLike<number>, bound: ArrayLike<number>): v
   expect(outOfBounds(values.map((v) => v / 2), values, bound)).not.toBeNull();
   const largest = values.reduce((best, v, i) => (Math.abs(v) > Math.abs(values[best]) ? i : best), 0);
   expect(outOfBounds(values.map((v, i) => (i === largest ? 0 : v)), values, bound)).not.toBeNull();
+}
+
+/** A GPU for the calling test file: acquired now, checked for errors and released after its tests. */
+export async function testGpu(options?: AcquireOptions): Promise<Gpu> {
+  const gpu = await acquireGpu(options);
+  afterAll(async () => {
+    await gpu.check();
+    gpu.release();
+  });
+  return gpu;
+}
+
+/** Submits launches, releases them and throws any error the GPU reports. */
+export async function runLaunches(gpu: Gpu, ...launches: Launch[]): Promise<void> {
+  submitLaunches(gpu, launches, 'test');
+  releaseLaunches(launches);
+  await gpu.check();
 }

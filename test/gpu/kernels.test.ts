@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { releaseLaunches, submitLaunches, type Launch } from '../../src/gpu/launch';
 import { ACTIVATIONS } from '../../src/gpu/activation';
 import { ADAM_DEFAULTS, adam, adamGroups } from '../../src/gpu/adam';
@@ -10,13 +9,9 @@ import { gather } from '../../src/gpu/rows';
 import { createBuffer, createTensor, readTensor, viewTensor } from '../../src/gpu/tensor';
 import * as ref from '../../src/model/reference';
 import { AdamBound, mseBounds, rowErrorBounds } from './bounds';
-import { expectTight, expectWithin, gamma, outOfBounds, randomMatrix } from './helpers';
+import { expectTight, expectWithin, gamma, outOfBounds, randomMatrix, runLaunches, testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
+const gpu = await testGpu();
 
 it('the adapter is reported with its name, backend and limits', () => {
   expect(gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor).not.toBe('');
@@ -25,15 +20,8 @@ it('the adapter is reported with its name, backend and limits', () => {
   expect(gpu.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65_535);
 });
 
-afterAll(async () => {
-  await gpu.check();
-  gpu.release();
-});
-
-async function run(...launches: Launch[]): Promise<void> {
-  submitLaunches(gpu, launches, 'test');
-  releaseLaunches(launches);
-  await gpu.check();
+function run(...launches: Launch[]): Promise<void> {
+  return runLaunches(gpu, ...launches);
 }
 
 /** W [n×k] followed by b [n] in one buffer, as a model's parameters are kept. */

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ADAM_DEFAULTS, adam, adamGroups } from '../../src/gpu/adam';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { releaseLaunches } from '../../src/gpu/launch';
 import { createBuffer, createTensor, readTensor } from '../../src/gpu/tensor';
 import { timeLaunches } from '../../src/gpu/timing';
+import { testGpu } from './helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu({ timing: true });
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu({ timing: true });
 
 it('times the launches run once to warm up and then reps times, per run, within the time the call took', async () => {
   // Adam counts its own steps on the GPU: the count shows how many times the launch ran.

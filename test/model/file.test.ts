@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { initParams } from '../../src/model/init';
 import { decodeModel, encodeModel, type Model } from '../../src/model/model';
 import { seededRandom } from '../../src/model/random';
 import { encodeSafetensors, type F32Tensor } from '../../src/model/safetensors';
 import { Scorer } from '../../src/model/scorer';
 import { MAX_PARAMETERS, checkSpecText, defaultSpec, layerNames, parameterCount, parseSpec, seedSpec } from '../../src/model/spec';
+import { testGpu } from '../gpu/helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 function model(): Model {
   const spec = defaultSpec(12);

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { expect, it } from 'vitest';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, parseSpec } from '../../src/model/spec';
 import { forwardBounds, rowErrorBounds } from '../gpu/bounds';
-import { expectTight, expectWithin } from '../gpu/helpers';
+import { expectTight, expectWithin, testGpu } from '../gpu/helpers';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 const spec = parseSpec('9-6-3-6-9:sigmoid', 9);
 const params = initParams(spec, 5);

@@ -10,7 +10,8 @@ import { acquireGpu, type Gpu } from '../../src/gpu/device';
 import { permutation, seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { layersOf, type LayerSpec } from '../../src/model/spec';
-import { train, type Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train } from '../../src/model/trainer';
 import { expectWithin } from '../gpu/helpers';
 import { referenceTraining } from './training-reference';
 

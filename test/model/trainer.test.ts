@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { describe, expect, it } from 'vitest';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { layersOf, parseSpec, type LayerSpec } from '../../src/model/spec';
-import { train, type Matrix32, type TrainEvent, type TrainResult } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
+import { train, type TrainEvent, type TrainResult } from '../../src/model/trainer';
 import { forwardBounds, meanBound, rowErrorBounds } from '../gpu/bounds';
-import { expectWithin, outOfBounds } from '../gpu/helpers';
+import { expectWithin, outOfBounds, testGpu } from '../gpu/helpers';
 import { referenceTraining } from './training-reference';
 
-let gpu: Gpu;
-
-beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-
-afterAll(() => gpu.release());
+const gpu = await testGpu();
 
 function randomData(rows: number, cols: number, seed: number): Matrix32 {
   const random = seededRandom(seed);

@@ -15,7 +15,7 @@ import { initParams } from '../../src/model/init';
 import { permutation, seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { layersOf, type Layer, type LayerSpec } from '../../src/model/spec';
-import type { Matrix32 } from '../../src/model/trainer';
+import type { Matrix32 } from '../../src/model/matrix';
 import { AdamBound, gradientBounds } from '../gpu/bounds';
 
 export interface ReferenceOptions {

@@ -7,7 +7,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTable } from '../../src/pipeline/io';
 import { readDatasetFile, readRecordsFile } from '../../src/pipeline/io-node';
-import { fitPipeline } from '../../src/pipeline/pipeline';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { normalRows } from '../../src/pipeline/schema';
 import { sameBytes } from './helpers/same-bytes';
@@ -44,20 +44,20 @@ async function collect(batches: AsyncIterable<RecordBatch>): Promise<{ matrix: F
 
 describe('columnar input goes column by column into the matrix', async () => {
   const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
-  const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table, { scaling: 'standard' });
-  const test = (await readTable(readFileSync(sample('test.conn.log')), pipeline.readOptions('test.conn.log'))).table;
-  const expected = pipeline.transform(test);
+  const featurizer = fitFeaturizer(train.schema, normalRows(train.table, train.schema, train).table, { scaling: 'standard' });
+  const test = (await readTable(readFileSync(sample('test.conn.log')), featurizer.readOptions('test.conn.log'))).table;
+  const expected = featurizer.transform(test);
   const texts = (names: readonly string[]) => (names.includes('label') ? ['label'] : []);
 
   it('Parquet, several row groups, from bytes and from a file path: the same matrix and labels as the text', async () => {
     const bytes = toParquet(test, 1000);
-    const fromBytes = await collect(readRecords(bytes, pipeline, { fileName: 'test.parquet', texts }));
+    const fromBytes = await collect(readRecords(bytes, featurizer, { fileName: 'test.parquet', texts }));
     expect(sameBytes(fromBytes.matrix, expected.matrix)).toBe(true);
     expect(fromBytes.labels).toEqual(Array.from(test.array('label') as string[]));
     expect(fromBytes.repaired).toBe(expected.report.repaired);
     const path = join(dir, 'test.parquet');
     writeFileSync(path, bytes);
-    const fromFile = await collect(readRecordsFile(path, pipeline, { texts, threads: 1 }));
+    const fromFile = await collect(readRecordsFile(path, featurizer, { texts, threads: 1 }));
     expect(sameBytes(fromFile.matrix, expected.matrix)).toBe(true);
     const table = await readDatasetFile(path, { preset: 'zeek-conn' });
     expect(table.format).toBe('parquet');
@@ -66,14 +66,14 @@ describe('columnar input goes column by column into the matrix', async () => {
   });
 
   it('Arrow IPC: the same matrix as the text', async () => {
-    const fromArrow = await collect(readRecords(toArrowIPC(test, { format: 'file' }), pipeline, { fileName: 'test.arrow', texts }));
+    const fromArrow = await collect(readRecords(toArrowIPC(test, { format: 'file' }), featurizer, { fileName: 'test.arrow', texts }));
     expect(sameBytes(fromArrow.matrix, expected.matrix)).toBe(true);
     expect(fromArrow.labels.length).toBe(test.numRows());
   });
 
   it('a Parquet file that is cut short is an error naming the file', async () => {
     const bytes = toParquet(test, 1000);
-    const error = await collect(readRecords(bytes.subarray(0, bytes.length - 100), pipeline, { fileName: 'cut.parquet' })).then(() => null, (e: unknown) => e);
+    const error = await collect(readRecords(bytes.subarray(0, bytes.length - 100), featurizer, { fileName: 'cut.parquet' })).then(() => null, (e: unknown) => e);
     expect((error as Error).message).toMatch(/^cut\.parquet: not a readable Parquet file/);
   });
 });

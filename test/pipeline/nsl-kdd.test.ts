@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDatasetFile } from '../../src/pipeline/io-node';
-import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
+import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
 import { normalRows } from '../../src/pipeline/schema';
 import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
 import { sameBytes } from './helpers/same-bytes';
@@ -52,7 +52,7 @@ describe.skipIf(!present)('NSL-KDD end to end', () => {
 
     const normal = normalRows(train.table, train.schema, train);
     expect(normal.table.numRows()).toBe(67_343);
-    const pipeline = fitPipeline(train.schema, normal.table);
+    const featurizer = fitFeaturizer(train.schema, normal.table);
 
     const raw = rawRows('KDDTrain+.txt').filter((f) => f[41] === 'normal');
     const vocabulary = (field: number) => new Set(raw.map((f) => f[field]));
@@ -61,24 +61,24 @@ describe.skipIf(!present)('NSL-KDD end to end', () => {
       return new Set(raw.map((f) => Number(f[field]))).size === 1;
     });
     const categoricalWidth = [1, 2, 3].reduce((n, field) => n + vocabulary(field).size + 1, 0);
-    expect(pipeline.features.dropped.map((d) => d.column).sort()).toEqual(constant.sort());
-    expect(pipeline.width).toBe(features.numeric.length - constant.length + categoricalWidth);
-    expect(new Set(pipeline.featureNames).size).toBe(pipeline.width);
-    expect(pipeline.featureNames).toContain('service=http');
+    expect(featurizer.features.dropped.map((d) => d.column).sort()).toEqual(constant.sort());
+    expect(featurizer.width).toBe(features.numeric.length - constant.length + categoricalWidth);
+    expect(new Set(featurizer.featureNames).size).toBe(featurizer.width);
+    expect(featurizer.featureNames).toContain('service=http');
 
-    const fitted = pipeline.transform(normal.table, normal.origin);
+    const fitted = featurizer.transform(normal.table, normal.origin);
     const numericWidth = features.numeric.length - constant.length;
     let outOfRange = 0;
     for (let i = 0; i < fitted.matrix.length; i++) {
       const v = fitted.matrix[i];
-      if (!(i % pipeline.width < numericWidth ? Math.abs(v) <= pipeline.features.bound : v === 0 || v === 1)) outOfRange++;
+      if (!(i % featurizer.width < numericWidth ? Math.abs(v) <= featurizer.features.bound : v === 0 || v === 1)) outOfRange++;
     }
     expect(outOfRange).toBe(0);
 
     const test = await readDatasetFile(fileURLToPath(new URL('KDDTest+.txt', dir)), { preset: 'nsl-kdd' });
-    const out = pipeline.transform(test.table, test);
+    const out = featurizer.transform(test.table, test);
     expect(out.rows).toBe(22_544);
-    expect(out.width).toBe(pipeline.width);
+    expect(out.width).toBe(featurizer.width);
     expect(out.matrix.some(Number.isNaN)).toBe(false);
     const trainServices = vocabulary(2);
     const unseenServices = rawRows('KDDTest+.txt').filter((f) => !trainServices.has(f[2])).length;
@@ -90,7 +90,7 @@ describe.skipIf(!present)('NSL-KDD end to end', () => {
     expect(labels.isAnomaly.length - labels.normalCount).toBe(12_833);
     expect(new Set(labels.category)).toEqual(new Set(['normal', 'dos', 'probe', 'r2l', 'u2r']));
 
-    const loaded = FittedPipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
+    const loaded = Featurizer.fromJSON(JSON.parse(JSON.stringify(featurizer.toJSON())));
     expect(sameBytes(loaded.transform(test.table, test).matrix, out.matrix)).toBe(true);
   });
 });

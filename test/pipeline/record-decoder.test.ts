@@ -6,12 +6,13 @@ import { InputError } from '../../src/pipeline/errors';
 import { readTable, type ReadResult } from '../../src/pipeline/io';
 import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { readDatasetFile } from '../../src/pipeline/io-node';
-import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
+import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
 import { parseNumber } from '../../src/pipeline/values';
+import { seededRandom } from '../../src/model/random';
 
 const nslKdd = new URL('../../../shared/data/nsl-kdd/', import.meta.url);
 const hasNslKdd = existsSync(new URL('KDDTrain+.txt', nslKdd)) && existsSync(new URL('KDDTest+.txt', nslKdd));
@@ -67,22 +68,22 @@ async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | nu
  * byte decoder fed in odd pieces and small blocks. Also checks that the table reader, which
  * decodes bytes too, gives the reference table.
  */
-async function expectSameAsTransform(pipeline: FittedPipeline, file: string, blockBytes: number): Promise<ReadResult> {
-  const read = await readTable(readFileSync(file), pipeline.readOptions(file));
+async function expectSameAsTransform(featurizer: Featurizer, file: string, blockBytes: number): Promise<ReadResult> {
+  const read = await readTable(readFileSync(file), featurizer.readOptions(file));
   const reference = referenceTable(readFileSync(file, 'utf8'), {
-    names: pipeline.schema.read.header === false ? pipeline.schema.read.names : undefined,
+    names: featurizer.schema.read.header === false ? featurizer.schema.read.names : undefined,
     zeek: file.endsWith('.log'),
-    numeric: pipeline.schema.features.numeric,
+    numeric: featurizer.schema.features.numeric,
   });
   expect(read.table.numRows()).toBe(reference.numRows());
-  for (const name of pipeline.features.columns) {
+  for (const name of featurizer.features.columns) {
     const [a, b] = [Array.from(read.table.array(name) as ArrayLike<unknown>), Array.from(reference.array(name) as ArrayLike<unknown>)];
     expect(a.every((v, i) => Object.is(v, b[i])), name).toBe(true);
   }
-  const expected = pipeline.transform(reference);
-  const label = pipeline.schema.label;
-  const decoded = await decodeAll(readRecords(pieces(readFileSync(file), [4093, 65_536, 17]), pipeline, {
-    ...pipeline.readOptions(file),
+  const expected = featurizer.transform(reference);
+  const label = featurizer.schema.label;
+  const decoded = await decodeAll(readRecords(pieces(readFileSync(file), [4093, 65_536, 17]), featurizer, {
+    ...featurizer.readOptions(file),
     blockBytes,
     texts: (names) => (label !== null && names.includes(label) ? [label] : []),
   }), label);
@@ -97,23 +98,23 @@ describe('the byte decoder gives exactly what transform gives', () => {
   it.runIf(hasNslKdd)('on NSL-KDD: fitted on KDDTrain+, KDDTest+ and KDDTrain+ decoded', async () => {
     const train = await readDatasetFile(fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), { preset: 'nsl-kdd' });
     const normal = normalRows(train.table, train.schema, train);
-    const pipeline = fitPipeline(train.schema, normal.table, { scaling: 'standard' });
-    const test = await expectSameAsTransform(pipeline, fileURLToPath(new URL('KDDTest+.txt', nslKdd)), 1 << 16);
+    const featurizer = fitFeaturizer(train.schema, normal.table, { scaling: 'standard' });
+    const test = await expectSameAsTransform(featurizer, fileURLToPath(new URL('KDDTest+.txt', nslKdd)), 1 << 16);
     expect(test.table.numRows()).toBe(22_544);
-    await expectSameAsTransform(pipeline, fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), 1 << 20);
+    await expectSameAsTransform(featurizer, fileURLToPath(new URL('KDDTrain+.txt', nslKdd)), 1 << 20);
   });
 
   it('on the synthetic Zeek logs of data/sample, every scaling, and with per-feature weights', async () => {
     const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
     const normal = normalRows(train.table, train.schema, train);
     for (const scaling of ['standard', 'minmax', 'robust'] as const) {
-      const pipeline = fitPipeline(train.schema, normal.table, { scaling });
-      const test = await expectSameAsTransform(pipeline, sample('test.conn.log'), 1 << 14);
+      const featurizer = fitFeaturizer(train.schema, normal.table, { scaling });
+      const test = await expectSameAsTransform(featurizer, sample('test.conn.log'), 1 << 14);
       expect(test.table.numRows()).toBe(6000);
     }
-    const plain = fitPipeline(train.schema, normal.table);
+    const plain = fitFeaturizer(train.schema, normal.table);
     const weights = Array.from({ length: plain.width }, (_, f) => 0.25 + (f % 7));
-    await expectSameAsTransform(new FittedPipeline(plain.schema, plain.features.weighted(weights)), sample('test.conn.log'), 1 << 14);
+    await expectSameAsTransform(new Featurizer(plain.schema, plain.features.weighted(weights)), sample('test.conn.log'), 1 << 14);
   });
 
   it('on a file with every repair case: missing and infinite spellings, clipping, unseen and quoted categories, blank rows, CRLF, a byte-order mark', async () => {
@@ -127,11 +128,11 @@ describe('the byte decoder gives exactly what transform gives', () => {
     });
     const schema = resolveSchema(fit, { label: 'label', normal: 'normal', drop: ['note'], log1p: ['bytes'] }, 'fit');
     for (const clip of [1e6, 2]) {
-      const pipeline = fitPipeline(schema, fit, { scaling: 'standard', clip });
-      const read = await expectSameAsTransform(pipeline, repairs, 64);
+      const featurizer = fitFeaturizer(schema, fit, { scaling: 'standard', clip });
+      const read = await expectSameAsTransform(featurizer, repairs, 64);
       expect(read.table.numRows()).toBe(23);
       expect(read.blankRows).toBe(3);
-      const report = pipeline.transform(read.table, read).report;
+      const report = featurizer.transform(read.table, read).report;
       expect(report.columns.dur.missing).toBe(5);
       expect(report.columns.dur.infinite).toBe(2);
       expect(report.columns.proto.unseen).toBe(3);
@@ -142,8 +143,8 @@ describe('the byte decoder gives exactly what transform gives', () => {
 
 describe('decoder errors name the file, line and column', () => {
   const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
-  const pipeline = fitPipeline(resolveSchema(fit, {}, 'fit'), fit);
-  const decode = (text: string, blockBytes = 1 << 20) => decodeAll(readRecords(new TextEncoder().encode(text), pipeline, { fileName: 'bad.csv', blockBytes }), null);
+  const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+  const decode = (text: string, blockBytes = 1 << 20) => decodeAll(readRecords(new TextEncoder().encode(text), featurizer, { fileName: 'bad.csv', blockBytes }), null);
 
   it('a field that is not a number, a ragged row, an unclosed quote, a missing column', async () => {
     const cases: [string, RegExp][] = [
@@ -168,11 +169,8 @@ describe('decoder errors name the file, line and column', () => {
 describe('numbers read from bytes', () => {
   /** Decimal spellings of every shape: signs, leading zeros, long mantissas, points, exponents near and past the exact range. */
   function spellings(count: number): string[] {
-    let seed = 12345;
-    const random = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
-    };
+    const uniform = seededRandom(12345);
+    const random = (n: number) => Math.floor(uniform() * n);
     const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
     const out = ['0', '-0', '+0', '0.0', '.5', '5.', '-.5', '00012', '1e5', '1E-5', '1e+5', '9007199254740993', '123456789012345', '1234567890123456',
       '0.1', '0.2', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '1.7976931348623157e308', '1e309', '-1e309',
@@ -215,12 +213,12 @@ describe('numbers read from bytes', () => {
 describe('decoding on worker threads', () => {
   it('gives the rows of decoding on this thread, in order, whatever the number of threads', async () => {
     const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
-    const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table);
+    const featurizer = fitFeaturizer(train.schema, normalRows(train.table, train.schema, train).table);
     const bytes = readFileSync(sample('test.conn.log'));
-    const options = { ...pipeline.readOptions('test.conn.log'), blockBytes: 4096, texts: () => ['label'] };
-    const here = await decodeAll(readRecords(bytes, pipeline, options), 'label');
+    const options = { ...featurizer.readOptions('test.conn.log'), blockBytes: 4096, texts: () => ['label'] };
+    const here = await decodeAll(readRecords(bytes, featurizer, options), 'label');
     for (const threads of [3]) {
-      const there = await decodeAll(readRecords(bytes, pipeline, { ...options, decoding: parallelDecoding(threads) }), 'label');
+      const there = await decodeAll(readRecords(bytes, featurizer, { ...options, decoding: parallelDecoding(threads) }), 'label');
       expect(there.rows).toBe(6000);
       expect(sameBytes(there.matrix, here.matrix)).toBe(true);
       expect(there.labels).toEqual(here.labels);
@@ -230,12 +228,12 @@ describe('decoding on worker threads', () => {
 
   it('names the line of an error in a late block, counted over the blocks before it', async () => {
     const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
-    const pipeline = fitPipeline(resolveSchema(fit, {}, 'fit'), fit);
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
     const lines = ['a,c', ...Array.from({ length: 5000 }, (_, i) => `${i},${i % 2 ? 'x' : 'y'}`)];
     lines[4321] = '7,"two\nlines"';
     lines[4500] = 'oops,x';
     const text = new TextEncoder().encode(`${lines.join('\n')}\n`);
-    const error = await decodeAll(readRecords(text, pipeline, { fileName: 'late.csv', blockBytes: 1000, decoding: parallelDecoding(2) }), null)
+    const error = await decodeAll(readRecords(text, featurizer, { fileName: 'late.csv', blockBytes: 1000, decoding: parallelDecoding(2) }), null)
       .then(() => null, (e: unknown) => e);
     expect((error as Error).message).toBe('late.csv, line 4502, column "a": expected a number, found "oops"');
   });

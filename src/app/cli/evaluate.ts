@@ -1,20 +1,18 @@
 import { Scorer } from '../../model/scorer';
-import type { Evaluation, Labels, ReadResult, TransformReport } from '../../pipeline';
-import { quote } from '../../pipeline/errors';
+import type { Evaluation } from '../../pipeline';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import type { TextColumn } from '../../pipeline/record-decoder';
 import { regroup } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
-import { addRepairs, report, scoreRows, type Detector, type Report } from '../detector';
-import { tallyFlagged } from '../drivers';
-import { DriverTally, Explainer, formatDrivers, type CategoryDrivers } from '../explain';
+import { Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
+import { formatDrivers, type CategoryDrivers } from '../explain';
 import type { Gpu } from '../../gpu/device';
+import { formatTable } from '../format';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { openOutput, standardOutput, writeAll } from './output';
 import { checkInputs } from './paths';
-import { formatTable } from './table';
 import { describeThreshold, withThreshold } from './threshold';
 
 export interface EvalFlags {
@@ -26,112 +24,53 @@ export interface EvalFlags {
   threads?: number;
 }
 
-/** Features listed per category in the evaluation's JSON; the table shows the first DRIVERS_SHOWN. */
-const DRIVERS = 5;
+/** Drivers shown per category in the table (the JSON lists all the evaluation keeps). */
 const DRIVERS_SHOWN = 3;
-
-/**
- * An evaluation: the metrics, the repairs made reading the records, and per category the features
- * that drive its detections (the largest mean shares of error over its flagged rows).
- */
-export type EvalResult = Report & { repaired: number; unseen: number; drivers: CategoryDrivers[] };
-
-/** Scores labelled records and measures the detector on them. */
-export async function evaluateRecords(gpu: Gpu, detector: Detector, records: ReadResult): Promise<EvalResult> {
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
-  try {
-    const scored = await scoreRows(scorer, detector, records.table, records);
-    if (!scored.labels) {
-      const label = detector.pipeline.schema.label;
-      throw new Error(`${records.file}: ${label === null ? 'the model was trained without labels' : `no label column ${quote(label)}`}, so there is nothing to evaluate against`);
-    }
-    const explainer = new Explainer(detector.pipeline.features.toJSON());
-    const tally = new DriverTally(explainer.names);
-    await tallyFlagged(tally, scorer, explainer, scored.matrix, scored.scores, detector.threshold, scored.labels.category);
-    return {
-      ...report(scored.scores, scored.labels, detector.threshold),
-      repaired: scored.repairs.repaired,
-      unseen: scored.repairs.unseen,
-      drivers: tally.drivers(DRIVERS),
-    };
-  } finally {
-    scorer.release();
-  }
-}
 
 /**
  * Scores a labelled file chunk by chunk, decoded on `threads` threads as `netae score` does, and
  * measures the detector on it. Memory holds one chunk of features at a time, and per row only its
  * score, whether it is an anomaly and its category.
  */
-export async function evaluateFile(gpu: Gpu, detector: Detector, data: string, threads: number): Promise<EvalResult> {
-  const { schema } = detector.pipeline;
+export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, threads: number): Promise<EvalResult> {
+  const { schema } = detector.featurizer;
   const fileName = data === '-' ? 'stdin' : data;
-  const label = schema.label;
-  if (label === null) throw new Error(`${fileName}: the model was trained without labels, so there is nothing to evaluate against`);
+  const label = labelColumn(detector, fileName);
   const category = schema.categoryColumn;
-  const records = readRecordsFile(data, detector.pipeline, {
-    ...detector.pipeline.readOptions(fileName),
+  const records = readRecordsFile(data, detector.featurizer, {
+    ...detector.featurizer.readOptions(fileName),
     threads,
     texts: (names) => {
-      if (!names.includes(label)) throw new Error(`${fileName}: no label column ${quote(label)}, so there is nothing to evaluate against`);
+      labelColumn(detector, fileName, names);
       return category !== null && names.includes(category) ? [label, category] : [label];
     },
   });
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
-  const explainer = new Explainer(detector.pipeline.features.toJSON());
-  const tally = new DriverTally(explainer.names);
-  const scores: Float32Array[] = [];
-  const labels: Labels[] = [];
-  let repairs: TransformReport | null = null;
+  const evaluator = new Evaluator(detector, scorer);
   try {
-    let pending: { matrix: Float32Array; labels: Labels; read: () => Promise<Float32Array> } | null = null;
+    let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;
     const finish = async () => {
       if (!pending) return;
-      const { matrix, labels, read } = pending;
+      const { add, read } = pending;
       pending = null;
-      const chunk = await read();
-      scores.push(chunk);
-      await tallyFlagged(tally, scorer, explainer, matrix, chunk, detector.threshold, labels.category);
+      await add(await read());
     };
     for await (const batch of regroup(records, scorer.chunk)) {
       const read = await scorer.start(batch.matrix);
       await finish();
       const categories = category === null ? undefined : batch.texts[category];
-      const batchLabels = labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema);
-      labels.push(batchLabels);
-      pending = { matrix: batch.matrix, labels: batchLabels, read };
-      repairs = addRepairs(repairs, batch.report);
+      const labels = labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema);
+      pending = { add: (scores) => evaluator.add(batch.matrix, scores, labels, batch.report), read };
     }
     await finish();
   } finally {
     scorer.release();
   }
-  const all: Labels = {
-    isAnomaly: concat(labels.map((l) => l.isAnomaly), Uint8Array),
-    category: labels.flatMap((l) => l.category),
-    normalCount: labels.reduce((n, l) => n + l.normalCount, 0),
-  };
-  return {
-    ...report(concat(scores, Float32Array), all, detector.threshold),
-    repaired: repairs?.repaired ?? 0,
-    unseen: repairs?.unseen ?? 0,
-    drivers: tally.drivers(DRIVERS),
-  };
+  return evaluator.result();
 }
 
 function expand(column: TextColumn): string[] {
   return Array.from(column.codes, (code) => column.values[code]);
-}
-
-function concat<T extends Float32Array | Uint8Array>(parts: T[], Make: new (n: number) => T): T {
-  const out = new Make(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function metricRow(name: string, e: Evaluation) {

@@ -16,8 +16,8 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
   const stdout = standardOutput(inputs);
   const model = decodeModel(new Uint8Array(await readFile(path)), { source: path });
   const detector = detectorOf(model, path);
-  const pipeline = detector.pipeline;
-  const features = pipeline.features;
+  const featurizer = detector.featurizer;
+  const features = featurizer.features;
   const training = model.meta.training ?? {};
   const source = typeof training.source === 'string' ? basename(training.source) : null;
   const repairs = (training.repairs ?? {}) as TransformReport['columns'];
@@ -25,13 +25,13 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     model: path,
     layers: formatSpec(model.spec),
     parameters: parameterCount(model.spec),
-    preset: pipeline.schema.preset,
-    label: pipeline.schema.label,
-    normal: pipeline.schema.normal,
-    features: pipeline.width,
+    preset: featurizer.schema.preset,
+    label: featurizer.schema.label,
+    normal: featurizer.schema.normal,
+    features: featurizer.width,
     scaling: features.scaling,
     bound: features.bound,
-    numeric: features.toJSON().numeric.map((e) => e.column),
+    numeric: features.numeric.map((f) => f.column),
     log1p: features.log1p,
     categorical: features.categories,
     dropped: features.dropped,
@@ -45,7 +45,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     return;
   }
   const count = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
-  const repairText = repairLines(repairs, pipeline);
+  const repairText = repairLines(repairs, featurizer);
   await stdout.write([
     `model      ${path}: ${summary.layers}, ${count(summary.parameters)} parameters`,
     `columns    ${summary.preset ? `preset ${summary.preset}` : 'generic'}; label ${summary.label ?? '—'}${summary.normal.length ? ` (normal: ${summary.normal.join(', ')})` : ''}`,

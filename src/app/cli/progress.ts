@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../../model/trainer';
-import { formatCell } from './table';
+import { formatCell } from '../format';
 
 export interface Reporter {
   training(event: TrainEvent): void;

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { encodeModel } from '../../model/model';
-import { parseDataset, sampleLogs, type Dataset } from '../../pipeline';
+import { parseDataset, type Dataset } from '../../pipeline';
+import { sampleLogs } from '../../synthetic/sample';
 import { readDatasetFile } from '../../pipeline/io-node';
 import { presetColumns } from '../../pipeline/schema';
-import { fitDetector } from '../detector';
-import { formatReport, evaluateRecords } from './evaluate';
+import { evaluateRecords, fitDetector } from '../detector';
+import { formatReport } from './evaluate';
 import { withGpu } from './gpu';
 import { openOutput, standardOutput } from './output';
 import { checkInputs } from './paths';

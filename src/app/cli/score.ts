@@ -1,3 +1,4 @@
+import { pickRows } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
@@ -57,18 +58,18 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   if (!SCORE_FORMATS.includes(format)) throw new UsageError(`unknown --format "${flags.format}"; expected ${SCORE_FORMATS.join(' or ')}`);
   const out = openOutput(flags.out, '--out', inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
-  const explainer = flags.explain === undefined ? null : new Explainer(detector.pipeline.features.toJSON());
+  const explainer = flags.explain === undefined ? null : new Explainer(detector.featurizer.features.toJSON());
   const explain = explainer === null ? 0 : Math.min(flags.explain!, explainer.columns.length);
-  const keep = usage(() => keepOf(flags.keep, detector.pipeline.schema, reservedNames(format, explain)));
+  const keep = usage(() => keepOf(flags.keep, detector.featurizer.schema, reservedNames(format, explain)));
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
-  const label = detector.pipeline.schema.label;
-  const features = detector.pipeline.features;
+  const label = detector.featurizer.schema.label;
+  const features = detector.featurizer.features;
   const fileName = flags.data === '-' ? 'stdin' : flags.data;
   let layout: ScoreLayout | null = null;
   /** The columns read as text: the layout's, then (to explain) the categorical features'. */
   const texts = (names: readonly string[]): string[] => {
-    const labelled = label !== null && names.includes(label) ? [label] : [];
+    const labelled = detector.featurizer.hasLabel(names) ? [label!] : [];
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
   };
@@ -76,8 +77,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       try {
-        const records = readRecordsFile(flags.data, detector.pipeline, {
-          ...detector.pipeline.readOptions(fileName),
+        const records = readRecordsFile(flags.data, detector.featurizer, {
+          ...detector.featurizer.readOptions(fileName),
           texts,
           ...(explainer === null ? {} : { numbers: () => features.numeric.map((f) => f.column) }),
           threads: flags.threads ?? defaultThreads(),
@@ -115,7 +116,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         await flush();
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
-        const lines = repairs ? repairLines(repairs.columns, detector.pipeline) : [];
+        const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
         if (repairs && lines.length) {
           progress.note([`${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs)}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
         }
@@ -143,11 +144,7 @@ async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBa
   const width = batch.width;
   const count = rows === null ? batch.rows : rows.length;
   if (count === 0) return [];
-  let matrix = batch.matrix;
-  if (rows !== null) {
-    matrix = new Float32Array(count * width);
-    rows.forEach((i, n) => matrix.set(batch.matrix.subarray(i * width, (i + 1) * width), n * width));
-  }
+  const matrix = rows === null ? batch.matrix : pickRows(batch.matrix, width, rows);
   const reconstruction = await scorer.reconstruct(matrix);
   const explanations = new Array<ColumnError[]>(count);
   for (let n = 0; n < count; n++) {

@@ -1,6 +1,6 @@
 import { Scorer } from '../../model/scorer';
 import { readNamesFile } from '../../pipeline/io-node';
-import type { Detector } from '../detector';
+import { requireThreshold, type Detector } from '../detector';
 import { keepOf, keptColumns } from '../keep';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
@@ -43,11 +43,11 @@ export async function wireOf(format: string, namesFile: string | undefined, dete
     if (namesFile !== undefined) throw new UsageError('--names is for zeek, csv and tsv lines; JSON records name their fields');
     return { format: 'json', names: null };
   }
-  const names = namesFile !== undefined ? (await readNamesFile(namesFile)).names : detector.pipeline.schema.read.names ?? null;
+  const names = namesFile !== undefined ? (await readNamesFile(namesFile)).names : detector.featurizer.schema.read.names ?? null;
   if (names === null) {
     throw new UsageError(`--format ${format} needs the order of the fields: --names FILE (one name per line); the model does not record one`);
   }
-  const missing = missingColumns(detector.pipeline, names);
+  const missing = missingColumns(detector.featurizer, names);
   if (missing.length > 0) {
     throw new UsageError(`the ${format} lines lack the model's column(s) ${missing.map((c) => `"${c}"`).join(', ')}${namesFile ? ` (names from ${namesFile})` : ''}`);
   }
@@ -59,9 +59,9 @@ export async function wireOf(format: string, namesFile: string | undefined, dete
  * them when given), for JSON records all of them (null in a result whose record lacks one).
  */
 export function resultColumns(flag: string[] | undefined, wire: Wire, detector: Detector): string[] {
-  const label = detector.pipeline.schema.label;
+  const label = detector.featurizer.schema.label;
   try {
-    const keep = keepOf(flag, detector.pipeline.schema, RESULT_FIELDS);
+    const keep = keepOf(flag, detector.featurizer.schema, RESULT_FIELDS);
     if (wire.names === null) return keep.columns.filter((c) => c !== label);
     return keptColumns(keep, wire.names, `the ${wire.format} lines`, label === null ? [] : [label]);
   } catch (error) {
@@ -74,8 +74,7 @@ export function resultColumns(flag: string[] | undefined, wire: Wire, detector: 
  * sharing a durable consumer with any other worker of the same `--consumer` name, until SIGTERM.
  */
 export async function streamCommand(flags: StreamFlags): Promise<void> {
-  const detector = await readDetector(flags.model);
-  if (!Number.isFinite(detector.threshold)) throw new Error(`${flags.model} has no threshold; train it with netae train`);
+  const detector = requireThreshold(await readDetector(flags.model), flags.model);
   const wire = await wireOf(flags.format, flags.names, detector);
   const kept = resultColumns(flags.keep, wire, detector);
   const credentials = credentialsOf(flags);

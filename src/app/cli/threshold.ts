@@ -1,6 +1,6 @@
 import type { Threshold } from '../../model/model';
 import { fprThresholdFromRanks, type ThresholdRule } from '../../pipeline';
-import type { Detector } from '../detector';
+import { requireThreshold, type Detector, type Flagging } from '../detector';
 import { UsageError } from './errors';
 
 /** The threshold flags of `netae train`. */
@@ -60,7 +60,7 @@ export function describeThreshold(t: Threshold): string {
  * The detector with the threshold `--threshold X` or `--fpr X` asks for (the model's own without
  * either), and that threshold described.
  */
-export function withThreshold(detector: Detector, flags: { threshold?: number; fpr?: number }, modelPath: string): { detector: Detector; threshold: Threshold } {
+export function withThreshold(detector: Detector, flags: { threshold?: number; fpr?: number }, modelPath: string): { detector: Flagging; threshold: Threshold } {
   if (flags.threshold !== undefined && flags.fpr !== undefined) throw new UsageError('--threshold and --fpr set two thresholds; give one');
   const own = detector.model.meta.threshold;
   if (flags.threshold !== undefined) {
@@ -75,6 +75,6 @@ export function withThreshold(detector: Detector, flags: { threshold?: number; f
       threshold: { value: t.value, mode: 'fpr', rate: { target: flags.fpr, expected: t.expected, low: t.low, high: t.high, rows: t.rows } },
     };
   }
-  if (own === undefined || !Number.isFinite(detector.threshold)) throw new Error(`${modelPath} has no threshold; give --threshold X or train it with netae train`);
-  return { detector, threshold: own };
+  const flagging = requireThreshold(detector, modelPath, 'give --threshold X or train it with netae train');
+  return { detector: flagging, threshold: own ?? { value: flagging.threshold, mode: 'fixed' } };
 }

@@ -1,9 +1,8 @@
 import { encodeModel } from '../../model/model';
-import { formatSpec, parameterCount } from '../../model/spec';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
 import { presetColumns } from '../../pipeline/schema';
 import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
-import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, type Fitted } from '../detector';
+import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, summarize, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
@@ -31,40 +30,39 @@ export interface TrainFlags extends DataFlags, ThresholdFlags {
 
 /** What a run of `netae train` did, for the terminal or as JSON. */
 export function trainSummary(fitted: Fitted, out: string | null) {
-  const t = fitted.training;
-  const features = fitted.pipeline.features;
+  const s = summarize(fitted);
   return {
     model: out,
-    layers: formatSpec(fitted.model.spec),
-    parameters: parameterCount(fitted.model.spec),
-    features: fitted.pipeline.width,
-    scaling: features.scaling,
-    bound: features.bound,
-    log1p: features.log1p,
-    trainRows: t.trainRows,
-    validationRows: t.validationRows,
-    epochs: t.history.length,
-    steps: t.steps,
-    bestEpoch: t.bestEpoch,
-    stopped: t.stopped,
-    trainLoss: t.history.at(-1)?.trainLoss ?? null,
-    valLoss: t.history[t.bestEpoch - 1]?.valLoss ?? null,
-    threshold: fitted.model.meta.threshold,
-    samplesPerSecond: Math.round(t.samplesPerSecond),
-    seconds: Number(t.seconds.toFixed(2)),
+    layers: s.layers,
+    parameters: s.parameters,
+    features: s.features,
+    scaling: s.scaling,
+    bound: s.bound,
+    log1p: s.log1p,
+    trainRows: s.trainRows ?? 0,
+    validationRows: s.validationRows ?? 0,
+    epochs: s.epochs ?? 0,
+    steps: s.steps ?? 0,
+    bestEpoch: s.bestEpoch ?? 0,
+    stopped: s.stopped,
+    trainLoss: s.trainLoss,
+    valLoss: s.valLoss,
+    threshold: s.threshold,
+    samplesPerSecond: Math.round(s.samplesPerSecond ?? 0),
+    seconds: Number((s.seconds ?? 0).toFixed(2)),
     repaired: fitted.repairs.repaired,
     clipped: fitted.repairs.clipped,
     unseen: fitted.repairs.unseen,
     repairs: fitted.repairs.columns,
-    dropped: features.dropped,
-    leftOut: fitted.pipeline.schema.leftOut ?? [],
+    dropped: s.dropped,
+    leftOut: s.leftOut,
     warnings: fitted.warnings,
   };
 }
 
 /** The summary's repair lines, indented under a `repairs` heading; none when nothing was repaired. */
 export function repairSection(fitted: Fitted): string[] {
-  const lines = repairLines(fitted.repairs.columns, fitted.pipeline);
+  const lines = repairLines(fitted.repairs.columns, fitted.featurizer);
   return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 

@@ -1,5 +1,5 @@
 import { table } from 'arquero';
-import { categoryKey, type FittedPipeline } from '../../pipeline';
+import { categoryKey, type Featurizer } from '../../pipeline';
 import type { ColumnKind } from '../../pipeline/columns';
 import { InputError } from '../../pipeline/errors';
 import { RecordDecoder, type DecodeRequest, type TextColumn } from '../../pipeline/record-decoder';
@@ -33,16 +33,15 @@ export interface KeptColumn {
 export type MessageDecoder = (payloads: readonly Uint8Array[]) => Decoded;
 
 /** The columns the fitted features read: numeric, then categorical. */
-export function featureColumns(pipeline: FittedPipeline): { numeric: string[]; categorical: string[] } {
-  const json = pipeline.features.toJSON();
-  return { numeric: json.numeric.map((e) => e.column), categorical: json.categorical.map((e) => e.column) };
+export function featureColumns(featurizer: Featurizer): { numeric: string[]; categorical: string[] } {
+  const { numeric, categorical } = featurizer.features;
+  return { numeric: numeric.map((f) => f.column), categorical: categorical.map((f) => f.column) };
 }
 
 /** The feature columns missing from a list of field names. */
-export function missingColumns(pipeline: FittedPipeline, names: readonly string[]): string[] {
+export function missingColumns(featurizer: Featurizer, names: readonly string[]): string[] {
   const has = new Set(names);
-  const { numeric, categorical } = featureColumns(pipeline);
-  return [...numeric, ...categorical].filter((name) => !has.has(name));
+  return featurizer.features.columns.filter((name) => !has.has(name));
 }
 
 /**
@@ -53,14 +52,14 @@ export function missingColumns(pipeline: FittedPipeline, names: readonly string[
  * unaffected. `kept` names the columns whose text each result carries (for delimited lines,
  * columns of `wire.names`).
  */
-export function messageDecoder(detector: { readonly pipeline: FittedPipeline }, wire: Wire, kept: readonly string[] = []): MessageDecoder {
-  const { pipeline } = detector;
+export function messageDecoder(detector: { readonly featurizer: Featurizer }, wire: Wire, kept: readonly string[] = []): MessageDecoder {
+  const { featurizer } = detector;
   if (wire.format === 'json') {
-    const columns = featureColumns(pipeline);
-    return (payloads) => decodeJson(pipeline, columns, kept, payloads);
+    const columns = featureColumns(featurizer);
+    return (payloads) => decodeJson(featurizer, columns, kept, payloads);
   }
   if (wire.names === null) throw new Error(`${wire.format} lines need column names`);
-  return lineDecoder(pipeline, wire.format, wire.names, kept);
+  return lineDecoder(featurizer, wire.format, wire.names, kept);
 }
 
 /** A part of a batch: rows decoded together, and the message each belongs to (a message's rows consecutive). */
@@ -81,7 +80,7 @@ class Assembly {
   private readonly rowOf: Int32Array;
   private readonly parts: Part[] = [];
 
-  constructor(private readonly pipeline: FittedPipeline, private readonly kept: readonly string[], messages: number) {
+  constructor(private readonly featurizer: Featurizer, private readonly kept: readonly string[], messages: number) {
     this.count = new Int32Array(messages);
     this.errors = new Array<string | null>(messages).fill(null);
     this.partOf = new Int32Array(messages).fill(-1);
@@ -104,7 +103,7 @@ class Assembly {
   }
 
   finish(): Decoded {
-    const width = this.pipeline.width;
+    const width = this.featurizer.width;
     const messages = this.count.length;
     const first = new Int32Array(messages);
     let rows = 0;
@@ -152,16 +151,16 @@ function textOf(payload: Uint8Array): string {
  * are `T` and `F`. A number field may also be a string that reads as a number. A kept field is
  * its text the same way, or null when unset.
  */
-function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; categorical: string[] }, kept: readonly string[], payloads: readonly Uint8Array[]): Decoded {
+function decodeJson(featurizer: Featurizer, columns: { numeric: string[]; categorical: string[] }, kept: readonly string[], payloads: readonly Uint8Array[]): Decoded {
   const { numeric, categorical } = columns;
-  const label = pipeline.schema.label;
+  const label = featurizer.schema.label;
   const numbers = numeric.map(() => [] as number[]);
   const texts = categorical.map(() => [] as string[]);
   const keptValues = kept.map(() => [] as (string | null)[]);
   const labels: (string | null)[] = [];
   let sawLabel = false;
   const messageOf: number[] = [];
-  const assembly = new Assembly(pipeline, kept, payloads.length);
+  const assembly = new Assembly(featurizer, kept, payloads.length);
   for (let m = 0; m < payloads.length; m++) {
     const before = messageOf.length;
     try {
@@ -203,7 +202,7 @@ function decodeJson(pipeline: FittedPipeline, columns: { numeric: string[]; cate
     const data: Record<string, Float64Array | string[]> = {};
     numeric.forEach((name, j) => (data[name] = Float64Array.from(numbers[j])));
     categorical.forEach((name, j) => (data[name] = texts[j]));
-    const { matrix } = pipeline.transform(table(data));
+    const { matrix } = featurizer.transform(table(data));
     assembly.add({ matrix, messageOf: Int32Array.from(messageOf), labels: sawLabel ? labels : null, kept: keptValues });
   }
   return assembly.finish();
@@ -264,20 +263,20 @@ const encoder = new TextEncoder();
  * is marked before a message and rolled back when it fails. A Zeek message that starts with its
  * own `#` header is read by that header, with a decoder of its own.
  */
-function lineDecoder(pipeline: FittedPipeline, format: 'zeek' | 'csv' | 'tsv', names: readonly string[], kept: readonly string[]): MessageDecoder {
-  const kinds = pipeline.readOptions().types ?? {};
+function lineDecoder(featurizer: Featurizer, format: 'zeek' | 'csv' | 'tsv', names: readonly string[], kept: readonly string[]): MessageDecoder {
+  const kinds = featurizer.readOptions().types ?? {};
   const types: Record<string, ColumnKind> = {};
   for (const name of names) types[name] = kinds[name] ?? 'string';
   const head = format === 'zeek' ? encoder.encode(`#separator \\x09\n#fields\t${names.join('\t')}\n`) : new Uint8Array(0);
   const layout = readLayout(head, true, { file: 'message', format, header: false, names: [...names], namesFrom: 'the field names', types })!;
-  const reader = new Reader(pipeline, layout, kept);
+  const reader = new Reader(featurizer, layout, kept);
   return (payloads) => {
-    const assembly = new Assembly(pipeline, kept, payloads.length);
+    const assembly = new Assembly(featurizer, kept, payloads.length);
     const messageOf: number[] = [];
     for (let m = 0; m < payloads.length; m++) {
       const bytes = withoutBom(payloads[m]);
       if (format === 'zeek' && bytes[0] === 0x23) {
-        ownHeader(pipeline, bytes, kept, types, m, assembly);
+        ownHeader(featurizer, bytes, kept, types, m, assembly);
         continue;
       }
       const n = reader.decode(bytes, 1);
@@ -294,11 +293,11 @@ class Reader {
   private readonly decoder: RecordDecoder;
   private readonly texts: string[];
 
-  constructor(private readonly pipeline: FittedPipeline, layout: TextLayout, private readonly kept: readonly string[]) {
-    const label = pipeline.schema.label;
+  constructor(private readonly featurizer: Featurizer, layout: TextLayout, private readonly kept: readonly string[]) {
+    const label = featurizer.schema.label;
     const present = new Set(layout.names);
     this.texts = [...new Set([...(label !== null && present.has(label) ? [label] : []), ...kept.filter((c) => present.has(c))])];
-    const request: DecodeRequest = { features: pipeline.features.toJSON(), numbers: [], texts: this.texts };
+    const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers: [], texts: this.texts };
     this.decoder = new RecordDecoder(layout, request);
   }
 
@@ -324,7 +323,7 @@ class Reader {
       const k = this.texts.indexOf(name);
       return k === -1 ? null : expand(rows.texts[k]);
     };
-    const label = this.pipeline.schema.label;
+    const label = this.featurizer.schema.label;
     const labels = label === null ? null : texts(label);
     return {
       matrix: rows.matrix,
@@ -337,7 +336,7 @@ class Reader {
 
 /** A Zeek message that starts with its own `#` header: read by that header, added to the batch as a part of its own. */
 function ownHeader(
-  pipeline: FittedPipeline, bytes: Uint8Array, kept: readonly string[], types: Record<string, ColumnKind>, message: number, assembly: Assembly,
+  featurizer: Featurizer, bytes: Uint8Array, kept: readonly string[], types: Record<string, ColumnKind>, message: number, assembly: Assembly,
 ): void {
   let layout: TextLayout;
   try {
@@ -347,12 +346,12 @@ function ownHeader(
     assembly.fail(message, reasonOf(error));
     return;
   }
-  const missing = missingColumns(pipeline, layout.names);
+  const missing = missingColumns(featurizer, layout.names);
   if (missing.length > 0) {
     assembly.fail(message, `its #fields lack the model's column(s) ${missing.map((c) => `"${c}"`).join(', ')}`);
     return;
   }
-  const reader = new Reader(pipeline, layout, kept);
+  const reader = new Reader(featurizer, layout, kept);
   const n = reader.decode(bytes, layout.bodyLine, layout.bodyStart);
   if (typeof n === 'string') assembly.fail(message, n);
   else assembly.add(reader.take(new Int32Array(n).fill(message)));

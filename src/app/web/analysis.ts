@@ -1,10 +1,9 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
-import type { Model, Threshold } from '../../model/model';
+import type { Threshold } from '../../model/model';
 import { Scorer } from '../../model/scorer';
-import { formatSpec, parameterCount } from '../../model/spec';
 import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
-import { scoreRows, type Detector } from '../detector';
+import { requireThreshold, scoreRows, summarize, type Detector, type Flagging } from '../detector';
 import { Explainer } from '../explain';
 import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
 import type { Contributions, Curve, ExplainedRow, ModelSummary, Result } from './protocol';
@@ -49,14 +48,14 @@ async function explainHighest(
   scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns,
 ): Promise<{ explained: ExplainedRow[]; contributions: Contributions }> {
   const rows = highest(scores, EXPLAINED_ROWS);
-  const explainer = new Explainer(detector.pipeline.features.toJSON());
+  const explainer = new Explainer(detector.featurizer.features.toJSON());
   const explained: ExplainedRow[] = [];
   const columns = explainer.columns.length;
   const contributions = { columns, names: explainer.names, shares: new Float32Array(rows.length * columns), keys: new Int32Array(rows.length * columns) };
   for (let start = 0; start < rows.length; start += scorer.chunk) {
     const chunk = Array.from(rows.subarray(start, start + scorer.chunk));
     const picked = table.reify(chunk);
-    const { matrix, width } = detector.pipeline.transform(picked);
+    const { matrix, width } = detector.featurizer.transform(picked);
     const reconstruction = await scorer.reconstruct(matrix);
     chunk.forEach((index, k) => {
       const get = (column: string) => picked.get(column, k) as unknown;
@@ -73,10 +72,6 @@ async function explainHighest(
   return { explained, contributions };
 }
 
-function numberOr(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 /** How a model's threshold was chosen, in words. */
 function thresholdRuleText(threshold: Threshold): string {
   switch (threshold.mode) {
@@ -89,26 +84,24 @@ function thresholdRuleText(threshold: Threshold): string {
   }
 }
 
-function summarize(model: Model, pipeline: Detector['pipeline']): ModelSummary {
-  const features = pipeline.width;
-  const t = model.meta.training ?? {};
-  const threshold = model.meta.threshold;
-  const rule = threshold === undefined ? 'none' : thresholdRuleText(threshold);
+/** The Model section's facts: the detector's summary, its threshold's rule in words. */
+function modelSummary(detector: Flagging): ModelSummary {
+  const s = summarize(detector);
   return {
-    layers: formatSpec(model.spec),
-    parameters: parameterCount(model.spec),
-    features,
-    threshold: threshold?.value ?? Number.NaN,
-    thresholdRule: rule,
-    trainedOn: typeof t.source === 'string' ? t.source : null,
-    trainRows: numberOr(t.trainRows),
-    validationRows: numberOr(t.validationRows),
-    leftOut: (pipeline.schema.leftOut ?? []).map((l) => `${l.column} (${l.reason})`),
-    epochs: numberOr(t.epochs),
-    bestEpoch: numberOr(t.bestEpoch),
-    stopped: typeof t.stopped === 'string' ? t.stopped : null,
-    seconds: numberOr(t.seconds),
-    samplesPerSecond: numberOr(t.samplesPerSecond),
+    layers: s.layers,
+    parameters: s.parameters,
+    features: s.features,
+    threshold: detector.threshold,
+    thresholdRule: s.threshold === undefined ? 'none' : thresholdRuleText(s.threshold),
+    trainedOn: s.trainedOn,
+    trainRows: s.trainRows,
+    validationRows: s.validationRows,
+    leftOut: s.leftOut.map((l) => `${l.column} (${l.reason})`),
+    epochs: s.epochs,
+    bestEpoch: s.bestEpoch,
+    stopped: s.stopped,
+    seconds: s.seconds,
+    samplesPerSecond: s.samplesPerSecond,
   };
 }
 
@@ -118,20 +111,20 @@ interface ModelFile {
 }
 
 /** Scores records with a detector and measures it against their labels: everything the page shows after training. */
-export async function analyse(gpu: Gpu, detector: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
-  if (!Number.isFinite(detector.threshold)) throw new Error(`${file.name} has no threshold; train it with netae train`);
+export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
+  const detector = requireThreshold(loaded, file.name);
   const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
   const flow = flowColumns(records.table.columnNames());
   try {
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
-    const label = detector.pipeline.schema.label;
+    const label = detector.featurizer.schema.label;
     const labelText = labels && label !== null ? Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) : null;
     const anomalous = labels !== null && labels.normalCount < scores.length;
     const both = anomalous && labels.normalCount > 0;
     return {
       model: file.bytes,
       modelName: file.name,
-      summary: summarize(detector.model, detector.pipeline),
+      summary: modelSummary(detector),
       data: records.file,
       scoredTrainingData,
       scores,

@@ -2,7 +2,8 @@ import { PRESETS } from '../../pipeline/presets';
 import { presetTitle } from '../../pipeline/recognise';
 import type { SchemaSpec } from '../../pipeline/schema';
 import { byId, format, h, onFileChosen } from './dom';
-import { guessNormal, type FileInfo, type ScoringData, type TrainingData } from './protocol';
+import { guessNormal } from '../../pipeline/guess-label';
+import type { FileInfo, ScoringData, TrainingData } from './protocol';
 
 const GENERIC = 'generic';
 const UNLABELLED = '';

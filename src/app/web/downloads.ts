@@ -17,7 +17,7 @@ export function saveFile(name: string, data: BlobPart, type: string): void {
 
 /**
  * The model file with `threshold` as its threshold: the file as it is when that is its own,
- * else the same weights and pipeline recording the threshold with mode `chosen`.
+ * else the same weights and featurizer recording the threshold with mode `chosen`.
  */
 export function modelWithThreshold(result: Result, threshold: number): Uint8Array {
   if (threshold === result.summary.threshold) return result.model;

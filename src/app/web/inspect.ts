@@ -1,11 +1,11 @@
 import type { ColumnTable } from 'arquero';
 import { categoryKey, getPreset } from '../../pipeline';
 import { firstRows, recognisePreset } from '../../pipeline/recognise';
-import { guessNormal, type FileInfo } from './protocol';
+import { guessLabel } from '../../pipeline/guess-label';
+import type { FileInfo } from './protocol';
 
 const SAMPLE_ROWS = 2_000;
 const MAX_VALUES = 40;
-const LABEL_NAMES = /^(label|class|attack_cat|attack|category|target|outcome|y)$/i;
 
 function distinctValues(table: ColumnTable): Record<string, string[]> {
   const values: Record<string, string[]> = {};
@@ -20,13 +20,6 @@ function distinctValues(table: ColumnTable): Record<string, string[]> {
     if (seen.size <= MAX_VALUES) values[name] = [...seen].sort((a, b) => b[1] - a[1]).map(([v]) => v);
   }
   return values;
-}
-
-/** The likely label column of a generic file and its value for normal traffic. */
-export function guessLabel(columns: readonly string[], values: Readonly<Record<string, readonly string[]>>): { label: string | null; normal: string | null } {
-  const label = columns.find((c) => LABEL_NAMES.test(c) && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
-  if (label === null) return { label, normal: null };
-  return { label, normal: guessNormal(values[label]) };
 }
 
 /** Reads the first rows of a file: its format, columns, matching preset and likely label. */

@@ -2,9 +2,10 @@ import type { Gpu } from '../../gpu/device';
 import { decodeModel, encodeModel } from '../../model/model';
 import { validationRows } from '../../model/trainer';
 import {
-  firstRows, parseDataset, parseText, readDataset, readTable, recognisePreset, sampleLogs, type Dataset, type ReadResult,
+  firstRows, parseDataset, parseText, readDataset, readTable, recognisePreset, type Dataset, type ReadResult,
 } from '../../pipeline';
-import { formatCell } from '../cli/table';
+import { sampleLogs } from '../../synthetic/sample';
+import { formatCell } from '../format';
 import { detectorOf, fitDetector, heldOutShare, type Detector } from '../detector';
 import { readOptionsFor, type Schema } from '../../pipeline/schema';
 import { fitProblem } from '../model-fit';
@@ -36,10 +37,10 @@ function readTraining(data: TrainingData): Promise<Dataset> | Dataset {
   return readDataset(data.file, data.spec, data.file.name);
 }
 
-/** Records read the way the detector's feature pipeline expects them. */
+/** Records read the way the detector's featurizer expects them. */
 function readScoring(data: ScoringData, detector: Detector): Promise<ReadResult> | ReadResult {
-  if (data.kind === 'sample') return parseText(sample().test, detector.pipeline.readOptions(SAMPLE_NAMES.test));
-  return readTable(data.file, detector.pipeline.readOptions(data.file.name));
+  if (data.kind === 'sample') return parseText(sample().test, detector.featurizer.readOptions(SAMPLE_NAMES.test));
+  return readTable(data.file, detector.featurizer.readOptions(data.file.name));
 }
 
 /** Trains on the normal rows of the training data, then scores the test data (or the training data itself). */
@@ -85,8 +86,7 @@ async function checkFit(modelName: string, schema: Schema, needed: string[], tes
 export async function scoreJob(gpu: Gpu, bytes: Uint8Array, name: string, test: ScoringData, job: JobContext): Promise<Scored> {
   const detector = detectorOf(decodeModel(bytes, { source: name }), name);
   job.phase(`reading ${test.kind === 'sample' ? SAMPLE_NAMES.test : test.file.name}`);
-  const features = detector.pipeline.features.toJSON();
-  await checkFit(name, detector.pipeline.schema, [...features.numeric, ...features.categorical].map((e) => e.column), test);
+  await checkFit(name, detector.featurizer.schema, detector.featurizer.features.columns, test);
   const records = await readScoring(test, detector);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
   return { result: await analyse(gpu, detector, records, { bytes, name }, false), records };

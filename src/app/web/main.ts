@@ -1,4 +1,4 @@
-import type { AdapterReport } from '../../gpu/device';
+import { adapterTitle, type AdapterReport } from '../../gpu/adapter';
 import type { TrainEvent } from '../../model/trainer';
 import { DataPanel } from './data-panel';
 import { byId, format, h, onFileChosen } from './dom';
@@ -33,7 +33,7 @@ function unsupported(reason: string): void {
 }
 
 function adapterText(adapter: AdapterReport): string {
-  const name = adapter.description || [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || 'WebGPU adapter';
+  const name = adapterTitle(adapter);
   return adapter.isFallbackAdapter ? `${name} (software fallback)` : name;
 }
 
@@ -52,176 +52,184 @@ function labelDownloads(result: Result | null, threshold: number): void {
     : 'The model with its own threshold';
 }
 
-function start(): void {
-  if (!('gpu' in navigator)) {
-    unsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
-    return;
-  }
-  const client = new WorkerClient();
-  const training = new TrainingView();
-  const results = new ResultsView();
-  const flagged = new FlaggedTable((rows, format, name) => {
-    client.exportRows(rows, format).then(
-      (text) => saveFile(name, text, format === 'csv' ? 'text/csv' : 'application/x-ndjson'),
-      (error: unknown) => status((error as Error).message, true),
-    );
-  });
-  let result: Result | null = null;
+/** The page: its views, the worker that trains and scores, and what is on screen. */
+class Page {
+  private readonly client = new WorkerClient();
+  private readonly training = new TrainingView();
+  private readonly results = new ResultsView();
+  private readonly flagged: FlaggedTable;
+  private readonly panel: DataPanel;
+  private result: Result | null = null;
   /** A model loaded from a file: each data file dropped after it is scored with it. */
-  let loaded: { bytes: Uint8Array; name: string } | null = null;
-  let busy = true;
+  private loaded: { bytes: Uint8Array; name: string } | null = null;
+  private busy = true;
 
-  const setBusy = (value: boolean, trainingNow = false) => {
-    busy = value;
+  constructor() {
+    this.flagged = new FlaggedTable((rows, format, name) => {
+      this.client.exportRows(rows, format).then(
+        (text) => saveFile(name, text, format === 'csv' ? 'text/csv' : 'application/x-ndjson'),
+        (error: unknown) => status((error as Error).message, true),
+      );
+    });
+    this.panel = new DataPanel({
+      model: (file) => void this.loadModel(file),
+      inspect: (file) => {
+        status(`Reading ${file.name}…`);
+        return this.client.inspect(file).then((info) => {
+          status(info.preset ? `Recognised ${file.name} as ${info.preset}.` : `Choose the label column of ${file.name}.`);
+          return info;
+        });
+      },
+      changed: () => {
+        this.clearResults();
+        if (this.loaded !== null) void this.scoreWithLoaded();
+      },
+      error: (message) => status(message, true),
+    });
+    this.results.onThreshold = (threshold) => {
+      labelDownloads(this.result, threshold);
+      this.flagged.setThreshold(threshold);
+    };
+  }
+
+  /** Wires the buttons and waits for the worker's GPU. */
+  start(): void {
+    for (const button of document.querySelectorAll<HTMLElement>('[data-opens]')) {
+      button.addEventListener('click', () => byId(button.dataset.opens ?? '').click());
+    }
+    trainButton.addEventListener('click', () => void this.train());
+    onFileChosen('model-file', (file) => void this.loadModel(file));
+    byId('unload-model').addEventListener('click', () => {
+      this.loaded = null;
+      this.showLoaded();
+    });
+    downloadModel.addEventListener('click', () => this.result && saveModel(this.result, this.results.threshold));
+    downloadScores.addEventListener('click', () => this.result && saveScores(this.result, this.results.threshold));
+    this.client.ready.then(
+      (adapter) => this.ready(adapter),
+      (error: unknown) => unsupported(`This browser has WebGPU but gave this page no GPU device (${(error as Error).message}).`),
+    );
+  }
+
+  private ready(adapter: AdapterReport): void {
+    const badge = byId('adapter');
+    badge.textContent = adapterText(adapter);
+    badge.title = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim();
+    badge.className = 'adapter ok';
+    this.setBusy(false);
+    status('Ready. Press Train to fit a model on the synthetic traffic.');
+  }
+
+  private setBusy(value: boolean, trainingNow = false): void {
+    this.busy = value;
     trainButton.disabled = value;
     stopButton.disabled = !trainingNow;
     byId<HTMLButtonElement>('load-model').disabled = value;
-    for (const button of [downloadModel, downloadScores]) button.disabled = value || result === null;
-  };
+    for (const button of [downloadModel, downloadScores]) button.disabled = value || this.result === null;
+  }
 
-  const showLoaded = () => {
-    byId('model-loaded').hidden = loaded === null;
-    byId('model-loaded-name').textContent = loaded?.name ?? '';
-  };
+  private showLoaded(): void {
+    byId('model-loaded').hidden = this.loaded === null;
+    byId('model-loaded-name').textContent = this.loaded?.name ?? '';
+  }
 
-  results.onThreshold = (threshold) => {
-    labelDownloads(result, threshold);
-    flagged.setThreshold(threshold);
-  };
-
-  const clearResults = () => {
-    result = null;
-    results.hide();
+  private clearResults(): void {
+    this.result = null;
+    this.results.hide();
     labelDownloads(null, Number.NaN);
     for (const button of [downloadModel, downloadScores]) button.disabled = true;
-  };
+  }
 
-  const show = (next: Result) => {
-    result = next;
+  private show(next: Result): void {
+    this.result = next;
     byId('intro').hidden = true;
-    results.show(next);
-    flagged.show(next, results.threshold);
-    labelDownloads(next, results.threshold);
+    this.results.show(next);
+    this.flagged.show(next, this.results.threshold);
+    labelDownloads(next, this.results.threshold);
     renderSummary(next.summary, next.modelName);
     const auc = next.rocAuc === null ? '' : `, ROC-AUC ${next.rocAuc.toFixed(4)}`;
     const repairs = next.repaired || next.unseen ? `; ${format.count(next.repaired)} values repaired, ${format.count(next.unseen)} unseen categories` : '';
     status(`Scored ${format.count(next.scores.length)} rows${auc}${repairs}.`);
-  };
+  }
 
-  const fail = (error: unknown) => {
+  private fail(error: unknown): void {
     progress.hidden = true;
     status((error as Error).message, true);
-  };
+  }
 
-  const handlers = (onProgress: (event: TrainEvent) => void): JobHandlers => ({
-    phase: (text) => status(`${text[0].toUpperCase()}${text.slice(1)}…`),
-    progress: onProgress,
-  });
+  private handlers(onProgress: (event: TrainEvent) => void): JobHandlers {
+    return {
+      phase: (text) => status(`${text[0].toUpperCase()}${text.slice(1)}…`),
+      progress: onProgress,
+    };
+  }
 
-  const train = async () => {
+  /** Trains on the chosen data with the settings on screen, then shows the scored test data. */
+  private async train(): Promise<void> {
     if (trainButton.disabled) return;
     let settings: TrainSettings;
     let data: TrainingData;
     try {
       settings = readSettings();
-      data = panel.training();
+      data = this.panel.training();
     } catch (error) {
-      fail(error);
+      this.fail(error);
       return;
     }
-    loaded = null;
-    showLoaded();
-    clearResults();
-    setBusy(true, true);
+    this.loaded = null;
+    this.showLoaded();
+    this.clearResults();
+    this.setBusy(true, true);
     progress.hidden = false;
     progress.value = 0;
-    training.start(settings.epochs);
+    this.training.start(settings.epochs);
     let stopped = false;
     stopButton.onclick = () => {
       stopped = true;
       stopButton.disabled = true;
-      client.stop();
+      this.client.stop();
       status('Stopping after the steps in flight…');
     };
     try {
-      const next = await client.train(data, panel.testAfterTraining(), settings, handlers((event) => {
-        progress.value = training.progress(event);
+      const next = await this.client.train(data, this.panel.testAfterTraining(), settings, this.handlers((event) => {
+        progress.value = this.training.progress(event);
       }));
       const { epochs, bestEpoch, stopped: how } = next.summary;
-      if (how === 'aborted') training.finish(`stopped after epoch ${epochs}, kept epoch ${bestEpoch}`, 'warn', epochs ?? undefined);
-      else training.finish(`done: ${epochs} epochs${how === 'early-stopping' ? ' (stopped early)' : ''}`, 'done', epochs ?? undefined);
-      show(next);
+      if (how === 'aborted') this.training.finish(`stopped after epoch ${epochs}, kept epoch ${bestEpoch}`, 'warn', epochs ?? undefined);
+      else this.training.finish(`done: ${epochs} epochs${how === 'early-stopping' ? ' (stopped early)' : ''}`, 'done', epochs ?? undefined);
+      this.show(next);
     } catch (error) {
-      training.finish(stopped ? 'stopped' : 'failed', 'warn');
-      fail(error);
+      this.training.finish(stopped ? 'stopped' : 'failed', 'warn');
+      this.fail(error);
     } finally {
       progress.hidden = true;
-      setBusy(false);
+      this.setBusy(false);
     }
-  };
+  }
 
   /** Scores the current data (or the chosen test file) with the loaded model. */
-  const scoreWithLoaded = async () => {
-    if (loaded === null || busy) return;
-    setBusy(true);
+  private async scoreWithLoaded(): Promise<void> {
+    if (this.loaded === null || this.busy) return;
+    this.setBusy(true);
     try {
-      const next = await client.score(loaded.bytes, loaded.name, panel.testForModel(), handlers(() => undefined));
-      training.hide();
-      show(next);
+      const next = await this.client.score(this.loaded.bytes, this.loaded.name, this.panel.testForModel(), this.handlers(() => undefined));
+      this.training.hide();
+      this.show(next);
     } catch (error) {
-      fail(error);
+      this.fail(error);
     } finally {
-      setBusy(false);
+      this.setBusy(false);
     }
-  };
-
-  const loadModel = async (file: File) => {
-    if (busy) return;
-    loaded = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
-    showLoaded();
-    clearResults();
-    await scoreWithLoaded();
-  };
-
-  const panel = new DataPanel({
-    model: (file) => void loadModel(file),
-    inspect: (file) => {
-      status(`Reading ${file.name}…`);
-      return client.inspect(file).then((info) => {
-        status(info.preset ? `Recognised ${file.name} as ${info.preset}.` : `Choose the label column of ${file.name}.`);
-        return info;
-      });
-    },
-    changed: () => {
-      clearResults();
-      if (loaded !== null) void scoreWithLoaded();
-    },
-    error: (message) => status(message, true),
-  });
-
-  for (const button of document.querySelectorAll<HTMLElement>('[data-opens]')) {
-    button.addEventListener('click', () => byId(button.dataset.opens ?? '').click());
   }
-  trainButton.addEventListener('click', () => void train());
-  onFileChosen('model-file', (file) => void loadModel(file));
-  byId('unload-model').addEventListener('click', () => {
-    loaded = null;
-    showLoaded();
-  });
-  downloadModel.addEventListener('click', () => result && saveModel(result, results.threshold));
-  downloadScores.addEventListener('click', () => result && saveScores(result, results.threshold));
 
-  client.ready.then(
-    (adapter) => {
-      const badge = byId('adapter');
-      badge.textContent = adapterText(adapter);
-      badge.title = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim();
-      badge.className = 'adapter ok';
-      setBusy(false);
-      status('Ready. Press Train to fit a model on the synthetic traffic.');
-    },
-    (error: unknown) => unsupported(`This browser has WebGPU but gave this page no GPU device (${(error as Error).message}).`),
-  );
+  private async loadModel(file: File): Promise<void> {
+    if (this.busy) return;
+    this.loaded = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
+    this.showLoaded();
+    this.clearResults();
+    await this.scoreWithLoaded();
+  }
 }
 
-start();
+if ('gpu' in navigator) new Page().start();
+else unsupported('This browser does not offer WebGPU (navigator.gpu is missing).');

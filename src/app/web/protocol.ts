@@ -37,14 +37,6 @@ export type Request =
 
 export type ExportFormat = 'csv' | 'ndjson';
 
-/** Label values that mean normal traffic. */
-const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
-
-/** The value among a label column's values that likely means normal traffic: a known one, else the first. */
-export function guessNormal(values: readonly string[]): string | null {
-  return values.find((v) => NORMAL_VALUES.test(v)) ?? values[0] ?? null;
-}
-
 /** What the page learns from the first rows of a dropped file. */
 export interface FileInfo {
   readonly format: string;

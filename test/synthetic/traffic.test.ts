@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parseDataset, tableDataset, type Dataset } from '../../src/pipeline/dataset';
 import { rocAuc } from '../../src/pipeline/metrics';
 import { DEFAULT_SCALING } from '../../src/pipeline/features';
-import { FittedPipeline, fitPipeline } from '../../src/pipeline/pipeline';
-import { sampleLogs, SAMPLE } from '../../src/pipeline/sample';
+import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
+import { sampleLogs, SAMPLE } from '../../src/synthetic/sample';
 import { normalRows } from '../../src/pipeline/schema';
-import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/pipeline/synthetic';
+import { ATTACK_KINDS, generateTraffic, TRAFFIC_COLUMNS, type TrafficOptions } from '../../src/synthetic/traffic';
 import { toZeekLog } from '../../src/pipeline/zeek';
-import { sameBytes } from './helpers/same-bytes';
-import { trainTinyAutoencoder } from './helpers/tiny-autoencoder';
+import { sameBytes } from '../pipeline/helpers/same-bytes';
+import { trainTinyAutoencoder } from './tiny-autoencoder';
 
 function dataset(options: TrafficOptions): Dataset {
   return tableDataset(generateTraffic(options), { preset: 'zeek-conn' }, 'synthetic', 'zeek');
@@ -58,9 +58,9 @@ describe('generateTraffic', () => {
     expect(parsed.format).toBe('zeek');
     expect(parsed.table.numRows()).toBe(1500);
     expect(parsed.labels!.category).toEqual(data.labels!.category);
-    const pipeline = fitPipeline(data.schema, normalRows(data.table, data.schema, data).table);
-    const fromMemory = pipeline.transform(data.table);
-    const fromText = pipeline.transform(parsed.table, parsed);
+    const featurizer = fitFeaturizer(data.schema, normalRows(data.table, data.schema, data).table);
+    const fromMemory = featurizer.transform(data.table);
+    const fromText = featurizer.transform(parsed.table, parsed);
     expect(sameBytes(fromText.matrix, fromMemory.matrix)).toBe(true);
     expect(fromText.report.columns.duration.missing).toBeGreaterThan(0);
   });
@@ -68,10 +68,10 @@ describe('generateTraffic', () => {
   it('separates attacks well, but not perfectly, for a small autoencoder trained on normal rows', () => {
     const train = dataset({ rows: 5000, seed: 21, attackFraction: 0 });
     const test = dataset({ rows: 3000, seed: 22, attackFraction: 0.3 });
-    const pipeline = fitPipeline(train.schema, train.table);
-    const x = pipeline.transform(train.table).matrix;
-    const score = trainTinyAutoencoder(x, train.table.numRows(), pipeline.width, { hidden: 16, epochs: 15, seed: 1 });
-    const scores = score(pipeline.transform(test.table).matrix, test.table.numRows());
+    const featurizer = fitFeaturizer(train.schema, train.table);
+    const x = featurizer.transform(train.table).matrix;
+    const score = trainTinyAutoencoder(x, train.table.numRows(), featurizer.width, { hidden: 16, epochs: 15, seed: 1 });
+    const scores = score(featurizer.transform(test.table).matrix, test.table.numRows());
     const { isAnomaly, category } = test.labels!;
     const auc = rocAuc(scores, isAnomaly);
     expect(auc).toBeGreaterThan(0.93);
@@ -83,29 +83,29 @@ describe('generateTraffic', () => {
   });
 });
 
-describe('FittedPipeline', () => {
+describe('Featurizer', () => {
   it('gives a byte-identical transform on synthetic traffic after a JSON round trip', () => {
     const train = dataset({ rows: 3000, seed: 31, attackFraction: 0.1 });
     const test = dataset({ rows: 2000, seed: 32, attackFraction: 0.3 });
     for (const scaling of ['minmax', DEFAULT_SCALING] as const) {
-      const pipeline = fitPipeline(train.schema, normalRows(train.table, train.schema, train).table, { scaling });
-      const loaded = FittedPipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
-      expect(loaded.featureNames).toEqual(pipeline.featureNames);
-      expect(loaded.readOptions('next.conn.log')).toEqual(pipeline.readOptions('next.conn.log'));
-      const before = pipeline.transform(test.table, test);
+      const featurizer = fitFeaturizer(train.schema, normalRows(train.table, train.schema, train).table, { scaling });
+      const loaded = Featurizer.fromJSON(JSON.parse(JSON.stringify(featurizer.toJSON())));
+      expect(loaded.featureNames).toEqual(featurizer.featureNames);
+      expect(loaded.readOptions('next.conn.log')).toEqual(featurizer.readOptions('next.conn.log'));
+      const before = featurizer.transform(test.table, test);
       const after = loaded.transform(test.table, test);
       expect(sameBytes(after.matrix, before.matrix)).toBe(true);
       expect(after.report).toEqual(before.report);
-      expect(JSON.stringify(loaded.toJSON())).toBe(JSON.stringify(pipeline.toJSON()));
+      expect(JSON.stringify(loaded.toJSON())).toBe(JSON.stringify(featurizer.toJSON()));
     }
   });
 
   it('reads new files with the kinds the transform needs', () => {
     const train = dataset({ rows: 1000, seed: 33, attackFraction: 0 });
-    const pipeline = fitPipeline(train.schema, train.table);
-    const types = pipeline.readOptions('next.conn.log').types!;
-    for (const column of pipeline.schema.features.numeric) expect(types[column]).toBe('number');
-    for (const column of pipeline.schema.features.categorical) expect(types[column]).toBe('string');
+    const featurizer = fitFeaturizer(train.schema, train.table);
+    const types = featurizer.readOptions('next.conn.log').types!;
+    for (const column of featurizer.schema.features.numeric) expect(types[column]).toBe('number');
+    for (const column of featurizer.schema.features.categorical) expect(types[column]).toBe('string');
   });
 });
 

@@ -2,9 +2,17 @@ import type { Gpu } from '../gpu/device';
 import type { Launch } from '../gpu/launch';
 import { linearForward } from '../gpu/gemm';
 import { rowError } from '../gpu/loss';
-import type { Tensor } from '../gpu/tensor';
+import { BYTES, maxBindingBytes, type Tensor } from '../gpu/tensor';
 import type { LayerTensors } from './network';
 import type { Layer } from './spec';
+
+const MAX_CHUNK = 65_536;
+
+/** The most rows one chunk may hold: every layer's output for them must fit one binding. */
+export function chunkRows(gpu: Gpu, layers: readonly Layer[]): number {
+  const widest = Math.max(...layers.flatMap((l) => [l.inputs, l.outputs]));
+  return Math.max(1, Math.min(MAX_CHUNK, Math.floor(maxBindingBytes(gpu) / (widest * BYTES))));
+}
 
 /**
  * The launches that score rows: every layer's forward, then each row's reconstruction

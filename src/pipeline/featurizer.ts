@@ -4,7 +4,7 @@ import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type T
 import type { ReadOptions } from './io';
 import { labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
 
-interface PipelineJSON {
+interface FeaturizerJSON {
   kind: 'netae-pipeline';
   version: 1;
   schema: Schema;
@@ -12,7 +12,7 @@ interface PipelineJSON {
 }
 
 /** A schema and the features fitted under it: everything needed to read and transform new files. */
-export class FittedPipeline {
+export class Featurizer {
   readonly schema: Schema;
   readonly features: FittedFeatures;
 
@@ -39,16 +39,21 @@ export class FittedPipeline {
     return this.features.transform(rows, origin);
   }
 
+  /** Whether columns of these names include the schema's label column (false when it has none). */
+  hasLabel(columns: readonly string[]): boolean {
+    return this.schema.label !== null && columns.includes(this.schema.label);
+  }
+
   labels(rows: ColumnTable): Labels | null {
     return labelsOf(rows, this.schema);
   }
 
-  toJSON(): PipelineJSON {
+  toJSON(): FeaturizerJSON {
     return { kind: 'netae-pipeline', version: 1, schema: structuredClone(this.schema), features: this.features.toJSON() };
   }
 
-  static fromJSON(json: unknown): FittedPipeline {
-    const j = json as Partial<PipelineJSON> | null;
+  static fromJSON(json: unknown): Featurizer {
+    const j = json as Partial<FeaturizerJSON> | null;
     if (typeof j !== 'object' || j === null || j.kind !== 'netae-pipeline') {
       throw new Error('not a netae pipeline: expected an object with kind "netae-pipeline"');
     }
@@ -56,11 +61,11 @@ export class FittedPipeline {
     if (typeof j.schema !== 'object' || j.schema === null || typeof j.schema.features !== 'object') {
       throw new Error('not a netae pipeline: no schema');
     }
-    return new FittedPipeline(j.schema, FittedFeatures.fromJSON(j.features));
+    return new Featurizer(j.schema, FittedFeatures.fromJSON(j.features));
   }
 }
 
 /** Fits the schema's features on the given (normal) rows. */
-export function fitPipeline(schema: Schema, rows: ColumnTable, options?: FitOptions): FittedPipeline {
-  return new FittedPipeline(schema, fitFeatures(rows, schema.features, options));
+export function fitFeaturizer(schema: Schema, rows: ColumnTable, options?: FitOptions): Featurizer {
+  return new Featurizer(schema, fitFeatures(rows, schema.features, options));
 }

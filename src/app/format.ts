@@ -1,3 +1,4 @@
+/** Numbers and tables as text for people: the CLI's tables, the page's counts, bench's reports. */
 export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
 

@@ -1,15 +1,17 @@
-import type { ColumnTable } from 'arquero';
-import type { Gpu } from '../gpu/device';
-import type { HeldOutScores, Model, Threshold } from '../model/model';
-import { withGains } from '../model/gains';
-import { Scorer } from '../model/scorer';
-import { defaultSpec, formatSpec, parseSpec } from '../model/spec';
-import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../model/trainer';
+import type { Gpu } from '../../gpu/device';
+import type { HeldOutScores, Model, Threshold } from '../../model/model';
+import { withGains } from '../../model/gains';
+import { pickRows, type Matrix32 } from '../../model/matrix';
+import { Scorer } from '../../model/scorer';
+import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
+import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
 import {
-  DEFAULT_SCALING, FittedPipeline, bestF1Threshold, evaluate, fitPipeline, fprThreshold, madThreshold, mergeReports, normalRows,
-  percentileThreshold, rankedScores, rateOf,
-  type Dataset, type Evaluation, type Labels, type RowOrigin, type Scaling, type ThresholdRule, type TransformReport,
-} from '../pipeline';
+  DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
+  type Dataset, type Scaling, type ThresholdRule, type TransformReport,
+} from '../../pipeline';
+import type { Detector } from './detector';
+import type { TrainingRecord } from './summary';
+import { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
 
 export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> {
   /** A layer spec or preset (`deep`, `seed`); default: `deep` for the data's width. */
@@ -27,24 +29,12 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly errors?: 'standardised' | 'plain';
 }
 
-/**
- * Flag 1 % of normal traffic: a rule that needs no labels and promises what it does, a false-
- * positive rate known to an interval from the number of held-out normal rows.
- */
-export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'fpr', rate: 0.01 };
-
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
 export const ENOUGH_STEPS = 300;
 export const ENOUGH_THRESHOLD_ROWS = 1000;
 
-/** A trained model with its feature pipeline, ready to score raw records. */
-export interface Detector {
-  readonly model: Model;
-  readonly pipeline: FittedPipeline;
-  readonly threshold: number;
-}
-
 export interface Fitted extends Detector {
+  readonly threshold: number;
   readonly training: TrainResult;
   /** Repairs made while transforming the training rows. */
   readonly repairs: TransformReport;
@@ -52,15 +42,8 @@ export interface Fitted extends Detector {
   readonly warnings: string[];
 }
 
-/** An Error before any work when a rule needs what the data lacks (best F1 needs labelled anomalies). */
-export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void {
-  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length)) {
-    throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file, and it has none; use --fpr instead`);
-  }
-}
-
 /**
- * Fits the feature pipeline on the normal rows of a dataset, trains an autoencoder on them,
+ * Fits the featurizer on the normal rows of a dataset, trains an autoencoder on them,
  * and picks the threshold: everything `netae train` and the demo page do.
  */
 export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorOptions = {}): Promise<Fitted> {
@@ -68,13 +51,13 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   checkThresholdRule(rule, dataset);
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const pipeline = fitPipeline(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
-  if (pipeline.width === 0) {
+  const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
+  if (featurizer.width === 0) {
     const rows = normal.table.numRows();
     throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
   }
-  const features = pipeline.transform(normal.table, normal.origin);
-  const spec = options.layers ? parseSpec(options.layers, pipeline.width) : defaultSpec(pipeline.width);
+  const features = featurizer.transform(normal.table, normal.origin);
+  const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, ...trainOptions } = options;
   const validation = options.validation ?? heldOutShare(features.rows);
@@ -82,25 +65,25 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const heldOut = heldOutRows(matrix, training.heldOut);
   const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
   const scored = standardise
-    ? await standardiseErrors(gpu, spec, training.params, pipeline, heldOut)
-    : { params: training.params, pipeline, heldOut };
+    ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
+    : { params: training.params, featurizer, heldOut };
   const scorer = Scorer.create(gpu, spec, scored.params);
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
-    picked = await pickThreshold(rule, scorer, scored.pipeline, dataset, scored.heldOut);
+    picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
   } finally {
     scorer.release();
   }
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const warnings = [
-    ...(pipeline.features.notes ?? []),
+    ...(featurizer.features.notes ?? []),
     ...fewRowsWarnings(training, batchSize, picked.heldOut.rows, rule),
   ];
   const model: Model = {
     spec,
     params: scored.params,
     meta: {
-      features: scored.pipeline.toJSON(),
+      features: scored.featurizer.toJSON(),
       threshold: picked.threshold,
       heldOut: picked.heldOut,
       training: {
@@ -126,10 +109,10 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         source: fileName(dataset.file),
         repairs: features.report.columns,
         warnings,
-      },
+      } satisfies TrainingRecord,
     },
   };
-  return { model, pipeline: scored.pipeline, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+  return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: features.report, warnings };
 }
 
 /**
@@ -174,13 +157,13 @@ async function meanFeatureErrors(scorer: Scorer, rows: Float32Array, cols: numbe
  * Weighs each feature's error by `errorWeights` of its error on the held-out normal rows, by
  * folding √w into the features' gains and the model's first and last layers (`withGains`): the
  * kernels compute the plain mean squared error of the weighted model, which is the weighted
- * error of the trained one. Returns the weighted parameters and pipeline, and the held-out rows
- * as the weighted pipeline encodes them.
+ * error of the trained one. Returns the weighted parameters and featurizer, and the held-out rows
+ * as the weighted featurizer encodes them.
  */
 export async function standardiseErrors(
-  gpu: Gpu, spec: Model['spec'], params: Float32Array, pipeline: FittedPipeline, heldOut: Float32Array,
-): Promise<{ params: Float32Array; pipeline: FittedPipeline; heldOut: Float32Array; weights: Float64Array }> {
-  const cols = pipeline.width;
+  gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: Float32Array,
+): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: Float32Array; weights: Float64Array }> {
+  const cols = featurizer.width;
   const scorer = Scorer.create(gpu, spec, params);
   let weights: Float64Array;
   try {
@@ -191,7 +174,7 @@ export async function standardiseErrors(
   const gains = weights.map(Math.sqrt);
   return {
     params: withGains(spec, params, gains),
-    pipeline: new FittedPipeline(pipeline.schema, pipeline.features.weighted(weights)),
+    featurizer: new Featurizer(featurizer.schema, featurizer.features.weighted(weights)),
     heldOut: heldOut.map((v, i) => v * gains[i % cols]),
     weights,
   };
@@ -228,103 +211,11 @@ function count(n: number): string {
 }
 
 /** The rows the threshold is set on: the trainer's held-out rows, or all rows when it held none out. */
-function heldOutRows(matrix: { values: Float32Array; cols: number; rows: number }, heldOut: Uint32Array): Float32Array {
-  const rows = heldOut.length ? heldOut : Uint32Array.from({ length: matrix.rows }, (_, i) => i);
-  const values = new Float32Array(rows.length * matrix.cols);
-  rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
-  return values;
+function heldOutRows(matrix: Matrix32, heldOut: Uint32Array): Float32Array {
+  return heldOut.length ? pickRows(matrix.values, matrix.cols, heldOut) : matrix.values.slice();
 }
 
 /** The last part of a path: a model records the name of its training file, not where it lay. */
 function fileName(path: string): string {
   return path.replace(/^.*[\\/]/, '');
-}
-
-async function pickThreshold(
-  rule: ThresholdRule, scorer: Scorer, pipeline: FittedPipeline, dataset: Dataset, heldOut: Float32Array,
-): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
-  const normal = await scorer.score(heldOut);
-  const kept = rankedScores(normal);
-  const rate = (value: number) => {
-    const { expected, low, high, rows } = rateOf(value, normal);
-    return { expected, low, high, rows };
-  };
-  const pick = async (): Promise<Threshold> => {
-    switch (rule.kind) {
-      case 'fpr': {
-        const t = fprThreshold(normal, rule.rate);
-        return { value: t.value, mode: 'fpr', rate: { target: rule.rate, expected: t.expected, low: t.low, high: t.high, rows: t.rows } };
-      }
-      case 'percentile': {
-        const value = percentileThreshold(normal, rule.percentile);
-        return { value, mode: 'percentile', percentile: rule.percentile, rate: rate(value) };
-      }
-      case 'mad': {
-        const value = madThreshold(normal, rule.k).value;
-        return { value, mode: 'mad', k: rule.k, rate: rate(value) };
-      }
-      case 'fixed':
-        return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
-      case 'best-f1': {
-        const all = pipeline.transform(dataset.table, dataset);
-        const scores = await scorer.score(all.matrix);
-        const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
-        return { value, mode: 'best-f1', rate: rate(value) };
-      }
-    }
-  };
-  return { threshold: await pick(), heldOut: kept };
-}
-
-/** A model file's detector; the file must hold netae's feature pipeline. */
-export function detectorOf(model: Model, source = 'model file'): Detector {
-  if (model.meta.features === undefined) {
-    throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
-  }
-  let pipeline: FittedPipeline;
-  try {
-    pipeline = FittedPipeline.fromJSON(model.meta.features);
-  } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
-  }
-  if (pipeline.width !== model.spec.widths[0]) {
-    throw new Error(`${source}: its feature pipeline gives ${pipeline.width} features but its model takes ${model.spec.widths[0]}`);
-  }
-  return { model, pipeline, threshold: model.meta.threshold?.value ?? Number.NaN };
-}
-
-export interface Scored {
-  /** The rows' features, row-major [rows × width]. */
-  readonly matrix: Float32Array;
-  readonly scores: Float32Array;
-  readonly labels: Labels | null;
-  readonly repairs: TransformReport;
-}
-
-/** Transforms rows with the detector's pipeline and scores them; labels when the rows have them. */
-export async function scoreRows(scorer: Scorer, detector: Detector, table: ColumnTable, origin?: RowOrigin): Promise<Scored> {
-  const features = detector.pipeline.transform(table, origin);
-  const label = detector.pipeline.schema.label;
-  const labels = label !== null && table.columnNames().includes(label) ? detector.pipeline.labels(table) : null;
-  return { matrix: features.matrix, scores: await scorer.score(features.matrix), labels, repairs: features.report };
-}
-
-export interface Report {
-  /** Metrics at the model's threshold. */
-  readonly atThreshold: Evaluation;
-  /** Metrics at the threshold that maximises F1 on these labels (null with one class). */
-  readonly atBestF1: Evaluation | null;
-}
-
-export function report(scores: Float32Array, labels: Labels, threshold: number): Report {
-  const anomalies = labels.isAnomaly.reduce((n, a) => n + a, 0);
-  const atThreshold = evaluate(scores, labels.isAnomaly, { threshold, categories: labels.category });
-  const atBestF1 = anomalies > 0
-    ? evaluate(scores, labels.isAnomaly, { threshold: bestF1Threshold(scores, labels.isAnomaly).threshold, categories: labels.category })
-    : null;
-  return { atThreshold, atBestF1 };
-}
-
-export function addRepairs(total: TransformReport | null, more: TransformReport): TransformReport {
-  return total === null ? more : mergeReports(total, more);
 }

@@ -1,5 +1,5 @@
-import { generateTraffic } from './synthetic';
-import { toZeekLog } from './zeek';
+import { generateTraffic } from './traffic';
+import { toZeekLog } from '../pipeline/zeek';
 
 /** The bundled sample (data/sample/*.conn.log): synthetic Zeek conn.logs with a `label` column. */
 export const SAMPLE = {

@@ -1,0 +1,62 @@
+import type { ColumnTable } from 'arquero';
+import type { Model } from '../../model/model';
+import type { Scorer } from '../../model/scorer';
+import { Featurizer, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
+
+/**
+ * A trained model with its featurizer, ready to score raw records, and the score at or
+ * above which a row is flagged: undefined for a model file that records none.
+ */
+export interface Detector {
+  readonly model: Model;
+  readonly featurizer: Featurizer;
+  readonly threshold: number | undefined;
+}
+
+/** A detector that flags rows: one with a threshold. */
+export type Flagging = Detector & { readonly threshold: number };
+
+/**
+ * The detector, known to have a threshold; otherwise an Error naming `source` and what to do
+ * (`remedy`, by default training the model with netae).
+ */
+export function requireThreshold(detector: Detector, source: string, remedy = 'train it with netae train'): Flagging {
+  if (detector.threshold === undefined) throw new Error(`${source} has no threshold; ${remedy}`);
+  return detector as Flagging;
+}
+
+/** A model file's detector; the file must hold netae's feature pipeline. */
+export function detectorOf(model: Model, source = 'model file'): Detector {
+  if (model.meta.features === undefined) {
+    throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
+  }
+  let featurizer: Featurizer;
+  try {
+    featurizer = Featurizer.fromJSON(model.meta.features);
+  } catch (error) {
+    throw new Error(`${source}: ${(error as Error).message}`);
+  }
+  if (featurizer.width !== model.spec.widths[0]) {
+    throw new Error(`${source}: its feature pipeline gives ${featurizer.width} features but its model takes ${model.spec.widths[0]}`);
+  }
+  return { model, featurizer, threshold: model.meta.threshold?.value };
+}
+
+export interface Scored {
+  /** The rows' features, row-major [rows × width]. */
+  readonly matrix: Float32Array;
+  readonly scores: Float32Array;
+  readonly labels: Labels | null;
+  readonly repairs: TransformReport;
+}
+
+/** Transforms rows with the detector's featurizer and scores them; labels when the rows have them. */
+export async function scoreRows(scorer: Scorer, detector: Detector, table: ColumnTable, origin?: RowOrigin): Promise<Scored> {
+  const features = detector.featurizer.transform(table, origin);
+  const labels = detector.featurizer.hasLabel(table.columnNames()) ? detector.featurizer.labels(table) : null;
+  return { matrix: features.matrix, scores: await scorer.score(features.matrix), labels, repairs: features.report };
+}
+
+export function addRepairs(total: TransformReport | null, more: TransformReport): TransformReport {
+  return total === null ? more : mergeReports(total, more);
+}

@@ -1,0 +1,98 @@
+import type { Gpu } from '../../gpu/device';
+import { Scorer } from '../../model/scorer';
+import { bestF1Threshold, evaluate, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
+import { concatArrays } from '../../pipeline/bytes';
+import { quote } from '../../pipeline/errors';
+import { tallyFlagged } from '../drivers';
+import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
+import { addRepairs, scoreRows, type Detector, type Flagging } from './detector';
+
+export interface Report {
+  /** Metrics at the model's threshold. */
+  readonly atThreshold: Evaluation;
+  /** Metrics at the threshold that maximises F1 on these labels (null with one class). */
+  readonly atBestF1: Evaluation | null;
+}
+
+export function report(scores: Float32Array, labels: Labels, threshold: number): Report {
+  const anomalies = labels.isAnomaly.reduce((n, a) => n + a, 0);
+  const atThreshold = evaluate(scores, labels.isAnomaly, { threshold, categories: labels.category });
+  const atBestF1 = anomalies > 0
+    ? evaluate(scores, labels.isAnomaly, { threshold: bestF1Threshold(scores, labels.isAnomaly).threshold, categories: labels.category })
+    : null;
+  return { atThreshold, atBestF1 };
+}
+
+/** Features listed per category in an evaluation. */
+const DRIVERS = 5;
+
+/**
+ * An evaluation: the metrics, the repairs made reading the records, and per category the features
+ * that drive its detections (the largest mean shares of error over its flagged rows).
+ */
+export type EvalResult = Report & { repaired: number; unseen: number; drivers: CategoryDrivers[] };
+
+/**
+ * The label column a file of these columns must have to be evaluated against; an Error naming
+ * the file when the model was trained without labels or the file lacks the column.
+ */
+export function labelColumn(detector: Detector, file: string, columns?: readonly string[]): string {
+  const label = detector.featurizer.schema.label;
+  if (label === null) throw new Error(`${file}: the model was trained without labels, so there is nothing to evaluate against`);
+  if (columns !== undefined && !columns.includes(label)) throw new Error(`${file}: no label column ${quote(label)}, so there is nothing to evaluate against`);
+  return label;
+}
+
+/**
+ * Measures a detector on labelled rows added a part at a time: per row it keeps only the score,
+ * whether it is an anomaly and its category, and tallies the drivers of the flagged rows as each
+ * part comes.
+ */
+export class Evaluator {
+  private readonly explainer: Explainer;
+  private readonly tally: DriverTally;
+  private readonly scores: Float32Array[] = [];
+  private readonly labels: Labels[] = [];
+  private repairs: TransformReport | null = null;
+
+  constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
+    this.explainer = new Explainer(detector.featurizer.features.toJSON());
+    this.tally = new DriverTally(this.explainer.names);
+  }
+
+  /** Adds rows: their features [rows × width], scores, labels and the repairs made reading them. */
+  async add(matrix: Float32Array, scores: Float32Array, labels: Labels, repairs: TransformReport): Promise<void> {
+    this.scores.push(scores);
+    this.labels.push(labels);
+    this.repairs = addRepairs(this.repairs, repairs);
+    await tallyFlagged(this.tally, this.scorer, this.explainer, matrix, scores, this.detector.threshold, labels.category);
+  }
+
+  result(): EvalResult {
+    const labels: Labels = {
+      isAnomaly: concatArrays(this.labels.map((l) => l.isAnomaly), Uint8Array),
+      category: this.labels.flatMap((l) => l.category),
+      normalCount: this.labels.reduce((n, l) => n + l.normalCount, 0),
+    };
+    return {
+      ...report(concatArrays(this.scores, Float32Array), labels, this.detector.threshold),
+      repaired: this.repairs?.repaired ?? 0,
+      unseen: this.repairs?.unseen ?? 0,
+      drivers: this.tally.drivers(DRIVERS),
+    };
+  }
+}
+
+/** Scores labelled records and measures the detector on them. */
+export async function evaluateRecords(gpu: Gpu, detector: Flagging, records: ReadResult): Promise<EvalResult> {
+  labelColumn(detector, records.file, records.table.columnNames());
+  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  try {
+    const scored = await scoreRows(scorer, detector, records.table, records);
+    const evaluator = new Evaluator(detector, scorer);
+    await evaluator.add(scored.matrix, scored.scores, scored.labels!, scored.repairs);
+    return evaluator.result();
+  } finally {
+    scorer.release();
+  }
+}

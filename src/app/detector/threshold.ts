@@ -1,0 +1,60 @@
+import type { HeldOutScores, Threshold } from '../../model/model';
+import type { Scorer } from '../../model/scorer';
+import {
+  bestF1Threshold, fprThreshold, madThreshold, percentileThreshold, rankedScores, rateOf,
+  type Dataset, type Featurizer, type ThresholdRule,
+} from '../../pipeline';
+
+/**
+ * Flag 1 % of normal traffic: a rule that needs no labels and promises what it does, a false-
+ * positive rate known to an interval from the number of held-out normal rows.
+ */
+export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'fpr', rate: 0.01 };
+
+/** An Error before any work when a rule needs what the data lacks (best F1 needs labelled anomalies). */
+export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void {
+  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length)) {
+    throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file, and it has none; use --fpr instead`);
+  }
+}
+
+/**
+ * The threshold a rule picks from the scores of the held-out normal rows (`heldOut`, encoded by
+ * `pipeline`; best F1 scores the whole labelled dataset instead), with the share of normal rows
+ * it is expected to flag, and the highest held-out scores kept for picking another later.
+ */
+export async function pickThreshold(
+  rule: ThresholdRule, scorer: Scorer, featurizer: Featurizer, dataset: Dataset, heldOut: Float32Array,
+): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
+  const normal = await scorer.score(heldOut);
+  const kept = rankedScores(normal);
+  const rate = (value: number) => {
+    const { expected, low, high, rows } = rateOf(value, normal);
+    return { expected, low, high, rows };
+  };
+  const pick = async (): Promise<Threshold> => {
+    switch (rule.kind) {
+      case 'fpr': {
+        const t = fprThreshold(normal, rule.rate);
+        return { value: t.value, mode: 'fpr', rate: { target: rule.rate, expected: t.expected, low: t.low, high: t.high, rows: t.rows } };
+      }
+      case 'percentile': {
+        const value = percentileThreshold(normal, rule.percentile);
+        return { value, mode: 'percentile', percentile: rule.percentile, rate: rate(value) };
+      }
+      case 'mad': {
+        const value = madThreshold(normal, rule.k).value;
+        return { value, mode: 'mad', k: rule.k, rate: rate(value) };
+      }
+      case 'fixed':
+        return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
+      case 'best-f1': {
+        const all = featurizer.transform(dataset.table, dataset);
+        const scores = await scorer.score(all.matrix);
+        const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
+        return { value, mode: 'best-f1', rate: rate(value) };
+      }
+    }
+  };
+  return { threshold: await pick(), heldOut: kept };
+}

@@ -1,0 +1,21 @@
+/** Column names that usually hold the label of a record. */
+const LABEL_NAMES = /^(label|class|attack_cat|attack|category|target|outcome|y)$/i;
+
+/** Label values that mean normal traffic. */
+const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
+
+/** The value among a label column's values that likely means normal traffic: a known one, else the first. */
+export function guessNormal(values: readonly string[]): string | null {
+  return values.find((v) => NORMAL_VALUES.test(v)) ?? values[0] ?? null;
+}
+
+/**
+ * The likely label column of a file that matches no preset, and its value for normal traffic:
+ * a column of few distinct values (those in `values`) with a label's usual name, else the last
+ * such column.
+ */
+export function guessLabel(columns: readonly string[], values: Readonly<Record<string, readonly string[]>>): { label: string | null; normal: string | null } {
+  const label = columns.find((c) => LABEL_NAMES.test(c) && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
+  if (label === null) return { label, normal: null };
+  return { label, normal: guessNormal(values[label]) };
+}
