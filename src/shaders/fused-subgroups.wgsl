@@ -17,49 +17,29 @@ fn add_row(t: ptr<function, Tile>, i: u32, b: mat4x4<f32>, a: vec4<f32>) {
   }
 }
 
+// Rows base … base + 7: lane l holds A's row base + l (v), broadcast to every invocation.
+fn add_eight_rows(t: ptr<function, Tile>, base: u32, b: mat4x4<f32>, v: vec4<f32>) {
+  add_row(t, base, b, subgroupBroadcast(v, 0u));
+  add_row(t, base + 1u, b, subgroupBroadcast(v, 1u));
+  add_row(t, base + 2u, b, subgroupBroadcast(v, 2u));
+  add_row(t, base + 3u, b, subgroupBroadcast(v, 3u));
+  add_row(t, base + 4u, b, subgroupBroadcast(v, 4u));
+  add_row(t, base + 5u, b, subgroupBroadcast(v, 5u));
+  add_row(t, base + 6u, b, subgroupBroadcast(v, 6u));
+  add_row(t, base + 7u, b, subgroupBroadcast(v, 7u));
+}
+
 //   acc[i] += B · A[m0 + i, 4q … 4q+3]      i < RPT ≤ 32: lane l reads rows m0 + l, m0 + 8 + l, …
 fn add_rows(t: ptr<function, Tile>, a_at: u32, a4: u32, m0: u32, q: u32, b: mat4x4<f32>) {
-  let v0 = acts[a_at + (m0 + min(lane, RPT - 1u)) * a4 + q];
-  add_row(t, 0u, b, subgroupBroadcast(v0, 0u));
-  add_row(t, 1u, b, subgroupBroadcast(v0, 1u));
-  add_row(t, 2u, b, subgroupBroadcast(v0, 2u));
-  add_row(t, 3u, b, subgroupBroadcast(v0, 3u));
-  add_row(t, 4u, b, subgroupBroadcast(v0, 4u));
-  add_row(t, 5u, b, subgroupBroadcast(v0, 5u));
-  add_row(t, 6u, b, subgroupBroadcast(v0, 6u));
-  add_row(t, 7u, b, subgroupBroadcast(v0, 7u));
+  add_eight_rows(t, 0u, b, acts[a_at + (m0 + min(lane, RPT - 1u)) * a4 + q]);
   if (RPT > 8u) {
-    let v1 = acts[a_at + (m0 + min(8u + lane, RPT - 1u)) * a4 + q];
-    add_row(t, 8u, b, subgroupBroadcast(v1, 0u));
-    add_row(t, 9u, b, subgroupBroadcast(v1, 1u));
-    add_row(t, 10u, b, subgroupBroadcast(v1, 2u));
-    add_row(t, 11u, b, subgroupBroadcast(v1, 3u));
-    add_row(t, 12u, b, subgroupBroadcast(v1, 4u));
-    add_row(t, 13u, b, subgroupBroadcast(v1, 5u));
-    add_row(t, 14u, b, subgroupBroadcast(v1, 6u));
-    add_row(t, 15u, b, subgroupBroadcast(v1, 7u));
+    add_eight_rows(t, 8u, b, acts[a_at + (m0 + min(8u + lane, RPT - 1u)) * a4 + q]);
   }
   if (RPT > 16u) {
-    let v2 = acts[a_at + (m0 + min(16u + lane, RPT - 1u)) * a4 + q];
-    add_row(t, 16u, b, subgroupBroadcast(v2, 0u));
-    add_row(t, 17u, b, subgroupBroadcast(v2, 1u));
-    add_row(t, 18u, b, subgroupBroadcast(v2, 2u));
-    add_row(t, 19u, b, subgroupBroadcast(v2, 3u));
-    add_row(t, 20u, b, subgroupBroadcast(v2, 4u));
-    add_row(t, 21u, b, subgroupBroadcast(v2, 5u));
-    add_row(t, 22u, b, subgroupBroadcast(v2, 6u));
-    add_row(t, 23u, b, subgroupBroadcast(v2, 7u));
+    add_eight_rows(t, 16u, b, acts[a_at + (m0 + min(16u + lane, RPT - 1u)) * a4 + q]);
   }
   if (RPT > 24u) {
-    let v3 = acts[a_at + (m0 + min(24u + lane, RPT - 1u)) * a4 + q];
-    add_row(t, 24u, b, subgroupBroadcast(v3, 0u));
-    add_row(t, 25u, b, subgroupBroadcast(v3, 1u));
-    add_row(t, 26u, b, subgroupBroadcast(v3, 2u));
-    add_row(t, 27u, b, subgroupBroadcast(v3, 3u));
-    add_row(t, 28u, b, subgroupBroadcast(v3, 4u));
-    add_row(t, 29u, b, subgroupBroadcast(v3, 5u));
-    add_row(t, 30u, b, subgroupBroadcast(v3, 6u));
-    add_row(t, 31u, b, subgroupBroadcast(v3, 7u));
+    add_eight_rows(t, 24u, b, acts[a_at + (m0 + min(24u + lane, RPT - 1u)) * a4 + q]);
   }
 }
 
