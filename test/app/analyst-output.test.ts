@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import type { ColumnTable } from 'arquero';
@@ -11,7 +10,7 @@ import * as ref from '../../src/model/reference';
 import { layersOf } from '../../src/model/spec';
 import { parseText } from '../../src/pipeline';
 import { TEXT_COLUMNS } from '../../src/app/stream/wire';
-import { ROOT, ourErrors, run } from './run';
+import { ROOT, ourErrors, run, trainedOnSample } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -37,10 +36,7 @@ function jsonl(text: string): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'netae-analyst-'));
-  model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '8', '--json']);
-  expect(trained.code, trained.stderr).toBe(0);
+  ({ dir, model } = await trainedOnSample('netae-analyst-', 8));
   detector = detectorOf(decodeModel(readFileSync(model)));
   const text = parseText(readFileSync(TEST, 'utf8'), { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table;
   fields = Object.fromEntries(text.columnNames().map((name) => [name, text.array(name) as string[]]));

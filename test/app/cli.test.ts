@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/model/model';
 import { expectWithin } from '../gpu/helpers';
 import { parseScores, referenceScores } from './reference-scores';
-import { BIN, ROOT, ourErrors, ourNotices, run } from './run';
+import { BIN, ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -14,10 +13,7 @@ let dir: string;
 let model: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'netae-cli-'));
-  model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '8', '--json']);
-  expect(trained.code, trained.stderr).toBe(0);
+  ({ dir, model } = await trainedOnSample('netae-cli-', 8));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from '../../src/model/safetensors';
-import { BIN, ROOT, ourErrors, run, type Run } from './run';
+import { BIN, ROOT, ourErrors, run, type Run, trainedOnSample } from './run';
 
 /**
  * How `netae` ends when things go wrong: signals, full disks, closed pipes, outputs that would
@@ -23,10 +22,7 @@ let big: string;
 let foreign: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'netae-exits-'));
-  model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '2', '--json']);
-  expect(trained.code, trained.stderr).toBe(0);
+  ({ dir, model } = await trainedOnSample('netae-exits-', 2));
   const lines = readFileSync(TEST, 'utf8').trimEnd().split('\n');
   const body = lines.filter((l) => !l.startsWith('#')).join('\n');
   big = join(dir, 'big.conn.log');

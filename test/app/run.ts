@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,4 +37,16 @@ export function ourErrors(stderr: string): string[] {
 /** netae's notes and warnings on standard error. */
 export function ourNotices(stderr: string): string[] {
   return stderr.split('\n').filter((line) => /^netae: (note|warning):/.test(line));
+}
+
+/**
+ * A scratch folder (named from `prefix`) holding `model.safetensors`, trained by `netae train` on
+ * the bundled Zeek sample for `epochs` epochs: the model the CLI tests score with, and the training's JSON summary.
+ */
+export async function trainedOnSample(prefix: string, epochs: number): Promise<{ dir: string; model: string; summary: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const model = join(dir, 'model.safetensors');
+  const trained = await run(['train', '--data', `${ROOT}data/sample/train.conn.log`, '--preset', 'zeek-conn', '--out', model, '--epochs', String(epochs), '--json']);
+  if (trained.code !== 0) throw new Error(`netae train on the sample failed: ${trained.stderr}`);
+  return { dir, model, summary: trained.stdout };
 }

@@ -1,13 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseResults, type Result } from '../../src/app/stream/wire';
 import { operatorMode, startNats, type NatsServer } from './nats-server';
-import { BIN, ROOT, ourErrors, run } from './run';
+import { BIN, ROOT, ourErrors, run, trainedOnSample } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -23,10 +22,7 @@ const KEPT = ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
 let reference: { score: number; label: string; kept: string[] }[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'netae-stream-'));
-  model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '2', '--json']);
-  expect(trained.code, trained.stderr).toBe(0);
+  ({ dir, model } = await trainedOnSample('netae-stream-', 2));
   const lines = readFileSync(TEST, 'utf8').trimEnd().split('\n');
   const head = lines.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
   const body = lines.filter((l) => !l.startsWith('#'));

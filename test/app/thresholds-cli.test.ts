@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ourErrors, ourNotices, run } from './run';
+import { ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
@@ -16,11 +15,9 @@ let summary: {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'netae-thresholds-'));
-  model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', model, '--epochs', '6', '--json']);
-  expect(trained.code, trained.stderr).toBe(0);
-  summary = JSON.parse(trained.stdout);
+  const trained = await trainedOnSample('netae-thresholds-', 6);
+  ({ dir, model } = trained);
+  summary = JSON.parse(trained.summary);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
