@@ -44,8 +44,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts nats-server with `-js -sd DIR` on 127.0.0.1 and a free port; `args` adds options (credentials, TLS). */
-export async function startNats(args: string[] = []): Promise<NatsServer> {
+/**
+ * Starts nats-server with `-js -sd DIR` on 127.0.0.1 and a free port; `args` adds options
+ * (credentials, TLS); `jetstream: false` leaves JetStream off.
+ */
+export async function startNats(args: string[] = [], { jetstream = true } = {}): Promise<NatsServer> {
   const binary = natsServerBinary();
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'netae-nats-'));
@@ -53,7 +56,7 @@ export async function startNats(args: string[] = []): Promise<NatsServer> {
   let child: ChildProcess | null = null;
 
   const launch = () => new Promise<void>((resolve, reject) => {
-    const proc = spawn(binary, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(binary, [...(jetstream ? ['-js', '-sd', store] : []), '-a', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const timer = setTimeout(() => reject(new Error(`nats-server did not start in 20 s:\n${output}`)), 20_000);
     const read = (data: Buffer) => {

@@ -155,6 +155,19 @@ describe('usage errors, before any connection', () => {
     expect(unreachable.code).toBe(1);
     expect(ourErrors(unreachable.stderr)).toEqual(['netae: cannot connect to NATS at nats://***@127.0.0.1:1: connection refused (is nats-server running there?)']);
   });
+
+  it('a server without JetStream is refused at once, in one line that says how to start one', async () => {
+    const plain = await startNats([], { jetstream: false });
+    try {
+      const started = performance.now();
+      const r = await run(['stream', '--model', model, '--input', 'a', '--output', 'b', '--server', plain.url]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(ourErrors(r.stderr)).toEqual([expect.stringMatching(/^netae: the NATS server has no JetStream \(start nats-server with -js\)/)]);
+      expect(performance.now() - started).toBeLessThan(20_000);
+    } finally {
+      await plain.stop();
+    }
+  });
 });
 
 describe('netae stream on a real nats-server', () => {

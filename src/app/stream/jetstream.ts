@@ -2,7 +2,7 @@ import {
   AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type Consumer, type JetStreamManager,
 } from '@nats-io/jetstream';
 import {
-  ClosedConnectionError, PermissionViolationError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
+  ClosedConnectionError, PermissionViolationError, TimeoutError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
 import type { Bus, Inbound } from './worker';
 
@@ -26,11 +26,29 @@ export function streamName(subject: string): string {
   return `NETAE_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
+/** How long a server that does not answer JetStream's API (restarting, or the connection down) is waited for. */
+const JETSTREAM_PATIENCE_MS = 30_000;
+
+/**
+ * JetStream's API on the connection. A server that answers without JetStream is refused at once;
+ * one that does not answer (it is restarting, or the connection is being re-established) is
+ * asked again, with back-off, for up to JETSTREAM_PATIENCE_MS.
+ */
 export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
-  try {
-    return await jetstreamManager(nc);
-  } catch (error) {
-    throw new Error(`the NATS server has no JetStream (start nats-server with -js): ${(error as Error).message}`);
+  const started = performance.now();
+  for (let delayMs = 250; ; delayMs = Math.min(2 * delayMs, 4000)) {
+    try {
+      return await jetstreamManager(nc);
+    } catch (error) {
+      const waited = performance.now() - started;
+      if (!(error instanceof TimeoutError) || nc.isClosed()) {
+        throw new Error(`the NATS server has no JetStream (start nats-server with -js): ${(error as Error).message}`);
+      }
+      if (waited >= JETSTREAM_PATIENCE_MS) {
+        throw new Error(`the NATS server did not answer JetStream's API in ${Math.round(waited / 1000)} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }
 
