@@ -4,6 +4,7 @@ import {
 import {
   ClosedConnectionError, PermissionViolationError, TimeoutError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
+import { backoff, sleep } from './flow';
 import type { Bus, Inbound } from './worker';
 
 /**
@@ -32,11 +33,11 @@ const JETSTREAM_PATIENCE_MS = 30_000;
 /**
  * JetStream's API on the connection. A server that answers without JetStream is refused at once;
  * one that does not answer (it is restarting, or the connection is being re-established) is
- * asked again, with back-off, for up to JETSTREAM_PATIENCE_MS.
+ * asked again, with the connection's back-off, for up to JETSTREAM_PATIENCE_MS.
  */
 export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
   const started = performance.now();
-  for (let delayMs = 250; ; delayMs = Math.min(2 * delayMs, 4000)) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await jetstreamManager(nc);
     } catch (error) {
@@ -47,7 +48,7 @@ export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
       if (waited >= JETSTREAM_PATIENCE_MS) {
         throw new Error(`the NATS server did not answer JetStream's API in ${Math.round(waited / 1000)} s`);
       }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(backoff(attempt));
     }
   }
 }
