@@ -10,7 +10,8 @@
 #
 # Environment: NETAE_ICD, a Vulkan ICD file to use instead of the NVIDIA one
 # (/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json, else the loader's usual search);
-# NETAE_RUNNER_WORK, where to unpack (default: a new folder under ${TMPDIR:-/tmp}).
+# NETAE_RUNNER_WORK, where to unpack (default: a new folder under ${TMPDIR:-/tmp});
+# NETAE_BENCH_PARTS, the parts to run, in order (default: "all gemm step"; any of bench.js's names).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -87,11 +88,11 @@ fi
 
 cd "$APP"
 set +e
-"$NODE" dist/bench/bench.js all "$@" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
-status=${PIPESTATUS[0]}
-"$NODE" dist/bench/bench.js gemm "$@" --out "$OUT" 2>&1 | tee "$OUT/gemm.log"
-"$NODE" dist/bench/bench.js step "$@" --out "$OUT" 2>&1 | tee "$OUT/step.log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+status=0
+for part in ${NETAE_BENCH_PARTS:-all gemm step}; do
+  "$NODE" dist/bench/bench.js "$part" "$@" --out "$OUT" 2>&1 | tee "$OUT/$([ "$part" = all ] && echo bench || echo "$part").log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
 set -e
 echo "results in $OUT (exit status $status)"
 exit "$status"

@@ -84,6 +84,8 @@ function candidates(gpu: Gpu, quick: boolean): TrainTiles[] {
   const others: TrainTiles[] = isCpuAdapter(gpu)
     ? [{ ...CPU_FUSED.train, SUBGROUPS: 0 }, { ...CPU_FUSED.train, GROUPS: 4 }, { ...CPU_FUSED.train, TN: 16 }]
     : [
+      { ...GPU_FUSED.train, ROWS: 1, TY: 1 },
+      { ...GPU_FUSED.train, ROWS: 2, TY: 2 },
       { ...GPU_FUSED.train, ROWS: 4, TY: 4 },
       { ...GPU_FUSED.train, ROWS: 16, TY: 8 },
       { ...GPU_FUSED.train, TX: 64, TY: 4 },
@@ -108,10 +110,15 @@ export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {
   rows.push(...await timeStep(gpu, `fused, ${describeTiles(first)}`, launches, reps));
   releaseLaunches(launches);
   for (const tiles of rest) {
-    const other = await fusedLaunches(gpu, spec, layout, tiles);
-    const whole = await timeLaunches(gpu, other, Math.ceil(reps / 2));
-    rows.push({ path: `fused, ${describeTiles(tiles)}`, kernel: 'whole step (2 dispatches)', ms: whole.ms });
-    releaseLaunches(other);
+    const path = `fused, ${describeTiles(tiles)}`;
+    try {
+      const other = await fusedLaunches(gpu, spec, layout, tiles);
+      const whole = await timeLaunches(gpu, other, Math.ceil(reps / 2));
+      rows.push({ path, kernel: 'whole step (2 dispatches)', ms: whole.ms });
+      releaseLaunches(other);
+    } catch (error) {
+      rows.push({ path, kernel: `failed: ${(error as Error).message.split('\n')[0]}`, ms: '—' });
+    }
   }
   return rows;
 }

@@ -8,6 +8,12 @@ export interface AdapterReport {
   isFallbackAdapter: boolean;
 }
 
+/** Whether the adapter runs on the CPU (lavapipe, SwiftShader, WARP, any fallback adapter). */
+export function runsOnCpu(report: AdapterReport): boolean {
+  const text = `${report.vendor} ${report.architecture} ${report.device} ${report.description}`.toLowerCase();
+  return report.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software|warp/.test(text);
+}
+
 /** The adapter as people read it: its description, else its device, else its vendor and architecture. */
 export function adapterTitle(report: Pick<AdapterReport, 'description' | 'device' | 'vendor'> & Partial<Pick<AdapterReport, 'architecture'>>): string {
   return report.description || report.device || [report.vendor, report.architecture].filter(Boolean).join(' ') || 'unknown adapter';

@@ -1,8 +1,8 @@
 export { adapterName, adapterTitle, type AdapterReport } from './adapter';
 import { withoutDawnNotices, type DescriptorFs } from './dawn-notices';
-import type { AdapterReport } from './adapter';
+import { runsOnCpu, type AdapterReport } from './adapter';
 import { isNode } from './runtime';
-import { settle } from './settle';
+import { pauseBetweenPolls, settle } from './settle';
 
 export interface Gpu {
   readonly device: GPUDevice;
@@ -154,12 +154,14 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     event.preventDefault();
   });
   let released = false;
+  const report = describeAdapter(adapter, entry.backend);
+  pauseBetweenPolls(runsOnCpu(report));
   const closed = device.lost.then((info) => {
     if (!released) lost = `${info.reason}: ${info.message}`;
   });
   return {
     device,
-    adapter: describeAdapter(adapter, entry.backend),
+    adapter: report,
     limits: device.limits,
     features: [...device.features].sort(),
     timestamps,

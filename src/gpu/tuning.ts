@@ -1,9 +1,8 @@
+import { runsOnCpu } from './adapter';
 import type { Gpu } from './device';
 
 export function isCpuAdapter(gpu: Gpu): boolean {
-  const a = gpu.adapter;
-  const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
-  return a.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software|warp/.test(text);
+  return runsOnCpu(gpu.adapter);
 }
 
 // ---- GEMM -------------------------------------------------------------------------------

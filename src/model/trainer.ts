@@ -240,14 +240,17 @@ interface Epochs {
 }
 
 /**
- * One epoch: a new row order, its steps submitted a few at a time (progress between them), then
- * validation and the losses read back. Null when aborted before its last step.
+ * One epoch: a new row order, its steps submitted a few at a time, two submits queued at once so
+ * that the GPU never waits for the host; progress as each submit finishes; then validation and
+ * the losses read back. Null when aborted before its last step.
  */
 async function runEpoch(gpu: Gpu, run: Run, o: Settings, split: Split, epoch: number, pace: { msPerStep: number; steps: number }): Promise<Float32Array | null> {
   const { plan } = run;
   const { steps } = split;
   const epochStart = performance.now();
   gpu.device.queue.writeBuffer(run.epochOrder, 0, permutation(split.train, split.random));
+  let queued: { done: Promise<undefined>; end: number; steps: number } | null = null;
+  let lastDone = epochStart;
   for (let s0 = 0, s1 = 0; s0 < steps; s0 = s1) {
     if (o.signal?.aborted) return null;
     s1 = Math.min(steps, s0 + stepsPerSubmit(pace.msPerStep));
@@ -262,14 +265,20 @@ async function runEpoch(gpu: Gpu, run: Run, o: Settings, split: Split, epoch: nu
     pass.end();
     gpu.submit([encoder.finish()], [`training epoch ${epoch}`]);
     pace.steps += s1 - s0;
-    const submitted = performance.now();
     if (s1 === steps) return new Float32Array(await readBytes(gpu, run.stats, 0, run.statsLength * BYTES));
-    await settle(gpu.device.queue.onSubmittedWorkDone());
-    pace.msPerStep = (performance.now() - submitted) / (s1 - s0);
-    o.onProgress?.({
-      type: 'step', epoch, step: s1, steps,
-      samplesPerSecond: (s1 * split.batch) / ((performance.now() - epochStart) / 1000),
-    });
+    const done = gpu.device.queue.onSubmittedWorkDone();
+    done.catch(() => undefined);
+    if (queued) {
+      await settle(queued.done);
+      const now = performance.now();
+      pace.msPerStep = (now - lastDone) / queued.steps;
+      lastDone = now;
+      o.onProgress?.({
+        type: 'step', epoch, step: queued.end, steps,
+        samplesPerSecond: (queued.end * split.batch) / ((now - epochStart) / 1000),
+      });
+    }
+    queued = { done, end: s1, steps: s1 - s0 };
   }
   return null;
 }
