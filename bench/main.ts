@@ -17,7 +17,7 @@ const BENCHES = {
   gemm: { title: 'GEMM: the dense layer\'s three products with every tiling, and TF.js WebGPU\'s forward', run: benchGemm },
   train: { title: 'Training, one epoch, batch 256, Adam 1e-3', run: benchTrain },
   score: { title: 'Scoring: forward and per-row error', run: benchScore },
-  step: { title: 'One training step of the deep model, kernel by kernel (batch 256)', run: benchStep },
+  step: { title: 'One training step of the deep model, kernel by kernel, and of the others whole (batch 256)', run: benchStep },
   'score-cli': { title: 'netae score end to end: a CSV to /dev/null', run: (_gpu: unknown, quick: boolean) => benchScoreCli(quick, NETAE_CLI) },
   jetstream: { title: 'Records through NATS JetStream: netae stream workers beside netae score', run: (_gpu: unknown, quick: boolean) => benchJetStream(quick, NETAE_CLI) },
 } as const;

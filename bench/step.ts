@@ -98,27 +98,39 @@ function candidates(gpu: Gpu, quick: boolean): TrainTiles[] {
 /**
  * One training step of the deep canonical model, kernel by kernel: the per-layer path's
  * dispatches and the fused path's two, each alone and as a whole step; then the fused step
- * with other tilings for this kind of adapter (the figures that choose src/gpu/tuning.ts).
+ * with other tilings for this kind of adapter (the figures that choose src/gpu/tuning.ts), and
+ * the whole step of the other canonical models on both paths and with every tiling.
  */
 export async function benchStep(gpu: Gpu, quick = false): Promise<Row[]> {
-  const { spec } = canonicalSpecs()[0];
-  const layout = fusedLayout(layersOf(spec));
+  const [deep, ...others] = canonicalSpecs();
   const reps = quick ? 20 : 200;
-  const rows = await perLayer(gpu, spec, reps);
+  const rows = await perLayer(gpu, deep.spec, reps);
+  const layout = fusedLayout(layersOf(deep.spec));
   const [first, ...rest] = candidates(gpu, quick).map((t) => fitTiles(gpu, layout, 'train', t)).filter((t): t is TrainTiles => t !== null);
-  const launches = await fusedLaunches(gpu, spec, layout, first);
+  const launches = await fusedLaunches(gpu, deep.spec, layout, first);
   rows.push(...await timeStep(gpu, `fused, ${describeTiles(first)}`, launches, reps));
   releaseLaunches(launches);
-  for (const tiles of rest) {
-    const path = `fused, ${describeTiles(tiles)}`;
-    try {
-      const other = await fusedLaunches(gpu, spec, layout, tiles);
-      const whole = await timeLaunches(gpu, other, Math.ceil(reps / 2));
-      rows.push({ path, kernel: 'whole step (2 dispatches)', ms: whole.ms });
-      releaseLaunches(other);
-    } catch (error) {
-      rows.push({ path, kernel: `failed: ${(error as Error).message.split('\n')[0]}`, ms: '—' });
-    }
+  for (const tiles of rest) rows.push(await wholeFusedStep(gpu, deep.spec, tiles, reps, ''));
+  for (const { name, spec } of others) {
+    const perLayerRows = await perLayer(gpu, spec, reps);
+    rows.push({ ...perLayerRows.at(-1)!, path: `${name}: per-layer` });
+    for (const tiles of candidates(gpu, quick)) rows.push(await wholeFusedStep(gpu, spec, tiles, reps, `${name}: `));
   }
   return rows;
+}
+
+/** The fused step of `spec` with `tiles` (fitted to its widths) as one row, or why it could not run. */
+async function wholeFusedStep(gpu: Gpu, spec: LayerSpec, tiles: TrainTiles, reps: number, model: string): Promise<Row> {
+  const layout = fusedLayout(layersOf(spec));
+  const fitted = fitTiles(gpu, layout, 'train', tiles);
+  const path = `${model}fused, ${describeTiles(fitted ?? tiles)}`;
+  if (fitted === null) return { path, kernel: 'does not fit this device', ms: '—' };
+  try {
+    const launches = await fusedLaunches(gpu, spec, layout, fitted);
+    const whole = await timeLaunches(gpu, launches, Math.ceil(reps / 2));
+    releaseLaunches(launches);
+    return { path, kernel: 'whole step (2 dispatches)', ms: whole.ms };
+  } catch (error) {
+    return { path, kernel: `failed: ${(error as Error).message.split('\n')[0]}`, ms: '—' };
+  }
 }

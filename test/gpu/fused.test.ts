@@ -17,14 +17,16 @@ import { U32, expectTight, expectWithin, randomMatrix, testGpu } from './helpers
 const gpu = await testGpu();
 
 /**
- * Both tunings, the CPU one without subgroups, and one with odd shapes: blocks of 6 rows
- * over 2 × 4 invocations, 12 outputs at a time, 3 workgroups carrying several blocks each.
+ * Both tunings, the CPU one without subgroups, one with odd shapes (blocks of 6 rows over
+ * 2 × 4 invocations, 12 outputs at a time, 3 workgroups carrying several blocks each), and
+ * the smallest GPU blocks: one row a workgroup, a partial gradient per row.
  */
 const TILINGS: [string, FusedTiles][] = [
   ['CPU', CPU_FUSED],
   ['CPU without subgroups', { train: { ...CPU_FUSED.train, SUBGROUPS: 0 }, score: { ...CPU_FUSED.score, SUBGROUPS: 0 } }],
   ['GPU', GPU_FUSED],
   ['odd', { train: { ROWS: 6, TX: 4, TY: 2, SUBGROUPS: 0, TN: 12, GROUPS: 3 }, score: { ROWS: 6, TX: 4, TY: 2, SUBGROUPS: 0 } }],
+  ['one row', { train: { ...GPU_FUSED.train, ROWS: 1, TY: 1 }, score: { ...GPU_FUSED.score, ROWS: 1, TY: 1 } }],
 ];
 
 interface StepRun {
