@@ -6,14 +6,16 @@
  * trainer's own validation rows, as `netae train` sets them, so the fold's rates are out of sample.
  *
  * Run: npm run bench:detection -- [--folds 3] [--epochs 20] [--only kdd|synthetic] [--candidates 0,3]
- * Writes bench/results/detection-cv-<adapter>-<date>.json and prints Markdown tables.
+ *        [--layers auto-128-64-32-64-128-auto]
+ * Writes bench/results/detection-cv-<adapter>-<date>.json (detection-cv-layers-<spec>-… with
+ * --layers, the model in place of the `deep` default) and prints Markdown tables.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { acquireGpu, type Gpu } from '../src/gpu/device';
 import { Scorer } from '../src/model/scorer';
-import { defaultSpec } from '../src/model/spec';
+import { defaultSpec, parseSpec } from '../src/model/spec';
 import { train } from '../src/model/trainer';
 import { permutation, seededRandom } from '../src/model/random';
 import { tableDataset, type Dataset } from '../src/pipeline/dataset';
@@ -81,6 +83,7 @@ function arg(name: string): string | undefined {
 const FOLDS = Number(arg('folds') ?? 3);
 const EPOCHS = Number(arg('epochs') ?? 20);
 const only = arg('only');
+const LAYERS = arg('layers');
 const chosen = arg('candidates')?.split(',').map(Number);
 const candidates = chosen ? chosen.map((i) => CANDIDATES[i]) : CANDIDATES;
 
@@ -136,7 +139,7 @@ async function runFold(
   const features = { ...schema.features, log1p: c.presetLog1p ? schema.features.log1p : [] };
   const pipeline = fitFeaturizer({ ...schema, features }, normal.reify(fitIdx), c.fit);
   const x = pipeline.transform(normal.reify(fitIdx));
-  const spec = defaultSpec(pipeline.width);
+  const spec = LAYERS ? parseSpec(LAYERS, pipeline.width) : defaultSpec(pipeline.width);
   const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
   const held = new Float32Array(trained.heldOut.length * x.width);
   trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
@@ -191,7 +194,7 @@ try {
     const attacks = rowsWhere(data.table, labels.isAnomaly, 1);
     const families = labels.category.filter((_, i) => labels.isAnomaly[i] === 1);
     const order = permutation(normal.numRows(), seededRandom(2024));
-    console.log(`\n${name}: ${normal.numRows().toLocaleString('en-US')} normal rows in ${FOLDS} folds, ${attacks.numRows().toLocaleString('en-US')} attack rows, ${EPOCHS} epochs`);
+    console.log(`\n${name}: ${normal.numRows().toLocaleString('en-US')} normal rows in ${FOLDS} folds, ${attacks.numRows().toLocaleString('en-US')} attack rows, ${EPOCHS} epochs, layers ${LAYERS ?? 'deep'}`);
     for (const c of candidates) {
       const folds: FoldResult[] = [];
       for (let f = 0; f < FOLDS; f++) {
@@ -223,7 +226,7 @@ try {
     }));
     console.log(`\nper family: ROC-AUC / recall at ${DEFAULT_RULE}\n${formatTable(byFamily)}`);
   }
-  console.log(`\nwrote ${await saveResults(RESULTS_DIR, 'detection-cv', gpu, { folds: FOLDS, epochs: EPOCHS, results })}`);
+  console.log(`\nwrote ${await saveResults(RESULTS_DIR, LAYERS ? `detection-cv-layers-${LAYERS.replace(/[^a-z0-9]+/gi, '-')}` : 'detection-cv', gpu, { folds: FOLDS, epochs: EPOCHS, layers: LAYERS ?? 'deep', results })}`);
 } finally {
   gpu.release();
 }

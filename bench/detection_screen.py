@@ -11,6 +11,12 @@ python3-sklearn); no test or CI step runs it.
 
   python3 bench/detection_screen.py DIR [--model ae|pca|mlp] [--epochs 20] [--patience 5]
       [--weights none|std|both] [--clip C] [--numeric-scale S] [--folds 0,1,2] [--seeds 1,2,3] [--json OUT]
+      [--lr 1e-3] [--widths 0-64-32-16-32-64-0|seed] [--checkpoints 20:5] [--seed-offset K] [--scores OUT.npz]
+      [--ensemble A.npz,B.npz,C.npz]
+
+--checkpoints E:P scores, besides the run's own model, the model a run of E epochs with patience P
+would have kept (the same seeded run, stopped where that run would stop). --scores and --ensemble
+average the scores of models trained with different seeds (--seed-offset) on the same rows.
 
 With a kdd-test export: fit on KDDTrain+'s normal rows, measure on KDDTest+ and KDDTest-21.
 Otherwise, per fold: fit on the other folds' normal rows (90 % to train, 10 % held out to stop training
@@ -63,7 +69,7 @@ def deep_widths(inputs):
 class TorchAE:
     """netae's trainer in PyTorch: nn.Linear init, ReLU, identity output, Adam (coupled L2), MSE."""
 
-    def __init__(self, widths, epochs, patience, seed, lr=1e-3, batch=256, weight_decay=0.0, loss='mse'):
+    def __init__(self, widths, epochs, patience, seed, lr=1e-3, batch=256, weight_decay=0.0, loss='mse', checkpoints=()):
         import torch
         self.torch = torch
         torch.manual_seed(seed)
@@ -75,6 +81,9 @@ class TorchAE:
         self.net = torch.nn.Sequential(*layers)
         self.epochs, self.patience, self.seed, self.lr, self.batch, self.wd = epochs, patience, seed, lr, batch, weight_decay
         self.history = []
+        # (epochs, patience) of shorter runs: the same run stopped where they would stop keeps their model.
+        self.checkpoints = list(checkpoints)
+        self.kept = {}
 
     def fit(self, train, val):
         torch = self.torch
@@ -95,11 +104,19 @@ class TorchAE:
             if v < best:
                 best, best_epoch = v, epoch
                 best_state = {k: t.clone() for k, t in self.net.state_dict().items()}
+            for (e, p) in self.checkpoints:
+                if (e, p) not in self.kept and (epoch == e or (p and epoch - best_epoch >= p)):
+                    self.kept[(e, p)] = (best_state, best_epoch, epoch)
             if self.patience and epoch - best_epoch >= self.patience:
                 break
-        self.net.load_state_dict(best_state)
-        self.best_epoch = best_epoch
+        self.final = (best_state, best_epoch, epoch)
+        self.use(self.final)
         return self
+
+    def use(self, kept):
+        """Loads a kept model: (state, its epoch, the epoch its run stopped at)."""
+        self.net.load_state_dict(kept[0])
+        self.best_epoch, self.stopped_epoch = kept[1], kept[2]
 
     def errors(self, x):
         torch = self.torch
@@ -164,14 +181,23 @@ def evaluate(normal_scores, attack_scores, families, threshold, extra=None):
 
 def make_model(kind, width, args, seed):
     if kind == 'ae':
-        widths = [int(w) for w in args.widths.split('-')] if args.widths else deep_widths(width)
+        if args.widths == 'seed':
+            widths = [width, max(1, width // 2), width]
+        else:
+            widths = [int(w) for w in args.widths.split('-')] if args.widths else deep_widths(width)
         widths[0] = widths[-1] = width
-        return TorchAE(widths, args.epochs, args.patience, seed, lr=args.lr, weight_decay=args.weight_decay, batch=args.batch)
+        return TorchAE(widths, args.epochs, args.patience, seed, lr=args.lr, weight_decay=args.weight_decay, batch=args.batch,
+                       checkpoints=checkpoints(args))
     if kind == 'pca':
         return PCARecon(args.variance)
     if kind == 'mlp':
         return SkMLP(deep_widths(width), seed)
     raise ValueError(kind)
+
+
+def checkpoints(args):
+    """`--checkpoints 20:5,30:10`: the shorter runs (epochs:patience) to read off the same run."""
+    return [tuple(int(v) for v in c.split(':')) for c in args.checkpoints.split(',')] if args.checkpoints else []
 
 
 def recode(x, numeric, args):
@@ -212,6 +238,11 @@ def main():
     p.add_argument('--clip', type=float, default=0.0, help='numeric features clipped to ±clip (in the export\'s units) before --numeric-scale')
     p.add_argument('--numeric-scale', type=float, default=1.0, help='numeric features multiplied by this')
     p.add_argument('--hot', type=float, default=1.0, help='one-hot features multiplied by this')
+    p.add_argument('--checkpoints', default='', help='epochs:patience,...: also score the model a shorter run would keep')
+    p.add_argument('--seed-offset', type=int, default=0, help='the model of fold f is seeded f + 1 + this')
+    p.add_argument('--scores', default='', help='write each scoring\'s held-out, fold-normal and attack scores to this .npz')
+    p.add_argument('--ensemble', default='', help='comma-separated .npz from --scores: average their scores per fold instead of training')
+    p.add_argument('--member-scoring', default='std', help='with --ensemble: which saved scoring of each member to average')
     p.add_argument('--folds', default='')
     p.add_argument('--seeds', default='', help='with a kdd-test export: the seeds to train with (default 1)')
     p.add_argument('--threads', type=int, default=2)
@@ -230,6 +261,7 @@ def main():
     difficulty = np.array(info['difficulty']) if info['difficulty'] is not None else None
     folds = [int(f) for f in args.folds.split(',')] if args.folds else list(range(meta['folds']))
     results = []
+    saved = {}
     for f in folds:
         started = time.time()
         width = meta['widths'][f]
@@ -240,18 +272,42 @@ def main():
         fit_idx = rng.permutation(fit_idx)
         n_val = int(round(0.1 * len(fit_idx)))
         val, train = x[fit_idx[:n_val]], x[fit_idx[n_val:]]
-        model = make_model(args.model, width, args, f + 1).fit(train, val)
-        scorings = {'plain': model.score}
-        if args.weights in ('std', 'both'):
-            w = weighted(model, val, args.floor)
-            scorings['std'] = lambda m, w=w: (model.errors(m) * w).mean(axis=1)
-            if args.weights == 'std':
-                del scorings['plain']
-        for name, score in scorings.items():
-            r = run_scoring(score, x, val, fold, f, anomaly, family, difficulty, started, model)
-            r['scoring'] = name
-            results.append(r)
+        if args.ensemble:
+            results.append(ensemble(args, f, fold, anomaly, family, difficulty, started))
+            continue
+        model = make_model(args.model, width, args, f + 1 + args.seed_offset).fit(train, val)
+        kept = [(f'{e}:{p}', model.kept[(e, p)]) for (e, p) in getattr(model, 'checkpoints', [])] + [('', getattr(model, 'final', None))]
+        for suffix, state in kept:
+            if state is not None:
+                model.use(state)
+            scorings = {'plain': model.score}
+            if args.weights in ('std', 'both'):
+                w = weighted(model, val, args.floor)
+                scorings['std'] = lambda m, w=w: (model.errors(m) * w).mean(axis=1)
+                if args.weights == 'std':
+                    del scorings['plain']
+            for name, score in scorings.items():
+                key = name + (f' {suffix}' if suffix else '')
+                r = run_scoring(score, x, val, fold, f, anomaly, family, difficulty, started, model, saved.setdefault(key, {}) if args.scores else None)
+                r['scoring'] = key
+                results.append(r)
+    if args.scores:
+        np.savez(args.scores, **{f'{k}|{f}|{part}': v for k, per in saved.items() for f, parts in per.items() for part, v in parts.items()})
     report(results, args)
+
+
+def ensemble(args, f, fold, anomaly, family, difficulty, started):
+    """The mean over members of each member's scores (its scoring `--member-scoring`)."""
+    parts = {}
+    for path in args.ensemble.split(','):
+        z = np.load(path)
+        key = args.member_scoring
+        for part in ('held', 'normal', 'attacks'):
+            parts.setdefault(part, []).append(z[f'{key}|{f}|{part}'])
+    held, normal, attacks = (np.mean(parts[p], axis=0) for p in ('held', 'normal', 'attacks'))
+    r = measure(held, normal, attacks, fold, f, anomaly, family, difficulty, {'seconds': time.time() - started, 'members': len(parts['held'])})
+    r['scoring'] = 'ensemble'
+    return r
 
 
 def test_sets(meta, args):
@@ -283,16 +339,25 @@ def test_sets(meta, args):
         json.dump({'dir': args.dir, 'label': args.label, 'args': vars(args), 'results': results}, open(args.json, 'w'))
 
 
-def run_scoring(score, x, val, fold, f, anomaly, family, difficulty, started, model):
+def run_scoring(score, x, val, fold, f, anomaly, family, difficulty, started, model, save=None):
     held = score(val)
-    t = fpr_threshold(held)
     normal = score(x[fold == f])
-    attack_idx = np.where(anomaly)[0]
-    attacks = score(x[attack_idx])
+    attacks = score(x[np.where(anomaly)[0]])
+    if save is not None:
+        save[f] = {'held': held, 'normal': normal, 'attacks': attacks}
     extra = {'seconds': time.time() - started}
-    for k in ('rank', 'iterations', 'best_epoch'):
+    for k in ('rank', 'iterations', 'best_epoch', 'stopped_epoch'):
         if hasattr(model, k):
             extra[k] = int(getattr(model, k))
+    r = measure(held, normal, attacks, fold, f, anomaly, family, difficulty, extra)
+    if hasattr(model, 'history'):
+        r['history'] = model.history
+    return r
+
+
+def measure(held, normal, attacks, fold, f, anomaly, family, difficulty, extra):
+    t = fpr_threshold(held)
+    attack_idx = np.where(anomaly)[0]
     r = evaluate(normal, attacks, family[attack_idx], t, extra)
     if difficulty is not None:
         hard_n = normal[difficulty[fold == f] < 21]
