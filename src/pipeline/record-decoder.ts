@@ -1,5 +1,7 @@
 import { ByteStrings, decodeBytes, FNV_OFFSET, FNV_PRIME } from './byte-strings';
-import { CLIPPED, DecimalFeatures, decimalIndex, UNKNOWN as UNKNOWN_DECIMAL } from './decimal-features';
+import {
+  CLIPPED, DECIMAL_FRACTION_DIGITS, DECIMAL_MANTISSAS, DecimalFeatures, decimalValue, DECIMALS_PER_FEATURE, MAX_POWER, POW10, UNKNOWN,
+} from './decimal-features';
 import { InputError, quote } from './errors';
 import {
   addCounts, categorySlot, emptyReport, encodeCategory, encodeNumber, FittedFeatures, zeroCounts,
@@ -64,8 +66,6 @@ const DOT = 46;
 const DISTINCT_TEXTS = 4096;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
 const MAX_EXACT = 2 ** 53;
-/** Powers of ten that doubles hold exactly: an exact mantissa times or over one of them is rounded once, as `Number` rounds. */
-const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * Turns rows of delimited text (CSV, TSV, Zeek) straight from their bytes into rows of the feature
@@ -94,6 +94,7 @@ export class RecordDecoder {
   private readonly numericSlot: Int32Array;
   private readonly categoryPlaces: (CategoryPlaces | null)[];
   private readonly decimals: DecimalFeatures;
+  private readonly hasFeatures: boolean;
   private readonly numberSlot: Int32Array;
   private readonly textSlot: Int32Array;
   /** Per column read, its interned texts (categories, labels, and spellings that are not plain decimals). */
@@ -171,6 +172,7 @@ export class RecordDecoder {
     this.marked.counts = new Float64Array(this.counted.length * 4);
     this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
     this.decimals = new DecimalFeatures(features?.numeric ?? []);
+    this.hasFeatures = features !== null;
     this.categoryPlaces = names.map((_, j) => {
       const f = this.categorical[j];
       return f === null ? null : new CategoryPlaces(f, this.strings[j]!, this.categoricalCounts[j]);
@@ -193,10 +195,7 @@ export class RecordDecoder {
    */
   decode(bytes: Uint8Array, start: number, end: number, line: number, maxRows = Infinity): { next: number; line: number } {
     if (end > start && bytes[end - 1] !== LF) throw new Error('a block of rows must end with a line feed');
-    const { columns, actions, numeric, numericCounts, numericSlot, categoryPlaces, decimal } = this;
-    const { values: decimalValues, states: decimalStates } = this.decimals;
     const { delimiter, quoted, skipComments } = this.layout;
-    const last = columns - 1;
     this.rangeEnd = end;
     this.bytes = bytes;
     let p = start;
@@ -219,82 +218,126 @@ export class RecordDecoder {
       }
       if (this.rows === this.capacity) this.grow();
       const r = this.rows;
-      const base = r * this.width;
-      const matrix = this.matrix;
       this.rowStart = p;
       this.rowLine = line;
       this.extraLines = 0;
-      for (let j = 0; ; j++) {
-        const a = actions[j];
-        let e: number;
-        if (quoted && bytes[p] === QUOTE) {
-          e = this.quotedField(bytes, p, j, a, r, base);
-        } else if (a === NUM_FEATURE) {
-          // A plain decimal, as plainDecimal reads it, inline so that the value stays unboxed.
-          e = p;
-          let c = bytes[e];
-          let m = 0;
-          while (c >= 48 && c <= 57) {
-            m = m * 10 + (c - 48);
-            c = bytes[++e];
-          }
-          let fraction = 0;
-          if (c === DOT) {
-            const fractionStart = e + 1;
-            c = bytes[++e];
-            while (c >= 48 && c <= 57) {
-              m = m * 10 + (c - 48);
-              c = bytes[++e];
-            }
-            fraction = e - fractionStart;
-          }
-          const slot = numericSlot[j];
-          if ((c === delimiter || c === LF) && e > p && bytes[p] !== DOT && m < MAX_EXACT && fraction <= 22) {
-            const v = fraction === 0 ? m : m / POW10[fraction];
-            if (DecimalFeatures.holds(m, fraction)) {
-              const at = decimalIndex(slot, fraction, m);
-              let state = decimalStates[at];
-              if (state === UNKNOWN_DECIMAL) state = this.decimals.learn(at, v, slot);
-              matrix[base + slot] = decimalValues[at];
-              if (state === CLIPPED) numericCounts[j].clipped++;
-            } else {
-              matrix[base + slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
-            }
-          } else {
-            matrix[base + slot] = encodeNumber(this.otherNumber(bytes, p, j), numeric[j]!, numericCounts[j]);
-            e = this.at;
-          }
-        } else if (a === SKIP) {
-          e = p;
-          let c = bytes[e];
-          while (c !== delimiter && c !== LF) c = bytes[++e];
-        } else if (a === CAT_FEATURE) {
-          e = p;
-          let c = bytes[e];
-          let hash = FNV_OFFSET;
-          while (c !== delimiter && c !== LF) {
-            hash = Math.imul(hash ^ c, FNV_PRIME);
-            c = bytes[++e];
-          }
-          if (e > p && bytes[e - 1] === CR && c === LF) categoryPlaces[j]!.encode(matrix, base, bytes, p, e - 1);
-          else categoryPlaces[j]!.encodeHashed(matrix, base, bytes, p, e, hash);
-        } else {
-          e = this.otherField(bytes, p, j, a, r, base);
-        }
-        if (bytes[e] === LF || e >= end) {
-          if (j !== last) this.ragged();
-          p = e + 1;
-          break;
-        }
-        if (j === last) this.ragged();
-        p = e + 1;
-      }
+      p = this.hasFeatures ? this.featureRow(bytes, p, r) : this.columnRow(bytes, p, r);
       this.lines[r] = line;
       line += 1 + this.extraLines;
       this.rows = r + 1;
       taken++;
     }
     return { next: p, line };
+  }
+
+  /*
+   * featureRow and columnRow read one row's fields and return where the next row starts. They are
+   * two functions, not one, so that the JIT compiles each for its own work: decoding into the
+   * feature matrix, where the usual numeric field calls nothing, and reading number and text
+   * columns for a table.
+   */
+
+  /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
+  private featureRow(bytes: Uint8Array, p: number, r: number): number {
+    const { actions, numeric, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
+    const { values: decimalValues, states: decimalStates } = this.decimals;
+    const { delimiter, quoted } = this.layout;
+    const last = this.columns - 1;
+    const base = r * this.width;
+    for (let j = 0; ; j++) {
+      const a = actions[j];
+      let e: number;
+      if (quoted && bytes[p] === QUOTE) {
+        e = this.quotedField(bytes, p, j, a, r, base);
+      } else if (a === NUM_FEATURE) {
+        // A plain decimal (see plainDecimal), read inline so that the usual field calls nothing.
+        e = p;
+        let c = bytes[e];
+        let m = 0;
+        while (c >= 48 && c <= 57) {
+          m = m * 10 + (c - 48);
+          c = bytes[++e];
+        }
+        const integerDigits = e - p;
+        let fraction = 0;
+        if (c === DOT) {
+          const fractionStart = e + 1;
+          c = bytes[++e];
+          while (c >= 48 && c <= 57) {
+            m = m * 10 + (c - 48);
+            c = bytes[++e];
+          }
+          fraction = e - fractionStart;
+        }
+        const slot = numericSlot[j];
+        const plain = integerDigits > 0 && (c === delimiter || c === LF);
+        if (plain && m < DECIMAL_MANTISSAS && fraction <= DECIMAL_FRACTION_DIGITS) {
+          const place = slot * DECIMALS_PER_FEATURE + fraction * DECIMAL_MANTISSAS + m;
+          let state = decimalStates[place];
+          if (state === UNKNOWN) state = this.decimals.learn(place, slot, m, fraction);
+          matrix[base + slot] = decimalValues[place];
+          if (state === CLIPPED) numericCounts[j].clipped++;
+        } else {
+          let v: number;
+          if (plain && m < MAX_EXACT && fraction <= MAX_POWER) {
+            v = decimalValue(m, fraction);
+          } else {
+            v = this.otherNumber(bytes, p, j);
+            e = this.at;
+          }
+          matrix[base + slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
+        }
+      } else if (a === SKIP) {
+        e = fieldEnd(bytes, p, delimiter);
+      } else if (a === CAT_FEATURE) {
+        e = p;
+        let c = bytes[e];
+        let hash = FNV_OFFSET;
+        while (c !== delimiter && c !== LF) {
+          hash = Math.imul(hash ^ c, FNV_PRIME);
+          c = bytes[++e];
+        }
+        if (e > p && bytes[e - 1] === CR && c === LF) categoryPlaces[j]!.encode(matrix, base, bytes, p, e - 1);
+        else categoryPlaces[j]!.encodeHashed(matrix, base, bytes, p, e, hash);
+      } else {
+        e = this.otherField(bytes, p, j, a, r, base);
+      }
+      if (bytes[e] === LF || e >= end) {
+        if (j !== last) this.ragged();
+        return e + 1;
+      }
+      if (j === last) this.ragged();
+      p = e + 1;
+    }
+  }
+
+  /** Reads row `r` into the number and text columns asked for. */
+  private columnRow(bytes: Uint8Array, p: number, r: number): number {
+    const { actions, numberSlot, numbers, decimal, rangeEnd: end } = this;
+    const { delimiter, quoted } = this.layout;
+    const last = this.columns - 1;
+    for (let j = 0; ; j++) {
+      const a = actions[j];
+      let e: number;
+      if (quoted && bytes[p] === QUOTE) {
+        e = this.quotedField(bytes, p, j, a, r, 0);
+      } else if (a === NUMBER) {
+        e = plainDecimal(bytes, p, delimiter, decimal);
+        const v = e === -1 ? this.otherNumber(bytes, p, j) : decimal[0];
+        if (e === -1) e = this.at;
+        numbers[numberSlot[j]][r] = v;
+      } else if (a === SKIP) {
+        e = fieldEnd(bytes, p, delimiter);
+      } else {
+        e = this.otherField(bytes, p, j, a, r, 0);
+      }
+      if (bytes[e] === LF || e >= end) {
+        if (j !== last) this.ragged();
+        return e + 1;
+      }
+      if (j === last) this.ragged();
+      p = e + 1;
+    }
   }
 
   /** An unquoted field of a column wanted other than as one feature alone; returns the field's end. */
@@ -621,8 +664,8 @@ function plainDecimal(bytes: Uint8Array, start: number, delimiter: number, out: 
     }
     fraction = e - fractionStart;
   }
-  if ((c !== delimiter && c !== LF) || m >= MAX_EXACT || fraction > 22) return -1;
-  out[0] = fraction === 0 ? m : m / POW10[fraction];
+  if ((c !== delimiter && c !== LF) || m >= MAX_EXACT || fraction > MAX_POWER) return -1;
+  out[0] = decimalValue(m, fraction);
   return e;
 }
 
@@ -674,7 +717,7 @@ function signedDecimal(bytes: Uint8Array, start: number, delimiter: number, out:
     }
     power += negativeExponent ? -exponent : exponent;
   }
-  if (!any || m >= MAX_EXACT || power < -22 || power > 22) return -1;
+  if (!any || m >= MAX_EXACT || power < -MAX_POWER || power > MAX_POWER) return -1;
   if (c === CR && bytes[e + 1] === LF) e++;
   else if (c !== delimiter && c !== LF) return -1;
   const v = power >= 0 ? m * POW10[power] : m / POW10[-power];
