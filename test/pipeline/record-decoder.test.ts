@@ -247,6 +247,7 @@ describe('decoding on worker threads', () => {
       expect(there.labels).toEqual(here.labels);
       expect(there.report).toEqual(here.report);
     }
+    expect(bytes.byteLength, 'the input, cut into blocks in place, was not moved to a thread').toBe(readFileSync(sample('test.conn.log')).byteLength);
   });
 
   it('names the line of an error in a late block, counted over the blocks before it', async () => {
