@@ -71,8 +71,9 @@ const MAX_EXACT = 2 ** 53;
  * Turns rows of delimited text (CSV, TSV, Zeek) straight from their bytes into rows of the feature
  * matrix, and into number and text columns where asked: no object or string per row, numbers read
  * from the bytes, category text interned by its bytes. Every value goes through the fitted
- * pipeline's own per-value encoders ({@link encodeNumber}, {@link encodeCategory}), so the matrix
- * equals `FittedFeatures.transform` of the same rows, repairs counted alike.
+ * pipeline's own per-value encoders ({@link encodeNumber}, {@link categorySlot}), so the matrix
+ * equals `FittedFeatures.transform` of the same rows, repairs counted alike; what they gave for a
+ * short decimal or a category is remembered ({@link DecimalFeatures}, {@link CategoryPlaces}).
  *
  * Rows are read by the rules of text-rows.ts; a row of empty fields is skipped and counted; in a
  * Zeek log a row starting with `#` is skipped. Errors are InputErrors naming the file, the line
