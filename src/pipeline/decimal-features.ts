@@ -1,14 +1,11 @@
 import { encodeNumber, zeroCounts, type NumericFeature } from './features';
 
-/** Decimals held have mantissas (their digits read as an integer: `0.05` → 5) below this… */
-export const DECIMAL_MANTISSAS = 1024;
-/** …and at most this many digits after the point. */
+/** Decimals held have at most this many digits after the point… */
 export const DECIMAL_FRACTION_DIGITS = 2;
-/**
- * Decimals held per feature. The decimal `mantissa / 10^digits` of the feature in slot `s` is at
- * `s * DECIMALS_PER_FEATURE + digits * DECIMAL_MANTISSAS + mantissa`.
- */
-export const DECIMALS_PER_FEATURE = (DECIMAL_FRACTION_DIGITS + 1) * DECIMAL_MANTISSAS;
+/** …and mantissas (their digits read as an integer: `0.05` → 5) below this, with few features… */
+const MOST_MANTISSAS = 1024;
+/** …or fewer, so that all features together hold at most this many per number of digits (a wide file's table stays small). */
+const MANTISSA_BUDGET = 1 << 16;
 
 /** A decimal's state: not encoded yet. */
 export const UNKNOWN = 0;
@@ -41,7 +38,14 @@ export function decimalValue(mantissa: number, digits: number): number {
  * met over and over, whose signed log1p, scaling and clipping need not be done again.
  */
 export class DecimalFeatures {
-  /** By place (see DECIMALS_PER_FEATURE): the encoded value, once its state is not UNKNOWN. */
+  /** Decimals held have mantissas below this (and at most DECIMAL_FRACTION_DIGITS digits after the point). */
+  readonly mantissas: number;
+  /**
+   * Decimals held per feature. The decimal `mantissa / 10^digits` of the feature in slot `s` is
+   * at the place `s * perFeature + digits * mantissas + mantissa`.
+   */
+  readonly perFeature: number;
+  /** By place: the encoded value, once its state is not UNKNOWN. */
   readonly values: Float32Array;
   /** By place: UNKNOWN, ENCODED or CLIPPED. */
   readonly states: Uint8Array;
@@ -49,8 +53,10 @@ export class DecimalFeatures {
 
   constructor(features: readonly NumericFeature[]) {
     this.features = features;
-    this.values = new Float32Array(features.length * DECIMALS_PER_FEATURE);
-    this.states = new Uint8Array(features.length * DECIMALS_PER_FEATURE);
+    this.mantissas = Math.min(MOST_MANTISSAS, Math.floor(MANTISSA_BUDGET / Math.max(1, features.length)));
+    this.perFeature = (DECIMAL_FRACTION_DIGITS + 1) * this.mantissas;
+    this.values = new Float32Array(features.length * this.perFeature);
+    this.states = new Uint8Array(features.length * this.perFeature);
   }
 
   /** Encodes the decimal `mantissa / 10^digits` held at `place` for the feature in `slot`; returns its state. */

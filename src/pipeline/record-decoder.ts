@@ -1,6 +1,6 @@
 import { ByteStrings, decodeBytes, FNV_OFFSET, FNV_PRIME } from './byte-strings';
 import {
-  CLIPPED, DECIMAL_FRACTION_DIGITS, DECIMAL_MANTISSAS, DecimalFeatures, decimalValue, DECIMALS_PER_FEATURE, MAX_POWER, POW10, UNKNOWN,
+  CLIPPED, DECIMAL_FRACTION_DIGITS, DecimalFeatures, decimalValue, MAX_POWER, POW10, UNKNOWN,
 } from './decimal-features';
 import { InputError, quote } from './errors';
 import {
@@ -241,7 +241,7 @@ export class RecordDecoder {
   /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
   private featureRow(bytes: Uint8Array, p: number, r: number): number {
     const { actions, numeric, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
-    const { values: decimalValues, states: decimalStates } = this.decimals;
+    const { values: decimalValues, states: decimalStates, mantissas, perFeature } = this.decimals;
     const { delimiter, quoted } = this.layout;
     const last = this.columns - 1;
     const base = r * this.width;
@@ -272,8 +272,8 @@ export class RecordDecoder {
         }
         const slot = numericSlot[j];
         const plain = integerDigits > 0 && (c === delimiter || c === LF);
-        if (plain && m < DECIMAL_MANTISSAS && fraction <= DECIMAL_FRACTION_DIGITS) {
-          const place = slot * DECIMALS_PER_FEATURE + fraction * DECIMAL_MANTISSAS + m;
+        if (plain && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS) {
+          const place = slot * perFeature + fraction * mantissas + m;
           let state = decimalStates[place];
           if (state === UNKNOWN) state = this.decimals.learn(place, slot, m, fraction);
           matrix[base + slot] = decimalValues[place];
