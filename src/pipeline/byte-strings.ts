@@ -1,5 +1,10 @@
 const utf8 = new TextDecoder('utf-8');
 
+/** The 32-bit FNV-1a hash of bytes starts from this… */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+/** …and takes each byte in with `Math.imul(hash ^ byte, FNV_PRIME)`. */
+export const FNV_PRIME = 0x01000193;
+
 /**
  * UTF-8 bytes as a string, invalid sequences as U+FFFD (as `TextDecoder` does for a whole file:
  * a field is cut at ASCII bytes, which never continue a multi-byte sequence, so decoding field by
@@ -42,26 +47,43 @@ export class ByteStrings {
 
   /** The text of `bytes[start, end)`. */
   get(bytes: Uint8Array, start: number, end: number): string {
+    const entry = this.entry(bytes, start, end);
+    return entry === -1 ? decodeBytes(bytes, start, end) : this.values[entry];
+  }
+
+  /**
+   * The entry of `bytes[start, end)`, added when new: a small number per distinct text, from 0
+   * up, whose text is {@link text}. -1 when the bytes are too long to keep or the table is full.
+   */
+  entry(bytes: Uint8Array, start: number, end: number): number {
+    if (end - start > this.maxBytes) return -1;
+    let hash = FNV_OFFSET;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+    return this.find(bytes, start, end, hash);
+  }
+
+  /** {@link entry}, given the bytes' hash: `FNV_OFFSET`, then for each byte `Math.imul(hash ^ byte, FNV_PRIME)`. */
+  find(bytes: Uint8Array, start: number, end: number, hash: number): number {
     const length = end - start;
-    if (length > this.maxBytes) return decodeBytes(bytes, start, end);
-    let hash = 0x811c9dc5 | 0;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+    if (length > this.maxBytes) return -1;
     const { table, hashes, starts, lengths, arena } = this;
     const mask = table.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === -1) {
-        const text = decodeBytes(bytes, start, end);
-        if (this.values.length < this.maxEntries) {
-          table[slot] = this.add(hash, bytes, start, length, text);
-          if (this.values.length * 2 > table.length) this.rehash();
-        }
-        return text;
+        if (this.values.length >= this.maxEntries) return -1;
+        const added = this.add(hash, bytes, start, length, decodeBytes(bytes, start, end));
+        table[slot] = added;
+        if (this.values.length * 2 > table.length) this.rehash();
+        return added;
       }
-      if (hashes[entry] === hash && lengths[entry] === length && same(arena, starts[entry], bytes, start, length)) {
-        return this.values[entry];
-      }
+      if (hashes[entry] === hash && lengths[entry] === length && same(arena, starts[entry], bytes, start, length)) return entry;
     }
+  }
+
+  /** The text of an entry from {@link entry}. */
+  text(entry: number): string {
+    return this.values[entry];
   }
 
   private add(hash: number, bytes: Uint8Array, start: number, length: number, text: string): number {

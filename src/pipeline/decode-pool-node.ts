@@ -51,7 +51,7 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
           done = true;
           break;
         }
-        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, next.value);
+        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, ownBuffer(next.value));
         reply.catch(() => undefined);
         queue.push(reply);
         sent++;
@@ -73,6 +73,11 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
     await iterator.return?.();
     await Promise.all(pool.map((thread) => thread.close()));
   }
+}
+
+/** The bytes in a buffer of their own, which can be moved to another thread: a copy when they are a view of a larger buffer. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** The worker entry, bundled beside this module (dist/node), or its source when run from src with tsx. */

@@ -1,7 +1,10 @@
-import { ByteStrings } from './byte-strings';
+import { ByteStrings, decodeBytes, FNV_OFFSET, FNV_PRIME } from './byte-strings';
+import {
+  CLIPPED, DECIMAL_FRACTION_DIGITS, DecimalFeatures, decimalValue, MAX_POWER, POW10, UNKNOWN,
+} from './decimal-features';
 import { InputError, quote } from './errors';
 import {
-  addCounts, emptyReport, encodeCategory, encodeNumber, FittedFeatures, zeroCounts,
+  addCounts, categorySlot, emptyReport, encodeCategory, encodeNumber, FittedFeatures, zeroCounts,
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
 } from './features';
 import type { TextLayout } from './text-layout';
@@ -63,15 +66,14 @@ const DOT = 46;
 const DISTINCT_TEXTS = 4096;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
 const MAX_EXACT = 2 ** 53;
-/** Powers of ten that doubles hold exactly: an exact mantissa times or over one of them is rounded once, as `Number` rounds. */
-const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * Turns rows of delimited text (CSV, TSV, Zeek) straight from their bytes into rows of the feature
  * matrix, and into number and text columns where asked: no object or string per row, numbers read
  * from the bytes, category text interned by its bytes. Every value goes through the fitted
- * pipeline's own per-value encoders ({@link encodeNumber}, {@link encodeCategory}), so the matrix
- * equals `FittedFeatures.transform` of the same rows, repairs counted alike.
+ * pipeline's own per-value encoders ({@link encodeNumber}, {@link categorySlot}), so the matrix
+ * equals `FittedFeatures.transform` of the same rows, repairs counted alike; what they gave for a
+ * short decimal or a category is remembered ({@link DecimalFeatures}, {@link CategoryPlaces}).
  *
  * Rows are read by the rules of text-rows.ts; a row of empty fields is skipped and counted; in a
  * Zeek log a row starting with `#` is skipped. Errors are InputErrors naming the file, the line
@@ -89,6 +91,11 @@ export class RecordDecoder {
   private readonly numericCounts: RepairCounts[];
   private readonly categorical: (CategoricalFeature | null)[];
   private readonly categoricalCounts: RepairCounts[];
+  /** Per column, its numeric feature's place in a matrix row (-1 for none). */
+  private readonly numericSlot: Int32Array;
+  private readonly categoryPlaces: (CategoryPlaces | null)[];
+  private readonly decimals: DecimalFeatures;
+  private readonly hasFeatures: boolean;
   private readonly numberSlot: Int32Array;
   private readonly textSlot: Int32Array;
   /** Per column read, its interned texts (categories, labels, and spellings that are not plain decimals). */
@@ -110,6 +117,10 @@ export class RecordDecoder {
   private values: string[][] = [];
   /** Where the field just read ends (its delimiter, LF, or the end of the range). */
   private at = 0;
+  /** The number just read from a field's bytes. */
+  private readonly decimal = new Float64Array(1);
+  /** Line feeds inside the quoted fields of the row being read. */
+  private extraLines = 0;
   private rowStart = 0;
   private rowLine = 0;
   private rangeEnd = 0;
@@ -128,6 +139,7 @@ export class RecordDecoder {
     this.actions = new Uint8Array(names.length);
     this.numeric = names.map(() => null);
     this.categorical = names.map(() => null);
+    this.numericSlot = new Int32Array(names.length).fill(-1);
     this.numberSlot = new Int32Array(names.length).fill(-1);
     this.textSlot = new Int32Array(names.length).fill(-1);
     this.notes = names.map((name) => request.notes?.[name]);
@@ -135,6 +147,7 @@ export class RecordDecoder {
       const j = index.get(f.column)!;
       this.actions[j] |= NUM_FEATURE;
       this.numeric[j] = f;
+      this.numericSlot[j] = f.slot;
     }
     for (const f of features?.categorical ?? []) {
       const j = index.get(f.column)!;
@@ -159,6 +172,12 @@ export class RecordDecoder {
     ]);
     this.marked.counts = new Float64Array(this.counted.length * 4);
     this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
+    this.decimals = new DecimalFeatures(features?.numeric ?? []);
+    this.hasFeatures = features !== null;
+    this.categoryPlaces = names.map((_, j) => {
+      const f = this.categorical[j];
+      return f === null ? null : new CategoryPlaces(f, this.strings[j]!, this.categoricalCounts[j]);
+    });
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
     this.initialCapacity = Math.max(1, capacity);
@@ -177,11 +196,7 @@ export class RecordDecoder {
    */
   decode(bytes: Uint8Array, start: number, end: number, line: number, maxRows = Infinity): { next: number; line: number } {
     if (end > start && bytes[end - 1] !== LF) throw new Error('a block of rows must end with a line feed');
-    const { columns, actions, width, numberSlot, textSlot, numeric, categorical, numericCounts, categoricalCounts, strings } = this;
-    const delimiter = this.layout.delimiter;
-    const quoted = this.layout.quoted;
-    const skipComments = this.layout.skipComments;
-    const last = columns - 1;
+    const { delimiter, quoted, skipComments } = this.layout;
     this.rangeEnd = end;
     this.bytes = bytes;
     let p = start;
@@ -204,111 +219,165 @@ export class RecordDecoder {
       }
       if (this.rows === this.capacity) this.grow();
       const r = this.rows;
-      const base = r * width;
-      const matrix = this.matrix;
       this.rowStart = p;
       this.rowLine = line;
-      let extraLines = 0;
-      for (let j = 0; ; j++) {
-        const a = actions[j];
-        let e = p;
-        let c = bytes[p];
-        if (c === QUOTE && quoted) {
-          const q = quotedEnd(bytes, p, end, delimiter);
-          if (q === null) throw new InputError({ file: this.layout.file, line }, 'a quoted field opened on this line is not closed');
-          extraLines += countLF(bytes, p, q.close);
-          if (a !== SKIP) this.quotedField(j, a, r, base, unquote(bytes, p + 1, q.close));
-          e = q.next;
-        } else if ((a & WANTS_NUMBER) !== 0) {
-          // A plain decimal, read here so the value stays unboxed; anything else by parseNumber.
-          let negative = false;
-          if (c === MINUS || c === PLUS) {
-            negative = c === MINUS;
-            c = bytes[++e];
-          }
-          let m = 0;
-          let power = 0;
-          const digitsStart = e;
-          while (c >= 48 && c <= 57) {
-            m = m * 10 + (c - 48);
-            c = bytes[++e];
-          }
-          let any = e > digitsStart;
-          if (c === DOT) {
-            const fractionStart = e + 1;
-            c = bytes[++e];
-            while (c >= 48 && c <= 57) {
-              m = m * 10 + (c - 48);
-              c = bytes[++e];
-            }
-            power = fractionStart - e;
-            any = any || e > fractionStart;
-          }
-          if (any && (c === 101 || c === 69)) {
-            c = bytes[++e];
-            let negativeExponent = false;
-            if (c === MINUS || c === PLUS) {
-              negativeExponent = c === MINUS;
-              c = bytes[++e];
-            }
-            let exponent = 0;
-            any = false;
-            while (c >= 48 && c <= 57) {
-              any = true;
-              if (exponent < 10_000) exponent = exponent * 10 + (c - 48);
-              c = bytes[++e];
-            }
-            power += negativeExponent ? -exponent : exponent;
-          }
-          let v: number;
-          if (any && m < MAX_EXACT && power >= -22 && power <= 22 && (c === delimiter || c === LF || (c === CR && bytes[e + 1] === LF))) {
-            if (c === CR) e++;
-            v = power >= 0 ? m * POW10[power] : m / POW10[-power];
-            if (negative) v = -v;
-          } else if (e === p && (c === delimiter || c === LF)) {
-            v = NaN;
-          } else {
-            v = this.otherNumber(bytes, p, delimiter, j);
-            e = this.at;
-          }
-          if ((a & NUM_FEATURE) !== 0) matrix[base + numeric[j]!.slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
-          if ((a & NUMBER) !== 0) this.numbers[numberSlot[j]][r] = v;
-          if ((a & WANTS_TEXT) !== 0) this.text(j, a, r, base, bytes, p, e);
-        } else if (a === SKIP) {
-          while (c !== delimiter && c !== LF) c = bytes[++e];
-        } else {
-          while (c !== delimiter && c !== LF) c = bytes[++e];
-          const key = strings[j]!.get(bytes, p, e > p && bytes[e - 1] === CR && c === LF ? e - 1 : e);
-          if ((a & CAT_FEATURE) !== 0) {
-            const f = categorical[j]!;
-            encodeCategory(matrix, base + f.base, key, f, categoricalCounts[j]);
-          }
-          if ((a & TEXT) !== 0) this.keep(textSlot[j], r, key);
-        }
-        if (bytes[e] === LF || e >= end) {
-          if (j !== last) this.ragged();
-          p = e + 1;
-          break;
-        }
-        if (j === last) this.ragged();
-        p = e + 1;
-      }
+      this.extraLines = 0;
+      p = this.hasFeatures ? this.featureRow(bytes, p, r) : this.columnRow(bytes, p, r);
       this.lines[r] = line;
-      line += 1 + extraLines;
+      line += 1 + this.extraLines;
       this.rows = r + 1;
       taken++;
     }
     return { next: p, line };
   }
 
-  /** A field read as a number that is also wanted as text. */
-  private text(j: number, a: number, r: number, base: number, bytes: Uint8Array, start: number, end: number): void {
-    const key = this.strings[j]!.get(bytes, start, end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end);
-    if ((a & CAT_FEATURE) !== 0) {
-      const f = this.categorical[j]!;
-      encodeCategory(this.matrix, base + f.base, key, f, this.categoricalCounts[j]);
+  /*
+   * featureRow and columnRow read one row's fields and return where the next row starts. They are
+   * two functions, not one, so that the JIT compiles each for its own work: decoding into the
+   * feature matrix, where the usual numeric field calls nothing, and reading number and text
+   * columns for a table.
+   */
+
+  /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
+  private featureRow(bytes: Uint8Array, p: number, r: number): number {
+    const { actions, numeric, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
+    const { values: decimalValues, states: decimalStates, mantissas, perFeature } = this.decimals;
+    const { delimiter, quoted } = this.layout;
+    const last = this.columns - 1;
+    const base = r * this.width;
+    for (let j = 0; ; j++) {
+      const a = actions[j];
+      let e: number;
+      if (quoted && bytes[p] === QUOTE) {
+        e = this.quotedField(bytes, p, j, a, r, base);
+      } else if (a === NUM_FEATURE) {
+        // A plain decimal (see plainDecimal), read inline so that the usual field calls nothing.
+        e = p;
+        let c = bytes[e];
+        let m = 0;
+        while (c >= 48 && c <= 57) {
+          m = m * 10 + (c - 48);
+          c = bytes[++e];
+        }
+        const integerDigits = e - p;
+        let fraction = 0;
+        if (c === DOT) {
+          const fractionStart = e + 1;
+          c = bytes[++e];
+          while (c >= 48 && c <= 57) {
+            m = m * 10 + (c - 48);
+            c = bytes[++e];
+          }
+          fraction = e - fractionStart;
+        }
+        const slot = numericSlot[j];
+        const plain = integerDigits > 0 && (c === delimiter || c === LF);
+        if (plain && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS) {
+          const place = slot * perFeature + fraction * mantissas + m;
+          let state = decimalStates[place];
+          if (state === UNKNOWN) state = this.decimals.learn(place, slot, m, fraction);
+          matrix[base + slot] = decimalValues[place];
+          if (state === CLIPPED) numericCounts[j].clipped++;
+        } else {
+          let v: number;
+          if (plain && m < MAX_EXACT && fraction <= MAX_POWER) {
+            v = decimalValue(m, fraction);
+          } else {
+            v = this.otherNumber(bytes, p, j);
+            e = this.at;
+          }
+          matrix[base + slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
+        }
+      } else if (a === SKIP) {
+        e = fieldEnd(bytes, p, delimiter);
+      } else if (a === CAT_FEATURE) {
+        e = p;
+        let c = bytes[e];
+        let hash = FNV_OFFSET;
+        while (c !== delimiter && c !== LF) {
+          hash = Math.imul(hash ^ c, FNV_PRIME);
+          c = bytes[++e];
+        }
+        if (e > p && bytes[e - 1] === CR && c === LF) categoryPlaces[j]!.encode(matrix, base, bytes, p, e - 1);
+        else categoryPlaces[j]!.encodeHashed(matrix, base, bytes, p, e, hash);
+      } else {
+        e = this.otherField(bytes, p, j, a, r, base);
+      }
+      if (bytes[e] === LF || e >= end) {
+        if (j !== last) this.ragged();
+        return e + 1;
+      }
+      if (j === last) this.ragged();
+      p = e + 1;
     }
-    if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, key);
+  }
+
+  /** Reads row `r` into the number and text columns asked for. */
+  private columnRow(bytes: Uint8Array, p: number, r: number): number {
+    const { actions, numberSlot, numbers, decimal, rangeEnd: end } = this;
+    const { delimiter, quoted } = this.layout;
+    const last = this.columns - 1;
+    for (let j = 0; ; j++) {
+      const a = actions[j];
+      let e: number;
+      if (quoted && bytes[p] === QUOTE) {
+        e = this.quotedField(bytes, p, j, a, r, 0);
+      } else if (a === NUMBER) {
+        e = plainDecimal(bytes, p, delimiter, decimal);
+        const v = e === -1 ? this.otherNumber(bytes, p, j) : decimal[0];
+        if (e === -1) e = this.at;
+        numbers[numberSlot[j]][r] = v;
+      } else if (a === SKIP) {
+        e = fieldEnd(bytes, p, delimiter);
+      } else {
+        e = this.otherField(bytes, p, j, a, r, 0);
+      }
+      if (bytes[e] === LF || e >= end) {
+        if (j !== last) this.ragged();
+        return e + 1;
+      }
+      if (j === last) this.ragged();
+      p = e + 1;
+    }
+  }
+
+  /** An unquoted field of a column wanted other than as one feature alone; returns the field's end. */
+  private otherField(bytes: Uint8Array, start: number, j: number, a: number, r: number, base: number): number {
+    if ((a & WANTS_NUMBER) === 0) {
+      const e = fieldEnd(bytes, start, this.layout.delimiter);
+      this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+      return e;
+    }
+    let e = plainDecimal(bytes, start, this.layout.delimiter, this.decimal);
+    const v = e === -1 ? this.otherNumber(bytes, start, j) : this.decimal[0];
+    if (e === -1) e = this.at;
+    this.numberField(j, a, r, base, v);
+    if ((a & WANTS_TEXT) !== 0) this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+    return e;
+  }
+
+  /** A quoted field, read as its unquoted text; returns where it ends (its delimiter, LF, or the end of the range). */
+  private quotedField(bytes: Uint8Array, start: number, j: number, a: number, r: number, base: number): number {
+    const q = quotedEnd(bytes, start, this.rangeEnd, this.layout.delimiter);
+    if (q === null) throw new InputError({ file: this.layout.file, line: this.rowLine }, 'a quoted field opened on this line is not closed');
+    this.extraLines += countLF(bytes, start, q.close);
+    if (a === SKIP) return q.next;
+    const text = unquote(bytes, start + 1, q.close);
+    if ((a & WANTS_NUMBER) !== 0) this.numberField(j, a, r, base, this.numberOfText(text, j));
+    this.textField(j, a, r, base, text);
+    return q.next;
+  }
+
+  /** A number read from a column wanted as a numeric feature, a number column, or both. */
+  private numberField(j: number, a: number, r: number, base: number, v: number): void {
+    if ((a & NUM_FEATURE) !== 0) this.matrix[base + this.numericSlot[j]] = encodeNumber(v, this.numeric[j]!, this.numericCounts[j]);
+    if ((a & NUMBER) !== 0) this.numbers[this.numberSlot[j]][r] = v;
+  }
+
+  /** A field's text, for a column wanted as a categorical feature, a text column, or both. */
+  private textField(j: number, a: number, r: number, base: number, text: string): void {
+    if ((a & CAT_FEATURE) !== 0) this.categoryPlaces[j]!.encodeText(this.matrix, base, text);
+    if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, text);
   }
 
   /**
@@ -410,13 +479,21 @@ export class RecordDecoder {
     this.codes[slot][row] = code;
   }
 
-  /** A field that is not a plain decimal, by {@link parseNumber}; sets `at` to the field's end. */
-  private otherNumber(bytes: Uint8Array, start: number, delimiter: number, j: number): number {
-    let e = start;
-    while (bytes[e] !== delimiter && bytes[e] !== LF) e++;
+  /**
+   * A field that is not a plain decimal: a signed or exponent decimal read from the bytes, else its
+   * text by {@link parseNumber} (an empty field is missing, NaN). Sets `at` to the field's end.
+   */
+  private otherNumber(bytes: Uint8Array, start: number, j: number): number {
+    const delimiter = this.layout.delimiter;
+    const decimalEnd = signedDecimal(bytes, start, delimiter, this.decimal);
+    if (decimalEnd !== -1) {
+      this.at = decimalEnd;
+      return this.decimal[0];
+    }
+    const e = fieldEnd(bytes, start, delimiter);
     this.at = e;
-    const text = this.strings[j]!.get(bytes, start, e > start && bytes[e - 1] === CR && bytes[e] === LF ? e - 1 : e);
-    return this.numberOfText(text, j);
+    if (e === start) return NaN;
+    return this.numberOfText(this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)), j);
   }
 
   private numberOfText(text: string, j: number): number {
@@ -427,19 +504,6 @@ export class RecordDecoder {
     }
     if (v === undefined) this.notANumber(text, j);
     return v;
-  }
-
-  private quotedField(j: number, a: number, r: number, base: number, text: string): void {
-    if ((a & WANTS_NUMBER) !== 0) {
-      const v = this.numberOfText(text, j);
-      if ((a & NUM_FEATURE) !== 0) this.matrix[base + this.numeric[j]!.slot] = encodeNumber(v, this.numeric[j]!, this.numericCounts[j]);
-      if ((a & NUMBER) !== 0) this.numbers[this.numberSlot[j]][r] = v;
-    }
-    if ((a & CAT_FEATURE) !== 0) {
-      const f = this.categorical[j]!;
-      encodeCategory(this.matrix, base + f.base, text, f, this.categoricalCounts[j]);
-    }
-    if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, text);
   }
 
   private notANumber(text: string, j: number): never {
@@ -504,4 +568,160 @@ function blankRowEnd(bytes: Uint8Array, start: number, end: number, delimiter: n
     }
     return -1;
   }
+}
+
+/**
+ * A categorical feature's one-hot place for a field, found by the field's bytes: each distinct
+ * text is looked up once ({@link categorySlot}), then known by its entry in the column's
+ * {@link ByteStrings}. Unseen categories are counted each time, as `transform` counts them.
+ */
+class CategoryPlaces {
+  /** Per entry of `strings`, its place; -1 until looked up. */
+  private places = new Int32Array(64).fill(-1);
+
+  constructor(
+    private readonly feature: CategoricalFeature,
+    private readonly strings: ByteStrings,
+    private readonly counts: RepairCounts,
+  ) {}
+
+  /** Sets the feature of the category in `bytes[start, end)` in the row whose features start at `matrix[row]`. */
+  encode(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number): void {
+    this.encodeEntry(matrix, row, bytes, start, end, this.strings.entry(bytes, start, end));
+  }
+
+  /** {@link encode}, given the bytes' hash (see {@link ByteStrings.find}). */
+  encodeHashed(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number, hash: number): void {
+    this.encodeEntry(matrix, row, bytes, start, end, this.strings.find(bytes, start, end, hash));
+  }
+
+  private encodeEntry(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number, entry: number): void {
+    if (entry === -1) {
+      this.encodeText(matrix, row, decodeBytes(bytes, start, end));
+      return;
+    }
+    const place = entry < this.places.length ? this.places[entry] : -1;
+    if (place === -1) {
+      this.learn(matrix, row, entry);
+      return;
+    }
+    const f = this.feature;
+    if (place === f.unseen) this.counts.unseen++;
+    matrix[row + f.base + place] = f.hot[place];
+  }
+
+  /** Sets the feature of a category given as text. */
+  encodeText(matrix: Float32Array, row: number, text: string): void {
+    encodeCategory(matrix, row + this.feature.base, text, this.feature, this.counts);
+  }
+
+  private learn(matrix: Float32Array, row: number, entry: number): void {
+    const place = categorySlot(this.strings.text(entry), this.feature, this.counts);
+    if (entry >= this.places.length) {
+      const places = new Int32Array(Math.max(entry + 1, this.places.length * 2)).fill(-1);
+      places.set(this.places);
+      this.places = places;
+    }
+    this.places[entry] = place;
+    matrix[row + this.feature.base + place] = this.feature.hot[place];
+  }
+}
+
+/** Where the unquoted field starting at `start` ends: its delimiter or LF. */
+function fieldEnd(bytes: Uint8Array, start: number, delimiter: number): number {
+  let e = start;
+  let c = bytes[e];
+  while (c !== delimiter && c !== LF) c = bytes[++e];
+  return e;
+}
+
+/** The end of a field's text: a CR before the row's LF is not part of it. */
+function textEnd(bytes: Uint8Array, start: number, end: number): number {
+  return end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end;
+}
+
+/**
+ * Reads the field starting at `start` when it is a plain decimal (digits, then optionally a point
+ * and digits) into `out[0]`, as `Number` reads it: the digits as an exact integer, divided once by
+ * an exact power of ten. Returns where the field ends (its delimiter or LF), or -1 when it holds
+ * anything else, or more digits than that reads exactly.
+ */
+function plainDecimal(bytes: Uint8Array, start: number, delimiter: number, out: Float64Array): number {
+  let e = start;
+  let c = bytes[e];
+  let m = 0;
+  while (c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    c = bytes[++e];
+  }
+  if (e === start) return -1;
+  let fraction = 0;
+  if (c === DOT) {
+    const fractionStart = e + 1;
+    c = bytes[++e];
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      c = bytes[++e];
+    }
+    fraction = e - fractionStart;
+  }
+  if ((c !== delimiter && c !== LF) || m >= MAX_EXACT || fraction > MAX_POWER) return -1;
+  out[0] = decimalValue(m, fraction);
+  return e;
+}
+
+/**
+ * Reads the field starting at `start` when it is a decimal with an optional sign and exponent (and
+ * the row's CR before its LF) into `out[0]`, exactly as `Number` reads it: an integer mantissa
+ * below 2^53 times or over an exact power of ten, rounded once. Returns where the field ends (its
+ * delimiter or LF), or -1 when it holds anything else or more than that reads exactly.
+ */
+function signedDecimal(bytes: Uint8Array, start: number, delimiter: number, out: Float64Array): number {
+  let e = start;
+  let c = bytes[e];
+  let negative = false;
+  if (c === MINUS || c === PLUS) {
+    negative = c === MINUS;
+    c = bytes[++e];
+  }
+  let m = 0;
+  let power = 0;
+  const digitsStart = e;
+  while (c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    c = bytes[++e];
+  }
+  let any = e > digitsStart;
+  if (c === DOT) {
+    const fractionStart = e + 1;
+    c = bytes[++e];
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      c = bytes[++e];
+    }
+    power = fractionStart - e;
+    any = any || e > fractionStart;
+  }
+  if (any && (c === 101 || c === 69)) {
+    c = bytes[++e];
+    let negativeExponent = false;
+    if (c === MINUS || c === PLUS) {
+      negativeExponent = c === MINUS;
+      c = bytes[++e];
+    }
+    let exponent = 0;
+    any = false;
+    while (c >= 48 && c <= 57) {
+      any = true;
+      if (exponent < 10_000) exponent = exponent * 10 + (c - 48);
+      c = bytes[++e];
+    }
+    power += negativeExponent ? -exponent : exponent;
+  }
+  if (!any || m >= MAX_EXACT || power < -MAX_POWER || power > MAX_POWER) return -1;
+  if (c === CR && bytes[e + 1] === LF) e++;
+  else if (c !== delimiter && c !== LF) return -1;
+  const v = power >= 0 ? m * POW10[power] : m / POW10[-power];
+  out[0] = negative ? -v : v;
+  return e;
 }

@@ -201,6 +201,29 @@ describe('numbers read from bytes', () => {
     });
   });
 
+  it('encode into the features transform gives, for every spelling, short decimals met again and again included', async () => {
+    const short = ['0', '1', '7', '0.05', '0.5', '1.00', '12.25', '1023', '1024', '99.99', '100.1', '0.001', '007', '5.', '3'];
+    const texts = [...spellings(5000), ...Array.from({ length: 3000 }, (_, i) => short[(i * 7) % short.length])];
+    const categories = ['tcp', 'udp', 'icmp', 'gre'];
+    const csv = `v,w,c\n${texts.map((t, i) => `${t.replace(/[\t ]/g, '')},"${t}",${categories[i % 4]}`).join('\r\n')}\r\n`;
+    const bytes = new TextEncoder().encode(csv);
+    const fit = table({ v: Float64Array.from([0, 1, 2, 3, 5, 8]), w: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), c: ['tcp', 'udp', 'tcp', 'udp', 'icmp', 'tcp'] });
+    const fits = [
+      { spec: {}, options: {} },
+      { spec: { log1p: ['v', 'w'] }, options: { scaling: 'standard', clip: 1 } as const },
+    ];
+    for (const { spec, options } of fits) {
+      const featurizer = fitFeaturizer(resolveSchema(fit, spec, 'fit'), fit, options);
+      const read = await readTable(bytes, featurizer.readOptions('n.csv'));
+      const expected = featurizer.transform(read.table);
+      const decoded = await decodeAll(readRecords(bytes, featurizer, { ...featurizer.readOptions('n.csv'), blockBytes: 4096 }), null);
+      expect(decoded.rows).toBe(texts.length);
+      expect(sameBytes(decoded.matrix, expected.matrix)).toBe(true);
+      expect(decoded.report).toEqual(expected.report);
+      expect(expected.report.clipped).toBeGreaterThan(1000);
+    }
+  });
+
   it('rejects what parseNumber rejects', async () => {
     for (const text of ['0x1F', '1e', 'e5', '.', '+', '1.2.3', '5,5', '12a', '--1', '1_000']) {
       const error = await readTable(new TextEncoder().encode(`v\n1\n"${text}"\n`), { fileName: 'n.csv', types: { v: 'number' } }).then(() => null, (e: unknown) => e);
@@ -224,6 +247,7 @@ describe('decoding on worker threads', () => {
       expect(there.labels).toEqual(here.labels);
       expect(there.report).toEqual(here.report);
     }
+    expect(bytes.byteLength, 'the input, cut into blocks in place, was not moved to a thread').toBe(readFileSync(sample('test.conn.log')).byteLength);
   });
 
   it('names the line of an error in a late block, counted over the blocks before it', async () => {
