@@ -24,7 +24,7 @@ const BENCHES = {
 
 type BenchName = keyof typeof BENCHES;
 const USAGE = `usage: bench <all|${Object.keys(BENCHES).join('|')}> [--quick] [--out DIR]
-       bench features
+       bench features [--out DIR]
        bench stream
        bench render RESULTS.json
        bench readme RESULTS.json
@@ -57,7 +57,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   }
   const [name = 'all', file] = names;
   if (name === 'render' || name === 'readme') return file ? { name, quick, out: resolve(file) } : `${name} needs a results JSON file`;
-  if (name !== 'all' && !(name in BENCHES)) return `unknown benchmark ${name}`;
+  if (name !== 'all' && name !== 'features' && !(name in BENCHES)) return `unknown benchmark ${name}`;
   return { name, quick, out };
 }
 
@@ -76,7 +76,13 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'features') {
-    await benchFeatures();
+    const args = parseArgs(argv);
+    if (typeof args === 'string') {
+      console.error(`${args}\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    await benchFeatures(args.out);
     return;
   }
   if (argv[0] === 'stream') {
