@@ -10,7 +10,9 @@ import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from 
 
 /** Chunks in flight: one computing while the next uploads and the one before reads back. */
 const SLOTS = 2;
-const MAX_PLANS = 8;
+/** Sizes of plan per slot and output: a chunk of any size runs the plan for its rows rounded up to an eighth of a chunk. */
+const PLAN_SIZES = 8;
+const MAX_PLANS = SLOTS * PLAN_SIZES * 2;
 
 export interface ScorerOptions {
   readonly chunkRows?: number;
@@ -154,7 +156,7 @@ export class Scorer {
     const slot = this.slots[this.next];
     this.next = (this.next + 1) % this.slots.length;
     if (slot.read) await slot.read().catch(() => undefined);
-    const launches = await this.plan(slot, rows, output);
+    const launches = await this.plan(slot, this.planRows(rows), output);
     const { source, staging } = output === 'scores' ? { source: slot.scores.buffer, staging: slot.staging } : this.reconstructionOutput();
     const bytes = rows * (output === 'scores' ? 1 : this.width) * BYTES;
     this.gpu.device.queue.writeBuffer(slot.input.buffer, 0, values.buffer, values.byteOffset, rows * this.width * BYTES);
@@ -168,6 +170,16 @@ export class Scorer {
     const read = () => (result ??= this.readBack(staging, bytes));
     slot.read = read;
     return read;
+  }
+
+  /**
+   * The rows the plan for a chunk of `rows` computes: `rows` rounded up to an eighth of a chunk, so
+   * that chunks of every size share a few plans. The rows past `rows` hold whatever the slot held
+   * before; rows are computed independently and only the first `rows` results are read back.
+   */
+  private planRows(rows: number): number {
+    const step = Math.ceil(this.chunk / PLAN_SIZES);
+    return Math.min(this.chunk, Math.ceil(rows / step) * step);
   }
 
   private async readBack(staging: GPUBuffer, bytes: number): Promise<Float32Array> {

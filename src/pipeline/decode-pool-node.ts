@@ -32,10 +32,12 @@ export function defaultThreads(): number {
  * name the file's line; an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
-  return (blocks, layout, request) => decodeOnThreads(blocks, layout, request, threads);
+  return (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads);
 }
 
-async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, threads: number): AsyncGenerator<DecodedRows> {
+async function* decodeOnThreads(
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
+): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
   const queue: Promise<WorkerReply>[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
@@ -63,7 +65,8 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
         if (at === undefined && column === undefined) throw new Error(reason);
         throw new InputError({ file: layout.file, line: at === undefined ? undefined : line + at - 1, column }, reason);
       }
-      const { rows, lines } = reply;
+      const { rows, lines, spent } = reply;
+      recycle(spent);
       window = Math.max(2, Math.min(threads * 2, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
       for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;

@@ -11,21 +11,35 @@ const MAX_ROW_BYTES = 64 << 20;
 /** A text stream's layout and its data rows, in blocks that start and end on row boundaries. */
 export interface TextBlocks {
   layout: TextLayout;
-  /** Each block is a Uint8Array of its own (it may be handed to another thread). */
+  /**
+   * Each block is a view of a buffer that holds no other block, so the buffer may be handed to
+   * another thread; every block ends with an LF.
+   */
   blocks: AsyncGenerator<Uint8Array>;
+  /**
+   * Gives a block's buffer back once nothing reads the block any more (decoded, its text copied
+   * out), for a later block to be cut into: a reader that gives its blocks back allocates a few
+   * buffers, not one per block.
+   */
+  recycle: (block: Uint8Array) => void;
 }
 
 /** Reads the header of a byte stream, then cuts the rest into blocks of whole rows of about `blockBytes`. */
 export async function openText(chunks: AsyncIterable<Uint8Array>, options: LayoutOptions, blockBytes = BLOCK_BYTES): Promise<TextBlocks> {
   const iterator = chunks[Symbol.asyncIterator]();
-  let buffer = new Uint8Array(Math.max(blockBytes * 2, 1 << 16));
+  const buffers = new BufferPool(Math.max(blockBytes * 2, 1 << 16));
+  let buffer = buffers.take(0);
+  let start = 0;
   let filled = 0;
   let done = false;
   const append = (piece: Uint8Array) => {
-    if (filled + piece.length > buffer.length) {
-      const grown = new Uint8Array(Math.max(buffer.length * 2, filled + piece.length));
-      grown.set(buffer.subarray(0, filled));
+    if (filled + piece.length >= buffer.length) {
+      const grown = buffers.take(Math.max(buffer.length * 2, filled - start + piece.length + 1));
+      grown.set(buffer.subarray(start, filled));
+      buffers.give(buffer);
       buffer = grown;
+      filled -= start;
+      start = 0;
     }
     buffer.set(piece, filled);
     filled += piece.length;
@@ -45,14 +59,26 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
     layout = readLayout(buffer.subarray(0, filled), done, options);
   }
   const { delimiter, quoted, file } = layout;
-  let start = layout.bodyStart;
+  start = layout.bodyStart;
+  /** Hands `buffer[start, cut)` over as a block; what follows the cut moves to a buffer of its own. */
+  const handOver = (cut: number): Uint8Array => {
+    const block = buffer.subarray(start, cut);
+    const next = buffers.take(filled - cut + 1);
+    next.set(buffer.subarray(cut, filled));
+    buffer = next;
+    filled -= cut;
+    start = 0;
+    return block;
+  };
   async function* blocks(): AsyncGenerator<Uint8Array> {
     let want = blockBytes;
     try {
       for (;;) {
         while (!done && filled - start < want) await more();
         if (done) {
-          if (filled > start) yield withFinalLF(buffer.subarray(start, filled));
+          if (filled === start) return;
+          if (buffer[filled - 1] !== LF) buffer[filled++] = LF;
+          yield handOver(filled);
           return;
         }
         const cut = lastRowEnd(buffer, start, Math.min(filled, start + want), delimiter, quoted);
@@ -65,30 +91,47 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
         }
         want = blockBytes;
         if (filled - cut > want) {
-          yield buffer.slice(start, cut);
+          yield buffers.copy(buffer.subarray(start, cut));
           start = cut;
           continue;
         }
-        const block = buffer.subarray(start, cut);
-        const next = new Uint8Array(Math.max(buffer.length, (filled - cut) * 2));
-        next.set(buffer.subarray(cut, filled));
-        filled -= cut;
-        start = 0;
-        buffer = next;
-        yield block.byteOffset === 0 ? block : block.slice();
+        yield handOver(cut);
       }
     } finally {
       await iterator.return?.();
     }
   }
-  return { layout, blocks: blocks() };
+  return { layout, blocks: blocks(), recycle: (block) => buffers.give(block) };
 }
 
-/** The bytes, ending with an LF: the last row of a file may lack one, and the decoder relies on it. */
-export function withFinalLF(bytes: Uint8Array): Uint8Array {
-  if (bytes.length > 0 && bytes[bytes.length - 1] === LF) return bytes.slice();
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  out[bytes.length] = LF;
-  return out;
+/**
+ * Buffers of one standard size, given back and taken again; a larger one is made when asked and
+ * left to the collector. A buffer is given back as any view of it; views of one that was moved to
+ * another thread (detached) are ignored.
+ */
+class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** A buffer of at least `bytes` (and at least the standard size). */
+  take(bytes: number): Uint8Array {
+    if (bytes <= this.size) {
+      const spare = this.free.pop();
+      if (spare !== undefined) return new Uint8Array(spare);
+    }
+    return new Uint8Array(Math.max(this.size, bytes));
+  }
+
+  /** `bytes` copied into a buffer of the pool, as a view of their length. */
+  copy(bytes: Uint8Array): Uint8Array {
+    const out = this.take(bytes.length);
+    out.set(bytes);
+    return out.subarray(0, bytes.length);
+  }
+
+  give(view: Uint8Array): void {
+    const buffer = view.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === this.size && !this.free.includes(buffer)) this.free.push(buffer);
+  }
 }

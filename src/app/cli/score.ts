@@ -2,7 +2,7 @@ import { pickRows } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
-import { regroup, type RecordBatch } from '../../pipeline/records';
+import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
 import { addRepairs } from '../detector';
 import { Explainer, type ColumnError } from '../explain';
@@ -102,7 +102,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           await out.write(scoreBytes({ scores, firstRow: first, texts: columns, ...chosen }, detector.threshold, layout!));
           progress.scored(first - 1 + scores.length);
         };
-        for await (const batch of regroup(records, scorer.chunk)) {
+        for await (const batch of inChunks(records, scorer.chunk)) {
           if (!header) {
             await out.write(scoreHeader(layout!));
             header = true;
