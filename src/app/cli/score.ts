@@ -8,7 +8,7 @@ import { addRepairs } from '../detector';
 import { Explainer, type ColumnError } from '../explain';
 import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
-import { flaggedRows, reservedNames, scoreBytes, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
 import { UsageError } from './errors';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
@@ -91,6 +91,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         let rows = 0;
         let repairs: TransformReport | null = null;
         let header = false;
+        let writer: ScoreWriter | null = null;
         let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
         const flush = async () => {
           if (!pending) return;
@@ -99,7 +100,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const scores = await read();
           const chosen = await written(batch, scores);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          await out.write(scoreBytes({ scores, firstRow: first, texts: columns, ...chosen }, detector.threshold, layout!));
+          writer ??= new ScoreWriter(layout!, detector.threshold);
+          await out.write(writer.bytes({ scores, firstRow: first, texts: columns, ...chosen }));
           progress.scored(first - 1 + scores.length);
         };
         for await (const batch of inChunks(records, scorer.chunk)) {
