@@ -92,12 +92,12 @@ export class ScoreWriter {
     const { scores, rows, firstRow } = chunk;
     const count = rows === null ? scores.length : rows.length;
     const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], (value) => this.encoded(k, value)));
-    const explained = chunk.explanations?.map((errors) => utf8.encode(json ? jsonExplanation(errors) : csvExplanation(errors, this.layout.explain))) ?? null;
+    const explained = chunk.explanations?.map((errors) => (json ? jsonExplanation(errors) : csvExplanation(errors, this.layout.explain))) ?? null;
     let out = this.out;
     let at = 0;
     for (let n = 0; n < count; n++) {
       const i = rows === null ? n : rows[n];
-      let need = FIXED_BYTES + (explained === null ? 0 : explained[n].length);
+      let need = FIXED_BYTES + (explained === null ? 0 : 3 * explained[n].length);
       for (const text of texts) need += text.length(i);
       if (at + need > out.length) out = this.grow(at + need, at);
       const score = scores[i];
@@ -115,7 +115,7 @@ export class ScoreWriter {
       }
       out[at++] = score >= threshold ? 0x31 : 0x30;
       for (const text of texts) at = text.write(out, at, i);
-      if (explained !== null) at = put(out, at, explained[n]);
+      if (explained !== null) at = putText(out, at, explained[n]);
       if (json) out[at++] = 0x7d;
       out[at++] = LF;
     }
@@ -199,6 +199,16 @@ class EncodedTexts {
   }
 }
 
+/** Writes `text` as UTF-8 at `at` (room for three bytes a character is left by the caller); returns where it ends. */
+function putText(out: Uint8Array, at: number, text: string): number {
+  for (let c = 0; c < text.length; c++) {
+    const code = text.charCodeAt(c);
+    if (code >= 0x80) return at + utf8.encodeInto(text, out.subarray(at)).written;
+    out[at + c] = code;
+  }
+  return at + text.length;
+}
+
 /** Copies `bytes` to `out` at `at`; returns where they end. */
 function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
   for (let c = 0; c < bytes.length; c++) out[at++] = bytes[c];
@@ -223,29 +233,56 @@ function plainJson(value: string): boolean {
   return true;
 }
 
-/** A share of error to four decimals. */
+/** A share of error to four decimals, as `String(Number(share.toFixed(4)))` writes it. */
 function shareText(share: number): string {
-  return String(Number(share.toFixed(4)));
+  const scaled = share * 1e4;
+  const n = Math.floor(scaled + 0.5);
+  if (!(n >= 0 && n <= 1e4) || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return String(Number(share.toFixed(4)));
+  return SHARES[n];
 }
+
+/** The texts of k / 10⁴ for k in [0, 10⁴], as JavaScript writes those numbers. */
+const SHARES = Array.from({ length: 1e4 + 1 }, (_, k) => String(k / 1e4));
 
 /** A value or expectation: text as it is; a number to six significant digits, or null (JSON) or nothing (CSV) when not finite. */
 function valueText(value: number | string, json: boolean, digits: number | null): string {
-  if (typeof value === 'string') return json ? JSON.stringify(value) : csvField(value);
+  if (typeof value === 'string') return json ? jsonText(value) : csvText(value);
   if (!Number.isFinite(value)) return json ? 'null' : '';
   return String(digits === null ? value : Number(value.toPrecision(digits)));
+}
+
+/** Texts of the strings explanations repeat (feature names, categories) as CSV fields and as JSON strings. */
+const csvFields = new Map<string, string>();
+const jsonStrings = new Map<string, string>();
+
+function remembered(cache: Map<string, string>, text: string, make: (text: string) => string): string {
+  let out = cache.get(text);
+  if (out === undefined) {
+    out = make(text);
+    if (cache.size < 4096) cache.set(text, out);
+  }
+  return out;
+}
+
+function csvText(text: string): string {
+  return remembered(csvFields, text, csvField);
+}
+
+function jsonText(text: string): string {
+  return remembered(jsonStrings, text, JSON.stringify);
 }
 
 function csvExplanation(errors: readonly ColumnError[], k: number): string {
   let text = '';
   for (let j = 0; j < k; j++) {
     const e = errors[j];
-    text += e === undefined ? ',,,,' : `,${csvField(e.feature)},${shareText(e.share)},${valueText(e.value, false, null)},${valueText(e.expected, false, 6)}`;
+    text += e === undefined ? ',,,,' : `,${csvText(e.feature)},${shareText(e.share)},${valueText(e.value, false, null)},${valueText(e.expected, false, 6)}`;
   }
   return text;
 }
 
 function jsonExplanation(errors: readonly ColumnError[]): string {
-  const items = errors.map((e) => `{"feature":${JSON.stringify(e.feature)},"share":${shareText(e.share)},"value":${valueText(e.value, true, null)},"expected":${valueText(e.expected, true, 6)}}`);
+  const items = errors.map((e) => `{"feature":${jsonText(e.feature)},"share":${shareText(e.share)},"value":${valueText(e.value, true, null)},"expected":${valueText(e.expected, true, 6)}}`);
   return `,"explanation":[${items.join(',')}]`;
 }
 

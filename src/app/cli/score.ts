@@ -157,7 +157,7 @@ async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBa
       const text = batch.texts[column];
       return text === undefined ? undefined : text.values[text.codes[i]];
     };
-    explanations[n] = explainer.explain(matrix.subarray(n * width, (n + 1) * width), reconstruction.subarray(n * width, (n + 1) * width), raw, k);
+    explanations[n] = explainer.explain(matrix, reconstruction, raw, k, n * width);
   }
   return explanations;
 }
