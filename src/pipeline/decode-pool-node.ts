@@ -78,15 +78,18 @@ async function* decodeOnThreads(
   }
 }
 
-/** The worker entry, bundled beside this module (dist/node), or its source when run from src with tsx. */
-function workerEntry(): { url: URL; typescript: boolean } {
-  const bundled = new URL(WORKER_JS, import.meta.url);
-  if (existsSync(bundled)) return { url: bundled, typescript: false };
-  return { url: new URL(WORKER_TS, import.meta.url), typescript: true };
-}
-
 const WORKER_JS = './decode-worker-node.js';
 const WORKER_TS = './decode-worker-node.ts';
+
+/**
+ * Starts a worker from its entry bundled beside the calling module (`js`, in dist/node), or from
+ * its source (`ts`) through tsx when run from src.
+ */
+export function startWorker(js: URL, ts: URL, workerData: unknown): Worker {
+  if (existsSync(js)) return new Worker(js, { workerData });
+  const source = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`;
+  return new Worker(source, { eval: true, workerData });
+}
 
 class DecodingThread {
   private readonly worker: Worker;
@@ -94,10 +97,7 @@ class DecodingThread {
   private failure: Error | null = null;
 
   constructor(layout: TextLayout, request: DecodeRequest) {
-    const entry = workerEntry();
-    this.worker = entry.typescript
-      ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.url.href)}); });`, { eval: true, workerData: { layout, request } })
-      : new Worker(entry.url, { workerData: { layout, request } });
+    this.worker = startWorker(new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), { layout, request });
     this.worker.on('message', (reply: WorkerReply) => {
       const pending = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

@@ -8,7 +8,8 @@ import { addRepairs } from '../detector';
 import { Explainer, type ColumnError } from '../explain';
 import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
-import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { flaggedRows, reservedNames, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { ScoreWriters } from '../score-writers-node';
 import { UsageError } from './errors';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
@@ -38,6 +39,14 @@ export interface ScoreFlags {
 /** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
+/** Chunks being written per writing thread, at most, before the oldest one's bytes are waited for. */
+const WRITE_DEPTH = 2;
+
+/** Threads writing the output beside `threads` decoding: a quarter as many, since writing a row costs a fraction of decoding it. */
+function writingThreads(threads: number): number {
+  return Math.max(1, Math.ceil(threads / 4));
+}
+
 /** What a chunk of records needs besides its scores: which rows to write, and their explanations. */
 interface Written {
   rows: Uint32Array | null;
@@ -46,8 +55,8 @@ interface Written {
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
- * feature rows, the GPU scores one chunk while the one before is written, and the output is
- * written as bytes in one write per chunk. A file is written under a temporary name, renamed
+ * feature rows, the GPU scores one chunk while the one before is read back, other worker threads
+ * write each scored chunk's records as bytes, and those go out in input order, one write per chunk. A file is written under a temporary name, renamed
  * when complete. With `--explain K` each written row's reconstruction is read back too (only
  * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
  */
@@ -73,15 +82,17 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
   };
+  const threads = flags.threads ?? defaultThreads();
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
+      let writers = null as ScoreWriters | null;
       try {
         const records = readRecordsFile(flags.data, detector.featurizer, {
           ...detector.featurizer.readOptions(fileName),
           texts,
           ...(explainer === null ? {} : { numbers: () => features.numeric.map((f) => f.column) }),
-          threads: flags.threads ?? defaultThreads(),
+          threads,
         });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
@@ -91,8 +102,12 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         let rows = 0;
         let repairs: TransformReport | null = null;
         let header = false;
-        let writer: ScoreWriter | null = null;
         let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
+        const writing: Promise<Uint8Array>[] = [];
+        /** Writes out the bytes of the chunks handed to the writing threads, oldest first, until at most `keep` are left. */
+        const drain = async (keep: number) => {
+          while (writing.length > keep) await out.write(await writing.shift()!);
+        };
         const flush = async () => {
           if (!pending) return;
           const { batch, first, read } = pending;
@@ -100,9 +115,13 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const scores = await read();
           const chosen = await written(batch, scores);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          writer ??= new ScoreWriter(layout!, detector.threshold);
-          await out.write(writer.bytes({ scores, firstRow: first, texts: columns, ...chosen }));
-          progress.scored(first - 1 + scores.length);
+          writers ??= new ScoreWriters(layout!, detector.threshold, writingThreads(threads));
+          const scored = first - 1 + scores.length;
+          const bytes = writers.bytes({ scores, firstRow: first, texts: columns, ...chosen });
+          bytes.catch(() => undefined);
+          writing.push(bytes);
+          await drain(WRITE_DEPTH * writingThreads(threads));
+          progress.scored(scored);
         };
         for await (const batch of inChunks(records, scorer.chunk)) {
           if (!header) {
@@ -116,6 +135,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           rows += batch.rows;
         }
         await flush();
+        await drain(0);
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
         const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
@@ -124,6 +144,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         }
       } finally {
         scorer.release();
+        await writers?.close();
       }
     });
     await out.commit();
