@@ -7,7 +7,8 @@ import { isNode } from './runtime';
  * without pause, which takes a whole core from the worker threads of a CPU adapter such
  * as lavapipe (a third of its speed on two cores). Here the main thread instead sleeps
  * `pollMs` between turns of the event loop, so Dawn looks for finished work once per
- * turn. In the browser the promise is awaited as it is.
+ * turn, the first time before any sleep (work already done costs none). In the browser the
+ * promise is awaited as it is.
  */
 export async function settle<T>(promise: Promise<T>, pollMs = 1): Promise<T> {
   if (!sleeper) return promise;
@@ -16,11 +17,11 @@ export async function settle<T>(promise: Promise<T>, pollMs = 1): Promise<T> {
     done = true;
   };
   promise.then(mark, mark);
-  while (!done) {
-    Atomics.wait(sleeper, 0, 0, pollMs);
+  for (;;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (done) return promise;
+    Atomics.wait(sleeper, 0, 0, pollMs);
   }
-  return promise;
 }
 
 const sleeper: Int32Array | null = isNode() ? new Int32Array(new SharedArrayBuffer(4)) : null;

@@ -8,8 +8,8 @@ import { chunkRows, planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
-/** Chunks in flight: one computing while the next uploads and the one before reads back. */
-const SLOTS = 2;
+/** Chunks in flight: the GPU computing one or two while the host uploads the next and reads the oldest back. */
+const SLOTS = 3;
 /** Sizes of plan per slot and output: a chunk of any size runs the plan for its rows rounded up to an eighth of a chunk. */
 const PLAN_SIZES = 8;
 const MAX_PLANS = SLOTS * PLAN_SIZES * 2;
@@ -41,9 +41,10 @@ type Engine =
  * Scores rows with a trained model: forward and per-row error, in chunks that fit the
  * device, with buffers made once, so GPU memory does not grow with the number of rows. Where
  * the model fits the device's workgroup memory one dispatch scores a chunk
- * (src/shaders/fused.wgsl), else every layer's GEMM does. Chunks are pipelined over two
+ * (src/shaders/fused.wgsl), else every layer's GEMM does. Chunks are pipelined over three
  * slots: while the GPU scores chunk i, the host copies chunk i+1 into its slot (the queue's
- * `writeBuffer`, no map round trip) and reads chunk i−1 back through that slot's staging buffer.
+ * `writeBuffer`, no map round trip) and reads an earlier chunk back through its slot's staging
+ * buffer (a caller that waits for chunk i−2 rather than i−1 leaves the GPU a chunk queued).
  */
 export class Scorer {
   readonly chunk: number;

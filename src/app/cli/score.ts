@@ -39,6 +39,9 @@ export interface ScoreFlags {
 /** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
+/** Chunks on the GPU before the oldest one's scores are waited for: one computing, one queued behind it. */
+const SCORING_DEPTH = 2;
+
 /** Chunks being written per writing thread, at most, before the oldest one's bytes are waited for. */
 const WRITE_DEPTH = 2;
 
@@ -55,7 +58,7 @@ interface Written {
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
- * feature rows, the GPU scores one chunk while the one before is read back, other worker threads
+ * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
  * write each scored chunk's records as bytes, and those go out in input order, one write per chunk. A file is written under a temporary name, renamed
  * when complete. With `--explain K` each written row's reconstruction is read back too (only
  * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
@@ -102,16 +105,16 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         let rows = 0;
         let repairs: TransformReport | null = null;
         let header = false;
-        let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
+        const pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> }[] = [];
         const writing: Promise<Uint8Array>[] = [];
         /** Writes out the bytes of the chunks handed to the writing threads, oldest first, until at most `keep` are left. */
         const drain = async (keep: number) => {
           while (writing.length > keep) await out.write(await writing.shift()!);
         };
         const flush = async () => {
-          if (!pending) return;
-          const { batch, first, read } = pending;
-          pending = null;
+          const oldest = pending.shift();
+          if (oldest === undefined) return;
+          const { batch, first, read } = oldest;
           const scores = await read();
           const chosen = await written(batch, scores);
           const columns = layout!.texts.map((name) => batch.texts[name]);
@@ -129,12 +132,11 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
             header = true;
           }
           repairs = addRepairs(repairs, batch.report);
-          const read = await scorer.start(batch.matrix);
-          await flush();
-          pending = { batch, first: rows + 1, read };
+          pending.push({ batch, first: rows + 1, read: await scorer.start(batch.matrix) });
           rows += batch.rows;
+          if (pending.length > SCORING_DEPTH) await flush();
         }
-        await flush();
+        while (pending.length > 0) await flush();
         await drain(0);
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
