@@ -17,6 +17,12 @@ export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
+/**
+ * Blocks in flight beyond two per thread: decoded rows waiting while the reader of the rows waits
+ * for the GPU or the output, so that a thread finds its next block when it is done.
+ */
+const SLACK = 2;
+
 /** Decoded rows held in flight at most, about: wide feature rows mean fewer blocks in flight. */
 const IN_FLIGHT_BYTES = 128 << 20;
 
@@ -27,9 +33,10 @@ export function defaultThreads(): number {
 
 /**
  * Decodes blocks on `threads` worker threads (each started with its first block, so a small file
- * starts few), up to two blocks in flight per thread (fewer when their rows are wide, so memory
- * stays bounded), and hands the rows back in input order. Lines are counted per block and made absolute here, so errors still
- * name the file's line; an error is raised after the rows of the blocks before it.
+ * starts few), up to two blocks in flight per thread and SLACK more (fewer when their rows are
+ * wide, so memory stays bounded), and hands the rows back in input order. Lines are counted per
+ * block and made absolute here, so errors still name the file's line; an error is raised after
+ * the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
   return (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads);
@@ -44,7 +51,7 @@ async function* decodeOnThreads(
   let line = layout.bodyLine;
   let done = false;
   let sent = 0;
-  let window = threads * 2;
+  let window = threads * 2 + SLACK;
   try {
     for (;;) {
       while (!done && queue.length < window) {
@@ -67,7 +74,7 @@ async function* decodeOnThreads(
       }
       const { rows, lines, spent } = reply;
       recycle(spent);
-      window = Math.max(2, Math.min(threads * 2, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
+      window = Math.max(2, Math.min(threads * 2 + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
       for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;
       yield rows;
