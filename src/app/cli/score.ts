@@ -50,6 +50,14 @@ function writingThreads(threads: number): number {
   return Math.max(1, Math.ceil(threads / 4));
 }
 
+/**
+ * Threads decoding by default: four fifths of the cores less one, so that the writing threads
+ * (a quarter as many again) and the main thread find a core each.
+ */
+export function scoringThreads(): number {
+  return Math.max(1, Math.floor((defaultThreads() * 4) / 5));
+}
+
 /** What a chunk of records needs besides its scores: which rows to write, and their explanations. */
 interface Written {
   rows: Uint32Array | null;
@@ -85,7 +93,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
   };
-  const threads = flags.threads ?? defaultThreads();
+  const threads = flags.threads ?? scoringThreads();
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
