@@ -1,8 +1,8 @@
 import { defineConfig, type UserConfig } from 'vite';
 
 /**
- * A Node bundle of `input`'s entries, with their WGSL, into `outDir`. The decoding thread is an
- * entry of its own, which the pool starts from beside the bundle; shared chunks sit beside the
+ * A Node bundle of `input`'s entries, with their WGSL, into `outDir`. The decoding and writing threads are
+ * entries of their own, which their pools start from beside the bundle; shared chunks sit beside the
  * entries, so `new URL('./decode-worker-node.js', import.meta.url)` finds it from any of them.
  */
 export function nodeBundle(outDir: string, input: Record<string, string>): UserConfig {
@@ -14,7 +14,7 @@ export function nodeBundle(outDir: string, input: Record<string, string>): UserC
       target: 'node20',
       sourcemap: true,
       rollupOptions: {
-        input: { ...input, 'decode-worker-node': 'src/pipeline/decode-worker-node.ts' },
+        input: { ...input, 'decode-worker-node': 'src/pipeline/decode-worker-node.ts', 'score-writer-worker-node': 'src/app/score-writer-worker-node.ts' },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },

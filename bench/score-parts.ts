@@ -4,7 +4,7 @@ import { decodeModel } from '../src/model/model';
 import { Scorer } from '../src/model/scorer';
 import { detectorOf } from '../src/app/detector';
 import { readRecordsFile } from '../src/pipeline/io-node';
-import { regroup } from '../src/pipeline/records';
+import { inChunks } from '../src/pipeline/records';
 
 /** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
 export const SCORE_PARTS = ['decode', 'decode+score', 'kernel'] as const;
@@ -22,7 +22,7 @@ const CHUNK = 8192;
 
 /**
  * Runs one part on `data` with the model in `modelFile`:
- * - `decode`: the file into feature rows on `threads` threads, regrouped into GPU chunks, nothing more;
+ * - `decode`: the file into feature rows on `threads` threads, cut into GPU chunks, nothing more;
  * - `decode+score`: the same, each chunk scored on the GPU and its scores read back, no output written;
  * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
  *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does.
@@ -30,7 +30,7 @@ const CHUNK = 8192;
 export async function runScorePart(part: ScorePart, modelFile: string, data: string, threads: number): Promise<PartResult> {
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
   const bytes = statSync(data).size;
-  const records = () => regroup(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), threads }), CHUNK);
+  const records = () => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), threads }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
     let rows = 0;
@@ -54,10 +54,23 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       return { rows, seconds: (performance.now() - start) / 1000, bytes };
     }
     const chunks: Float32Array[] = [];
+    const width = detector.featurizer.width;
+    let filling = new Float32Array(CHUNK * width);
+    let filled = 0;
     let total = 0;
     for await (const batch of records()) {
       total += batch.rows;
-      if (chunks.length < 16 && batch.rows === CHUNK) chunks.push(batch.matrix.slice());
+      for (let from = 0; from < batch.rows && chunks.length < 16;) {
+        const n = Math.min(CHUNK - filled, batch.rows - from);
+        filling.set(batch.matrix.subarray(from * width, (from + n) * width), filled * width);
+        filled += n;
+        from += n;
+        if (filled === CHUNK) {
+          chunks.push(filling);
+          filling = new Float32Array(CHUNK * width);
+          filled = 0;
+        }
+      }
     }
     if (chunks.length === 0) throw new Error(`${data}: fewer than ${CHUNK} rows, too few to time the kernels`);
     await (await scorer.start(chunks[0]))();

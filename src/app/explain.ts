@@ -65,7 +65,6 @@ export class Explainer {
   readonly names: readonly string[];
   private readonly errors: Float64Array;
   private readonly keys: Int32Array;
-  private readonly order: number[];
 
   constructor(features: FeaturesJSON) {
     const slots: Slot[] = features.numeric.map((e, j) => ({
@@ -83,7 +82,6 @@ export class Explainer {
     this.names = slots.flatMap((s) => (s.kind === 'numeric' ? [s.column] : s.categories.map((c) => `${s.column}=${c}`)));
     this.errors = new Float64Array(slots.length);
     this.keys = new Int32Array(slots.length);
-    this.order = slots.map((_, s) => s);
   }
 
   /** The input columns, in feature order. */
@@ -96,24 +94,25 @@ export class Explainer {
    * (a categorical column's summed over its one-hot features) and `keys[at + s]` the feature that
    * names it (the numeric column's own; for a categorical column the category the row holds, its
    * largest one-hot input). Returns the row's total error, the sum of `(xⱼ − x̂ⱼ)²` over all features.
+   * The row starts at `offset` in `x` and `recon` (rows of a matrix are read in place).
    */
-  columnErrors(x: ArrayLike<number>, recon: ArrayLike<number>, errors: Float64Array | Float32Array, keys: Int32Array, at = 0): number {
+  columnErrors(x: ArrayLike<number>, recon: ArrayLike<number>, errors: Float64Array | Float32Array, keys: Int32Array, at = 0, offset = 0): number {
     let total = 0;
     for (let s = 0; s < this.slots.length; s++) {
       const slot = this.slots[s];
       let sum: number;
-      let key = slot.at;
+      let key = offset + slot.at;
       if (slot.kind === 'numeric') {
-        sum = (x[slot.at] - recon[slot.at]) ** 2;
+        sum = (x[key] - recon[key]) ** 2;
       } else {
         sum = 0;
-        for (let j = slot.at; j < slot.at + slot.categories.length; j++) {
+        for (let j = offset + slot.at; j < offset + slot.at + slot.categories.length; j++) {
           sum += (x[j] - recon[j]) ** 2;
           if (x[j] > x[key]) key = j;
         }
       }
       errors[at + s] = sum;
-      keys[at + s] = key;
+      keys[at + s] = key - offset;
       total += sum;
     }
     return total;
@@ -133,23 +132,21 @@ export class Explainer {
    * The `k` columns with the largest share of one row's error, largest first (ties in feature
    * order). `x` and `recon` are the row's features and their reconstruction (length `width`);
    * `raw(column)` is the row's value of a column as read (for a categorical column, undefined
-   * takes the category its features hold).
+   * takes the category its features hold). The row starts at `offset` in `x` and `recon`.
    */
-  explain(x: ArrayLike<number>, recon: ArrayLike<number>, raw: (column: string) => unknown, k: number): ColumnError[] {
-    const { errors, keys, order } = this;
-    const total = this.columnErrors(x, recon, errors, keys);
-    for (let s = 0; s < order.length; s++) order[s] = s;
-    order.sort((a, b) => errors[b] - errors[a] || a - b);
-    return order.slice(0, k).map((s) => {
+  explain(x: ArrayLike<number>, recon: ArrayLike<number>, raw: (column: string) => unknown, k: number, offset = 0): ColumnError[] {
+    const { errors, keys } = this;
+    const total = this.columnErrors(x, recon, errors, keys, 0, offset);
+    return largest(errors, k).map((s) => {
       const slot = this.slots[s];
       const share = total > 0 ? errors[s] / total : 0;
       const feature = this.names[keys[s]];
       if (slot.kind === 'numeric') {
-        return { column: slot.column, feature, value: numberOf(raw(slot.column)), expected: unscale(slot, recon[slot.at]), share };
+        return { column: slot.column, feature, value: numberOf(raw(slot.column)), expected: unscale(slot, recon[offset + slot.at]), share };
       }
       const value = raw(slot.column);
       const held = slot.categories[keys[s] - slot.at];
-      return { column: slot.column, feature, value: value === undefined ? held : categoryKey(value), expected: expectedCategory(slot, recon), share };
+      return { column: slot.column, feature, value: value === undefined ? held : categoryKey(value), expected: expectedCategory(slot, recon, offset), share };
     });
   }
 }
@@ -191,14 +188,29 @@ export class DriverTally {
   }
 }
 
+/** The indices of the `k` largest values, largest first, ties in index order: a sort's first `k`, without sorting. */
+function largest(values: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let s = 0; s < values.length; s++) {
+    const v = values[s];
+    if (top.length === k && !(v > values[top[k - 1]])) continue;
+    let at = Math.min(top.length, k - 1);
+    while (at > 0 && v > values[top[at - 1]]) at--;
+    if (top.length < k) top.push(0);
+    for (let j = top.length - 1; j > at; j--) top[j] = top[j - 1];
+    top[at] = s;
+  }
+  return top;
+}
+
 function unscale(slot: NumericSlot, reconstructed: number): number {
   const v = Math.min(slot.high, Math.max(slot.low, reconstructed / slot.gain / slot.scale + slot.offset));
   return slot.log1p ? Math.sign(v) * Math.expm1(Math.abs(v)) : v;
 }
 
-function expectedCategory(slot: CategoricalSlot, recon: ArrayLike<number>): string {
+function expectedCategory(slot: CategoricalSlot, recon: ArrayLike<number>, offset: number): string {
   let best = 0;
-  const on = (c: number) => recon[slot.at + c] / slot.gains[c];
+  const on = (c: number) => recon[offset + slot.at + c] / slot.gains[c];
   for (let c = 1; c < slot.categories.length; c++) if (on(c) > on(best)) best = c;
   return slot.categories[best];
 }

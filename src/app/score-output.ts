@@ -64,90 +64,155 @@ const NULL = utf8.encode('null');
 const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_KEY.length + 1;
 
 /**
- * The chunk's records as bytes, in one buffer for one write. Text columns come dictionary-encoded,
- * and each value is sized once, when a written row first holds it: printable ASCII that needs no
- * quoting (CSV) or escaping (JSON), as ids and addresses are, is copied as it is, after the
- * field's separator (and key); any other value is quoted or escaped and encoded once.
+ * The chunk's records as bytes, in one buffer for one write (see {@link ScoreWriter}, which
+ * reuses its buffer from chunk to chunk).
  */
 export function scoreBytes(chunk: ScoreChunk, threshold: number, layout: ScoreLayout): Uint8Array {
-  const json = layout.format === 'jsonl';
-  const { scores, rows } = chunk;
-  const count = rows === null ? scores.length : rows.length;
-  const prefixes = layout.texts.map((name) => utf8.encode(json ? `,${JSON.stringify(name)}:"` : ','));
-  const plain = json ? plainJson : plainCsv;
-  /** Per column and value: its bytes in the output (0 until sized), and its encoding when it is not plain. */
-  const lengths = chunk.texts.map((column) => new Int32Array(column.values.length));
-  const encoded = chunk.texts.map(() => new Map<number, Uint8Array>());
-  const sizeOf = (k: number, code: number): number => {
-    let length = lengths[k][code];
-    if (length === 0) {
-      const value = chunk.texts[k].values[code];
-      if (plain(value)) {
-        length = prefixes[k].length + value.length + (json ? 1 : 0);
-      } else {
-        const bytes = utf8.encode(json ? `,${JSON.stringify(layout.texts[k])}:${JSON.stringify(value)}` : `,${csvField(value)}`);
-        encoded[k].set(code, bytes);
-        length = bytes.length;
-      }
-      lengths[k][code] = length;
-    }
-    return length;
-  };
-  const explained = chunk.explanations?.map((errors) => utf8.encode(json ? jsonExplanation(errors) : csvExplanation(errors, layout.explain))) ?? null;
-  let size = count * FIXED_BYTES;
-  for (let k = 0; k < chunk.texts.length; k++) {
-    const codes = chunk.texts[k].codes;
-    for (let n = 0; n < count; n++) size += sizeOf(k, codes[rows === null ? n : rows[n]]);
+  return new ScoreWriter(layout, threshold).bytes(chunk);
+}
+
+/**
+ * Writes chunks of scored records as bytes into one buffer, reused from chunk to chunk: no string
+ * or object per row. Text columns come dictionary-encoded, and each value is encoded once per
+ * chunk, when a written row first holds it (see {@link EncodedTexts}).
+ */
+export class ScoreWriter {
+  private out: Uint8Array = new Uint8Array(1 << 16);
+  private readonly json: boolean;
+  private readonly prefixes: Uint8Array[];
+
+  constructor(private readonly layout: ScoreLayout, private readonly threshold: number) {
+    this.json = layout.format === 'jsonl';
+    this.prefixes = layout.texts.map((name) => utf8.encode(this.json ? `,${JSON.stringify(name)}:"` : ','));
   }
-  if (explained !== null) for (const bytes of explained) size += bytes.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (let n = 0; n < count; n++) {
-    const i = rows === null ? n : rows[n];
-    const score = scores[i];
-    if (json) {
-      out.set(ROW_KEY, at);
-      at = writeInteger(out, at + ROW_KEY.length, chunk.firstRow + i);
-      out.set(SCORE_KEY, at);
-      at += SCORE_KEY.length;
-      if (Number.isFinite(score)) {
+
+  /** The chunk's records; the bytes are a view of the writer's buffer, valid until its next call. */
+  bytes(chunk: ScoreChunk): Uint8Array {
+    const { json, threshold } = this;
+    const { scores, rows, firstRow } = chunk;
+    const count = rows === null ? scores.length : rows.length;
+    const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], (value) => this.encoded(k, value)));
+    const explained = chunk.explanations?.map((errors) => (json ? jsonExplanation(errors) : csvExplanation(errors, this.layout.explain))) ?? null;
+    let out = this.out;
+    let at = 0;
+    for (let n = 0; n < count; n++) {
+      const i = rows === null ? n : rows[n];
+      let need = FIXED_BYTES + (explained === null ? 0 : 3 * explained[n].length);
+      for (const text of texts) need += text.length(i);
+      if (at + need > out.length) out = this.grow(at + need, at);
+      const score = scores[i];
+      if (json) {
+        at = put(out, at, ROW_KEY);
+        at = writeInteger(out, at, firstRow + i);
+        at = put(out, at, SCORE_KEY);
+        at = Number.isFinite(score) ? writeScore(out, at, score) : put(out, at, NULL);
+        at = put(out, at, FLAG_KEY);
+      } else {
+        at = writeInteger(out, at, firstRow + i);
+        out[at++] = COMMA;
         at = writeScore(out, at, score);
-      } else {
-        out.set(NULL, at);
-        at += NULL.length;
+        out[at++] = COMMA;
       }
-      out.set(FLAG_KEY, at);
-      at += FLAG_KEY.length;
-    } else {
-      at = writeInteger(out, at, chunk.firstRow + i);
-      out[at++] = COMMA;
-      at = writeScore(out, at, score);
-      out[at++] = COMMA;
+      out[at++] = score >= threshold ? 0x31 : 0x30;
+      for (const text of texts) at = text.write(out, at, i);
+      if (explained !== null) at = putText(out, at, explained[n]);
+      if (json) out[at++] = 0x7d;
+      out[at++] = LF;
     }
-    out[at++] = score >= threshold ? 0x31 : 0x30;
-    for (let k = 0; k < chunk.texts.length; k++) {
-      const code = chunk.texts[k].codes[i];
-      const bytes = encoded[k].get(code);
-      if (bytes !== undefined) {
-        out.set(bytes, at);
-        at += bytes.length;
-        continue;
-      }
-      const prefix = prefixes[k];
-      out.set(prefix, at);
-      at += prefix.length;
-      const value = chunk.texts[k].values[code];
-      for (let c = 0; c < value.length; c++) out[at++] = value.charCodeAt(c);
-      if (json) out[at++] = QUOTE;
-    }
-    if (explained !== null) {
-      out.set(explained[n], at);
-      at += explained[n].length;
-    }
-    if (json) out[at++] = 0x7d;
-    out[at++] = LF;
+    return out.subarray(0, at);
   }
-  return out.subarray(0, at);
+
+  /** A text column's value that is not plain, in its field's full form: quoted (CSV), or its key and escaped string (JSON). */
+  private encoded(k: number, value: string): Uint8Array {
+    return utf8.encode(this.json ? `,${JSON.stringify(this.layout.texts[k])}:${JSON.stringify(value)}` : `,${csvField(value)}`);
+  }
+
+  /** A buffer of at least `size` bytes holding the first `used` bytes written. */
+  private grow(size: number, used: number): Uint8Array {
+    const out = new Uint8Array(Math.max(size, this.out.length * 2));
+    out.set(this.out.subarray(0, used));
+    this.out = out;
+    return out;
+  }
+}
+
+/**
+ * One text column of a chunk as the bytes each of its values takes in the output, separator (and
+ * key) first: printable ASCII that needs no quoting (CSV) or escaping (JSON), as ids and addresses
+ * are, copied as it is between the field's prefix and suffix; any other value in the form
+ * `encode` gives. Each value is encoded when a row first asks for it, into one table.
+ */
+class EncodedTexts {
+  private table: Uint8Array = new Uint8Array(256);
+  private used = 0;
+  /** Per value, where its bytes start in the table (-1 until encoded) and end. */
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly plain: (value: string) => boolean;
+  private readonly suffix: number;
+
+  constructor(private readonly column: TextColumn, private readonly prefix: Uint8Array, private readonly encode: (value: string) => Uint8Array) {
+    this.starts = new Int32Array(column.values.length).fill(-1);
+    this.ends = new Int32Array(column.values.length);
+    const json = prefix.length > 1;
+    this.plain = json ? plainJson : plainCsv;
+    this.suffix = json ? QUOTE : -1;
+  }
+
+  /** The bytes row `i`'s value takes. */
+  length(i: number): number {
+    const code = this.column.codes[i];
+    if (this.starts[code] === -1) this.add(code);
+    return this.ends[code] - this.starts[code];
+  }
+
+  /** Writes row `i`'s value (sized first by {@link length}) at `at`; returns where it ends. */
+  write(out: Uint8Array, at: number, i: number): number {
+    const code = this.column.codes[i];
+    const table = this.table;
+    for (let c = this.starts[code], end = this.ends[code]; c < end; c++) out[at++] = table[c];
+    return at;
+  }
+
+  private add(code: number): void {
+    const value = this.column.values[code];
+    const plain = this.plain(value);
+    const bytes = plain ? null : this.encode(value);
+    const size = bytes === null ? this.prefix.length + value.length + (this.suffix === -1 ? 0 : 1) : bytes.length;
+    if (this.used + size > this.table.length) {
+      const table = new Uint8Array(Math.max(this.table.length * 2, this.used + size));
+      table.set(this.table.subarray(0, this.used));
+      this.table = table;
+    }
+    const table = this.table;
+    let at = this.used;
+    this.starts[code] = at;
+    if (bytes !== null) {
+      at = put(table, at, bytes);
+    } else {
+      at = put(table, at, this.prefix);
+      for (let c = 0; c < value.length; c++) table[at++] = value.charCodeAt(c);
+      if (this.suffix !== -1) table[at++] = this.suffix;
+    }
+    this.ends[code] = at;
+    this.used = at;
+  }
+}
+
+/** Writes `text` as UTF-8 at `at` (room for three bytes a character is left by the caller); returns where it ends. */
+function putText(out: Uint8Array, at: number, text: string): number {
+  for (let c = 0; c < text.length; c++) {
+    const code = text.charCodeAt(c);
+    if (code >= 0x80) return at + utf8.encodeInto(text, out.subarray(at)).written;
+    out[at + c] = code;
+  }
+  return at + text.length;
+}
+
+/** Copies `bytes` to `out` at `at`; returns where they end. */
+function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let c = 0; c < bytes.length; c++) out[at++] = bytes[c];
+  return at;
 }
 
 /** Printable ASCII without a comma or quote: a CSV field as it is. */
@@ -168,29 +233,56 @@ function plainJson(value: string): boolean {
   return true;
 }
 
-/** A share of error to four decimals. */
+/** A share of error to four decimals, as `String(Number(share.toFixed(4)))` writes it. */
 function shareText(share: number): string {
-  return String(Number(share.toFixed(4)));
+  const scaled = share * 1e4;
+  const n = Math.floor(scaled + 0.5);
+  if (!(n >= 0 && n <= 1e4) || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return String(Number(share.toFixed(4)));
+  return SHARES[n];
 }
+
+/** The texts of k / 10⁴ for k in [0, 10⁴], as JavaScript writes those numbers. */
+const SHARES = Array.from({ length: 1e4 + 1 }, (_, k) => String(k / 1e4));
 
 /** A value or expectation: text as it is; a number to six significant digits, or null (JSON) or nothing (CSV) when not finite. */
 function valueText(value: number | string, json: boolean, digits: number | null): string {
-  if (typeof value === 'string') return json ? JSON.stringify(value) : csvField(value);
+  if (typeof value === 'string') return json ? jsonText(value) : csvText(value);
   if (!Number.isFinite(value)) return json ? 'null' : '';
   return String(digits === null ? value : Number(value.toPrecision(digits)));
+}
+
+/** Texts of the strings explanations repeat (feature names, categories) as CSV fields and as JSON strings. */
+const csvFields = new Map<string, string>();
+const jsonStrings = new Map<string, string>();
+
+function remembered(cache: Map<string, string>, text: string, make: (text: string) => string): string {
+  let out = cache.get(text);
+  if (out === undefined) {
+    out = make(text);
+    if (cache.size < 4096) cache.set(text, out);
+  }
+  return out;
+}
+
+function csvText(text: string): string {
+  return remembered(csvFields, text, csvField);
+}
+
+function jsonText(text: string): string {
+  return remembered(jsonStrings, text, JSON.stringify);
 }
 
 function csvExplanation(errors: readonly ColumnError[], k: number): string {
   let text = '';
   for (let j = 0; j < k; j++) {
     const e = errors[j];
-    text += e === undefined ? ',,,,' : `,${csvField(e.feature)},${shareText(e.share)},${valueText(e.value, false, null)},${valueText(e.expected, false, 6)}`;
+    text += e === undefined ? ',,,,' : `,${csvText(e.feature)},${shareText(e.share)},${valueText(e.value, false, null)},${valueText(e.expected, false, 6)}`;
   }
   return text;
 }
 
 function jsonExplanation(errors: readonly ColumnError[]): string {
-  const items = errors.map((e) => `{"feature":${JSON.stringify(e.feature)},"share":${shareText(e.share)},"value":${valueText(e.value, true, null)},"expected":${valueText(e.expected, true, 6)}}`);
+  const items = errors.map((e) => `{"feature":${jsonText(e.feature)},"share":${shareText(e.share)},"value":${valueText(e.value, true, null)},"expected":${valueText(e.expected, true, 6)}}`);
   return `,"explanation":[${items.join(',')}]`;
 }
 

@@ -8,9 +8,11 @@ import { chunkRows, planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
-/** Chunks in flight: one computing while the next uploads and the one before reads back. */
-const SLOTS = 2;
-const MAX_PLANS = 8;
+/** Chunks in flight: the GPU computing one or two while the host uploads the next and reads the oldest back. */
+const SLOTS = 3;
+/** Sizes of plan per slot and output: a chunk of any size runs the plan for its rows rounded up to an eighth of a chunk. */
+const PLAN_SIZES = 8;
+const MAX_PLANS = SLOTS * PLAN_SIZES * 2;
 
 export interface ScorerOptions {
   readonly chunkRows?: number;
@@ -39,9 +41,10 @@ type Engine =
  * Scores rows with a trained model: forward and per-row error, in chunks that fit the
  * device, with buffers made once, so GPU memory does not grow with the number of rows. Where
  * the model fits the device's workgroup memory one dispatch scores a chunk
- * (src/shaders/fused.wgsl), else every layer's GEMM does. Chunks are pipelined over two
+ * (src/shaders/fused.wgsl), else every layer's GEMM does. Chunks are pipelined over three
  * slots: while the GPU scores chunk i, the host copies chunk i+1 into its slot (the queue's
- * `writeBuffer`, no map round trip) and reads chunk i−1 back through that slot's staging buffer.
+ * `writeBuffer`, no map round trip) and reads an earlier chunk back through its slot's staging
+ * buffer (a caller that waits for chunk i−2 rather than i−1 leaves the GPU a chunk queued).
  */
 export class Scorer {
   readonly chunk: number;
@@ -154,7 +157,7 @@ export class Scorer {
     const slot = this.slots[this.next];
     this.next = (this.next + 1) % this.slots.length;
     if (slot.read) await slot.read().catch(() => undefined);
-    const launches = await this.plan(slot, rows, output);
+    const launches = await this.plan(slot, this.planRows(rows), output);
     const { source, staging } = output === 'scores' ? { source: slot.scores.buffer, staging: slot.staging } : this.reconstructionOutput();
     const bytes = rows * (output === 'scores' ? 1 : this.width) * BYTES;
     this.gpu.device.queue.writeBuffer(slot.input.buffer, 0, values.buffer, values.byteOffset, rows * this.width * BYTES);
@@ -168,6 +171,16 @@ export class Scorer {
     const read = () => (result ??= this.readBack(staging, bytes));
     slot.read = read;
     return read;
+  }
+
+  /**
+   * The rows the plan for a chunk of `rows` computes: `rows` rounded up to an eighth of a chunk, so
+   * that chunks of every size share a few plans. The rows past `rows` hold whatever the slot held
+   * before; rows are computed independently and only the first `rows` results are read back.
+   */
+  private planRows(rows: number): number {
+    const step = Math.ceil(this.chunk / PLAN_SIZES);
+    return Math.min(this.chunk, Math.ceil(rows / step) * step);
   }
 
   private async readBack(staging: GPUBuffer, bytes: number): Promise<Float32Array> {

@@ -17,6 +17,12 @@ export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
+/**
+ * Blocks in flight beyond two per thread: decoded rows waiting while the reader of the rows waits
+ * for the GPU or the output, so that a thread finds its next block when it is done.
+ */
+const SLACK = 2;
+
 /** Decoded rows held in flight at most, about: wide feature rows mean fewer blocks in flight. */
 const IN_FLIGHT_BYTES = 128 << 20;
 
@@ -27,22 +33,25 @@ export function defaultThreads(): number {
 
 /**
  * Decodes blocks on `threads` worker threads (each started with its first block, so a small file
- * starts few), up to two blocks in flight per thread (fewer when their rows are wide, so memory
- * stays bounded), and hands the rows back in input order. Lines are counted per block and made absolute here, so errors still
- * name the file's line; an error is raised after the rows of the blocks before it.
+ * starts few), up to two blocks in flight per thread and SLACK more (fewer when their rows are
+ * wide, so memory stays bounded), and hands the rows back in input order. Lines are counted per
+ * block and made absolute here, so errors still name the file's line; an error is raised after
+ * the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
-  return (blocks, layout, request) => decodeOnThreads(blocks, layout, request, threads);
+  return (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads);
 }
 
-async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, threads: number): AsyncGenerator<DecodedRows> {
+async function* decodeOnThreads(
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
+): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
   const queue: Promise<WorkerReply>[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
   let line = layout.bodyLine;
   let done = false;
   let sent = 0;
-  let window = threads * 2;
+  let window = threads * 2 + SLACK;
   try {
     for (;;) {
       while (!done && queue.length < window) {
@@ -51,7 +60,7 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
           done = true;
           break;
         }
-        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, ownBuffer(next.value));
+        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, next.value);
         reply.catch(() => undefined);
         queue.push(reply);
         sent++;
@@ -63,8 +72,9 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
         if (at === undefined && column === undefined) throw new Error(reason);
         throw new InputError({ file: layout.file, line: at === undefined ? undefined : line + at - 1, column }, reason);
       }
-      const { rows, lines } = reply;
-      window = Math.max(2, Math.min(threads * 2, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
+      const { rows, lines, spent } = reply;
+      recycle(spent);
+      window = Math.max(2, Math.min(threads * 2 + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
       for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;
       yield rows;
@@ -75,20 +85,24 @@ async function* decodeOnThreads(blocks: AsyncIterable<Uint8Array>, layout: TextL
   }
 }
 
-/** The bytes in a buffer of their own, which can be moved to another thread: a copy when they are a view of a larger buffer. */
-function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-}
-
-/** The worker entry, bundled beside this module (dist/node), or its source when run from src with tsx. */
-function workerEntry(): { url: URL; typescript: boolean } {
-  const bundled = new URL(WORKER_JS, import.meta.url);
-  if (existsSync(bundled)) return { url: bundled, typescript: false };
-  return { url: new URL(WORKER_TS, import.meta.url), typescript: true };
-}
-
 const WORKER_JS = './decode-worker-node.js';
 const WORKER_TS = './decode-worker-node.ts';
+
+/**
+ * A worker of these pools makes few objects (its rows go into typed arrays), so a small young
+ * generation serves it, and 16 of them hold tens of megabytes less than at Node's default.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
+/**
+ * Starts a worker from its entry bundled beside the calling module (`js`, in dist/node), or from
+ * its source (`ts`) through tsx when run from src.
+ */
+export function startWorker(js: URL, ts: URL, workerData: unknown): Worker {
+  if (existsSync(js)) return new Worker(js, { workerData, resourceLimits: WORKER_LIMITS });
+  const source = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`;
+  return new Worker(source, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
+}
 
 class DecodingThread {
   private readonly worker: Worker;
@@ -96,10 +110,7 @@ class DecodingThread {
   private failure: Error | null = null;
 
   constructor(layout: TextLayout, request: DecodeRequest) {
-    const entry = workerEntry();
-    this.worker = entry.typescript
-      ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.url.href)}); });`, { eval: true, workerData: { layout, request } })
-      : new Worker(entry.url, { workerData: { layout, request } });
+    this.worker = startWorker(new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), { layout, request });
     this.worker.on('message', (reply: WorkerReply) => {
       const pending = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

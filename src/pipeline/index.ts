@@ -1,6 +1,6 @@
 export type { RowOrigin } from './columns';
 export { readChunks, readTable, parseText, type Chunk, type ReadResult } from './io';
-export { readRecords, regroup, type RecordBatch, type RecordOptions } from './records';
+export { readRecords, inChunks, type RecordBatch, type RecordOptions } from './records';
 export type { TextColumn } from './record-decoder';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
 export { firstRows, presetTitle, recognisePreset } from './recognise';

@@ -1,6 +1,6 @@
 import type { ByteSource } from './bytes';
 import { InputError } from './errors';
-import { emptyReport, mergeReports, numbersOf, type TransformReport } from './features';
+import { emptyReport, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { Featurizer } from './featurizer';
 import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
@@ -23,9 +23,11 @@ export interface RecordBatch {
 /**
  * Decodes blocks of whole rows into matrix rows, in order. The default decodes on this thread;
  * Node passes one that spreads the blocks over worker threads (decode-pool-node.ts).
- * Each result's `lines` are absolute.
+ * Each result's `lines` are absolute. A block is given to `recycle` once decoded.
  */
-export type BlockDecoding = (blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest) => AsyncIterable<DecodedRows>;
+export type BlockDecoding = (
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void,
+) => AsyncIterable<DecodedRows>;
 
 export interface RecordOptions extends ReadOptions {
   /**
@@ -76,14 +78,14 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
     }
     return;
   }
-  const { layout, blocks } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
+  const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
   const texts = options.texts?.(layout.names) ?? [];
   const numbers = options.numbers?.(layout.names) ?? [];
   const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;
-  for await (const decoded of decoding(blocks, layout, request)) {
+  for await (const decoded of decoding(blocks, layout, request, recycle)) {
     if (decoded.rows === 0) continue;
     rows += decoded.rows;
     yield batchOf(decoded, texts, numbers);
@@ -95,11 +97,14 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
 }
 
 /** Decodes blocks one after another on this thread. */
-export async function* decodeHere(blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest): AsyncGenerator<DecodedRows> {
+export async function* decodeHere(
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void = () => undefined,
+): AsyncGenerator<DecodedRows> {
   const decoder = new RecordDecoder(layout, request);
   let line = layout.bodyLine;
   for await (const block of blocks) {
     line = decoder.decode(block, 0, block.length, line).line;
+    recycle(block);
     yield decoder.take();
   }
 }
@@ -144,65 +149,26 @@ export function encodeText(values: ArrayLike<unknown>): TextColumn {
 }
 
 /**
- * The batches regrouped into batches of exactly `rows` rows (the last may hold fewer): one GPU
- * chunk each. A batch's repair report goes with the group its first row lands in.
+ * The batches cut into chunks of at most `rows` rows (one GPU chunk each), in order: each chunk a
+ * view of its batch's own arrays, nothing copied. A batch's repair report goes with its first chunk.
  */
-export async function* regroup(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
-  let group: Group | null = null;
+export async function* inChunks(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
   for await (const batch of batches) {
-    group ??= new Group(rows, batch.width, Object.keys(batch.texts), Object.keys(batch.numbers));
-    mergeReports(group.report, batch.report);
-    let at = 0;
-    while (at < batch.rows) {
-      const n = Math.min(rows - group.size, batch.rows - at);
-      group.copy(batch, at, n);
-      at += n;
-      if (group.size === rows) {
-        yield group.finish();
-        group = new Group(rows, batch.width, Object.keys(batch.texts), Object.keys(batch.numbers));
-      }
+    if (batch.rows <= rows) {
+      yield batch;
+      continue;
     }
+    for (let from = 0; from < batch.rows; from += rows) yield rowsOf(batch, from, Math.min(batch.rows, from + rows), from === 0);
   }
-  if (group !== null && group.size > 0) yield group.finish();
 }
 
-class Group {
-  size = 0;
-  readonly report = emptyReport();
-  private readonly matrix: Float32Array;
-  /** Per text column: its codes, its values, and where each source column's values start among them. */
-  private readonly texts: { name: string; codes: Int32Array; values: string[]; at: Map<TextColumn, number> }[];
-  private readonly numbers: { name: string; values: Float64Array }[];
-
-  constructor(rows: number, private readonly width: number, textNames: string[], numberNames: string[]) {
-    this.matrix = new Float32Array(rows * width);
-    this.texts = textNames.map((name) => ({ name, codes: new Int32Array(rows), values: [], at: new Map() }));
-    this.numbers = numberNames.map((name) => ({ name, values: new Float64Array(rows) }));
-  }
-
-  copy(batch: RecordBatch, from: number, n: number): void {
-    const w = this.width;
-    this.matrix.set(batch.matrix.subarray(from * w, (from + n) * w), this.size * w);
-    for (const text of this.texts) {
-      const source = batch.texts[text.name];
-      let at = text.at.get(source);
-      if (at === undefined) {
-        at = text.values.length;
-        text.at.set(source, at);
-        for (const value of source.values) text.values.push(value);
-      }
-      for (let i = 0; i < n; i++) text.codes[this.size + i] = source.codes[from + i] + at;
-    }
-    for (const number of this.numbers) number.values.set(batch.numbers[number.name].subarray(from, from + n), this.size);
-    this.size += n;
-  }
-
-  finish(): RecordBatch {
-    const n = this.size;
-    const texts: Record<string, TextColumn> = {};
-    for (const text of this.texts) texts[text.name] = { codes: text.codes.subarray(0, n), values: text.values };
-    const numbers: Record<string, Float64Array> = {};
-    for (const number of this.numbers) numbers[number.name] = number.values.subarray(0, n);
-    return { rows: n, matrix: this.matrix.subarray(0, n * this.width), width: this.width, texts, numbers, report: this.report };
-  }
+/** Rows `[from, to)` of a batch as views of its arrays, with the batch's report when `withReport` (else an empty one). */
+function rowsOf(batch: RecordBatch, from: number, to: number, withReport: boolean): RecordBatch {
+  const texts: Record<string, TextColumn> = {};
+  for (const [name, column] of Object.entries(batch.texts)) texts[name] = { codes: column.codes.subarray(from, to), values: column.values };
+  const numbers: Record<string, Float64Array> = {};
+  for (const [name, values] of Object.entries(batch.numbers)) numbers[name] = values.subarray(from, to);
+  const { width } = batch;
+  const report = withReport ? batch.report : emptyReport();
+  return { rows: to - from, matrix: batch.matrix.subarray(from * width, to * width), width, texts, numbers, report };
 }

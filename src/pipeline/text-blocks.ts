@@ -12,38 +12,34 @@ const MAX_ROW_BYTES = 64 << 20;
 export interface TextBlocks {
   layout: TextLayout;
   /**
-   * Each block is a view: of a buffer of its own, or of a chunk of the input as it came (a chunk of
-   * a block or more is not copied). To hand a block's buffer to another thread, copy it unless it
-   * spans its whole buffer.
+   * Each block is a view of a buffer that holds no other block, so the buffer may be handed to
+   * another thread; every block ends with an LF.
    */
   blocks: AsyncGenerator<Uint8Array>;
+  /**
+   * Gives a block's buffer back once nothing reads the block any more (decoded, its text copied
+   * out), for a later block to be cut into: a reader that gives its blocks back allocates a few
+   * buffers, not one per block.
+   */
+  recycle: (block: Uint8Array) => void;
 }
 
 /** Reads the header of a byte stream, then cuts the rest into blocks of whole rows of about `blockBytes`. */
 export async function openText(chunks: AsyncIterable<Uint8Array>, options: LayoutOptions, blockBytes = BLOCK_BYTES): Promise<TextBlocks> {
   const iterator = chunks[Symbol.asyncIterator]();
-  let buffer: Uint8Array = new Uint8Array(Math.max(blockBytes * 2, 1 << 16));
-  let filled = 0;
-  /** Where the bytes not yet handed out start. */
+  const buffers = new BufferPool(Math.max(blockBytes * 2, 1 << 16));
+  let buffer = buffers.take(0);
   let start = 0;
-  /** Whether `buffer` is a chunk of the input as it came, never written to: blocks are cut from it as views. */
-  let borrowed = false;
+  let filled = 0;
   let done = false;
   const append = (piece: Uint8Array) => {
-    if (filled === start && piece.length >= blockBytes) {
-      buffer = new Uint8Array(piece.buffer, piece.byteOffset, piece.length);
-      start = 0;
-      filled = piece.length;
-      borrowed = true;
-      return;
-    }
-    if (borrowed || filled + piece.length > buffer.length) {
-      const grown = new Uint8Array(Math.max(blockBytes * 2, (filled - start + piece.length) * 2));
+    if (filled + piece.length >= buffer.length) {
+      const grown = buffers.take(Math.max(buffer.length * 2, filled - start + piece.length + 1));
       grown.set(buffer.subarray(start, filled));
+      buffers.give(buffer);
+      buffer = grown;
       filled -= start;
       start = 0;
-      buffer = grown;
-      borrowed = false;
     }
     buffer.set(piece, filled);
     filled += piece.length;
@@ -64,13 +60,25 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
   }
   const { delimiter, quoted, file } = layout;
   start = layout.bodyStart;
+  /** Hands `buffer[start, cut)` over as a block; what follows the cut moves to a buffer of its own. */
+  const handOver = (cut: number): Uint8Array => {
+    const block = buffer.subarray(start, cut);
+    const next = buffers.take(filled - cut + 1);
+    next.set(buffer.subarray(cut, filled));
+    buffer = next;
+    filled -= cut;
+    start = 0;
+    return block;
+  };
   async function* blocks(): AsyncGenerator<Uint8Array> {
     let want = blockBytes;
     try {
       for (;;) {
         while (!done && filled - start < want) await more();
         if (done) {
-          if (filled > start) yield withFinalLF(buffer.subarray(start, filled), borrowed);
+          if (filled === start) return;
+          if (buffer[filled - 1] !== LF) buffer[filled++] = LF;
+          yield handOver(filled);
           return;
         }
         const cut = lastRowEnd(buffer, start, Math.min(filled, start + want), delimiter, quoted);
@@ -83,35 +91,47 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
         }
         want = blockBytes;
         if (filled - cut > want) {
-          yield borrowed ? buffer.subarray(start, cut) : buffer.slice(start, cut);
+          yield buffers.copy(buffer.subarray(start, cut));
           start = cut;
           continue;
         }
-        const block = buffer.subarray(start, cut);
-        const next = new Uint8Array(Math.max(blockBytes * 2, (filled - cut) * 2));
-        next.set(buffer.subarray(cut, filled));
-        filled -= cut;
-        start = 0;
-        buffer = next;
-        const asView = borrowed || block.byteOffset === 0;
-        borrowed = false;
-        yield asView ? block : block.slice();
+        yield handOver(cut);
       }
     } finally {
       await iterator.return?.();
     }
   }
-  return { layout, blocks: blocks() };
+  return { layout, blocks: blocks(), recycle: (block) => buffers.give(block) };
 }
 
 /**
- * The bytes, ending with an LF: the last row of a file may lack one, and the decoder relies on it.
- * A copy, unless `asView` and they already end with one.
+ * Buffers of one standard size, given back and taken again; a larger one is made when asked and
+ * left to the collector. A buffer is given back as any view of it; views of one that was moved to
+ * another thread (detached) are ignored.
  */
-export function withFinalLF(bytes: Uint8Array, asView = false): Uint8Array {
-  if (bytes.length > 0 && bytes[bytes.length - 1] === LF) return asView ? bytes : bytes.slice();
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  out[bytes.length] = LF;
-  return out;
+class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** A buffer of at least `bytes` (and at least the standard size). */
+  take(bytes: number): Uint8Array {
+    if (bytes <= this.size) {
+      const spare = this.free.pop();
+      if (spare !== undefined) return new Uint8Array(spare);
+    }
+    return new Uint8Array(Math.max(this.size, bytes));
+  }
+
+  /** `bytes` copied into a buffer of the pool, as a view of their length. */
+  copy(bytes: Uint8Array): Uint8Array {
+    const out = this.take(bytes.length);
+    out.set(bytes);
+    return out.subarray(0, bytes.length);
+  }
+
+  give(view: Uint8Array): void {
+    const buffer = view.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === this.size && !this.free.includes(buffer)) this.free.push(buffer);
+  }
 }

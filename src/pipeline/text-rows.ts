@@ -46,7 +46,7 @@ export function quotedEnd(bytes: Uint8Array, open: number, end: number, delimite
  * no row ends there. `start` must be the start of a row.
  */
 export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, quoted: boolean): number {
-  if (!quoted || bytes.subarray(start, end).indexOf(QUOTE) === -1) {
+  if (!quoted || indexOfByte(bytes, QUOTE, start, end) === -1) {
     const lf = bytes.lastIndexOf(LF, end - 1);
     return lf >= start ? lf + 1 : -1;
   }
@@ -72,6 +72,18 @@ export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimi
   }
   return last;
 }
+
+/**
+ * Where `byte` first occurs in `bytes[start, end)`, or -1. Under Node a Buffer over the same memory
+ * searches with memchr, about ten times faster than a typed array's own indexOf, which a browser uses.
+ */
+export function indexOfByte(bytes: Uint8Array, byte: number, start: number, end: number): number {
+  const range = NODE_BUFFER === null ? bytes.subarray(start, end) : NODE_BUFFER.from(bytes.buffer, bytes.byteOffset + start, end - start);
+  const at = range.indexOf(byte);
+  return at === -1 ? -1 : start + at;
+}
+
+const NODE_BUFFER = (globalThis as { Buffer?: typeof Buffer }).Buffer ?? null;
 
 /** One row's fields as text, the position after it, and the lines it spans. */
 export interface SplitRow {

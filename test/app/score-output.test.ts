@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { ColumnError } from '../../src/app/explain';
-import { flaggedRows, reservedNames, scoreBytes, scoreHeader, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
+import { flaggedRows, reservedNames, scoreBytes, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore } from '../../src/app/scores-csv';
 import { encodeText } from '../../src/pipeline/records';
 
@@ -79,6 +79,22 @@ describe('the records netae score writes', () => {
     expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
       { row: 1, score: null, flag: 0 }, { row: 2, score: null, flag: 1 }, { row: 3, score: 0.25, flag: 0 },
     ]);
+  });
+
+  it('one writer, its buffer reused and grown from chunk to chunk, writes each chunk as a fresh one does', () => {
+    for (const layout of [csv, jsonl]) {
+      const writer = new ScoreWriter(layout, 0.5);
+      const many = 20_000;
+      const big: ScoreChunk = {
+        scores: Float32Array.from({ length: many }, (_, i) => (i % 97) / 50),
+        firstRow: 1_000_001,
+        texts: [encodeText(Array.from({ length: many }, (_, i) => labels[i % labels.length])), encodeText(Array.from({ length: many }, (_, i) => HOSTS[i % HOSTS.length]))],
+        rows: null,
+        explanations: Array.from({ length: many }, (_, i) => explanations[i % explanations.length]),
+      };
+      const chunks = [chunk(null, true), big, chunk(flaggedRows(scores, 0.5), true), chunk(null, true)];
+      for (const c of chunks) expect(text.decode(writer.bytes(c))).toBe(text.decode(scoreBytes(c, 0.5, layout)));
+    }
   });
 
   it('the header and JSON keys the output takes for itself', () => {

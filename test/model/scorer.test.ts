@@ -30,6 +30,23 @@ it('scores equal the reference, in one chunk and in many', async () => {
   }
 });
 
+it('scores chunks of every size up to the chunk as the reference does, a short one after longer ones', async () => {
+  const scorer = Scorer.create(gpu, spec, params, { chunkRows: 64 });
+  const sizes = [64, 50, 1, 9, 6];
+  const reads: { from: number; rows: number; read: () => Promise<Float32Array> }[] = [];
+  let from = 0;
+  for (const rows of sizes) {
+    reads.push({ from, rows, read: await scorer.start(data.subarray(from * 9, (from + rows) * 9)) });
+    from += rows;
+  }
+  for (const { from: at, rows, read } of reads) {
+    const scores = await read();
+    expect(scores.length).toBe(rows);
+    expectWithin(scores, expected.values.subarray(at, at + rows), expected.bound.subarray(at, at + rows));
+  }
+  scorer.release();
+});
+
 it('reconstructs rows as the reference does', async () => {
   const scorer = Scorer.create(gpu, spec, params, { chunkRows: 32 });
   const got = await scorer.reconstruct(data.subarray(0, 5 * 9));

@@ -3,7 +3,7 @@ import type { Evaluation } from '../../pipeline';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import type { TextColumn } from '../../pipeline/record-decoder';
-import { regroup } from '../../pipeline/records';
+import { inChunks } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
 import { Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
 import { formatDrivers, type CategoryDrivers } from '../explain';
@@ -55,7 +55,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
       pending = null;
       await add(await read());
     };
-    for await (const batch of regroup(records, scorer.chunk)) {
+    for await (const batch of inChunks(records, scorer.chunk)) {
       const read = await scorer.start(batch.matrix);
       await finish();
       const categories = category === null ? undefined : batch.texts[category];

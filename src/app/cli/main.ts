@@ -11,7 +11,7 @@ import { connectionOptions } from './nats-options';
 import { layers, list, realNumber, wholeNumber } from './options';
 import { publishCommand } from './publish';
 import { quickstartCommand } from './quickstart';
-import { scoreCommand } from './score';
+import { scoreCommand, scoringThreads } from './score';
 import { streamCommand } from './stream';
 import { trainCommand } from './train';
 
@@ -61,7 +61,7 @@ function program(): Command {
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
     .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
-    .option('--threads <n>', `threads decoding the records (default: the cores less one, here ${defaultThreads()})`, wholeNumber())
+    .option('--threads <n>', `threads decoding the records, a quarter as many again writing the output (default: four fifths of the cores less one, here ${scoringThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
     .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
     .addOption(new Option('--format <format>', 'csv, or jsonl: one JSON object per record').choices(['csv', 'jsonl']).default('csv'))

@@ -2,13 +2,14 @@ import { pickRows } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
-import { regroup, type RecordBatch } from '../../pipeline/records';
+import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
 import { addRepairs } from '../detector';
 import { Explainer, type ColumnError } from '../explain';
 import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
-import { flaggedRows, reservedNames, scoreBytes, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { flaggedRows, reservedNames, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
+import { ScoreWriters } from '../score-writers-node';
 import { UsageError } from './errors';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
@@ -38,6 +39,25 @@ export interface ScoreFlags {
 /** Rows scored at a time: enough to keep the GPU busy, few enough to keep memory low. */
 const READ_CHUNK = 8192;
 
+/** Chunks on the GPU before the oldest one's scores are waited for: one computing, one queued behind it. */
+const SCORING_DEPTH = 2;
+
+/** Chunks being written per writing thread, at most, before the oldest one's bytes are waited for. */
+const WRITE_DEPTH = 2;
+
+/** Threads writing the output beside `threads` decoding: a quarter as many, since writing a row costs a fraction of decoding it. */
+function writingThreads(threads: number): number {
+  return Math.max(1, Math.ceil(threads / 4));
+}
+
+/**
+ * Threads decoding by default: four fifths of the cores less one, so that the writing threads
+ * (a quarter as many again) and the main thread find a core each.
+ */
+export function scoringThreads(): number {
+  return Math.max(1, Math.floor((defaultThreads() * 4) / 5));
+}
+
 /** What a chunk of records needs besides its scores: which rows to write, and their explanations. */
 interface Written {
   rows: Uint32Array | null;
@@ -46,8 +66,8 @@ interface Written {
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
- * feature rows, the GPU scores one chunk while the one before is written, and the output is
- * written as bytes in one write per chunk. A file is written under a temporary name, renamed
+ * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
+ * write each scored chunk's records as bytes, and those go out in input order, one write per chunk. A file is written under a temporary name, renamed
  * when complete. With `--explain K` each written row's reconstruction is read back too (only
  * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
  */
@@ -73,15 +93,17 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
   };
+  const threads = flags.threads ?? scoringThreads();
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
+      let writers = null as ScoreWriters | null;
       try {
         const records = readRecordsFile(flags.data, detector.featurizer, {
           ...detector.featurizer.readOptions(fileName),
           texts,
           ...(explainer === null ? {} : { numbers: () => features.numeric.map((f) => f.column) }),
-          threads: flags.threads ?? defaultThreads(),
+          threads,
         });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
@@ -91,29 +113,39 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         let rows = 0;
         let repairs: TransformReport | null = null;
         let header = false;
-        let pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> } | null = null;
+        const pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> }[] = [];
+        const writing: Promise<Uint8Array>[] = [];
+        /** Writes out the bytes of the chunks handed to the writing threads, oldest first, until at most `keep` are left. */
+        const drain = async (keep: number) => {
+          while (writing.length > keep) await out.write(await writing.shift()!);
+        };
         const flush = async () => {
-          if (!pending) return;
-          const { batch, first, read } = pending;
-          pending = null;
+          const oldest = pending.shift();
+          if (oldest === undefined) return;
+          const { batch, first, read } = oldest;
           const scores = await read();
           const chosen = await written(batch, scores);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          await out.write(scoreBytes({ scores, firstRow: first, texts: columns, ...chosen }, detector.threshold, layout!));
-          progress.scored(first - 1 + scores.length);
+          writers ??= new ScoreWriters(layout!, detector.threshold, writingThreads(threads));
+          const scored = first - 1 + scores.length;
+          const bytes = writers.bytes({ scores, firstRow: first, texts: columns, ...chosen });
+          bytes.catch(() => undefined);
+          writing.push(bytes);
+          await drain(WRITE_DEPTH * writingThreads(threads));
+          progress.scored(scored);
         };
-        for await (const batch of regroup(records, scorer.chunk)) {
+        for await (const batch of inChunks(records, scorer.chunk)) {
           if (!header) {
             await out.write(scoreHeader(layout!));
             header = true;
           }
           repairs = addRepairs(repairs, batch.report);
-          const read = await scorer.start(batch.matrix);
-          await flush();
-          pending = { batch, first: rows + 1, read };
+          pending.push({ batch, first: rows + 1, read: await scorer.start(batch.matrix) });
           rows += batch.rows;
+          if (pending.length > SCORING_DEPTH) await flush();
         }
-        await flush();
+        while (pending.length > 0) await flush();
+        await drain(0);
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
         const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
@@ -122,6 +154,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         }
       } finally {
         scorer.release();
+        await writers?.close();
       }
     });
     await out.commit();
@@ -155,7 +188,7 @@ async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBa
       const text = batch.texts[column];
       return text === undefined ? undefined : text.values[text.codes[i]];
     };
-    explanations[n] = explainer.explain(matrix.subarray(n * width, (n + 1) * width), reconstruction.subarray(n * width, (n + 1) * width), raw, k);
+    explanations[n] = explainer.explain(matrix, reconstruction, raw, k, n * width);
   }
   return explanations;
 }
