@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
 import type { BlockDecoding } from './records';
 import type { TextLayout } from './text-layout';
+import { WorkerThread } from './worker-thread-node';
 
 /** A block sent to a decoding thread. */
 export interface WorkerTask {
@@ -60,7 +59,7 @@ async function* decodeOnThreads(
           done = true;
           break;
         }
-        const reply = (pool[sent % threads] ??= new DecodingThread(layout, request)).decode(sent, next.value);
+        const reply = (pool[sent % threads] ??= decodingThread(layout, request)).request({ id: sent, bytes: next.value }, [next.value.buffer as ArrayBuffer]);
         reply.catch(() => undefined);
         queue.push(reply);
         sent++;
@@ -88,54 +87,9 @@ async function* decodeOnThreads(
 const WORKER_JS = './decode-worker-node.js';
 const WORKER_TS = './decode-worker-node.ts';
 
-/**
- * A worker of these pools makes few objects (its rows go into typed arrays), so a small young
- * generation serves it, and 16 of them hold tens of megabytes less than at Node's default.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+/** A decoding thread of the pool: blocks in, their rows out. */
+type DecodingThread = WorkerThread<WorkerTask, WorkerReply>;
 
-/**
- * Starts a worker from its entry bundled beside the calling module (`js`, in dist/node), or from
- * its source (`ts`) through tsx when run from src.
- */
-export function startWorker(js: URL, ts: URL, workerData: unknown): Worker {
-  if (existsSync(js)) return new Worker(js, { workerData, resourceLimits: WORKER_LIMITS });
-  const source = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`;
-  return new Worker(source, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
-}
-
-class DecodingThread {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
-  private failure: Error | null = null;
-
-  constructor(layout: TextLayout, request: DecodeRequest) {
-    this.worker = startWorker(new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), { layout, request });
-    this.worker.on('message', (reply: WorkerReply) => {
-      const pending = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      pending?.resolve(reply);
-    });
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`a decoding thread stopped (exit code ${code})`)));
-  }
-
-  decode(id: number, bytes: Uint8Array): Promise<WorkerReply> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, bytes } satisfies WorkerTask, [bytes.buffer as ArrayBuffer]);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.failure ??= new Error('the decoding thread was closed');
-    await this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const pending of this.waiting.values()) pending.reject(this.failure);
-    this.waiting.clear();
-  }
+function decodingThread(layout: TextLayout, request: DecodeRequest): DecodingThread {
+  return new WorkerThread(new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), { layout, request }, 'a decoding thread');
 }
