@@ -64,14 +64,6 @@ const NULL = utf8.encode('null');
 const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_KEY.length + 1;
 
 /**
- * The chunk's records as bytes, in one buffer for one write (see {@link ScoreWriter}, which
- * reuses its buffer from chunk to chunk).
- */
-export function scoreBytes(chunk: ScoreChunk, threshold: number, layout: ScoreLayout): Uint8Array {
-  return new ScoreWriter(layout, threshold).bytes(chunk);
-}
-
-/**
  * Writes chunks of scored records as bytes into one buffer, reused from chunk to chunk: no string
  * or object per row. Text columns come dictionary-encoded, and each value is encoded once per
  * chunk, when a written row first holds it (see {@link EncodedTexts}).
@@ -91,7 +83,7 @@ export class ScoreWriter {
     const { json, threshold } = this;
     const { scores, rows, firstRow } = chunk;
     const count = rows === null ? scores.length : rows.length;
-    const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], (value) => this.encoded(k, value)));
+    const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], json, (value) => this.encoded(k, value)));
     const explained = chunk.explanations?.map((errors) => (json ? jsonExplanation(errors) : csvExplanation(errors, this.layout.explain))) ?? null;
     let out = this.out;
     let at = 0;
@@ -151,10 +143,11 @@ class EncodedTexts {
   private readonly plain: (value: string) => boolean;
   private readonly suffix: number;
 
-  constructor(private readonly column: TextColumn, private readonly prefix: Uint8Array, private readonly encode: (value: string) => Uint8Array) {
+  constructor(
+    private readonly column: TextColumn, private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array,
+  ) {
     this.starts = new Int32Array(column.values.length).fill(-1);
     this.ends = new Int32Array(column.values.length);
-    const json = prefix.length > 1;
     this.plain = json ? plainJson : plainCsv;
     this.suffix = json ? QUOTE : -1;
   }

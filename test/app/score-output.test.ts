@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { ColumnError } from '../../src/app/explain';
-import { flaggedRows, reservedNames, scoreBytes, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
+import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore } from '../../src/app/scores-csv';
 import { encodeText } from '../../src/pipeline/records';
 
@@ -23,7 +23,7 @@ function chunk(rows: Uint32Array | null, explained: boolean): ScoreChunk {
 }
 
 function write(layout: ScoreLayout, rows: Uint32Array | null = null): string {
-  return scoreHeader(layout) + text.decode(scoreBytes(chunk(rows, layout.explain > 0), 0.5, layout));
+  return scoreHeader(layout) + text.decode(new ScoreWriter(layout, 0.5).bytes(chunk(rows, layout.explain > 0)));
 }
 
 describe('the records netae score writes', () => {
@@ -75,7 +75,7 @@ describe('the records netae score writes', () => {
 
   it('a score that is not finite is JSON null', () => {
     const layout: ScoreLayout = { format: 'jsonl', texts: [], explain: 0 };
-    const out = text.decode(scoreBytes({ scores: Float32Array.of(Number.NaN, Infinity, 0.25), firstRow: 1, texts: [], rows: null, explanations: null }, 0.5, layout));
+    const out = text.decode(new ScoreWriter(layout, 0.5).bytes({ scores: Float32Array.of(Number.NaN, Infinity, 0.25), firstRow: 1, texts: [], rows: null, explanations: null }));
     expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
       { row: 1, score: null, flag: 0 }, { row: 2, score: null, flag: 1 }, { row: 3, score: 0.25, flag: 0 },
     ]);
@@ -93,7 +93,7 @@ describe('the records netae score writes', () => {
         explanations: Array.from({ length: many }, (_, i) => explanations[i % explanations.length]),
       };
       const chunks = [chunk(null, true), big, chunk(flaggedRows(scores, 0.5), true), chunk(null, true)];
-      for (const c of chunks) expect(text.decode(writer.bytes(c))).toBe(text.decode(scoreBytes(c, 0.5, layout)));
+      for (const c of chunks) expect(text.decode(writer.bytes(c))).toBe(text.decode(new ScoreWriter(layout, 0.5).bytes(c)));
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreBytes, type ScoreLayout } from '../../src/app/score-output';
+import { ScoreWriter, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore, scoreLines } from '../../src/app/scores-csv';
 import type { TextColumn } from '../../src/pipeline/record-decoder';
 import { seededRandom } from '../../src/model/random';
@@ -9,7 +9,7 @@ const CSV: ScoreLayout = { format: 'csv', texts: [], explain: 0 };
 /** Scores written as `netae score` writes a chunk of them, with or without a label column. */
 function written(scores: Float32Array, threshold: number, labels: TextColumn | null, firstRow: number): string {
   const layout = labels === null ? CSV : { ...CSV, texts: ['label'] };
-  return new TextDecoder().decode(scoreBytes({ scores, firstRow, texts: labels === null ? [] : [labels], rows: null, explanations: null }, threshold, layout));
+  return new TextDecoder().decode(new ScoreWriter(layout, threshold).bytes({ scores, firstRow, texts: labels === null ? [] : [labels], rows: null, explanations: null }));
 }
 
 describe('scores as CSV', () => {

@@ -67,8 +67,8 @@ interface Written {
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
  * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
- * write each scored chunk's records as bytes, and those go out in input order, one write per chunk. A file is written under a temporary name, renamed
- * when complete. With `--explain K` each written row's reconstruction is read back too (only
+ * write each scored chunk's records as bytes, and those go out in input order, one write per
+ * chunk. A file is written under a temporary name, renamed when complete. With `--explain K` each written row's reconstruction is read back too (only
  * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
