@@ -93,10 +93,19 @@ async function nodeGpu(timing: boolean): Promise<GpuEntry> {
     backend: 'dawn/vulkan',
     discover: (work) => withoutDawnNotices(fs, platform, scratch, work),
     release() {
+      if (gpu) retired.push(gpu);
       gpu = null;
     },
   };
 }
+
+/**
+ * Dawn instances already released, kept referenced until the process ends: collected, an
+ * instance is destroyed from the garbage collector, and one destroyed while the process exits
+ * crashed it natively (SIGSEGV or an abort, about 1 `netae info` in 25 on lavapipe). Kept, it
+ * is never destroyed before the exit; a released instance does not keep the process alive.
+ */
+const retired: GPU[] = [];
 
 function browserGpu(): GpuEntry | null {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
