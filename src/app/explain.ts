@@ -1,5 +1,5 @@
-import { categoryKey } from '../pipeline/features';
 import type { FeaturesJSON } from '../pipeline/features';
+import { categoryKey } from '../pipeline/values';
 
 /**
  * Why a row scored high, relative to normal traffic: the input columns whose features the
@@ -57,12 +57,36 @@ interface CategoricalSlot {
 
 type Slot = NumericSlot | CategoricalSlot;
 
+/**
+ * The columns of largest error of one row, by rank (largest first), as {@link Explainer.rank}
+ * leaves them: typed arrays, so that rows are explained without an object each.
+ */
+export interface RankedColumns {
+  /** The column, an index of {@link Explainer.columns}: numeric columns come first. */
+  readonly columns: Int32Array;
+  /** The feature naming it, an index of {@link Explainer.names}. */
+  readonly features: Int32Array;
+  /** Its share of the row's squared reconstruction error. */
+  readonly shares: Float64Array;
+  /**
+   * What the model expected: for a numeric column its value in the column's units; for a
+   * categorical one the feature (an index of names) of the category expected.
+   */
+  readonly expected: Float64Array;
+}
+
 /** Explains rows of one fitted feature pipeline: the columns in feature order, and how to unscale each. */
 export class Explainer {
   private readonly slots: readonly Slot[];
   readonly width: number;
   /** Feature names in feature order: numeric columns, then `column=category` and `column=<unseen>`. */
   readonly names: readonly string[];
+  /** The numeric columns, the first of {@link columns}. */
+  readonly numericColumns: number;
+  /** The last row ranked by {@link rank}. */
+  readonly ranked: RankedColumns;
+  /** Per feature, the category it stands for ('' for a numeric one). */
+  private readonly categories: readonly string[];
   private readonly errors: Float64Array;
   private readonly keys: Int32Array;
 
@@ -79,14 +103,23 @@ export class Explainer {
     }
     this.slots = slots;
     this.width = at;
+    this.numericColumns = features.numeric.length;
     this.names = slots.flatMap((s) => (s.kind === 'numeric' ? [s.column] : s.categories.map((c) => `${s.column}=${c}`)));
+    this.categories = slots.flatMap((s) => (s.kind === 'numeric' ? [''] : s.categories));
     this.errors = new Float64Array(slots.length);
     this.keys = new Int32Array(slots.length);
+    const n = slots.length;
+    this.ranked = { columns: new Int32Array(n), features: new Int32Array(n), shares: new Float64Array(n), expected: new Float64Array(n) };
   }
 
   /** The input columns, in feature order. */
   get columns(): string[] {
     return this.slots.map((s) => s.column);
+  }
+
+  /** The category a categorical feature (an index of {@link names}) stands for. */
+  category(feature: number): string {
+    return this.categories[feature];
   }
 
   /**
@@ -129,24 +162,41 @@ export class Explainer {
   }
 
   /**
-   * The `k` columns with the largest share of one row's error, largest first (ties in feature
-   * order). `x` and `recon` are the row's features and their reconstruction (length `width`);
+   * Ranks one row's columns by their share of its error into {@link ranked}: the `k` largest
+   * (all columns when there are fewer), largest first, ties in feature order, each with the
+   * feature naming it (as in {@link columnErrors}), its share (0 when the row is reconstructed
+   * exactly) and what the model expected. Returns how many were ranked. `x` and `recon` are
+   * the row's features and their reconstruction, the row starting at `offset` in both.
+   */
+  rank(x: ArrayLike<number>, recon: ArrayLike<number>, k: number, offset = 0): number {
+    const { errors, keys, ranked } = this;
+    const total = this.columnErrors(x, recon, errors, keys, 0, offset);
+    const count = largest(errors, Math.min(k, errors.length), ranked.columns);
+    for (let r = 0; r < count; r++) {
+      const s = ranked.columns[r];
+      const slot = this.slots[s];
+      ranked.features[r] = keys[s];
+      ranked.shares[r] = total > 0 ? errors[s] / total : 0;
+      ranked.expected[r] = slot.kind === 'numeric' ? unscale(slot, recon[offset + slot.at]) : slot.at + expectedCategory(slot, recon, offset);
+    }
+    return count;
+  }
+
+  /**
+   * The `k` columns with the largest share of one row's error, as {@link rank} ranks them.
    * `raw(column)` is the row's value of a column as read (for a categorical column, undefined
-   * takes the category its features hold). The row starts at `offset` in `x` and `recon`.
+   * takes the category its features hold).
    */
   explain(x: ArrayLike<number>, recon: ArrayLike<number>, raw: (column: string) => unknown, k: number, offset = 0): ColumnError[] {
-    const { errors, keys } = this;
-    const total = this.columnErrors(x, recon, errors, keys, 0, offset);
-    return largest(errors, k).map((s) => {
-      const slot = this.slots[s];
-      const share = total > 0 ? errors[s] / total : 0;
-      const feature = this.names[keys[s]];
-      if (slot.kind === 'numeric') {
-        return { column: slot.column, feature, value: numberOf(raw(slot.column)), expected: unscale(slot, recon[offset + slot.at]), share };
-      }
-      const value = raw(slot.column);
-      const held = slot.categories[keys[s] - slot.at];
-      return { column: slot.column, feature, value: value === undefined ? held : categoryKey(value), expected: expectedCategory(slot, recon, offset), share };
+    const count = this.rank(x, recon, k, offset);
+    const { columns, features, shares, expected } = this.ranked;
+    return Array.from({ length: count }, (_, r) => {
+      const { column } = this.slots[columns[r]];
+      const feature = this.names[features[r]];
+      const share = shares[r];
+      if (columns[r] < this.numericColumns) return { column, feature, value: numberOf(raw(column)), expected: expected[r], share };
+      const value = raw(column);
+      return { column, feature, value: value === undefined ? this.category(features[r]) : categoryKey(value), expected: this.category(expected[r]), share };
     });
   }
 }
@@ -188,19 +238,23 @@ export class DriverTally {
   }
 }
 
-/** The indices of the `k` largest values, largest first, ties in index order: a sort's first `k`, without sorting. */
-function largest(values: Float64Array, k: number): number[] {
-  const top: number[] = [];
+/**
+ * The indices of the `k` largest values into `top`, largest first, ties in index order (a sort's
+ * first `k`, without sorting); returns how many (`k`, or fewer when there are fewer values).
+ */
+function largest(values: Float64Array, k: number, top: Int32Array): number {
+  if (k <= 0) return 0;
+  let count = 0;
   for (let s = 0; s < values.length; s++) {
     const v = values[s];
-    if (top.length === k && !(v > values[top[k - 1]])) continue;
-    let at = Math.min(top.length, k - 1);
+    if (count === k && !(v > values[top[k - 1]])) continue;
+    let at = Math.min(count, k - 1);
     while (at > 0 && v > values[top[at - 1]]) at--;
-    if (top.length < k) top.push(0);
-    for (let j = top.length - 1; j > at; j--) top[j] = top[j - 1];
+    if (count < k) count++;
+    for (let j = count - 1; j > at; j--) top[j] = top[j - 1];
     top[at] = s;
   }
-  return top;
+  return count;
 }
 
 function unscale(slot: NumericSlot, reconstructed: number): number {
@@ -208,11 +262,18 @@ function unscale(slot: NumericSlot, reconstructed: number): number {
   return slot.log1p ? Math.sign(v) * Math.expm1(Math.abs(v)) : v;
 }
 
-function expectedCategory(slot: CategoricalSlot, recon: ArrayLike<number>, offset: number): string {
+/** The category (its index in the slot) whose feature the row's reconstruction holds highest, relative to the feature's gain. */
+function expectedCategory(slot: CategoricalSlot, recon: ArrayLike<number>, offset: number): number {
   let best = 0;
-  const on = (c: number) => recon[offset + slot.at + c] / slot.gains[c];
-  for (let c = 1; c < slot.categories.length; c++) if (on(c) > on(best)) best = c;
-  return slot.categories[best];
+  let high = recon[offset + slot.at] / slot.gains[0];
+  for (let c = 1; c < slot.categories.length; c++) {
+    const on = recon[offset + slot.at + c] / slot.gains[c];
+    if (on > high) {
+      best = c;
+      high = on;
+    }
+  }
+  return best;
 }
 
 function numberOf(value: unknown): number {

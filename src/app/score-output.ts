@@ -1,5 +1,6 @@
 import type { TextColumn } from '../pipeline/record-decoder';
-import type { ColumnError } from './explain';
+import type { Explainer } from './explain';
+import { ExplanationWriter, type ExplainedRows } from './score-explanations';
 import { csvField, writeInteger, writeScore } from './scores-csv';
 
 /**
@@ -48,8 +49,8 @@ export interface ScoreChunk {
   readonly texts: readonly TextColumn[];
   /** The chunk's rows to write, ascending (null: every row). */
   readonly rows: Uint32Array | null;
-  /** Per row written, its explanation (null without). */
-  readonly explanations: readonly (readonly ColumnError[])[] | null;
+  /** The rows written, to explain (null without). */
+  readonly explained: ExplainedRows | null;
 }
 
 const utf8 = new TextEncoder();
@@ -66,16 +67,19 @@ const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_K
 /**
  * Writes chunks of scored records as bytes into one buffer, reused from chunk to chunk: no string
  * or object per row. Text columns come dictionary-encoded, and each value is encoded once per
- * chunk, when a written row first holds it (see {@link EncodedTexts}).
+ * chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
+ * explanations, `explainer` (of the model's fitted features) explains each row as it is written.
  */
 export class ScoreWriter {
   private out: Uint8Array = new Uint8Array(1 << 16);
   private readonly json: boolean;
   private readonly prefixes: Uint8Array[];
+  private readonly explanations: ExplanationWriter | null;
 
-  constructor(private readonly layout: ScoreLayout, private readonly threshold: number) {
+  constructor(private readonly layout: ScoreLayout, private readonly threshold: number, explainer: Explainer | null = null) {
     this.json = layout.format === 'jsonl';
     this.prefixes = layout.texts.map((name) => utf8.encode(this.json ? `,${JSON.stringify(name)}:"` : ','));
+    this.explanations = layout.explain > 0 && explainer !== null ? new ExplanationWriter(explainer, layout.explain, this.json) : null;
   }
 
   /** The chunk's records; the bytes are a view of the writer's buffer, valid until its next call. */
@@ -84,12 +88,13 @@ export class ScoreWriter {
     const { scores, rows, firstRow } = chunk;
     const count = rows === null ? scores.length : rows.length;
     const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], json, (value) => this.encoded(k, value)));
-    const explained = chunk.explanations?.map((errors) => (json ? jsonExplanation(errors) : csvExplanation(errors, this.layout.explain))) ?? null;
+    const explained = chunk.explained === null ? null : this.explaining(chunk.explained);
     let out = this.out;
     let at = 0;
     for (let n = 0; n < count; n++) {
       const i = rows === null ? n : rows[n];
-      let need = FIXED_BYTES + (explained === null ? 0 : 3 * explained[n].length);
+      const explanation = explained === null ? 0 : explained.row(n);
+      let need = FIXED_BYTES + explanation;
       for (const text of texts) need += text.length(i);
       if (at + need > out.length) out = this.grow(at + need, at);
       const score = scores[i];
@@ -107,11 +112,18 @@ export class ScoreWriter {
       }
       out[at++] = score >= threshold ? 0x31 : 0x30;
       for (const text of texts) at = text.write(out, at, i);
-      if (explained !== null) at = putText(out, at, explained[n]);
+      if (explained !== null) at = put(out, at, explained.bytes, explanation);
       if (json) out[at++] = 0x7d;
       out[at++] = LF;
     }
     return out.subarray(0, at);
+  }
+
+  /** The writer of explanations, given the chunk's rows. */
+  private explaining(rows: ExplainedRows): ExplanationWriter {
+    if (this.explanations === null) throw new Error('explanations need a layout that explains and the fitted features');
+    this.explanations.chunk(rows);
+    return this.explanations;
   }
 
   /** A text column's value that is not plain, in its field's full form: quoted (CSV), or its key and escaped string (JSON). */
@@ -192,19 +204,9 @@ class EncodedTexts {
   }
 }
 
-/** Writes `text` as UTF-8 at `at` (room for three bytes a character is left by the caller); returns where it ends. */
-function putText(out: Uint8Array, at: number, text: string): number {
-  for (let c = 0; c < text.length; c++) {
-    const code = text.charCodeAt(c);
-    if (code >= 0x80) return at + utf8.encodeInto(text, out.subarray(at)).written;
-    out[at + c] = code;
-  }
-  return at + text.length;
-}
-
-/** Copies `bytes` to `out` at `at`; returns where they end. */
-function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let c = 0; c < bytes.length; c++) out[at++] = bytes[c];
+/** Copies the first `length` of `bytes` (all by default) to `out` at `at`; returns where they end. */
+function put(out: Uint8Array, at: number, bytes: Uint8Array, length = bytes.length): number {
+  for (let c = 0; c < length; c++) out[at++] = bytes[c];
   return at;
 }
 
@@ -224,59 +226,6 @@ function plainJson(value: string): boolean {
     if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) return false;
   }
   return true;
-}
-
-/** A share of error to four decimals, as `String(Number(share.toFixed(4)))` writes it. */
-function shareText(share: number): string {
-  const scaled = share * 1e4;
-  const n = Math.floor(scaled + 0.5);
-  if (!(n >= 0 && n <= 1e4) || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return String(Number(share.toFixed(4)));
-  return SHARES[n];
-}
-
-/** The texts of k / 10⁴ for k in [0, 10⁴], as JavaScript writes those numbers. */
-const SHARES = Array.from({ length: 1e4 + 1 }, (_, k) => String(k / 1e4));
-
-/** A value or expectation: text as it is; a number to six significant digits, or null (JSON) or nothing (CSV) when not finite. */
-function valueText(value: number | string, json: boolean, digits: number | null): string {
-  if (typeof value === 'string') return json ? jsonText(value) : csvText(value);
-  if (!Number.isFinite(value)) return json ? 'null' : '';
-  return String(digits === null ? value : Number(value.toPrecision(digits)));
-}
-
-/** Texts of the strings explanations repeat (feature names, categories) as CSV fields and as JSON strings. */
-const csvFields = new Map<string, string>();
-const jsonStrings = new Map<string, string>();
-
-function remembered(cache: Map<string, string>, text: string, make: (text: string) => string): string {
-  let out = cache.get(text);
-  if (out === undefined) {
-    out = make(text);
-    if (cache.size < 4096) cache.set(text, out);
-  }
-  return out;
-}
-
-function csvText(text: string): string {
-  return remembered(csvFields, text, csvField);
-}
-
-function jsonText(text: string): string {
-  return remembered(jsonStrings, text, JSON.stringify);
-}
-
-function csvExplanation(errors: readonly ColumnError[], k: number): string {
-  let text = '';
-  for (let j = 0; j < k; j++) {
-    const e = errors[j];
-    text += e === undefined ? ',,,,' : `,${csvText(e.feature)},${shareText(e.share)},${valueText(e.value, false, null)},${valueText(e.expected, false, 6)}`;
-  }
-  return text;
-}
-
-function jsonExplanation(errors: readonly ColumnError[]): string {
-  const items = errors.map((e) => `{"feature":${jsonText(e.feature)},"share":${shareText(e.share)},"value":${valueText(e.value, true, null)},"expected":${valueText(e.expected, true, 6)}}`);
-  return `,"explanation":[${items.join(',')}]`;
 }
 
 /** Rows of a chunk whose score is ≥ the threshold, ascending. */

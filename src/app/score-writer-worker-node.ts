@@ -1,13 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ScoreWriter, type ScoreLayout } from './score-output';
-import type { WriterReply, WriterTask } from './score-writers-node';
+import { Explainer } from './explain';
+import { ScoreWriter } from './score-output';
+import type { WriterReply, WriterSetup, WriterTask } from './score-writers-node';
 
 /**
  * A thread of the pool in score-writers-node.ts: writes each chunk of scored records it is sent as
- * bytes and sends them back (moved, not copied), or the error it met.
+ * bytes, explaining its rows where the layout asks, and sends them back (moved, not copied), or
+ * the error it met.
  */
-const { layout, threshold } = workerData as { layout: ScoreLayout; threshold: number };
-const writer = new ScoreWriter(layout, threshold);
+const { layout, threshold, features } = workerData as WriterSetup;
+const writer = new ScoreWriter(layout, threshold, features === null ? null : new Explainer(features));
 const port = parentPort!;
 
 port.on('message', ({ id, chunk }: WriterTask) => {

@@ -1,10 +1,19 @@
+import type { FeaturesJSON } from '../pipeline/features';
 import { WorkerThread } from '../pipeline/worker-thread-node';
+import { explainedBuffers } from './score-explanations';
 import type { ScoreChunk, ScoreLayout } from './score-output';
 
 /** A chunk sent to a writing thread. */
 export interface WriterTask {
   id: number;
   chunk: ScoreChunk;
+}
+
+/** What each writing thread is started with: the fitted features explain rows where the layout asks. */
+export interface WriterSetup {
+  layout: ScoreLayout;
+  threshold: number;
+  features: FeaturesJSON | null;
 }
 
 /** What a writing thread sends back: the chunk's bytes, or its error. */
@@ -16,22 +25,24 @@ const WORKER_TS = './score-writer-worker-node.ts';
 /**
  * Writes chunks of scored records as bytes (a {@link ScoreWriter} each) on `threads` worker
  * threads, taken in turn, so that the thread feeding the GPU only hands chunks over and writes
- * their bytes out. A chunk's scores are moved to the thread that writes it.
+ * their bytes out. A chunk's scores, and the rows it explains, are moved to the thread that
+ * writes it, which explains them.
  */
 export class ScoreWriters {
   private readonly threads: WorkerThread<WriterTask, WriterReply>[];
   private sent = 0;
 
-  constructor(layout: ScoreLayout, threshold: number, threads: number) {
+  constructor(setup: WriterSetup, threads: number) {
     this.threads = Array.from({ length: Math.max(1, threads) }, () => new WorkerThread<WriterTask, WriterReply>(
-      new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), { layout, threshold }, 'a writing thread',
+      new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), setup, 'a writing thread',
     ));
   }
 
   /** The chunk's records as bytes, once a thread has written them. */
   async bytes(chunk: ScoreChunk): Promise<Uint8Array> {
     const id = this.sent++;
-    const reply = await this.threads[id % this.threads.length].request({ id, chunk }, [chunk.scores.buffer as ArrayBuffer]);
+    const moved = [chunk.scores.buffer as ArrayBuffer, ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained))];
+    const reply = await this.threads[id % this.threads.length].request({ id, chunk }, moved);
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.bytes;
   }

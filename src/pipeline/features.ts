@@ -1,7 +1,9 @@
 import { table, type ColumnTable } from 'arquero';
 import { columnValues, lineOf, type RowOrigin } from './columns';
 import { InputError, quote } from './errors';
-import { parseNumber } from './values';
+import { categoryKey, parseNumber } from './values';
+
+export { categoryKey };
 
 /** Which columns become features, and how. */
 export interface FeatureSpec {
@@ -541,12 +543,6 @@ function signedLog1p(v: number): number {
   return v < 0 ? -Math.log1p(-v) : Math.log1p(v);
 }
 
-/** The text a categorical value is looked up by: text as is, a number in its shortest form, missing as the empty string. */
-export function categoryKey(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) return '';
-  return String(value);
-}
 
 /** A numeric column as numbers; text (e.g. from Arrow) is read by the parseNumber rule. */
 export function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): ArrayLike<number> {

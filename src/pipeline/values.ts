@@ -58,3 +58,10 @@ export function isFiniteText(text: string): boolean {
   const value = parseNumber(text);
   return value !== undefined && Number.isFinite(value);
 }
+
+/** The text a categorical value is looked up by: text as is, a number in its shortest form, missing as the empty string. */
+export function categoryKey(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) return '';
+  return String(value);
+}

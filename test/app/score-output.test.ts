@@ -1,8 +1,10 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import type { ColumnError } from '../../src/app/explain';
+import { Explainer } from '../../src/app/explain';
+import type { ExplainedRows } from '../../src/app/score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore } from '../../src/app/scores-csv';
+import type { FeaturesJSON } from '../../src/pipeline/features';
 import { encodeText } from '../../src/pipeline/records';
 
 const text = new TextDecoder();
@@ -11,19 +13,45 @@ const text = new TextDecoder();
 const HOSTS = ['10.0.0.1', 'a,"b"', ' padded ', '', 'café ☕', 'tab\there', '"', 'back\\slash', 'x\u2028y'];
 const scores = Float32Array.from(HOSTS, (_, i) => (i + 1) / 7);
 const labels = HOSTS.map((_, i) => (i % 3 === 0 ? 'normal' : 'scan, tcp'));
-const explanations: ColumnError[][] = HOSTS.map((_, i) => [
-  { column: 'bytes', feature: 'bytes', value: 1000 * i, expected: 123.456789, share: 0.625 },
-  { column: 'service', feature: 'service=<unseen>', value: 'odd,"svc"', expected: 'http', share: 0.25 },
-  { column: 'dur', feature: 'dur', value: Number.NaN, expected: 1e-9, share: 0.125 },
-]);
 
-function chunk(rows: Uint32Array | null, explained: boolean): ScoreChunk {
-  const picked = rows === null ? explanations : Array.from(rows, (i) => explanations[i]);
-  return { scores, firstRow: 41, texts: [encodeText(labels), encodeText(HOSTS)], rows, explanations: explained ? picked : null };
+/** Features bytes, dur, pkts, service=http, service=ftp, service=<unseen>; expectations offset, unscaled as they are. */
+const FEATURES: FeaturesJSON = {
+  kind: 'netae-features', version: 1, scaling: 'standard', clip: 1e6,
+  numeric: [
+    { column: 'bytes', log1p: false, fill: 0, low: -1e9, high: 1e9, offset: 123.456789, scale: 1 },
+    { column: 'dur', log1p: false, fill: 0, low: -1, high: 1, offset: 1e-9, scale: 1 },
+    { column: 'pkts', log1p: false, fill: 0, low: -1, high: 1, offset: 0, scale: 1 },
+  ],
+  categorical: [{ column: 'service', categories: ['http', 'ftp'] }],
+  dropped: [],
+};
+const explainer = new Explainer(FEATURES);
+/**
+ * Each row's features and reconstruction: squared errors bytes 2² = 4, service 1² + 1² = 2 (a
+ * category not seen in training, http expected), dur 1, pkts 1 (a tie with dur, ranked after it):
+ * shares 0.5, 0.25, 0.125, 0.125.
+ */
+const ROW = [2, 1, 1, 0, 0, 1];
+const RECON = [0, 0, 0, 1, 0, 0];
+const SERVICES = ['odd,"svc"', 'ftp'];
+
+/** The rows `at` (chunk rows) explained: bytes 1000 × row, dur missing, the service as read. */
+function explained(at: readonly number[]): ExplainedRows {
+  return {
+    features: Float32Array.from(at.flatMap(() => ROW)),
+    reconstruction: Float32Array.from(at.flatMap(() => RECON)),
+    numbers: Float64Array.from(at.flatMap((i) => [1000 * i, Number.NaN, 7])),
+    categories: [{ codes: Int32Array.from(at, () => 0), values: SERVICES }],
+  };
+}
+
+function chunk(rows: Uint32Array | null, explain: boolean): ScoreChunk {
+  const at = rows === null ? HOSTS.map((_, i) => i) : Array.from(rows);
+  return { scores, firstRow: 41, texts: [encodeText(labels), encodeText(HOSTS)], rows, explained: explain ? explained(at) : null };
 }
 
 function write(layout: ScoreLayout, rows: Uint32Array | null = null): string {
-  return scoreHeader(layout) + text.decode(new ScoreWriter(layout, 0.5).bytes(chunk(rows, layout.explain > 0)));
+  return scoreHeader(layout) + text.decode(new ScoreWriter(layout, 0.5, explainer).bytes(chunk(rows, layout.explain > 0)));
 }
 
 describe('the records netae score writes', () => {
@@ -56,7 +84,7 @@ describe('the records netae score writes', () => {
       const explanation = o.explanation as { feature: string; share: number; value: unknown; expected: unknown }[];
       expect(explanation.map((e) => e.feature)).toEqual([row.feature1, row.feature2, row.feature3]);
       expect(explanation.map((e) => e.share)).toEqual([row.share1, row.share2, row.share3].map(Number));
-      expect(explanation[0]).toEqual({ feature: 'bytes', share: 0.625, value: 1000 * i, expected: 123.457 });
+      expect(explanation[0]).toEqual({ feature: 'bytes', share: 0.5, value: 1000 * i, expected: 123.457 });
       expect(explanation[1]).toEqual({ feature: 'service=<unseen>', share: 0.25, value: 'odd,"svc"', expected: 'http' });
       expect(explanation[2]).toEqual({ feature: 'dur', share: 0.125, value: null, expected: 1e-9 });
       expect([row.value1, row.expected1, row.value2, row.expected2, row.value3, row.expected3]).toEqual([String(1000 * i), '123.457', 'odd,"svc"', 'http', '', '1e-9']);
@@ -75,7 +103,7 @@ describe('the records netae score writes', () => {
 
   it('a score that is not finite is JSON null', () => {
     const layout: ScoreLayout = { format: 'jsonl', texts: [], explain: 0 };
-    const out = text.decode(new ScoreWriter(layout, 0.5).bytes({ scores: Float32Array.of(Number.NaN, Infinity, 0.25), firstRow: 1, texts: [], rows: null, explanations: null }));
+    const out = text.decode(new ScoreWriter(layout, 0.5).bytes({ scores: Float32Array.of(Number.NaN, Infinity, 0.25), firstRow: 1, texts: [], rows: null, explained: null }));
     expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
       { row: 1, score: null, flag: 0 }, { row: 2, score: null, flag: 1 }, { row: 3, score: 0.25, flag: 0 },
     ]);
@@ -83,17 +111,17 @@ describe('the records netae score writes', () => {
 
   it('one writer, its buffer reused and grown from chunk to chunk, writes each chunk as a fresh one does', () => {
     for (const layout of [csv, jsonl]) {
-      const writer = new ScoreWriter(layout, 0.5);
+      const writer = new ScoreWriter(layout, 0.5, explainer);
       const many = 20_000;
       const big: ScoreChunk = {
         scores: Float32Array.from({ length: many }, (_, i) => (i % 97) / 50),
         firstRow: 1_000_001,
         texts: [encodeText(Array.from({ length: many }, (_, i) => labels[i % labels.length])), encodeText(Array.from({ length: many }, (_, i) => HOSTS[i % HOSTS.length]))],
         rows: null,
-        explanations: Array.from({ length: many }, (_, i) => explanations[i % explanations.length]),
+        explained: explained(Array.from({ length: many }, (_, i) => i)),
       };
       const chunks = [chunk(null, true), big, chunk(flaggedRows(scores, 0.5), true), chunk(null, true)];
-      for (const c of chunks) expect(text.decode(writer.bytes(c))).toBe(text.decode(new ScoreWriter(layout, 0.5).bytes(c)));
+      for (const c of chunks) expect(text.decode(writer.bytes(c))).toBe(text.decode(new ScoreWriter(layout, 0.5, explainer).bytes(c)));
     }
   });
 

@@ -9,7 +9,7 @@ const CSV: ScoreLayout = { format: 'csv', texts: [], explain: 0 };
 /** Scores written as `netae score` writes a chunk of them, with or without a label column. */
 function written(scores: Float32Array, threshold: number, labels: TextColumn | null, firstRow: number): string {
   const layout = labels === null ? CSV : { ...CSV, texts: ['label'] };
-  return new TextDecoder().decode(new ScoreWriter(layout, threshold).bytes({ scores, firstRow, texts: labels === null ? [] : [labels], rows: null, explanations: null }));
+  return new TextDecoder().decode(new ScoreWriter(layout, threshold).bytes({ scores, firstRow, texts: labels === null ? [] : [labels], rows: null, explained: null }));
 }
 
 describe('scores as CSV', () => {

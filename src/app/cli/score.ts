@@ -1,13 +1,12 @@
-import { pickRows } from '../../model/matrix';
 import { Scorer } from '../../model/scorer';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
 import { addRepairs } from '../detector';
-import { Explainer, type ColumnError } from '../explain';
 import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
+import { explainedRows, type ExplainedRows } from '../score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
 import { ScoreWriters } from '../score-writers-node';
 import { UsageError } from './errors';
@@ -58,18 +57,20 @@ export function scoringThreads(): number {
   return Math.max(1, Math.floor((defaultThreads() * 4) / 5));
 }
 
-/** What a chunk of records needs besides its scores: which rows to write, and their explanations. */
+/** What a chunk of records needs besides its scores: which rows to write, and those rows to explain. */
 interface Written {
   rows: Uint32Array | null;
-  explanations: ColumnError[][] | null;
+  explained: ExplainedRows | null;
 }
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
  * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
  * write each scored chunk's records as bytes, and those go out in input order, one write per
- * chunk. A file is written under a temporary name, renamed when complete. With `--explain K` each written row's reconstruction is read back too (only
- * the flagged rows' with `--only-flagged`) and its K columns of largest error written beside it.
+ * chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
+ * each written row's reconstruction is read back too (only the flagged rows' with
+ * `--only-flagged`) and handed, with its features and values, to the thread writing it, which
+ * writes the row's K columns of largest error beside it.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
@@ -78,20 +79,21 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   if (!SCORE_FORMATS.includes(format)) throw new UsageError(`unknown --format "${flags.format}"; expected ${SCORE_FORMATS.join(' or ')}`);
   const out = openOutput(flags.out, '--out', inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
-  const explainer = flags.explain === undefined ? null : new Explainer(detector.featurizer.features.toJSON());
-  const explain = explainer === null ? 0 : Math.min(flags.explain!, explainer.columns.length);
+  const features = detector.featurizer.features;
+  const explain = flags.explain === undefined ? 0 : Math.min(flags.explain, features.columns.length);
   const keep = usage(() => keepOf(flags.keep, detector.featurizer.schema, reservedNames(format, explain)));
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
   const label = detector.featurizer.schema.label;
-  const features = detector.featurizer.features;
+  const numeric = features.numeric.map((f) => f.column);
+  const categorical = features.categorical.map((f) => f.column);
   const fileName = flags.data === '-' ? 'stdin' : flags.data;
   let layout: ScoreLayout | null = null;
   /** The columns read as text: the layout's, then (to explain) the categorical features'. */
   const texts = (names: readonly string[]): string[] => {
     const labelled = detector.featurizer.hasLabel(names) ? [label!] : [];
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
-    return [...new Set([...layout.texts, ...(explainer === null ? [] : features.categorical.map((f) => f.column))])];
+    return [...new Set([...layout.texts, ...(explain === 0 ? [] : categorical)])];
   };
   const threads = flags.threads ?? scoringThreads();
   try {
@@ -102,13 +104,13 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         const records = readRecordsFile(flags.data, detector.featurizer, {
           ...detector.featurizer.readOptions(fileName),
           texts,
-          ...(explainer === null ? {} : { numbers: () => features.numeric.map((f) => f.column) }),
+          ...(explain === 0 ? {} : { numbers: () => numeric }),
           threads,
         });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
-          if (explainer === null) return { rows, explanations: null };
-          return { rows, explanations: await explainRows(scorer, explainer, batch, rows, explain) };
+          if (explain === 0) return { rows, explained: null };
+          return { rows, explained: await explainedRows(batch, rows, numeric, categorical, (matrix) => scorer.reconstruct(matrix)) };
         };
         let rows = 0;
         let repairs: TransformReport | null = null;
@@ -126,7 +128,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const scores = await read();
           const chosen = await written(batch, scores);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          writers ??= new ScoreWriters(layout!, detector.threshold, writingThreads(threads));
+          writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON() }, writingThreads(threads));
           const scored = first - 1 + scores.length;
           const bytes = writers.bytes({ scores, firstRow: first, texts: columns, ...chosen });
           bytes.catch(() => undefined);
@@ -170,25 +172,4 @@ function usage<T>(make: () => T): T {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-/** The `k` columns of largest error of each chosen row of a batch (every row when `rows` is null), from the model's reconstruction of them. */
-async function explainRows(scorer: Scorer, explainer: Explainer, batch: RecordBatch, rows: Uint32Array | null, k: number): Promise<ColumnError[][]> {
-  const width = batch.width;
-  const count = rows === null ? batch.rows : rows.length;
-  if (count === 0) return [];
-  const matrix = rows === null ? batch.matrix : pickRows(batch.matrix, width, rows);
-  const reconstruction = await scorer.reconstruct(matrix);
-  const explanations = new Array<ColumnError[]>(count);
-  for (let n = 0; n < count; n++) {
-    const i = rows === null ? n : rows[n];
-    const raw = (column: string): unknown => {
-      const number = batch.numbers[column];
-      if (number !== undefined) return number[i];
-      const text = batch.texts[column];
-      return text === undefined ? undefined : text.values[text.codes[i]];
-    };
-    explanations[n] = explainer.explain(matrix, reconstruction, raw, k, n * width);
-  }
-  return explanations;
 }
