@@ -117,6 +117,10 @@ describe('netae score: output an analyst can join back', () => {
       expect(Number(got.share1)).toBeGreaterThanOrEqual(Number(got.share2));
       expect(Number(got.share2)).toBeGreaterThanOrEqual(Number(got.share3));
     }
+    // --threads 8 writes with two threads, each explaining the chunks it writes: the same bytes
+    const threaded = await run(['score', '--model', model, '--data', TEST, '--explain', String(k), '--keep', 'uid', '--chunk', '500', '--threads', '8', '--quiet']);
+    expect(threaded.code, threaded.stderr).toBe(0);
+    expect(threaded.stdout).toBe(explained.stdout);
     const categorical = rows.flatMap((r) => [r.feature1, r.feature2, r.feature3]).filter((f) => f.includes('='));
     expect(categorical.length).toBeGreaterThan(0);
     for (const f of categorical) expect(f).toMatch(/^(proto|service|conn_state|history|id\.resp_p)=/);
