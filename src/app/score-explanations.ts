@@ -58,6 +58,7 @@ export function explainedBuffers(rows: ExplainedRows): ArrayBuffer[] {
 const utf8 = new TextEncoder();
 const COMMA = 0x2c;
 const OPEN = utf8.encode(',"explanation":[');
+const CLOSE = utf8.encode(']');
 const VALUE_KEY = utf8.encode(',"value":');
 const EXPECTED_KEY = utf8.encode(',"expected":');
 const NULL = utf8.encode('null');
@@ -124,7 +125,7 @@ export class ExplanationWriter {
       at = expectation === null ? this.number(out, at, expected[r], true) : put(out, at, expectation);
       if (json) out[at++] = 0x7d;
     }
-    if (json) return this.put(at, Uint8Array.of(0x5d));
+    if (json) return this.put(at, CLOSE);
     for (let r = count; r < this.k; r++) at = this.put(at, EMPTY_CSV);
     return at;
   }
