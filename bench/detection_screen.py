@@ -12,11 +12,17 @@ python3-sklearn); no test or CI step runs it.
   python3 bench/detection_screen.py DIR [--model ae|pca|mlp] [--epochs 20] [--patience 5]
       [--weights none|std|both] [--clip C] [--numeric-scale S] [--folds 0,1,2] [--seeds 1,2,3] [--json OUT]
       [--lr 1e-3] [--widths 0-64-32-16-32-64-0|seed] [--checkpoints 20:5] [--seed-offset K] [--scores OUT.npz]
-      [--ensemble A.npz,B.npz,C.npz]
+      [--ensemble A.npz,B.npz,C.npz] [--decoupled-decay L] [--input-noise S] [--mask-noise P]
 
 --checkpoints E:P scores, besides the run's own model, the model a run of E epochs with patience P
 would have kept (the same seeded run, stopped where that run would stop). --scores and --ensemble
 average the scores of models trained with different seeds (--seed-offset) on the same rows.
+Regularisers: --decoupled-decay L shrinks every parameter by the fraction L each step, apart from
+Adam's update (AdamW; in PyTorch's units weight_decay = L / lr); --input-noise S adds Gaussian
+noise of standard deviation S to the training inputs, --mask-noise P sets a fraction P of them to 0
+(denoising: the target stays the clean row; held-out and scored rows are never corrupted). The
+noise has its own generator, so that batches and initialisation stay those of the same seed
+without it.
 
 With a kdd-test export: fit on KDDTrain+'s normal rows, measure on KDDTest+ and KDDTest-21.
 Otherwise, per fold: fit on the other folds' normal rows (90 % to train, 10 % held out to stop training
@@ -69,7 +75,8 @@ def deep_widths(inputs):
 class TorchAE:
     """netae's trainer in PyTorch: nn.Linear init, ReLU, identity output, Adam (coupled L2), MSE."""
 
-    def __init__(self, widths, epochs, patience, seed, lr=1e-3, batch=256, weight_decay=0.0, loss='mse', checkpoints=()):
+    def __init__(self, widths, epochs, patience, seed, lr=1e-3, batch=256, weight_decay=0.0, loss='mse', checkpoints=(),
+                 decoupled_decay=0.0, input_noise=0.0, mask_noise=0.0):
         import torch
         self.torch = torch
         torch.manual_seed(seed)
@@ -80,6 +87,7 @@ class TorchAE:
                 layers.append(torch.nn.ReLU())
         self.net = torch.nn.Sequential(*layers)
         self.epochs, self.patience, self.seed, self.lr, self.batch, self.wd = epochs, patience, seed, lr, batch, weight_decay
+        self.decoupled_decay, self.input_noise, self.mask_noise = decoupled_decay, input_noise, mask_noise
         self.history = []
         # (epochs, patience) of shorter runs: the same run stopped where they would stop keeps their model.
         self.checkpoints = list(checkpoints)
@@ -87,16 +95,20 @@ class TorchAE:
 
     def fit(self, train, val):
         torch = self.torch
-        opt = torch.optim.Adam(self.net.parameters(), lr=self.lr, weight_decay=self.wd)
+        if self.decoupled_decay:
+            opt = torch.optim.AdamW(self.net.parameters(), lr=self.lr, weight_decay=self.decoupled_decay / self.lr)
+        else:
+            opt = torch.optim.Adam(self.net.parameters(), lr=self.lr, weight_decay=self.wd)
         xt = torch.from_numpy(train)
         g = torch.Generator().manual_seed(self.seed)
+        noise = torch.Generator().manual_seed(self.seed + 1_000_003)
         best, best_state, best_epoch = np.inf, None, 0
         for epoch in range(1, self.epochs + 1):
             perm = torch.randperm(len(xt), generator=g)
             for i in range(0, len(xt), self.batch):
                 xb = xt[perm[i:i + self.batch]]
                 opt.zero_grad()
-                loss = ((self.net(xb) - xb) ** 2).mean()
+                loss = ((self.net(self.corrupt(xb, noise)) - xb) ** 2).mean()
                 loss.backward()
                 opt.step()
             v = self.score(val).mean()
@@ -112,6 +124,15 @@ class TorchAE:
         self.final = (best_state, best_epoch, epoch)
         self.use(self.final)
         return self
+
+    def corrupt(self, xb, g):
+        """The training input: the batch with Gaussian noise added and a random fraction of its entries zeroed."""
+        torch = self.torch
+        if self.input_noise:
+            xb = xb + self.input_noise * torch.randn(xb.shape, generator=g)
+        if self.mask_noise:
+            xb = xb * (torch.rand(xb.shape, generator=g) >= self.mask_noise)
+        return xb
 
     def use(self, kept):
         """Loads a kept model: (state, its epoch, the epoch its run stopped at)."""
@@ -187,7 +208,8 @@ def make_model(kind, width, args, seed):
             widths = [int(w) for w in args.widths.split('-')] if args.widths else deep_widths(width)
         widths[0] = widths[-1] = width
         return TorchAE(widths, args.epochs, args.patience, seed, lr=args.lr, weight_decay=args.weight_decay, batch=args.batch,
-                       checkpoints=checkpoints(args))
+                       checkpoints=checkpoints(args), decoupled_decay=args.decoupled_decay, input_noise=args.input_noise,
+                       mask_noise=args.mask_noise)
     if kind == 'pca':
         return PCARecon(args.variance)
     if kind == 'mlp':
@@ -231,6 +253,9 @@ def main():
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--batch', type=int, default=256)
     p.add_argument('--weight-decay', type=float, default=0.0)
+    p.add_argument('--decoupled-decay', type=float, default=0.0, help='AdamW: the fraction of each parameter removed each step')
+    p.add_argument('--input-noise', type=float, default=0.0, help='standard deviation of Gaussian noise added to training inputs')
+    p.add_argument('--mask-noise', type=float, default=0.0, help='fraction of training inputs set to 0')
     p.add_argument('--widths', default='')
     p.add_argument('--variance', type=float, default=0.95)
     p.add_argument('--weights', default='none')
