@@ -16,14 +16,14 @@ export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
-/**
- * Blocks in flight beyond two per thread: decoded rows waiting while the reader of the rows waits
- * for the GPU or the output, so that a thread finds its next block when it is done.
- */
+/** Blocks in flight beyond one per thread at work: rows ready for the reader while the threads decode. */
 const SLACK = 2;
 
-/** Decoded rows held in flight at most, about: wide feature rows mean fewer blocks in flight. */
-const IN_FLIGHT_BYTES = 128 << 20;
+/**
+ * Decoded rows in flight at most, about, whatever the number of threads: 14 blocks of 1 MiB of
+ * NSL-KDD (122 features), enough for 12 decoding threads (the default on 16 cores) and SLACK.
+ */
+const IN_FLIGHT_BYTES = 48 << 20;
 
 /** Decoding threads by default: one per core, less the one that reads, feeds the GPU and writes. */
 export function defaultThreads(): number {
@@ -31,49 +31,66 @@ export function defaultThreads(): number {
 }
 
 /**
- * Decodes blocks on `threads` worker threads (each started with its first block, so a small file
- * starts few), up to two blocks in flight per thread and SLACK more (fewer when their rows are
- * wide, so memory stays bounded), and hands the rows back in input order. Lines are counted per
- * block and made absolute here, so errors still name the file's line; an error is raised after
- * the rows of the blocks before it.
+ * Decodes blocks on up to `threads` worker threads and hands the rows back in input order. The
+ * threads at work grow one at a time, each time the reader finds the next rows not yet decoded, so
+ * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows.
+ * Blocks in flight are bounded in total: one per thread at work and SLACK more, fewer when their
+ * rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle thread, else to a new
+ * one while more may work, else to the least busy; its buffer is recycled as soon as it comes
+ * back. Lines are counted per block and made absolute here, so errors still name the file's line;
+ * an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): BlockDecoding {
   return (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads);
+}
+
+/** A block sent to a thread: its reply, and whether it has come. */
+interface InFlight {
+  reply: Promise<WorkerReply>;
+  done: boolean;
 }
 
 async function* decodeOnThreads(
   blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
 ): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
-  const queue: Promise<WorkerReply>[] = [];
+  const queue: InFlight[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
   let line = layout.bodyLine;
   let done = false;
   let sent = 0;
-  let window = threads * 2 + SLACK;
+  let working = 1;
+  let blockBytes = 0;
+  const window = () => Math.max(2, Math.min(working + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, blockBytes))));
+  const send = (bytes: Uint8Array): InFlight => {
+    const thread = pool.find((t) => t.pending === 0)
+      ?? (pool.length < working ? pool[pool.push(decodingThread(layout, request)) - 1] : leastBusy(pool));
+    const reply = thread.request({ id: sent++, bytes }, [bytes.buffer as ArrayBuffer]);
+    const block: InFlight = { reply, done: false };
+    reply.then((r) => {
+      block.done = true;
+      if (r.error === undefined) recycle(r.spent);
+    }, () => undefined);
+    return block;
+  };
   try {
     for (;;) {
-      while (!done && queue.length < window) {
+      while (!done && queue.length < window()) {
         const next = await iterator.next();
-        if (next.done) {
-          done = true;
-          break;
-        }
-        const reply = (pool[sent % threads] ??= decodingThread(layout, request)).request({ id: sent, bytes: next.value }, [next.value.buffer as ArrayBuffer]);
-        reply.catch(() => undefined);
-        queue.push(reply);
-        sent++;
+        if (next.done) done = true;
+        else queue.push(send(next.value));
       }
-      const reply = await queue.shift();
-      if (reply === undefined) return;
+      const head = queue.shift();
+      if (head === undefined) return;
+      if (!head.done) working = Math.min(threads, working + 1);
+      const reply = await head.reply;
       if (reply.error !== undefined) {
         const { line: at, column, reason } = reply.error;
         if (at === undefined && column === undefined) throw new Error(reason);
         throw new InputError({ file: layout.file, line: at === undefined ? undefined : line + at - 1, column }, reason);
       }
-      const { rows, lines, spent } = reply;
-      recycle(spent);
-      window = Math.max(2, Math.min(threads * 2 + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, rows.matrix.byteLength + rows.lines.byteLength))));
+      const { rows, lines } = reply;
+      blockBytes = footprint(rows);
       for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;
       yield rows;
@@ -82,6 +99,21 @@ async function* decodeOnThreads(
     await iterator.return?.();
     await Promise.all(pool.map((thread) => thread.close()));
   }
+}
+
+/** Bytes a block's rows hold, about: their arrays, and their texts as the engine keeps strings. */
+function footprint(rows: DecodedRows): number {
+  let bytes = rows.matrix.byteLength + rows.lines.byteLength;
+  for (const numbers of rows.numbers) bytes += numbers.byteLength;
+  for (const { codes, values } of rows.texts) {
+    bytes += codes.byteLength;
+    for (const value of values) bytes += value.length + 24;
+  }
+  return bytes;
+}
+
+function leastBusy(pool: DecodingThread[]): DecodingThread {
+  return pool.reduce((best, thread) => (thread.pending < best.pending ? thread : best));
 }
 
 const WORKER_JS = './decode-worker-node.js';

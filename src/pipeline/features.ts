@@ -1,4 +1,4 @@
-import { table, type ColumnTable } from 'arquero';
+import type { ColumnTable } from 'arquero';
 import { columnValues, lineOf, type RowOrigin } from './columns';
 import { InputError, quote } from './errors';
 import { categoryKey, parseNumber } from './values';
@@ -273,9 +273,13 @@ function fitNumeric(
 function fitCategorical(rows: ColumnTable, spec: FeatureSpec, dropped: FeaturesJSON['dropped']): CategoricalEncoder[] {
   const encoders: CategoricalEncoder[] = [];
   for (const column of spec.categorical) {
-    const keys = Array.from(columnValues(rows, column), categoryKey);
-    const counts = table({ key: keys }).groupby('key').count({ as: 'n' });
-    const vocabulary = counts.objects() as { key: string; n: number }[];
+    const counts = new Map<string, number>();
+    const values = columnValues(rows, column);
+    for (let i = 0; i < values.length; i++) {
+      const key = categoryKey(values[i]);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const vocabulary = Array.from(counts, ([key, n]) => ({ key, n }));
     if (vocabulary.length < 2) {
       dropped.push({ column, reason: `constant (${quote(vocabulary[0]?.key ?? '')}) in the fitting rows` });
       continue;

@@ -1,0 +1,51 @@
+import { table } from 'arquero';
+import { describe, expect, it } from 'vitest';
+import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
+import { readRecords, type BlockDecoding } from '../../src/pipeline/records';
+import { resolveSchema } from '../../src/pipeline/schema';
+
+/** Waits a little: a reader slower than the decoding, so that the threads would run ahead of it. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
+
+describe('the decoding pool', () => {
+  it('holds at most two blocks more than its threads, however slow the reader, and gives every block back', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const lines = ['a,c', ...Array.from({ length: 4000 }, (_, i) => `${i},${i % 2 ? 'x' : 'y'}`)];
+    const text = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const threads = 3;
+    let read = 0;
+    let finished = 0;
+    let recycled = 0;
+    let most = 0;
+    const decoding: BlockDecoding = (blocks, layout, request, recycle) => {
+      async function* counted() {
+        for await (const block of blocks) {
+          read++;
+          most = Math.max(most, read - finished);
+          yield block;
+        }
+      }
+      const decoded = parallelDecoding(threads)(counted(), layout, request, (block) => {
+        recycled++;
+        recycle(block);
+      });
+      return (async function* () {
+        for await (const rows of decoded) {
+          yield rows;
+          finished++;
+        }
+      })();
+    };
+    let rows = 0;
+    for await (const batch of readRecords(text, featurizer, { fileName: 'slow.csv', blockBytes: 1000, decoding })) {
+      rows += batch.rows;
+      await pause();
+    }
+    expect(rows).toBe(4000);
+    expect(read).toBeGreaterThan(20);
+    expect(most).toBeLessThanOrEqual(threads + 2);
+    expect(recycled).toBe(read);
+  });
+});
