@@ -23,31 +23,46 @@ const WORKER_JS = './score-writer-worker-node.js';
 const WORKER_TS = './score-writer-worker-node.ts';
 
 /**
- * Writes chunks of scored records as bytes (a {@link ScoreWriter} each) on `threads` worker
- * threads, taken in turn, so that the thread feeding the GPU only hands chunks over and writes
- * their bytes out. A chunk's scores, and the rows it explains, are moved to the thread that
- * writes it, which explains them.
+ * Writes chunks of scored records as bytes (a {@link ScoreWriter} each) on at most `threads`
+ * worker threads, so that the thread feeding the GPU only hands chunks over and writes their
+ * bytes out. A chunk goes to an idle thread, else to a new one while fewer than `threads` run,
+ * else to the least busy: output that keeps up with the GPU starts one thread. A chunk's scores,
+ * and the rows it explains, are moved to the thread that writes it, which explains them.
  */
 export class ScoreWriters {
-  private readonly threads: WorkerThread<WriterTask, WriterReply>[];
+  private readonly threads: WorkerThread<WriterTask, WriterReply>[] = [];
   private sent = 0;
 
-  constructor(setup: WriterSetup, threads: number) {
-    this.threads = Array.from({ length: Math.max(1, threads) }, () => new WorkerThread<WriterTask, WriterReply>(
-      new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), setup, 'a writing thread',
-    ));
-  }
+  constructor(private readonly setup: WriterSetup, private readonly most: number) {}
 
   /** The chunk's records as bytes, once a thread has written them. */
   async bytes(chunk: ScoreChunk): Promise<Uint8Array> {
     const id = this.sent++;
     const moved = [chunk.scores.buffer as ArrayBuffer, ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained))];
-    const reply = await this.threads[id % this.threads.length].request({ id, chunk }, moved);
+    const reply = await this.thread().request({ id, chunk }, moved);
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.bytes;
   }
 
+  /** Threads started so far. */
+  get started(): number {
+    return this.threads.length;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.close()));
+  }
+
+  private thread(): WorkerThread<WriterTask, WriterReply> {
+    const idle = this.threads.find((thread) => thread.pending === 0);
+    if (idle !== undefined) return idle;
+    if (this.threads.length < Math.max(1, this.most)) {
+      const started = new WorkerThread<WriterTask, WriterReply>(
+        new URL(WORKER_JS, import.meta.url), new URL(WORKER_TS, import.meta.url), this.setup, 'a writing thread',
+      );
+      this.threads.push(started);
+      return started;
+    }
+    return this.threads.reduce((least, thread) => (thread.pending < least.pending ? thread : least));
   }
 }

@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
+import { ScoreWriters } from '../../src/app/score-writers-node';
+import { encodeText } from '../../src/pipeline/records';
+
+const layout: ScoreLayout = { format: 'csv', texts: ['host'], explain: 0 };
+const THRESHOLD = 0.5;
+
+/** A chunk of `n` records from row `first`: scores rising through the threshold, one host each. */
+function chunk(first: number, n: number): ScoreChunk {
+  const scores = Float32Array.from({ length: n }, (_, i) => (i + first) / (n + first));
+  return { scores, firstRow: first, texts: [encodeText(Array.from({ length: n }, (_, i) => `10.0.0.${(first + i) % 256}`))], rows: null, explained: null };
+}
+
+const text = new TextDecoder();
+let writers: ScoreWriters | null = null;
+afterEach(async () => {
+  await writers?.close();
+  writers = null;
+});
+
+describe('the writing threads of netae score', () => {
+  it('write each chunk as one writer on the calling thread would', async () => {
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 2);
+    const firsts = [1, 1001, 2001, 3001];
+    const bytes = await Promise.all(firsts.map((first) => writers!.bytes(chunk(first, 1000))));
+    const here = new ScoreWriter(layout, THRESHOLD, null);
+    expect(bytes.map((b) => text.decode(b))).toEqual(firsts.map((first) => text.decode(here.bytes(chunk(first, 1000)))));
+  });
+
+  it('start a thread only while every started one is busy, and no more than asked', async () => {
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 3);
+    for (const first of [1, 101, 201]) await writers.bytes(chunk(first, 100));
+    expect(writers.started).toBe(1);
+    await Promise.all([1, 101, 201, 301, 401, 501].map((first) => writers!.bytes(chunk(first, 100))));
+    expect(writers.started).toBe(3);
+  });
+});
