@@ -203,7 +203,10 @@ describe('numbers read from bytes', () => {
 
   it('encode into the features transform gives, for every spelling, short decimals met again and again included', async () => {
     const short = ['0', '1', '7', '0.05', '0.5', '1.00', '12.25', '1023', '1024', '99.99', '100.1', '0.001', '007', '5.', '3'];
-    const texts = [...spellings(5000), ...Array.from({ length: 3000 }, (_, i) => short[(i * 7) % short.length])];
+    /** Digits around the nine read inline as a small integer, and around 2^31 and 2^32. */
+    const nineDigits = ['123456789', '1234567890', '999999999', '1000000000', '12345678.9', '1234567.89', '123456789.1', '0.00000001', '0.000000001',
+      '00000000.1', '000000000.1', '2147483647', '2147483648', '4294967296', '99999999.99'];
+    const texts = [...spellings(5000), ...nineDigits, ...Array.from({ length: 3000 }, (_, i) => short[(i * 7) % short.length])];
     const categories = ['tcp', 'udp', 'icmp', 'gre'];
     const csv = `v,w,c\n${texts.map((t, i) => `${t.replace(/[\t ]/g, '')},"${t}",${categories[i % 4]}`).join('\r\n')}\r\n`;
     const bytes = new TextEncoder().encode(csv);
