@@ -117,6 +117,8 @@ export class RecordDecoder {
   private codes: Int32Array[] = [];
   private dictionaries: Map<string, number>[] = [];
   private values: string[][] = [];
+  /** Per text column, the code in this batch of each entry of the column's ByteStrings (-1 for none yet). */
+  private entryCodes: Int32Array[] = [];
   /** Where the field just read ends (its delimiter, LF, or the end of the range). */
   private at = 0;
   /** The number just read from a field's bytes. */
@@ -182,6 +184,7 @@ export class RecordDecoder {
     });
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
+    this.entryCodes = Array.from({ length: this.textCount }, () => new Int32Array(64).fill(-1));
     this.initialCapacity = Math.max(1, capacity);
     this.reset();
   }
@@ -347,6 +350,7 @@ export class RecordDecoder {
 
   /** An unquoted field of a column wanted other than as one feature alone; returns the field's end. */
   private otherField(bytes: Uint8Array, start: number, j: number, a: number, r: number, base: number): number {
+    if (a === TEXT) return this.textColumnField(bytes, start, j, r);
     if ((a & WANTS_NUMBER) === 0) {
       const e = fieldEnd(bytes, start, this.layout.delimiter);
       this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
@@ -357,6 +361,44 @@ export class RecordDecoder {
     if (e === -1) e = this.at;
     this.numberField(j, a, r, base, v);
     if ((a & WANTS_TEXT) !== 0) this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+    return e;
+  }
+
+  /**
+   * An unquoted field of a column wanted as text alone (a label, a column copied to the output),
+   * kept by its entry in the column's ByteStrings: a value met before in the batch costs no string
+   * and no lookup by text. Returns the field's end.
+   */
+  private textColumnField(bytes: Uint8Array, start: number, j: number, r: number): number {
+    const delimiter = this.layout.delimiter;
+    let e = start;
+    let c = bytes[e];
+    let hash = FNV_OFFSET;
+    while (c !== delimiter && c !== LF) {
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+      c = bytes[++e];
+    }
+    const strings = this.strings[j]!;
+    const crlf = e > start && bytes[e - 1] === CR && c === LF;
+    const entry = crlf ? strings.entry(bytes, start, e - 1) : strings.find(bytes, start, e, hash);
+    const slot = this.textSlot[j];
+    if (entry === -1) {
+      this.keep(slot, r, decodeBytes(bytes, start, crlf ? e - 1 : e));
+      return e;
+    }
+    let codes = this.entryCodes[slot];
+    if (entry >= codes.length) {
+      const grown = new Int32Array(Math.max(entry + 1, codes.length * 2)).fill(-1);
+      grown.set(codes);
+      this.entryCodes[slot] = codes = grown;
+    }
+    const code = codes[entry];
+    if (code === -1) {
+      this.keep(slot, r, strings.text(entry));
+      codes[entry] = this.codes[slot][r];
+    } else {
+      this.codes[slot][r] = code;
+    }
     return e;
   }
 
@@ -449,6 +491,7 @@ export class RecordDecoder {
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
     this.dictionaries = Array.from({ length: this.textCount }, () => new Map());
     this.values = Array.from({ length: this.textCount }, () => []);
+    for (const codes of this.entryCodes) codes.fill(-1);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
     this.marked.rows = 0;
     this.marked.blank = 0;
