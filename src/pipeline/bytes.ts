@@ -37,6 +37,40 @@ async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
   }
 }
 
+/** Size of the buffers a file is read into ({@link chunkBuffer}). */
+export const CHUNK_BYTES = 1 << 20;
+
+/** Spare chunk buffers kept, at most: a reader that copies its chunks as they come needs one or two. */
+const MAX_SPARE_CHUNKS = 4;
+
+const spareChunks: ArrayBuffer[] = [];
+const chunkBuffers = new WeakSet<ArrayBuffer>();
+
+/**
+ * A buffer of CHUNK_BYTES to read the next chunk of a file into: one given back by
+ * {@link giveChunk}, or a new one. A reader that copies each chunk and gives it back has a file
+ * read through one or two buffers rather than one per chunk: each buffer is memory outside the
+ * collector's heap, and every few tens of megabytes of it left to the collector start a
+ * collection of the whole heap.
+ */
+export function chunkBuffer(): Uint8Array {
+  const spare = spareChunks.pop();
+  if (spare !== undefined) return new Uint8Array(spare);
+  const buffer = new ArrayBuffer(CHUNK_BYTES);
+  chunkBuffers.add(buffer);
+  return new Uint8Array(buffer);
+}
+
+/**
+ * Gives back a chunk read into a {@link chunkBuffer}, once nothing reads it any more: the caller
+ * must have copied what it keeps. Any other chunk is ignored.
+ */
+export function giveChunk(chunk: Uint8Array): void {
+  const buffer = chunk.buffer;
+  if (!(buffer instanceof ArrayBuffer) || !chunkBuffers.has(buffer) || buffer.byteLength !== CHUNK_BYTES) return;
+  if (spareChunks.length < MAX_SPARE_CHUNKS && !spareChunks.includes(buffer)) spareChunks.push(buffer);
+}
+
 /** The first bytes of a sequence (at least `size` unless it is shorter), and the whole sequence again. */
 export async function peekBytes(
   chunks: AsyncIterable<Uint8Array>,

@@ -41,10 +41,12 @@ export class DecimalFeatures {
   /** Decimals held have mantissas below this (and at most DECIMAL_FRACTION_DIGITS digits after the point). */
   readonly mantissas: number;
   /**
-   * Decimals held per feature. The decimal `mantissa / 10^digits` of the feature in slot `s` is
-   * at the place `s * perFeature + digits * mantissas + mantissa`.
+   * Places per decimal: one per feature. The decimal `mantissa / 10^digits` of the feature in slot
+   * `s` is at the place `(digits * mantissas + mantissa) * stride + s`, so the features of one
+   * decimal sit side by side and the few decimals met most (`0`, `0.00`, `1.00`) take a few cache
+   * lines for all features.
    */
-  readonly perFeature: number;
+  readonly stride: number;
   /** By place: the encoded value, once its state is not UNKNOWN. */
   readonly values: Float32Array;
   /** By place: UNKNOWN, ENCODED or CLIPPED. */
@@ -54,9 +56,10 @@ export class DecimalFeatures {
   constructor(features: readonly NumericFeature[]) {
     this.features = features;
     this.mantissas = Math.min(MOST_MANTISSAS, Math.floor(MANTISSA_BUDGET / Math.max(1, features.length)));
-    this.perFeature = (DECIMAL_FRACTION_DIGITS + 1) * this.mantissas;
-    this.values = new Float32Array(features.length * this.perFeature);
-    this.states = new Uint8Array(features.length * this.perFeature);
+    this.stride = features.length;
+    const places = (DECIMAL_FRACTION_DIGITS + 1) * this.mantissas * this.stride;
+    this.values = new Float32Array(places);
+    this.states = new Uint8Array(places);
   }
 
   /** Encodes the decimal `mantissa / 10^digits` held at `place` for the feature in `slot`; returns its state. */

@@ -1,6 +1,7 @@
-import { createReadStream, openAsBlob } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { chunkBuffer, giveChunk } from './bytes';
 import { parseNames, readDataset, type Dataset, type Names } from './dataset';
 import { parallelDecoding } from './decode-pool-node';
 import { readChunks, type Chunk, type ReadOptions } from './io';
@@ -9,16 +10,29 @@ import type { Featurizer } from './featurizer';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
 import type { SchemaSpec } from './schema';
 
-/** The bytes of a file, read in 1 MiB pieces. */
-function fileSource(path: string): Readable {
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+/** The bytes of a file, read in chunks of CHUNK_BYTES into buffers that a reader copying them gives back ({@link chunkBuffer}). */
+async function* fileSource(path: string): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    for (;;) {
+      const buffer = chunkBuffer();
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) {
+        giveChunk(buffer);
+        return;
+      }
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**
  * A file path, `-` (standard input) or a Node readable stream, with the name errors give it. A
  * Parquet file is opened as a Blob, read at random (its index is at its end).
  */
-async function inputOf(input: string | Readable, fileName: string | undefined): Promise<{ source: Readable | Blob; fileName: string }> {
+async function inputOf(input: string | Readable, fileName: string | undefined): Promise<{ source: AsyncIterable<Uint8Array> | Blob; fileName: string }> {
   if (typeof input !== 'string') return { source: input, fileName: fileName ?? 'stream' };
   if (input === '-') return { source: process.stdin, fileName: fileName ?? 'stdin' };
   if (await startsWithParquetMagic(input)) return { source: await openAsBlob(input), fileName: fileName ?? input };

@@ -64,6 +64,8 @@ const MINUS = 45;
 const DOT = 46;
 /** Distinct values of a kept text column looked up per batch, at most: see RecordDecoder's `keep`. */
 const DISTINCT_TEXTS = 4096;
+/** Digits of a decimal read inline as a small integer (below 2^31) by the feature decoder's usual path. */
+const SHORT_DIGITS = 9;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
 const MAX_EXACT = 2 ** 53;
 
@@ -115,6 +117,8 @@ export class RecordDecoder {
   private codes: Int32Array[] = [];
   private dictionaries: Map<string, number>[] = [];
   private values: string[][] = [];
+  /** Per text column, the code in this batch of each entry of the column's ByteStrings (-1 for none yet). */
+  private entryCodes: Int32Array[] = [];
   /** Where the field just read ends (its delimiter, LF, or the end of the range). */
   private at = 0;
   /** The number just read from a field's bytes. */
@@ -180,6 +184,7 @@ export class RecordDecoder {
     });
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
+    this.entryCodes = Array.from({ length: this.textCount }, () => new Int32Array(64).fill(-1));
     this.initialCapacity = Math.max(1, capacity);
     this.reset();
   }
@@ -240,59 +245,48 @@ export class RecordDecoder {
 
   /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
   private featureRow(bytes: Uint8Array, p: number, r: number): number {
-    const { actions, numeric, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
-    const { values: decimalValues, states: decimalStates, mantissas, perFeature } = this.decimals;
+    const { actions, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
+    const { values: decimalValues, states: decimalStates, mantissas, stride } = this.decimals;
     const { delimiter, quoted } = this.layout;
     const last = this.columns - 1;
     const base = r * this.width;
     for (let j = 0; ; j++) {
       const a = actions[j];
-      let e: number;
-      if (quoted && bytes[p] === QUOTE) {
-        e = this.quotedField(bytes, p, j, a, r, base);
-      } else if (a === NUM_FEATURE) {
-        // A plain decimal (see plainDecimal), read inline so that the usual field calls nothing.
-        e = p;
-        let c = bytes[e];
+      let e = p;
+      let c = bytes[p];
+      if (a === NUM_FEATURE) {
+        // A short plain decimal (digits, then optionally a point and digits), read inline as an
+        // integer mantissa so that the usual field calls nothing; anything else goes to numberFeature.
         let m = 0;
-        while (c >= 48 && c <= 57) {
-          m = m * 10 + (c - 48);
+        while (c - 48 >>> 0 < 10 && e - p < SHORT_DIGITS) {
+          m = m * 10 + c - 48;
           c = bytes[++e];
         }
-        const integerDigits = e - p;
         let fraction = 0;
-        if (c === DOT) {
+        if (c === DOT && e > p) {
           const fractionStart = e + 1;
           c = bytes[++e];
-          while (c >= 48 && c <= 57) {
-            m = m * 10 + (c - 48);
+          while (c - 48 >>> 0 < 10 && e - p <= SHORT_DIGITS) {
+            m = m * 10 + c - 48;
             c = bytes[++e];
           }
           fraction = e - fractionStart;
         }
-        const slot = numericSlot[j];
-        const plain = integerDigits > 0 && (c === delimiter || c === LF);
-        if (plain && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS) {
-          const place = slot * perFeature + fraction * mantissas + m;
+        if (e > p && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS && (c === delimiter || c === LF)) {
+          const slot = numericSlot[j];
+          const place = (fraction * mantissas + m) * stride + slot;
           let state = decimalStates[place];
           if (state === UNKNOWN) state = this.decimals.learn(place, slot, m, fraction);
           matrix[base + slot] = decimalValues[place];
           if (state === CLIPPED) numericCounts[j].clipped++;
         } else {
-          let v: number;
-          if (plain && m < MAX_EXACT && fraction <= MAX_POWER) {
-            v = decimalValue(m, fraction);
-          } else {
-            v = this.otherNumber(bytes, p, j);
-            e = this.at;
-          }
-          matrix[base + slot] = encodeNumber(v, numeric[j]!, numericCounts[j]);
+          e = this.numberFeature(bytes, p, j, r, base);
         }
+      } else if (quoted && c === QUOTE) {
+        e = this.quotedField(bytes, p, j, a, r, base);
       } else if (a === SKIP) {
-        e = fieldEnd(bytes, p, delimiter);
+        while (c !== delimiter && c !== LF) c = bytes[++e];
       } else if (a === CAT_FEATURE) {
-        e = p;
-        let c = bytes[e];
         let hash = FNV_OFFSET;
         while (c !== delimiter && c !== LF) {
           hash = Math.imul(hash ^ c, FNV_PRIME);
@@ -310,6 +304,19 @@ export class RecordDecoder {
       if (j === last) this.ragged();
       p = e + 1;
     }
+  }
+
+  /**
+   * A field of a column wanted as a numeric feature alone that is not a short plain decimal: a
+   * quoted field, a long or signed decimal, or text for {@link parseNumber}. Returns the field's end.
+   */
+  private numberFeature(bytes: Uint8Array, p: number, j: number, r: number, base: number): number {
+    if (this.layout.quoted && bytes[p] === QUOTE) return this.quotedField(bytes, p, j, NUM_FEATURE, r, base);
+    let e = plainDecimal(bytes, p, this.layout.delimiter, this.decimal);
+    const v = e === -1 ? this.otherNumber(bytes, p, j) : this.decimal[0];
+    if (e === -1) e = this.at;
+    this.matrix[base + this.numericSlot[j]] = encodeNumber(v, this.numeric[j]!, this.numericCounts[j]);
+    return e;
   }
 
   /** Reads row `r` into the number and text columns asked for. */
@@ -343,6 +350,7 @@ export class RecordDecoder {
 
   /** An unquoted field of a column wanted other than as one feature alone; returns the field's end. */
   private otherField(bytes: Uint8Array, start: number, j: number, a: number, r: number, base: number): number {
+    if (a === TEXT) return this.textColumnField(bytes, start, j, r);
     if ((a & WANTS_NUMBER) === 0) {
       const e = fieldEnd(bytes, start, this.layout.delimiter);
       this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
@@ -353,6 +361,44 @@ export class RecordDecoder {
     if (e === -1) e = this.at;
     this.numberField(j, a, r, base, v);
     if ((a & WANTS_TEXT) !== 0) this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+    return e;
+  }
+
+  /**
+   * An unquoted field of a column wanted as text alone (a label, a column copied to the output),
+   * kept by its entry in the column's ByteStrings: a value met before in the batch costs no string
+   * and no lookup by text. Returns the field's end.
+   */
+  private textColumnField(bytes: Uint8Array, start: number, j: number, r: number): number {
+    const delimiter = this.layout.delimiter;
+    let e = start;
+    let c = bytes[e];
+    let hash = FNV_OFFSET;
+    while (c !== delimiter && c !== LF) {
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+      c = bytes[++e];
+    }
+    const strings = this.strings[j]!;
+    const crlf = e > start && bytes[e - 1] === CR && c === LF;
+    const entry = crlf ? strings.entry(bytes, start, e - 1) : strings.find(bytes, start, e, hash);
+    const slot = this.textSlot[j];
+    if (entry === -1) {
+      this.keep(slot, r, decodeBytes(bytes, start, crlf ? e - 1 : e));
+      return e;
+    }
+    let codes = this.entryCodes[slot];
+    if (entry >= codes.length) {
+      const grown = new Int32Array(Math.max(entry + 1, codes.length * 2)).fill(-1);
+      grown.set(codes);
+      this.entryCodes[slot] = codes = grown;
+    }
+    const code = codes[entry];
+    if (code === -1) {
+      this.keep(slot, r, strings.text(entry));
+      codes[entry] = this.codes[slot][r];
+    } else {
+      this.codes[slot][r] = code;
+    }
     return e;
   }
 
@@ -445,6 +491,7 @@ export class RecordDecoder {
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
     this.dictionaries = Array.from({ length: this.textCount }, () => new Map());
     this.values = Array.from({ length: this.textCount }, () => []);
+    for (const codes of this.entryCodes) codes.fill(-1);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
     this.marked.rows = 0;
     this.marked.blank = 0;

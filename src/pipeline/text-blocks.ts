@@ -1,3 +1,4 @@
+import { giveChunk } from './bytes';
 import { InputError } from './errors';
 import { readLayout, type LayoutOptions, type TextLayout } from './text-layout';
 import { LF, lastRowEnd } from './text-rows';
@@ -24,7 +25,11 @@ export interface TextBlocks {
   recycle: (block: Uint8Array) => void;
 }
 
-/** Reads the header of a byte stream, then cuts the rest into blocks of whole rows of about `blockBytes`. */
+/**
+ * Reads the header of a byte stream, then cuts the rest into blocks of whole rows of about
+ * `blockBytes`. Each chunk is copied as it comes, then given back ({@link giveChunk}) when it was
+ * read into a chunk buffer.
+ */
 export async function openText(chunks: AsyncIterable<Uint8Array>, options: LayoutOptions, blockBytes = BLOCK_BYTES): Promise<TextBlocks> {
   const iterator = chunks[Symbol.asyncIterator]();
   const buffers = new BufferPool(Math.max(blockBytes * 2, 1 << 16));
@@ -43,6 +48,7 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
     }
     buffer.set(piece, filled);
     filled += piece.length;
+    giveChunk(piece);
   };
   const more = async (): Promise<boolean> => {
     const next = await iterator.next();

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { table, toArrowIPC } from 'arquero';
 import { describe, expect, it } from 'vitest';
+import { chunkBuffer, CHUNK_BYTES, giveChunk } from '../../src/pipeline/bytes';
 import { InputError } from '../../src/pipeline/errors';
 import { MAX_COLUMNS } from '../../src/pipeline/text-layout';
 import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
@@ -256,6 +260,35 @@ describe('streaming', () => {
     const chunks = await collect(readChunksFile(Readable.from([Buffer.from(big.slice(0, 5000)), Buffer.from(big.slice(5000))]), { chunkRows: 20_000 }));
     expect(chunks.reduce((n, c) => n + c.table.numRows(), 0)).toBe(rows);
     expect(chunks[0].file).toBe('stream');
+  });
+
+  it('reads a file of several chunk buffers, each reused once copied, as the table of its bytes', async () => {
+    const body = big.split('\n').slice(1).join('\n');
+    const text = `${big}\n${body}\n${body}\n`;
+    expect(text.length).toBeGreaterThan(2 * CHUNK_BYTES);
+    const dir = mkdtempSync(join(tmpdir(), 'netae-io-'));
+    try {
+      const path = join(dir, 'big.csv');
+      writeFileSync(path, text);
+      const fromFile = await collect(readChunksFile(path, { chunkRows: 30_000 }));
+      const fromBytes = await collect(readChunks(bytes(text), { fileName: path, chunkRows: 30_000 }));
+      expect(fromFile.map((c) => c.firstLine)).toEqual(fromBytes.map((c) => c.firstLine));
+      fromFile.forEach((chunk, k) => {
+        expect(chunk.table.array('n')).toEqual(fromBytes[k].table.array('n'));
+        expect(chunk.table.array('label')).toEqual(fromBytes[k].table.array('label'));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes back a chunk buffer given back, and no other buffer', () => {
+    const chunk = chunkBuffer();
+    giveChunk(chunk.subarray(0, 10));
+    expect(chunkBuffer().buffer).toBe(chunk.buffer);
+    const other = new Uint8Array(CHUNK_BYTES);
+    giveChunk(other);
+    expect(chunkBuffer().buffer).not.toBe(other.buffer);
   });
 
   it('raises a ragged row deep in the stream with file and line, after the chunks before it', async () => {

@@ -141,6 +141,30 @@ describe('the byte decoder gives exactly what transform gives', () => {
   });
 });
 
+describe('text columns', () => {
+  it('give each row its text: ids past the distinct texts looked up, repeats, long and non-ASCII texts, quoted fields, CRLF', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const n = 12_000;
+    const expected: Record<string, string[]> = {
+      id: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `id${i % 999}` : `id${i}`)),
+      note: Array.from({ length: n }, (_, i) => [`n${i % 5}`, `q,${i % 4}`, 'é'.repeat(40), 'x'.repeat(70 + (i % 2)), ''][i % 5]),
+      label: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'attack' : 'normal')),
+    };
+    const field = (text: string) => (text.includes(',') ? `"${text}"` : text);
+    const rows = Array.from({ length: n }, (_, i) => `${i % 7},${['x', 'y'][i % 2]},${expected.id[i]},${field(expected.note[i])},${expected.label[i]}`);
+    const bytes = new TextEncoder().encode(`a,c,id,note,label\r\n${rows.join('\r\n')}\r\n`);
+    const names = ['id', 'note', 'label'];
+    for (const blockBytes of [4096, 1 << 20]) {
+      const texts: Record<string, string[]> = { id: [], note: [], label: [] };
+      for await (const batch of readRecords(bytes, featurizer, { fileName: 't.csv', blockBytes, texts: () => names })) {
+        for (const name of names) for (const code of batch.texts[name].codes) texts[name].push(batch.texts[name].values[code]);
+      }
+      for (const name of names) expect(texts[name], name).toEqual(expected[name]);
+    }
+  });
+});
+
 describe('decoder errors name the file, line and column', () => {
   const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
   const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
@@ -203,7 +227,10 @@ describe('numbers read from bytes', () => {
 
   it('encode into the features transform gives, for every spelling, short decimals met again and again included', async () => {
     const short = ['0', '1', '7', '0.05', '0.5', '1.00', '12.25', '1023', '1024', '99.99', '100.1', '0.001', '007', '5.', '3'];
-    const texts = [...spellings(5000), ...Array.from({ length: 3000 }, (_, i) => short[(i * 7) % short.length])];
+    /** Digits around the nine read inline as a small integer, and around 2^31 and 2^32. */
+    const nineDigits = ['123456789', '1234567890', '999999999', '1000000000', '12345678.9', '1234567.89', '123456789.1', '0.00000001', '0.000000001',
+      '00000000.1', '000000000.1', '2147483647', '2147483648', '4294967296', '99999999.99'];
+    const texts = [...spellings(5000), ...nineDigits, ...Array.from({ length: 3000 }, (_, i) => short[(i * 7) % short.length])];
     const categories = ['tcp', 'udp', 'icmp', 'gre'];
     const csv = `v,w,c\n${texts.map((t, i) => `${t.replace(/[\t ]/g, '')},"${t}",${categories[i % 4]}`).join('\r\n')}\r\n`;
     const bytes = new TextEncoder().encode(csv);
