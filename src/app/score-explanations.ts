@@ -2,7 +2,7 @@ import { pickRows } from '../model/matrix';
 import type { TextColumn } from '../pipeline/record-decoder';
 import type { RecordBatch } from '../pipeline/records';
 import type { Explainer } from './explain';
-import { csvField, writeInteger } from './scores-csv';
+import { csvField, putBytes, writeInteger, writeText } from './scores-csv';
 
 /**
  * What a writing thread needs to explain the rows of a chunk it writes, as typed arrays: the rows'
@@ -115,14 +115,14 @@ export class ExplanationWriter {
       const feature = this.featureBytes[features[r]];
       const out = this.room(at, feature.length + 2 * NUMBER_BYTES + (value?.length ?? NUMBER_BYTES) + (expectation?.length ?? NUMBER_BYTES));
       if (json && r > 0) out[at++] = COMMA;
-      at = put(out, at, feature);
+      at = putBytes(out, at, feature);
       at = writeShare(out, at, shares[r]);
-      if (json) at = put(out, at, VALUE_KEY);
+      if (json) at = putBytes(out, at, VALUE_KEY);
       else out[at++] = COMMA;
-      at = value === null ? this.number(out, at, rows.numbers[n * explainer.numericColumns + s], false) : put(out, at, value);
-      if (json) at = put(out, at, EXPECTED_KEY);
+      at = value === null ? this.number(out, at, rows.numbers[n * explainer.numericColumns + s], false) : putBytes(out, at, value);
+      if (json) at = putBytes(out, at, EXPECTED_KEY);
       else out[at++] = COMMA;
-      at = expectation === null ? this.number(out, at, expected[r], true) : put(out, at, expectation);
+      at = expectation === null ? this.number(out, at, expected[r], true) : putBytes(out, at, expectation);
       if (json) out[at++] = 0x7d;
     }
     if (json) return this.put(at, CLOSE);
@@ -145,9 +145,9 @@ export class ExplanationWriter {
 
   /** A number (to six significant digits when `rounded`), or nothing or null when it is not finite. */
   private number(out: Uint8Array, at: number, value: number, rounded: boolean): number {
-    if (!Number.isFinite(value)) return this.json ? put(out, at, NULL) : at;
+    if (!Number.isFinite(value)) return this.json ? putBytes(out, at, NULL) : at;
     if (!rounded && Number.isInteger(value) && value >= 0 && value <= 0x7fffffff) return writeInteger(out, at, value);
-    return writeAscii(out, at, String(rounded ? Number(value.toPrecision(6)) : value));
+    return writeText(out, at, String(rounded ? Number(value.toPrecision(6)) : value));
   }
 
   /** {@link bytes}, grown to hold at least `more` bytes past `used`. */
@@ -161,19 +161,8 @@ export class ExplanationWriter {
   }
 
   private put(at: number, bytes: Uint8Array): number {
-    return put(this.room(at, bytes.length), at, bytes);
+    return putBytes(this.room(at, bytes.length), at, bytes);
   }
-}
-
-/** Copies `bytes` to `out` at `at`; returns where they end. */
-function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let c = 0; c < bytes.length; c++) out[at++] = bytes[c];
-  return at;
-}
-
-function writeAscii(out: Uint8Array, at: number, text: string): number {
-  for (let c = 0; c < text.length; c++) out[at++] = text.charCodeAt(c);
-  return at;
 }
 
 /** The texts of k / 10⁴ for k in [0, 10⁴], as JavaScript writes those numbers, end to end: k's ends at `SHARE_ENDS[k]`. */
@@ -186,7 +175,7 @@ SHARE_TEXTS.reduce((end, text, k) => (SHARE_ENDS[k] = end + text.length), 0);
 function writeShare(out: Uint8Array, at: number, share: number): number {
   const scaled = share * 1e4;
   const k = Math.floor(scaled + 0.5);
-  if (!(k >= 0 && k <= 1e4) || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return writeAscii(out, at, String(Number(share.toFixed(4))));
+  if (!(k >= 0 && k <= 1e4) || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return writeText(out, at, String(Number(share.toFixed(4))));
   for (let c = k === 0 ? 0 : SHARE_ENDS[k - 1], end = SHARE_ENDS[k]; c < end; c++) out[at++] = SHARES[c];
   return at;
 }

@@ -1,7 +1,7 @@
 import type { TextColumn } from '../pipeline/record-decoder';
 import type { Explainer } from './explain';
 import { ExplanationWriter, type ExplainedRows } from './score-explanations';
-import { csvField, writeInteger, writeScore } from './scores-csv';
+import { csvField, putBytes, writeInteger, writeScore } from './scores-csv';
 
 /**
  * What `netae score` writes, one record per row scored:
@@ -99,11 +99,11 @@ export class ScoreWriter {
       if (at + need > out.length) out = this.grow(at + need, at);
       const score = scores[i];
       if (json) {
-        at = put(out, at, ROW_KEY);
+        at = putBytes(out, at, ROW_KEY);
         at = writeInteger(out, at, firstRow + i);
-        at = put(out, at, SCORE_KEY);
-        at = Number.isFinite(score) ? writeScore(out, at, score) : put(out, at, NULL);
-        at = put(out, at, FLAG_KEY);
+        at = putBytes(out, at, SCORE_KEY);
+        at = Number.isFinite(score) ? writeScore(out, at, score) : putBytes(out, at, NULL);
+        at = putBytes(out, at, FLAG_KEY);
       } else {
         at = writeInteger(out, at, firstRow + i);
         out[at++] = COMMA;
@@ -112,7 +112,7 @@ export class ScoreWriter {
       }
       out[at++] = score >= threshold ? 0x31 : 0x30;
       for (const text of texts) at = text.write(out, at, i);
-      if (explained !== null) at = put(out, at, explained.bytes, explanation);
+      if (explained !== null) at = putBytes(out, at, explained.bytes, explanation);
       if (json) out[at++] = 0x7d;
       out[at++] = LF;
     }
@@ -193,21 +193,15 @@ class EncodedTexts {
     let at = this.used;
     this.starts[code] = at;
     if (bytes !== null) {
-      at = put(table, at, bytes);
+      at = putBytes(table, at, bytes);
     } else {
-      at = put(table, at, this.prefix);
+      at = putBytes(table, at, this.prefix);
       for (let c = 0; c < value.length; c++) table[at++] = value.charCodeAt(c);
       if (this.suffix !== -1) table[at++] = this.suffix;
     }
     this.ends[code] = at;
     this.used = at;
   }
-}
-
-/** Copies the first `length` of `bytes` (all by default) to `out` at `at`; returns where they end. */
-function put(out: Uint8Array, at: number, bytes: Uint8Array, length = bytes.length): number {
-  for (let c = 0; c < length; c++) out[at++] = bytes[c];
-  return at;
 }
 
 /** Printable ASCII without a comma or quote: a CSV field as it is. */

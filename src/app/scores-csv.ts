@@ -141,7 +141,14 @@ export function writeScore(out: Uint8Array, at: number, score: number): number {
 
 const DIGITS = new Uint8Array(9);
 
-function writeText(out: Uint8Array, at: number, text: string): number {
+/** Writes ASCII `text` to `out` at `at`, a byte a character; returns where it ends. */
+export function writeText(out: Uint8Array, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Copies the first `length` of `bytes` (all by default) to `out` at `at`; returns where they end. */
+export function putBytes(out: Uint8Array, at: number, bytes: Uint8Array, length = bytes.length): number {
+  for (let c = 0; c < length; c++) out[at++] = bytes[c];
   return at;
 }
