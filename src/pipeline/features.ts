@@ -3,8 +3,6 @@ import { columnValues, lineOf, type RowOrigin } from './columns';
 import { InputError, quote } from './errors';
 import { categoryKey, parseNumber } from './values';
 
-export { categoryKey };
-
 /** Which columns become features, and how. */
 export interface FeatureSpec {
   numeric: string[];
@@ -546,7 +544,6 @@ function signedLog1p(v: number): number {
   if (v === 0) return v;
   return v < 0 ? -Math.log1p(-v) : Math.log1p(v);
 }
-
 
 /** A numeric column as numbers; text (e.g. from Arrow) is read by the parseNumber rule. */
 export function numbersOf(rows: ColumnTable, column: string, origin?: RowOrigin): ArrayLike<number> {

@@ -10,10 +10,10 @@ export {
   DEFAULT_SCALING,
   DEFAULT_BOUND,
   mergeReports,
-  categoryKey,
   type Scaling,
   type TransformReport,
 } from './features';
+export { categoryKey } from './values';
 export { Featurizer, fitFeaturizer } from './featurizer';
 export {
   confusionMatrix,
