@@ -312,16 +312,14 @@ export class RecordDecoder {
    */
   private numberFeature(bytes: Uint8Array, p: number, j: number, r: number, base: number): number {
     if (this.layout.quoted && bytes[p] === QUOTE) return this.quotedField(bytes, p, j, NUM_FEATURE, r, base);
-    let e = plainDecimal(bytes, p, this.layout.delimiter, this.decimal);
-    const v = e === -1 ? this.otherNumber(bytes, p, j) : this.decimal[0];
-    if (e === -1) e = this.at;
+    const v = this.fieldNumber(bytes, p, j);
     this.matrix[base + this.numericSlot[j]] = encodeNumber(v, this.numeric[j]!, this.numericCounts[j]);
-    return e;
+    return this.at;
   }
 
   /** Reads row `r` into the number and text columns asked for. */
   private columnRow(bytes: Uint8Array, p: number, r: number): number {
-    const { actions, numberSlot, numbers, decimal, rangeEnd: end } = this;
+    const { actions, numberSlot, numbers, rangeEnd: end } = this;
     const { delimiter, quoted } = this.layout;
     const last = this.columns - 1;
     for (let j = 0; ; j++) {
@@ -330,10 +328,8 @@ export class RecordDecoder {
       if (quoted && bytes[p] === QUOTE) {
         e = this.quotedField(bytes, p, j, a, r, 0);
       } else if (a === NUMBER) {
-        e = plainDecimal(bytes, p, delimiter, decimal);
-        const v = e === -1 ? this.otherNumber(bytes, p, j) : decimal[0];
-        if (e === -1) e = this.at;
-        numbers[numberSlot[j]][r] = v;
+        numbers[numberSlot[j]][r] = this.fieldNumber(bytes, p, j);
+        e = this.at;
       } else if (a === SKIP) {
         e = fieldEnd(bytes, p, delimiter);
       } else {
@@ -356,9 +352,8 @@ export class RecordDecoder {
       this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
       return e;
     }
-    let e = plainDecimal(bytes, start, this.layout.delimiter, this.decimal);
-    const v = e === -1 ? this.otherNumber(bytes, start, j) : this.decimal[0];
-    if (e === -1) e = this.at;
+    const v = this.fieldNumber(bytes, start, j);
+    const e = this.at;
     this.numberField(j, a, r, base, v);
     if ((a & WANTS_TEXT) !== 0) this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
     return e;
@@ -527,10 +522,10 @@ export class RecordDecoder {
   }
 
   /**
-   * A field that is not a plain decimal: a signed or exponent decimal read from the bytes, else its
-   * text by {@link parseNumber} (an empty field is missing, NaN). Sets `at` to the field's end.
+   * An unquoted field as a number: a decimal (signed, with an exponent) read from the bytes, else
+   * its text by {@link parseNumber} (an empty field is missing, NaN). Sets `at` to the field's end.
    */
-  private otherNumber(bytes: Uint8Array, start: number, j: number): number {
+  private fieldNumber(bytes: Uint8Array, start: number, j: number): number {
     const delimiter = this.layout.delimiter;
     const decimalEnd = signedDecimal(bytes, start, delimiter, this.decimal);
     if (decimalEnd !== -1) {
@@ -685,36 +680,6 @@ function fieldEnd(bytes: Uint8Array, start: number, delimiter: number): number {
 /** The end of a field's text: a CR before the row's LF is not part of it. */
 function textEnd(bytes: Uint8Array, start: number, end: number): number {
   return end > start && bytes[end - 1] === CR && bytes[end] === LF ? end - 1 : end;
-}
-
-/**
- * Reads the field starting at `start` when it is a plain decimal (digits, then optionally a point
- * and digits) into `out[0]`, as `Number` reads it: the digits as an exact integer, divided once by
- * an exact power of ten. Returns where the field ends (its delimiter or LF), or -1 when it holds
- * anything else, or more digits than that reads exactly.
- */
-function plainDecimal(bytes: Uint8Array, start: number, delimiter: number, out: Float64Array): number {
-  let e = start;
-  let c = bytes[e];
-  let m = 0;
-  while (c >= 48 && c <= 57) {
-    m = m * 10 + (c - 48);
-    c = bytes[++e];
-  }
-  if (e === start) return -1;
-  let fraction = 0;
-  if (c === DOT) {
-    const fractionStart = e + 1;
-    c = bytes[++e];
-    while (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      c = bytes[++e];
-    }
-    fraction = e - fractionStart;
-  }
-  if ((c !== delimiter && c !== LF) || m >= MAX_EXACT || fraction > MAX_POWER) return -1;
-  out[0] = decimalValue(m, fraction);
-  return e;
 }
 
 /**
