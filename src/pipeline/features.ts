@@ -1,6 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import { columnValues, lineOf, type RowOrigin } from './columns';
 import { InputError, quote } from './errors';
+import { sortFloat64 } from './float-sort';
 import { categoryKey, parseNumber } from './values';
 
 /** Which columns become features, and how. */
@@ -175,15 +176,45 @@ export function fitFeatures(rows: ColumnTable, spec: FeatureSpec, options: FitOp
   });
 }
 
-/** Sorted finite values of a column, optionally through signed log1p. */
+/**
+ * Sorted finite values of a column, optionally through signed log1p. Zeros, most of many network
+ * columns, are counted rather than sorted (−0 before +0, as a Float64Array sorts them).
+ */
 function sortedFinite(values: ArrayLike<number>, log: boolean): Float64Array {
   let n = 0;
+  let negativeZeros = 0;
+  let zeros = 0;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isFinite(v)) out[n++] = log ? signedLog1p(v) : v;
+    if (v === 0) {
+      if (1 / v < 0) negativeZeros++;
+      else zeros++;
+    } else if (Number.isFinite(v)) {
+      out[n++] = log ? signedLog1p(v) : v;
+    }
   }
-  return out.subarray(0, n).sort();
+  sortFloat64(out.subarray(0, n));
+  let split = 0;
+  while (split < n && out[split] < 0) split++;
+  out.copyWithin(split + negativeZeros + zeros, split, n);
+  out.fill(-0, split, split + negativeZeros);
+  out.fill(0, split + negativeZeros, split + negativeZeros + zeros);
+  return out.subarray(0, n + negativeZeros + zeros);
+}
+
+/**
+ * Sorted values through a non-decreasing function, sorted. The mapped values are already in order
+ * unless rounding in `f` breaks a tie the wrong way, which a pass checks for (sorting then).
+ */
+function sortedMap(sorted: Float64Array, f: (v: number) => number): Float64Array {
+  const out = sorted.map(f);
+  for (let i = 1; i < out.length; i++) {
+    const a = out[i - 1];
+    const b = out[i];
+    if (a > b || (a === 0 && b === 0 && 1 / a > 1 / b)) return sortFloat64(out);
+  }
+  return out;
 }
 
 /** The q-quantile of sorted values, interpolating linearly between order statistics; safe from overflow. */
@@ -204,11 +235,28 @@ function robustSpread(sorted: Float64Array): number {
   return 0;
 }
 
-/** Whether sorted finite values are heavy-tailed by the HEAVY_TAIL_RATIO rule. */
+/**
+ * Whether sorted finite values are heavy-tailed by the HEAVY_TAIL_RATIO rule. The magnitudes of
+ * the non-zero values are two sorted runs, the negatives read backwards and the positives
+ * forwards; their median is found by merging the runs up to it, without sorting again.
+ */
 function heavyTailed(sorted: Float64Array): boolean {
-  const magnitudes = Float64Array.from(sorted, Math.abs).filter((v) => v > 0).sort();
-  if (magnitudes.length === 0) return false;
-  return magnitudes[magnitudes.length - 1] >= HEAVY_TAIL_RATIO * (1 + quantile(magnitudes, 0.5));
+  let negatives = 0;
+  while (negatives < sorted.length && sorted[negatives] < 0) negatives++;
+  let positive = negatives;
+  while (positive < sorted.length && sorted[positive] === 0) positive++;
+  const count = negatives + sorted.length - positive;
+  if (count === 0) return false;
+  const largest = Math.max(negatives > 0 ? -sorted[0] : 0, positive < sorted.length ? sorted[sorted.length - 1] : 0);
+  const at = (count - 1) * 0.5;
+  const i = Math.floor(at);
+  let n = negatives - 1;
+  let p = positive;
+  const next = () => (n >= 0 && (p >= sorted.length || -sorted[n] <= sorted[p]) ? -sorted[n--] : sorted[p++]);
+  for (let k = 0; k < i; k++) next();
+  const low = next();
+  const median = at === i ? low : low * 0.5 + next() * 0.5;
+  return largest >= HEAVY_TAIL_RATIO * (1 + median);
 }
 
 /** (a − b) / 2, without overflow. */
@@ -249,7 +297,7 @@ function fitNumeric(
     if (wide) notes.push(`${column}: its values span more than float64 can subtract (${low} to ${high}), so it is put through signed log1p`);
     if (wide || (auto && heavyTailed(sorted))) {
       log = true;
-      sorted = sortedFinite(values, true);
+      sorted = sortedMap(sorted, signedLog1p);
       low = sorted[0];
       high = sorted[sorted.length - 1];
     }

@@ -125,6 +125,40 @@ describe('robust defaults', () => {
     expect(out.matrix[3]).toBeCloseTo((Math.log1p(101) - Math.log1p(100)) / (Math.log1p(1e7) - Math.log1p(100)), 6);
   });
 
+  it('fits each scaling\'s statistics as the built-in sort of the finite values gives them, for signed, zero-heavy and heavy-tailed columns', () => {
+    const n = 5000;
+    let s = 7;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const columns: Record<string, Float64Array> = {
+      // Large negative magnitudes beside many small positive ones: the negatives, read backwards, decide the median magnitude.
+      signed: Float64Array.from({ length: n }, () => { const r = u(); return r < 0.3 ? -Math.floor(u() * 1e6) : r < 0.4 ? -0 : r < 0.5 ? 0 : r < 0.52 ? NaN : u() * 3; }),
+      sparse: Float64Array.from({ length: n }, () => (u() < 0.9 ? 0 : Math.floor(u() * 50))),
+      even: Float64Array.from({ length: 2000 }, (_, i) => (i < 1000 ? -(i % 7) : (i % 11) * 1e3)),
+    };
+    const slog = (v: number) => (v === 0 ? v : Math.sign(v) * Math.log1p(Math.abs(v)));
+    const q = (a: number[], p: number) => {
+      const at = (a.length - 1) * p;
+      const i = Math.floor(at);
+      const f = at - i;
+      return f === 0 || i + 1 >= a.length ? a[i] : a[i] * (1 - f) + a[i + 1] * f;
+    };
+    const byValue = (values: number[]) => Array.from(Float64Array.from(values).sort());
+    for (const [column, values] of Object.entries(columns)) {
+      const rows = table({ [column]: values });
+      let sorted = byValue(Array.from(values).filter(Number.isFinite));
+      const magnitudes = byValue(sorted.map(Math.abs).filter((v) => v > 0));
+      const heavy = magnitudes.at(-1)! >= 10 * (1 + q(magnitudes, 0.5));
+      if (heavy) sorted = byValue(sorted.map(slog));
+      const median = q(sorted, 0.5);
+      const spread = [0.25, 0.1, 0.01, 0].map((t) => (q(sorted, 1 - t) / 2 - q(sorted, t) / 2) * 2).find((d) => d > 0)!;
+      const robust = fitFeatures(rows, { numeric: [column], categorical: [] }).toJSON().numeric[0];
+      expect(robust).toMatchObject({ log1p: heavy, fill: median, offset: median, low: sorted[0], high: sorted.at(-1) });
+      expect(robust.scale).toBe(1 / spread / DEFAULT_BOUND);
+      const minmax = fitFeatures(rows, { numeric: [column], categorical: [] }, { scaling: 'minmax' }).toJSON().numeric[0];
+      expect(minmax).toMatchObject({ offset: sorted[0], scale: 1 / ((sorted.at(-1)! / 2 - sorted[0] / 2) * 2) });
+    }
+  });
+
   it('scales robustly by default, bounds scaled values at 3 spreads, which become ±1, and counts them apart from repairs', () => {
     const fitted = fitFeatures(fitRows, spec);
     expect([fitted.scaling, fitted.bound]).toEqual(['robust', 3]);
