@@ -33,8 +33,8 @@ export function sortFloat64(values: Float64Array): Float64Array {
     counts[2 * DIGITS + (hi & 0xffff)]++;
     counts[3 * DIGITS + (hi >>> 16)]++;
   }
-  let from = words;
-  let to = new Uint32Array(2 * n);
+  let from: Uint32Array = words;
+  let to: Uint32Array = new Uint32Array(2 * n);
   for (let digit = 0; digit < 4; digit++) {
     const base = digit * DIGITS;
     if (!startsOfBuckets(counts, base, n)) continue;

@@ -1,5 +1,5 @@
-import type { ColumnTable } from 'arquero';
-import { columnValues, type ColumnKind, type RowOrigin } from './columns';
+import { table as arqueroTable, type ColumnTable } from 'arquero';
+import { columnValues, type Column, type ColumnKind, type RowOrigin } from './columns';
 import { InputError, quote } from './errors';
 import type { FeatureSpec } from './features';
 import { identifierColumns, type LeftOut } from './identifiers';
@@ -191,8 +191,12 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
   const isAnomaly = new Uint8Array(n);
   const category = new Array<string>(n);
   let normalCount = 0;
+  // A label column holds few distinct values: each is trimmed once.
+  const trimmed = new Map<unknown, string>();
   for (let i = 0; i < n; i++) {
-    const label = String(labels[i] ?? '').trim();
+    const value = labels[i];
+    let label = trimmed.get(value);
+    if (label === undefined) trimmed.set(value, (label = String(value ?? '').trim()));
     if (normal.has(label)) {
       category[i] = 'normal';
       normalCount++;
@@ -230,7 +234,7 @@ export function normalRows<T extends RowOrigin>(
       `no row has a normal label (${schema.normal.map((v) => quote(v)).join(' or ')}); labels found: ${found.join(', ')}`,
     );
   }
-  const keep = new Array<number>(labels.normalCount);
+  const keep = new Int32Array(labels.normalCount);
   const lines = new Int32Array(labels.normalCount);
   for (let i = 0, k = 0; i < labels.isAnomaly.length; i++) {
     if (labels.isAnomaly[i] === 0) {
@@ -238,7 +242,27 @@ export function normalRows<T extends RowOrigin>(
       lines[k++] = origin.lines[i] ?? i + 1;
     }
   }
-  return { table: table.reify(keep), origin: { ...origin, lines } };
+  return { table: pickTableRows(table, keep), origin: { ...origin, lines } };
+}
+
+/**
+ * The rows `keep` of a table (numbered as the table shows them, after any filter or order), in
+ * that order. Columns as io reads them (Float64Array, string array) are gathered directly; others
+ * through Arquero.
+ */
+function pickTableRows(shown: ColumnTable, keep: Int32Array): ColumnTable {
+  const table = shown.isFiltered() || shown.isOrdered() ? shown.reify() : shown;
+  const names = table.columnNames();
+  const columns = names.map((name) => table.column(name));
+  if (!columns.every((c) => c instanceof Float64Array || Array.isArray(c))) return table.reify(Array.from(keep));
+  const data: Record<string, Column> = {};
+  names.forEach((name, j) => {
+    const column = columns[j] as Column;
+    const out = column instanceof Float64Array ? new Float64Array(keep.length) : new Array<string>(keep.length);
+    for (let k = 0; k < keep.length; k++) out[k] = column[keep[k]];
+    data[name] = out;
+  });
+  return arqueroTable(data, names);
 }
 
 function toList(value: string | string[] | undefined): string[] {
