@@ -71,7 +71,10 @@ export function giveChunk(chunk: Uint8Array): void {
   if (spareChunks.length < MAX_SPARE_CHUNKS && !spareChunks.includes(buffer)) spareChunks.push(buffer);
 }
 
-/** The first bytes of a sequence (at least `size` unless it is shorter), and the whole sequence again. */
+/**
+ * The first bytes of a sequence (at least `size` unless it is shorter), and the whole sequence
+ * again. Stopping the replay early stops the sequence too (a file source then closes its file).
+ */
 export async function peekBytes(
   chunks: AsyncIterable<Uint8Array>,
   size: number,
@@ -92,12 +95,16 @@ export async function peekBytes(
   }
   const head = concatArrays(seen, Uint8Array);
   async function* replay(): AsyncGenerator<Uint8Array> {
-    if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      if (head.length > 0) yield head;
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
     }
   }
   return { head, chunks: replay() };

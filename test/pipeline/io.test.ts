@@ -282,6 +282,25 @@ describe('streaming', () => {
     }
   });
 
+  it('stops its source when the reader stops early, as a file source then closes its file', async () => {
+    const stopped: boolean[] = [];
+    async function* source(gzipped: boolean): AsyncGenerator<Uint8Array> {
+      try {
+        const text = `a,b\n${'1,2\n'.repeat(1_000_000)}`;
+        const all = gzipped ? gzipSync(text) : bytes(text);
+        for (let at = 0; at < all.length; at += 65_536) yield all.subarray(at, at + 65_536);
+      } finally {
+        stopped.push(gzipped);
+      }
+    }
+    for (const gzipped of [false, true]) {
+      const chunks = readChunks(source(gzipped), { chunkRows: 16 });
+      expect((await chunks.next()).value.table.numRows()).toBe(16);
+      await chunks.return(undefined);
+    }
+    expect(stopped).toEqual([false, true]);
+  });
+
   it('takes back a chunk buffer given back, and no other buffer', () => {
     const chunk = chunkBuffer();
     giveChunk(chunk.subarray(0, 10));
