@@ -9,6 +9,8 @@ import { readTable } from '../src/pipeline/io';
 import { readDatasetFile } from '../src/pipeline/io-node';
 import { fitFeaturizer, type Featurizer } from '../src/pipeline/featurizer';
 import { readRecords, type BlockDecoding } from '../src/pipeline/records';
+import { readDataset, type Dataset } from '../src/pipeline/dataset';
+import { normalFeatures } from '../src/app/detector/fit';
 import { normalRows, presetColumns, resolveSchema } from '../src/pipeline/schema';
 import { generateTraffic } from '../src/synthetic/traffic';
 import { printTable, RESULTS_DIR, writeWhole, type Row } from './report';
@@ -24,7 +26,7 @@ interface Workload {
   name: string;
   bytes: Uint8Array;
   /** Reads the file as `netae train` does, for the time reading takes. */
-  readForTraining: () => Promise<unknown>;
+  readForTraining: () => Promise<Dataset>;
   pipeline: Featurizer;
   fileName: string;
   /** The header line's bytes, newline included (0 for a file without one). */
@@ -43,7 +45,8 @@ async function workload(): Promise<Workload> {
   const read = await readTable(bytes, { fileName: 'synthetic.csv' });
   const schema = resolveSchema(read.table, { preset: 'zeek-conn' }, 'synthetic.csv');
   const pipeline = fitFeaturizer(schema, normalRows(read.table, schema, read).table, { scaling: DEFAULT_SCALING });
-  return { name: 'synthetic conn.log as CSV', bytes, readForTraining: () => readTable(bytes, { fileName: 'synthetic.csv' }), pipeline, fileName: 'synthetic.csv', headerBytes: bytes.indexOf(0x0a) + 1 };
+  const readForTraining = () => readDataset(bytes, { preset: 'zeek-conn' }, 'synthetic.csv', presetColumns({ preset: 'zeek-conn' }));
+  return { name: 'synthetic conn.log as CSV', bytes, readForTraining, pipeline, fileName: 'synthetic.csv', headerBytes: bytes.indexOf(0x0a) + 1 };
 }
 
 /** The input `copies` times over, as one buffer: its first `headerBytes` (a header line, if any) once. */
@@ -97,8 +100,10 @@ function calibrate(bytes: Uint8Array): number {
 export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]> {
   const w = await workload();
   const rows = (await readTable(w.bytes, w.pipeline.readOptions(w.fileName))).table.numRows();
-  const trainRead = median(await repeat(3, w.readForTraining));
-  const data = await w.readForTraining() as { table: Parameters<Featurizer['transform']>[0] };
+  const tableRead = median(await repeat(3, w.readForTraining));
+  const trainRead = median(await repeat(3, async () => normalFeatures(await w.readForTraining())));
+  const data = await w.readForTraining();
+  const trainRows = normalFeatures(data).features.rows;
   const transform = median(await repeat(REPEATS, async () => w.pipeline.transform(data.table)));
   const copies = 8;
   const big = repeated(w.bytes, copies, w.headerBytes);
@@ -117,7 +122,9 @@ export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]
   const table: Row[] = [
     { measure: 'data', value: `${w.name}, ${rows.toLocaleString('en-US')} rows, ${mb.toFixed(1)} MB, ${w.pipeline.width} features` },
     { measure: 'byte loop (calibration), MB/s', value: Math.round(median(calibration)) },
-    { measure: 'read as netae train does (s)', value: +trainRead.toFixed(3) },
+    { measure: 'train read: the file to the normal rows\' features, as netae train does (s)', value: +trainRead.toFixed(3) },
+    { measure: 'train read, rows of the file/s', value: Math.round(rows / trainRead) },
+    { measure: `train read, of which the table (s); ${trainRows.toLocaleString('en-US')} normal rows fitted and transformed in the rest`, value: +tableRead.toFixed(3) },
     { measure: `target ≤ ${TARGET_TRAIN_READ_SECONDS} s`, value: trainRead <= TARGET_TRAIN_READ_SECONDS ? 'met' : 'NOT met' },
     { measure: 'transform of columns in memory, rows/s', value: Math.round(rows / transform) },
     { measure: 'decode + transform, bytes → rows, 1 thread, rows/s', value: Math.round(rows / decodeOne) },

@@ -83,10 +83,9 @@ export async function openBytes(source: ByteSource, file: string): Promise<{ hea
 
 /** Reads a whole file into one table. */
 export async function readTable(source: ByteSource, options: ReadOptions = {}): Promise<ReadResult> {
-  const file = options.fileName ?? 'input';
-  const chunks: Chunk[] = [];
-  for await (const chunk of readChunks(source, options)) chunks.push(chunk);
-  return joinChunks(chunks, file);
+  const parts = new TableParts(options.fileName ?? 'input');
+  for await (const chunk of readChunks(source, options)) parts.add(chunk);
+  return parts.join();
 }
 
 /** Parses decoded text (CSV, TSV or Zeek log) into one table, synchronously. */
@@ -97,8 +96,9 @@ export function parseText(text: string, options: ReadOptions = {}): ReadResult {
   const bytes = new TextEncoder().encode(body.endsWith('\n') ? body : `${body}\n`);
   const layout = readLayout(bytes, true, layoutOptions(options, file))!;
   const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS, options.select);
-  const chunks = [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()];
-  return joinChunks(chunks, file);
+  const parts = new TableParts(file);
+  for (const chunk of [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()]) parts.add(chunk);
+  return parts.join();
 }
 
 function formatFromName(fileName: string): Format | null {
@@ -171,20 +171,49 @@ function concatTexts(parts: string[][]): string[] {
   return out;
 }
 
-function joinChunks(chunks: Chunk[], file: string): ReadResult {
-  const first = chunks[0];
-  const names = first.table.columnNames();
-  const data: Record<string, Column> = {};
-  for (const name of names) {
-    const parts = chunks.map((c) => c.table.column(name) as Column);
-    data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
+/**
+ * Chunks' columns gathered into one table. Each column's parts are let go as soon as the column
+ * is joined, so that a whole file's columns are held about once while they are joined, not twice.
+ */
+class TableParts {
+  private readonly columns = new Map<string, Column[]>();
+  private readonly lines: Int32Array[] = [];
+  private names: string[] = [];
+  private format: Format = 'csv';
+  private unit: Chunk['unit'] = 'line';
+  private blankRows = 0;
+
+  constructor(private readonly file: string) {}
+
+  add(chunk: Chunk): void {
+    if (this.lines.length === 0) {
+      this.names = chunk.table.columnNames();
+      this.format = chunk.format;
+      this.unit = chunk.unit;
+    }
+    for (const name of chunk.table.columnNames()) {
+      const parts = this.columns.get(name) ?? [];
+      parts.push(chunk.table.column(name) as Column);
+      this.columns.set(name, parts);
+    }
+    this.lines.push(chunk.lines);
+    this.blankRows += chunk.blankRows;
   }
-  return {
-    table: table(data, names),
-    file,
-    format: first.format,
-    lines: concatArrays(chunks.map((c) => c.lines), Int32Array),
-    unit: first.unit,
-    blankRows: chunks.reduce((n, c) => n + c.blankRows, 0),
-  };
+
+  join(): ReadResult {
+    const data: Record<string, Column> = {};
+    for (const name of this.names) {
+      const parts = this.columns.get(name)!;
+      this.columns.delete(name);
+      data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
+    }
+    return {
+      table: table(data, this.names),
+      file: this.file,
+      format: this.format,
+      lines: concatArrays(this.lines, Int32Array),
+      unit: this.unit,
+      blankRows: this.blankRows,
+    };
+  }
 }

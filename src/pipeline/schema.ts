@@ -258,11 +258,21 @@ function pickTableRows(shown: ColumnTable, keep: Int32Array): ColumnTable {
   const data: Record<string, Column> = {};
   names.forEach((name, j) => {
     const column = columns[j] as Column;
-    const out = column instanceof Float64Array ? new Float64Array(keep.length) : new Array<string>(keep.length);
-    for (let k = 0; k < keep.length; k++) out[k] = column[keep[k]];
-    data[name] = out;
+    data[name] = column instanceof Float64Array ? pickNumbers(column, keep) : pickTexts(column, keep);
   });
   return arqueroTable(data, names);
+}
+
+function pickNumbers(column: Float64Array, keep: Int32Array): Float64Array {
+  const out = new Float64Array(keep.length);
+  for (let k = 0; k < keep.length; k++) out[k] = column[keep[k]];
+  return out;
+}
+
+function pickTexts(column: string[], keep: Int32Array): string[] {
+  const out = new Array<string>(keep.length);
+  for (let k = 0; k < keep.length; k++) out[k] = column[keep[k]];
+  return out;
 }
 
 function toList(value: string | string[] | undefined): string[] {

@@ -9,6 +9,7 @@ import {
   DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
   type Dataset, type Scaling, type ThresholdRule, type TransformReport,
 } from '../../pipeline';
+import type { Transformed } from '../../pipeline/features';
 import type { Detector } from './detector';
 import type { TrainingRecord } from './summary';
 import { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
@@ -49,14 +50,8 @@ export interface Fitted extends Detector {
 export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorOptions = {}): Promise<Fitted> {
   const rule = options.threshold ?? DEFAULT_THRESHOLD;
   checkThresholdRule(rule, dataset);
-  const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
-  if (featurizer.width === 0) {
-    const rows = normal.table.numRows();
-    throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
-  }
-  const features = featurizer.transform(normal.table, normal.origin);
+  const { featurizer, features } = normalFeatures(dataset, options);
   const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
   const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, ...trainOptions } = options;
@@ -113,6 +108,21 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     },
   };
   return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+}
+
+/**
+ * The featurizer fitted on a dataset's normal rows, and those rows transformed by it: the rows
+ * training starts from. The normal rows' table lives only as long as this call.
+ */
+export function normalFeatures(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'> = {}): { featurizer: Featurizer; features: Transformed } {
+  const normal = normalRows(dataset.table, dataset.schema, dataset);
+  const scaling = options.scaling ?? DEFAULT_SCALING;
+  const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
+  if (featurizer.width === 0) {
+    const rows = normal.table.numRows();
+    throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
+  }
+  return { featurizer, features: featurizer.transform(normal.table, normal.origin) };
 }
 
 /**
