@@ -44,7 +44,8 @@ const DEFAULT_CHUNK_ROWS = 16_384;
 
 /**
  * Reads a file as chunks of at most `chunkRows` rows, holding one chunk and one block of text
- * (about 1 MiB) at a time, so memory stays bounded however large the file. Gzip is detected
+ * (about 1 MiB) at a time, so memory stays bounded however large the file; a block's buffer is
+ * given back once its rows are read, for the next block. Gzip is detected
  * and decompressed on the fly. Arrow input is read whole, then sliced.
  */
 export async function* readChunks(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<Chunk> {
@@ -65,9 +66,12 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     yield* sliceTable(options.select === undefined ? arrow : arrow.select(options.select(arrow.columnNames())), file, chunkRows);
     return;
   }
-  const { layout, blocks } = await openText(chunks, layoutOptions(options, file));
+  const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file));
   const reader = new TextTableReader(layout, chunkRows, options.select);
-  for await (const block of blocks) yield* reader.push(block);
+  for await (const block of blocks) {
+    yield* reader.push(block);
+    recycle(block);
+  }
   yield* reader.end();
 }
 
