@@ -135,7 +135,7 @@ describe('the web page', () => {
     expect(await text(page, '#train-state')).toBe('done: 20 epochs');
     expect(await text(page, '#model-summary')).toContain('6,600 (1,000 more held out for validation)');
     expect(await page.locator('#loss-chart svg').count()).toBeGreaterThan(0);
-    for (const chart of ['#histogram', '#roc', '#pr']) await expect.poll(() => page.locator(`${chart} svg`).count(), chart).toBeGreaterThan(0);
+    for (const chart of ['#histogram', '#roc', '#pr']) await expect.poll(() => page.locator(`${chart} svg`).count(), { message: chart }).toBeGreaterThan(0);
     expect(await page.locator('#categories tbody tr').count()).toBe(6);
     expect((await page.locator('#categories thead th').last().textContent())?.trim()).toBe('Drivers (share of error)');
     const drivers = await page.locator('#categories tbody tr td.drivers').allInnerTexts();
