@@ -1,5 +1,5 @@
 import { Scorer } from '../../model/scorer';
-import { defaultThreads } from '../../pipeline/decode-pool-node';
+import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
@@ -101,11 +101,12 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       let writers = null as ScoreWriters | null;
       try {
+        const decoding = parallelDecoding(threads);
         const records = readRecordsFile(flags.data, detector.featurizer, {
           ...detector.featurizer.readOptions(fileName),
           texts,
           ...(explain === 0 ? {} : { numbers: () => numeric }),
-          threads,
+          decoding,
         });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
@@ -127,6 +128,10 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const { batch, first, read } = oldest;
           const scores = await read();
           const chosen = await written(batch, scores);
+          // The batch's matrix, on the GPU and explained, goes back to the decoding threads once no
+          // chunk of it is left: a batch's chunks come one after another, and until the input ends a
+          // later chunk is always pending here.
+          if (!pending.some((later) => later.batch.matrix.buffer === batch.matrix.buffer)) decoding.giveBack(batch.matrix);
           const columns = layout!.texts.map((name) => batch.texts[name]);
           writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON() }, writingThreads(threads));
           const scored = first - 1 + scores.length;
