@@ -96,18 +96,22 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     return [...new Set([...layout.texts, ...(explain === 0 ? [] : categorical)])];
   };
   const threads = flags.threads ?? scoringThreads();
+  const decoding = parallelDecoding(threads);
+  const records = readRecordsFile(flags.data, detector.featurizer, {
+    ...detector.featurizer.readOptions(fileName),
+    texts,
+    ...(explain === 0 ? {} : { numbers: () => numeric }),
+    decoding,
+  });
+  // The first rows are read and decoded while the GPU starts (each takes a while), their error, if
+  // any, raised when the rows are taken.
+  const first = records.next();
+  first.catch(() => undefined);
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       let writers = null as ScoreWriters | null;
       try {
-        const decoding = parallelDecoding(threads);
-        const records = readRecordsFile(flags.data, detector.featurizer, {
-          ...detector.featurizer.readOptions(fileName),
-          texts,
-          ...(explain === 0 ? {} : { numbers: () => numeric }),
-          decoding,
-        });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
           if (explain === 0) return { rows, explained: null };
@@ -141,7 +145,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           await drain(WRITE_DEPTH * writingThreads(threads));
           progress.scored(scored);
         };
-        for await (const batch of inChunks(records, scorer.chunk)) {
+        for await (const batch of inChunks(resumed(first, records), scorer.chunk)) {
           if (!header) {
             await out.write(scoreHeader(layout!));
             header = true;
@@ -166,7 +170,19 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     });
     await out.commit();
   } finally {
+    // Where the GPU failed to start, the decoding stops once the first rows come, not waited for:
+    // standard input may hold them back.
+    records.return(undefined).catch(() => undefined);
     progress.stop();
+  }
+}
+
+/** What an iterator gives from a `next()` already asked for (`first`) on; the iterator is closed when this one is. */
+async function* resumed<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  try {
+    for (let next = await first; next.done !== true; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.(undefined);
   }
 }
 
