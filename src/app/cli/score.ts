@@ -65,9 +65,10 @@ interface Written {
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
- * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
- * write each scored chunk's records as bytes, and those go out in input order, one write per
- * chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
+ * feature rows (the first while the GPU starts, each batch's matrix going back to them to be
+ * decoded into again once it is on the GPU), the GPU scores a chunk while an earlier one is read
+ * back, other worker threads write each scored chunk's records as bytes, and those go out in input
+ * order, one write per chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
  * each written row's reconstruction is read back too (only the flagged rows' with
  * `--only-flagged`) and handed, with its features and values, to the thread writing it, which
  * writes the row's K columns of largest error beside it.
@@ -105,8 +106,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   });
   // The first rows are read and decoded while the GPU starts (each takes a while), their error, if
   // any, raised when the rows are taken.
-  const first = records.next();
-  first.catch(() => undefined);
+  const firstRows = records.next();
+  firstRows.catch(() => undefined);
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
@@ -145,7 +146,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           await drain(WRITE_DEPTH * writingThreads(threads));
           progress.scored(scored);
         };
-        for await (const batch of inChunks(resumed(first, records), scorer.chunk)) {
+        for await (const batch of inChunks(resumed(firstRows, records), scorer.chunk)) {
           if (!header) {
             await out.write(scoreHeader(layout!));
             header = true;
