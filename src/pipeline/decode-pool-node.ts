@@ -21,6 +21,12 @@ export type WorkerReply =
 const SLACK = 2;
 
 /**
+ * Spent matrices kept for the threads, at most: a reader gives one back about as often as a block
+ * is sent, so a few suffice, and each holds a block's rows (4 MB of NSL-KDD).
+ */
+const SPARES = 4;
+
+/**
  * Decoded rows in flight at most, about, whatever the number of threads: 14 blocks of 1 MiB of
  * NSL-KDD (122 features), enough for 12 decoding threads (the default on 16 cores) and SLACK.
  */
@@ -52,14 +58,14 @@ export interface ParallelDecoding extends BlockDecoding {
  * an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): ParallelDecoding {
-  const spares = new SpareMatrices(threads + SLACK);
+  const spares = new SpareMatrices(SPARES);
   const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads, spares);
   return Object.assign(decoding, { giveBack: (matrix: Float32Array) => spares.give(matrix) });
 }
 
 /**
- * Spent matrices given back, at most `most` (one per block in flight): further ones are left to the
- * collector. A matrix is kept as a view of its whole buffer, which is what a thread decodes into.
+ * Spent matrices given back, at most `most`: further ones are left to the collector. A matrix is
+ * kept as a view of its whole buffer, which is what a thread decodes into.
  */
 class SpareMatrices {
   private readonly free: Float32Array[] = [];
