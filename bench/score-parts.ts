@@ -3,6 +3,7 @@ import { acquireGpu } from '../src/gpu/device';
 import { decodeModel } from '../src/model/model';
 import { Scorer } from '../src/model/scorer';
 import { detectorOf } from '../src/app/detector';
+import { parallelDecoding, type ParallelDecoding } from '../src/pipeline/decode-pool-node';
 import { readRecordsFile } from '../src/pipeline/io-node';
 import { inChunks } from '../src/pipeline/records';
 
@@ -24,17 +25,23 @@ const CHUNK = 8192;
  * Runs one part on `data` with the model in `modelFile`:
  * - `decode`: the file into feature rows on `threads` threads, cut into GPU chunks, nothing more;
  * - `decode+score`: the same, each chunk scored on the GPU and its scores read back, no output written;
+ *   in both, each batch's matrix goes back to the decoding threads once done with, as in the command;
  * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
  *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does.
  */
 export async function runScorePart(part: ScorePart, modelFile: string, data: string, threads: number): Promise<PartResult> {
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
   const bytes = statSync(data).size;
-  const records = () => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), threads }), CHUNK);
+  const decoding = parallelDecoding(threads);
+  const records = () => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
+    const spent = spentMatrices(decoding);
     let rows = 0;
-    for await (const batch of records()) rows += batch.rows;
+    for await (const batch of records()) {
+      spent(batch.matrix);
+      rows += batch.rows;
+    }
     return { rows, seconds: (performance.now() - start) / 1000, bytes };
   }
   const gpu = await acquireGpu();
@@ -44,7 +51,9 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       const start = performance.now();
       let rows = 0;
       let pending: (() => Promise<Float32Array>) | null = null;
+      const spent = spentMatrices(decoding);
       for await (const batch of records()) {
+        spent(batch.matrix);
         const read = await scorer.start(batch.matrix);
         if (pending) await pending();
         pending = read;
@@ -89,4 +98,16 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
     scorer.release();
     gpu.release();
   }
+}
+
+/**
+ * Takes each chunk's matrix, a view of its batch's, and gives the batch's back to the decoding
+ * threads when a chunk of the next batch comes: the chunks before were all copied to the GPU.
+ */
+function spentMatrices(decoding: ParallelDecoding): (matrix: Float32Array) => void {
+  let last: Float32Array | null = null;
+  return (matrix) => {
+    if (last !== null && last.buffer !== matrix.buffer) decoding.giveBack(last);
+    last = matrix;
+  };
 }

@@ -5,10 +5,11 @@ import type { BlockDecoding } from './records';
 import type { TextLayout } from './text-layout';
 import { WorkerThread } from './worker-thread-node';
 
-/** A block sent to a decoding thread. */
+/** A block sent to a decoding thread, and a spent matrix for the thread to decode into again. */
 export interface WorkerTask {
   id: number;
   bytes: Uint8Array;
+  spare?: Float32Array;
 }
 
 /** What a decoding thread sends back: the block's rows and the lines it spans (and the spent block), or its error. */
@@ -18,6 +19,12 @@ export type WorkerReply =
 
 /** Blocks in flight beyond one per thread at work: rows ready for the reader while the threads decode. */
 const SLACK = 2;
+
+/**
+ * Spent matrices kept for the threads, at most: a reader gives one back about as often as a block
+ * is sent, so a few suffice, and each holds a block's rows (4 MB of NSL-KDD).
+ */
+const SPARES = 4;
 
 /**
  * Decoded rows in flight at most, about, whatever the number of threads: 14 blocks of 1 MiB of
@@ -31,6 +38,16 @@ export function defaultThreads(): number {
 }
 
 /**
+ * A {@link BlockDecoding} whose reader gives each batch's matrix back once it is done with it
+ * (copied to the GPU, say): the matrix goes back to a decoding thread with a later block and is
+ * decoded into again, so the reader's thread is left no spent matrices to collect. A matrix must
+ * not be read once given back: its buffer moves to another thread.
+ */
+export interface ParallelDecoding extends BlockDecoding {
+  giveBack(matrix: Float32Array): void;
+}
+
+/**
  * Decodes blocks on up to `threads` worker threads and hands the rows back in input order. The
  * threads at work grow one at a time, each time the reader finds the next rows not yet decoded, so
  * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows.
@@ -40,8 +57,31 @@ export function defaultThreads(): number {
  * back. Lines are counted per block and made absolute here, so errors still name the file's line;
  * an error is raised after the rows of the blocks before it.
  */
-export function parallelDecoding(threads: number): BlockDecoding {
-  return (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads);
+export function parallelDecoding(threads: number): ParallelDecoding {
+  const spares = new SpareMatrices(SPARES);
+  const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads, spares);
+  return Object.assign(decoding, { giveBack: (matrix: Float32Array) => spares.give(matrix) });
+}
+
+/**
+ * Spent matrices given back, at most `most`: further ones are left to the collector. A matrix is
+ * kept as a view of its whole buffer, which is what a thread decodes into.
+ */
+class SpareMatrices {
+  private readonly free: Float32Array[] = [];
+
+  constructor(private readonly most: number) {}
+
+  give(matrix: Float32Array): void {
+    const { buffer } = matrix;
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || this.free.length >= this.most) return;
+    if (this.free.some((spare) => spare.buffer === buffer)) return;
+    this.free.push(new Float32Array(buffer));
+  }
+
+  take(): Float32Array | undefined {
+    return this.free.pop();
+  }
 }
 
 /** A block sent to a thread: its reply, and whether it has come. */
@@ -52,6 +92,7 @@ interface InFlight {
 
 async function* decodeOnThreads(
   blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
+  spares: SpareMatrices,
 ): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
   const queue: InFlight[] = [];
@@ -65,7 +106,9 @@ async function* decodeOnThreads(
   const send = (bytes: Uint8Array): InFlight => {
     const thread = pool.find((t) => t.pending === 0)
       ?? (pool.length < working ? pool[pool.push(decodingThread(layout, request)) - 1] : leastBusy(pool));
-    const reply = thread.request({ id: sent++, bytes }, [bytes.buffer as ArrayBuffer]);
+    const spare = spares.take();
+    const moved = [bytes.buffer as ArrayBuffer, ...(spare === undefined ? [] : [spare.buffer as ArrayBuffer])];
+    const reply = thread.request({ id: sent++, bytes, ...(spare === undefined ? {} : { spare }) }, moved);
     const block: InFlight = { reply, done: false };
     reply.then((r) => {
       block.done = true;

@@ -8,13 +8,15 @@ import type { WorkerReply, WorkerTask } from './decode-pool-node';
  * A decoding thread of the pool in decode-pool-node.ts: decodes each block of whole rows it is sent
  * and sends back the rows (their buffers moved, not copied) with the lines the block spans, or the
  * error it met, its line counted from the block's start. The block's own buffer goes back too, so
- * spent blocks do not pile up here between this thread's collections.
+ * spent blocks do not pile up here between this thread's collections; a spent matrix sent with a
+ * block is decoded into again (see RecordDecoder's `reuse`).
  */
 const { layout, request } = workerData as { layout: TextLayout; request: DecodeRequest };
 const decoder = new RecordDecoder(layout, request);
 const port = parentPort!;
 
-port.on('message', ({ id, bytes }: WorkerTask) => {
+port.on('message', ({ id, bytes, spare }: WorkerTask) => {
+  if (spare !== undefined) decoder.reuse(spare);
   try {
     const { line } = decoder.decode(bytes, 0, bytes.length, 1);
     const rows = decoder.take();

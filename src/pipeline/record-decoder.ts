@@ -112,6 +112,8 @@ export class RecordDecoder {
   private rows = 0;
   private blank = 0;
   private matrix = new Float32Array(0);
+  /** A spent matrix's buffer given back ({@link reuse}), for the next batch's rows. */
+  private spare: ArrayBuffer | null = null;
   private lines = new Int32Array(0);
   private numbers: Float64Array[] = [];
   private codes: Int32Array[] = [];
@@ -192,6 +194,15 @@ export class RecordDecoder {
   /** Rows decoded since the last {@link take}. */
   get size(): number {
     return this.rows;
+  }
+
+  /**
+   * Gives back the buffer of a matrix that {@link take} handed over, once nothing reads it any
+   * more: the batch after the next {@link take} is decoded into it (zeroed) rather than into a new
+   * one, when it holds that batch's rows.
+   */
+  reuse(matrix: Float32Array): void {
+    if (matrix.buffer instanceof ArrayBuffer) this.spare = matrix.buffer;
   }
 
   /**
@@ -480,7 +491,7 @@ export class RecordDecoder {
     this.capacity = n;
     this.rows = 0;
     this.blank = 0;
-    this.matrix = new Float32Array(n * this.width);
+    this.matrix = this.matrixOf(n);
     this.lines = new Int32Array(n);
     this.numbers = Array.from({ length: this.numberCount }, () => new Float64Array(n));
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
@@ -491,6 +502,15 @@ export class RecordDecoder {
     this.marked.rows = 0;
     this.marked.blank = 0;
     this.marked.counts.fill(0);
+  }
+
+  /** A zeroed matrix of `n` rows: in the spare buffer given back when it is large enough, else new. */
+  private matrixOf(n: number): Float32Array<ArrayBuffer> {
+    const { spare } = this;
+    this.spare = null;
+    const values = n * this.width;
+    if (spare === null || spare.byteLength < values * Float32Array.BYTES_PER_ELEMENT) return new Float32Array(values);
+    return new Float32Array(spare, 0, values).fill(0);
   }
 
   private grow(): void {

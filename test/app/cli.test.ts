@@ -68,13 +68,17 @@ describe('netae through the real binary', () => {
     expect(readFileSync(out, 'utf8')).toBe(fromFile.stdout);
   });
 
-  it('scores the same, byte for byte, on 1 or 3 decoding threads, from a file or gzip on standard input', async () => {
+  it('scores the same, byte for byte, on 1 or 3 decoding threads, in chunks smaller than a block, from a file or gzip on standard input', async () => {
     const path = bigLog(6);
     const one = await run(['score', '--model', model, '--data', path, '--threads', '1', '--quiet']);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout.split('\n').length).toBe(6 * 6000 + 2);
     const three = await run(['score', '--model', model, '--data', path, '--threads', '3', '--quiet']);
     expect(three.stdout).toBe(one.stdout);
+    const explained = await run(['score', '--model', model, '--data', path, '--threads', '1', '--explain', '2', '--quiet']);
+    expect(explained.code, explained.stderr).toBe(0);
+    const chunked = await run(['score', '--model', model, '--data', path, '--threads', '2', '--chunk', '700', '--explain', '2', '--quiet']);
+    expect(chunked.stdout, 'a block explained in several chunks, its matrix decoded into again only after the last').toBe(explained.stdout);
     const gzipped = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 -`);
     expect(gzipped.code, gzipped.stderr).toBe(0);
     expect(gzipped.stdout).toBe(one.stdout);

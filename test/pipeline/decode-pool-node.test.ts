@@ -2,7 +2,7 @@ import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
-import { readRecords, type BlockDecoding } from '../../src/pipeline/records';
+import { decodeHere, readRecords, type BlockDecoding } from '../../src/pipeline/records';
 import { resolveSchema } from '../../src/pipeline/schema';
 
 /** Waits a little: a reader slower than the decoding, so that the threads would run ahead of it. */
@@ -47,5 +47,34 @@ describe('the decoding pool', () => {
     expect(read).toBeGreaterThan(20);
     expect(most).toBeLessThanOrEqual(threads + 2);
     expect(recycled).toBe(read);
+  });
+
+  it('decodes into the matrices its reader gives back: rows as decoded here, in order, whatever the spent matrix held', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const lines = ['a,c', ...Array.from({ length: 6000 }, (_, i) => `${i % 97},${'xyz'[i % 3]}`)];
+    const text = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const options = { fileName: 'reused.csv', blockBytes: 2000 };
+    const expected: number[] = [];
+    for await (const batch of readRecords(text, featurizer, { ...options, decoding: decodeHere })) expected.push(...batch.matrix);
+    const decoding = parallelDecoding(2);
+    const given: ArrayBuffer[] = [];
+    const got: number[] = [];
+    let size = 0;
+    let reused = 0;
+    for await (const batch of readRecords(text, featurizer, { ...options, decoding })) {
+      got.push(...batch.matrix);
+      if (batch.matrix.buffer.byteLength === size) reused++;
+      // Spent matrices one value longer than the threads' own, so that a batch decoded into one is known by its length.
+      if (size === 0) size = batch.matrix.buffer.byteLength + Float32Array.BYTES_PER_ELEMENT;
+      const spare = new Float32Array(size / Float32Array.BYTES_PER_ELEMENT).fill(Number.NaN);
+      decoding.giveBack(spare);
+      given.push(spare.buffer);
+      await pause();
+    }
+    expect(got).toEqual(expected);
+    expect(given.length).toBeGreaterThan(10);
+    expect(given.filter((buffer) => buffer.byteLength === 0).length, 'matrices given back were moved to the threads').toBeGreaterThan(5);
+    expect(reused, 'batches decoded into a matrix given back').toBeGreaterThan(5);
   });
 });

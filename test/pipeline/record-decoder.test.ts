@@ -7,7 +7,9 @@ import { readTable, type ReadResult } from '../../src/pipeline/io';
 import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { readDatasetFile } from '../../src/pipeline/io-node';
 import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
+import { RecordDecoder } from '../../src/pipeline/record-decoder';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
+import { readLayout } from '../../src/pipeline/text-layout';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
@@ -257,6 +259,35 @@ describe('numbers read from bytes', () => {
       expect(parseNumber(text), text).toBeUndefined();
       expect((error as Error).message, text).toContain(`line 3, column "v": expected a number, found "${text}"`);
     }
+  });
+});
+
+describe('a matrix given back to the decoder', () => {
+  it('is decoded into again, zeroed first: the rows are those of a fresh decoder', () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const text = new TextEncoder().encode('a,c\n1,x\n2,y\n3,x\n2.5,y\n');
+    const layout = readLayout(text, true, { file: 'reuse.csv' })!;
+    const request = { features: featurizer.features.toJSON(), numbers: [], texts: [] };
+    const rowsAt = [layout.bodyStart, text.indexOf(10, text.indexOf(10, layout.bodyStart) + 1) + 1, text.length];
+    const decode = (decoder: RecordDecoder, k: number) => {
+      decoder.decode(text, rowsAt[k], rowsAt[k + 1], layout.bodyLine);
+      return decoder.take();
+    };
+    const fresh = new RecordDecoder(layout, request, 4);
+    const expected = [decode(fresh, 0).matrix, decode(fresh, 1).matrix];
+    const reusing = new RecordDecoder(layout, request, 4);
+    const first = decode(reusing, 0);
+    const spare = new Float32Array(first.matrix.buffer).fill(7);
+    reusing.reuse(first.matrix);
+    const second = decode(reusing, 1);
+    expect(Array.from(second.matrix)).toEqual(Array.from(expected[1]));
+    const third = decode(reusing, 1);
+    expect(third.matrix.buffer, 'the batch after the next take is decoded into the buffer given back').toBe(spare.buffer);
+    expect(Array.from(third.matrix)).toEqual(Array.from(expected[1]));
+    reusing.reuse(new Float32Array(1));
+    expect(decode(reusing, 0).matrix.length, 'a buffer too small for a batch is left alone').toBe(expected[0].length);
+    expect(Array.from(decode(reusing, 0).matrix)).toEqual(Array.from(expected[0]));
   });
 });
 

@@ -1,5 +1,5 @@
 import { Scorer } from '../../model/scorer';
-import { defaultThreads } from '../../pipeline/decode-pool-node';
+import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
@@ -65,9 +65,10 @@ interface Written {
 
 /**
  * Streams records through the model: worker threads decode blocks of the input straight into
- * feature rows, the GPU scores a chunk while an earlier one is read back, other worker threads
- * write each scored chunk's records as bytes, and those go out in input order, one write per
- * chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
+ * feature rows (the first while the GPU starts, each batch's matrix going back to them to be
+ * decoded into again once it is on the GPU), the GPU scores a chunk while an earlier one is read
+ * back, other worker threads write each scored chunk's records as bytes, and those go out in input
+ * order, one write per chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
  * each written row's reconstruction is read back too (only the flagged rows' with
  * `--only-flagged`) and handed, with its features and values, to the thread writing it, which
  * writes the row's K columns of largest error beside it.
@@ -96,17 +97,22 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     return [...new Set([...layout.texts, ...(explain === 0 ? [] : categorical)])];
   };
   const threads = flags.threads ?? scoringThreads();
+  const decoding = parallelDecoding(threads);
+  const records = readRecordsFile(flags.data, detector.featurizer, {
+    ...detector.featurizer.readOptions(fileName),
+    texts,
+    ...(explain === 0 ? {} : { numbers: () => numeric }),
+    decoding,
+  });
+  // The first rows are read and decoded while the GPU starts (each takes a while), their error, if
+  // any, raised when the rows are taken.
+  const firstRows = records.next();
+  firstRows.catch(() => undefined);
   try {
     await withGpu(async (gpu) => {
       const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.chunk ?? READ_CHUNK });
       let writers = null as ScoreWriters | null;
       try {
-        const records = readRecordsFile(flags.data, detector.featurizer, {
-          ...detector.featurizer.readOptions(fileName),
-          texts,
-          ...(explain === 0 ? {} : { numbers: () => numeric }),
-          threads,
-        });
         const written = async (batch: RecordBatch, scores: Float32Array): Promise<Written> => {
           const rows = flags.onlyFlagged ? flaggedRows(scores, detector.threshold) : null;
           if (explain === 0) return { rows, explained: null };
@@ -127,6 +133,10 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           const { batch, first, read } = oldest;
           const scores = await read();
           const chosen = await written(batch, scores);
+          // The batch's matrix, on the GPU and explained, goes back to the decoding threads once no
+          // chunk of it is left: a batch's chunks come one after another, and until the input ends a
+          // later chunk is always pending here.
+          if (!pending.some((later) => later.batch.matrix.buffer === batch.matrix.buffer)) decoding.giveBack(batch.matrix);
           const columns = layout!.texts.map((name) => batch.texts[name]);
           writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON() }, writingThreads(threads));
           const scored = first - 1 + scores.length;
@@ -136,7 +146,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           await drain(WRITE_DEPTH * writingThreads(threads));
           progress.scored(scored);
         };
-        for await (const batch of inChunks(records, scorer.chunk)) {
+        for await (const batch of inChunks(resumed(firstRows, records), scorer.chunk)) {
           if (!header) {
             await out.write(scoreHeader(layout!));
             header = true;
@@ -161,7 +171,19 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     });
     await out.commit();
   } finally {
+    // Where the GPU failed to start, the decoding stops once the first rows come, not waited for:
+    // standard input may hold them back.
+    records.return(undefined).catch(() => undefined);
     progress.stop();
+  }
+}
+
+/** What an iterator gives from a `next()` already asked for (`first`) on; the iterator is closed when this one is. */
+async function* resumed<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  try {
+    for (let next = await first; next.done !== true; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.(undefined);
   }
 }
 
