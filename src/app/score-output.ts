@@ -1,4 +1,4 @@
-import type { TextColumn } from '../pipeline/record-decoder';
+import { textValue, type TextColumn } from '../pipeline/text-column';
 import type { Explainer } from './explain';
 import { ExplanationWriter, type ExplainedRows } from './score-explanations';
 import { csvField, putBytes, writeInteger, writeScore } from './scores-csv';
@@ -66,8 +66,8 @@ const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_K
 
 /**
  * Writes chunks of scored records as bytes into one buffer, reused from chunk to chunk: no string
- * or object per row. Text columns come dictionary-encoded, and each value is encoded once per
- * chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
+ * or object per row. Text columns come as UTF-8, dictionary-encoded, and each value is encoded
+ * once per chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
  * explanations, `explainer` (of the model's fitted features) explains each row as it is written.
  */
 export class ScoreWriter {
@@ -143,8 +143,8 @@ export class ScoreWriter {
 /**
  * One text column of a chunk as the bytes each of its values takes in the output, separator (and
  * key) first: printable ASCII that needs no quoting (CSV) or escaping (JSON), as ids and addresses
- * are, copied as it is between the field's prefix and suffix; any other value in the form
- * `encode` gives. Each value is encoded when a row first asks for it, into one table.
+ * are, copied byte for byte between the field's prefix and suffix; any other value in the form
+ * `encode` gives of its text. Each value is encoded when a row first asks for it, into one table.
  */
 class EncodedTexts {
   private table: Uint8Array = new Uint8Array(256);
@@ -152,14 +152,14 @@ class EncodedTexts {
   /** Per value, where its bytes start in the table (-1 until encoded) and end. */
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
-  private readonly plain: (value: string) => boolean;
+  private readonly plain: (bytes: Uint8Array, start: number, end: number) => boolean;
   private readonly suffix: number;
 
   constructor(
     private readonly column: TextColumn, private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array,
   ) {
-    this.starts = new Int32Array(column.values.length).fill(-1);
-    this.ends = new Int32Array(column.values.length);
+    this.starts = new Int32Array(column.offsets.length - 1).fill(-1);
+    this.ends = new Int32Array(column.offsets.length - 1);
     this.plain = json ? plainJson : plainCsv;
     this.suffix = json ? QUOTE : -1;
   }
@@ -180,10 +180,11 @@ class EncodedTexts {
   }
 
   private add(code: number): void {
-    const value = this.column.values[code];
-    const plain = this.plain(value);
-    const bytes = plain ? null : this.encode(value);
-    const size = bytes === null ? this.prefix.length + value.length + (this.suffix === -1 ? 0 : 1) : bytes.length;
+    const { bytes: values, offsets } = this.column;
+    const start = offsets[code];
+    const end = offsets[code + 1];
+    const bytes = this.plain(values, start, end) ? null : this.encode(textValue(this.column, code));
+    const size = bytes === null ? this.prefix.length + end - start + (this.suffix === -1 ? 0 : 1) : bytes.length;
     if (this.used + size > this.table.length) {
       const table = new Uint8Array(Math.max(this.table.length * 2, this.used + size));
       table.set(this.table.subarray(0, this.used));
@@ -196,7 +197,7 @@ class EncodedTexts {
       at = putBytes(table, at, bytes);
     } else {
       at = putBytes(table, at, this.prefix);
-      for (let c = 0; c < value.length; c++) table[at++] = value.charCodeAt(c);
+      for (let c = start; c < end; c++) table[at++] = values[c];
       if (this.suffix !== -1) table[at++] = this.suffix;
     }
     this.ends[code] = at;
@@ -204,19 +205,19 @@ class EncodedTexts {
   }
 }
 
-/** Printable ASCII without a comma or quote: a CSV field as it is. */
-function plainCsv(value: string): boolean {
-  for (let c = 0; c < value.length; c++) {
-    const code = value.charCodeAt(c);
+/** Whether `bytes[start, end)` is printable ASCII without a comma or quote: a CSV field as it is. */
+function plainCsv(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let c = start; c < end; c++) {
+    const code = bytes[c];
     if (code < 0x20 || code > 0x7e || code === COMMA || code === QUOTE) return false;
   }
   return true;
 }
 
-/** Printable ASCII without a quote or backslash: the inside of a JSON string as it is. */
-function plainJson(value: string): boolean {
-  for (let c = 0; c < value.length; c++) {
-    const code = value.charCodeAt(c);
+/** Whether `bytes[start, end)` is printable ASCII without a quote or backslash: the inside of a JSON string as it is. */
+function plainJson(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let c = start; c < end; c++) {
+    const code = bytes[c];
     if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) return false;
   }
   return true;

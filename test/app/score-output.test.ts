@@ -5,7 +5,7 @@ import type { ExplainedRows } from '../../src/app/score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore } from '../../src/app/scores-csv';
 import type { FeaturesJSON } from '../../src/pipeline/features';
-import { encodeText } from '../../src/pipeline/records';
+import { encodeText } from '../../src/pipeline/text-column';
 
 const text = new TextDecoder();
 
@@ -41,7 +41,7 @@ function explained(at: readonly number[]): ExplainedRows {
     features: Float32Array.from(at.flatMap(() => ROW)),
     reconstruction: Float32Array.from(at.flatMap(() => RECON)),
     numbers: Float64Array.from(at.flatMap((i) => [1000 * i, Number.NaN, 7])),
-    categories: [{ codes: Int32Array.from(at, () => 0), values: SERVICES }],
+    categories: [{ ...encodeText(SERVICES), codes: Int32Array.from(at, () => 0) }],
   };
 }
 

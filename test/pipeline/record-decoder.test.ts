@@ -9,6 +9,7 @@ import { readDatasetFile } from '../../src/pipeline/io-node';
 import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
+import { rowTexts } from '../../src/pipeline/text-column';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
 import { parseNumber } from '../../src/pipeline/values';
@@ -50,8 +51,7 @@ async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | nu
       for (const [k, v] of Object.entries(counts)) into[k] += v;
     }
     if (label !== null) {
-      const text = batch.texts[label];
-      for (const code of text.codes) labels.push(text.values[code]);
+      labels.push(...rowTexts(batch.texts[label]));
     }
   }
   const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -158,7 +158,7 @@ describe('text columns', () => {
     for (const blockBytes of [4096, 1 << 20]) {
       const texts: Record<string, string[]> = { id: [], note: [], label: [] };
       for await (const batch of readRecords(bytes, featurizer, { fileName: 't.csv', blockBytes, texts: () => names })) {
-        for (const name of names) for (const code of batch.texts[name].codes) texts[name].push(batch.texts[name].values[code]);
+        for (const name of names) texts[name].push(...rowTexts(batch.texts[name]));
       }
       for (const name of names) expect(texts[name], name).toEqual(expected[name]);
     }
