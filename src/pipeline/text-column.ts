@@ -33,9 +33,10 @@ export class TextValues {
 
   /** Adds `bytes[start, end)` as a value; returns its code. */
   addBytes(bytes: Uint8Array, start: number, end: number): number {
-    const at = this.room(end - start);
-    this.bytes.set(bytes.subarray(start, end), at);
-    return this.added(at + end - start);
+    let at = this.room(end - start);
+    const into = this.bytes;
+    for (let c = start; c < end; c++) into[at++] = bytes[c];
+    return this.added(at);
   }
 
   /** The code of `text`, added when not known. */
