@@ -56,11 +56,6 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
-/**
- * Distinct texts a column kept as text alone knows by their bytes: a label's values, whose rows
- * then share one value per batch; a column of ids would fill any table, and holds this few.
- */
-const TEXT_ENTRIES = 256;
 /** Digits of a decimal read inline as a small integer (below 2^31) by the feature decoder's usual path. */
 const SHORT_DIGITS = 9;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
@@ -172,7 +167,7 @@ export class RecordDecoder {
       ...(this.categorical[j] === null ? [] : [this.categoricalCounts[j]]),
     ]);
     this.marked.counts = new Float64Array(this.counted.length * 4);
-    this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : this.actions[j] === TEXT ? new ByteStrings(TEXT_ENTRIES) : new ByteStrings()));
+    this.strings = names.map((_, j) => (this.actions[j] === SKIP ? null : new ByteStrings()));
     this.decimals = new DecimalFeatures(features?.numeric ?? []);
     this.hasFeatures = features !== null;
     this.categoryPlaces = names.map((_, j) => {
