@@ -1,5 +1,5 @@
 import { pickRows } from '../model/matrix';
-import type { TextColumn } from '../pipeline/record-decoder';
+import { pickTexts, textBuffers, textValue, type TextColumn } from '../pipeline/text-column';
 import type { RecordBatch } from '../pipeline/records';
 import type { Explainer } from './explain';
 import { csvField, putBytes, writeInteger, writeText } from './scores-csv';
@@ -41,18 +41,15 @@ export async function explainedRows(
   });
   const categories = categorical.map((name): TextColumn | null => {
     const text = batch.texts[name];
-    if (text === undefined) return null;
-    const codes = new Int32Array(count);
-    for (let n = 0; n < count; n++) codes[n] = text.codes[at(n)];
-    return { codes, values: text.values };
+    return text === undefined ? null : pickTexts(text, count, at);
   });
   return { features, reconstruction, numbers, categories };
 }
 
 /** The buffers an {@link ExplainedRows} holds, to move with it. */
 export function explainedBuffers(rows: ExplainedRows): ArrayBuffer[] {
-  const arrays = [rows.features, rows.reconstruction, rows.numbers, ...rows.categories.flatMap((c) => (c === null ? [] : [c.codes]))];
-  return arrays.map((a) => a.buffer as ArrayBuffer);
+  const arrays = [rows.features, rows.reconstruction, rows.numbers].map((a) => a.buffer as ArrayBuffer);
+  return [...arrays, ...rows.categories.flatMap((c) => (c === null ? [] : textBuffers(c)))];
 }
 
 const utf8 = new TextEncoder();
@@ -97,7 +94,7 @@ export class ExplanationWriter {
   /** Takes the rows of the next chunk. */
   chunk(rows: ExplainedRows): void {
     this.rows = rows;
-    this.values = rows.categories.map((c) => (c === null ? [] : new Array<Uint8Array | undefined>(c.values.length)));
+    this.values = rows.categories.map((c) => (c === null ? [] : new Array<Uint8Array | undefined>(c.offsets.length - 1)));
   }
 
   /** Writes the explanation of the chunk's row `n` into {@link bytes}; returns its length. */
@@ -137,7 +134,7 @@ export class ExplanationWriter {
     const code = column.codes[n];
     let bytes = this.values[c][code];
     if (bytes === undefined) {
-      const value = column.values[code];
+      const value = textValue(column, code);
       bytes = this.values[c][code] = utf8.encode(this.json ? JSON.stringify(value) : csvField(value));
     }
     return bytes;

@@ -1,4 +1,4 @@
-import type { TextColumn } from '../pipeline/record-decoder';
+import { textValue, type TextColumn } from '../pipeline/text-column';
 import type { Explainer } from './explain';
 import { ExplanationWriter, type ExplainedRows } from './score-explanations';
 import { csvField, putBytes, writeInteger, writeScore } from './scores-csv';
@@ -66,19 +66,22 @@ const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_K
 
 /**
  * Writes chunks of scored records as bytes into one buffer, reused from chunk to chunk: no string
- * or object per row. Text columns come dictionary-encoded, and each value is encoded once per
- * chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
+ * or object per row. Text columns come as UTF-8, dictionary-encoded, and each value is encoded
+ * once per chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
  * explanations, `explainer` (of the model's fitted features) explains each row as it is written.
  */
 export class ScoreWriter {
   private out: Uint8Array = new Uint8Array(1 << 16);
   private readonly json: boolean;
-  private readonly prefixes: Uint8Array[];
+  private readonly texts: EncodedTexts[];
   private readonly explanations: ExplanationWriter | null;
 
   constructor(private readonly layout: ScoreLayout, private readonly threshold: number, explainer: Explainer | null = null) {
     this.json = layout.format === 'jsonl';
-    this.prefixes = layout.texts.map((name) => utf8.encode(this.json ? `,${JSON.stringify(name)}:"` : ','));
+    this.texts = layout.texts.map((name, k) => {
+      const prefix = utf8.encode(this.json ? `,${JSON.stringify(name)}:"` : ',');
+      return new EncodedTexts(prefix, this.json, (value) => this.encoded(k, value));
+    });
     this.explanations = layout.explain > 0 && explainer !== null ? new ExplanationWriter(explainer, layout.explain, this.json) : null;
   }
 
@@ -87,7 +90,8 @@ export class ScoreWriter {
     const { json, threshold } = this;
     const { scores, rows, firstRow } = chunk;
     const count = rows === null ? scores.length : rows.length;
-    const texts = chunk.texts.map((column, k) => new EncodedTexts(column, this.prefixes[k], json, (value) => this.encoded(k, value)));
+    const texts = this.texts;
+    chunk.texts.forEach((column, k) => texts[k].chunk(column));
     const explained = chunk.explained === null ? null : this.explaining(chunk.explained);
     let out = this.out;
     let at = 0;
@@ -141,82 +145,102 @@ export class ScoreWriter {
 }
 
 /**
- * One text column of a chunk as the bytes each of its values takes in the output, separator (and
- * key) first: printable ASCII that needs no quoting (CSV) or escaping (JSON), as ids and addresses
- * are, copied as it is between the field's prefix and suffix; any other value in the form
- * `encode` gives. Each value is encoded when a row first asks for it, into one table.
+ * One text column of the chunks a writer writes, as the bytes each value takes in the output,
+ * separator (and key) first: printable ASCII that needs no quoting (CSV) or escaping (JSON), as
+ * ids and addresses are, copied byte for byte from the column between the field's prefix and
+ * suffix; any other value in the form `encode` gives of its text, encoded into a table when a row
+ * first asks for it. Its arrays are reused from chunk to chunk.
  */
 class EncodedTexts {
+  private column: TextColumn | null = null;
   private table: Uint8Array = new Uint8Array(256);
   private used = 0;
-  /** Per value, where its bytes start in the table (-1 until encoded) and end. */
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-  private readonly plain: (value: string) => boolean;
+  /** Per value of the chunk: PLAIN, UNSEEN, or where its encoded bytes start in the table. */
+  private starts = new Int32Array(0);
+  /** Per value encoded into the table, where its bytes end. */
+  private ends = new Int32Array(0);
+  private readonly plain: (bytes: Uint8Array, start: number, end: number) => boolean;
   private readonly suffix: number;
 
-  constructor(
-    private readonly column: TextColumn, private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array,
-  ) {
-    this.starts = new Int32Array(column.values.length).fill(-1);
-    this.ends = new Int32Array(column.values.length);
+  constructor(private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array) {
     this.plain = json ? plainJson : plainCsv;
     this.suffix = json ? QUOTE : -1;
   }
 
+  /** Takes the chunk's values of the column. */
+  chunk(column: TextColumn): void {
+    const values = column.offsets.length - 1;
+    if (values > this.starts.length) {
+      this.starts = new Int32Array(Math.max(values, 2 * this.starts.length));
+      this.ends = new Int32Array(this.starts.length);
+    }
+    this.starts.fill(UNSEEN, 0, values);
+    this.column = column;
+    this.used = 0;
+  }
+
   /** The bytes row `i`'s value takes. */
   length(i: number): number {
-    const code = this.column.codes[i];
-    if (this.starts[code] === -1) this.add(code);
-    return this.ends[code] - this.starts[code];
+    const { codes, offsets } = this.column!;
+    const code = codes[i];
+    let start = this.starts[code];
+    if (start === UNSEEN) start = this.add(code);
+    if (start === PLAIN) return this.prefix.length + offsets[code + 1] - offsets[code] + (this.suffix === -1 ? 0 : 1);
+    return this.ends[code] - start;
   }
 
   /** Writes row `i`'s value (sized first by {@link length}) at `at`; returns where it ends. */
   write(out: Uint8Array, at: number, i: number): number {
-    const code = this.column.codes[i];
-    const table = this.table;
-    for (let c = this.starts[code], end = this.ends[code]; c < end; c++) out[at++] = table[c];
+    const { codes, bytes, offsets } = this.column!;
+    const code = codes[i];
+    const start = this.starts[code];
+    if (start !== PLAIN) {
+      const table = this.table;
+      for (let c = start, end = this.ends[code]; c < end; c++) out[at++] = table[c];
+      return at;
+    }
+    at = putBytes(out, at, this.prefix);
+    for (let c = offsets[code], end = offsets[code + 1]; c < end; c++) out[at++] = bytes[c];
+    if (this.suffix !== -1) out[at++] = this.suffix;
     return at;
   }
 
-  private add(code: number): void {
-    const value = this.column.values[code];
-    const plain = this.plain(value);
-    const bytes = plain ? null : this.encode(value);
-    const size = bytes === null ? this.prefix.length + value.length + (this.suffix === -1 ? 0 : 1) : bytes.length;
-    if (this.used + size > this.table.length) {
-      const table = new Uint8Array(Math.max(this.table.length * 2, this.used + size));
+  /** Sorts value `code` as plain or encodes it into the table; returns its start. */
+  private add(code: number): number {
+    const column = this.column!;
+    if (this.plain(column.bytes, column.offsets[code], column.offsets[code + 1])) return (this.starts[code] = PLAIN);
+    const bytes = this.encode(textValue(column, code));
+    if (this.used + bytes.length > this.table.length) {
+      const table = new Uint8Array(Math.max(this.table.length * 2, this.used + bytes.length));
       table.set(this.table.subarray(0, this.used));
       this.table = table;
     }
-    const table = this.table;
-    let at = this.used;
-    this.starts[code] = at;
-    if (bytes !== null) {
-      at = putBytes(table, at, bytes);
-    } else {
-      at = putBytes(table, at, this.prefix);
-      for (let c = 0; c < value.length; c++) table[at++] = value.charCodeAt(c);
-      if (this.suffix !== -1) table[at++] = this.suffix;
-    }
-    this.ends[code] = at;
-    this.used = at;
+    const start = this.used;
+    this.table.set(bytes, start);
+    this.used += bytes.length;
+    this.ends[code] = this.used;
+    return (this.starts[code] = start);
   }
 }
 
-/** Printable ASCII without a comma or quote: a CSV field as it is. */
-function plainCsv(value: string): boolean {
-  for (let c = 0; c < value.length; c++) {
-    const code = value.charCodeAt(c);
+/** A value of an {@link EncodedTexts} not yet asked for. */
+const UNSEEN = -1;
+/** A value written as its bytes are. */
+const PLAIN = -2;
+
+/** Whether `bytes[start, end)` is printable ASCII without a comma or quote: a CSV field as it is. */
+function plainCsv(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let c = start; c < end; c++) {
+    const code = bytes[c];
     if (code < 0x20 || code > 0x7e || code === COMMA || code === QUOTE) return false;
   }
   return true;
 }
 
-/** Printable ASCII without a quote or backslash: the inside of a JSON string as it is. */
-function plainJson(value: string): boolean {
-  for (let c = 0; c < value.length; c++) {
-    const code = value.charCodeAt(c);
+/** Whether `bytes[start, end)` is printable ASCII without a quote or backslash: the inside of a JSON string as it is. */
+function plainJson(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let c = start; c < end; c++) {
+    const code = bytes[c];
     if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) return false;
   }
   return true;

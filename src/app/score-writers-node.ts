@@ -1,4 +1,5 @@
 import type { FeaturesJSON } from '../pipeline/features';
+import { textBuffers } from '../pipeline/text-column';
 import { WorkerThread } from '../pipeline/worker-thread-node';
 import { explainedBuffers } from './score-explanations';
 import type { ScoreChunk, ScoreLayout } from './score-output';
@@ -27,7 +28,8 @@ const WORKER_TS = './score-writer-worker-node.ts';
  * worker threads, so that the thread feeding the GPU only hands chunks over and writes their
  * bytes out. A chunk goes to an idle thread, else to a new one while fewer than `threads` run,
  * else to the least busy: output that keeps up with the GPU starts one thread. A chunk's scores,
- * and the rows it explains, are moved to the thread that writes it, which explains them.
+ * text columns and the rows it explains are moved to the thread that writes it, which explains
+ * them: the chunk must own them, as the chunks of records.ts's `inChunks` do.
  */
 export class ScoreWriters {
   private readonly threads: WorkerThread<WriterTask, WriterReply>[] = [];
@@ -38,8 +40,10 @@ export class ScoreWriters {
   /** The chunk's records as bytes, once a thread has written them. */
   async bytes(chunk: ScoreChunk): Promise<Uint8Array> {
     const id = this.sent++;
-    const moved = [chunk.scores.buffer as ArrayBuffer, ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained))];
-    const reply = await this.thread().request({ id, chunk }, moved);
+    const moved = new Set([
+      chunk.scores.buffer as ArrayBuffer, ...chunk.texts.flatMap(textBuffers), ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained)),
+    ]);
+    const reply = await this.thread().request({ id, chunk }, [...moved]);
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.bytes;
   }

@@ -144,14 +144,11 @@ async function* decodeOnThreads(
   }
 }
 
-/** Bytes a block's rows hold, about: their arrays, and their texts as the engine keeps strings. */
+/** Bytes a block's rows hold. */
 function footprint(rows: DecodedRows): number {
   let bytes = rows.matrix.byteLength + rows.lines.byteLength;
   for (const numbers of rows.numbers) bytes += numbers.byteLength;
-  for (const { codes, values } of rows.texts) {
-    bytes += codes.byteLength;
-    for (const value of values) bytes += value.length + 24;
-  }
+  for (const text of rows.texts) bytes += text.codes.byteLength + text.bytes.byteLength + text.offsets.byteLength;
   return bytes;
 }
 

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from './errors';
 import { RecordDecoder, type DecodeRequest } from './record-decoder';
+import { textBuffers } from './text-column';
 import type { TextLayout } from './text-layout';
 import type { WorkerReply, WorkerTask } from './decode-pool-node';
 
@@ -20,7 +21,7 @@ port.on('message', ({ id, bytes, spare }: WorkerTask) => {
   try {
     const { line } = decoder.decode(bytes, 0, bytes.length, 1);
     const rows = decoder.take();
-    const buffers = [rows.matrix, rows.lines, ...rows.numbers, ...rows.texts.map((t) => t.codes), bytes].map((a) => a.buffer as ArrayBuffer);
+    const buffers = [...[rows.matrix, rows.lines, ...rows.numbers, bytes].map((a) => a.buffer as ArrayBuffer), ...rows.texts.flatMap(textBuffers)];
     port.postMessage({ id, rows, lines: line - 1, spent: bytes } satisfies WorkerReply, buffers);
   } catch (error) {
     decoder.take();

@@ -1,7 +1,7 @@
 export type { RowOrigin } from './columns';
 export { readChunks, readTable, parseText, type Chunk, type ReadResult } from './io';
 export { readRecords, inChunks, type RecordBatch, type RecordOptions } from './records';
-export type { TextColumn } from './record-decoder';
+export { rowTexts, textValue, textValues, type TextColumn } from './text-column';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
 export { firstRows, presetTitle, recognisePreset } from './recognise';
 export { normalRows, type Labels, type SchemaSpec } from './schema';

@@ -8,6 +8,7 @@ import {
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
 } from './features';
 import type { TextLayout } from './text-layout';
+import { TextValues, type TextColumn } from './text-column';
 import { CR, LF, QUOTE, quotedEnd, splitRow, unquote } from './text-rows';
 import { parseNumber } from './values';
 
@@ -23,14 +24,7 @@ export interface DecodeRequest {
   notes?: Record<string, string>;
 }
 
-/**
- * A column of text, dictionary-encoded: row i holds `values[codes[i]]`. A value may be listed
- * more than once (a column of ids is not deduplicated).
- */
-export interface TextColumn {
-  codes: Int32Array;
-  values: string[];
-}
+export type { TextColumn } from './text-column';
 
 /** Rows decoded from a run of text. */
 export interface DecodedRows {
@@ -62,8 +56,6 @@ const HASH = 35;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
-/** Distinct values of a kept text column looked up per batch, at most: see RecordDecoder's `keep`. */
-const DISTINCT_TEXTS = 4096;
 /** Digits of a decimal read inline as a small integer (below 2^31) by the feature decoder's usual path. */
 const SHORT_DIGITS = 9;
 /** Integers below 2^53 are exact doubles: a mantissa read below it was read without rounding. */
@@ -117,8 +109,8 @@ export class RecordDecoder {
   private lines = new Int32Array(0);
   private numbers: Float64Array[] = [];
   private codes: Int32Array[] = [];
-  private dictionaries: Map<string, number>[] = [];
-  private values: string[][] = [];
+  /** Per text column, its values in this batch. */
+  private readonly texts: TextValues[];
   /** Per text column, the code in this batch of each entry of the column's ByteStrings (-1 for none yet). */
   private entryCodes: Int32Array[] = [];
   /** Where the field just read ends (its delimiter, LF, or the end of the range). */
@@ -187,6 +179,7 @@ export class RecordDecoder {
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
     this.entryCodes = Array.from({ length: this.textCount }, () => new Int32Array(64).fill(-1));
+    this.texts = Array.from({ length: this.textCount }, () => new TextValues());
     this.initialCapacity = Math.max(1, capacity);
     this.reset();
   }
@@ -372,8 +365,8 @@ export class RecordDecoder {
 
   /**
    * An unquoted field of a column wanted as text alone (a label, a column copied to the output),
-   * kept by its entry in the column's ByteStrings: a value met before in the batch costs no string
-   * and no lookup by text. Returns the field's end.
+   * kept as its bytes: no string, and a value met before in the batch (known by its entry in the
+   * column's ByteStrings) kept once. Returns the field's end.
    */
   private textColumnField(bytes: Uint8Array, start: number, j: number, r: number): number {
     const delimiter = this.layout.delimiter;
@@ -385,11 +378,11 @@ export class RecordDecoder {
       c = bytes[++e];
     }
     const strings = this.strings[j]!;
-    const crlf = e > start && bytes[e - 1] === CR && c === LF;
-    const entry = crlf ? strings.entry(bytes, start, e - 1) : strings.find(bytes, start, e, hash);
+    const valueEnd = e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e;
+    const entry = valueEnd !== e ? strings.entry(bytes, start, valueEnd) : strings.find(bytes, start, e, hash);
     const slot = this.textSlot[j];
     if (entry === -1) {
-      this.keep(slot, r, decodeBytes(bytes, start, crlf ? e - 1 : e));
+      this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, valueEnd);
       return e;
     }
     let codes = this.entryCodes[slot];
@@ -398,13 +391,9 @@ export class RecordDecoder {
       grown.set(codes);
       this.entryCodes[slot] = codes = grown;
     }
-    const code = codes[entry];
-    if (code === -1) {
-      this.keep(slot, r, strings.text(entry));
-      codes[entry] = this.codes[slot][r];
-    } else {
-      this.codes[slot][r] = code;
-    }
+    let code = codes[entry];
+    if (code === -1) code = codes[entry] = this.texts[slot].addBytes(bytes, start, valueEnd);
+    this.codes[slot][r] = code;
     return e;
   }
 
@@ -429,7 +418,7 @@ export class RecordDecoder {
   /** A field's text, for a column wanted as a categorical feature, a text column, or both. */
   private textField(j: number, a: number, r: number, base: number, text: string): void {
     if ((a & CAT_FEATURE) !== 0) this.categoryPlaces[j]!.encodeText(this.matrix, base, text);
-    if ((a & TEXT) !== 0) this.keep(this.textSlot[j], r, text);
+    if ((a & TEXT) !== 0) this.codes[this.textSlot[j]][r] = this.texts[this.textSlot[j]].addText(text);
   }
 
   /**
@@ -478,7 +467,7 @@ export class RecordDecoder {
       matrix: this.matrix.subarray(0, n * this.width),
       width: this.width,
       numbers: this.numbers.map((column) => column.subarray(0, n)),
-      texts: this.codes.map((codes, k) => ({ codes: codes.subarray(0, n), values: this.values[k] })),
+      texts: this.codes.map((codes, k) => this.texts[k].take(codes.subarray(0, n))),
       report,
     };
     this.reset(n);
@@ -495,8 +484,6 @@ export class RecordDecoder {
     this.lines = new Int32Array(n);
     this.numbers = Array.from({ length: this.numberCount }, () => new Float64Array(n));
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
-    this.dictionaries = Array.from({ length: this.textCount }, () => new Map());
-    this.values = Array.from({ length: this.textCount }, () => []);
     for (const codes of this.entryCodes) codes.fill(-1);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
     this.marked.rows = 0;
@@ -522,23 +509,6 @@ export class RecordDecoder {
     this.numbers = this.numbers.map((column) => extend(column, new Float64Array(n)));
     this.codes = this.codes.map((codes) => extend(codes, new Int32Array(n)));
     this.capacity = n;
-  }
-
-  /**
-   * Keeps a row's text of a column: the code of its value, each value listed once while the
-   * column has few (labels, categories); a column of ids, past DISTINCT_TEXTS values, lists each
-   * row's value as it comes rather than look it up.
-   */
-  private keep(slot: number, row: number, text: string): void {
-    const dictionary = this.dictionaries[slot];
-    const values = this.values[slot];
-    let code = dictionary.size < DISTINCT_TEXTS ? dictionary.get(text) : undefined;
-    if (code === undefined) {
-      code = values.length;
-      values.push(text);
-      if (dictionary.size < DISTINCT_TEXTS) dictionary.set(text, code);
-    }
-    this.codes[slot][row] = code;
   }
 
   /**

@@ -3,8 +3,9 @@ import { InputError } from './errors';
 import { emptyReport, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { Featurizer } from './featurizer';
-import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest, type TextColumn } from './record-decoder';
+import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
 import { BLOCK_BYTES, openText } from './text-blocks';
+import { encodeText, pickTexts, type TextColumn } from './text-column';
 import type { TextLayout } from './text-layout';
 
 /** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
@@ -129,28 +130,10 @@ async function reopen(source: ByteSource, chunks: AsyncGenerator<Uint8Array>): P
   return chunks;
 }
 
-/** A column's values as a dictionary-encoded text column (missing values as the empty string). */
-export function encodeText(values: ArrayLike<unknown>): TextColumn {
-  const codes = new Int32Array(values.length);
-  const out: string[] = [];
-  const seen = new Map<string, number>();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const text = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
-    let code = seen.get(text);
-    if (code === undefined) {
-      code = out.length;
-      out.push(text);
-      seen.set(text, code);
-    }
-    codes[i] = code;
-  }
-  return { codes, values: out };
-}
-
 /**
  * The batches cut into chunks of at most `rows` rows (one GPU chunk each), in order: each chunk a
- * view of its batch's own arrays, nothing copied. A batch's repair report goes with its first chunk.
+ * view of its batch's arrays, but for its text columns, copied so that each chunk owns them (they
+ * move to the thread that writes it). A batch's repair report goes with its first chunk.
  */
 export async function* inChunks(batches: AsyncIterable<RecordBatch>, rows: number): AsyncGenerator<RecordBatch> {
   for await (const batch of batches) {
@@ -162,10 +145,10 @@ export async function* inChunks(batches: AsyncIterable<RecordBatch>, rows: numbe
   }
 }
 
-/** Rows `[from, to)` of a batch as views of its arrays, with the batch's report when `withReport` (else an empty one). */
+/** Rows `[from, to)` of a batch (see {@link inChunks}), with the batch's report when `withReport` (else an empty one). */
 function rowsOf(batch: RecordBatch, from: number, to: number, withReport: boolean): RecordBatch {
   const texts: Record<string, TextColumn> = {};
-  for (const [name, column] of Object.entries(batch.texts)) texts[name] = { codes: column.codes.subarray(from, to), values: column.values };
+  for (const [name, column] of Object.entries(batch.texts)) texts[name] = pickTexts(column, to - from, (n) => from + n);
   const numbers: Record<string, Float64Array> = {};
   for (const [name, values] of Object.entries(batch.numbers)) numbers[name] = values.subarray(from, to);
   const { width } = batch;

@@ -1,7 +1,8 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
-import { RecordDecoder, type TextColumn } from './record-decoder';
+import { RecordDecoder } from './record-decoder';
+import { rowTexts, textValues, type TextColumn } from './text-column';
 import type { TextFormat, TextLayout } from './text-layout';
 import { isFiniteText, parseNumber } from './values';
 
@@ -101,20 +102,15 @@ export class TextTableReader {
   /** A text column as read; in the first chunk, a column of no kind becomes numbers when all its fields read as numbers. */
   private typed(k: number, text: TextColumn, rows: number, notes: Record<string, string>): Column {
     if (this.kinds[k] === undefined) {
-      const values = text.values.map(parseNumber);
-      if (values.every((v) => v !== undefined) && text.values.some(isFiniteText)) {
+      const texts = textValues(text);
+      const values = texts.map(parseNumber);
+      if (values.every((v) => v !== undefined) && texts.some(isFiniteText)) {
         this.kinds[k] = 'number';
         notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; name it as categorical to read it as text`;
         return Float64Array.from(text.codes, (code) => values[code]!);
       }
       this.kinds[k] = 'string';
     }
-    return expand(text);
+    return rowTexts(text);
   }
-}
-
-function expand(column: TextColumn): string[] {
-  const out = new Array<string>(column.codes.length);
-  for (let i = 0; i < out.length; i++) out[i] = column.values[column.codes[i]];
-  return out;
 }

@@ -1,11 +1,16 @@
+import { table } from 'arquero';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Explainer } from '../../src/app/explain';
 import type { ExplainedRows } from '../../src/app/score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
-import { formatScore } from '../../src/app/scores-csv';
+import { csvField, formatScore } from '../../src/app/scores-csv';
+import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import type { FeaturesJSON } from '../../src/pipeline/features';
-import { encodeText } from '../../src/pipeline/records';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
+import { readRecords } from '../../src/pipeline/records';
+import { resolveSchema } from '../../src/pipeline/schema';
+import { encodeText } from '../../src/pipeline/text-column';
 
 const text = new TextDecoder();
 
@@ -41,7 +46,7 @@ function explained(at: readonly number[]): ExplainedRows {
     features: Float32Array.from(at.flatMap(() => ROW)),
     reconstruction: Float32Array.from(at.flatMap(() => RECON)),
     numbers: Float64Array.from(at.flatMap((i) => [1000 * i, Number.NaN, 7])),
-    categories: [{ codes: Int32Array.from(at, () => 0), values: SERVICES }],
+    categories: [{ ...encodeText(SERVICES), codes: Int32Array.from(at, () => 0) }],
   };
 }
 
@@ -131,5 +136,31 @@ describe('the records netae score writes', () => {
     expect(scoreHeader(jsonl)).toBe('');
     expect(reservedNames('csv', 2)).toContain('expected2');
     expect(reservedNames('jsonl', 2)).toEqual(['row', 'score', 'flag', 'explanation']);
+  });
+});
+
+describe('kept columns read from a file', () => {
+  it('are written as their text reads, quoted or escaped as from strings, on this thread or another', async () => {
+    const hosts = [...HOSTS, 'line\nbreak', 'crlf\r\nbreak', 'é'.repeat(40), `id${'9'.repeat(80)}`];
+    const field = (t: string) => (/[",\n\r]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
+    const body = hosts.map((t, i) => `${i},${field(t)}\r\n`).join('');
+    const invalid = Uint8Array.of(0x39, 0x2c, 0x68, 0xff, 0x0a);
+    const file = new Uint8Array([...new TextEncoder().encode(`n,host\n${body}`), ...invalid]);
+    const expected = [...hosts, 'h\uFFFD'];
+    const fit = table({ n: Float64Array.from([1, 2, 3]) });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    for (const decoding of [undefined, parallelDecoding(2)]) {
+      for (const format of ['csv', 'jsonl'] as const) {
+        const writer = new ScoreWriter({ format, texts: ['host'], explain: 0 }, 0.5);
+        const out: number[] = [];
+        let first = 1;
+        for await (const batch of readRecords(file, featurizer, { fileName: 'k.csv', texts: () => ['host'], decoding, blockBytes: 64 })) {
+          out.push(...writer.bytes({ scores: new Float32Array(batch.rows), firstRow: first, texts: [batch.texts.host], rows: null, explained: null }));
+          first += batch.rows;
+        }
+        const lines = expected.map((t, i) => (format === 'csv' ? `${i + 1},0,0,${csvField(t)}` : `{"row":${i + 1},"score":0,"flag":0,"host":${JSON.stringify(t)}}`));
+        expect(Buffer.from(out).toString('latin1'), format).toBe(Buffer.from(`${lines.join('\n')}\n`).toString('latin1'));
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
 import { ScoreWriters } from '../../src/app/score-writers-node';
-import { encodeText } from '../../src/pipeline/records';
+import { encodeText } from '../../src/pipeline/text-column';
 
 const layout: ScoreLayout = { format: 'csv', texts: ['host'], explain: 0 };
 const THRESHOLD = 0.5;

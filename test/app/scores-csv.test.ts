@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScoreWriter, type ScoreLayout } from '../../src/app/score-output';
 import { formatScore, scoreLines } from '../../src/app/scores-csv';
-import type { TextColumn } from '../../src/pipeline/record-decoder';
+import { encodeText, rowTexts, type TextColumn } from '../../src/pipeline/text-column';
 import { seededRandom } from '../../src/model/random';
 
 const CSV: ScoreLayout = { format: 'csv', texts: [], explain: 0 };
@@ -41,9 +41,9 @@ describe('scores as CSV', () => {
 
   it('writes the same lines as bytes, labels quoted where CSV needs it', () => {
     const scores = Float32Array.from([0.5, 1e-8, 12345.678, 2]);
-    const labels = { codes: Int32Array.from([0, 1, 0, 2]), values: ['normal', 'a, "b"', 'café'] };
+    const labels = { ...encodeText(['normal', 'a, "b"', 'café']), codes: Int32Array.from([0, 1, 0, 2]) };
     const text = written(scores, 1, labels, 99_998);
-    expect(text).toBe(scoreLines(scores, 1, Array.from(labels.codes, (c) => labels.values[c]), 99_998));
+    expect(text).toBe(scoreLines(scores, 1, rowTexts(labels), 99_998));
     expect(text.split('\n')[1]).toBe('99999,9.99999994e-9,0,"a, ""b"""');
     expect(written(scores, 1, null, 1)).toBe(scoreLines(scores, 1, null, 1));
   });

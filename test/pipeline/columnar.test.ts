@@ -10,6 +10,7 @@ import { readDatasetFile, readRecordsFile } from '../../src/pipeline/io-node';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { normalRows } from '../../src/pipeline/schema';
+import { rowTexts } from '../../src/pipeline/text-column';
 import { sameBytes } from './helpers/same-bytes';
 
 const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
@@ -35,7 +36,7 @@ async function collect(batches: AsyncIterable<RecordBatch>): Promise<{ matrix: F
     parts.push(batch.matrix);
     repaired += batch.report.repaired;
     const text = batch.texts.label;
-    if (text) for (const code of text.codes) labels.push(text.values[code]);
+    if (text) labels.push(...rowTexts(text));
   }
   const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((at, p) => (matrix.set(p, at), at + p.length), 0);

@@ -11,6 +11,7 @@ import { RecordDecoder } from '../../src/pipeline/record-decoder';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { readLayout } from '../../src/pipeline/text-layout';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
+import { rowTexts } from '../../src/pipeline/text-column';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
 import { parseNumber } from '../../src/pipeline/values';
@@ -52,8 +53,7 @@ async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | nu
       for (const [k, v] of Object.entries(counts)) into[k] += v;
     }
     if (label !== null) {
-      const text = batch.texts[label];
-      for (const code of text.codes) labels.push(text.values[code]);
+      labels.push(...rowTexts(batch.texts[label]));
     }
   }
   const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -144,7 +144,7 @@ describe('the byte decoder gives exactly what transform gives', () => {
 });
 
 describe('text columns', () => {
-  it('give each row its text: ids past the distinct texts looked up, repeats, long and non-ASCII texts, quoted fields, CRLF', async () => {
+  it('give each row its text: ids past the distinct texts looked up, repeats, long and non-ASCII texts, quoted fields, CRLF, a categorical feature', async () => {
     const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
     const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
     const n = 12_000;
@@ -152,15 +152,16 @@ describe('text columns', () => {
       id: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `id${i % 999}` : `id${i}`)),
       note: Array.from({ length: n }, (_, i) => [`n${i % 5}`, `q,${i % 4}`, 'é'.repeat(40), 'x'.repeat(70 + (i % 2)), ''][i % 5]),
       label: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'attack' : 'normal')),
+      c: Array.from({ length: n }, (_, i) => ['x', 'y'][i % 2]),
     };
     const field = (text: string) => (text.includes(',') ? `"${text}"` : text);
-    const rows = Array.from({ length: n }, (_, i) => `${i % 7},${['x', 'y'][i % 2]},${expected.id[i]},${field(expected.note[i])},${expected.label[i]}`);
+    const rows = Array.from({ length: n }, (_, i) => `${i % 7},${expected.c[i]},${expected.id[i]},${field(expected.note[i])},${expected.label[i]}`);
     const bytes = new TextEncoder().encode(`a,c,id,note,label\r\n${rows.join('\r\n')}\r\n`);
-    const names = ['id', 'note', 'label'];
+    const names = ['id', 'note', 'label', 'c'];
     for (const blockBytes of [4096, 1 << 20]) {
-      const texts: Record<string, string[]> = { id: [], note: [], label: [] };
+      const texts: Record<string, string[]> = { id: [], note: [], label: [], c: [] };
       for await (const batch of readRecords(bytes, featurizer, { fileName: 't.csv', blockBytes, texts: () => names })) {
-        for (const name of names) for (const code of batch.texts[name].codes) texts[name].push(batch.texts[name].values[code]);
+        for (const name of names) texts[name].push(...rowTexts(batch.texts[name]));
       }
       for (const name of names) expect(texts[name], name).toEqual(expected[name]);
     }

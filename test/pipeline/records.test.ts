@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/pipeline/features';
 import { inChunks, type RecordBatch } from '../../src/pipeline/records';
+import { encodeText, rowTexts, textValues } from '../../src/pipeline/text-column';
 
 function batch(rows: number, first: number): RecordBatch {
   const width = 3;
@@ -10,7 +11,7 @@ function batch(rows: number, first: number): RecordBatch {
     rows,
     width,
     matrix: Float32Array.from({ length: rows * width }, (_, k) => first * width + k),
-    texts: { label: { codes: Int32Array.from({ length: rows }, (_, i) => i % 2), values: [`a${first}`, `b${first}`] } },
+    texts: { label: { ...encodeText([`a${first}`, `b${first}`, 'unused']), codes: Int32Array.from({ length: rows }, (_, i) => i % 2) } },
     numbers: { n: Float64Array.from({ length: rows }, (_, i) => first + i) },
     report,
   };
@@ -25,7 +26,7 @@ async function* batches(...sizes: number[]): AsyncGenerator<RecordBatch> {
 }
 
 describe('inChunks', () => {
-  it('cuts batches into chunks of at most the given rows, in order, as views of the batches', async () => {
+  it('cuts batches into chunks of at most the given rows, in order, as views of the batches but for their texts', async () => {
     const source = [batch(5, 0), batch(2, 5), batch(8, 7)];
     const chunks: RecordBatch[] = [];
     for await (const chunk of inChunks((async function* () { yield* source; })(), 4)) chunks.push(chunk);
@@ -34,8 +35,12 @@ describe('inChunks', () => {
     expect(chunks.flatMap((c) => Array.from(c.matrix))).toEqual(Array.from({ length: 45 }, (_, k) => k));
     expect(chunks[1].matrix.buffer).toBe(source[0].matrix.buffer);
     expect(chunks[2]).toBe(source[1]);
-    expect(chunks[4].texts.label.values).toBe(source[2].texts.label.values);
-    expect(Array.from(chunks[4].texts.label.codes)).toEqual([0, 1, 0, 1]);
+    const labels = [[5, 0], [2, 5], [8, 7]].flatMap(([rows, first]) => Array.from({ length: rows }, (_, i) => `${'ab'[i % 2]}${first}`));
+    expect(chunks.flatMap((c) => rowTexts(c.texts.label))).toEqual(labels);
+    const own = chunks[4].texts.label;
+    const theirs = source[2].texts.label;
+    for (const array of [own.codes, own.bytes, own.offsets]) expect([theirs.codes.buffer, theirs.bytes.buffer, theirs.offsets.buffer]).not.toContain(array.buffer);
+    expect(textValues(own)).toEqual(['a7', 'b7']);
   });
 
   it('gives each batch\'s repair report to its first chunk alone', async () => {

@@ -2,7 +2,7 @@ import { Scorer } from '../../model/scorer';
 import type { Evaluation } from '../../pipeline';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
-import type { TextColumn } from '../../pipeline/record-decoder';
+import { rowTexts } from '../../pipeline/text-column';
 import { inChunks } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
 import { Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
@@ -59,7 +59,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
       const read = await scorer.start(batch.matrix);
       await finish();
       const categories = category === null ? undefined : batch.texts[category];
-      const labels = labelsOfValues(expand(batch.texts[label]), categories === undefined ? null : expand(categories), schema);
+      const labels = labelsOfValues(rowTexts(batch.texts[label]), categories === undefined ? null : rowTexts(categories), schema);
       pending = { add: (scores) => evaluator.add(batch.matrix, scores, labels, batch.report), read };
     }
     await finish();
@@ -67,10 +67,6 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
     scorer.release();
   }
   return evaluator.result();
-}
-
-function expand(column: TextColumn): string[] {
-  return Array.from(column.codes, (code) => column.values[code]);
 }
 
 function metricRow(name: string, e: Evaluation) {

@@ -2,7 +2,8 @@ import { table } from 'arquero';
 import { categoryKey, type Featurizer } from '../../pipeline';
 import type { ColumnKind } from '../../pipeline/columns';
 import { InputError } from '../../pipeline/errors';
-import { RecordDecoder, type DecodeRequest, type TextColumn } from '../../pipeline/record-decoder';
+import { RecordDecoder, type DecodeRequest } from '../../pipeline/record-decoder';
+import { rowTexts } from '../../pipeline/text-column';
 import { readLayout, type TextLayout } from '../../pipeline/text-layout';
 import { LF } from '../../pipeline/text-rows';
 import { parseNumber } from '../../pipeline/values';
@@ -321,7 +322,7 @@ class Reader {
     const rows = this.decoder.take();
     const texts = (name: string): (string | null)[] | null => {
       const k = this.texts.indexOf(name);
-      return k === -1 ? null : expand(rows.texts[k]);
+      return k === -1 ? null : rowTexts(rows.texts[k]);
     };
     const label = this.featurizer.schema.label;
     const labels = label === null ? null : texts(label);
@@ -367,10 +368,6 @@ function withFinalLF(bytes: Uint8Array): Uint8Array {
   out.set(bytes);
   out[bytes.length] = LF;
   return out;
-}
-
-function expand(column: TextColumn): string[] {
-  return Array.from(column.codes, (code) => column.values[code]);
 }
 
 /** An input error's reason, with its line within the message and its field. */
