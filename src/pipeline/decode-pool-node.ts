@@ -38,6 +38,15 @@ export function defaultThreads(): number {
 }
 
 /**
+ * Threads of `threads` that can run at once: no more than the cores. A thread beyond them waits for
+ * a core another one holds, so it adds no speed, only its memory (a heap and the rows in flight
+ * for it).
+ */
+export function runnableThreads(threads: number): number {
+  return Math.max(1, Math.min(threads, availableParallelism()));
+}
+
+/**
  * A {@link BlockDecoding} whose reader gives each batch's matrix back once it is done with it
  * (copied to the GPU, say): the matrix goes back to a decoding thread with a later block and is
  * decoded into again, so the reader's thread is left no spent matrices to collect. A matrix must
@@ -48,9 +57,10 @@ export interface ParallelDecoding extends BlockDecoding {
 }
 
 /**
- * Decodes blocks on up to `threads` worker threads and hands the rows back in input order. The
- * threads at work grow one at a time, each time the reader finds the next rows not yet decoded, so
- * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows.
+ * Decodes blocks on up to `threads` worker threads, no more than the cores ({@link runnableThreads}),
+ * and hands the rows back in input order. The threads at work grow one at a time, each time the
+ * reader finds the next rows not yet decoded, so a reader slower than the decoding (the GPU, the
+ * output) starts few threads and holds few rows.
  * Blocks in flight are bounded in total: one per thread at work and SLACK more, fewer when their
  * rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle thread, else to a new
  * one while more may work, else to the least busy; its buffer is recycled as soon as it comes
@@ -58,8 +68,9 @@ export interface ParallelDecoding extends BlockDecoding {
  * an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): ParallelDecoding {
+  const most = runnableThreads(threads);
   const spares = new SpareMatrices(SPARES);
-  const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, threads, spares);
+  const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, most, spares);
   return Object.assign(decoding, { giveBack: (matrix: Float32Array) => spares.give(matrix) });
 }
 

@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
  * generation serves it, and 16 of them hold tens of megabytes less than at Node's default. An old
  * generation of at most 256 MB, far above what a block's texts take (a block holds at most a
  * 64 MiB row), makes V8 grow the heap by its small-heap factor (about 1.3, against 4 for a heap of
- * gigabytes): a thread decoding a Zeek log with its text columns kept holds a heap of about 19 MB
- * instead of 26.
+ * gigabytes): a thread decoding a Zeek log with its text columns kept, or writing its records,
+ * holds a heap of about 11 MB.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 

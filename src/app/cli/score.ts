@@ -1,5 +1,5 @@
 import { Scorer } from '../../model/scorer';
-import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
+import { defaultThreads, parallelDecoding, runnableThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
@@ -96,7 +96,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
     return [...new Set([...layout.texts, ...(explain === 0 ? [] : categorical)])];
   };
-  const threads = flags.threads ?? scoringThreads();
+  const threads = runnableThreads(flags.threads ?? scoringThreads());
   const decoding = parallelDecoding(threads);
   const records = readRecordsFile(flags.data, detector.featurizer, {
     ...detector.featurizer.readOptions(fileName),
