@@ -69,9 +69,13 @@ const FIXED_BYTES = 16 + 24 + 3 + 1 + ROW_KEY.length + SCORE_KEY.length + FLAG_K
  * or object per row. Text columns come as UTF-8, dictionary-encoded, and each value is encoded
  * once per chunk, when a written row first holds it (see {@link EncodedTexts}). With the layout's
  * explanations, `explainer` (of the model's fitted features) explains each row as it is written.
+ * The buffer may be moved away with the bytes (to another thread): the next chunk is then written
+ * into a buffer given with {@link reuse}, else into a new one as large as the last.
  */
 export class ScoreWriter {
   private out: Uint8Array = new Uint8Array(1 << 16);
+  /** Bytes of the buffer written into last. */
+  private size = 1 << 16;
   private readonly json: boolean;
   private readonly texts: EncodedTexts[];
   private readonly explanations: ExplanationWriter | null;
@@ -88,6 +92,7 @@ export class ScoreWriter {
   /** The chunk's records; the bytes are a view of the writer's buffer, valid until its next call. */
   bytes(chunk: ScoreChunk): Uint8Array {
     const { json, threshold } = this;
+    if (this.out.length === 0) this.out = new Uint8Array(this.size);
     const { scores, rows, firstRow } = chunk;
     const count = rows === null ? scores.length : rows.length;
     const texts = this.texts;
@@ -136,10 +141,21 @@ export class ScoreWriter {
   }
 
   /** A buffer of at least `size` bytes holding the first `used` bytes written. */
+  /**
+   * Writes the next chunk into `buffer` (its bytes moved away and given back, say), unless the
+   * writer's own buffer is larger and still its own.
+   */
+  reuse(buffer: Uint8Array): void {
+    if (buffer.length <= this.out.length) return;
+    this.out = buffer;
+    this.size = Math.max(this.size, buffer.length);
+  }
+
   private grow(size: number, used: number): Uint8Array {
     const out = new Uint8Array(Math.max(size, this.out.length * 2));
     out.set(this.out.subarray(0, used));
     this.out = out;
+    this.size = out.length;
     return out;
   }
 }

@@ -5,17 +5,19 @@ import type { WriterReply, WriterSetup, WriterTask } from './score-writers-node'
 
 /**
  * A thread of the pool in score-writers-node.ts: writes each chunk of scored records it is sent as
- * bytes, explaining its rows where the layout asks, and sends them back (moved, not copied), or
- * the error it met.
+ * bytes, explaining its rows where the layout asks, and sends them back with the writer's whole
+ * buffer (moved, not copied), or the error it met. A spent buffer sent with a chunk, bytes written
+ * out before, is written into again.
  */
 const { layout, threshold, features } = workerData as WriterSetup;
 const writer = new ScoreWriter(layout, threshold, features === null ? null : new Explainer(features));
 const port = parentPort!;
 
-port.on('message', ({ id, chunk }: WriterTask) => {
+port.on('message', ({ id, chunk, spare }: WriterTask) => {
+  if (spare !== undefined) writer.reuse(spare);
   try {
-    const bytes = writer.bytes(chunk).slice();
-    port.postMessage({ id, bytes } satisfies WriterReply, [bytes.buffer]);
+    const bytes = writer.bytes(chunk);
+    port.postMessage({ id, bytes } satisfies WriterReply, [bytes.buffer as ArrayBuffer]);
   } catch (error) {
     port.postMessage({ id, error: (error as Error).stack ?? String(error) } satisfies WriterReply);
   }

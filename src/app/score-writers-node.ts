@@ -4,10 +4,11 @@ import { WorkerThread } from '../pipeline/worker-thread-node';
 import { explainedBuffers } from './score-explanations';
 import type { ScoreChunk, ScoreLayout } from './score-output';
 
-/** A chunk sent to a writing thread. */
+/** A chunk sent to a writing thread, and a spent buffer of bytes for the thread to write into again. */
 export interface WriterTask {
   id: number;
   chunk: ScoreChunk;
+  spare?: Uint8Array;
 }
 
 /** What each writing thread is started with: the fitted features explain rows where the layout asks. */
@@ -20,6 +21,9 @@ export interface WriterSetup {
 /** What a writing thread sends back: the chunk's bytes, or its error. */
 export type WriterReply = { id: number; bytes: Uint8Array; error?: undefined } | { id: number; error: string };
 
+/** Spent buffers kept for the threads, at most: one is given back about as often as a chunk is sent. */
+const SPARES = 4;
+
 const WORKER_JS = './score-writer-worker-node.js';
 const WORKER_TS = './score-writer-worker-node.ts';
 
@@ -29,11 +33,14 @@ const WORKER_TS = './score-writer-worker-node.ts';
  * bytes out. A chunk goes to an idle thread, else to a new one while fewer than `threads` run,
  * else to the least busy: output that keeps up with the GPU starts one thread. A chunk's scores,
  * text columns and the rows it explains are moved to the thread that writes it, which explains
- * them: the chunk must own them, as the chunks of records.ts's `inChunks` do.
+ * them: the chunk must own them, as the chunks of records.ts's `inChunks` do. A chunk's bytes,
+ * once written out, may be given back ({@link giveBack}) to be written into again by a thread,
+ * so that spent buffers do not pile up on the calling thread between its collections.
  */
 export class ScoreWriters {
   private readonly threads: WorkerThread<WriterTask, WriterReply>[] = [];
   private sent = 0;
+  private readonly spares: Uint8Array[] = [];
 
   constructor(private readonly setup: WriterSetup, private readonly most: number) {}
 
@@ -43,9 +50,22 @@ export class ScoreWriters {
     const moved = new Set([
       chunk.scores.buffer as ArrayBuffer, ...chunk.texts.flatMap(textBuffers), ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained)),
     ]);
-    const reply = await this.thread().request({ id, chunk }, [...moved]);
+    const spare = this.spares.pop();
+    if (spare !== undefined) moved.add(spare.buffer as ArrayBuffer);
+    const reply = await this.thread().request({ id, chunk, ...(spare === undefined ? {} : { spare }) }, [...moved]);
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.bytes;
+  }
+
+  /**
+   * Gives back the bytes of a chunk written out: their buffer goes to a thread with a later chunk.
+   * The bytes must not be read once given back.
+   */
+  giveBack(bytes: Uint8Array): void {
+    const { buffer } = bytes;
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || this.spares.length >= SPARES) return;
+    if (this.spares.some((spare) => spare.buffer === buffer)) return;
+    this.spares.push(new Uint8Array(buffer));
   }
 
   /** Threads started so far. */

@@ -130,6 +130,20 @@ describe('the records netae score writes', () => {
     }
   });
 
+  it('one writer whose buffer moves away with its bytes writes the next chunk into a buffer given back, or a new one', () => {
+    const writer = new ScoreWriter(csv, 0.5, explainer);
+    const fresh = (c: ScoreChunk) => text.decode(new ScoreWriter(csv, 0.5, explainer).bytes(c));
+    const moved = (bytes: Uint8Array) => structuredClone(bytes, { transfer: [bytes.buffer as ArrayBuffer] });
+    const first = moved(writer.bytes(chunk(null, true)));
+    expect(text.decode(writer.bytes(chunk(flaggedRows(scores, 0.5), true)))).toBe(fresh(chunk(flaggedRows(scores, 0.5), true)));
+    const given = new Uint8Array(first.buffer as ArrayBuffer);
+    moved(writer.bytes(chunk(null, true)));
+    writer.reuse(given);
+    const again = writer.bytes(chunk(null, true));
+    expect(again.buffer).toBe(given.buffer);
+    expect(text.decode(again)).toBe(fresh(chunk(null, true)));
+  });
+
   it('the header and JSON keys the output takes for itself', () => {
     expect(scoreHeader({ format: 'csv', texts: [], explain: 0 })).toBe('row,score,flag\n');
     expect(scoreHeader({ format: 'csv', texts: ['label', 'a,b'], explain: 1 })).toBe('row,score,flag,label,"a,b",feature1,share1,value1,expected1\n');

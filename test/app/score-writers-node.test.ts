@@ -28,6 +28,28 @@ describe('the writing threads of netae score', () => {
     expect(bytes.map((b) => text.decode(b))).toEqual(firsts.map((first) => text.decode(here.bytes(chunk(first, 1000)))));
   });
 
+  it('write into the buffers given back: every chunk as here, in order, with several threads and small chunks', async () => {
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 3);
+    const here = new ScoreWriter(layout, THRESHOLD, null);
+    const firsts = Array.from({ length: 40 }, (_, k) => 1 + k * 37);
+    const expected = firsts.map((first) => text.decode(here.bytes(chunk(first, 37))));
+    const written: string[] = [];
+    const given: Uint8Array[] = [];
+    const inFlight: Promise<Uint8Array>[] = [];
+    for (const first of firsts) {
+      inFlight.push(writers.bytes(chunk(first, 37)));
+      if (inFlight.length < 4) continue;
+      const bytes = await inFlight.shift()!;
+      written.push(text.decode(bytes));
+      writers.giveBack(bytes);
+      given.push(bytes);
+    }
+    for (const bytes of await Promise.all(inFlight)) written.push(text.decode(bytes));
+    expect(writers.started).toBeGreaterThan(1);
+    expect(written).toEqual(expected);
+    expect(given.filter((bytes) => bytes.buffer.byteLength === 0).length, 'buffers given back were moved to the threads').toBeGreaterThan(20);
+  });
+
   it('start a thread only while every started one is busy, and no more than asked', async () => {
     writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 3);
     for (const first of [1, 101, 201]) await writers.bytes(chunk(first, 100));

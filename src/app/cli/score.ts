@@ -123,9 +123,17 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         let header = false;
         const pending: { batch: RecordBatch; first: number; read: () => Promise<Float32Array> }[] = [];
         const writing: Promise<Uint8Array>[] = [];
-        /** Writes out the bytes of the chunks handed to the writing threads, oldest first, until at most `keep` are left. */
+        /**
+         * Writes out the bytes of the chunks handed to the writing threads, oldest first, until at
+         * most `keep` are left; each chunk's buffer goes back to the threads once the output has
+         * taken its bytes (a write resolves when the stream is done with them).
+         */
         const drain = async (keep: number) => {
-          while (writing.length > keep) await out.write(await writing.shift()!);
+          while (writing.length > keep) {
+            const bytes = await writing.shift()!;
+            await out.write(bytes);
+            writers!.giveBack(bytes);
+          }
         };
         const flush = async () => {
           const oldest = pending.shift();
