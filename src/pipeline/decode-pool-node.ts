@@ -59,8 +59,9 @@ export interface ParallelDecoding extends BlockDecoding {
 /**
  * Decodes blocks on up to `threads` worker threads, no more than the cores ({@link runnableThreads}),
  * and hands the rows back in input order. The threads at work grow one at a time, each time the
- * reader finds the next rows not yet decoded, so a reader slower than the decoding (the GPU, the
- * output) starts few threads and holds few rows.
+ * reader finds the next rows not yet decoded while every thread started has answered a block, so
+ * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows,
+ * and threads still starting up (tens of milliseconds each) start no others.
  * Blocks in flight are bounded in total: one per thread at work and SLACK more, fewer when their
  * rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle thread, else to a new
  * one while more may work, else to the least busy; its buffer is recycled as soon as it comes
@@ -112,6 +113,8 @@ async function* decodeOnThreads(
   let done = false;
   let sent = 0;
   let working = 1;
+  /** Threads that have answered a block: one still starting up is no sign that more are needed. */
+  const started = new Set<DecodingThread>();
   let blockBytes = 0;
   const window = () => Math.max(2, Math.min(working + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, blockBytes))));
   const send = (bytes: Uint8Array): InFlight => {
@@ -123,6 +126,7 @@ async function* decodeOnThreads(
     const block: InFlight = { reply, done: false };
     reply.then((r) => {
       block.done = true;
+      started.add(thread);
       if (r.error === undefined) recycle(r.spent);
     }, () => undefined);
     return block;
@@ -136,7 +140,7 @@ async function* decodeOnThreads(
       }
       const head = queue.shift();
       if (head === undefined) return;
-      if (!head.done) working = Math.min(threads, working + 1);
+      if (!head.done && started.size === pool.length) working = Math.min(threads, working + 1);
       const reply = await head.reply;
       if (reply.error !== undefined) {
         const { line: at, column, reason } = reply.error;
