@@ -1,6 +1,6 @@
 import type { FeaturesJSON } from '../pipeline/features';
 import { textBuffers } from '../pipeline/text-column';
-import { WorkerThread } from '../pipeline/worker-thread-node';
+import { SpareBuffers, WorkerThread } from '../pipeline/worker-thread-node';
 import { explainedBuffers } from './score-explanations';
 import type { ScoreChunk, ScoreLayout } from './score-output';
 
@@ -40,7 +40,7 @@ const WORKER_TS = './score-writer-worker-node.ts';
 export class ScoreWriters {
   private readonly threads: WorkerThread<WriterTask, WriterReply>[] = [];
   private sent = 0;
-  private readonly spares: Uint8Array[] = [];
+  private readonly spares = new SpareBuffers(SPARES);
 
   constructor(private readonly setup: WriterSetup, private readonly most: number) {}
 
@@ -50,9 +50,9 @@ export class ScoreWriters {
     const moved = new Set([
       chunk.scores.buffer as ArrayBuffer, ...chunk.texts.flatMap(textBuffers), ...(chunk.explained === null ? [] : explainedBuffers(chunk.explained)),
     ]);
-    const spare = this.spares.pop();
-    if (spare !== undefined) moved.add(spare.buffer as ArrayBuffer);
-    const reply = await this.thread().request({ id, chunk, ...(spare === undefined ? {} : { spare }) }, [...moved]);
+    const spare = this.spares.take();
+    if (spare !== undefined) moved.add(spare);
+    const reply = await this.thread().request({ id, chunk, ...(spare === undefined ? {} : { spare: new Uint8Array(spare) }) }, [...moved]);
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.bytes;
   }
@@ -62,10 +62,7 @@ export class ScoreWriters {
    * The bytes must not be read once given back.
    */
   giveBack(bytes: Uint8Array): void {
-    const { buffer } = bytes;
-    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || this.spares.length >= SPARES) return;
-    if (this.spares.some((spare) => spare.buffer === buffer)) return;
-    this.spares.push(new Uint8Array(buffer));
+    this.spares.give(bytes);
   }
 
   /** Threads started so far. */

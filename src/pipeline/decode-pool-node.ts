@@ -3,7 +3,7 @@ import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
 import type { BlockDecoding } from './records';
 import type { TextLayout } from './text-layout';
-import { WorkerThread } from './worker-thread-node';
+import { SpareBuffers, WorkerThread } from './worker-thread-node';
 
 /** A block sent to a decoding thread, and a spent matrix for the thread to decode into again. */
 export interface WorkerTask {
@@ -70,30 +70,9 @@ export interface ParallelDecoding extends BlockDecoding {
  */
 export function parallelDecoding(threads: number): ParallelDecoding {
   const most = runnableThreads(threads);
-  const spares = new SpareMatrices(SPARES);
+  const spares = new SpareBuffers(SPARES);
   const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, most, spares);
   return Object.assign(decoding, { giveBack: (matrix: Float32Array) => spares.give(matrix) });
-}
-
-/**
- * Spent matrices given back, at most `most`: further ones are left to the collector. A matrix is
- * kept as a view of its whole buffer, which is what a thread decodes into.
- */
-class SpareMatrices {
-  private readonly free: Float32Array[] = [];
-
-  constructor(private readonly most: number) {}
-
-  give(matrix: Float32Array): void {
-    const { buffer } = matrix;
-    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || this.free.length >= this.most) return;
-    if (this.free.some((spare) => spare.buffer === buffer)) return;
-    this.free.push(new Float32Array(buffer));
-  }
-
-  take(): Float32Array | undefined {
-    return this.free.pop();
-  }
 }
 
 /** A block sent to a thread: its reply, and whether it has come. */
@@ -104,7 +83,7 @@ interface InFlight {
 
 async function* decodeOnThreads(
   blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
-  spares: SpareMatrices,
+  spares: SpareBuffers,
 ): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
   const queue: InFlight[] = [];
@@ -121,8 +100,8 @@ async function* decodeOnThreads(
     const thread = pool.find((t) => t.pending === 0)
       ?? (pool.length < working ? pool[pool.push(decodingThread(layout, request)) - 1] : leastBusy(pool));
     const spare = spares.take();
-    const moved = [bytes.buffer as ArrayBuffer, ...(spare === undefined ? [] : [spare.buffer as ArrayBuffer])];
-    const reply = thread.request({ id: sent++, bytes, ...(spare === undefined ? {} : { spare }) }, moved);
+    const moved = [bytes.buffer as ArrayBuffer, ...(spare === undefined ? [] : [spare])];
+    const reply = thread.request({ id: sent++, bytes, ...(spare === undefined ? {} : { spare: new Float32Array(spare) }) }, moved);
     const block: InFlight = { reply, done: false };
     reply.then((r) => {
       block.done = true;

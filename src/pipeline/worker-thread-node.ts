@@ -68,3 +68,25 @@ export class WorkerThread<Task extends { id: number }, Reply extends { id: numbe
     this.waiting.clear();
   }
 }
+
+/**
+ * Spent buffers given back by the thread that read them, kept (at most `most`, further ones left
+ * to the collector) to move to a worker thread with its next task and be written into again, so
+ * that they do not pile up on the giving thread between its collections. A buffer is kept whole,
+ * whatever view of it was given; a view must not be read once given back.
+ */
+export class SpareBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly most: number) {}
+
+  give(view: ArrayBufferView): void {
+    const { buffer } = view;
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
+    if (this.free.length < this.most && !this.free.includes(buffer)) this.free.push(buffer);
+  }
+
+  take(): ArrayBuffer | undefined {
+    return this.free.pop();
+  }
+}
