@@ -24,7 +24,6 @@ export interface DecodeRequest {
   notes?: Record<string, string>;
 }
 
-export type { TextColumn } from './text-column';
 
 /** Rows decoded from a run of text. */
 export interface DecodedRows {
