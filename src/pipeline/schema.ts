@@ -258,7 +258,7 @@ function pickTableRows(shown: ColumnTable, keep: Int32Array): ColumnTable {
   const data: Record<string, Column> = {};
   names.forEach((name, j) => {
     const column = columns[j] as Column;
-    data[name] = column instanceof Float64Array ? pickNumbers(column, keep) : pickTexts(column, keep);
+    data[name] = column instanceof Float64Array ? pickNumbers(column, keep) : pickStrings(column, keep);
   });
   return arqueroTable(data, names);
 }
@@ -269,7 +269,7 @@ function pickNumbers(column: Float64Array, keep: Int32Array): Float64Array {
   return out;
 }
 
-function pickTexts(column: string[], keep: Int32Array): string[] {
+function pickStrings(column: string[], keep: Int32Array): string[] {
   const out = new Array<string>(keep.length);
   for (let k = 0; k < keep.length; k++) out[k] = column[keep[k]];
   return out;
