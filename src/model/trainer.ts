@@ -112,7 +112,7 @@ function checkFits(gpu: Gpu, spec: LayerSpec, run: { rows: number; batch: number
   const checks: [string, number, number, string][] = [
     [`the model ${spec.widths.join('-')} (${count(parameters)} parameters)`, parameters * BYTES, binding, 'use narrower layers'],
     [`a batch of ${count(run.batch)} rows through a layer ${count(widest)} wide`, run.batch * widest * BYTES, binding, 'use a smaller batch'],
-    [`${count(run.rows)} training rows of ${count(cols)} features`, run.rows * cols * BYTES, binding, 'train on fewer rows'],
+    [`${count(run.rows)} training rows of ${count(cols)} features`, run.rows * cols * BYTES, binding, `train on at most ${count(Math.floor(binding / (cols * BYTES)))} rows`],
   ];
   for (const [what, bytes, most, advice] of checks) {
     if (bytes > most) throw new Error(`${what} needs ${count(bytes)} bytes, more than the ${count(most)} this device allows in one buffer; ${advice}`);

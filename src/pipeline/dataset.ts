@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
-import { parseText, readTable, type ReadOptions, type ReadResult } from './io';
+import { parseText, readTable, type ReadOptions, type ReadResult, type SampleOptions } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
 import type { Format } from './text-table';
 
@@ -12,10 +12,13 @@ export interface Dataset extends ReadResult {
 
 /**
  * Reads a whole file (any supported format, gzip or not) for a preset or a generic spec.
- * `select` chooses the columns to read (default: all; see presetColumns).
+ * `select` chooses the columns to read (default: all; see presetColumns); `sample` caps the rows
+ * kept (default: all).
  */
-export async function readDataset(source: ByteSource, spec: SchemaSpec, fileName?: string, select?: ReadOptions['select']): Promise<Dataset> {
-  return toDataset(await readTable(source, { ...readOptionsFor(spec, fileName), select }), spec);
+export async function readDataset(
+  source: ByteSource, spec: SchemaSpec, fileName?: string, select?: ReadOptions['select'], sample?: SampleOptions,
+): Promise<Dataset> {
+  return toDataset(await readTable(source, { ...readOptionsFor(spec, fileName), select, sample }), spec);
 }
 
 /** The same from decoded text (CSV, TSV or Zeek log), synchronously. */

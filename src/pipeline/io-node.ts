@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { chunkBuffer, giveChunk } from './bytes';
 import { parseNames, readDataset, type Dataset, type Names } from './dataset';
 import { parallelDecoding } from './decode-pool-node';
-import { readChunks, type Chunk, type ReadOptions } from './io';
+import { readChunks, type Chunk, type ReadOptions, type SampleOptions } from './io';
 import { isParquet } from './parquet';
 import type { Featurizer } from './featurizer';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
@@ -66,10 +66,10 @@ export async function* readChunksFile(input: string | Readable, options: ReadOpt
   yield* readChunks(source, { ...options, fileName });
 }
 
-/** A whole file as a dataset; `select` chooses the columns read (see presetColumns). */
-export async function readDatasetFile(path: string, spec: SchemaSpec, select?: ReadOptions['select']): Promise<Dataset> {
+/** A whole file as a dataset; `select` chooses the columns read (see presetColumns), `sample` caps the rows kept. */
+export async function readDatasetFile(path: string, spec: SchemaSpec, select?: ReadOptions['select'], sample?: SampleOptions): Promise<Dataset> {
   const { source, fileName } = await inputOf(path, undefined);
-  return readDataset(source, spec, fileName, select);
+  return readDataset(source, spec, fileName, select, sample);
 }
 
 /** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */

@@ -5,6 +5,7 @@ import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
 import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
 import type { AsyncBuffer } from 'hyparquet';
+import { RowSample } from './row-sample';
 import { openText } from './text-blocks';
 import { readLayout, type LayoutOptions } from './text-layout';
 import { TextTableReader, type Chunk, type Format } from './text-table';
@@ -31,6 +32,12 @@ export interface ReadOptions {
   select?: (names: readonly string[]) => string[];
 }
 
+/** A cap on the rows {@link readTable} keeps: beyond `rows`, a uniform sample of that many ({@link RowSample}). */
+export interface SampleOptions {
+  rows: number;
+  seed: number;
+}
+
 /** A whole file read into one table. */
 export interface ReadResult extends RowOrigin {
   table: ColumnTable;
@@ -38,6 +45,8 @@ export interface ReadResult extends RowOrigin {
   unit: 'line' | 'row';
   /** Rows whose fields were all empty, skipped. */
   blankRows: number;
+  /** Rows the input held, where the table keeps a sample of them (see {@link SampleOptions}). */
+  sampledFrom?: number;
 }
 
 const DEFAULT_CHUNK_ROWS = 16_384;
@@ -85,9 +94,9 @@ export async function openBytes(source: ByteSource, file: string): Promise<{ hea
   return { head, chunks };
 }
 
-/** Reads a whole file into one table. */
-export async function readTable(source: ByteSource, options: ReadOptions = {}): Promise<ReadResult> {
-  const parts = new TableParts(options.fileName ?? 'input');
+/** Reads a whole file into one table, or a uniform sample of its rows when `sample` caps them. */
+export async function readTable(source: ByteSource, options: ReadOptions & { sample?: SampleOptions } = {}): Promise<ReadResult> {
+  const parts = new TableParts(options.fileName ?? 'input', options.sample);
   for await (const chunk of readChunks(source, options)) parts.add(chunk);
   return parts.join();
 }
@@ -178,16 +187,24 @@ function concatTexts(parts: string[][]): string[] {
 /**
  * Chunks' columns gathered into one table. Each column's parts are let go as soon as the column
  * is joined, so that a whole file's columns are held about once while they are joined, not twice.
+ * With a sample, a chunk's rows outside it are dropped as the chunk comes, and the rows held are
+ * cut back to the sample whenever they grow past twice its size, so that a file of any length
+ * holds at most that many.
  */
 class TableParts {
-  private readonly columns = new Map<string, Column[]>();
-  private readonly lines: Int32Array[] = [];
+  private columns = new Map<string, Column[]>();
+  private lines: Int32Array[] = [];
+  private keys: Float64Array[] = [];
+  private held = 0;
   private names: string[] = [];
   private format: Format = 'csv';
   private unit: Chunk['unit'] = 'line';
   private blankRows = 0;
+  private readonly sample: RowSample | null;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, sample?: SampleOptions) {
+    this.sample = sample === undefined ? null : new RowSample(sample.rows, sample.seed);
+  }
 
   add(chunk: Chunk): void {
     if (this.lines.length === 0) {
@@ -195,22 +212,36 @@ class TableParts {
       this.format = chunk.format;
       this.unit = chunk.unit;
     }
+    this.blankRows += chunk.blankRows;
+    let lines = chunk.lines;
+    let pick: Int32Array | null = null;
+    if (this.sample !== null) {
+      const sample = this.sample;
+      const keys = sample.next(lines.length);
+      pick = admitted(keys, (key) => sample.admits(key));
+      this.keys.push(pick === null ? keys : gather(keys, pick));
+      if (pick !== null) lines = gather(lines, pick);
+    }
     for (const name of chunk.table.columnNames()) {
       const parts = this.columns.get(name) ?? [];
-      parts.push(chunk.table.column(name) as Column);
+      const column = chunk.table.column(name) as Column;
+      parts.push(pick === null ? column : gather(column, pick));
       this.columns.set(name, parts);
     }
-    this.lines.push(chunk.lines);
-    this.blankRows += chunk.blankRows;
+    this.lines.push(lines);
+    this.held += lines.length;
+    if (this.sample !== null && this.held > 2 * this.sample.rows) this.cut(2 * this.sample.rows);
   }
 
   join(): ReadResult {
+    if (this.sample !== null) this.cut(this.sample.rows);
     const data: Record<string, Column> = {};
     for (const name of this.names) {
       const parts = this.columns.get(name)!;
       this.columns.delete(name);
-      data[name] = parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
+      data[name] = concatColumn(parts);
     }
+    const sampledFrom = this.sample !== null && this.sample.total > this.held ? { sampledFrom: this.sample.total } : {};
     return {
       table: table(data, this.names),
       file: this.file,
@@ -218,6 +249,37 @@ class TableParts {
       lines: concatArrays(this.lines, Int32Array),
       unit: this.unit,
       blankRows: this.blankRows,
+      ...sampledFrom,
     };
   }
+
+  /** Keeps the sample's rows of those held when more than `limit` are held. */
+  private cut(limit: number): void {
+    const keys = concatArrays(this.keys, Float64Array);
+    const kept = this.sample!.keep(keys, limit);
+    if (kept === null) return;
+    this.keys = [gather(keys, kept)];
+    this.lines = [gather(concatArrays(this.lines, Int32Array), kept)];
+    for (const [name, parts] of this.columns) this.columns.set(name, [gather(concatColumn(parts), kept)]);
+    this.held = kept.length;
+  }
+}
+
+function concatColumn(parts: Column[]): Column {
+  return parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
+}
+
+/** The places of the keys `admits`, or null when it admits them all. */
+function admitted(keys: Float64Array, admits: (key: number) => boolean): Int32Array | null {
+  const places: number[] = [];
+  for (let i = 0; i < keys.length; i++) if (admits(keys[i])) places.push(i);
+  return places.length === keys.length ? null : Int32Array.from(places);
+}
+
+/** Values `places` of an array, in that order. */
+function gather<T extends Float64Array | Int32Array | string[]>(values: T, places: Int32Array): T {
+  if (Array.isArray(values)) return Array.from(places, (i) => values[i]) as T;
+  const out = new (values.constructor as new (n: number) => Float64Array | Int32Array)(places.length);
+  for (let k = 0; k < places.length; k++) out[k] = values[places[k]];
+  return out as T;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/model/model';
+import { sampleKey } from '../../src/pipeline/row-sample';
 import { expectWithin } from '../gpu/helpers';
 import { parseScores, referenceScores } from './reference-scores';
 import { BIN, ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
@@ -145,6 +146,16 @@ describe('set-ups netae works out, or warns about', () => {
     expect(summary.features).toBeLessThan(60);
     const kept = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--category', 'id.resp_h', '--out', join(dir, 'k.safetensors'), '--epochs', '1', '--json']);
     expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
+  });
+
+  it('--max-rows trains on a uniform sample of a longer file, drawn by --seed, and says so', async () => {
+    const r = await run(['train', '--data', TRAIN, '--max-rows', '3000', '--seed', '4', '--out', join(dir, 's.safetensors'), '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)).toContain(`netae: note: ${TRAIN} holds 8,000 rows; training reads a uniform sample of 3,000 of them (--max-rows N sets how many)`);
+    const labels = readFileSync(TRAIN, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t').at(-1));
+    const places = labels.map((_, i) => i).sort((a, b) => sampleKey(a, 4) - sampleKey(b, 4)).slice(0, 3000);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trainRows + summary.validationRows).toBe(places.filter((i) => labels[i] === 'normal').length);
   });
 });
 

@@ -1,4 +1,5 @@
 import { encodeModel } from '../../model/model';
+import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
 import { presetColumns } from '../../pipeline/schema';
 import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
@@ -23,6 +24,7 @@ export interface TrainFlags extends DataFlags, ThresholdFlags {
   seed?: number;
   validation?: number;
   patience?: number;
+  maxRows?: number;
   scaling?: Scaling;
   bound?: number;
   json?: boolean;
@@ -66,6 +68,13 @@ export function repairSection(fitted: Fitted): string[] {
   return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 
+/**
+ * Rows `netae train` reads at most; of a longer file it keeps a uniform sample of this many. The
+ * fit's medians and quartiles and a model of a few thousand parameters gain nothing measurable
+ * from more rows of the same traffic, while memory would grow with the file.
+ */
+export const MAX_TRAINING_ROWS = 1_000_000;
+
 function notice(kind: 'note' | 'warning', text: string): void {
   process.stderr.write(`netae: ${kind}: ${text}\n`);
 }
@@ -94,6 +103,10 @@ async function trainSpec(flags: TrainFlags): Promise<SchemaSpec> {
 
 /** Says what about the training data a user should know before trusting the model: no labels, columns left out. */
 function dataNotices(dataset: Dataset): void {
+  if (dataset.sampledFrom !== undefined) {
+    const [kept, all] = [dataset.table.numRows(), dataset.sampledFrom].map((n) => n.toLocaleString('en-US'));
+    notice('note', `${dataset.file} holds ${all} rows; training reads a uniform sample of ${kept} of them (--max-rows N sets how many)`);
+  }
   if (dataset.labels === null) {
     const rows = dataset.table.numRows().toLocaleString('en-US');
     notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
@@ -113,7 +126,8 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   const model = openOutput(flags.out, '--out', inputs);
   const stdout = standardOutput(inputs);
   const spec = await trainSpec(flags);
-  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec));
+  const sample = { rows: flags.maxRows ?? MAX_TRAINING_ROWS, seed: flags.seed ?? TRAIN_DEFAULTS.seed };
+  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec), sample);
   checkThresholdRule(rule, dataset);
   dataNotices(dataset);
   const progress = reporter(flags.json === true);

@@ -1,0 +1,76 @@
+/**
+ * A uniform sample of at most `rows` of a stream of rows, drawn without knowing how many will
+ * come: each row gets a key, a hash of its place in the stream and the seed read as a number in
+ * [0, 1), and the sample is the `rows` rows with the smallest keys (ties to the earlier row), kept
+ * in stream order. Every subset of `rows` rows is equally likely to have the smallest keys, so
+ * the sample is uniform; it depends on the seed and each row's place, not on how the stream was
+ * cut into chunks.
+ *
+ * Rows held are bounded: once more than twice `rows` are held, the keys are cut at the `rows`-th
+ * smallest and the rows above it let go; a row whose key is above the cut is never held.
+ */
+export class RowSample {
+  private seen = 0;
+  /** Rows whose key is at least this are not in the sample. */
+  private cut = Infinity;
+
+  constructor(readonly rows: number, private readonly seed: number) {
+    if (!Number.isInteger(rows) || rows < 1) throw new Error(`a sample holds a whole number of rows ≥ 1, got ${rows}`);
+  }
+
+  /** Rows met so far. */
+  get total(): number {
+    return this.seen;
+  }
+
+  /** The keys of the next `count` rows of the stream. */
+  next(count: number): Float64Array {
+    const keys = new Float64Array(count);
+    for (let i = 0; i < count; i++) keys[i] = sampleKey(this.seen + i, this.seed);
+    this.seen += count;
+    return keys;
+  }
+
+  /** Whether a row of key `key` can still be in the sample. */
+  admits(key: number): boolean {
+    return key < this.cut;
+  }
+
+  /**
+   * Given the keys of every row held, in stream order, the places of those to keep: all of them
+   * while they are few, else the `rows` smallest (`limit` rows held at most: twice `rows` while
+   * rows still come, `rows` at the end), and the cut moves down to the largest key kept.
+   */
+  keep(keys: Float64Array, limit: number): Int32Array | null {
+    if (keys.length <= limit) return null;
+    const sorted = keys.slice().sort();
+    const last = sorted[this.rows - 1];
+    let ties = 0;
+    for (let r = this.rows - 1; r >= 0 && sorted[r] === last; r--) ties++;
+    const kept = new Int32Array(this.rows);
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key < last || (key === last && ties-- > 0)) kept[n++] = i;
+    }
+    this.cut = last;
+    return kept;
+  }
+}
+
+/** Row `row`'s key under `seed`: two rounds of a 32-bit integer mix, as a number in [0, 1) with 53 bits. */
+export function sampleKey(row: number, seed: number): number {
+  const high = mix(Math.imul(row >>> 0, 0x9e3779b1) ^ mix(seed ^ Math.floor(row / 2 ** 32)));
+  const low = mix(high ^ 0x85ebca6b);
+  return ((high >>> 0) * 2 ** 21 + (low >>> 11)) / 2 ** 53;
+}
+
+/** The finalising mix of MurmurHash3: every input bit moves every output bit. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { readTable } from '../../src/pipeline/io';
+import { RowSample, sampleKey } from '../../src/pipeline/row-sample';
+
+/** A CSV of `n` rows whose `id` column is the row's place (0-based) and `kind` a text. */
+function rowsCsv(n: number): Uint8Array {
+  const lines = ['id,kind'];
+  for (let i = 0; i < n; i++) lines.push(`${i},k${i % 7}`);
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
+/** The places of the `k` rows of `n` with the smallest keys, in row order: the sample by its definition. */
+function smallestKeys(n: number, k: number, seed: number): number[] {
+  const places = Array.from({ length: n }, (_, i) => i);
+  places.sort((a, b) => sampleKey(a, seed) - sampleKey(b, seed) || a - b);
+  return places.slice(0, k).sort((a, b) => a - b);
+}
+
+describe('RowSample', () => {
+  it('keys are numbers in [0, 1), different per seed and per row', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => sampleKey(i, 1));
+    expect(keys.every((k) => k >= 0 && k < 1)).toBe(true);
+    expect(new Set(keys).size).toBe(1000);
+    expect(sampleKey(5, 1)).not.toBe(sampleKey(5, 2));
+    expect(sampleKey(2 ** 32 + 5, 1)).not.toBe(sampleKey(5, 1));
+  });
+
+  it('keeps each row about equally often over many seeds', () => {
+    const n = 50;
+    const k = 10;
+    const seeds = 4000;
+    const hits = new Float64Array(n);
+    for (let seed = 0; seed < seeds; seed++) for (const i of smallestKeys(n, k, seed)) hits[i]++;
+    const expected = (seeds * k) / n;
+    // Each count is binomial(4000, 0.2): standard deviation 25.3; six of them is far outside chance.
+    for (const h of hits) expect(Math.abs(h - expected)).toBeLessThan(6 * Math.sqrt(seeds * (k / n) * (1 - k / n)));
+  });
+
+  it('cuts the rows held back to the smallest keys, in their order, ties to the earlier row', () => {
+    const sample = new RowSample(3, 1);
+    expect(sample.keep(Float64Array.of(0.5, 0.1, 0.9), 6)).toBeNull();
+    expect(Array.from(sample.keep(Float64Array.of(0.5, 0.1, 0.9, 0.3, 0.3, 0.2, 0.7), 6)!)).toEqual([1, 3, 5]);
+    expect(sample.admits(0.29)).toBe(true);
+    expect(sample.admits(0.3)).toBe(false);
+  });
+});
+
+describe('readTable with a sample', () => {
+  it('keeps the rows with the smallest keys, in file order, with their own lines, however the file is chunked', async () => {
+    const n = 5000;
+    for (const chunkRows of [7, 300, 16_384]) {
+      const read = await readTable(rowsCsv(n), { fileName: 's.csv', chunkRows, sample: { rows: 400, seed: 9 } });
+      const ids = Array.from(read.table.array('id') as Float64Array);
+      expect(ids).toEqual(smallestKeys(n, 400, 9));
+      expect(Array.from(read.lines)).toEqual(ids.map((id) => id + 2));
+      expect(read.table.array('kind')).toEqual(ids.map((id) => `k${id % 7}`));
+      expect(read.sampledFrom).toBe(n);
+    }
+  });
+
+  it('keeps every row, and says nothing of a sample, when the file has no more rows than the cap', async () => {
+    const whole = await readTable(rowsCsv(400), { fileName: 's.csv' });
+    const capped = await readTable(rowsCsv(400), { fileName: 's.csv', chunkRows: 64, sample: { rows: 400, seed: 9 } });
+    expect(capped.sampledFrom).toBeUndefined();
+    expect(capped.table.objects()).toEqual(whole.table.objects());
+    expect(Array.from(capped.lines)).toEqual(Array.from(whole.lines));
+  });
+
+  it('draws another sample with another seed', async () => {
+    const a = await readTable(rowsCsv(2000), { sample: { rows: 100, seed: 1 } });
+    const b = await readTable(rowsCsv(2000), { sample: { rows: 100, seed: 2 } });
+    expect(a.table.array('id')).not.toEqual(b.table.array('id'));
+  });
+});
