@@ -6,7 +6,7 @@ import { createBuffer, type Tensor } from './tensor';
 
 const EXPAND: KernelSpec = { family: 'expand', entry: 'expand', bindings: [U, R, R, R, W] };
 
-const EXPAND_WG = 256;
+const EXPAND_WG = 64;
 
 /**
  * How packed rows map onto dense rows of `width` features (see src/shaders/expand.wgsl): the
@@ -56,7 +56,7 @@ export async function expand(gpu: Gpu, { packed, tables, out }: { packed: Tensor
     constants: { WG: EXPAND_WG },
     params: u32s([packed.rows, width, words, numeric, packed.offset, out.offset]),
     tensors: [packed, tables.wordOf, tables.hot, out],
-    workgroups: Math.ceil((packed.rows * width) / EXPAND_WG),
+    workgroups: Math.ceil(packed.rows / EXPAND_WG),
     label: `${op} ${describe(packed)} → ${describe(out)}`,
   });
 }

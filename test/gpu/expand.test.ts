@@ -24,7 +24,9 @@ function fitted(weighted: boolean) {
 
 /**
  * Random packed rows: numeric words any f32 (signed zeros, NaN and subnormals among them), each
- * category word one of its column's places (its unseen place included) or NO_SLOT.
+ * category word one of its column's places (its unseen place included) or NO_SLOT, and now and
+ * then a word no decoder writes (a place of another column, a numeric feature's, one past the
+ * row), which sets nothing.
  */
 function packedRows(layout: PackedLayout, rows: number, seed: number): Uint32Array {
   const next = seededRandom(seed);
@@ -39,7 +41,8 @@ function packedRows(layout: PackedLayout, rows: number, seed: number): Uint32Arr
     }
     places.forEach((column, k) => {
       const pick = Math.floor(next() * (column.length + 1));
-      words[r * layout.words + layout.numeric + k] = pick === column.length ? NO_SLOT : column[pick];
+      const stray = [places[(k + 1) % places.length][0], 1, layout.width][Math.floor(next() * 3)];
+      words[r * layout.words + layout.numeric + k] = next() < 0.05 ? stray : pick === column.length ? NO_SLOT : column[pick];
     });
   }
   return words;
@@ -65,7 +68,7 @@ describe('expand', () => {
   });
 
   it.each([[1, false], [7, true], [1000, true], [4099, false]])(
-    'on %i packed rows of 15 features (weighted: %s), a width not a multiple of the workgroup, gives the CPU expansion to the bit',
+    'on %i packed rows of 15 features (weighted: %s), rows not a multiple of the workgroup, gives the CPU expansion to the bit',
     async (rows, weighted) => {
       const layout = packedLayout(fitted(weighted));
       const words = packedRows(layout, rows, rows);
