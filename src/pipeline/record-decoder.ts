@@ -205,8 +205,8 @@ export class RecordDecoder {
 
   /**
    * Gives back the buffer of a matrix that {@link take} handed over, once nothing reads it any
-   * more: the batch after the next {@link take} is decoded into it (zeroed) rather than into a new
-   * one, when it holds that batch's rows.
+   * more: the batch after the next {@link take} is decoded into it (zeroed first, for dense rows)
+   * rather than into a new one, when it holds that batch's rows.
    */
   reuse(matrix: Float32Array): void {
     if (matrix.buffer instanceof ArrayBuffer) this.spare = matrix.buffer;
