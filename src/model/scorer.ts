@@ -54,8 +54,9 @@ type Engine =
  * slots: while the GPU scores chunk i, the host copies chunk i+1 into its slot (the queue's
  * `writeBuffer`, no map round trip) and reads an earlier chunk back through its slot's staging
  * buffer (a caller that waits for chunk i−2 rather than i−1 leaves the GPU a chunk queued).
- * A chunk may come as packed rows (see src/shaders/expand.wgsl), fewer bytes to copy (NSL-KDD:
- * 164 a row, not 488): a dispatch expands them into the slot's input before the scoring reads it.
+ * A chunk may come as packed rows (see src/shaders/expand.wgsl), fewer bytes to copy (NSL-KDD's
+ * 78 features: 156 a row, not 312): a dispatch expands them into the slot's input before the
+ * scoring reads it.
  */
 export class Scorer {
   readonly chunk: number;

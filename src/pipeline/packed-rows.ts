@@ -3,10 +3,10 @@ import type { FittedFeatures } from './features';
 /**
  * A packed row holds what a dense row of the feature matrix is made from, in fewer bytes: the
  * numeric features' values (f32), then per categorical column the place its value sets in the
- * dense row (u32), or {@link NO_SLOT} when it sets none. NSL-KDD's 122 features (38 numeric, 3
- * categorical) pack into 41 words. A packed row is expanded back into the dense row by copying
- * bits, with no arithmetic: the numeric words as they are, and at each set place the value the
- * dense row holds there (1, or the category's gain once weighted).
+ * dense row (u32), or {@link NO_SLOT} when it sets none. NSL-KDD's 78 fitted features (36
+ * numeric, 3 categorical) pack into 39 words. A packed row is expanded back into the dense row
+ * by copying bits, with no arithmetic: the numeric words as they are, and at each set place the
+ * value the dense row holds there (1, or the category's gain once weighted).
  */
 
 /** The word of a categorical column whose value sets no place. */

@@ -101,7 +101,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   };
   const threads = runnableThreads(flags.threads ?? scoringThreads());
   const decoding = parallelDecoding(threads);
-  /** Packed rows are fewer bytes to copy to the GPU (NSL-KDD: 164 a row, not 488); explaining reads the dense features on the CPU. */
+  /** Packed rows are fewer bytes to copy to the GPU (NSL-KDD: 156 a row, not 312); explaining reads the dense features on the CPU. */
   const packed = explain === 0;
   const records = readRecordsFile(flags.data, detector.featurizer, {
     ...detector.featurizer.readOptions(fileName),
