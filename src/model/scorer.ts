@@ -89,7 +89,6 @@ export class Scorer {
         outputs: createOutputs(gpu, this.layers, chunk, 'Y'),
       };
     }
-    if (packed !== null && packed.width !== width) throw new Error(`packed rows of ${packed.width} features for a model of ${width}`);
     this.expandTables = packed === null ? null : createExpandTables(gpu, packed);
     this.slots = Array.from({ length: SLOTS }, (_, index) => ({
       index,
@@ -110,6 +109,7 @@ export class Scorer {
     const limit = chunkRows(gpu, layersOf(spec));
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);
+    if (options.packed && options.packed.width !== spec.widths[0]) throw new Error(`packed rows of ${options.packed.width} features for a model of ${spec.widths[0]}`);
     return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null);
   }
 

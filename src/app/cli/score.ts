@@ -68,13 +68,12 @@ interface Written {
  * Streams records through the model: worker threads decode blocks of the input straight into
  * packed feature rows (the first while the GPU starts, each batch's rows going back to them to be
  * decoded into again once they are on the GPU), the GPU expands a chunk's rows into the feature
- * matrix and scores it while an earlier one is read
- * back, other worker threads write each scored chunk's records as bytes, and those go out in input
- * order, one write per chunk. A file is written under a temporary name, renamed when complete. With `--explain K`
- * the rows are decoded dense, since the CPU reads their features: each written row's
- * reconstruction is read back too (only the flagged rows' with `--only-flagged`) and handed, with
- * its features and values, to the thread writing it, which writes the row's K columns of largest
- * error beside it.
+ * matrix and scores it while an earlier one is read back, other worker threads write each scored
+ * chunk's records as bytes, and those go out in input order, one write per chunk. A file is
+ * written under a temporary name, renamed when complete. With `--explain K` the rows are decoded
+ * dense, since the CPU reads their features: each written row's reconstruction is read back too
+ * (only the flagged rows' with `--only-flagged`) and handed, with its features and values, to the
+ * thread writing it, which writes the row's K columns of largest error beside it.
  */
 export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const inputs = [{ flag: '--model', path: flags.model }, { flag: '--data', path: flags.data }];
