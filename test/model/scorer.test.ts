@@ -132,6 +132,7 @@ it('scores packed chunks exactly as the dense chunks they expand to, on either p
     await expect(scorer.start(packedValues.subarray(0, 7), true)).rejects.toThrow(/7 values are not whole packed rows of 5 words/);
     scorer.release();
   }
+  expect(() => Scorer.create(gpu, spec, params, { packed: { ...layout, width: 8 } })).toThrow(/packed rows of 8 features for a model of 9/);
   const plain = Scorer.create(gpu, spec, params);
   await expect(plain.start(packedValues.subarray(0, 5), true)).rejects.toThrow(/packed rows given to a scorer made without their layout/);
   plain.release();
