@@ -5,6 +5,7 @@ import { Scorer } from '../src/model/scorer';
 import { detectorOf } from '../src/app/detector';
 import { parallelDecoding, type ParallelDecoding } from '../src/pipeline/decode-pool-node';
 import { readRecordsFile } from '../src/pipeline/io-node';
+import { packedLayout } from '../src/pipeline/packed-rows';
 import { inChunks } from '../src/pipeline/records';
 
 /** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
@@ -23,9 +24,9 @@ const CHUNK = 8192;
 
 /**
  * Runs one part on `data` with the model in `modelFile`:
- * - `decode`: the file into feature rows on `threads` threads, cut into GPU chunks, nothing more;
- * - `decode+score`: the same, each chunk scored on the GPU and its scores read back, no output written;
- *   in both, each batch's matrix goes back to the decoding threads once done with, as in the command;
+ * - `decode`: the file into packed feature rows on `threads` threads, cut into GPU chunks, nothing more;
+ * - `decode+score`: the same, each chunk expanded and scored on the GPU and its scores read back, no
+ *   output written; in both, each batch's rows go back to the decoding threads once done with, as in the command;
  * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
  *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does.
  */
@@ -33,28 +34,28 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
   const bytes = statSync(data).size;
   const decoding = parallelDecoding(threads);
-  const records = () => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding }), CHUNK);
+  const records = (packed: boolean) => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding, packed }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
     const spent = spentMatrices(decoding);
     let rows = 0;
-    for await (const batch of records()) {
+    for await (const batch of records(true)) {
       spent(batch.matrix);
       rows += batch.rows;
     }
     return { rows, seconds: (performance.now() - start) / 1000, bytes };
   }
   const gpu = await acquireGpu();
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: CHUNK });
+  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: CHUNK, packed: packedLayout(detector.featurizer.features) });
   try {
     if (part === 'decode+score') {
       const start = performance.now();
       let rows = 0;
       let pending: (() => Promise<Float32Array>) | null = null;
       const spent = spentMatrices(decoding);
-      for await (const batch of records()) {
+      for await (const batch of records(true)) {
         spent(batch.matrix);
-        const read = await scorer.start(batch.matrix);
+        const read = await scorer.start(batch.matrix, batch.packed);
         if (pending) await pending();
         pending = read;
         rows += batch.rows;
@@ -67,7 +68,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
     let filling = new Float32Array(CHUNK * width);
     let filled = 0;
     let total = 0;
-    for await (const batch of records()) {
+    for await (const batch of records(false)) {
       total += batch.rows;
       for (let from = 0; from < batch.rows && chunks.length < 16;) {
         const n = Math.min(CHUNK - filled, batch.rows - from);

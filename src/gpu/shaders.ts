@@ -1,6 +1,7 @@
 import activation from '../shaders/activation.wgsl?raw';
 import adam from '../shaders/adam.wgsl?raw';
 import adamRule from '../shaders/adam-rule.wgsl?raw';
+import expand from '../shaders/expand.wgsl?raw';
 import fused from '../shaders/fused.wgsl?raw';
 import fusedPlain from '../shaders/fused-plain.wgsl?raw';
 import fusedSubgroups from '../shaders/fused-subgroups.wgsl?raw';
@@ -29,6 +30,7 @@ export const SHADERS = {
   score,
   reduce: workgroupSum + reduce,
   rows,
+  expand,
 } as const;
 
 export type ShaderFamily = keyof typeof SHADERS;

@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/device';
+import { createExpandTables, destroyExpandTables, expand, type ExpandTables, type PackedRowsLayout } from '../gpu/expand';
 import { createKernelWeights, fitTiles, fusedLayout, fusedScore, type FusedLayout, type KernelWeights } from '../gpu/fused';
 import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { settle } from '../gpu/settle';
@@ -18,14 +19,22 @@ export interface ScorerOptions {
   readonly chunkRows?: number;
   /** The fused kernels' tiles (default: tuned for the adapter), or false for the per-layer path. */
   readonly fused?: FusedTiles | false;
+  /** The layout of the packed rows that chunks may come as (see `start`); without it, chunks are dense rows. */
+  readonly packed?: PackedRowsLayout;
 }
 
 type Output = 'scores' | 'reconstruction';
+/** How a chunk's rows come: dense rows of the model's input, or packed rows the GPU expands into them. */
+type Input = 'dense' | 'packed';
 
-/** A chunk's buffers, made once: its input rows, its scores and the staging buffer they are read back through. */
+/**
+ * A chunk's buffers, made once: its input rows (and the packed rows expanded into them, where
+ * chunks may come packed), its scores and the staging buffer they are read back through.
+ */
 interface Slot {
   readonly index: number;
   readonly input: Tensor;
+  readonly packed: Tensor | null;
   readonly scores: Tensor;
   readonly staging: GPUBuffer;
   /** Reads back the chunk last submitted through this slot (once; later calls share the result). */
@@ -45,6 +54,9 @@ type Engine =
  * slots: while the GPU scores chunk i, the host copies chunk i+1 into its slot (the queue's
  * `writeBuffer`, no map round trip) and reads an earlier chunk back through its slot's staging
  * buffer (a caller that waits for chunk i−2 rather than i−1 leaves the GPU a chunk queued).
+ * A chunk may come as packed rows (see src/shaders/expand.wgsl), fewer bytes to copy (NSL-KDD's
+ * 78 features: 156 a row, not 312): a dispatch expands them into the slot's input before the
+ * scoring reads it.
  */
 export class Scorer {
   readonly chunk: number;
@@ -54,8 +66,11 @@ export class Scorer {
   private next = 0;
   private reconstructionStaging: GPUBuffer | null = null;
   private readonly plans = new Map<string, Launch[]>();
+  private readonly expandTables: ExpandTables | null;
 
-  private constructor(private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false) {
+  private constructor(
+    private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false, packed: PackedRowsLayout | null,
+  ) {
     this.layers = layersOf(spec);
     this.chunk = chunk;
     const width = spec.widths[0];
@@ -74,9 +89,11 @@ export class Scorer {
         outputs: createOutputs(gpu, this.layers, chunk, 'Y'),
       };
     }
+    this.expandTables = packed === null ? null : createExpandTables(gpu, packed);
     this.slots = Array.from({ length: SLOTS }, (_, index) => ({
       index,
       input: createTensor(gpu, chunk, width, `X (slot ${index})`),
+      packed: packed === null ? null : createTensor(gpu, chunk, packed.words, `packed X (slot ${index})`),
       scores: createTensor(gpu, chunk, 1, `scores (slot ${index})`),
       staging: gpu.device.createBuffer({ label: `scores read-back (slot ${index})`, size: chunk * BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       read: null,
@@ -92,7 +109,8 @@ export class Scorer {
     const limit = chunkRows(gpu, layersOf(spec));
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);
-    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu));
+    if (options.packed && options.packed.width !== spec.widths[0]) throw new Error(`packed rows of ${options.packed.width} features for a model of ${spec.widths[0]}`);
+    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null);
   }
 
   get width(): number {
@@ -104,11 +122,11 @@ export class Scorer {
     return this.engine.path;
   }
 
-  private async plan(slot: Slot, rows: number, output: Output): Promise<Launch[]> {
-    const key = `${slot.index}:${rows}:${output}`;
+  private async plan(slot: Slot, rows: number, output: Output, input: Input): Promise<Launch[]> {
+    const key = `${slot.index}:${rows}:${output}:${input}`;
     let launches = this.plans.get(key);
     if (!launches) {
-      const [evict, old] = [...this.plans].find(([k]) => !k.endsWith(`:${this.chunk}:scores`)) ?? [];
+      const [evict, old] = [...this.plans].find(([k]) => !k.includes(`:${this.chunk}:scores:`)) ?? [];
       if (this.plans.size >= MAX_PLANS && evict !== undefined && old) {
         releaseLaunches(old);
         this.plans.delete(evict);
@@ -122,26 +140,41 @@ export class Scorer {
       } else {
         launches = await planScoring(this.gpu, this.layers, e.params, x, firstRows(e.outputs, rows), scores);
       }
+      if (input === 'packed') {
+        const packed = firstRows([slot.packed!], rows)[0];
+        launches = [await expand(this.gpu, { packed, tables: this.expandTables!, out: x }), ...launches];
+      }
       this.plans.set(key, launches);
     }
     return launches;
   }
 
-  private checkInput(values: Float32Array): number {
-    if (values.length % this.width !== 0) {
-      throw new Error(`scoring: ${values.length} values are not whole rows of ${this.width} features`);
+  /** Words in a row of the input: the model's features, or a packed row's words. */
+  private rowWords(input: Input): number {
+    if (input === 'dense') return this.width;
+    if (this.expandTables === null) throw new Error('scoring: packed rows given to a scorer made without their layout');
+    return this.expandTables.layout.words;
+  }
+
+  private checkInput(values: Float32Array, input: Input = 'dense'): number {
+    const words = this.rowWords(input);
+    if (values.length % words !== 0) {
+      throw new Error(`scoring: ${values.length} values are not whole ${input === 'dense' ? `rows of ${words} features` : `packed rows of ${words} words`}`);
     }
-    return values.length / this.width;
+    return values.length / words;
   }
 
   /**
    * Submits one chunk of at most `chunk` rows and returns, without waiting for the GPU, a
-   * function that reads its scores: the caller can prepare the next chunk meanwhile.
+   * function that reads its scores: the caller can prepare the next chunk meanwhile. With
+   * `packed`, `values` holds packed rows of the layout the scorer was made with (their category
+   * words are u32: the bytes are copied as they are).
    */
-  async start(values: Float32Array): Promise<() => Promise<Float32Array>> {
-    const rows = this.checkInput(values);
+  async start(values: Float32Array, packed = false): Promise<() => Promise<Float32Array>> {
+    const input: Input = packed ? 'packed' : 'dense';
+    const rows = this.checkInput(values, input);
     if (rows > this.chunk) throw new Error(`a chunk holds at most ${this.chunk} rows, given ${rows}`);
-    return this.submit(values, rows, 'scores');
+    return this.submit(values, rows, 'scores', input);
   }
 
   private reconstructionOutput(): { source: GPUBuffer; staging: GPUBuffer } {
@@ -153,14 +186,15 @@ export class Scorer {
     return { source, staging: this.reconstructionStaging };
   }
 
-  private async submit(values: Float32Array, rows: number, output: Output): Promise<() => Promise<Float32Array>> {
+  private async submit(values: Float32Array, rows: number, output: Output, input: Input): Promise<() => Promise<Float32Array>> {
     const slot = this.slots[this.next];
     this.next = (this.next + 1) % this.slots.length;
     if (slot.read) await slot.read().catch(() => undefined);
-    const launches = await this.plan(slot, this.planRows(rows), output);
+    const launches = await this.plan(slot, this.planRows(rows), output, input);
     const { source, staging } = output === 'scores' ? { source: slot.scores.buffer, staging: slot.staging } : this.reconstructionOutput();
     const bytes = rows * (output === 'scores' ? 1 : this.width) * BYTES;
-    this.gpu.device.queue.writeBuffer(slot.input.buffer, 0, values.buffer, values.byteOffset, rows * this.width * BYTES);
+    const target = input === 'packed' ? slot.packed! : slot.input;
+    this.gpu.device.queue.writeBuffer(target.buffer, 0, values.buffer, values.byteOffset, rows * this.rowWords(input) * BYTES);
     const encoder = this.gpu.device.createCommandEncoder({ label: 'scoring' });
     const pass = encoder.beginComputePass({ label: 'scoring' });
     for (const launch of launches) encodeLaunch(pass, launch);
@@ -202,7 +236,7 @@ export class Scorer {
     let pending: { r0: number; read: () => Promise<Float32Array> } | null = null;
     for (let r0 = 0; r0 < rows; r0 += this.chunk) {
       const n = Math.min(this.chunk, rows - r0);
-      const read = await this.submit(values.subarray(r0 * this.width, (r0 + n) * this.width), n, 'scores');
+      const read = await this.submit(values.subarray(r0 * this.width, (r0 + n) * this.width), n, 'scores', 'dense');
       if (pending) out.set(await pending.read(), pending.r0);
       pending = { r0, read };
     }
@@ -214,7 +248,7 @@ export class Scorer {
   async reconstruct(values: Float32Array): Promise<Float32Array> {
     const rows = this.checkInput(values);
     if (rows > this.chunk) throw new Error(`reconstruct takes at most ${this.chunk} rows at a time, given ${rows}`);
-    return (await this.submit(values, rows, 'reconstruction'))();
+    return (await this.submit(values, rows, 'reconstruction', 'dense'))();
   }
 
   release(): void {
@@ -222,7 +256,8 @@ export class Scorer {
     this.plans.clear();
     const e = this.engine;
     destroyTensors(e.path === 'fused' ? [e.weights.wk, e.weights.wt, e.reconstruction] : [e.params.all, ...e.outputs]);
-    destroyTensors(this.slots.flatMap((s) => [s.input, s.scores]));
+    destroyTensors(this.slots.flatMap((s) => [s.input, s.scores, ...(s.packed === null ? [] : [s.packed])]));
+    if (this.expandTables !== null) destroyExpandTables(this.expandTables);
     for (const slot of this.slots) slot.staging.destroy();
     this.reconstructionStaging?.destroy();
   }

@@ -1,6 +1,7 @@
 export type { RowOrigin } from './columns';
 export { readChunks, readTable, parseText, type Chunk, type ReadResult } from './io';
 export { readRecords, inChunks, type RecordBatch, type RecordOptions } from './records';
+export { expandRows, packedLayout, NO_SLOT, type PackedLayout } from './packed-rows';
 export { rowTexts, textValue, textValues, type TextColumn } from './text-column';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
 export { firstRows, presetTitle, recognisePreset } from './recognise';

@@ -4,7 +4,7 @@ import {
 } from './decimal-features';
 import { InputError, quote } from './errors';
 import {
-  addCounts, categorySlot, emptyReport, encodeCategory, encodeNumber, FittedFeatures, zeroCounts,
+  addCounts, categorySlot, emptyReport, encodeNumber, FittedFeatures, zeroCounts,
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
 } from './features';
 import type { TextLayout } from './text-layout';
@@ -22,6 +22,8 @@ export interface DecodeRequest {
   texts: string[];
   /** Per number column, said after "expected a number, found …" when a field is not one. */
   notes?: Record<string, string>;
+  /** Write packed rows of the features (packed-rows.ts) rather than dense ones. */
+  packed?: boolean;
 }
 
 
@@ -32,9 +34,14 @@ export interface DecodedRows {
   lines: Int32Array;
   /** Rows whose fields were all empty, skipped. */
   blankRows: number;
-  /** Row-major [rows × width] features; empty without features. */
+  /**
+   * Row-major [rows × width]: the features, or with `packed` the packed rows (packed-rows.ts), whose
+   * category words are u32 (read them through a Uint32Array over the same bytes). Empty without features.
+   */
   matrix: Float32Array;
+  /** Values in a row of `matrix`: the features, or the words of a packed row. */
   width: number;
+  packed: boolean;
   /** One per requested number column, in request order. */
   numbers: Float64Array[];
   /** One per requested text column, in request order. */
@@ -67,6 +74,7 @@ const MAX_EXACT = 2 ** 53;
  * pipeline's own per-value encoders ({@link encodeNumber}, {@link categorySlot}), so the matrix
  * equals `FittedFeatures.transform` of the same rows, repairs counted alike; what they gave for a
  * short decimal or a category is remembered ({@link DecimalFeatures}, {@link CategoryPlaces}).
+ * Asked for packed rows, it writes them instead (packed-rows.ts): expanded, they are that matrix.
  *
  * Rows are read by the rules of text-rows.ts; a row of empty fields is skipped and counted; in a
  * Zeek log a row starting with `#` is skipped. Errors are InputErrors naming the file, the line
@@ -76,7 +84,9 @@ const MAX_EXACT = 2 ** 53;
  * Rows accumulate until {@link take} hands them over.
  */
 export class RecordDecoder {
+  /** Values in a row of the matrix: the features, or the words of a packed row. */
   readonly width: number;
+  readonly packed: boolean;
   private readonly layout: TextLayout;
   private readonly columns: number;
   private readonly actions: Uint8Array;
@@ -103,6 +113,8 @@ export class RecordDecoder {
   private rows = 0;
   private blank = 0;
   private matrix = new Float32Array(0);
+  /** The matrix's bytes as u32, for a packed row's category words. */
+  private words = new Uint32Array(0);
   /** A spent matrix's buffer given back ({@link reuse}), for the next batch's rows. */
   private spare: ArrayBuffer | null = null;
   private lines = new Int32Array(0);
@@ -132,7 +144,8 @@ export class RecordDecoder {
     const index = new Map(names.map((name, j) => [name, j]));
     const features = checkRequest(layout, request);
     this.columns = names.length;
-    this.width = features?.width ?? 0;
+    this.packed = features !== null && request.packed === true;
+    this.width = features === null ? 0 : this.packed ? features.numeric.length + features.categorical.length : features.width;
     this.actions = new Uint8Array(names.length);
     this.numeric = names.map(() => null);
     this.categorical = names.map(() => null);
@@ -173,7 +186,9 @@ export class RecordDecoder {
     this.hasFeatures = features !== null;
     this.categoryPlaces = names.map((_, j) => {
       const f = this.categorical[j];
-      return f === null ? null : new CategoryPlaces(f, this.strings[j]!, this.categoricalCounts[j]);
+      if (f === null) return null;
+      const word = this.packed ? features!.numeric.length + features!.categorical.indexOf(f) : -1;
+      return new CategoryPlaces(f, this.strings[j]!, this.categoricalCounts[j], word);
     });
     this.numberCount = request.numbers.length;
     this.textCount = request.texts.length;
@@ -190,8 +205,8 @@ export class RecordDecoder {
 
   /**
    * Gives back the buffer of a matrix that {@link take} handed over, once nothing reads it any
-   * more: the batch after the next {@link take} is decoded into it (zeroed) rather than into a new
-   * one, when it holds that batch's rows.
+   * more: the batch after the next {@link take} is decoded into it (zeroed first, for dense rows)
+   * rather than into a new one, when it holds that batch's rows.
    */
   reuse(matrix: Float32Array): void {
     if (matrix.buffer instanceof ArrayBuffer) this.spare = matrix.buffer;
@@ -248,7 +263,7 @@ export class RecordDecoder {
 
   /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
   private featureRow(bytes: Uint8Array, p: number, r: number): number {
-    const { actions, numericCounts, numericSlot, categoryPlaces, matrix, rangeEnd: end } = this;
+    const { actions, numericCounts, numericSlot, categoryPlaces, matrix, words, rangeEnd: end } = this;
     const { values: decimalValues, states: decimalStates, mantissas, stride } = this.decimals;
     const { delimiter, quoted } = this.layout;
     const last = this.columns - 1;
@@ -295,8 +310,8 @@ export class RecordDecoder {
           hash = Math.imul(hash ^ c, FNV_PRIME);
           c = bytes[++e];
         }
-        if (e > p && bytes[e - 1] === CR && c === LF) categoryPlaces[j]!.encode(matrix, base, bytes, p, e - 1);
-        else categoryPlaces[j]!.encodeHashed(matrix, base, bytes, p, e, hash);
+        if (e > p && bytes[e - 1] === CR && c === LF) categoryPlaces[j]!.encode(matrix, words, base, bytes, p, e - 1);
+        else categoryPlaces[j]!.encodeHashed(matrix, words, base, bytes, p, e, hash);
       } else {
         e = this.otherField(bytes, p, j, a, r, base);
       }
@@ -416,7 +431,7 @@ export class RecordDecoder {
 
   /** A field's text, for a column wanted as a categorical feature, a text column, or both. */
   private textField(j: number, a: number, r: number, base: number, text: string): void {
-    if ((a & CAT_FEATURE) !== 0) this.categoryPlaces[j]!.encodeText(this.matrix, base, text);
+    if ((a & CAT_FEATURE) !== 0) this.categoryPlaces[j]!.encodeText(this.matrix, this.words, base, text);
     if ((a & TEXT) !== 0) this.codes[this.textSlot[j]][r] = this.texts[this.textSlot[j]].addText(text);
   }
 
@@ -465,6 +480,7 @@ export class RecordDecoder {
       blankRows: this.blank,
       matrix: this.matrix.subarray(0, n * this.width),
       width: this.width,
+      packed: this.packed,
       numbers: this.numbers.map((column) => column.subarray(0, n)),
       texts: this.codes.map((codes, k) => this.texts[k].take(codes.subarray(0, n))),
       report,
@@ -479,7 +495,7 @@ export class RecordDecoder {
     this.capacity = n;
     this.rows = 0;
     this.blank = 0;
-    this.matrix = this.matrixOf(n);
+    this.setMatrix(this.matrixOf(n));
     this.lines = new Int32Array(n);
     this.numbers = Array.from({ length: this.numberCount }, () => new Float64Array(n));
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
@@ -490,20 +506,29 @@ export class RecordDecoder {
     this.marked.counts.fill(0);
   }
 
-  /** A zeroed matrix of `n` rows: in the spare buffer given back when it is large enough, else new. */
+  /**
+   * A matrix of `n` rows, zeroed when dense (a row sets only its present categories' places; every
+   * word of a packed row is written): in the spare buffer given back when it is large enough, else new.
+   */
   private matrixOf(n: number): Float32Array<ArrayBuffer> {
     const { spare } = this;
     this.spare = null;
     const values = n * this.width;
     if (spare === null || spare.byteLength < values * Float32Array.BYTES_PER_ELEMENT) return new Float32Array(values);
-    return new Float32Array(spare, 0, values).fill(0);
+    const matrix = new Float32Array(spare, 0, values);
+    return this.packed ? matrix : matrix.fill(0);
+  }
+
+  private setMatrix(matrix: Float32Array<ArrayBuffer>): void {
+    this.matrix = matrix;
+    this.words = new Uint32Array(matrix.buffer, matrix.byteOffset, matrix.length);
   }
 
   private grow(): void {
     const n = this.capacity * 2;
     const matrix = new Float32Array(n * this.width);
     matrix.set(this.matrix);
-    this.matrix = matrix;
+    this.setMatrix(matrix);
     this.lines = extend(this.lines, new Int32Array(n));
     this.numbers = this.numbers.map((column) => extend(column, new Float64Array(n)));
     this.codes = this.codes.map((codes) => extend(codes, new Int32Array(n)));
@@ -605,48 +630,58 @@ function blankRowEnd(bytes: Uint8Array, start: number, end: number, delimiter: n
  * A categorical feature's one-hot place for a field, found by the field's bytes: each distinct
  * text is looked up once ({@link categorySlot}), then known by its entry in the column's
  * {@link ByteStrings}. Unseen categories are counted each time, as `transform` counts them.
+ * A dense row gets the place's value at the place; a packed row gets the place's index in the
+ * dense row at the column's word (see packed-rows.ts).
  */
 class CategoryPlaces {
   /** Per entry of `strings`, its place; -1 until looked up. */
   private places = new Int32Array(64).fill(-1);
 
+  /** `word`: the column's word in a packed row, or -1 for dense rows. */
   constructor(
     private readonly feature: CategoricalFeature,
     private readonly strings: ByteStrings,
     private readonly counts: RepairCounts,
+    private readonly word: number,
   ) {}
 
-  /** Sets the feature of the category in `bytes[start, end)` in the row whose features start at `matrix[row]`. */
-  encode(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number): void {
-    this.encodeEntry(matrix, row, bytes, start, end, this.strings.entry(bytes, start, end));
+  /**
+   * Sets the feature of the category in `bytes[start, end)` in the row that starts at `matrix[row]`
+   * (`words`, the same bytes as u32, for a packed row).
+   */
+  encode(matrix: Float32Array, words: Uint32Array, row: number, bytes: Uint8Array, start: number, end: number): void {
+    this.encodeEntry(matrix, words, row, bytes, start, end, this.strings.entry(bytes, start, end));
   }
 
   /** {@link encode}, given the bytes' hash (see {@link ByteStrings.find}). */
-  encodeHashed(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number, hash: number): void {
-    this.encodeEntry(matrix, row, bytes, start, end, this.strings.find(bytes, start, end, hash));
+  encodeHashed(matrix: Float32Array, words: Uint32Array, row: number, bytes: Uint8Array, start: number, end: number, hash: number): void {
+    this.encodeEntry(matrix, words, row, bytes, start, end, this.strings.find(bytes, start, end, hash));
   }
 
-  private encodeEntry(matrix: Float32Array, row: number, bytes: Uint8Array, start: number, end: number, entry: number): void {
+  private encodeEntry(matrix: Float32Array, words: Uint32Array, row: number, bytes: Uint8Array, start: number, end: number, entry: number): void {
     if (entry === -1) {
-      this.encodeText(matrix, row, decodeBytes(bytes, start, end));
+      this.encodeText(matrix, words, row, decodeBytes(bytes, start, end));
       return;
     }
-    const place = entry < this.places.length ? this.places[entry] : -1;
-    if (place === -1) {
-      this.learn(matrix, row, entry);
-      return;
-    }
-    const f = this.feature;
-    if (place === f.unseen) this.counts.unseen++;
-    matrix[row + f.base + place] = f.hot[place];
+    let place = entry < this.places.length ? this.places[entry] : -1;
+    if (place === -1) place = this.learn(entry);
+    else if (place === this.feature.unseen) this.counts.unseen++;
+    this.set(matrix, words, row, place);
   }
 
   /** Sets the feature of a category given as text. */
-  encodeText(matrix: Float32Array, row: number, text: string): void {
-    encodeCategory(matrix, row + this.feature.base, text, this.feature, this.counts);
+  encodeText(matrix: Float32Array, words: Uint32Array, row: number, text: string): void {
+    this.set(matrix, words, row, categorySlot(text, this.feature, this.counts));
   }
 
-  private learn(matrix: Float32Array, row: number, entry: number): void {
+  private set(matrix: Float32Array, words: Uint32Array, row: number, place: number): void {
+    const f = this.feature;
+    if (this.word === -1) matrix[row + f.base + place] = f.hot[place];
+    else words[row + this.word] = f.base + place;
+  }
+
+  /** The place of the entry's text, remembered ({@link categorySlot} counts it when unseen). */
+  private learn(entry: number): number {
     const place = categorySlot(this.strings.text(entry), this.feature, this.counts);
     if (entry >= this.places.length) {
       const places = new Int32Array(Math.max(entry + 1, this.places.length * 2)).fill(-1);
@@ -654,7 +689,7 @@ class CategoryPlaces {
       this.places = places;
     }
     this.places[entry] = place;
-    matrix[row + this.feature.base + place] = this.feature.hot[place];
+    return place;
   }
 }
 

@@ -11,9 +11,14 @@ import type { TextLayout } from './text-layout';
 /** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
 export interface RecordBatch {
   rows: number;
-  /** Row-major [rows × width]. */
+  /**
+   * Row-major [rows × width]: the features, or with `packed` the packed rows (packed-rows.ts), whose
+   * category words are u32 (read them through a Uint32Array over the same bytes).
+   */
   matrix: Float32Array;
+  /** Values in a row of `matrix`: the features, or the words of a packed row. */
   width: number;
+  packed: boolean;
   /** The columns asked for as text, by name. */
   texts: Record<string, TextColumn>;
   /** The columns asked for as numbers, by name (NaN where missing). */
@@ -47,6 +52,12 @@ export interface RecordOptions extends ReadOptions {
   decoding?: BlockDecoding;
   /** Bytes per block of text (default 1 MiB). */
   blockBytes?: number;
+  /**
+   * Hand back text's rows packed (packed-rows.ts) rather than as the feature matrix: fewer bytes
+   * for a reader that expands them where it needs them (on the GPU, say). Columnar input still
+   * comes back dense; each batch says which it is. Default: dense.
+   */
+  packed?: boolean;
 }
 
 /**
@@ -75,14 +86,14 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
       for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
       const numberColumns: Record<string, Float64Array> = {};
       for (const name of numbers) numberColumns[name] = Float64Array.from(numbersOf(chunk.table, name, chunk));
-      yield { rows, matrix, width, texts: textColumns, numbers: numberColumns, report };
+      yield { rows, matrix, width, packed: false, texts: textColumns, numbers: numberColumns, report };
     }
     return;
   }
   const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
   const texts = options.texts?.(layout.names) ?? [];
   const numbers = options.numbers?.(layout.names) ?? [];
-  const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts };
+  const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts, packed: options.packed === true };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;
@@ -115,7 +126,8 @@ function batchOf(decoded: DecodedRows, textNames: string[], numberNames: string[
   textNames.forEach((name, k) => (texts[name] = decoded.texts[k]));
   const numbers: Record<string, Float64Array> = {};
   numberNames.forEach((name, k) => (numbers[name] = decoded.numbers[k]));
-  return { rows: decoded.rows, matrix: decoded.matrix, width: decoded.width, texts, numbers, report: decoded.report };
+  const { rows, matrix, width, packed, report } = decoded;
+  return { rows, matrix, width, packed, texts, numbers, report };
 }
 
 /**
@@ -151,7 +163,7 @@ function rowsOf(batch: RecordBatch, from: number, to: number, withReport: boolea
   for (const [name, column] of Object.entries(batch.texts)) texts[name] = pickTexts(column, to - from, (n) => from + n);
   const numbers: Record<string, Float64Array> = {};
   for (const [name, values] of Object.entries(batch.numbers)) numbers[name] = values.subarray(from, to);
-  const { width } = batch;
+  const { width, packed } = batch;
   const report = withReport ? batch.report : emptyReport();
-  return { rows: to - from, matrix: batch.matrix.subarray(from * width, to * width), width, texts, numbers, report };
+  return { rows: to - from, matrix: batch.matrix.subarray(from * width, to * width), width, packed, texts, numbers, report };
 }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { toArrowIPC } from 'arquero';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTable } from '../../src/pipeline/io';
 import { decodeModel } from '../../src/model/model';
 import { sampleKey } from '../../src/pipeline/row-sample';
 import { expectWithin } from '../gpu/helpers';
@@ -78,11 +80,24 @@ describe('netae through the real binary', () => {
     expect(three.stdout).toBe(one.stdout);
     const explained = await run(['score', '--model', model, '--data', path, '--threads', '1', '--explain', '2', '--quiet']);
     expect(explained.code, explained.stderr).toBe(0);
+    const scored = (csv: string) => csv.trimEnd().split('\n').map((line) => line.split(',').slice(0, 3).join(','));
+    expect(scored(explained.stdout), 'rows sent to the GPU packed (no --explain) or dense (--explain) score alike').toEqual(scored(one.stdout));
     const chunked = await run(['score', '--model', model, '--data', path, '--threads', '2', '--chunk', '700', '--explain', '2', '--quiet']);
     expect(chunked.stdout, 'a block explained in several chunks, its matrix decoded into again only after the last').toBe(explained.stdout);
     const gzipped = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 -`);
     expect(gzipped.code, gzipped.stderr).toBe(0);
     expect(gzipped.stdout).toBe(one.stdout);
+  });
+
+  it('scores Arrow input, whose rows reach the GPU dense, as it scores the same records as text, whose rows reach it packed', async () => {
+    const { table } = await readTable(readFileSync(TEST), { fileName: TEST });
+    const arrow = join(dir, 'test.arrow');
+    writeFileSync(arrow, toArrowIPC(table));
+    const fromArrow = await run(['score', '--model', model, '--data', arrow, '--keep', 'none', '--quiet']);
+    expect(fromArrow.code, fromArrow.stderr).toBe(0);
+    const fromText = await run(['score', '--model', model, '--data', TEST, '--keep', 'none', '--quiet']);
+    expect(fromText.stdout.split('\n').length).toBe(6002);
+    expect(fromArrow.stdout).toBe(fromText.stdout);
   });
 
   it('info reports the adapter and versions', async () => {

@@ -4,6 +4,7 @@ import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, parseSpec } from '../../src/model/spec';
+import { expandRows, NO_SLOT, type PackedLayout } from '../../src/pipeline/packed-rows';
 import { forwardBounds, rowErrorBounds } from '../gpu/bounds';
 import { expectTight, expectWithin, testGpu } from '../gpu/helpers';
 
@@ -89,4 +90,50 @@ it('keeps GPU memory fixed: the chunk bounds every buffer, and scoring 40 times 
   const limit = Scorer.create(gpu, spec, params);
   expect(limit.chunk).toBe(65_536);
   limit.release();
+});
+
+/**
+ * Packed rows of the model's 9 features: 3 numeric, then a categorical column of 2 places (gains
+ * 1 and 1.5) and one of 4 (gains 0.5, 2, 1, 3); each row's categories drawn among their places and
+ * none.
+ */
+const layout: PackedLayout = {
+  width: 9, numeric: 3, words: 5,
+  wordOf: Uint32Array.from([0, 1, 2, 3, 3, 4, 4, 4, 4]),
+  hot: new Uint32Array(Float32Array.from([0, 0, 0, 1, 1.5, 0.5, 2, 1, 3]).buffer),
+};
+const packedData = new Uint32Array(130 * 5);
+for (let r = 0; r < 130; r++) {
+  const row = new Float32Array(packedData.buffer, r * 20, 3);
+  for (let c = 0; c < 3; c++) row[c] = random() * 2 - 1;
+  packedData[r * 5 + 3] = [3, 4, NO_SLOT][r % 3];
+  packedData[r * 5 + 4] = [5, 6, 7, 8, NO_SLOT][r % 5];
+}
+const packedValues = new Float32Array(packedData.buffer);
+const denseValues = expandRows(packedData, 130, layout);
+
+it('scores packed chunks exactly as the dense chunks they expand to, on either path, chunks of both kinds mixed', async () => {
+  for (const fused of [undefined, false] as const) {
+    const scorer = Scorer.create(gpu, spec, params, { chunkRows: 64, packed: layout, ...(fused === false ? { fused } : {}) });
+    expect(scorer.path).toBe(fused === false ? 'per-layer' : 'fused');
+    const dense = await scorer.score(denseValues);
+    const sizes = [64, 50, 1, 9, 6];
+    const reads: { from: number; read: () => Promise<Float32Array> }[] = [];
+    let from = 0;
+    for (const [k, rows] of sizes.entries()) {
+      const packed = k % 2 === 0;
+      const values = packed ? packedValues.subarray(from * 5, (from + rows) * 5) : denseValues.subarray(from * 9, (from + rows) * 9);
+      reads.push({ from, read: await scorer.start(values, packed) });
+      from += rows;
+    }
+    const scores = new Float32Array(130);
+    for (const { from: at, read } of reads) scores.set(await read(), at);
+    expect(Array.from(scores)).toEqual(Array.from(dense));
+    await expect(scorer.start(packedValues.subarray(0, 7), true)).rejects.toThrow(/7 values are not whole packed rows of 5 words/);
+    scorer.release();
+  }
+  expect(() => Scorer.create(gpu, spec, params, { packed: { ...layout, width: 8 } })).toThrow(/packed rows of 8 features for a model of 9/);
+  const plain = Scorer.create(gpu, spec, params);
+  await expect(plain.start(packedValues.subarray(0, 5), true)).rejects.toThrow(/packed rows given to a scorer made without their layout/);
+  plain.release();
 });

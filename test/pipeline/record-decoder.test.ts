@@ -11,6 +11,7 @@ import { RecordDecoder } from '../../src/pipeline/record-decoder';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
 import { readLayout } from '../../src/pipeline/text-layout';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
+import { expandRows, packedLayout } from '../../src/pipeline/packed-rows';
 import { rowTexts } from '../../src/pipeline/text-column';
 import { referenceTable } from './helpers/reference-table';
 import { sameBytes } from './helpers/same-bytes';
@@ -33,6 +34,8 @@ async function* pieces(data: Uint8Array, sizes: number[]): AsyncGenerator<Uint8A
 
 interface Decoded {
   matrix: Float32Array;
+  /** Whether the batches' rows were packed (all of them, or none: a mix fails the decoding). */
+  packed: boolean;
   rows: number;
   report: { rows: number; repaired: number; unseen: number; columns: Record<string, unknown> };
   labels: string[];
@@ -41,9 +44,11 @@ interface Decoded {
 async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | null): Promise<Decoded> {
   const parts: Float32Array[] = [];
   const labels: string[] = [];
+  const packed = new Set<boolean>();
   const report = { rows: 0, repaired: 0, clipped: 0, unseen: 0, columns: {} as Record<string, Record<string, number>> };
   for await (const batch of batches) {
     parts.push(batch.matrix);
+    packed.add(batch.packed);
     report.rows += batch.rows;
     report.repaired += batch.report.repaired;
     report.clipped += batch.report.clipped;
@@ -62,13 +67,21 @@ async function decodeAll(batches: AsyncIterable<RecordBatch>, label: string | nu
     matrix.set(part, at);
     at += part.length;
   }
-  return { matrix, rows: report.rows, report, labels };
+  if (packed.size > 1) throw new Error('packed and dense batches mixed');
+  return { matrix, packed: packed.has(true), rows: report.rows, report, labels };
+}
+
+/** The dense rows of decoded rows: packed ones expanded (as the CPU reference expands them). */
+function denseOf(decoded: Decoded, featurizer: Featurizer): Float32Array {
+  if (!decoded.packed) return decoded.matrix;
+  return expandRows(new Uint32Array(decoded.matrix.buffer, decoded.matrix.byteOffset, decoded.matrix.length), decoded.rows, packedLayout(featurizer.features));
 }
 
 /**
  * Reads `file` both ways, and compares: the reference reader (Papa Parse) and `transform`, and the
- * byte decoder fed in odd pieces and small blocks. Also checks that the table reader, which
- * decodes bytes too, gives the reference table.
+ * byte decoder fed in odd pieces and small blocks, writing dense rows and packed ones (expanded
+ * on the CPU, they must be the same bytes, with the same repairs). Also checks that the table
+ * reader, which decodes bytes too, gives the reference table.
  */
 async function expectSameAsTransform(featurizer: Featurizer, file: string, blockBytes: number): Promise<ReadResult> {
   const read = await readTable(readFileSync(file), featurizer.readOptions(file));
@@ -84,15 +97,20 @@ async function expectSameAsTransform(featurizer: Featurizer, file: string, block
   }
   const expected = featurizer.transform(reference);
   const label = featurizer.schema.label;
-  const decoded = await decodeAll(readRecords(pieces(readFileSync(file), [4093, 65_536, 17]), featurizer, {
-    ...featurizer.readOptions(file),
-    blockBytes,
-    texts: (names) => (label !== null && names.includes(label) ? [label] : []),
-  }), label);
-  expect(decoded.rows).toBe(expected.rows);
-  expect(sameBytes(decoded.matrix, expected.matrix)).toBe(true);
-  expect(decoded.report).toEqual(expected.report);
-  if (label !== null) expect(decoded.labels).toEqual(Array.from(read.table.array(label) as string[]));
+  for (const packed of [false, true]) {
+    const decoded = await decodeAll(readRecords(pieces(readFileSync(file), [4093, 65_536, 17]), featurizer, {
+      ...featurizer.readOptions(file),
+      blockBytes,
+      packed,
+      texts: (names) => (label !== null && names.includes(label) ? [label] : []),
+    }), label);
+    expect(decoded.packed).toBe(packed);
+    expect(decoded.rows).toBe(expected.rows);
+    if (packed) expect(decoded.matrix.length).toBe(expected.rows * (featurizer.features.numeric.length + featurizer.features.categorical.length));
+    expect(sameBytes(denseOf(decoded, featurizer), expected.matrix), packed ? 'packed rows, expanded' : 'dense rows').toBe(true);
+    expect(decoded.report).toEqual(expected.report);
+    if (label !== null) expect(decoded.labels).toEqual(Array.from(read.table.array(label) as string[]));
+  }
   return read;
 }
 
@@ -290,6 +308,32 @@ describe('a matrix given back to the decoder', () => {
     expect(decode(reusing, 0).matrix.length, 'a buffer too small for a batch is left alone').toBe(expected[0].length);
     expect(Array.from(decode(reusing, 0).matrix)).toEqual(Array.from(expected[0]));
   });
+
+  it('packed, is decoded into again without zeroing: every word of a packed row is written', () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'], d: ['p', 'q', 'q'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const text = new TextEncoder().encode('a,c,d\n1,x,p\n2,y,q\n,z,\n2.5,,p\n');
+    const layout = readLayout(text, true, { file: 'reuse.csv' })!;
+    const request = { features: featurizer.features.toJSON(), numbers: [], texts: [], packed: true };
+    const words = (matrix: Float32Array) => Array.from(new Uint32Array(matrix.buffer, matrix.byteOffset, matrix.length));
+    const decode = (decoder: RecordDecoder) => {
+      decoder.decode(text, layout.bodyStart, text.length, layout.bodyLine);
+      return decoder.take();
+    };
+    const expected = decode(new RecordDecoder(layout, request, 4));
+    expect(expected.width).toBe(3);
+    const reusing = new RecordDecoder(layout, request, 4);
+    const spent = decode(reusing);
+    new Uint32Array(spent.matrix.buffer).fill(0xdead_beef);
+    reusing.reuse(spent.matrix);
+    decode(reusing);
+    const again = decode(reusing);
+    expect(again.matrix.buffer).toBe(spent.matrix.buffer);
+    expect(words(again.matrix)).toEqual(words(expected.matrix));
+    const dense = featurizer.transform(table({ a: [1, 2, NaN, 2.5], c: ['x', 'y', 'z', ''], d: ['p', 'q', '', 'p'] })).matrix;
+    expect(sameBytes(expandRows(new Uint32Array(words(again.matrix)), 4, packedLayout(featurizer.features)), dense)).toBe(true);
+    expect(again.report).toEqual(featurizer.transform(table({ a: [1, 2, NaN, 2.5], c: ['x', 'y', 'z', ''], d: ['p', 'q', '', 'p'] })).report);
+  });
 });
 
 describe('decoding on worker threads', () => {
@@ -305,6 +349,11 @@ describe('decoding on worker threads', () => {
       expect(sameBytes(there.matrix, here.matrix)).toBe(true);
       expect(there.labels).toEqual(here.labels);
       expect(there.report).toEqual(here.report);
+      const packed = await decodeAll(readRecords(bytes, featurizer, { ...options, packed: true, decoding: parallelDecoding(threads) }), 'label');
+      expect(packed.packed).toBe(true);
+      expect(sameBytes(denseOf(packed, featurizer), here.matrix), 'packed rows decoded on threads, expanded').toBe(true);
+      expect(packed.labels).toEqual(here.labels);
+      expect(packed.report).toEqual(here.report);
     }
     expect(bytes.byteLength, 'the input, cut into blocks in place, was not moved to a thread').toBe(readFileSync(sample('test.conn.log')).byteLength);
   });

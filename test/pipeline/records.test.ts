@@ -10,6 +10,7 @@ function batch(rows: number, first: number): RecordBatch {
   return {
     rows,
     width,
+    packed: false,
     matrix: Float32Array.from({ length: rows * width }, (_, k) => first * width + k),
     texts: { label: { ...encodeText([`a${first}`, `b${first}`, 'unused']), codes: Int32Array.from({ length: rows }, (_, i) => i % 2) } },
     numbers: { n: Float64Array.from({ length: rows }, (_, i) => first + i) },
