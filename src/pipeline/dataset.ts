@@ -10,15 +10,16 @@ export interface Dataset extends ReadResult {
   labels: Labels | null;
 }
 
+/** How a dataset's file is read besides its spec: the columns chosen, how its text is decoded (see ReadOptions), the rows kept. */
+export type DatasetReading = Pick<ReadOptions, 'select' | 'decoding' | 'decodingAbove' | 'blockBytes'> & { sample?: SampleOptions };
+
 /**
  * Reads a whole file (any supported format, gzip or not) for a preset or a generic spec.
- * `select` chooses the columns to read (default: all; see presetColumns); `sample` caps the rows
- * kept (default: all).
+ * `reading.select` chooses the columns to read (default: all; see presetColumns); `reading.sample`
+ * caps the rows kept (default: all).
  */
-export async function readDataset(
-  source: ByteSource, spec: SchemaSpec, fileName?: string, select?: ReadOptions['select'], sample?: SampleOptions,
-): Promise<Dataset> {
-  return toDataset(await readTable(source, { ...readOptionsFor(spec, fileName), select, sample }), spec);
+export async function readDataset(source: ByteSource, spec: SchemaSpec, fileName?: string, reading: DatasetReading = {}): Promise<Dataset> {
+  return toDataset(await readTable(source, { ...readOptionsFor(spec, fileName), ...reading }), spec);
 }
 
 /** The same from decoded text (CSV, TSV or Zeek log), synchronously. */

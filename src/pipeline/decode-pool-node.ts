@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
-import type { BlockDecoding } from './records';
+import type { BlockDecoding } from './text-blocks';
 import type { TextLayout } from './text-layout';
 import { SpareBuffers, WorkerThread } from './worker-thread-node';
 

@@ -2,9 +2,9 @@ import { openAsBlob } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { chunkBuffer, giveChunk } from './bytes';
-import { parseNames, readDataset, type Dataset, type Names } from './dataset';
-import { parallelDecoding } from './decode-pool-node';
-import { readChunks, type Chunk, type ReadOptions, type SampleOptions } from './io';
+import { parseNames, readDataset, type Dataset, type DatasetReading, type Names } from './dataset';
+import { parallelDecoding, runnableThreads } from './decode-pool-node';
+import { readChunks, type Chunk, type ReadOptions } from './io';
 import { isParquet } from './parquet';
 import type { Featurizer } from './featurizer';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
@@ -66,10 +66,28 @@ export async function* readChunksFile(input: string | Readable, options: ReadOpt
   yield* readChunks(source, { ...options, fileName });
 }
 
-/** A whole file as a dataset; `select` chooses the columns read (see presetColumns), `sample` caps the rows kept. */
-export async function readDatasetFile(path: string, spec: SchemaSpec, select?: ReadOptions['select'], sample?: SampleOptions): Promise<Dataset> {
-  const { source, fileName } = await inputOf(path, undefined);
-  return readDataset(source, spec, fileName, select, sample);
+/**
+ * Text of at most this many blocks (16 MiB) is decoded on the reading thread even where threads
+ * are asked for: a decoding thread takes tens of milliseconds to start and about 100 ms more
+ * before its decoder runs compiled, in which time the reading thread decodes some 10 MiB.
+ */
+const DECODE_HERE_BLOCKS = 16;
+
+/**
+ * A whole file path, `-` (standard input) or stream as a dataset; `select` chooses the columns read
+ * (see presetColumns), `sample` caps the rows kept. Text is decoded on up to `threads` worker threads (gzip is inflated on this
+ * one) when at least two of them can run ({@link runnableThreads}), since one only moves the work
+ * off this thread, and when it is longer than DECODE_HERE_BLOCKS blocks (see
+ * ReadOptions.decodingAbove); else on this thread. The threads stop once the file is read or has
+ * failed.
+ */
+export async function readDatasetFile(
+  input: string | Readable, spec: SchemaSpec, options: Omit<DatasetReading, 'decoding'> & { threads?: number; fileName?: string } = {},
+): Promise<Dataset> {
+  const { threads, fileName: name, ...reading } = options;
+  const { source, fileName } = await inputOf(input, name);
+  const decoding = threads !== undefined && runnableThreads(threads) >= 2 ? parallelDecoding(threads) : undefined;
+  return readDataset(source, spec, fileName, { decodingAbove: DECODE_HERE_BLOCKS, ...reading, decoding });
 }
 
 /** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */

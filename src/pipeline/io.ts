@@ -6,7 +6,7 @@ import { InputError } from './errors';
 import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
 import type { AsyncBuffer } from 'hyparquet';
 import { RowSample } from './row-sample';
-import { openText } from './text-blocks';
+import { openText, type BlockDecoding } from './text-blocks';
 import { readLayout, type LayoutOptions } from './text-layout';
 import { TextTableReader, type Chunk, type Format } from './text-table';
 
@@ -30,6 +30,20 @@ export interface ReadOptions {
   chunkRows?: number;
   /** The columns to read, chosen from the file's names (default: all); the others are skipped unread. */
   select?: (names: readonly string[]) => string[];
+  /**
+   * How blocks of text rows are decoded (default: on this thread). With one, chunks hold a block's
+   * rows each (about 1 MiB of text) rather than `chunkRows`, but for a first chunk that types
+   * columns from the data.
+   */
+  decoding?: BlockDecoding;
+  /**
+   * With `decoding`, text of at most this many blocks is read on this thread all the same, as
+   * starting the decoding (worker threads) would cost more than it saves (default 0). Read by
+   * {@link readChunks} and {@link readTable}.
+   */
+  decodingAbove?: number;
+  /** Bytes per block of text (default 1 MiB). */
+  blockBytes?: number;
 }
 
 /** A cap on the rows {@link readTable} keeps: beyond `rows`, a uniform sample of that many ({@link RowSample}). */
@@ -75,13 +89,8 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     yield* sliceTable(options.select === undefined ? arrow : arrow.select(options.select(arrow.columnNames())), file, chunkRows);
     return;
   }
-  const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file));
-  const reader = new TextTableReader(layout, chunkRows, options.select);
-  for await (const block of blocks) {
-    yield* reader.push(block);
-    recycle(block);
-  }
-  yield* reader.end();
+  const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes);
+  yield* new TextTableReader(layout, chunkRows, options.select).read(blocks, recycle, options.decoding, options.decodingAbove);
 }
 
 /** The bytes of a source, gunzipped when they are gzip, with their first bytes; an InputError when there are none. */

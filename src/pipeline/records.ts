@@ -26,15 +26,6 @@ export interface RecordBatch {
   report: TransformReport;
 }
 
-/**
- * Decodes blocks of whole rows into matrix rows, in order. The default decodes on this thread;
- * Node passes one that spreads the blocks over worker threads (decode-pool-node.ts).
- * Each result's `lines` are absolute. A block is given to `recycle` once decoded.
- */
-export type BlockDecoding = (
-  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void,
-) => AsyncIterable<DecodedRows>;
-
 export interface RecordOptions extends ReadOptions {
   /**
    * The columns to hand back as text beside the matrix, chosen once the file's column names are
@@ -48,10 +39,6 @@ export interface RecordOptions extends ReadOptions {
    * say. Default: none.
    */
   numbers?: (names: readonly string[]) => string[];
-  /** How text blocks are decoded (default: on this thread). */
-  decoding?: BlockDecoding;
-  /** Bytes per block of text (default 1 MiB). */
-  blockBytes?: number;
   /**
    * Hand back text's rows packed (packed-rows.ts) rather than as the feature matrix: fewer bytes
    * for a reader that expands them where it needs them (on the GPU, say). Columnar input still

@@ -1,5 +1,6 @@
 import { giveChunk } from './bytes';
 import { InputError } from './errors';
+import type { DecodedRows, DecodeRequest } from './record-decoder';
 import { readLayout, type LayoutOptions, type TextLayout } from './text-layout';
 import { LF, lastRowEnd } from './text-rows';
 
@@ -8,6 +9,15 @@ export const BLOCK_BYTES = 1 << 20;
 
 /** A row longer than this is taken for an unclosed quote. */
 const MAX_ROW_BYTES = 64 << 20;
+
+/**
+ * Decodes blocks of whole rows, in order. The default decodes on this thread; Node passes one that
+ * spreads the blocks over worker threads (decode-pool-node.ts). Each result's `lines` are
+ * absolute, counted from the layout's `bodyLine`. A block is given to `recycle` once decoded.
+ */
+export type BlockDecoding = (
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void,
+) => AsyncIterable<DecodedRows>;
 
 /** A text stream's layout and its data rows, in blocks that start and end on row boundaries. */
 export interface TextBlocks {

@@ -1,7 +1,8 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
-import { RecordDecoder } from './record-decoder';
+import { RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
+import type { BlockDecoding } from './text-blocks';
 import { rowTexts, textValues, type TextColumn } from './text-column';
 import type { TextFormat, TextLayout } from './text-layout';
 import { isFiniteText, parseNumber } from './values';
@@ -35,6 +36,8 @@ export class TextTableReader {
   /** The columns read, in file order, with their kinds (undefined: typed from the first chunk). */
   private readonly names: string[];
   private readonly kinds: (ColumnKind | undefined)[];
+  /** Per number column typed from the data, what its error says when a later field is not a number. */
+  private notes: Record<string, string> = {};
   private decoder: RecordDecoder;
   private line: number;
   private rows = 0;
@@ -47,20 +50,67 @@ export class TextTableReader {
     const chosen = new Set(select?.(layout.names) ?? layout.names);
     this.names = layout.names.filter((name) => chosen.has(name));
     this.kinds = layout.names.flatMap((name, j) => (chosen.has(name) ? [layout.kinds[j]] : []));
-    this.decoder = this.makeDecoder({});
+    this.decoder = new RecordDecoder(layout, this.request(), chunkRows);
     this.line = layout.bodyLine;
     this.blankBefore = layout.blankRows;
   }
 
-  /** Chunks completed by this block of whole rows; a row error is thrown after the chunks before it. */
-  *push(block: Uint8Array): Generator<Chunk> {
+  /**
+   * Chunks of every row of `blocks`, then the checks of {@link end}; each block is given to
+   * `recycle` once read. With a `decoding`, the blocks are decoded by it (on worker threads, say)
+   * into chunks of a block's rows each, once every column has its kind and when more than
+   * `decodingAbove` blocks are left: a column typed from the data is typed from the first chunk,
+   * read here, and text of no more blocks than that is read here too, the next ones read ahead
+   * until it is known.
+   */
+  async *read(blocks: AsyncIterable<Uint8Array>, recycle: (block: Uint8Array) => void, decoding?: BlockDecoding, decodingAbove = 0): AsyncGenerator<Chunk> {
+    const iterator = blocks[Symbol.asyncIterator]();
+    try {
+      const ahead: Uint8Array[] = [];
+      while (ahead.length === 0 && (decoding === undefined || !this.typed)) {
+        const next = await iterator.next();
+        if (next.done) {
+          yield* this.end();
+          return;
+        }
+        const block = next.value;
+        const at = yield* this.push(block, decoding !== undefined);
+        if (at < block.length) ahead.push(block.subarray(at));
+        else recycle(block);
+      }
+      while (ahead.length <= decodingAbove) {
+        const next = await iterator.next();
+        if (next.done) {
+          for (const block of ahead) {
+            yield* this.push(block);
+            recycle(block);
+          }
+          yield* this.end();
+          return;
+        }
+        ahead.push(next.value);
+      }
+      // A layout whose body starts where the rows read here end, for the lines to be counted from there.
+      const layout: TextLayout = { ...this.layout, bodyLine: this.line };
+      yield* this.decoded(decoding!(remaining(ahead, iterator), layout, this.request(), recycle));
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  /**
+   * Chunks completed by this block of whole rows; a row error is thrown after the chunks before it.
+   * Returns where it stopped: the block's end, or, `untilTyped`, where every column has its kind.
+   */
+  *push(block: Uint8Array, untilTyped = false): Generator<Chunk, number> {
     let at = 0;
-    while (at < block.length) {
+    while (at < block.length && !(untilTyped && this.typed)) {
       const { next, line } = this.decoder.decode(block, at, block.length, this.line, this.chunkRows - this.decoder.size);
       at = next;
       this.line = line;
       if (this.decoder.size === this.chunkRows) yield this.flush();
     }
+    return at;
   }
 
   *end(): Generator<Chunk> {
@@ -72,26 +122,54 @@ export class TextTableReader {
     }
   }
 
-  private makeDecoder(notes: Record<string, string>): RecordDecoder {
-    return new RecordDecoder(this.layout, {
+  /** Whether every column read has its kind. */
+  private get typed(): boolean {
+    return !this.kinds.includes(undefined);
+  }
+
+  /** What the decoder reads: number columns as numbers, the others (typed from the data or not) as text. */
+  private request(): DecodeRequest {
+    return {
       features: null,
       numbers: this.names.filter((_, k) => this.kinds[k] === 'number'),
       texts: this.names.filter((_, k) => this.kinds[k] !== 'number'),
-      notes,
-    }, this.chunkRows);
+      notes: this.notes,
+    };
+  }
+
+  /**
+   * The blocks' rows decoded elsewhere, as chunks, then the checks of {@link end}. A chunk is held
+   * until the next comes, so that the blank rows of blocks holding no row count in the last one.
+   */
+  private async *decoded(rows: AsyncIterable<DecodedRows>): AsyncGenerator<Chunk> {
+    let held: Chunk | null = null;
+    for await (const decoded of rows) {
+      if (decoded.rows === 0) {
+        if (held === null) this.blankBefore += decoded.blankRows;
+        else held.blankRows += decoded.blankRows;
+        continue;
+      }
+      if (held !== null) yield held;
+      held = this.chunkOf(decoded);
+    }
+    if (held !== null) yield held;
+    yield* this.end();
   }
 
   private flush(): Chunk {
-    const decoded = this.decoder.take();
-    const typing = this.kinds.includes(undefined);
-    const notes: Record<string, string> = {};
+    const typing = !this.typed;
+    const chunk = this.chunkOf(this.decoder.take());
+    if (typing) this.decoder = new RecordDecoder(this.layout, this.request(), this.chunkRows);
+    return chunk;
+  }
+
+  private chunkOf(decoded: DecodedRows): Chunk {
     const numbers = decoded.numbers.values();
     const texts = decoded.texts.values();
     const data: Record<string, Column> = {};
     this.names.forEach((name, k) => {
-      data[name] = this.kinds[k] === 'number' ? numbers.next().value! : this.typed(k, texts.next().value!, decoded.rows, notes);
+      data[name] = this.kinds[k] === 'number' ? numbers.next().value! : this.textColumn(k, texts.next().value!, decoded.rows);
     });
-    if (typing) this.decoder = this.makeDecoder(notes);
     this.rows += decoded.rows;
     const blankRows = this.blankBefore + decoded.blankRows;
     this.blankBefore = 0;
@@ -100,17 +178,27 @@ export class TextTableReader {
   }
 
   /** A text column as read; in the first chunk, a column of no kind becomes numbers when all its fields read as numbers. */
-  private typed(k: number, text: TextColumn, rows: number, notes: Record<string, string>): Column {
+  private textColumn(k: number, text: TextColumn, rows: number): Column {
     if (this.kinds[k] === undefined) {
       const texts = textValues(text);
       const values = texts.map(parseNumber);
       if (values.every((v) => v !== undefined) && texts.some(isFiniteText)) {
         this.kinds[k] = 'number';
-        notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; name it as categorical to read it as text`;
+        this.notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; name it as categorical to read it as text`;
         return Float64Array.from(text.codes, (code) => values[code]!);
       }
       this.kinds[k] = 'string';
     }
     return rowTexts(text);
+  }
+}
+
+/** The blocks read ahead, then the blocks still to come. */
+async function* remaining(ahead: Uint8Array[], blocks: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* ahead;
+    for (let next = await blocks.next(); next.done !== true; next = await blocks.next()) yield next.value;
+  } finally {
+    await blocks.return?.();
   }
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { parallelDecoding, runnableThreads } from '../../src/pipeline/decode-pool-node';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
-import { decodeHere, readRecords, type BlockDecoding } from '../../src/pipeline/records';
+import { decodeHere, readRecords } from '../../src/pipeline/records';
+import type { BlockDecoding } from '../../src/pipeline/text-blocks';
 import { resolveSchema } from '../../src/pipeline/schema';
 
 /** Waits a little: a reader slower than the decoding, so that the threads would run ahead of it. */

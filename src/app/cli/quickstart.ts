@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { encodeModel } from '../../model/model';
 import { parseDataset, type Dataset } from '../../pipeline';
 import { sampleLogs } from '../../synthetic/sample';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readDatasetFile } from '../../pipeline/io-node';
 import { presetColumns } from '../../pipeline/schema';
 import { evaluateRecords, fitDetector } from '../detector';
@@ -44,8 +45,8 @@ async function datasets(flags: QuickstartFlags): Promise<{ name: string; train: 
   if (!split) throw new UsageError(`quickstart --data knows ${Object.keys(SPLITS).join(', ')}; got --preset ${preset}`);
   return {
     name: `${preset} in ${flags.data}`,
-    train: await readDatasetFile(join(flags.data, split.train), { preset }, presetColumns({ preset })),
-    test: await readDatasetFile(join(flags.data, split.test), { preset }, presetColumns({ preset })),
+    train: await readDatasetFile(join(flags.data, split.train), { preset }, { select: presetColumns({ preset }), threads: defaultThreads() }),
+    test: await readDatasetFile(join(flags.data, split.test), { preset }, { select: presetColumns({ preset }), threads: defaultThreads() }),
   };
 }
 

@@ -2,6 +2,7 @@ import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
 import { presetColumns } from '../../pipeline/schema';
+import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
 import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, summarize, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
@@ -26,6 +27,7 @@ export interface TrainFlags extends DataFlags, ThresholdFlags {
   patience?: number;
   maxRows?: number;
   scaling?: Scaling;
+  threads?: number;
   bound?: number;
   json?: boolean;
 }
@@ -127,7 +129,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   const stdout = standardOutput(inputs);
   const spec = await trainSpec(flags);
   const sample = { rows: flags.maxRows ?? MAX_TRAINING_ROWS, seed: flags.seed ?? TRAIN_DEFAULTS.seed };
-  const dataset = await readDatasetFile(flags.data, spec, presetColumns(spec), sample);
+  const dataset = await readDatasetFile(flags.data, spec, { select: presetColumns(spec), sample, threads: flags.threads ?? defaultThreads() });
   checkThresholdRule(rule, dataset);
   dataNotices(dataset);
   const progress = reporter(flags.json === true);

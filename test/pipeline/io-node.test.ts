@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readDatasetFile } from '../../src/pipeline/io-node';
+import { presetColumns } from '../../src/pipeline/schema';
+import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
+import { expectSameRead } from './helpers/same-read';
+
+if (!nslKddPresent) console.warn(`the read of KDDTrain+ on worker threads skipped: ${nslKddMissing}`);
+const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
+const repairs = fileURLToPath(new URL('fixtures/repairs.csv', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'netae-io-node-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Small blocks, and the threads started whatever the input's size, so that a small file is read on them. */
+const onThreads = { threads: 2, blockBytes: 4096, decodingAbove: 0 };
+
+describe('readDatasetFile on worker threads reads the dataset read on this thread', () => {
+  it.runIf(nslKddPresent)('NSL-KDD KDDTrain+, as netae train --threads 2 reads it: more blocks than the 16 read here whatever the threads', async () => {
+    const file = join(NSL_KDD_DIR, 'KDDTrain+.txt');
+    const spec = { preset: 'nsl-kdd' };
+    const here = await readDatasetFile(file, spec, { select: presetColumns(spec) });
+    const there = await readDatasetFile(file, spec, { select: presetColumns(spec), threads: 2 });
+    expectSameRead(there, here);
+    expect(there.table.numRows()).toBe(125_973);
+    expect(there.labels).toEqual(here.labels);
+    expect(there.schema).toEqual(here.schema);
+  });
+
+  it('the synthetic Zeek log as a file, gzipped, and as a stream standing for standard input', async () => {
+    const spec = { preset: 'zeek-conn' };
+    const plain = sample('train.conn.log');
+    const here = await readDatasetFile(plain, spec);
+    const gzipped = join(dir, 'train.conn.log.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(plain)));
+    const bytes = readFileSync(gzipped);
+    const stream = Readable.from(Array.from({ length: Math.ceil(bytes.length / 5000) }, (_, k) => bytes.subarray(k * 5000, (k + 1) * 5000)));
+    for (const there of [
+      await readDatasetFile(plain, spec, onThreads),
+      await readDatasetFile(gzipped, spec, onThreads),
+      await readDatasetFile(stream, spec, { ...onThreads, fileName: 'stdin' }),
+    ]) {
+      expectSameRead(there, here);
+      expect(there.labels).toEqual(here.labels);
+      expect(there.schema).toEqual(here.schema);
+    }
+  });
+
+  it('a file with every repair case, columns typed from its data, and a bad line after them: the same line named', async () => {
+    const spec = { label: 'label', normal: 'normal', drop: ['note'] };
+    const here = await readDatasetFile(repairs, spec);
+    const there = await readDatasetFile(repairs, spec, { ...onThreads, blockBytes: 64 });
+    expectSameRead(there, here);
+    expect(there.blankRows).toBe(3);
+    // More rows than the first chunk (16,384), which types the columns here, before the bad line.
+    const text = readFileSync(repairs, 'utf8');
+    const body = `${text.slice(text.indexOf('\n') + 1)}\n`;
+    const copies = 800;
+    const badLine = 2 + copies * (body.split('\n').length - 1);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${text.slice(0, text.indexOf('\n') + 1)}${body.repeat(copies)}x9,tcp,8,0.5,a bad duration,normal\n${body}`);
+    const error = (options = {}) => readDatasetFile(bad, spec, options).then(() => null, (e: unknown) => (e as Error).message);
+    const message = await error();
+    expect(message).toBe(`${bad}, line ${badLine}, column "dur": expected a number, found "x9" (the column held only numbers in its first 16384 rows; name it as categorical to read it as text)`);
+    expect(await error(onThreads)).toBe(message);
+  });
+});
