@@ -9,11 +9,13 @@ import { sampleKey } from '../../src/pipeline/row-sample';
 import { expectWithin } from '../gpu/helpers';
 import { parseScores, referenceScores } from './reference-scores';
 import { BIN, ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
+import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
 const TEST = `${ROOT}data/sample/test.conn.log`;
 let dir: string;
 let model: string;
+if (!nslKddPresent) console.warn(`netae train on KDDTrain+ on threads skipped: ${nslKddMissing}`);
 
 beforeAll(async () => {
   ({ dir, model } = await trainedOnSample('netae-cli-', 8));
@@ -98,6 +100,21 @@ describe('netae through the real binary', () => {
     const fromText = await run(['score', '--model', model, '--data', TEST, '--keep', 'none', '--quiet']);
     expect(fromText.stdout.split('\n').length).toBe(6002);
     expect(fromArrow.stdout).toBe(fromText.stdout);
+  });
+
+  it.runIf(nslKddPresent)('trains the same on KDDTrain+ read on one thread from a file and on two from gzip on standard input', async () => {
+    const data = join(NSL_KDD_DIR, 'KDDTrain+.txt');
+    const train = ['train', '--preset', 'nsl-kdd', '--epochs', '1', '--json'];
+    const one = await run([...train, '--data', data, '--out', join(dir, 'kdd-1.safetensors'), '--threads', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    const two = await run(`gzip -c ${data} | node ${BIN} ${train.join(' ')} --data - --out ${join(dir, 'kdd-2.safetensors')} --threads 2`);
+    expect(two.code, two.stderr).toBe(0);
+    const summary = (stdout: string) => {
+      const { seconds, samplesPerSecond, model: path, ...rest } = JSON.parse(stdout);
+      return rest;
+    };
+    expect(summary(two.stdout)).toEqual(summary(one.stdout));
+    expect(summary(one.stdout).trainRows + summary(one.stdout).validationRows).toBe(67_343);
   });
 
   it('info reports the adapter and versions', async () => {
@@ -229,6 +246,38 @@ describe('bad input: exit 1 with one clear line, no output left', () => {
     const r = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 - > /dev/null`);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, new RegExp(`^netae: stdin, line ${bad}: expected \\d+ fields`));
+  });
+
+  it('train on two threads: a bad row late in a file of more than 16 MiB names its line, as on one thread; Ctrl-C while reading leaves no model', async () => {
+    const bad = 130_000;
+    const path = bigLog(23, (lines) => {
+      const fields = lines[bad - 1].split('\t');
+      fields[8] = 'not-a-number';
+      lines[bad - 1] = fields.join('\t');
+    });
+    expect(readFileSync(path).length).toBeGreaterThan(16 << 20);
+    const message = new RegExp(`^netae: ${path}, line ${bad}, column "duration": expected a number, found "not-a-number"`);
+    for (const threads of ['1', '2']) {
+      const r = await run(['train', '--data', path, '--preset', 'zeek-conn', '--out', join(dir, 'bad.safetensors'), '--threads', threads]);
+      expect(r.code).toBe(1);
+      expectOneLine(r.stderr, message);
+    }
+    const out = join(dir, 'interrupted.safetensors');
+    const child = spawn(process.execPath, [BIN, 'train', '--data', bigLog(23), '--out', out, '--threads', '2']);
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      // The note that the file was recognised comes just before the whole file is read.
+      child.stderr.on('data', (d: Buffer) => {
+        if (!stderr.includes('recognised as')) {
+          stderr += d;
+          if (stderr.includes('recognised as')) child.kill('SIGINT');
+        } else stderr += d;
+      });
+      child.on('close', resolve);
+    });
+    expect(code, stderr).toBe(130);
+    expect(ourErrors(stderr)).toEqual(['netae: interrupted (SIGINT); nothing was written']);
+    expect(readdirSync(dir).filter((f) => f.startsWith('interrupted.safetensors'))).toEqual([]);
   });
 
   it('usage errors exit 2', async () => {
