@@ -104,7 +104,6 @@ export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]
   const rows = (await readTable(w.bytes, w.pipeline.readOptions(w.fileName))).table.numRows();
   const threads = availableParallelism();
   const tableRead = median(await repeat(3, () => w.readForTraining(defaultThreads())));
-  const tableReadAll = median(await repeat(3, () => w.readForTraining(threads)));
   const trainRead = median(await repeat(3, async () => normalFeatures(await w.readForTraining(defaultThreads()))));
   const data = await w.readForTraining(defaultThreads());
   const trainRows = normalFeatures(data).features.rows;
@@ -117,6 +116,7 @@ export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]
     calibration.push(calibrate(big));
     one.push(await time(() => decode(w.bytes, w)));
   }
+  const tableReadAll = median(await repeat(3, () => w.readForTraining(threads)));
   const pool = parallelDecoding(threads);
   const all = await repeat(3, () => decode(big, w, pool));
   const mb = w.bytes.length / 1e6;

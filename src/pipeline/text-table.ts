@@ -37,7 +37,7 @@ export class TextTableReader {
   private readonly names: string[];
   private readonly kinds: (ColumnKind | undefined)[];
   /** Per number column typed from the data, what its error says when a later field is not a number. */
-  private notes: Record<string, string> = {};
+  private readonly notes: Record<string, string> = {};
   private decoder: RecordDecoder;
   private line: number;
   private rows = 0;
