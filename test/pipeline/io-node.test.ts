@@ -11,7 +11,7 @@ import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
 import { expectSameRead } from './helpers/same-read';
 
 if (!nslKddPresent) console.warn(`the read of KDDTrain+ on worker threads skipped: ${nslKddMissing}`);
-const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
+const sampleLog = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
 const repairs = fileURLToPath(new URL('fixtures/repairs.csv', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'netae-io-node-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +33,7 @@ describe('readDatasetFile on worker threads reads the dataset read on this threa
 
   it('the synthetic Zeek log as a file, gzipped, and as a stream standing for standard input', async () => {
     const spec = { preset: 'zeek-conn' };
-    const plain = sample('train.conn.log');
+    const plain = sampleLog('train.conn.log');
     const here = await readDatasetFile(plain, spec);
     const gzipped = join(dir, 'train.conn.log.gz');
     writeFileSync(gzipped, gzipSync(readFileSync(plain)));
@@ -48,6 +48,17 @@ describe('readDatasetFile on worker threads reads the dataset read on this threa
       expect(there.labels).toEqual(here.labels);
       expect(there.schema).toEqual(here.schema);
     }
+  });
+
+  it('a uniform sample of the synthetic Zeek log (--max-rows): the same rows, read in blocks or in chunks', async () => {
+    const spec = { preset: 'zeek-conn' };
+    const sample = { rows: 1000, seed: 7 };
+    const here = await readDatasetFile(sampleLog('train.conn.log'), spec, { sample });
+    expect(here.table.numRows()).toBe(1000);
+    expect(here.sampledFrom).toBeGreaterThan(5000);
+    const there = await readDatasetFile(sampleLog('train.conn.log'), spec, { ...onThreads, sample });
+    expectSameRead(there, here);
+    expect(there.sampledFrom).toBe(here.sampledFrom);
   });
 
   it('a file with every repair case, columns typed from its data, and a bad line after them: the same line named', async () => {
