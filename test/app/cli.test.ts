@@ -180,6 +180,24 @@ describe('set-ups netae works out, or warns about', () => {
     expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
   });
 
+  it('recognises the preset of standard input and then reads it whole: the model is the one trained from the file', async () => {
+    const tensors = (path: string) => {
+      const bytes = readFileSync(path);
+      return bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)));
+    };
+    const train = `train --epochs 1 --data`;
+    const file = await run(`node ${BIN} ${train} ${TRAIN} --out ${join(dir, 'in-file.safetensors')}`);
+    expect(file.code, file.stderr).toBe(0);
+    const redirected = await run(`node ${BIN} ${train} - --out ${join(dir, 'in-redirect.safetensors')} < ${TRAIN}`);
+    expect(redirected.code, redirected.stderr).toBe(0);
+    expect(ourNotices(redirected.stderr)).toContain('netae: note: stdin recognised as Zeek conn.log; --preset zeek-conn assumed');
+    const piped = await run(`gzip -c ${TRAIN} | node ${BIN} ${train} - --out ${join(dir, 'in-pipe.safetensors')}`);
+    expect(piped.code, piped.stderr).toBe(0);
+    const expected = tensors(join(dir, 'in-file.safetensors'));
+    expect(tensors(join(dir, 'in-redirect.safetensors')).equals(expected)).toBe(true);
+    expect(tensors(join(dir, 'in-pipe.safetensors')).equals(expected)).toBe(true);
+  });
+
   it('--max-rows trains on a uniform sample of a longer file, drawn by --seed, and says so', async () => {
     const r = await run(['train', '--data', TRAIN, '--max-rows', '3000', '--seed', '4', '--out', join(dir, 's.safetensors'), '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);

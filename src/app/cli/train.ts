@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
@@ -77,13 +78,18 @@ export function repairSection(fitted: Fitted): string[] {
  */
 export const MAX_TRAINING_ROWS = 1_000_000;
 
+/** How messages name the training data: its path, or `stdin`. */
+function fileLabel(path: string): string {
+  return path === '-' ? 'stdin' : path;
+}
+
 function notice(kind: 'note' | 'warning', text: string): void {
   process.stderr.write(`netae: ${kind}: ${text}\n`);
 }
 
 /** The preset a file's first rows match, or null (also when they cannot be read: the whole read then says why). */
-async function recogniseFile(path: string): Promise<string | null> {
-  const chunks = readChunksFile(path, { chunkRows: 16 });
+async function recogniseFile(input: string | Readable, fileName: string): Promise<string | null> {
+  const chunks = readChunksFile(input, { chunkRows: 16, fileName });
   try {
     const first = await chunks.next();
     return first.done ? null : recognisePreset(first.value.table.columnNames());
@@ -94,12 +100,50 @@ async function recogniseFile(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * The training data as the read takes it: a path, or standard input, whose first bytes the
+ * preset's recognition takes are read again by the whole read (standard input is read once).
+ */
+interface TrainingInput {
+  first: () => string | Readable;
+  whole: () => string | Readable;
+}
+
+function trainingInput(path: string): TrainingInput {
+  if (path !== '-') return { first: () => path, whole: () => path };
+  const stdin = process.stdin[Symbol.asyncIterator]();
+  /** Standard input's chunks in order, each let go once the whole read has taken it. */
+  const chunks: (Uint8Array | null)[] = [];
+  let ended = false;
+  let reading: Promise<void> | null = null;
+  const chunk = async (i: number): Promise<Uint8Array | null> => {
+    while (chunks.length <= i && !ended) {
+      reading ??= stdin.next().then((next) => {
+        reading = null;
+        if (next.done) ended = true;
+        else chunks.push(next.value as Uint8Array);
+      });
+      await reading;
+    }
+    return i < chunks.length ? chunks[i] : null;
+  };
+  const from = async function* (forget: boolean): AsyncGenerator<Uint8Array> {
+    for (let i = 0; ; i++) {
+      const bytes = await chunk(i);
+      if (bytes === null) return;
+      if (forget) chunks[i] = null;
+      yield bytes;
+    }
+  };
+  return { first: () => Readable.from(from(false)), whole: () => Readable.from(from(true)) };
+}
+
 /** The columns' roles: from the flags, else from a preset the file's columns match. */
-async function trainSpec(flags: TrainFlags): Promise<SchemaSpec> {
+async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<SchemaSpec> {
   if (hasSchemaFlags(flags)) return schemaSpec(flags);
-  const preset = await recogniseFile(flags.data);
+  const preset = await recogniseFile(input.first(), fileLabel(flags.data));
   if (preset === null) return schemaSpec(flags);
-  notice('note', `${flags.data} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
+  notice('note', `${fileLabel(flags.data)} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
   return { preset };
 }
 
@@ -127,9 +171,12 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   checkInputs(inputs);
   const model = openOutput(flags.out, '--out', inputs);
   const stdout = standardOutput(inputs);
-  const spec = await trainSpec(flags);
+  const input = trainingInput(flags.data);
+  const spec = await trainSpec(flags, input);
   const sample = { rows: flags.maxRows ?? MAX_TRAINING_ROWS, seed: flags.seed ?? TRAIN_DEFAULTS.seed };
-  const dataset = await readDatasetFile(flags.data, spec, { select: presetColumns(spec), sample, threads: flags.threads ?? defaultThreads() });
+  const dataset = await readDatasetFile(input.whole(), spec, {
+    select: presetColumns(spec), sample, threads: flags.threads ?? defaultThreads(), fileName: fileLabel(flags.data),
+  });
   checkThresholdRule(rule, dataset);
   dataNotices(dataset);
   const progress = reporter(flags.json === true);
