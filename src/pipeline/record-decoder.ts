@@ -346,8 +346,31 @@ export class RecordDecoder {
       if (quoted && bytes[p] === QUOTE) {
         e = this.quotedField(bytes, p, j, a, r, 0);
       } else if (a === NUMBER) {
-        numbers[numberSlot[j]][r] = this.fieldNumber(bytes, p, j);
-        e = this.at;
+        // A short plain decimal, read inline as featureRow reads it: its mantissa over an exact
+        // power of ten, rounded once, as Number reads the text; anything else goes to fieldNumber.
+        e = p;
+        let c = bytes[p];
+        let m = 0;
+        while (c - 48 >>> 0 < 10 && e - p < SHORT_DIGITS) {
+          m = m * 10 + c - 48;
+          c = bytes[++e];
+        }
+        let fraction = 0;
+        if (c === DOT && e > p) {
+          const fractionStart = e + 1;
+          c = bytes[++e];
+          while (c - 48 >>> 0 < 10 && e - p <= SHORT_DIGITS) {
+            m = m * 10 + c - 48;
+            c = bytes[++e];
+          }
+          fraction = e - fractionStart;
+        }
+        if (e > p && (c === delimiter || c === LF)) {
+          numbers[numberSlot[j]][r] = decimalValue(m, fraction);
+        } else {
+          numbers[numberSlot[j]][r] = this.fieldNumber(bytes, p, j);
+          e = this.at;
+        }
       } else if (a === SKIP) {
         e = fieldEnd(bytes, p, delimiter);
       } else {
