@@ -126,6 +126,10 @@ export class RecordDecoder {
   private entryCodes: Int32Array[] = [];
   /** Where the field just read ends (its delimiter, LF, or the end of the range). */
   private at = 0;
+  /** The digits of the short decimal {@link shortDecimal} read last, as an integer… */
+  private mantissa = 0;
+  /** …and how many of them follow its point. */
+  private fraction = 0;
   /** The number just read from a field's bytes. */
   private readonly decimal = new Float64Array(1);
   /** Line feeds inside the quoted fields of the row being read. */
@@ -257,8 +261,8 @@ export class RecordDecoder {
   /*
    * featureRow and columnRow read one row's fields and return where the next row starts. They are
    * two functions, not one, so that the JIT compiles each for its own work: decoding into the
-   * feature matrix, where the usual numeric field calls nothing, and reading number and text
-   * columns for a table.
+   * feature matrix, where the usual numeric field is a short decimal looked up by its mantissa,
+   * and reading number and text columns for a table.
    */
 
   /** Reads row `r` into the feature matrix (and any number and text columns asked for besides). */
@@ -273,24 +277,11 @@ export class RecordDecoder {
       let e = p;
       let c = bytes[p];
       if (a === NUM_FEATURE) {
-        // A short plain decimal (digits, then optionally a point and digits), read inline as an
-        // integer mantissa so that the usual field calls nothing; anything else goes to numberFeature.
-        let m = 0;
-        while (c - 48 >>> 0 < 10 && e - p < SHORT_DIGITS) {
-          m = m * 10 + c - 48;
-          c = bytes[++e];
-        }
-        let fraction = 0;
-        if (c === DOT && e > p) {
-          const fractionStart = e + 1;
-          c = bytes[++e];
-          while (c - 48 >>> 0 < 10 && e - p <= SHORT_DIGITS) {
-            m = m * 10 + c - 48;
-            c = bytes[++e];
-          }
-          fraction = e - fractionStart;
-        }
-        if (e > p && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS && (c === delimiter || c === LF)) {
+        // A short plain decimal is looked up by its mantissa; anything else goes to numberFeature.
+        e = this.shortDecimal(bytes, p, delimiter);
+        const m = this.mantissa;
+        const fraction = this.fraction;
+        if (e !== -1 && m < mantissas && fraction <= DECIMAL_FRACTION_DIGITS) {
           const slot = numericSlot[j];
           const place = (fraction * mantissas + m) * stride + slot;
           let state = decimalStates[place];
@@ -325,6 +316,36 @@ export class RecordDecoder {
   }
 
   /**
+   * Reads a short plain decimal at `p` (at most SHORT_DIGITS digits, then optionally a point and
+   * digits, SHORT_DIGITS + 1 characters in all) into {@link mantissa}, its digits read as an
+   * integer, and {@link fraction}, its digits after the point. Returns where it ends, which must
+   * be its field's end (a delimiter or LF), or -1 for a field that is not one: the usual numeric
+   * field of a log, read with no call beyond this one.
+   */
+  private shortDecimal(bytes: Uint8Array, p: number, delimiter: number): number {
+    let e = p;
+    let c = bytes[p];
+    let m = 0;
+    while (c - 48 >>> 0 < 10 && e - p < SHORT_DIGITS) {
+      m = m * 10 + c - 48;
+      c = bytes[++e];
+    }
+    let fraction = 0;
+    if (c === DOT && e > p) {
+      const fractionStart = e + 1;
+      c = bytes[++e];
+      while (c - 48 >>> 0 < 10 && e - p <= SHORT_DIGITS) {
+        m = m * 10 + c - 48;
+        c = bytes[++e];
+      }
+      fraction = e - fractionStart;
+    }
+    this.mantissa = m;
+    this.fraction = fraction;
+    return e > p && (c === delimiter || c === LF) ? e : -1;
+  }
+
+  /**
    * A field of a column wanted as a numeric feature alone that is not a short plain decimal: a
    * quoted field, a long or signed decimal, or text for {@link parseNumber}. Returns the field's end.
    */
@@ -346,27 +367,11 @@ export class RecordDecoder {
       if (quoted && bytes[p] === QUOTE) {
         e = this.quotedField(bytes, p, j, a, r, 0);
       } else if (a === NUMBER) {
-        // A short plain decimal, read inline as featureRow reads it: its mantissa over an exact
-        // power of ten, rounded once, as Number reads the text; anything else goes to fieldNumber.
-        e = p;
-        let c = bytes[p];
-        let m = 0;
-        while (c - 48 >>> 0 < 10 && e - p < SHORT_DIGITS) {
-          m = m * 10 + c - 48;
-          c = bytes[++e];
-        }
-        let fraction = 0;
-        if (c === DOT && e > p) {
-          const fractionStart = e + 1;
-          c = bytes[++e];
-          while (c - 48 >>> 0 < 10 && e - p <= SHORT_DIGITS) {
-            m = m * 10 + c - 48;
-            c = bytes[++e];
-          }
-          fraction = e - fractionStart;
-        }
-        if (e > p && (c === delimiter || c === LF)) {
-          numbers[numberSlot[j]][r] = decimalValue(m, fraction);
+        // A short plain decimal is its mantissa over an exact power of ten, rounded once, as
+        // Number reads the text; anything else goes to fieldNumber.
+        e = this.shortDecimal(bytes, p, delimiter);
+        if (e !== -1) {
+          numbers[numberSlot[j]][r] = decimalValue(this.mantissa, this.fraction);
         } else {
           numbers[numberSlot[j]][r] = this.fieldNumber(bytes, p, j);
           e = this.at;
