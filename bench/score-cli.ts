@@ -107,7 +107,8 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * `netae score` end to end and in parts: a model trained on the workload's training file scores a
  * CSV of its test records repeated to 2 GB (200 MB with `quick`). For 1 decoding thread and for
  * all cores: the decoding alone, decoding and scoring (no output), and the whole command with its
- * output to /dev/null; and the scoring kernels alone on rows in memory. Rows/s, MB/s of input,
+ * output to /dev/null; and the scoring kernels alone on rows in memory, dense and packed (expanded
+ * on the GPU first). Rows/s, MB/s of input,
  * peak RSS; and the whole command's rate over the kernels' rate measured in the same run. Then,
  * on all cores, the command with each of ANALYST_FLAGS.
  */
@@ -138,6 +139,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       }
     };
     const kernel = await part('kernel', 1);
+    const expanded = await part('kernel+expand', 1);
     const results: Row[] = [];
     for (const threads of all > 1 ? [1, all] : [1]) {
       results.push(await part('decode', threads), await part('decode+score', threads), await command(threads));
@@ -147,6 +149,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
     return [
       ...results.map((r) => ({ workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...r })),
       { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...kernel, threads: '—', 'MB/s': '—' },
+      { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...expanded, threads: '—', 'MB/s': '—' },
       {
         workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), measure: 'netae score ÷ kernels', threads: whole.threads, rows,
         seconds: '—', 'rows/s': Number(whole['rows/s']) / Number(kernel['rows/s']), 'MB/s': '—', 'peak RSS MB': '—',

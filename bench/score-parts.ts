@@ -9,7 +9,7 @@ import { packedLayout } from '../src/pipeline/packed-rows';
 import { inChunks } from '../src/pipeline/records';
 
 /** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
-export const SCORE_PARTS = ['decode', 'decode+score', 'kernel'] as const;
+export const SCORE_PARTS = ['decode', 'decode+score', 'kernel', 'kernel+expand'] as const;
 export type ScorePart = (typeof SCORE_PARTS)[number];
 
 /** What one part measured: rows, seconds, and the input's bytes. */
@@ -28,7 +28,9 @@ const CHUNK = 8192;
  * - `decode+score`: the same, each chunk expanded and scored on the GPU and its scores read back, no
  *   output written; in both, each batch's rows go back to the decoding threads once done with, as in the command;
  * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
- *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does.
+ *   chunks, scored again and again to as many rows as the file holds), pipelined as the command does;
+ * - `kernel+expand`: the same on the packed rows the command sends, each chunk expanded on the GPU
+ *   before it is scored: the expand kernel's cost, and the smaller copy's saving, against `kernel`.
  */
 export async function runScorePart(part: ScorePart, modelFile: string, data: string, threads: number): Promise<PartResult> {
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
@@ -63,12 +65,13 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       if (pending) await pending();
       return { rows, seconds: (performance.now() - start) / 1000, bytes };
     }
+    const packed = part === 'kernel+expand';
     const chunks: Float32Array[] = [];
-    const width = detector.featurizer.width;
+    const width = packed ? packedLayout(detector.featurizer.features).words : detector.featurizer.width;
     let filling = new Float32Array(CHUNK * width);
     let filled = 0;
     let total = 0;
-    for await (const batch of records(false)) {
+    for await (const batch of records(packed)) {
       total += batch.rows;
       for (let from = 0; from < batch.rows && chunks.length < 16;) {
         const n = Math.min(CHUNK - filled, batch.rows - from);
@@ -83,12 +86,12 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       }
     }
     if (chunks.length === 0) throw new Error(`${data}: fewer than ${CHUNK} rows, too few to time the kernels`);
-    await (await scorer.start(chunks[0]))();
+    await (await scorer.start(chunks[0], packed))();
     const start = performance.now();
     let rows = 0;
     let pending: (() => Promise<Float32Array>) | null = null;
     for (let k = 0; rows < total; k++) {
-      const read = await scorer.start(chunks[k % chunks.length]);
+      const read = await scorer.start(chunks[k % chunks.length], packed);
       if (pending) await pending();
       pending = read;
       rows += CHUNK;
