@@ -298,12 +298,19 @@ describe('bad input: exit 1 with one clear line, no output left', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('interrupted.safetensors'))).toEqual([]);
   });
 
-  it('usage errors exit 2', async () => {
-    expect((await run(['train', '--data', TRAIN])).code).toBe(2);
-    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--label', 'label'])).code).toBe(2);
-    expect((await run(['train', '--data', TRAIN, '--out', 'x', '--preset', 'kdd98'])).code).toBe(2);
-    expect((await run(['score', '--model', model])).code).toBe(2);
-    expect((await run(['frobnicate'])).code).toBe(2);
+  it('usage errors exit 2 with a netae: line naming the flag or command', async () => {
+    const usage = async (args: string[]) => {
+      const r = await run(args);
+      expect(r.code, r.stderr).toBe(2);
+      return ourErrors(r.stderr);
+    };
+    expect(await usage(['train', '--data', TRAIN])).toEqual([expect.stringMatching(/^netae: .*'--out <model>'/)]);
+    expect(await usage(['train', '--data', TRAIN, '--out', 'x', '--label', 'label'])).toHaveLength(1);
+    expect(await usage(['train', '--data', TRAIN, '--out', 'x', '--preset', 'kdd98'])).toEqual([expect.stringMatching(/^netae: unknown preset "kdd98"/)]);
+    expect(await usage(['train', '--data', TRAIN, '--out', 'x', '--epochs', 'abc'])).toEqual([expect.stringMatching(/^netae: .*'--epochs <n>'.*"abc"/)]);
+    expect(await usage(['score', '--model', model])).toEqual([expect.stringMatching(/^netae: score needs the records/)]);
+    expect(await usage(['score', '--model', model, '--frob', TRAIN])).toEqual([expect.stringMatching(/^netae: unknown option '--frob'/)]);
+    expect(await usage(['frobnicate'])).toEqual([expect.stringMatching(/^netae: unknown command 'frobnicate'/)]);
     expect((await run(['--help'])).code).toBe(0);
   });
 

@@ -22,6 +22,7 @@ function program(): Command {
     .description('Autoencoders that flag anomalous network traffic, trained and run on the GPU through WebGPU')
     .version(packageJson.version)
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'netae: ')) })
     .exitOverride();
 
   netae.command('train')
