@@ -193,6 +193,10 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
     bound: flags.bound,
     threshold: rule,
     onProgress: (e) => progress.training(e),
+    onNote: (note) => {
+      progress.stop();
+      notice('note', note);
+    },
     signal,
   }));
   progress.stop();

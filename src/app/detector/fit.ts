@@ -1,7 +1,9 @@
 import type { Gpu } from '../../gpu/device';
+import { BYTES, maxBindingBytes } from '../../gpu/tensor';
 import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
 import { pickRows, type Matrix32 } from '../../model/matrix';
+import { permutation, seededRandom } from '../../model/random';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
@@ -28,6 +30,8 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
    * which is also what a model whose output is not the identity (`:sigmoid`) gets.
    */
   readonly errors?: 'standardised' | 'plain';
+  /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
+  readonly onNote?: (note: string) => void;
 }
 
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
@@ -53,9 +57,10 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const { featurizer, features } = normalFeatures(dataset, options);
   const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
-  const matrix = { values: features.matrix, rows: features.rows, cols: features.width };
-  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, ...trainOptions } = options;
-  const validation = options.validation ?? heldOutShare(features.rows);
+  const { matrix, notes } = rowsTheDeviceHolds(maxBindingBytes(gpu), { values: features.matrix, rows: features.rows, cols: features.width }, options.seed ?? TRAIN_DEFAULTS.seed);
+  for (const note of notes) options.onNote?.(note);
+  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, ...trainOptions } = options;
+  const validation = options.validation ?? heldOutShare(matrix.rows);
   const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
   const heldOut = heldOutRows(matrix, training.heldOut);
   const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
@@ -83,7 +88,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
       heldOut: picked.heldOut,
       training: {
         layers: formatSpec(spec),
-        rows: features.rows,
+        rows: matrix.rows,
         trainRows: training.trainRows,
         validationRows: training.validationRows,
         validation,
@@ -108,6 +113,23 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     },
   };
   return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+}
+
+/**
+ * The normal rows to train on: all of them when they fit in one buffer of `bindingBytes`, else a
+ * uniform sample, drawn by `seed`, of as many as fit, in their order, and a note that says so.
+ */
+export function rowsTheDeviceHolds(bindingBytes: number, matrix: Matrix32, seed: number): { matrix: Matrix32; notes: string[] } {
+  const most = Math.floor(bindingBytes / (matrix.cols * BYTES));
+  if (matrix.rows <= most) return { matrix, notes: [] };
+  const kept = permutation(matrix.rows, seededRandom(seed)).subarray(0, most).sort();
+  return {
+    matrix: { values: pickRows(matrix.values, matrix.cols, kept), rows: most, cols: matrix.cols },
+    notes: [
+      `training on a uniform sample of ${count(most)} of the ${count(matrix.rows)} normal rows: this device holds at most ${count(bindingBytes)} bytes `
+      + `in one buffer, ${count(most)} rows of ${count(matrix.cols)} features (--max-rows N reads fewer rows)`,
+    ],
+  };
 }
 
 /**
