@@ -58,6 +58,41 @@ export class RowSample {
   }
 }
 
+/** Keys drawn at a time by {@link sampleMembers}. */
+const KEY_BLOCK = 1 << 16;
+
+/**
+ * The sample a {@link RowSample} of `rows` draws from a stream of `total` rows, as a test to put
+ * to the same rows again: called once for each place 0, 1, … in order, it says whether that row
+ * is in the sample. Computed from the keys alone, at most twice `rows` of them held at a time.
+ */
+export function sampleMembers(total: number, rows: number, seed: number): (place: number) => boolean {
+  if (total <= rows) return () => true;
+  const sample = new RowSample(rows, seed);
+  let held = new Float64Array(0);
+  for (let first = 0; first < total; first += KEY_BLOCK) {
+    const keys = sample.next(Math.min(KEY_BLOCK, total - first)).filter((key) => sample.admits(key));
+    const joined = new Float64Array(held.length + keys.length);
+    joined.set(held);
+    joined.set(keys, held.length);
+    held = joined;
+    const kept = sample.keep(held, 2 * rows);
+    if (kept !== null) held = Float64Array.from(kept, (i) => held[i]);
+  }
+  const kept = sample.keep(held, rows);
+  if (kept !== null) held = Float64Array.from(kept, (i) => held[i]);
+  let last = -Infinity;
+  let ties = 0;
+  for (const key of held) {
+    if (key > last) [last, ties] = [key, 1];
+    else if (key === last) ties++;
+  }
+  return (place) => {
+    const key = sampleKey(place, seed);
+    return key < last || (key === last && ties-- > 0);
+  };
+}
+
 /** Row `row`'s key under `seed`: two rounds of a 32-bit integer mix, as a number in [0, 1) with 53 bits. */
 export function sampleKey(row: number, seed: number): number {
   const high = mix(Math.imul(row >>> 0, 0x9e3779b1) ^ mix(seed ^ Math.floor(row / 2 ** 32)));

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTable } from '../../src/pipeline/io';
 import { decodeModel } from '../../src/model/model';
 import { sampleKey } from '../../src/pipeline/row-sample';
+import { readDataset } from '../../src/pipeline/dataset';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
+import { normalRows } from '../../src/pipeline/schema';
 import { expectWithin } from '../gpu/helpers';
 import { parseScores, referenceScores } from './reference-scores';
 import { BIN, ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
@@ -206,6 +209,28 @@ describe('set-ups netae works out, or warns about', () => {
     const places = labels.map((_, i) => i).sort((a, b) => sampleKey(a, 4) - sampleKey(b, 4)).slice(0, 3000);
     const summary = JSON.parse(r.stdout);
     expect(summary.trainRows + summary.validationRows).toBe(places.filter((i) => labels[i] === 'normal').length);
+  });
+
+  it('--fit-rows below the sample fits the features on a smaller sample and reads the training rows again, as many, on any thread count', async () => {
+    const args = ['train', '--data', TRAIN, '--fit-rows', '500', '--max-rows', '3000', '--seed', '4', '--epochs', '1', '--json'];
+    const r = await run([...args, '--out', join(dir, 'f1.safetensors'), '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)).toContain(`netae: note: ${TRAIN} holds 8,000 rows; the features are fitted on a uniform sample of 500 of them `
+      + '(--fit-rows N) and the model trained on the normal rows of a uniform sample of 3,000 of them (--max-rows N), read again');
+    const labels = readFileSync(TRAIN, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t').at(-1));
+    const places = labels.map((_, i) => i).sort((a, b) => sampleKey(a, 4) - sampleKey(b, 4)).slice(0, 3000);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trainRows + summary.validationRows).toBe(places.filter((i) => labels[i] === 'normal').length);
+    const fitting = await readDataset(readFileSync(TRAIN), { preset: 'zeek-conn' }, TRAIN, { sample: { rows: 500, seed: 4 } });
+    const expected = fitFeaturizer(fitting.schema, normalRows(fitting.table, fitting.schema, fitting).table).toJSON();
+    const model = decodeModel(new Uint8Array(readFileSync(join(dir, 'f1.safetensors'))));
+    // The model's features carry the gains of its standardised errors besides what was fitted.
+    const fitted = JSON.parse(JSON.stringify((model.meta.features as { features: unknown }).features, (key, value) => (key === 'gain' || key === 'gains' ? undefined : value)));
+    expect(fitted).toEqual(expected.features);
+    const threads = await run([...args, '--out', join(dir, 'f2.safetensors'), '--threads', '2']);
+    expect(threads.code, threads.stderr).toBe(0);
+    const tensors = (path: string) => decodeModel(new Uint8Array(readFileSync(path))).params;
+    expect(tensors(join(dir, 'f2.safetensors'))).toEqual(tensors(join(dir, 'f1.safetensors')));
   });
 });
 

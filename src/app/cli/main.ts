@@ -13,7 +13,7 @@ import { publishCommand } from './publish';
 import { quickstartCommand } from './quickstart';
 import { scoreCommand, scoringThreads } from './score';
 import { streamCommand } from './stream';
-import { MAX_TRAINING_ROWS, trainCommand } from './train';
+import { FIT_ROWS, MAX_TRAINING_ROWS, trainCommand } from './train';
 
 const interrupt = new AbortController();
 
@@ -45,6 +45,7 @@ function program(): Command {
     .option('--seed <n>', 'seed of initialisation, split and shuffle (default 1)', wholeNumber(0))
     .option('--validation <fraction>', 'share of normal rows held out (default 0.1)', realNumber(0, 0.9))
     .option('--max-rows <n>', `rows read for fitting and training at most: of a longer file, a uniform sample of this many, drawn by --seed (default ${MAX_TRAINING_ROWS.toLocaleString('en-US')})`, wholeNumber(1))
+    .option('--fit-rows <n>', `rows the features are fitted on at most: of a larger sample, the uniform sample of this many; the training rows are then read again (default ${FIT_ROWS.toLocaleString('en-US')})`, wholeNumber(1))
     .option('--patience <n>', 'epochs without a better validation loss before stopping; 0 never (default 5)', wholeNumber(0))
     .addOption(new Option('--scaling <kind>', 'numeric scaling, fitted on normal rows (default robust)').choices(['robust', 'minmax', 'standard']))
     .option('--bound <x>', 'bound on scaled numeric values, in units of the scaling (default 3)', realNumber(1e-6, 1e6))

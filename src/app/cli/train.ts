@@ -2,9 +2,14 @@ import { Readable } from 'node:stream';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
+import type { Transformed } from '../../pipeline/features';
 import { presetColumns } from '../../pipeline/schema';
-import { defaultThreads } from '../../pipeline/decode-pool-node';
-import { readChunksFile, readDatasetFile } from '../../pipeline/io-node';
+import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
+import type { Featurizer } from '../../pipeline/featurizer';
+import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
+import { sampleMembers } from '../../pipeline/row-sample';
+import { readTrainingRows } from '../../pipeline/training-rows';
+import { InputError } from '../../pipeline/errors';
 import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, summarize, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
@@ -27,6 +32,7 @@ export interface TrainFlags extends DataFlags, ThresholdFlags {
   validation?: number;
   patience?: number;
   maxRows?: number;
+  fitRows?: number;
   scaling?: Scaling;
   threads?: number;
   bound?: number;
@@ -68,7 +74,8 @@ export function trainSummary(fitted: Fitted, out: string | null) {
 /** The summary's repair lines, indented under a `repairs` heading; none when nothing was repaired. */
 export function repairSection(fitted: Fitted): string[] {
   const lines = repairLines(fitted.repairs.columns, fitted.featurizer);
-  return lines.length ? [`repairs    ${repairTotals(fitted.repairs)}:`, ...lines.map((l) => `             ${l}`)] : [];
+  const rows = fitted.repairs.rows.toLocaleString('en-US');
+  return lines.length ? [`repairs    ${repairTotals(fitted.repairs)} in ${rows} rows:`, ...lines.map((l) => `             ${l}`)] : [];
 }
 
 /**
@@ -77,6 +84,14 @@ export function repairSection(fitted: Fitted): string[] {
  * from more rows of the same traffic, while memory would grow with the file.
  */
 export const MAX_TRAINING_ROWS = 1_000_000;
+
+/**
+ * Rows the feature pipeline is fitted on at most. Of a file with more rows, the medians, quartiles
+ * and kept categories come from a uniform sample of this many (the training sample's rows with
+ * the smallest keys), held as a table, and the training rows are decoded straight into the feature
+ * matrix in a second read: no table of the whole training sample is made.
+ */
+export const FIT_ROWS = 200_000;
 
 /** How messages name the training data: its path, or `stdin`. */
 function fileLabel(path: string): string {
@@ -147,11 +162,48 @@ async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<Schem
   return { preset };
 }
 
-/** Says what about the training data a user should know before trusting the model: no labels, columns left out. */
-function dataNotices(dataset: Dataset): void {
+/**
+ * The normal rows of the uniform sample of `rows` of the file's `total` rows (those with the
+ * smallest keys), at most `most` of them (those of them with the smallest keys), decoded straight
+ * into the fitted features on the decoding threads; the second read of a file larger than the
+ * table the features were fitted on.
+ */
+async function sampleRows(
+  path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
+): Promise<{ features: Transformed; notes: string[] }> {
+  const decoding = parallelDecoding(o.threads);
+  const label = featurizer.schema.label;
+  const fileName = fileLabel(path);
+  const batches = readRecordsFile(path, featurizer, { ...featurizer.readOptions(fileName), decoding, texts: () => (label === null ? [] : [label]) });
+  const most = Math.min(o.most, o.rows);
+  const read = await readTrainingRows(batches, featurizer.schema, {
+    inSample: sampleMembers(o.total, o.rows, o.seed), most, seed: o.seed, spent: (matrix) => decoding.giveBack(matrix),
+  });
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (read.rowsRead !== o.total) {
+    throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
+  }
+  const notes = read.normalRows > read.features.rows
+    ? [`training on a uniform sample of ${count(read.features.rows)} of the ${count(read.normalRows)} normal rows: this device holds at most `
+      + `${count(read.features.rows)} rows of ${count(read.features.width)} features in one buffer (--max-rows N reads fewer rows)`]
+    : [];
+  return { features: read.features, notes };
+}
+
+/**
+ * Says what about the training data a user should know before trusting the model: a sample, no
+ * labels, columns left out. `trainingSample`: the rows of the sample whose normal rows are read
+ * again for training, when it is larger than the dataset.
+ */
+function dataNotices(dataset: Dataset, trainingSample: number | null): void {
   if (dataset.sampledFrom !== undefined) {
     const [kept, all] = [dataset.table.numRows(), dataset.sampledFrom].map((n) => n.toLocaleString('en-US'));
-    notice('note', `${dataset.file} holds ${all} rows; training reads a uniform sample of ${kept} of them (--max-rows N sets how many)`);
+    if (trainingSample === null) {
+      notice('note', `${dataset.file} holds ${all} rows; training reads a uniform sample of ${kept} of them (--max-rows N sets how many)`);
+    } else {
+      const trained = trainingSample === dataset.sampledFrom ? 'its normal rows' : `the normal rows of a uniform sample of ${trainingSample.toLocaleString('en-US')} of them (--max-rows N)`;
+      notice('note', `${dataset.file} holds ${all} rows; the features are fitted on a uniform sample of ${kept} of them (--fit-rows N) and the model trained on ${trained}, read again`);
+    }
   }
   if (dataset.labels === null) {
     const rows = dataset.table.numRows().toLocaleString('en-US');
@@ -173,12 +225,18 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   const stdout = standardOutput(inputs);
   const input = trainingInput(flags.data);
   const spec = await trainSpec(flags, input);
-  const sample = { rows: flags.maxRows ?? MAX_TRAINING_ROWS, seed: flags.seed ?? TRAIN_DEFAULTS.seed };
+  const seed = flags.seed ?? TRAIN_DEFAULTS.seed;
+  const maxRows = flags.maxRows ?? MAX_TRAINING_ROWS;
+  const threads = flags.threads ?? defaultThreads();
+  // Standard input is read once: its whole sample is the table the features are fitted on.
+  const fitRows = flags.data === '-' ? maxRows : Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
   const dataset = await readDatasetFile(input.whole(), spec, {
-    select: presetColumns(spec), sample, threads: flags.threads ?? defaultThreads(), fileName: fileLabel(flags.data),
+    select: presetColumns(spec), sample: { rows: fitRows, seed }, threads, fileName: fileLabel(flags.data),
   });
   checkThresholdRule(rule, dataset);
-  dataNotices(dataset);
+  const total = dataset.sampledFrom;
+  const secondRead = total !== undefined && maxRows > fitRows;
+  dataNotices(dataset, secondRead ? Math.min(maxRows, total) : null);
   const progress = reporter(flags.json === true);
   const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
     layers: flags.layers,
@@ -197,6 +255,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
       progress.stop();
       notice('note', note);
     },
+    ...(secondRead ? { trainingRows: (featurizer: Featurizer, most: number) => sampleRows(flags.data, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
     signal,
   }));
   progress.stop();

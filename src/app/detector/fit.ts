@@ -32,6 +32,12 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly errors?: 'standardised' | 'plain';
   /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
   readonly onNote?: (note: string) => void;
+  /**
+   * The rows to train on, read once the features are fitted on the dataset's normal rows, at most
+   * `most` of them (what the device holds in one buffer): the normal rows of a larger sample of the
+   * file than the dataset, say, with notes on what was left out. Default: the dataset's normal rows.
+   */
+  readonly trainingRows?: (featurizer: Featurizer, most: number) => Promise<{ features: Transformed; notes: string[] }>;
 }
 
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
@@ -41,7 +47,7 @@ export const ENOUGH_THRESHOLD_ROWS = 1000;
 export interface Fitted extends Detector {
   readonly threshold: number;
   readonly training: TrainResult;
-  /** Repairs made while transforming the training rows. */
+  /** Repairs made while reading the training rows: in the normal rows transformed, or in every row read again (`trainingRows`). */
   readonly repairs: TransformReport;
   /** What the user should know: too few steps or rows, columns fitting had to treat specially. */
   readonly warnings: string[];
@@ -55,11 +61,10 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const rule = options.threshold ?? DEFAULT_THRESHOLD;
   checkThresholdRule(rule, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const { featurizer, features } = normalFeatures(dataset, options);
-  const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
-  const { matrix, notes } = rowsTheDeviceHolds(maxBindingBytes(gpu), { values: features.matrix, rows: features.rows, cols: features.width }, options.seed ?? TRAIN_DEFAULTS.seed);
+  const { featurizer, features, matrix, notes } = await trainingData(maxBindingBytes(gpu), dataset, options);
   for (const note of notes) options.onNote?.(note);
-  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, ...trainOptions } = options;
+  const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
+  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, trainingRows: _rows, ...trainOptions } = options;
   const validation = options.validation ?? heldOutShare(matrix.rows);
   const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
   const heldOut = heldOutRows(matrix, training.heldOut);
@@ -137,6 +142,12 @@ export function rowsTheDeviceHolds(bindingBytes: number, matrix: Matrix32, seed:
  * training starts from. The normal rows' table lives only as long as this call.
  */
 export function normalFeatures(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'> = {}): { featurizer: Featurizer; features: Transformed } {
+  const { featurizer, normal } = fitNormal(dataset, options);
+  return { featurizer, features: featurizer.transform(normal.table, normal.origin) };
+}
+
+/** The featurizer fitted on a dataset's normal rows, and those rows. */
+function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'>) {
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
@@ -144,7 +155,23 @@ export function normalFeatures(dataset: Dataset, options: Pick<DetectorOptions, 
     const rows = normal.table.numRows();
     throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
   }
-  return { featurizer, features: featurizer.transform(normal.table, normal.origin) };
+  return { featurizer, normal };
+}
+
+/**
+ * The featurizer, the rows to train on (its transform's report beside them) as a matrix that fits
+ * in one buffer of `bindingBytes`, and notes on what was left out to make it fit.
+ */
+async function trainingData(bindingBytes: number, dataset: Dataset, options: DetectorOptions) {
+  if (options.trainingRows === undefined) {
+    const { featurizer, features } = normalFeatures(dataset, options);
+    const held = rowsTheDeviceHolds(bindingBytes, { values: features.matrix, rows: features.rows, cols: features.width }, options.seed ?? TRAIN_DEFAULTS.seed);
+    return { featurizer, features, ...held };
+  }
+  const { featurizer } = fitNormal(dataset, options);
+  const { features, notes } = await options.trainingRows(featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
+  if (features.rows === 0) throw new Error(`${dataset.file}: no normal row was read to train on`);
+  return { featurizer, features, matrix: { values: features.matrix, rows: features.rows, cols: features.width }, notes };
 }
 
 /**

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/pipeline/dataset';
+import { fitFeaturizer, type Featurizer } from '../../src/pipeline/featurizer';
+import { readRecords } from '../../src/pipeline/records';
+import { sampleKey, sampleMembers } from '../../src/pipeline/row-sample';
+import { normalRows, type SchemaSpec } from '../../src/pipeline/schema';
+import { readTrainingRows } from '../../src/pipeline/training-rows';
+
+const ZEEK = readFileSync(new URL('../../data/sample/train.conn.log', import.meta.url));
+
+/**
+ * A CSV with a numeric and a categorical feature, a label whose normal value is padded on some
+ * rows, blank lines, a quoted field with a comma, and a missing value.
+ */
+function flowsCsv(n: number): Uint8Array {
+  const lines = ['bytes,proto,note,verdict'];
+  for (let i = 0; i < n; i++) {
+    if (i % 97 === 5) lines.push('');
+    const bytes = i % 211 === 3 ? '' : String((i * 7919) % 5000);
+    const note = i % 13 === 0 ? '"a, quoted note"' : 'plain';
+    const verdict = i % 5 === 0 ? 'attack' : i % 7 === 0 ? ' ok ' : 'ok';
+    lines.push(`${bytes},${['tcp', 'udp', 'icmp'][i % 3]},${note},${verdict}`);
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
+const CSV_SPEC: SchemaSpec = { label: 'verdict', normal: ['ok'], drop: ['note'] };
+
+/** The features fitted on every normal row of the file. */
+async function fitted(bytes: Uint8Array, spec: SchemaSpec, file: string): Promise<Featurizer> {
+  const all = await readDataset(bytes, spec, file);
+  return fitFeaturizer(all.schema, normalRows(all.table, all.schema, all).table);
+}
+
+/** The training rows of a sample of `rows`, at most `most`, read again from the file's feature rows. */
+async function reread(bytes: Uint8Array, featurizer: Featurizer, file: string, total: number, rows: number, most: number, seed: number) {
+  const label = featurizer.schema.label!;
+  const batches = readRecords(bytes, featurizer, { ...featurizer.readOptions(file), texts: () => [label], blockBytes: 4096 });
+  return readTrainingRows(batches, featurizer.schema, { inSample: sampleMembers(total, rows, seed), most, seed });
+}
+
+describe('readTrainingRows', () => {
+  it.each([
+    ['a CSV with blank lines, a quoted field, a missing value and padded labels', () => flowsCsv(6000), CSV_SPEC, 'flows.csv'],
+    ['the sample Zeek log', () => ZEEK, { preset: 'zeek-conn' } as SchemaSpec, 'train.conn.log'],
+  ])('reads the normal rows of a sample of %s as the table of that sample transforms them', async (_, bytes, spec, file) => {
+    const data = bytes();
+    const featurizer = await fitted(data, spec, file);
+    const whole = await readDataset(data, spec, file);
+    const total = whole.table.numRows();
+    for (const [rows, seed] of [[1500, 3], [total, 1], [10 * total, 2]]) {
+      const sample = await readDataset(data, spec, file, { sample: { rows, seed } });
+      const normal = normalRows(sample.table, sample.schema, sample);
+      const expected = featurizer.transform(normal.table, normal.origin);
+      const read = await reread(data, featurizer, file, total, rows, Infinity, seed);
+      expect(read.normalRows).toBe(expected.rows);
+      expect(read.features.rows).toBe(expected.rows);
+      expect(read.features.width).toBe(expected.width);
+      expect(read.features.matrix).toEqual(expected.matrix);
+      expect(read.features.report.rows).toBe(total);
+    }
+  });
+
+  it('keeps at most `most` of the normal rows, those with the smallest keys, in file order', async () => {
+    const data = flowsCsv(6000);
+    const featurizer = await fitted(data, CSV_SPEC, 'flows.csv');
+    const whole = await readDataset(data, CSV_SPEC, 'flows.csv');
+    const total = whole.table.numRows();
+    const seed = 4;
+    const sampled = await reread(data, featurizer, 'flows.csv', total, 3000, Infinity, seed);
+    const normalPlaces: number[] = [];
+    const inSample = sampleMembers(total, 3000, seed);
+    for (let place = 0; place < total; place++) {
+      if (inSample(place) && whole.labels!.isAnomaly[place] === 0) normalPlaces.push(place);
+    }
+    expect(normalPlaces.length).toBe(sampled.normalRows);
+    for (const most of [1, 700, normalPlaces.length - 1]) {
+      const smallest = [...normalPlaces].sort((a, b) => sampleKey(a, seed) - sampleKey(b, seed)).slice(0, most).sort((a, b) => a - b);
+      const read = await reread(data, featurizer, 'flows.csv', total, 3000, most, seed);
+      expect(read.normalRows).toBe(normalPlaces.length);
+      expect(read.features.rows).toBe(most);
+      const width = read.features.width;
+      const expected = new Float32Array(most * width);
+      smallest.forEach((place, k) => {
+        const r = normalPlaces.indexOf(place);
+        expected.set(sampled.features.matrix.subarray(r * width, (r + 1) * width), k * width);
+      });
+      expect(read.features.matrix).toEqual(expected);
+    }
+  });
+});
+
+describe('sampleMembers', () => {
+  it('says of each row in turn whether the sample of readDataset keeps it', async () => {
+    const data = flowsCsv(3000);
+    const whole = await readDataset(data, CSV_SPEC, 'flows.csv');
+    const total = whole.table.numRows();
+    const places = new Map(Array.from(whole.lines, (line, place) => [line, place]));
+    for (const rows of [1, 250, 2999, total, total + 5]) {
+      const sample = await readDataset(data, CSV_SPEC, 'flows.csv', { sample: { rows, seed: 11 } });
+      const kept = Array.from(sample.lines, (line) => places.get(line)!);
+      const member = sampleMembers(total, rows, 11);
+      const chosen = Array.from({ length: total }, (_, place) => place).filter((place) => member(place));
+      expect(chosen).toEqual(kept);
+    }
+  });
+});
