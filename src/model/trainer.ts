@@ -3,12 +3,12 @@ import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { ADAM_DEFAULTS } from '../gpu/adam';
 import { sum } from '../gpu/reduce';
 import { settle } from '../gpu/settle';
-import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, viewTensor, type Tensor } from '../gpu/tensor';
+import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, viewTensor, writePickedRows, type Tensor } from '../gpu/tensor';
 import type { FusedTiles } from '../gpu/tuning';
 import { initParams } from './init';
 import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
-import { checkFinite, pickRows, type Matrix32 } from './matrix';
+import { checkFinite, type Matrix32 } from './matrix';
 import { chunkRows } from './scoring-plan';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 import { planTraining, type TrainingPlan } from './training-plan';
@@ -197,7 +197,8 @@ async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): 
   const { order, steps, batch } = split;
 
   checkFits(gpu, spec, { rows: split.train, batch });
-  const trainRows = createTensor(gpu, split.train, cols, 'training rows', pickRows(data.values, cols, order.subarray(split.validation)));
+  const trainRows = createTensor(gpu, split.train, cols, 'training rows');
+  writePickedRows(gpu, trainRows, data.values, order.subarray(split.validation));
   const epochOrder = createBuffer(gpu, split.train * BYTES, 'epoch order');
   const params = createLayerTensors(gpu, spec, 'params', '', initial);
   const best = createBuffer(gpu, P * BYTES, 'best params');
@@ -217,7 +218,7 @@ async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): 
       spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows: split.lastRows, align, hyper,
     }, o.fused);
     const validation = split.validation
-      ? await planValidation(gpu, plan, layers, pickRows(data.values, cols, order.subarray(0, split.validation)), split.validation, cols,
+      ? await planValidation(gpu, plan, layers, data.values, order.subarray(0, split.validation), cols,
         { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
       : null;
     if (validation) {
@@ -385,9 +386,11 @@ function copyBuffer(gpu: Gpu, from: GPUBuffer, to: GPUBuffer, bytes: number): vo
 
 /** Row errors of the held-out rows, chunk by chunk, with the plan's scoring, summed into `total`. */
 async function planValidation(
-  gpu: Gpu, plan: TrainingPlan, layers: readonly Layer[], values: Float32Array, rows: number, cols: number, total: Tensor,
+  gpu: Gpu, plan: TrainingPlan, layers: readonly Layer[], values: Float32Array, picked: Uint32Array, cols: number, total: Tensor,
 ): Promise<{ launches: Launch[]; tensors: Tensor[] }> {
-  const input = createTensor(gpu, rows, cols, 'validation rows', values);
+  const rows = picked.length;
+  const input = createTensor(gpu, rows, cols, 'validation rows');
+  writePickedRows(gpu, input, values, picked);
   const scores = createTensor(gpu, rows, 1, 'validation errors');
   const chunk = Math.min(rows, chunkRows(gpu, layers));
   const launches: Launch[] = [];
