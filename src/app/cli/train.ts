@@ -206,7 +206,7 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
     }
   }
   if (dataset.labels === null) {
-    const rows = dataset.table.numRows().toLocaleString('en-US');
+    const rows = (dataset.sampledFrom ?? dataset.table.numRows()).toLocaleString('en-US');
     notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
       + 'name the label with --label COLUMN --normal VALUE (or use --preset)');
   }
