@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultThreads } from '../src/pipeline/decode-pool-node';
 import { sampleLogs } from '../src/synthetic/sample';
 import { BENCH_BUNDLE } from './bundles';
 import type { Row } from './report';
@@ -100,6 +101,13 @@ function row(measure: string, threads: number, result: PartResult, peakKb: numbe
   };
 }
 
+/**
+ * `netae train` on the big file, one epoch: with its defaults (the features fitted on a table of
+ * 200,000 rows, the training rows read again), and with the whole 1,000,000-row sample held as
+ * the table, as a file larger than --fit-rows was read before.
+ */
+const TRAIN_FLAGS = [[], ['--fit-rows', '1000000']];
+
 /** The analysts' outputs measured beside the plain command: JSON lines, explanations of the flagged rows, of every row. */
 const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3'], ['--explain', '3']];
 
@@ -110,7 +118,8 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * output to /dev/null; and the scoring kernels alone on rows in memory, dense and packed (expanded
  * on the GPU first). Rows/s, MB/s of input,
  * peak RSS; and the whole command's rate over the kernels' rate measured in the same run. Then,
- * on all cores, the command with each of ANALYST_FLAGS.
+ * on all cores, the command with each of ANALYST_FLAGS; and `netae train` on the same file with
+ * each of TRAIN_FLAGS: rows read a second, and peak RSS.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netae-score-cli-'));
@@ -146,6 +155,13 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
     }
     const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
     for (const flags of ANALYST_FLAGS) results.push(await command(all, flags));
+    for (const flags of TRAIN_FLAGS) {
+      const out = join(dir, 'big.safetensors');
+      rmSync(out, { force: true });
+      const run = await runNode(cli, ['train', '--data', input, ...w.train.slice(2), '--epochs', '1', '--out', out, '--json', ...flags]);
+      if (run.code !== 0) throw new Error(`netae train ${flags.join(' ')} failed: ${run.stderr}`);
+      results.push(row(['netae train --epochs 1', ...flags].join(' '), defaultThreads(), { rows, seconds: run.seconds, bytes }, run.peakKb));
+    }
     return [
       ...results.map((r) => ({ workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...r })),
       { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...kernel, threads: '—', 'MB/s': '—' },

@@ -43,10 +43,9 @@ export class RowSample {
    */
   keep(keys: Float64Array, limit: number): Int32Array | null {
     if (keys.length <= limit) return null;
-    const sorted = keys.slice().sort();
-    const last = sorted[this.rows - 1];
-    let ties = 0;
-    for (let r = this.rows - 1; r >= 0 && sorted[r] === last; r--) ties++;
+    const last = smallest(keys.slice(), this.rows - 1);
+    let ties = this.rows;
+    for (const key of keys) if (key < last) ties--;
     const kept = new Int32Array(this.rows);
     let n = 0;
     for (let i = 0; i < keys.length; i++) {
@@ -56,6 +55,34 @@ export class RowSample {
     this.cut = last;
     return kept;
   }
+}
+
+/**
+ * The value that would sit at `rank` (from 0) were `values` sorted ascending, found by
+ * partitioning `values` in place (Hoare's selection): linear time on average, where sorting the
+ * keys of a sample took the most of its cut.
+ */
+function smallest(values: Float64Array, rank: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low < high) {
+    const pivot = values[(low + high) >>> 1];
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i++] = values[j];
+        values[j--] = t;
+      }
+    }
+    if (rank <= j) high = j;
+    else if (rank >= i) low = i;
+    else return values[rank];
+  }
+  return values[rank];
 }
 
 /** Keys drawn at a time by {@link sampleMembers}. */

@@ -43,6 +43,18 @@ describe('RowSample', () => {
     expect(sample.admits(0.29)).toBe(true);
     expect(sample.admits(0.3)).toBe(false);
   });
+
+  it('keeps, of keys with many ties, the places that a stable sort by key puts first', () => {
+    let s = 5;
+    for (const [n, rows] of [[50, 7], [5000, 1200], [5000, 4999], [20_000, 1]]) {
+      const keys = Float64Array.from({ length: n }, () => {
+        s = (s * 1664525 + 1013904223) >>> 0;
+        return (s % 97) / 97;
+      });
+      const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b).slice(0, rows).sort((a, b) => a - b);
+      expect(Array.from(new RowSample(rows, 1).keep(keys, rows)!)).toEqual(expected);
+    }
+  });
 });
 
 describe('readTable with a sample', () => {
