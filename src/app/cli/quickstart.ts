@@ -66,7 +66,14 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
   progress.note(`training on the normal rows of ${data.name}`);
   const { fitted, result } = await withGpu(async (gpu) => {
     const fitted = await fitDetector(gpu, data.train, {
-      epochs: flags.epochs, seed: flags.seed, signal, onProgress: (e) => progress.training(e), onNote: (note) => progress.note(`netae: note: ${note}`),
+      epochs: flags.epochs,
+      seed: flags.seed,
+      signal,
+      onProgress: (e) => progress.training(e),
+      onNote: (note) => {
+        progress.stop();
+        process.stderr.write(`netae: note: ${note}\n`);
+      },
     });
     progress.stop();
     if (fitted.training.stopped === 'aborted') throw new Interrupted();
