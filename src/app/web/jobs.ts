@@ -52,7 +52,7 @@ export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData |
   const rows = dataset.labels === null ? 'rows, all taken as normal (no label column),' : 'normal rows';
   job.phase(`training on ${formatCell(normal - heldOut)} ${rows} of ${dataset.file} (${formatCell(heldOut)} more held out for validation)`);
   if (test !== null) await checkFit('the model', dataset.schema, [...dataset.schema.features.numeric, ...dataset.schema.features.categorical], test);
-  const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e) });
+  const fitted = await fitDetector(gpu, dataset, { ...settings, signal: job.signal, onProgress: (e) => job.progress(e), onNote: (note) => job.phase(note) });
   if (fitted.training.history.length === 0) throw new Error('stopped before the first epoch ended; there is no model to show');
   const records = test === null ? dataset : await readScoring(test, fitted);
   job.phase(`scoring ${formatCell(records.table.numRows())} rows of ${records.file}`);
