@@ -166,11 +166,11 @@ async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<Schem
  * The normal rows of the uniform sample of `rows` of the file's `total` rows (those with the
  * smallest keys), at most `most` of them (those of them with the smallest keys), decoded straight
  * into the fitted features on the decoding threads; the second read of a file larger than the
- * table the features were fitted on.
+ * table the features were fitted on; with how many normal rows the sample held.
  */
 async function sampleRows(
   path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
-): Promise<{ features: Transformed; notes: string[] }> {
+): Promise<{ features: Transformed; normalRows: number }> {
   const decoding = parallelDecoding(o.threads);
   const label = featurizer.schema.label;
   const fileName = fileLabel(path);
@@ -183,11 +183,7 @@ async function sampleRows(
   if (read.rowsRead !== o.total) {
     throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
   }
-  const notes = read.normalRows > read.features.rows
-    ? [`training on a uniform sample of ${count(read.features.rows)} of the ${count(read.normalRows)} normal rows: this device holds at most `
-      + `${count(read.features.rows)} rows of ${count(read.features.width)} features in one buffer (--max-rows N reads fewer rows)`]
-    : [];
-  return { features: read.features, notes };
+  return read;
 }
 
 /**

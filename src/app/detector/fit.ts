@@ -33,11 +33,11 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
   readonly onNote?: (note: string) => void;
   /**
-   * The rows to train on, read once the features are fitted on the dataset's normal rows, at most
-   * `most` of them (what the device holds in one buffer): the normal rows of a larger sample of the
-   * file than the dataset, say, with notes on what was left out. Default: the dataset's normal rows.
+   * The rows to train on, read once the features are fitted on the dataset's normal rows: at most
+   * `most` (what the device holds in one buffer) of the `normalRows` there were, the normal rows of
+   * a larger sample of the file than the dataset, say. Default: the dataset's normal rows.
    */
-  readonly trainingRows?: (featurizer: Featurizer, most: number) => Promise<{ features: Transformed; notes: string[] }>;
+  readonly trainingRows?: (featurizer: Featurizer, most: number) => Promise<{ features: Transformed; normalRows: number }>;
 }
 
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
@@ -130,11 +130,14 @@ export function rowsTheDeviceHolds(bindingBytes: number, matrix: Matrix32, seed:
   const kept = permutation(matrix.rows, seededRandom(seed)).subarray(0, most).sort();
   return {
     matrix: { values: pickRows(matrix.values, matrix.cols, kept), rows: most, cols: matrix.cols },
-    notes: [
-      `training on a uniform sample of ${count(most)} of the ${count(matrix.rows)} normal rows: this device holds at most ${count(bindingBytes)} bytes `
-      + `in one buffer, ${count(most)} rows of ${count(matrix.cols)} features (--max-rows N reads fewer rows)`,
-    ],
+    notes: [deviceSampleNote(most, matrix.rows, bindingBytes, matrix.cols)],
   };
+}
+
+/** What training on `kept` of `normalRows` rows, as many of `cols` features as one buffer of `bindingBytes` holds, says. */
+function deviceSampleNote(kept: number, normalRows: number, bindingBytes: number, cols: number): string {
+  return `training on a uniform sample of ${count(kept)} of the ${count(normalRows)} normal rows: this device holds at most ${count(bindingBytes)} bytes `
+    + `in one buffer, ${count(kept)} rows of ${count(cols)} features (--max-rows N reads fewer rows)`;
 }
 
 /**
@@ -169,8 +172,9 @@ async function trainingData(bindingBytes: number, dataset: Dataset, options: Det
     return { featurizer, features, ...held };
   }
   const { featurizer } = fitNormal(dataset, options);
-  const { features, notes } = await options.trainingRows(featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
+  const { features, normalRows } = await options.trainingRows(featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
   if (features.rows === 0) throw new Error(`${dataset.file}: no normal row was read to train on`);
+  const notes = normalRows > features.rows ? [deviceSampleNote(features.rows, normalRows, bindingBytes, features.width)] : [];
   return { featurizer, features, matrix: { values: features.matrix, rows: features.rows, cols: features.width }, notes };
 }
 
