@@ -231,6 +231,11 @@ describe('set-ups netae works out, or warns about', () => {
     expect(threads.code, threads.stderr).toBe(0);
     const tensors = (path: string) => decodeModel(new Uint8Array(readFileSync(path))).params;
     expect(tensors(join(dir, 'f2.safetensors'))).toEqual(tensors(join(dir, 'f1.safetensors')));
+    const piped = await run(`node ${BIN} ${args.map((a) => (a === TRAIN ? '-' : a)).join(' ')} --out ${join(dir, 'f3.safetensors')} < ${TRAIN}`);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(ourNotices(piped.stderr)).toContain('netae: note: --fit-rows is not used on standard input, which is read once: the features are fitted on the whole sample');
+    const fromPipe = JSON.parse(piped.stdout);
+    expect(fromPipe.trainRows + fromPipe.validationRows).toBe(summary.trainRows + summary.validationRows);
   });
 });
 

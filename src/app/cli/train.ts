@@ -226,6 +226,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   const threads = flags.threads ?? defaultThreads();
   // Standard input is read once: its whole sample is the table the features are fitted on.
   const fitRows = flags.data === '-' ? maxRows : Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
+  if (flags.data === '-' && flags.fitRows !== undefined) notice('note', '--fit-rows is not used on standard input, which is read once: the features are fitted on the whole sample');
   const dataset = await readDatasetFile(input.whole(), spec, {
     select: presetColumns(spec), sample: { rows: fitRows, seed }, threads, fileName: fileLabel(flags.data),
   });
