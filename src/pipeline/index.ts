@@ -27,6 +27,7 @@ export {
   percentileThreshold,
   detectionByCategory,
   evaluate,
+  evaluateAtBoth,
   type Confusion,
   type Evaluation,
   type Rates,

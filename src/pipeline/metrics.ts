@@ -89,7 +89,10 @@ function prAucOf(r: RankCounts): number {
 
 /** The threshold (one of the scores) that maximises F1; on a tie, the highest such threshold. */
 export function bestF1Threshold(scores: Scores, labels: BinaryLabels): { threshold: number } & Rates {
-  const r = rank(scores, labels, 'the best-F1 threshold', false);
+  return bestF1Of(rank(scores, labels, 'the best-F1 threshold', false));
+}
+
+function bestF1Of(r: RankCounts): { threshold: number } & Rates {
   let best = 0;
   let bestF1 = -1;
   for (let k = 0; k < r.tp.length; k++) {
@@ -131,12 +134,22 @@ export function detectionByCategory(scores: Scores, categories: ArrayLike<string
     throw new MetricError(`${categories.length} categories for ${scores.length} scores`);
   }
   checkScores(scores);
-  const flagged = Uint8Array.from(scores as ArrayLike<number>, (s) => (s >= threshold ? 1 : 0));
-  return table({ category: Array.from(categories), flagged })
-    .groupby('category')
-    .rollup({ rows: 'op.count()', flagged: 'op.sum(d.flagged)' })
-    .derive({ rate: 'd.flagged / d.rows' })
-    .orderby('category');
+  const counts = new Map<string, { rows: number; flagged: number }>();
+  for (let i = 0; i < scores.length; i++) {
+    const category = categories[i];
+    let count = counts.get(category);
+    if (count === undefined) counts.set(category, (count = { rows: 0, flagged: 0 }));
+    count.rows++;
+    if (scores[i] >= threshold) count.flagged++;
+  }
+  const names = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = names.map((name) => counts.get(name)!);
+  return table({
+    category: names,
+    rows: rows.map((c) => c.rows),
+    flagged: rows.map((c) => c.flagged),
+    rate: rows.map((c) => c.flagged / c.rows),
+  });
 }
 
 export interface Evaluation extends Rates {
@@ -158,6 +171,97 @@ export function evaluate(
   labels: BinaryLabels,
   options: { threshold: number; categories?: ArrayLike<string> },
 ): Evaluation {
+  checkInputs(scores, labels);
+  return evaluateRanked(scores, labels, options, anyAnomaly(labels) ? summarise(scores, labels) : null);
+}
+
+/**
+ * {@link evaluate} at a given threshold and at the threshold of the best F1 (null without an
+ * anomaly), the scores ranked once for both, in one pass that keeps no curve: memory grows by the
+ * scores' size again, whatever the number of distinct scores.
+ */
+export function evaluateAtBoth(
+  scores: Scores,
+  labels: BinaryLabels,
+  options: { threshold: number; categories?: ArrayLike<string> },
+): { atThreshold: Evaluation; atBestF1: Evaluation | null } {
+  checkInputs(scores, labels);
+  const ranked = anyAnomaly(labels) ? summarise(scores, labels) : null;
+  return {
+    atThreshold: evaluateRanked(scores, labels, options, ranked),
+    atBestF1: ranked === null ? null : evaluateRanked(scores, labels, { ...options, threshold: ranked.best.threshold }, ranked),
+  };
+}
+
+function anyAnomaly(labels: BinaryLabels): boolean {
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) return true;
+  return false;
+}
+
+/** What a walk down the distinct scores gives: the areas under both curves and the best F1 (at least one anomaly). */
+interface Ranked {
+  rocAuc: number;
+  prAuc: number;
+  best: { threshold: number } & Rates;
+}
+
+/**
+ * The areas and best-F1 threshold of {@link rocAucOf}, {@link prAucOf} and {@link bestF1Of},
+ * summed in the same order, in one walk that keeps only the sorted scores of each class.
+ */
+function summarise(scores: Scores, labels: BinaryLabels): Ranked {
+  const { pos, neg } = byClass(scores, labels);
+  const [positives, negatives] = [pos.length, neg.length];
+  let area = 0;
+  let precisions = 0;
+  let best = { threshold: 0, tp: 0, fp: 0, f1: -1 };
+  let i = positives - 1;
+  let j = negatives - 1;
+  let t = 0;
+  let f = 0;
+  while (i >= 0 || j >= 0) {
+    const score = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
+    const [tBefore, fBefore] = [t, f];
+    while (i >= 0 && pos[i] === score) {
+      t++;
+      i--;
+    }
+    while (j >= 0 && neg[j] === score) {
+      f++;
+      j--;
+    }
+    area += (f - fBefore) * (t + tBefore);
+    precisions += ((t - tBefore) * t) / (t + f);
+    const f1 = (2 * t) / (t + f + positives);
+    if (f1 > best.f1) best = { threshold: score, tp: t, fp: f, f1 };
+  }
+  return {
+    rocAuc: area / (2 * positives * negatives),
+    prAuc: precisions / positives,
+    best: { threshold: best.threshold, ...rates({ tp: best.tp, fp: best.fp, fn: positives - best.tp, tn: negatives - best.fp }) },
+  };
+}
+
+/** The scores of the anomalies and of the normal rows, each sorted ascending (float32 scores stay float32). */
+function byClass(scores: Scores, labels: BinaryLabels): { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array } {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i];
+  const Make = scores instanceof Float32Array ? Float32Array : Float64Array;
+  const pos = new Make(positives);
+  const neg = new Make(scores.length - positives);
+  for (let i = 0, p = 0, q = 0; i < scores.length; i++) {
+    if (labels[i] === 1) pos[p++] = scores[i];
+    else neg[q++] = scores[i];
+  }
+  return { pos: pos.sort(), neg: neg.sort() };
+}
+
+function evaluateRanked(
+  scores: Scores,
+  labels: BinaryLabels,
+  options: { threshold: number; categories?: ArrayLike<string> },
+  ranked: Ranked | null,
+): Evaluation {
   const { threshold } = options;
   const confusion = confusionMatrix(scores, labels, threshold);
   const anomalies = confusion.tp + confusion.fn;
@@ -169,7 +273,6 @@ export function evaluate(
     options.categories === undefined
       ? []
       : (detectionByCategory(scores, options.categories, threshold).objects() as Evaluation['byCategory']);
-  const ranked = anomalies > 0 ? rank(scores, labels, 'ROC-AUC and PR-AUC', false) : null;
   return {
     threshold,
     rows: scores.length,
@@ -177,8 +280,8 @@ export function evaluate(
     normals,
     confusion,
     ...rates(confusion),
-    rocAuc: ranked !== null && normals > 0 ? rocAucOf(ranked) : null,
-    prAuc: ranked !== null ? prAucOf(ranked) : null,
+    rocAuc: ranked !== null && normals > 0 ? ranked.rocAuc : null,
+    prAuc: ranked !== null ? ranked.prAuc : null,
     byCategory,
     notes,
   };
@@ -186,9 +289,9 @@ export function evaluate(
 
 interface RankCounts {
   /** Distinct scores, highest first, and the anomalies (tp) and normal rows (fp) scoring at least each. */
-  threshold: number[];
-  tp: number[];
-  fp: number[];
+  threshold: Float64Array;
+  tp: Float64Array;
+  fp: Float64Array;
   positives: number;
   negatives: number;
 }
@@ -200,17 +303,11 @@ function rank(scores: Scores, labels: BinaryLabels, what: string, needNegatives:
   const negatives = scores.length - positives;
   if (positives === 0) throw new MetricError(`${what} is undefined: the labels hold no anomaly (all 0)`);
   if (needNegatives && negatives === 0) throw new MetricError(`${what} is undefined: the labels hold no normal row (all 1)`);
-  const pos = new Float64Array(positives);
-  const neg = new Float64Array(negatives);
-  for (let i = 0, p = 0, q = 0; i < scores.length; i++) {
-    if (labels[i] === 1) pos[p++] = scores[i];
-    else neg[q++] = scores[i];
-  }
-  pos.sort();
-  neg.sort();
-  const threshold: number[] = [];
-  const tp: number[] = [];
-  const fp: number[] = [];
+  const { pos, neg } = byClass(scores, labels);
+  let distinct = 0;
+  const threshold = new Float64Array(scores.length);
+  const tp = new Float64Array(scores.length);
+  const fp = new Float64Array(scores.length);
   let i = positives - 1;
   let j = negatives - 1;
   let t = 0;
@@ -225,11 +322,11 @@ function rank(scores: Scores, labels: BinaryLabels, what: string, needNegatives:
       f++;
       j--;
     }
-    threshold.push(score);
-    tp.push(t);
-    fp.push(f);
+    threshold[distinct] = score;
+    tp[distinct] = t;
+    fp[distinct++] = f;
   }
-  return { threshold, tp, fp, positives, negatives };
+  return { threshold: threshold.slice(0, distinct), tp: tp.slice(0, distinct), fp: fp.slice(0, distinct), positives, negatives };
 }
 
 function checkInputs(scores: Scores, labels: BinaryLabels): void {

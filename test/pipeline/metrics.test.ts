@@ -4,6 +4,7 @@ import {
   confusionMatrix,
   detectionByCategory,
   evaluate,
+  evaluateAtBoth,
   MetricError,
   percentileThreshold,
   prAuc,
@@ -190,6 +191,28 @@ describe('evaluate', () => {
   });
 });
 
+describe('evaluateAtBoth', () => {
+  it('equals evaluate at the threshold and at bestF1Threshold, the areas of rocAuc and prAuc, for float32 scores with ties', () => {
+    let s = 3;
+    const random = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    for (const n of [2, 50, 20_000]) {
+      const labels = Array.from({ length: n }, (_, i) => (i < 1 ? 0 : i < 2 ? 1 : random() < 0.3 ? 1 : 0));
+      const scores = Float32Array.from(labels, (l) => Math.round((random() + 0.4 * l) * 200) / 200);
+      const categories = labels.map((l, i) => (l === 0 ? 'normal' : ['dos', 'probe', 'r2l'][i % 3]));
+      const both = evaluateAtBoth(scores, labels, { threshold: 0.5, categories });
+      expect(both.atThreshold).toEqual(evaluate(scores, labels, { threshold: 0.5, categories }));
+      expect(both.atBestF1).toEqual(evaluate(scores, labels, { threshold: bestF1Threshold(scores, labels).threshold, categories }));
+      expect(both.atThreshold.rocAuc).toBe(rocAuc(scores, labels));
+      expect(both.atThreshold.prAuc).toBe(prAuc(scores, labels));
+      expect(both.atBestF1!.f1).toBe(bestF1Threshold(scores, labels).f1);
+    }
+    expect(evaluateAtBoth([0.1, 0.9], [0, 0], { threshold: 0.5 }).atBestF1).toBeNull();
+  });
+});
+
 describe('detectionByCategory', () => {
   it('counts flagged rows per category as a table', () => {
     const t = detectionByCategory([0.9, 0.2, 0.7, 0.6], ['scan', 'scan', 'flood', 'scan'], 0.5);
@@ -197,5 +220,11 @@ describe('detectionByCategory', () => {
       { category: 'flood', rows: 1, flagged: 1, rate: 1 },
       { category: 'scan', rows: 3, flagged: 2, rate: 2 / 3 },
     ]);
+  });
+
+  it('orders categories by their code units, as a sort of strings does', () => {
+    const names = ['b', 'B', 'a', 'é', 'Z', 'aa', ''];
+    const t = detectionByCategory(names.map(() => 1), names, 0.5);
+    expect(t.array('category')).toEqual([...names].sort());
   });
 });

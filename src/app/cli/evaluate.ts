@@ -27,6 +27,9 @@ export interface EvalFlags {
 /** Drivers shown per category in the table (the JSON lists all the evaluation keeps). */
 const DRIVERS_SHOWN = 3;
 
+/** Rows scored at a time, as `netae score` scores them: the GPU's buffers stay small whatever the file. */
+const EVAL_CHUNK = 8192;
+
 /**
  * Scores a labelled file chunk by chunk, decoded on `threads` threads as `netae score` does, and
  * measures the detector on it. Memory holds one chunk of features at a time, and per row only its
@@ -45,7 +48,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
       return category !== null && names.includes(category) ? [label, category] : [label];
     },
   });
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: EVAL_CHUNK });
   const evaluator = new Evaluator(detector, scorer);
   try {
     let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;

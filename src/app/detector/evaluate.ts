@@ -1,6 +1,6 @@
 import type { Gpu } from '../../gpu/device';
 import { Scorer } from '../../model/scorer';
-import { bestF1Threshold, evaluate, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
+import { evaluateAtBoth, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
 import { concatArrays } from '../../pipeline/bytes';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
@@ -15,12 +15,7 @@ export interface Report {
 }
 
 export function report(scores: Float32Array, labels: Labels, threshold: number): Report {
-  const anomalies = labels.isAnomaly.reduce((n, a) => n + a, 0);
-  const atThreshold = evaluate(scores, labels.isAnomaly, { threshold, categories: labels.category });
-  const atBestF1 = anomalies > 0
-    ? evaluate(scores, labels.isAnomaly, { threshold: bestF1Threshold(scores, labels.isAnomaly).threshold, categories: labels.category })
-    : null;
-  return { atThreshold, atBestF1 };
+  return evaluateAtBoth(scores, labels.isAnomaly, { threshold, categories: labels.category });
 }
 
 /** Features listed per category in an evaluation. */
