@@ -28,6 +28,7 @@ export {
   detectionByCategory,
   evaluate,
   evaluateAtBoth,
+  type Categories,
   type Confusion,
   type Evaluation,
   type Rates,

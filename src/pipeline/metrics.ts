@@ -128,28 +128,54 @@ export type ThresholdRule =
   | { kind: 'best-f1' }
   | { kind: 'fixed'; value: number };
 
+/**
+ * Each row's category: its name, or a code per row into a list of distinct names (a few bytes a
+ * row, for a file of many rows).
+ */
+export type Categories = ArrayLike<string> | CategoryCodes;
+
+export interface CategoryCodes {
+  readonly codes: ArrayLike<number>;
+  readonly names: readonly string[];
+}
+
 /** Per category: rows, rows flagged (score ≥ threshold), and their share (`rate`); sorted by category. */
-export function detectionByCategory(scores: Scores, categories: ArrayLike<string>, threshold: number): ColumnTable {
-  if (categories.length !== scores.length) {
-    throw new MetricError(`${categories.length} categories for ${scores.length} scores`);
+export function detectionByCategory(scores: Scores, categories: Categories, threshold: number): ColumnTable {
+  const { codes, names } = 'codes' in categories ? categories : codesOf(categories);
+  if (codes.length !== scores.length) {
+    throw new MetricError(`${codes.length} categories for ${scores.length} scores`);
   }
   checkScores(scores);
-  const counts = new Map<string, { rows: number; flagged: number }>();
+  const rows = new Float64Array(names.length);
+  const flagged = new Float64Array(names.length);
   for (let i = 0; i < scores.length; i++) {
-    const category = categories[i];
-    let count = counts.get(category);
-    if (count === undefined) counts.set(category, (count = { rows: 0, flagged: 0 }));
-    count.rows++;
-    if (scores[i] >= threshold) count.flagged++;
+    const code = codes[i];
+    rows[code]++;
+    if (scores[i] >= threshold) flagged[code]++;
   }
-  const names = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const rows = names.map((name) => counts.get(name)!);
+  const order = names.map((_, code) => code).filter((code) => rows[code] > 0).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
   return table({
-    category: names,
-    rows: rows.map((c) => c.rows),
-    flagged: rows.map((c) => c.flagged),
-    rate: rows.map((c) => c.flagged / c.rows),
+    category: order.map((code) => names[code]),
+    rows: order.map((code) => rows[code]),
+    flagged: order.map((code) => flagged[code]),
+    rate: order.map((code) => flagged[code] / rows[code]),
   });
+}
+
+/** Category names as codes into the list of the names met, in the order met. */
+export function codesOf(categories: ArrayLike<string>): { codes: Int32Array; names: string[] } {
+  const codeOf = new Map<string, number>();
+  const names: string[] = [];
+  const codes = new Int32Array(categories.length);
+  for (let i = 0; i < categories.length; i++) {
+    let code = codeOf.get(categories[i]);
+    if (code === undefined) {
+      codeOf.set(categories[i], (code = names.length));
+      names.push(categories[i]);
+    }
+    codes[i] = code;
+  }
+  return { codes, names };
 }
 
 export interface Evaluation extends Rates {
@@ -169,7 +195,7 @@ export interface Evaluation extends Rates {
 export function evaluate(
   scores: Scores,
   labels: BinaryLabels,
-  options: { threshold: number; categories?: ArrayLike<string> },
+  options: { threshold: number; categories?: Categories },
 ): Evaluation {
   checkInputs(scores, labels);
   return evaluateRanked(scores, labels, options, anyAnomaly(labels) ? summarise(scores, labels) : null);
@@ -183,7 +209,7 @@ export function evaluate(
 export function evaluateAtBoth(
   scores: Scores,
   labels: BinaryLabels,
-  options: { threshold: number; categories?: ArrayLike<string> },
+  options: { threshold: number; categories?: Categories },
 ): { atThreshold: Evaluation; atBestF1: Evaluation | null } {
   checkInputs(scores, labels);
   const ranked = anyAnomaly(labels) ? summarise(scores, labels) : null;
@@ -259,7 +285,7 @@ function byClass(scores: Scores, labels: BinaryLabels): { pos: Float64Array | Fl
 function evaluateRanked(
   scores: Scores,
   labels: BinaryLabels,
-  options: { threshold: number; categories?: ArrayLike<string> },
+  options: { threshold: number; categories?: Categories },
   ranked: Ranked | null,
 ): Evaluation {
   const { threshold } = options;

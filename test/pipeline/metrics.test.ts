@@ -222,6 +222,16 @@ describe('detectionByCategory', () => {
     ]);
   });
 
+  it('counts the same from codes into a list of names as from the names', () => {
+    const names = ['scan', 'flood', 'normal'];
+    const codes = [0, 0, 1, 0, 2, 2, 1];
+    const scores = [0.9, 0.2, 0.7, 0.6, 0.1, 0.8, 0.3];
+    const expected = detectionByCategory(scores, codes.map((c) => names[c]), 0.5).objects();
+    expect(detectionByCategory(scores, { codes, names }, 0.5).objects()).toEqual(expected);
+    expect(detectionByCategory(scores, { codes, names: [...names, 'unused'] }, 0.5).objects()).toEqual(expected);
+    expect(() => detectionByCategory(scores, { codes: codes.slice(1), names }, 0.5)).toThrow('6 categories for 7 scores');
+  });
+
   it('orders categories by their code units, as a sort of strings does', () => {
     const names = ['b', 'B', 'a', 'é', 'Z', 'aa', ''];
     const t = detectionByCategory(names.map(() => 1), names, 0.5);

@@ -1,6 +1,6 @@
 import type { Gpu } from '../../gpu/device';
 import { Scorer } from '../../model/scorer';
-import { evaluateAtBoth, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
+import { evaluateAtBoth, type Categories, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
 import { concatArrays } from '../../pipeline/bytes';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
@@ -14,8 +14,8 @@ export interface Report {
   readonly atBestF1: Evaluation | null;
 }
 
-export function report(scores: Float32Array, labels: Labels, threshold: number): Report {
-  return evaluateAtBoth(scores, labels.isAnomaly, { threshold, categories: labels.category });
+export function report(scores: Float32Array, isAnomaly: Uint8Array, categories: Categories, threshold: number): Report {
+  return evaluateAtBoth(scores, isAnomaly, { threshold, categories });
 }
 
 /** Features listed per category in an evaluation. */
@@ -40,14 +40,17 @@ export function labelColumn(detector: Detector, file: string, columns?: readonly
 
 /**
  * Measures a detector on labelled rows added a part at a time: per row it keeps only the score,
- * whether it is an anomaly and its category, and tallies the drivers of the flagged rows as each
- * part comes.
+ * whether it is an anomaly and its category's code (9 bytes), and tallies the drivers of the
+ * flagged rows as each part comes.
  */
 export class Evaluator {
   private readonly explainer: Explainer;
   private readonly tally: DriverTally;
   private readonly scores: Float32Array[] = [];
-  private readonly labels: Labels[] = [];
+  private readonly isAnomaly: Uint8Array[] = [];
+  private readonly codes: Int32Array[] = [];
+  private readonly categories: string[] = [];
+  private readonly codeOf = new Map<string, number>();
   private repairs: TransformReport | null = null;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
@@ -58,23 +61,29 @@ export class Evaluator {
   /** Adds rows: their features [rows × width], scores, labels and the repairs made reading them. */
   async add(matrix: Float32Array, scores: Float32Array, labels: Labels, repairs: TransformReport): Promise<void> {
     this.scores.push(scores);
-    this.labels.push(labels);
+    this.isAnomaly.push(labels.isAnomaly);
+    this.codes.push(Int32Array.from(labels.category, (category) => this.code(category)));
     this.repairs = addRepairs(this.repairs, repairs);
     await tallyFlagged(this.tally, this.scorer, this.explainer, matrix, scores, this.detector.threshold, labels.category);
   }
 
   result(): EvalResult {
-    const labels: Labels = {
-      isAnomaly: concatArrays(this.labels.map((l) => l.isAnomaly), Uint8Array),
-      category: this.labels.flatMap((l) => l.category),
-      normalCount: this.labels.reduce((n, l) => n + l.normalCount, 0),
-    };
+    const categories = { codes: concatArrays(this.codes, Int32Array), names: this.categories };
     return {
-      ...report(concatArrays(this.scores, Float32Array), labels, this.detector.threshold),
+      ...report(concatArrays(this.scores, Float32Array), concatArrays(this.isAnomaly, Uint8Array), categories, this.detector.threshold),
       repaired: this.repairs?.repaired ?? 0,
       unseen: this.repairs?.unseen ?? 0,
       drivers: this.tally.drivers(DRIVERS),
     };
+  }
+
+  private code(category: string): number {
+    let code = this.codeOf.get(category);
+    if (code === undefined) {
+      this.codeOf.set(category, (code = this.categories.length));
+      this.categories.push(category);
+    }
+    return code;
   }
 }
 
