@@ -118,8 +118,8 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * output to /dev/null; and the scoring kernels alone on rows in memory, dense and packed (expanded
  * on the GPU first). Rows/s, MB/s of input,
  * peak RSS; and the whole command's rate over the kernels' rate measured in the same run. Then,
- * on all cores, the command with each of ANALYST_FLAGS; and `netae train` on the same file with
- * each of TRAIN_FLAGS: rows read a second, and peak RSS.
+ * on all cores, the command with each of ANALYST_FLAGS; `netae eval` on the file; and `netae train`
+ * on the same file with each of TRAIN_FLAGS: rows read a second, and peak RSS.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netae-score-cli-'));
@@ -155,6 +155,14 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
     }
     const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
     for (const flags of ANALYST_FLAGS) results.push(await command(all, flags));
+    const devNull = openSync('/dev/null', 'w');
+    try {
+      const evaluated = await runNode(cli, ['eval', '--model', model, '--data', input], devNull);
+      if (evaluated.code !== 0) throw new Error(`netae eval failed: ${evaluated.stderr}`);
+      results.push(row('netae eval', defaultThreads(), { rows, seconds: evaluated.seconds, bytes }, evaluated.peakKb));
+    } finally {
+      closeSync(devNull);
+    }
     for (const flags of TRAIN_FLAGS) {
       const out = join(dir, 'big.safetensors');
       rmSync(out, { force: true });
