@@ -241,13 +241,32 @@ function summarise(scores: Scores, labels: BinaryLabels): Ranked {
   let area = 0;
   let precisions = 0;
   let best = { threshold: 0, tp: 0, fp: 0, f1: -1 };
-  let i = positives - 1;
-  let j = negatives - 1;
+  let [tBefore, fBefore] = [0, 0];
+  walkDown(pos, neg, (score, t, f) => {
+    area += (f - fBefore) * (t + tBefore);
+    precisions += ((t - tBefore) * t) / (t + f);
+    const f1 = (2 * t) / (t + f + positives);
+    if (f1 > best.f1) best = { threshold: score, tp: t, fp: f, f1 };
+    [tBefore, fBefore] = [t, f];
+  });
+  return {
+    rocAuc: area / (2 * positives * negatives),
+    prAuc: precisions / positives,
+    best: { threshold: best.threshold, ...rates({ tp: best.tp, fp: best.fp, fn: positives - best.tp, tn: negatives - best.fp }) },
+  };
+}
+
+/**
+ * Visits the distinct scores of both classes (each sorted ascending) from the highest down, with
+ * the anomalies (`t`) and normal rows (`f`) that score at least each.
+ */
+function walkDown(pos: ArrayLike<number>, neg: ArrayLike<number>, visit: (score: number, t: number, f: number) => void): void {
+  let i = pos.length - 1;
+  let j = neg.length - 1;
   let t = 0;
   let f = 0;
   while (i >= 0 || j >= 0) {
     const score = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
-    const [tBefore, fBefore] = [t, f];
     while (i >= 0 && pos[i] === score) {
       t++;
       i--;
@@ -256,16 +275,8 @@ function summarise(scores: Scores, labels: BinaryLabels): Ranked {
       f++;
       j--;
     }
-    area += (f - fBefore) * (t + tBefore);
-    precisions += ((t - tBefore) * t) / (t + f);
-    const f1 = (2 * t) / (t + f + positives);
-    if (f1 > best.f1) best = { threshold: score, tp: t, fp: f, f1 };
+    visit(score, t, f);
   }
-  return {
-    rocAuc: area / (2 * positives * negatives),
-    prAuc: precisions / positives,
-    best: { threshold: best.threshold, ...rates({ tp: best.tp, fp: best.fp, fn: positives - best.tp, tn: negatives - best.fp }) },
-  };
 }
 
 /** The scores of the anomalies and of the normal rows, each sorted ascending (float32 scores stay float32). */
@@ -334,24 +345,11 @@ function rank(scores: Scores, labels: BinaryLabels, what: string, needNegatives:
   const threshold = new Float64Array(scores.length);
   const tp = new Float64Array(scores.length);
   const fp = new Float64Array(scores.length);
-  let i = positives - 1;
-  let j = negatives - 1;
-  let t = 0;
-  let f = 0;
-  while (i >= 0 || j >= 0) {
-    const score = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
-    while (i >= 0 && pos[i] === score) {
-      t++;
-      i--;
-    }
-    while (j >= 0 && neg[j] === score) {
-      f++;
-      j--;
-    }
+  walkDown(pos, neg, (score, t, f) => {
     threshold[distinct] = score;
     tp[distinct] = t;
     fp[distinct++] = f;
-  }
+  });
   return { threshold: threshold.slice(0, distinct), tp: tp.slice(0, distinct), fp: fp.slice(0, distinct), positives, negatives };
 }
 
