@@ -57,54 +57,20 @@ export function prCurve(scores: Scores, labels: BinaryLabels): ColumnTable {
 
 /** Area under the ROC curve, exact: the probability that an anomaly outscores a normal row, ties counting half. */
 export function rocAuc(scores: Scores, labels: BinaryLabels): number {
-  return rocAucOf(rank(scores, labels, 'ROC-AUC', true));
+  checkClasses(scores, labels, 'ROC-AUC', true);
+  return summarise(scores, labels).rocAuc;
 }
 
 /** PR-AUC as average precision: Σ over distinct thresholds of (recall gained) × precision. */
 export function prAuc(scores: Scores, labels: BinaryLabels): number {
-  return prAucOf(rank(scores, labels, 'PR-AUC', false));
-}
-
-function rocAucOf(r: RankCounts): number {
-  let area = 0;
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < r.tp.length; k++) {
-    area += (r.fp[k] - fp) * (r.tp[k] + tp);
-    tp = r.tp[k];
-    fp = r.fp[k];
-  }
-  return area / (2 * r.positives * r.negatives);
-}
-
-function prAucOf(r: RankCounts): number {
-  let sum = 0;
-  let tp = 0;
-  for (let k = 0; k < r.tp.length; k++) {
-    sum += ((r.tp[k] - tp) * r.tp[k]) / (r.tp[k] + r.fp[k]);
-    tp = r.tp[k];
-  }
-  return sum / r.positives;
+  checkClasses(scores, labels, 'PR-AUC', false);
+  return summarise(scores, labels).prAuc;
 }
 
 /** The threshold (one of the scores) that maximises F1; on a tie, the highest such threshold. */
 export function bestF1Threshold(scores: Scores, labels: BinaryLabels): { threshold: number } & Rates {
-  return bestF1Of(rank(scores, labels, 'the best-F1 threshold', false));
-}
-
-function bestF1Of(r: RankCounts): { threshold: number } & Rates {
-  let best = 0;
-  let bestF1 = -1;
-  for (let k = 0; k < r.tp.length; k++) {
-    const f1 = (2 * r.tp[k]) / (r.tp[k] + r.fp[k] + r.positives);
-    if (f1 > bestF1) {
-      bestF1 = f1;
-      best = k;
-    }
-  }
-  const tp = r.tp[best];
-  const fp = r.fp[best];
-  return { threshold: r.threshold[best], ...rates({ tp, fp, fn: r.positives - tp, tn: r.negatives - fp }) };
+  checkClasses(scores, labels, 'the best-F1 threshold', false);
+  return summarise(scores, labels).best;
 }
 
 /** The given percentile (0–100) of normal scores, interpolating linearly between order statistics. */
@@ -232,8 +198,10 @@ interface Ranked {
 }
 
 /**
- * The areas and best-F1 threshold of {@link rocAucOf}, {@link prAucOf} and {@link bestF1Of},
- * summed in the same order, in one walk that keeps only the sorted scores of each class.
+ * The area under the ROC curve (pairs ranked right, ties counting half), the average precision
+ * (Σ over distinct thresholds of recall gained × precision) and the threshold of the best F1 (the
+ * highest on a tie), in one walk down the distinct scores that keeps only each class's sorted
+ * scores. At least one anomaly; the ROC area needs a normal row too.
  */
 function summarise(scores: Scores, labels: BinaryLabels): Ranked {
   const { pos, neg } = byClass(scores, labels);
@@ -334,12 +302,7 @@ interface RankCounts {
 }
 
 function rank(scores: Scores, labels: BinaryLabels, what: string, needNegatives: boolean): RankCounts {
-  checkInputs(scores, labels);
-  let positives = 0;
-  for (let i = 0; i < labels.length; i++) positives += labels[i];
-  const negatives = scores.length - positives;
-  if (positives === 0) throw new MetricError(`${what} is undefined: the labels hold no anomaly (all 0)`);
-  if (needNegatives && negatives === 0) throw new MetricError(`${what} is undefined: the labels hold no normal row (all 1)`);
+  const { positives, negatives } = checkClasses(scores, labels, what, needNegatives);
   const { pos, neg } = byClass(scores, labels);
   let distinct = 0;
   const threshold = new Float64Array(scores.length);
@@ -351,6 +314,17 @@ function rank(scores: Scores, labels: BinaryLabels, what: string, needNegatives:
     fp[distinct++] = f;
   });
   return { threshold: threshold.slice(0, distinct), tp: tp.slice(0, distinct), fp: fp.slice(0, distinct), positives, negatives };
+}
+
+/** Counts each class, throwing a MetricError naming `what` when it needs a class the labels lack. */
+function checkClasses(scores: Scores, labels: BinaryLabels, what: string, needNegatives: boolean): { positives: number; negatives: number } {
+  checkInputs(scores, labels);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i];
+  const negatives = scores.length - positives;
+  if (positives === 0) throw new MetricError(`${what} is undefined: the labels hold no anomaly (all 0)`);
+  if (needNegatives && negatives === 0) throw new MetricError(`${what} is undefined: the labels hold no normal row (all 1)`);
+  return { positives, negatives };
 }
 
 function checkInputs(scores: Scores, labels: BinaryLabels): void {
