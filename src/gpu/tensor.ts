@@ -48,28 +48,6 @@ export function createTensor(gpu: Gpu, rows: number, cols: number, label: string
   return { buffer, offset: 0, rows, cols, label };
 }
 
-/** Bytes of picked rows gathered at a time by {@link writePickedRows}. */
-const PICK_BYTES = 4 << 20;
-
-/**
- * Writes rows `rows[0]`, `rows[1]`, … of the row-major `values` (`t.cols` wide) into the tensor's
- * rows 0, 1, …, gathered a few MiB at a time: the picked rows are never copied whole on the host.
- */
-export function writePickedRows(gpu: Gpu, t: Tensor, values: Float32Array, rows: ArrayLike<number>): void {
-  const cols = t.cols;
-  if (rows.length > t.rows) throw new ShapeError('writePickedRows', `${rows.length} rows do not fit ${t.label} [${t.rows}×${cols}]`);
-  const per = Math.max(1, Math.floor(PICK_BYTES / (cols * BYTES)));
-  const staging = new Float32Array(Math.min(per, rows.length) * cols);
-  for (let first = 0; first < rows.length; first += per) {
-    const n = Math.min(per, rows.length - first);
-    for (let i = 0; i < n; i++) {
-      const r = rows[first + i];
-      staging.set(values.subarray(r * cols, (r + 1) * cols), i * cols);
-    }
-    gpu.device.queue.writeBuffer(t.buffer, (t.offset + first * cols) * BYTES, staging.buffer, 0, n * cols * BYTES);
-  }
-}
-
 /** A tensor over part of another's buffer: `rows × cols` values from element `offset` on. */
 export function viewTensor(base: { buffer: GPUBuffer; label: string }, offset: number, rows: number, cols: number, label: string): Tensor {
   const end = (offset + rows * cols) * BYTES;

@@ -3,8 +3,9 @@ import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { ADAM_DEFAULTS } from '../gpu/adam';
 import { sum } from '../gpu/reduce';
 import { settle } from '../gpu/settle';
-import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, viewTensor, writePickedRows, type Tensor } from '../gpu/tensor';
+import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, readTensor, viewTensor, type Tensor } from '../gpu/tensor';
 import type { FusedTiles } from '../gpu/tuning';
+import { gatherRows, readRows, rowCount, slotsOf, uploadRows, type DeviceRows } from './device-rows';
 import { initParams } from './init';
 import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
@@ -77,6 +78,8 @@ export interface TrainResult {
   readonly validationRows: number;
   /** Indices of the rows held out for validation, into the training data. */
   readonly heldOut: Uint32Array;
+  /** The held-out rows, as `heldOut` orders them; every row, in order, when none were held out. */
+  readonly heldOutRows: Float32Array;
   readonly steps: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
@@ -123,23 +126,32 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** Rows to train on: a matrix on the host, or rows already on the GPU. */
+export type TrainingData = Matrix32 | DeviceRows;
+
+function isMatrix(data: TrainingData): data is Matrix32 {
+  return 'values' in data;
+}
+
 /** The options with their defaults, checked against the data. */
 type Settings = TrainOptions & { readonly [K in keyof typeof TRAIN_DEFAULTS]: number };
 
-function settingsOf(data: Matrix32, options: TrainOptions): Settings {
+function settingsOf(data: TrainingData, options: TrainOptions): Settings {
   const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
   checkSpec(o.spec);
-  if (o.spec.widths[0] !== data.cols) {
-    throw new Error(`the layer spec takes ${o.spec.widths[0]} features but the data has ${data.cols}`);
+  const cols = isMatrix(data) ? data.cols : data.tensor.cols;
+  if (o.spec.widths[0] !== cols) {
+    throw new Error(`the layer spec takes ${o.spec.widths[0]} features but the data has ${cols}`);
   }
-  if (data.rows < 1 || data.values.length !== data.rows * data.cols) {
+  if (isMatrix(data) && (data.rows < 1 || data.values.length !== data.rows * data.cols)) {
     throw new Error(`training data: ${data.rows} rows × ${data.cols} columns given ${data.values.length} values`);
   }
+  if (!isMatrix(data) && rowCount(data) < 1) throw new Error('training data: no rows');
   for (const [name, value] of [['epochs', o.epochs], ['batch size', o.batchSize]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${value}`);
   }
   if (!(o.validation >= 0 && o.validation < 1)) throw new Error(`validation must be a fraction in [0, 1), got ${o.validation}`);
-  checkFinite(data);
+  if (isMatrix(data)) checkFinite(data);
   return o;
 }
 
@@ -168,7 +180,7 @@ function splitRows(rows: number, o: Settings): Split {
   return { random, order, validation, train, batch, steps, lastRows: train - (steps - 1) * batch };
 }
 
-/** A run's GPU side: the rows, the parameters and their best copy, the losses, and the planned launches. */
+/** A run's GPU side: the rows' slots, the parameters and their best copy, the losses, the held-out rows, and the planned launches. */
 interface Run {
   readonly layers: readonly Layer[];
   /** Parameters. */
@@ -176,19 +188,24 @@ interface Run {
   /** The losses' stride in floats: one step's loss at `s · align`, validation's after the last step. */
   readonly align: number;
   readonly statsLength: number;
+  /** The slot on the GPU of each row trained on (the split's order after the held-out rows). */
+  readonly trainSlots: Uint32Array;
   readonly epochOrder: GPUBuffer;
   readonly params: ReturnType<typeof createLayerTensors>;
   readonly best: GPUBuffer;
   readonly stats: GPUBuffer;
   readonly plan: TrainingPlan;
   readonly validation: readonly Launch[] | null;
+  /** The held-out rows, gathered from the rows on the GPU. */
+  readonly heldOut: Tensor | null;
   release(): void;
 }
 
-/** Uploads the rows and parameters and plans every step's launches and the validation pass. */
-async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): Promise<Run> {
+/** Uploads the parameters, gathers the held-out rows, and plans every step's launches and the validation pass. */
+async function prepareRun(gpu: Gpu, rows: DeviceRows, o: Settings, split: Split): Promise<Run> {
   const { spec } = o;
-  const cols = data.cols;
+  const trainRows = rows.tensor;
+  const cols = trainRows.cols;
   const layers = layersOf(spec);
   const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
   const P = parameterCount(spec);
@@ -196,15 +213,13 @@ async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): 
   const initial = o.initial ?? initParams(spec, o.seed);
   const { order, steps, batch } = split;
 
-  checkFits(gpu, spec, { rows: split.train, batch });
-  const trainRows = createTensor(gpu, split.train, cols, 'training rows');
-  writePickedRows(gpu, trainRows, data.values, order.subarray(split.validation));
+  const trainSlots = slotsOf(rows, order.subarray(split.validation));
   const epochOrder = createBuffer(gpu, split.train * BYTES, 'epoch order');
   const params = createLayerTensors(gpu, spec, 'params', '', initial);
   const best = createBuffer(gpu, P * BYTES, 'best params');
   const statsLength = (steps + 1) * align;
   const stats = createBuffer(gpu, statsLength * BYTES, 'losses');
-  const owned: Tensor[] = [trainRows, params.all];
+  const owned: Tensor[] = [params.all];
   const launches: Launch[] = [];
   let plan: TrainingPlan | null = null;
   const release = () => {
@@ -215,17 +230,20 @@ async function prepareRun(gpu: Gpu, data: Matrix32, o: Settings, split: Split): 
   };
   try {
     plan = await planTraining(gpu, {
-      spec, layers, trainRows, order: epochOrder, params, initial, stats, batch, steps, lastRows: split.lastRows, align, hyper,
+      spec, layers, trainRows, rows: split.train, order: epochOrder, params, initial, stats, batch, steps, lastRows: split.lastRows, align, hyper,
     }, o.fused);
-    const validation = split.validation
-      ? await planValidation(gpu, plan, layers, data.values, order.subarray(0, split.validation), cols,
-        { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
+    const heldOut = split.validation ? gatherRows(gpu, trainRows, slotsOf(rows, order.subarray(0, split.validation)), 'validation rows') : null;
+    if (heldOut) owned.push(heldOut);
+    const validation = heldOut
+      ? await planValidation(gpu, plan, layers, heldOut, { buffer: stats, offset: steps * align, rows: 1, cols: 1, label: 'validation loss' })
       : null;
     if (validation) {
       launches.push(...validation.launches);
       owned.push(...validation.tensors);
     }
-    return { layers, P, align, statsLength, epochOrder, params, best, stats, plan, validation: validation?.launches ?? null, release };
+    return {
+      layers, P, align, statsLength, trainSlots, epochOrder, params, best, stats, plan, validation: validation?.launches ?? null, heldOut, release,
+    };
   } catch (error) {
     release();
     throw error;
@@ -249,7 +267,9 @@ async function runEpoch(gpu: Gpu, run: Run, o: Settings, split: Split, epoch: nu
   const { plan } = run;
   const { steps } = split;
   const epochStart = performance.now();
-  gpu.device.queue.writeBuffer(run.epochOrder, 0, permutation(split.train, split.random));
+  const order = permutation(split.train, split.random);
+  for (let i = 0; i < order.length; i++) order[i] = run.trainSlots[order[i]];
+  gpu.device.queue.writeBuffer(run.epochOrder, 0, order);
   let queued: { done: Promise<undefined>; end: number; steps: number } | null = null;
   let lastDone = epochStart;
   for (let s0 = 0, s1 = 0; s0 < steps; s0 = s1) {
@@ -338,19 +358,34 @@ async function keptParams(gpu: Gpu, run: Run, epochs: Epochs): Promise<Float32Ar
 
 /**
  * Trains an autoencoder on `data` with Adam and the mean squared error. The data goes to
- * the GPU once; each epoch the host writes a new row order, and every step's launches are
+ * the GPU once (rows already there stay where they are); each epoch the host writes a new row
+ * order, and every step's launches are
  * encoded with bind groups made once (two dispatches a step on the fused path), a few submits
  * per epoch. Losses stay on the GPU and are read once per epoch. The same seed on the same
  * adapter gives the same parameters.
  */
-export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Promise<TrainResult> {
+export async function train(gpu: Gpu, data: TrainingData, options: TrainOptions): Promise<TrainResult> {
   const o = settingsOf(data, options);
-  const split = splitRows(data.rows, o);
-  const run = await prepareRun(gpu, data, o, split);
+  const count = isMatrix(data) ? data.rows : rowCount(data);
+  const split = splitRows(count, o);
+  checkFits(gpu, o.spec, { rows: count, batch: split.batch });
+  const rows = isMatrix(data) ? uploadRows(gpu, data) : data;
+  try {
+    return await trainOn(gpu, rows, o, split);
+  } finally {
+    if (rows !== data) rows.tensor.buffer.destroy();
+  }
+}
+
+async function trainOn(gpu: Gpu, rows: DeviceRows, o: Settings, split: Split): Promise<TrainResult> {
+  const run = await prepareRun(gpu, rows, o, split);
   try {
     const started = performance.now();
     const epochs = await runEpochs(gpu, run, o, split);
     const params = await keptParams(gpu, run, epochs);
+    const heldOutRows = run.heldOut
+      ? await readTensor(gpu, run.heldOut)
+      : await readRows(gpu, rows.tensor, slotsOf(rows, Uint32Array.from({ length: split.train }, (_, i) => i)));
     const { history } = epochs;
     const trainingSeconds = history.reduce((s, h) => s + h.seconds, 0);
     return {
@@ -361,6 +396,7 @@ export async function train(gpu: Gpu, data: Matrix32, options: TrainOptions): Pr
       trainRows: split.train,
       validationRows: split.validation,
       heldOut: split.order.slice(0, split.validation),
+      heldOutRows,
       steps: epochs.steps,
       seconds: (performance.now() - started) / 1000,
       samplesPerSecond: history.length ? (history.length * split.train) / trainingSeconds : 0,
@@ -386,11 +422,9 @@ function copyBuffer(gpu: Gpu, from: GPUBuffer, to: GPUBuffer, bytes: number): vo
 
 /** Row errors of the held-out rows, chunk by chunk, with the plan's scoring, summed into `total`. */
 async function planValidation(
-  gpu: Gpu, plan: TrainingPlan, layers: readonly Layer[], values: Float32Array, picked: Uint32Array, cols: number, total: Tensor,
+  gpu: Gpu, plan: TrainingPlan, layers: readonly Layer[], input: Tensor, total: Tensor,
 ): Promise<{ launches: Launch[]; tensors: Tensor[] }> {
-  const rows = picked.length;
-  const input = createTensor(gpu, rows, cols, 'validation rows');
-  writePickedRows(gpu, input, values, picked);
+  const { rows, cols } = input;
   const scores = createTensor(gpu, rows, 1, 'validation errors');
   const chunk = Math.min(rows, chunkRows(gpu, layers));
   const launches: Launch[] = [];
@@ -399,5 +433,5 @@ async function planValidation(
     launches.push(...await plan.scoring(viewTensor(input, r0 * cols, n, cols, 'validation chunk'), viewTensor(scores, r0, n, 1, 'validation errors')));
   }
   const summing = await sum(gpu, { x: scores, out: total });
-  return { launches: [...launches, ...summing], tensors: [input, scores] };
+  return { launches: [...launches, ...summing], tensors: [scores] };
 }

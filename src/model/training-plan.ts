@@ -15,9 +15,11 @@ import type { Layer, LayerSpec } from './spec';
 export interface PlanInputs {
   readonly spec: LayerSpec;
   readonly layers: readonly Layer[];
-  /** Every training row, uploaded once. */
+  /** The rows on the GPU, put there once; `order` names those an epoch trains on. */
   readonly trainRows: Tensor;
-  /** The epoch's order of the rows (u32), written by the host once an epoch. */
+  /** Rows an epoch trains on: the length of `order`. */
+  readonly rows: number;
+  /** The epoch's order of the rows (u32, rows of `trainRows`), written by the host once an epoch. */
   readonly order: GPUBuffer;
   readonly params: LayerTensors;
   /** The parameters `params` starts from. */
@@ -123,12 +125,12 @@ async function planFused(gpu: Gpu, inputs: PlanInputs, tiles: FusedTiles): Promi
  * for the deep model). Dynamic offsets select the batch and its loss slot.
  */
 async function planPerLayer(gpu: Gpu, inputs: PlanInputs): Promise<TrainingPlan> {
-  const { spec, layers, trainRows, order, params, stats, batch, steps, lastRows, align, hyper } = inputs;
+  const { spec, layers, trainRows, rows: epochRows, order, params, stats, batch, steps, lastRows, align, hyper } = inputs;
   const cols = trainRows.cols;
   const slot = Math.ceil((batch * cols) / align) * align;
   const P = params.all.cols;
   if (steps * slot * BYTES > gpu.limits.maxBufferSize) {
-    throw new Error(`training data of ${trainRows.rows} rows × ${cols} needs a ${steps * slot * BYTES}-byte shuffle buffer, more than this device's ${gpu.limits.maxBufferSize}`);
+    throw new Error(`training data of ${epochRows} rows × ${cols} needs a ${steps * slot * BYTES}-byte shuffle buffer, more than this device's ${gpu.limits.maxBufferSize}`);
   }
   const shuffled = createBuffer(gpu, steps * slot * BYTES, 'shuffled batches');
   const adamSteps = createBuffer(gpu, adamGroups(P) * BYTES, 'adam steps');
@@ -146,7 +148,7 @@ async function planPerLayer(gpu: Gpu, inputs: PlanInputs): Promise<TrainingPlan>
     adamSteps.destroy();
   };
   try {
-    const shuffle = await gather(gpu, { x: trainRows, index: order, rows: trainRows.rows, out: shuffled, batch, slot });
+    const shuffle = await gather(gpu, { x: trainRows, index: order, rows: epochRows, out: shuffled, batch, slot });
     launches.push(shuffle);
     const plan = (rows: number) => planStep(gpu, layers, params, grads, {
       x: { buffer: shuffled, offset: 0, rows, cols, label: 'X', window: rows * cols * BYTES },

@@ -1,23 +1,33 @@
-import { emptyReport, mergeReports, type Transformed } from './features';
+import { emptyReport, mergeReports, type TransformReport } from './features';
 import type { RecordBatch } from './records';
 import { sampleKey } from './row-sample';
 import { labelsOfValues, type Schema } from './schema';
 import { textValues } from './text-column';
 
-/** Which rows to keep, and how many at most. */
+/** Where kept rows go: row `slot` of a store of as many rows as `most` (the GPU's, say). A slot put again is replaced. */
+export interface RowStore {
+  put(slot: number, source: Float32Array, offset: number): void;
+}
+
+/** Which rows to keep, how many at most, and where they go. */
 export interface TrainingRowsOptions {
   /** Whether the row at a place (0, 1, … in file order) is in the sample; asked once per row, in order (see sampleMembers). */
   inSample: (place: number) => boolean;
   /** Rows kept at most: of more normal rows in the sample, those with the smallest keys under `seed`. */
   most: number;
   seed: number;
-  /** Given each batch's feature matrix once its rows are copied out (back to the decoding threads, say). */
+  store: RowStore;
+  /** Given each batch's feature matrix once its rows are put in the store (back to the decoding threads, say). */
   spent?: (matrix: Float32Array) => void;
 }
 
 export interface TrainingRows {
-  /** The rows kept, in file order; the report counts the repairs in every row read. */
-  features: Transformed;
+  /** The store's slot of each row kept, in file order. */
+  slots: Uint32Array;
+  /** Features a row. */
+  width: number;
+  /** The repairs made in every row read. */
+  report: TransformReport;
   /** Normal rows in the sample, kept or not. */
   normalRows: number;
   /** Rows read, in the sample or not. */
@@ -26,30 +36,31 @@ export interface TrainingRows {
 
 /**
  * The normal rows of a sample of a file, read from its batches of feature rows (`readRecords`,
- * dense): the matrix that training starts from, made without a table. Memory holds the rows kept
- * and one batch. The label column (the schema's) must be among the batches' text columns; a
- * schema without one makes every row normal.
+ * dense), put in a store as they come: the rows that training starts from, made without a table
+ * and without holding them on the host. Memory holds a key per row kept and one batch. The label
+ * column (the schema's) must be among the batches' text columns; a schema without one makes every
+ * row normal.
  */
 export async function readTrainingRows(batches: AsyncIterable<RecordBatch>, schema: Schema, options: TrainingRowsOptions): Promise<TrainingRows> {
   const report = emptyReport();
-  let kept: SmallestRows | null = null;
+  const kept = new SmallestKeys(options.most);
+  let width = 0;
   let place = 0;
   let normalRows = 0;
   for await (const batch of batches) {
     if (batch.packed) throw new Error('training rows are read from dense feature rows');
-    kept ??= new SmallestRows(options.most, batch.width);
+    width = batch.width;
     const normal = normalOf(batch, schema);
     for (let i = 0; i < batch.rows; i++, place++) {
       if (!options.inSample(place) || (normal !== null && normal[i] === 0)) continue;
       normalRows++;
-      kept.offer(sampleKey(place, options.seed), place, batch.matrix, i * batch.width);
+      const slot = kept.offer(sampleKey(place, options.seed), place);
+      if (slot >= 0) options.store.put(slot, batch.matrix, i * batch.width);
     }
     mergeReports(report, batch.report);
     options.spent?.(batch.matrix);
   }
-  const width = kept?.width ?? 0;
-  const matrix = kept?.inOrder() ?? new Float32Array(0);
-  return { features: { matrix, rows: matrix.length / Math.max(1, width), width, report }, normalRows, rowsRead: place };
+  return { slots: kept.slotsInOrder(), width, report, normalRows, rowsRead: place };
 }
 
 /** Per row of a batch, 1 where it is normal; null when the schema has no label. */
@@ -61,12 +72,11 @@ function normalOf(batch: RecordBatch, schema: Schema): Uint8Array | null {
 }
 
 /**
- * At most `capacity` rows of `width` values: of the rows offered, those with the smallest keys
- * (ties to the earlier place), held in a max-heap by key so that a smaller key takes the place of
- * the largest held. Storage grows as rows come, up to `capacity` rows.
+ * Slots for at most `capacity` rows: of the rows offered, those with the smallest keys (ties to
+ * the earlier place), held in a max-heap by key so that a smaller key takes the slot of the
+ * largest held. Storage grows as rows come, up to `capacity` rows.
  */
-class SmallestRows {
-  private values = new Float32Array(0);
+class SmallestKeys {
   private keys = new Float64Array(0);
   private places = new Float64Array(0);
   /** Slots ordered as a max-heap by (key, place). */
@@ -74,59 +84,37 @@ class SmallestRows {
   private count = 0;
   private evicted = false;
 
-  constructor(private readonly capacity: number, readonly width: number) {}
+  constructor(private readonly capacity: number) {}
 
-  offer(key: number, place: number, source: Float32Array, offset: number): void {
-    const { width } = this;
+  /** The slot for a row with this key at this place: a new one while there is room, else the largest key's if this one is smaller; −1 when the row is not kept. */
+  offer(key: number, place: number): number {
     if (this.count < this.capacity) {
       if (this.count === this.keys.length) this.grow();
       const slot = this.count++;
-      this.values.set(source.subarray(offset, offset + width), slot * width);
       this.keys[slot] = key;
       this.places[slot] = place;
       this.heap[slot] = slot;
       this.siftUp(slot);
-      return;
+      return slot;
     }
-    if (this.capacity === 0) return;
+    if (this.capacity === 0) return -1;
     const top = this.heap[0];
-    if (key > this.keys[top] || (key === this.keys[top] && place > this.places[top])) return;
-    this.values.set(source.subarray(offset, offset + width), top * width);
+    if (key > this.keys[top] || (key === this.keys[top] && place > this.places[top])) return -1;
     this.keys[top] = key;
     this.places[top] = place;
     this.evicted = true;
     this.siftDown(0);
+    return top;
   }
 
-  /** The rows held, in the order of their places. */
-  inOrder(): Float32Array {
-    const { width, count } = this;
-    const values = this.values.subarray(0, count * width);
-    if (!this.evicted) return values;
-    const order = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => this.places[a] - this.places[b]);
-    const row = new Float32Array(width);
-    const done = new Uint8Array(count);
-    for (let start = 0; start < count; start++) {
-      if (done[start]) continue;
-      row.set(values.subarray(start * width, (start + 1) * width));
-      let at = start;
-      for (;;) {
-        done[at] = 1;
-        const from = order[at];
-        if (from === start) break;
-        values.copyWithin(at * width, from * width, (from + 1) * width);
-        at = from;
-      }
-      values.set(row, at * width);
-    }
-    return values;
+  /** The slots held, in the order of their rows' places. */
+  slotsInOrder(): Uint32Array {
+    const slots = Uint32Array.from({ length: this.count }, (_, i) => i);
+    return this.evicted ? slots.sort((a, b) => this.places[a] - this.places[b]) : slots;
   }
 
   private grow(): void {
     const rows = Math.min(this.capacity, Math.max(1024, this.keys.length * 2));
-    const values = new Float32Array(rows * this.width);
-    values.set(this.values);
-    this.values = values;
     for (const name of ['keys', 'places'] as const) {
       const grown = new Float64Array(rows);
       grown.set(this[name]);

@@ -6,9 +6,7 @@ import { linearBackwardInput, linearForward } from '../../src/gpu/gemm';
 import { mse, rowError } from '../../src/gpu/loss';
 import { sum } from '../../src/gpu/reduce';
 import { gather } from '../../src/gpu/rows';
-import { createBuffer, createTensor, readTensor, viewTensor, writePickedRows } from '../../src/gpu/tensor';
-import { pickRows } from '../../src/model/matrix';
-import { permutation, seededRandom } from '../../src/model/random';
+import { createBuffer, createTensor, readTensor, viewTensor } from '../../src/gpu/tensor';
 import * as ref from '../../src/model/reference';
 import { AdamBound, mseBounds, rowErrorBounds } from './bounds';
 import { expectTight, expectWithin, gamma, outOfBounds, randomMatrix, runLaunches, testGpu } from './helpers';
@@ -104,17 +102,6 @@ describe('loss, score, reduction and gather kernels', () => {
       const at = Math.floor(r / batch) * slot + (r % batch) * cols;
       expect(Array.from(got.slice(at, at + cols))).toEqual(Array.from(x.f32.slice(source * cols, source * cols + cols)));
     });
-  });
-
-  it.each([[10, 3, 10], [120_000, 13, 100_000]])('writePickedRows writes %i×%i rows, %i of them picked, in the given order, as pickRows does', async (rows, cols, picked) => {
-    const x = randomMatrix(rows, cols, 8);
-    const order = permutation(rows, seededRandom(3)).subarray(rows - picked);
-    const base = createTensor(gpu, picked + 2, cols, 'rows and a margin', new Float32Array((picked + 2) * cols).fill(7));
-    writePickedRows(gpu, viewTensor(base, cols, picked, cols, 'picked rows'), x.f32, order);
-    const got = await readTensor(gpu, base);
-    expect(got.subarray(cols, (picked + 1) * cols)).toEqual(pickRows(x.f32, cols, order));
-    expect(Array.from(got.subarray(0, cols))).toEqual(new Array(cols).fill(7));
-    expect(Array.from(got.subarray((picked + 1) * cols))).toEqual(new Array(cols).fill(7));
   });
 });
 

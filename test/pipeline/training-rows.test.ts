@@ -5,7 +5,7 @@ import { fitFeaturizer, type Featurizer } from '../../src/pipeline/featurizer';
 import { readRecords } from '../../src/pipeline/records';
 import { sampleKey, sampleMembers } from '../../src/pipeline/row-sample';
 import { normalRows, type SchemaSpec } from '../../src/pipeline/schema';
-import { readTrainingRows } from '../../src/pipeline/training-rows';
+import { readTrainingRows, type RowStore } from '../../src/pipeline/training-rows';
 
 const ZEEK = readFileSync(new URL('../../data/sample/train.conn.log', import.meta.url));
 
@@ -33,11 +33,29 @@ async function fitted(bytes: Uint8Array, spec: SchemaSpec, file: string): Promis
   return fitFeaturizer(all.schema, normalRows(all.table, all.schema, all).table);
 }
 
-/** The training rows of a sample of `rows`, at most `most`, read again from the file's feature rows. */
+/** A store that keeps each slot's last row, and counts the rows put. */
+class HostStore implements RowStore {
+  readonly rows: Float32Array[] = [];
+  puts = 0;
+  constructor(private readonly width: number) {}
+  put(slot: number, source: Float32Array, offset: number): void {
+    this.rows[slot] = source.slice(offset, offset + this.width);
+    this.puts++;
+  }
+}
+
+/**
+ * The training rows of a sample of `rows`, at most `most`, read again from the file's feature
+ * rows into a store, and the matrix they make in file order.
+ */
 async function reread(bytes: Uint8Array, featurizer: Featurizer, file: string, total: number, rows: number, most: number, seed: number) {
   const label = featurizer.schema.label!;
   const batches = readRecords(bytes, featurizer, { ...featurizer.readOptions(file), texts: () => [label], blockBytes: 4096 });
-  return readTrainingRows(batches, featurizer.schema, { inSample: sampleMembers(total, rows, seed), most, seed });
+  const store = new HostStore(featurizer.width);
+  const read = await readTrainingRows(batches, featurizer.schema, { inSample: sampleMembers(total, rows, seed), most, seed, store });
+  const matrix = new Float32Array(read.slots.length * read.width);
+  read.slots.forEach((slot, i) => matrix.set(store.rows[slot], i * read.width));
+  return { ...read, matrix, rows: read.slots.length, store };
 }
 
 describe('readTrainingRows', () => {
@@ -55,14 +73,15 @@ describe('readTrainingRows', () => {
       const expected = featurizer.transform(normal.table, normal.origin);
       const read = await reread(data, featurizer, file, total, rows, Infinity, seed);
       expect(read.normalRows).toBe(expected.rows);
-      expect(read.features.rows).toBe(expected.rows);
-      expect(read.features.width).toBe(expected.width);
-      expect(read.features.matrix).toEqual(expected.matrix);
-      expect(read.features.report.rows).toBe(total);
+      expect(read.rows).toBe(expected.rows);
+      expect(read.width).toBe(expected.width);
+      expect(read.matrix).toEqual(expected.matrix);
+      expect(read.report.rows).toBe(total);
+      expect(read.store.puts).toBe(expected.rows);
     }
   });
 
-  it('keeps at most `most` of the normal rows, those with the smallest keys, in file order', async () => {
+  it('keeps at most `most` of the normal rows, those with the smallest keys, in file order, the store\'s slots reused', async () => {
     const data = flowsCsv(6000);
     const featurizer = await fitted(data, CSV_SPEC, 'flows.csv');
     const whole = await readDataset(data, CSV_SPEC, 'flows.csv');
@@ -79,14 +98,16 @@ describe('readTrainingRows', () => {
       const smallest = [...normalPlaces].sort((a, b) => sampleKey(a, seed) - sampleKey(b, seed)).slice(0, most).sort((a, b) => a - b);
       const read = await reread(data, featurizer, 'flows.csv', total, 3000, most, seed);
       expect(read.normalRows).toBe(normalPlaces.length);
-      expect(read.features.rows).toBe(most);
-      const width = read.features.width;
+      expect(read.rows).toBe(most);
+      expect(read.store.rows.length).toBe(most);
+      expect(read.store.puts).toBeGreaterThan(most);
+      const width = read.width;
       const expected = new Float32Array(most * width);
       smallest.forEach((place, k) => {
         const r = normalPlaces.indexOf(place);
-        expected.set(sampled.features.matrix.subarray(r * width, (r + 1) * width), k * width);
+        expected.set(sampled.matrix.subarray(r * width, (r + 1) * width), k * width);
       });
-      expect(read.features.matrix).toEqual(expected);
+      expect(read.matrix).toEqual(expected);
     }
   });
 });

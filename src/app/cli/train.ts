@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
+import type { Gpu } from '../../gpu/device';
+import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
-import type { Transformed } from '../../pipeline/features';
+import type { TransformReport } from '../../pipeline/features';
 import { presetColumns } from '../../pipeline/schema';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
@@ -169,21 +171,26 @@ async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<Schem
  * table the features were fitted on; with how many normal rows the sample held.
  */
 async function sampleRows(
-  path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
-): Promise<{ features: Transformed; normalRows: number }> {
+  gpu: Gpu, path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
+): Promise<{ rows: DeviceRows; report: TransformReport; normalRows: number }> {
   const decoding = parallelDecoding(o.threads);
   const label = featurizer.schema.label;
   const fileName = fileLabel(path);
   const batches = readRecordsFile(path, featurizer, { ...featurizer.readOptions(fileName), decoding, texts: () => (label === null ? [] : [label]) });
-  const most = Math.min(o.most, o.rows);
-  const read = await readTrainingRows(batches, featurizer.schema, {
-    inSample: sampleMembers(o.total, o.rows, o.seed), most, seed: o.seed, spent: (matrix) => decoding.giveBack(matrix),
-  });
-  const count = (n: number) => n.toLocaleString('en-US');
-  if (read.rowsRead !== o.total) {
-    throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
+  const store = new DeviceRowStore(gpu, Math.min(o.most, o.rows, o.total), featurizer.width);
+  try {
+    const read = await readTrainingRows(batches, featurizer.schema, {
+      inSample: sampleMembers(o.total, o.rows, o.seed), most: store.capacity, seed: o.seed, store, spent: (matrix) => decoding.giveBack(matrix),
+    });
+    const count = (n: number) => n.toLocaleString('en-US');
+    if (read.rowsRead !== o.total) {
+      throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
+    }
+    return { rows: store.rows(read.slots), report: read.report, normalRows: read.normalRows };
+  } catch (error) {
+    store.release();
+    throw error;
   }
-  return read;
 }
 
 /**
@@ -252,7 +259,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
       progress.stop();
       notice('note', note);
     },
-    ...(secondRead ? { trainingRows: (featurizer: Featurizer, most: number) => sampleRows(flags.data, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
+    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, flags.data, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
     signal,
   }));
   progress.stop();

@@ -2,6 +2,7 @@ import type { Gpu } from '../../gpu/device';
 import { BYTES, maxBindingBytes } from '../../gpu/tensor';
 import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
+import { rowCount, uploadRows, type DeviceRows } from '../../model/device-rows';
 import { pickRows, type Matrix32 } from '../../model/matrix';
 import { permutation, seededRandom } from '../../model/random';
 import { Scorer } from '../../model/scorer';
@@ -33,11 +34,12 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
   readonly onNote?: (note: string) => void;
   /**
-   * The rows to train on, read once the features are fitted on the dataset's normal rows: at most
-   * `most` (what the device holds in one buffer) of the `normalRows` there were, the normal rows of
-   * a larger sample of the file than the dataset, say. Default: the dataset's normal rows.
+   * The rows to train on, put on the GPU once the features are fitted on the dataset's normal rows:
+   * at most `most` (what the device holds in one buffer) of the `normalRows` there were, the normal
+   * rows of a larger sample of the file than the dataset, say, and the repairs made reading them.
+   * Default: the dataset's normal rows.
    */
-  readonly trainingRows?: (featurizer: Featurizer, most: number) => Promise<{ features: Transformed; normalRows: number }>;
+  readonly trainingRows?: (gpu: Gpu, featurizer: Featurizer, most: number) => Promise<{ rows: DeviceRows; report: TransformReport; normalRows: number }>;
 }
 
 /** Fewer Adam steps than this, or fewer held-out rows behind a threshold, and a warning says so. */
@@ -61,13 +63,20 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const rule = options.threshold ?? DEFAULT_THRESHOLD;
   checkThresholdRule(rule, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
-  const { featurizer, features, matrix, notes } = await trainingData(maxBindingBytes(gpu), dataset, options);
-  for (const note of notes) options.onNote?.(note);
-  const spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
+  const { featurizer, rows, report, notes } = await trainingData(gpu, dataset, options);
+  const rowsTrainedOn = rowCount(rows);
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, trainingRows: _rows, ...trainOptions } = options;
-  const validation = options.validation ?? heldOutShare(matrix.rows);
-  const training = await train(gpu, matrix, { ...trainOptions, validation, spec });
-  const heldOut = heldOutRows(matrix, training.heldOut);
+  const validation = options.validation ?? heldOutShare(rowsTrainedOn);
+  let spec: Model['spec'];
+  let training: TrainResult;
+  try {
+    for (const note of notes) options.onNote?.(note);
+    spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
+    training = await train(gpu, rows, { ...trainOptions, validation, spec });
+  } finally {
+    rows.tensor.buffer.destroy();
+  }
+  const heldOut = training.heldOutRows;
   const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
   const scored = standardise
     ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
@@ -93,7 +102,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
       heldOut: picked.heldOut,
       training: {
         layers: formatSpec(spec),
-        rows: matrix.rows,
+        rows: rowsTrainedOn,
         trainRows: training.trainRows,
         validationRows: training.validationRows,
         validation,
@@ -112,12 +121,12 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
         seconds: training.seconds,
         samplesPerSecond: training.samplesPerSecond,
         source: fileName(dataset.file),
-        repairs: features.report.columns,
+        repairs: report.columns,
         warnings,
       } satisfies TrainingRecord,
     },
   };
-  return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: features.report, warnings };
+  return { model, featurizer: scored.featurizer, threshold: picked.threshold.value, training, repairs: report, warnings };
 }
 
 /**
@@ -162,20 +171,26 @@ function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 
 }
 
 /**
- * The featurizer, the rows to train on (its transform's report beside them) as a matrix that fits
- * in one buffer of `bindingBytes`, and notes on what was left out to make it fit.
+ * The featurizer, the rows to train on as the GPU holds them (as many as fit in one buffer), the
+ * repairs made reading them, and notes on what was left out to make them fit. The rows are the
+ * caller's to release; the host keeps no copy of them.
  */
-async function trainingData(bindingBytes: number, dataset: Dataset, options: DetectorOptions) {
+async function trainingData(gpu: Gpu, dataset: Dataset, options: DetectorOptions): Promise<{ featurizer: Featurizer; rows: DeviceRows; report: TransformReport; notes: string[] }> {
+  const bindingBytes = maxBindingBytes(gpu);
   if (options.trainingRows === undefined) {
     const { featurizer, features } = normalFeatures(dataset, options);
     const held = rowsTheDeviceHolds(bindingBytes, { values: features.matrix, rows: features.rows, cols: features.width }, options.seed ?? TRAIN_DEFAULTS.seed);
-    return { featurizer, features, ...held };
+    return { featurizer, rows: uploadRows(gpu, held.matrix), report: features.report, notes: held.notes };
   }
   const { featurizer } = fitNormal(dataset, options);
-  const { features, normalRows } = await options.trainingRows(featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
-  if (features.rows === 0) throw new Error(`${dataset.file}: no normal row was read to train on`);
-  const notes = normalRows > features.rows ? [deviceSampleNote(features.rows, normalRows, bindingBytes, features.width)] : [];
-  return { featurizer, features, matrix: { values: features.matrix, rows: features.rows, cols: features.width }, notes };
+  const { rows, report, normalRows } = await options.trainingRows(gpu, featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
+  const kept = rowCount(rows);
+  if (kept === 0) {
+    rows.tensor.buffer.destroy();
+    throw new Error(`${dataset.file}: no normal row was read to train on`);
+  }
+  const notes = normalRows > kept ? [deviceSampleNote(kept, normalRows, bindingBytes, featurizer.width)] : [];
+  return { featurizer, rows, report, notes };
 }
 
 /**
@@ -282,11 +297,6 @@ function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-/** The rows the threshold is set on: the trainer's held-out rows, or all rows when it held none out. */
-function heldOutRows(matrix: Matrix32, heldOut: Uint32Array): Float32Array {
-  return heldOut.length ? pickRows(matrix.values, matrix.cols, heldOut) : matrix.values.slice();
 }
 
 /** The last part of a path: a model records the name of its training file, not where it lay. */
