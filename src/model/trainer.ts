@@ -205,7 +205,6 @@ interface Run {
 async function prepareRun(gpu: Gpu, rows: DeviceRows, o: Settings, split: Split): Promise<Run> {
   const { spec } = o;
   const trainRows = rows.tensor;
-  const cols = trainRows.cols;
   const layers = layersOf(spec);
   const align = gpu.limits.minStorageBufferOffsetAlignment / BYTES;
   const P = parameterCount(spec);

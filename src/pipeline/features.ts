@@ -432,24 +432,48 @@ export class FittedFeatures {
     const n = rows.numRows();
     const width = this.width;
     const matrix = new Float32Array(n * width);
+    const report = this.encode(rows, origin, (start, end) => matrix.subarray(start * width, end * width));
+    return { matrix, rows: n, width, report };
+  }
+
+  /**
+   * As `transform`, a few hundred rows at a time into one reused block: `each` is given the block,
+   * the index of its first row and how many rows it holds, before the next rows are encoded into
+   * it. Memory holds one block, not the matrix.
+   */
+  transformInBlocks(rows: ColumnTable, origin: RowOrigin | undefined, each: (block: Float32Array, first: number, count: number) => void): TransformReport {
+    const width = this.width;
+    const block = new Float32Array(BLOCK_ROWS * width);
+    return this.encode(rows, origin, (start, end) => block.fill(0).subarray(0, (end - start) * width), (encoded, start, end) => each(encoded, start, end - start));
+  }
+
+  /** Encodes the rows a block at a time into the zeroed rows `into` gives for them, then tells `done`. */
+  private encode(
+    rows: ColumnTable, origin: RowOrigin | undefined,
+    into: (start: number, end: number) => Float32Array, done?: (encoded: Float32Array, start: number, end: number) => void,
+  ): TransformReport {
+    const n = rows.numRows();
+    const width = this.width;
     this.requireColumns(rows.columnNames(), origin?.file);
     const numeric = this.numeric.map((f) => ({ f, values: numbersOf(rows, f.column, origin), counts: zeroCounts() }));
     const categorical = this.categorical.map((f) => ({ f, values: columnValues(rows, f.column), counts: zeroCounts() }));
     for (let start = 0; start < n; start += BLOCK_ROWS) {
       const end = Math.min(n, start + BLOCK_ROWS);
+      const matrix = into(start, end);
       for (const { f, values, counts } of numeric) {
-        for (let i = start, at = start * width + f.slot; i < end; i++, at += width) matrix[at] = encodeNumber(values[i], f, counts);
+        for (let i = start, at = f.slot; i < end; i++, at += width) matrix[at] = encodeNumber(values[i], f, counts);
       }
       for (const { f, values, counts } of categorical) {
-        for (let i = start, at = start * width + f.base; i < end; i++, at += width) {
+        for (let i = start, at = f.base; i < end; i++, at += width) {
           const v = values[i];
           encodeCategory(matrix, at, typeof v === 'string' ? v : categoryKey(v), f, counts);
         }
       }
+      done?.(matrix, start, end);
     }
     const report = emptyReport(n);
     for (const { f, counts } of [...numeric, ...categorical]) count(report, f.column, counts);
-    return { matrix, rows: n, width, report };
+    return report;
   }
 
   /** Per output feature, what its encoded value is multiplied by (the square root of its weight). */

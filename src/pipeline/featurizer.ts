@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { RowOrigin } from './columns';
-import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type Transformed } from './features';
+import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type Transformed, type TransformReport } from './features';
 import type { ReadOptions } from './io';
 import { labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
 
@@ -37,6 +37,10 @@ export class Featurizer {
 
   transform(rows: ColumnTable, origin?: RowOrigin): Transformed {
     return this.features.transform(rows, origin);
+  }
+
+  transformInBlocks(rows: ColumnTable, origin: RowOrigin | undefined, each: (block: Float32Array, first: number, count: number) => void): TransformReport {
+    return this.features.transformInBlocks(rows, origin, each);
   }
 
   /** Whether columns of these names include the schema's label column (false when it has none). */

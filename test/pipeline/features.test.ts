@@ -278,6 +278,35 @@ describe('serialization', () => {
   });
 });
 
+describe('transformInBlocks', () => {
+  it('hands over the rows a block at a time, in order, bit for bit as transform makes them, with the same repairs', () => {
+    const n = 1000;
+    const rows = table({
+      x: Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? NaN : i % 89 === 0 ? Infinity : (i * 37) % 50 - 20)),
+      c: Array.from({ length: n }, (_, i) => ['a', 'b', 'd'][i % 3]),
+      k: Float64Array.from({ length: n }, (_, i) => i % 7),
+      s: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? 'y' : 'z')),
+    });
+    const fitted = fitFeatures(fitRows, spec, { clip: 2 });
+    const whole = fitted.transform(rows);
+    const joined = new Float32Array(n * fitted.width);
+    let next = 0;
+    let blocks = 0;
+    const report = fitted.transformInBlocks(rows, undefined, (block, first, count) => {
+      expect(first).toBe(next);
+      expect(block.length).toBe(count * fitted.width);
+      joined.set(block, first * fitted.width);
+      next = first + count;
+      blocks++;
+    });
+    expect(next).toBe(n);
+    expect(blocks).toBeGreaterThan(1);
+    expect(sameBytes(joined, whole.matrix)).toBe(true);
+    expect(report).toEqual(whole.report);
+    expect(report.repaired + report.clipped + report.unseen).toBeGreaterThan(0);
+  });
+});
+
 describe('mergeReports', () => {
   it('adds the counts of streamed chunks', () => {
     const fitted = fitFeatures(fitRows, spec);

@@ -2,8 +2,7 @@ import type { Gpu } from '../../gpu/device';
 import { BYTES, maxBindingBytes } from '../../gpu/tensor';
 import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
-import { rowCount, uploadRows, type DeviceRows } from '../../model/device-rows';
-import { pickRows, type Matrix32 } from '../../model/matrix';
+import { DeviceRowStore, rowCount, type DeviceRows } from '../../model/device-rows';
 import { permutation, seededRandom } from '../../model/random';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
@@ -12,7 +11,7 @@ import {
   DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
   type Dataset, type Scaling, type ThresholdRule, type TransformReport,
 } from '../../pipeline';
-import type { Transformed } from '../../pipeline/features';
+import type { RowStore } from '../../pipeline/training-rows';
 import type { Detector } from './detector';
 import type { TrainingRecord } from './summary';
 import { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
@@ -130,16 +129,16 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
 }
 
 /**
- * The normal rows to train on: all of them when they fit in one buffer of `bindingBytes`, else a
- * uniform sample, drawn by `seed`, of as many as fit, in their order, and a note that says so.
+ * Which of `rows` normal rows of `cols` features to train on: all of them (null) when they fit in
+ * one buffer of `bindingBytes`, else a uniform sample, drawn by `seed`, of as many as fit, in their
+ * order, and a note that says so.
  */
-export function rowsTheDeviceHolds(bindingBytes: number, matrix: Matrix32, seed: number): { matrix: Matrix32; notes: string[] } {
-  const most = Math.floor(bindingBytes / (matrix.cols * BYTES));
-  if (matrix.rows <= most) return { matrix, notes: [] };
-  const kept = permutation(matrix.rows, seededRandom(seed)).subarray(0, most).sort();
+export function rowsTheDeviceHolds(bindingBytes: number, rows: number, cols: number, seed: number): { kept: Uint32Array | null; notes: string[] } {
+  const most = Math.floor(bindingBytes / (cols * BYTES));
+  if (rows <= most) return { kept: null, notes: [] };
   return {
-    matrix: { values: pickRows(matrix.values, matrix.cols, kept), rows: most, cols: matrix.cols },
-    notes: [deviceSampleNote(most, matrix.rows, bindingBytes, matrix.cols)],
+    kept: permutation(rows, seededRandom(seed)).subarray(0, most).sort(),
+    notes: [deviceSampleNote(most, rows, bindingBytes, cols)],
   };
 }
 
@@ -149,17 +148,8 @@ function deviceSampleNote(kept: number, normalRows: number, bindingBytes: number
     + `in one buffer, ${count(kept)} rows of ${count(cols)} features (--max-rows N reads fewer rows)`;
 }
 
-/**
- * The featurizer fitted on a dataset's normal rows, and those rows transformed by it: the rows
- * training starts from. The normal rows' table lives only as long as this call.
- */
-export function normalFeatures(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'> = {}): { featurizer: Featurizer; features: Transformed } {
-  const { featurizer, normal } = fitNormal(dataset, options);
-  return { featurizer, features: featurizer.transform(normal.table, normal.origin) };
-}
-
 /** The featurizer fitted on a dataset's normal rows, and those rows. */
-function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'>) {
+export function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 'bound'>) {
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
@@ -178,9 +168,16 @@ function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scaling' | 
 async function trainingData(gpu: Gpu, dataset: Dataset, options: DetectorOptions): Promise<{ featurizer: Featurizer; rows: DeviceRows; report: TransformReport; notes: string[] }> {
   const bindingBytes = maxBindingBytes(gpu);
   if (options.trainingRows === undefined) {
-    const { featurizer, features } = normalFeatures(dataset, options);
-    const held = rowsTheDeviceHolds(bindingBytes, { values: features.matrix, rows: features.rows, cols: features.width }, options.seed ?? TRAIN_DEFAULTS.seed);
-    return { featurizer, rows: uploadRows(gpu, held.matrix), report: features.report, notes: held.notes };
+    const { featurizer, normal } = fitNormal(dataset, options);
+    const { kept, notes } = rowsTheDeviceHolds(bindingBytes, normal.table.numRows(), featurizer.width, options.seed ?? TRAIN_DEFAULTS.seed);
+    const store = new DeviceRowStore(gpu, kept?.length ?? normal.table.numRows(), featurizer.width);
+    try {
+      const report = putNormalRows(featurizer, normal, kept, store);
+      return { featurizer, rows: store.rows(), report, notes };
+    } catch (error) {
+      store.release();
+      throw error;
+    }
   }
   const { featurizer } = fitNormal(dataset, options);
   const { rows, report, normalRows } = await options.trainingRows(gpu, featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
@@ -191,6 +188,22 @@ async function trainingData(gpu: Gpu, dataset: Dataset, options: DetectorOptions
   }
   const notes = normalRows > kept ? [deviceSampleNote(kept, normalRows, bindingBytes, featurizer.width)] : [];
   return { featurizer, rows, report, notes };
+}
+
+/**
+ * The normal rows transformed a block at a time into the store, those `kept` (all when null) in
+ * slots 0, 1, …: the host never holds them all. Returns the repairs made in all of them.
+ */
+export function putNormalRows(featurizer: Featurizer, normal: ReturnType<typeof fitNormal>['normal'], kept: Uint32Array | null, store: RowStore): TransformReport {
+  const width = featurizer.width;
+  let k = 0;
+  return featurizer.transformInBlocks(normal.table, normal.origin, (block, first, count) => {
+    if (kept === null) {
+      for (let i = 0; i < count; i++) store.put(first + i, block, i * width);
+      return;
+    }
+    for (; k < kept.length && kept[k] < first + count; k++) store.put(k, block, (kept[k] - first) * width);
+  });
 }
 
 /**
