@@ -80,7 +80,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const scored = standardise
     ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
     : { params: training.params, featurizer, heldOut };
-  const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: chunkFor(scored.heldOut.length / spec.widths[0]) });
+  const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK });
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
     picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
@@ -255,7 +255,7 @@ export async function standardiseErrors(
   gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: Float32Array,
 ): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: Float32Array; weights: Float64Array }> {
   const cols = featurizer.width;
-  const scorer = Scorer.create(gpu, spec, params, { chunkRows: chunkFor(heldOut.length / cols) });
+  const scorer = Scorer.create(gpu, spec, params, { chunkRows: FIT_CHUNK });
   let weights: Float64Array;
   try {
     weights = errorWeights(await meanFeatureErrors(scorer, heldOut, cols));
@@ -280,15 +280,11 @@ export function heldOutShare(rows: number): number {
 }
 
 /**
- * Chunk rows for a scorer that scores `rows` held-out rows: no larger than they need, since the
- * scorer's buffers (two input slots, the reconstruction and its read-back) are made at its chunk
- * size, and with a floor so that best F1 still scores a large training file in few chunks.
+ * Rows a scorer takes at a time while fitting. Its buffers (two input slots, every layer's output,
+ * the reconstruction and its read-back) are made at this size, so that scoring the held-out rows,
+ * or a whole training file for best F1, holds a few MiB of them however many rows there are.
  */
-function chunkFor(rows: number): number {
-  return Math.max(MIN_FIT_CHUNK, rows);
-}
-
-const MIN_FIT_CHUNK = 4096;
+const FIT_CHUNK = 8192;
 
 function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows: number, rule: ThresholdRule): string[] {
   const warnings: string[] = [];
