@@ -356,12 +356,11 @@ async function keptParams(gpu: Gpu, run: Run, epochs: Epochs): Promise<Float32Ar
 }
 
 /**
- * Trains an autoencoder on `data` with Adam and the mean squared error. The data goes to
- * the GPU once (rows already there stay where they are); each epoch the host writes a new row
- * order, and every step's launches are
- * encoded with bind groups made once (two dispatches a step on the fused path), a few submits
- * per epoch. Losses stay on the GPU and are read once per epoch. The same seed on the same
- * adapter gives the same parameters.
+ * Trains an autoencoder on `data` with Adam and the mean squared error. The data goes to the
+ * GPU once (rows already there stay where they are); each epoch the host writes a new row order,
+ * and every step's launches are encoded with bind groups made once (two dispatches a step on the
+ * fused path), a few submits per epoch. Losses stay on the GPU and are read once per epoch. The
+ * same seed on the same adapter gives the same parameters, wherever the rows lie.
  */
 export async function train(gpu: Gpu, data: TrainingData, options: TrainOptions): Promise<TrainResult> {
   const o = settingsOf(data, options);

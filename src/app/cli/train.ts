@@ -167,8 +167,9 @@ async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<Schem
 /**
  * The normal rows of the uniform sample of `rows` of the file's `total` rows (those with the
  * smallest keys), at most `most` of them (those of them with the smallest keys), decoded straight
- * into the fitted features on the decoding threads; the second read of a file larger than the
- * table the features were fitted on; with how many normal rows the sample held.
+ * into the fitted features on the decoding threads and put on the GPU as they come; the second
+ * read of a file larger than the table the features were fitted on; with the repairs made and how
+ * many normal rows the sample held.
  */
 async function sampleRows(
   gpu: Gpu, path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
