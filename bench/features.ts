@@ -104,9 +104,9 @@ export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]
   const rows = (await readTable(w.bytes, w.pipeline.readOptions(w.fileName))).table.numRows();
   const threads = availableParallelism();
   const tableRead = median(await repeat(3, () => w.readForTraining(defaultThreads())));
-  const trainRead = median(await repeat(3, async () => normalFeatures(await w.readForTraining(defaultThreads()))));
+  const trainRead = median(await repeat(3, async () => trainingRowsOf(await w.readForTraining(defaultThreads()))));
   const data = await w.readForTraining(defaultThreads());
-  const trainRows = normalFeatures(data);
+  const trainRows = trainingRowsOf(data);
   const transform = median(await repeat(REPEATS, async () => w.pipeline.transform(data.table)));
   const copies = 8;
   const big = repeated(w.bytes, copies, w.headerBytes);
@@ -152,10 +152,10 @@ export async function benchFeatures(outDir: string = RESULTS_DIR): Promise<Row[]
 }
 
 /**
- * The features fitted on a dataset's normal rows and those rows transformed, block by block, as
- * `netae train` puts them on the GPU (here into a store that only counts them): how many there were.
+ * Fits the features on a dataset's normal rows and transforms those rows block by block, as
+ * `netae train` puts them on the GPU (here into a store that only counts them); how many there were.
  */
-function normalFeatures(data: Dataset): number {
+function trainingRowsOf(data: Dataset): number {
   const { featurizer, normal } = fitNormal(data, {});
   let rows = 0;
   putNormalRows(featurizer, normal, null, { put: () => void rows++ });
