@@ -141,11 +141,9 @@ async function runFold(
   const x = pipeline.transform(normal.reify(fitIdx));
   const spec = LAYERS ? parseSpec(LAYERS, pipeline.width) : defaultSpec(pipeline.width);
   const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
-  const held = new Float32Array(trained.heldOut.length * x.width);
-  trained.heldOut.forEach((r, i) => held.set(x.matrix.subarray(r * x.width, (r + 1) * x.width), i * x.width));
   const scored = c.errors === 'standardised'
-    ? await standardiseErrors(gpu, spec, trained.params, pipeline, held)
-    : { params: trained.params, featurizer: pipeline, heldOut: held };
+    ? await standardiseErrors(gpu, spec, trained.params, pipeline, trained.heldOutRows)
+    : { params: trained.params, featurizer: pipeline, heldOut: trained.heldOutRows };
   const scorer = Scorer.create(gpu, spec, scored.params);
   try {
     const heldScores = await scorer.score(scored.heldOut);

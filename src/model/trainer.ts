@@ -364,9 +364,9 @@ async function keptParams(gpu: Gpu, run: Run, epochs: Epochs): Promise<Float32Ar
  */
 export async function train(gpu: Gpu, data: TrainingData, options: TrainOptions): Promise<TrainResult> {
   const o = settingsOf(data, options);
-  const count = isMatrix(data) ? data.rows : rowCount(data);
-  const split = splitRows(count, o);
-  checkFits(gpu, o.spec, { rows: count, batch: split.batch });
+  const n = isMatrix(data) ? data.rows : rowCount(data);
+  const split = splitRows(n, o);
+  checkFits(gpu, o.spec, { rows: n, batch: split.batch });
   const rows = isMatrix(data) ? uploadRows(gpu, data) : data;
   try {
     return await trainOn(gpu, rows, o, split);

@@ -2,6 +2,11 @@ import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../../model/trainer';
 import { formatCell } from '../format';
 
+/** A note or a warning on standard error, as every command gives them. */
+export function notice(kind: 'note' | 'warning', text: string): void {
+  process.stderr.write(`netae: ${kind}: ${text}\n`);
+}
+
 export interface Reporter {
   training(event: TrainEvent): void;
   scored(rows: number): void;

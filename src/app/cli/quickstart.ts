@@ -10,7 +10,7 @@ import { formatReport } from './evaluate';
 import { withGpu } from './gpu';
 import { openOutput, standardOutput } from './output';
 import { checkInputs } from './paths';
-import { reporter } from './progress';
+import { notice, reporter } from './progress';
 import { Interrupted, UsageError } from './errors';
 import { trainSummary } from './train';
 import { describeThreshold } from './threshold';
@@ -72,14 +72,14 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
       onProgress: (e) => progress.training(e),
       onNote: (note) => {
         progress.stop();
-        process.stderr.write(`netae: note: ${note}\n`);
+        notice('note', note);
       },
     });
     progress.stop();
     if (fitted.training.stopped === 'aborted') throw new Interrupted();
     return { fitted, result: await evaluateRecords(gpu, fitted, data.test) };
   });
-  for (const warning of fitted.warnings) process.stderr.write(`netae: warning: ${warning}\n`);
+  for (const warning of fitted.warnings) notice('warning', warning);
   await model?.write(encodeModel(fitted.model));
   const s = trainSummary(fitted, flags.out ?? null);
   await stdout.write(flags.json

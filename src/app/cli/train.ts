@@ -19,7 +19,7 @@ import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
 import { Interrupted, UsageError } from './errors';
 import { openOutput, standardOutput } from './output';
 import { checkInputs } from './paths';
-import { reporter } from './progress';
+import { notice, reporter } from './progress';
 import { describeThreshold, thresholdRule, type ThresholdFlags } from './threshold';
 
 export interface TrainFlags extends DataFlags, ThresholdFlags {
@@ -98,10 +98,6 @@ export const FIT_ROWS = 200_000;
 /** How messages name the training data: its path, or `stdin`. */
 function fileLabel(path: string): string {
   return path === '-' ? 'stdin' : path;
-}
-
-function notice(kind: 'note' | 'warning', text: string): void {
-  process.stderr.write(`netae: ${kind}: ${text}\n`);
 }
 
 /** The preset a file's first rows match, or null (also when they cannot be read: the whole read then says why). */

@@ -134,12 +134,17 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
  * order, and a note that says so.
  */
 export function rowsTheDeviceHolds(bindingBytes: number, rows: number, cols: number, seed: number): { kept: Uint32Array | null; notes: string[] } {
-  const most = Math.floor(bindingBytes / (cols * BYTES));
+  const most = rowsThatFit(bindingBytes, cols);
   if (rows <= most) return { kept: null, notes: [] };
   return {
     kept: permutation(rows, seededRandom(seed)).subarray(0, most).sort(),
     notes: [deviceSampleNote(most, rows, bindingBytes, cols)],
   };
+}
+
+/** Rows of `cols` features that one buffer of `bindingBytes` holds. */
+function rowsThatFit(bindingBytes: number, cols: number): number {
+  return Math.floor(bindingBytes / (cols * BYTES));
 }
 
 /** What training on `kept` of `normalRows` rows, as many of `cols` features as one buffer of `bindingBytes` holds, says. */
@@ -180,7 +185,7 @@ async function trainingData(gpu: Gpu, dataset: Dataset, options: DetectorOptions
     }
   }
   const { featurizer } = fitNormal(dataset, options);
-  const { rows, report, normalRows } = await options.trainingRows(gpu, featurizer, Math.floor(bindingBytes / (featurizer.width * BYTES)));
+  const { rows, report, normalRows } = await options.trainingRows(gpu, featurizer, rowsThatFit(bindingBytes, featurizer.width));
   const kept = rowCount(rows);
   if (kept === 0) {
     rows.tensor.buffer.destroy();
