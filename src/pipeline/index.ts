@@ -28,10 +28,12 @@ export {
   detectionByCategory,
   evaluate,
   evaluateAtBoth,
+  evaluateGroups,
   type Categories,
   type Confusion,
   type Evaluation,
   type Rates,
+  type ScoreGroup,
   type ThresholdRule,
 } from './metrics';
 export { fprThreshold, fprThresholdFromRanks, madThreshold, rankedScores, rateOf, type RankedScores, type RateThreshold } from './thresholds';

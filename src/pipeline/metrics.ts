@@ -107,24 +107,13 @@ export interface CategoryCodes {
 
 /** Per category: rows, rows flagged (score ≥ threshold), and their share (`rate`); sorted by category. */
 export function detectionByCategory(scores: Scores, categories: Categories, threshold: number): ColumnTable {
-  const { codes, names } = 'codes' in categories ? categories : codesOf(categories);
-  if (codes.length !== scores.length) {
-    throw new MetricError(`${codes.length} categories for ${scores.length} scores`);
-  }
   checkScores(scores);
-  const rows = new Float64Array(names.length);
-  const flagged = new Float64Array(names.length);
-  for (let i = 0; i < scores.length; i++) {
-    const code = codes[i];
-    rows[code]++;
-    if (scores[i] >= threshold) flagged[code]++;
-  }
-  const order = names.map((_, code) => code).filter((code) => rows[code] > 0).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+  const byCategory = byCategoryAt(groupsOf(scores, null, categories), threshold);
   return table({
-    category: order.map((code) => names[code]),
-    rows: order.map((code) => rows[code]),
-    flagged: order.map((code) => flagged[code]),
-    rate: order.map((code) => flagged[code] / rows[code]),
+    category: byCategory.map((c) => c.category),
+    rows: byCategory.map((c) => c.rows),
+    flagged: byCategory.map((c) => c.flagged),
+    rate: byCategory.map((c) => c.rate),
   });
 }
 
@@ -157,20 +146,28 @@ export interface Evaluation extends Rates {
   notes: string[];
 }
 
+/**
+ * Scores of rows of one category and class, in parts: what an evaluation needs of a row, 4 bytes
+ * for a float32 score.
+ */
+export interface ScoreGroup {
+  readonly category: string;
+  readonly anomaly: boolean;
+  readonly parts: readonly Scores[];
+}
+
 /** Everything `netae eval` reports, as plain JSON. */
 export function evaluate(
   scores: Scores,
   labels: BinaryLabels,
   options: { threshold: number; categories?: Categories },
 ): Evaluation {
-  checkInputs(scores, labels);
-  return evaluateRanked(scores, labels, options, anyAnomaly(labels) ? summarise(scores, labels) : null);
+  return evaluateAtBoth(scores, labels, options).atThreshold;
 }
 
 /**
  * {@link evaluate} at a given threshold and at the threshold of the best F1 (null without an
- * anomaly), the scores ranked once for both, in one pass that keeps no curve: memory grows by the
- * scores' size again, whatever the number of distinct scores.
+ * anomaly), the scores ranked once for both.
  */
 export function evaluateAtBoth(
   scores: Scores,
@@ -178,16 +175,24 @@ export function evaluateAtBoth(
   options: { threshold: number; categories?: Categories },
 ): { atThreshold: Evaluation; atBestF1: Evaluation | null } {
   checkInputs(scores, labels);
-  const ranked = anyAnomaly(labels) ? summarise(scores, labels) : null;
-  return {
-    atThreshold: evaluateRanked(scores, labels, options, ranked),
-    atBestF1: ranked === null ? null : evaluateRanked(scores, labels, { ...options, threshold: ranked.best.threshold }, ranked),
-  };
+  return evaluateGroups(groupsOf(scores, labels, options.categories), options.threshold, options.categories !== undefined);
 }
 
-function anyAnomaly(labels: BinaryLabels): boolean {
-  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) return true;
-  return false;
+/**
+ * {@link evaluateAtBoth} of rows given as groups of scores, each group a category and class (per
+ * category results when `categorised`). The scores are ranked in one walk that keeps no curve:
+ * memory grows by the scores' size again, whatever the number of distinct scores.
+ */
+export function evaluateGroups(
+  groups: readonly ScoreGroup[],
+  threshold: number,
+  categorised = true,
+): { atThreshold: Evaluation; atBestF1: Evaluation | null } {
+  const { pos, neg } = sortedClasses(groups);
+  if (pos.length + neg.length === 0) throw new MetricError('no scores to evaluate');
+  const ranked = pos.length > 0 ? summariseSorted(pos, neg) : null;
+  const at = (t: number) => evaluationAt(groups, pos, neg, t, categorised, ranked);
+  return { atThreshold: at(threshold), atBestF1: ranked === null ? null : at(ranked.best.threshold) };
 }
 
 /** What a walk down the distinct scores gives: the areas under both curves and the best F1 (at least one anomaly). */
@@ -197,14 +202,18 @@ interface Ranked {
   best: { threshold: number } & Rates;
 }
 
+function summarise(scores: Scores, labels: BinaryLabels): Ranked {
+  const { pos, neg } = byClass(scores, labels);
+  return summariseSorted(pos, neg);
+}
+
 /**
  * The area under the ROC curve (pairs ranked right, ties counting half), the average precision
  * (Σ over distinct thresholds of recall gained × precision) and the threshold of the best F1 (the
- * highest on a tie), in one walk down the distinct scores that keeps only each class's sorted
- * scores. At least one anomaly; the ROC area needs a normal row too.
+ * highest on a tie), in one walk down the distinct scores of each class (sorted ascending). At
+ * least one anomaly; the ROC area needs a normal row too.
  */
-function summarise(scores: Scores, labels: BinaryLabels): Ranked {
-  const { pos, neg } = byClass(scores, labels);
+function summariseSorted(pos: ArrayLike<number>, neg: ArrayLike<number>): Ranked {
   const [positives, negatives] = [pos.length, neg.length];
   let area = 0;
   let precisions = 0;
@@ -261,35 +270,101 @@ function byClass(scores: Scores, labels: BinaryLabels): { pos: Float64Array | Fl
   return { pos: pos.sort(), neg: neg.sort() };
 }
 
-function evaluateRanked(
-  scores: Scores,
-  labels: BinaryLabels,
-  options: { threshold: number; categories?: Categories },
+function evaluationAt(
+  groups: readonly ScoreGroup[],
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  threshold: number,
+  categorised: boolean,
   ranked: Ranked | null,
 ): Evaluation {
-  const { threshold } = options;
-  const confusion = confusionMatrix(scores, labels, threshold);
-  const anomalies = confusion.tp + confusion.fn;
-  const normals = confusion.fp + confusion.tn;
+  const tp = atLeast(pos, threshold);
+  const fp = atLeast(neg, threshold);
+  const confusion: Confusion = { tp, fp, tn: neg.length - fp, fn: pos.length - tp };
+  const [anomalies, normals] = [pos.length, neg.length];
   const notes: string[] = [];
   if (anomalies === 0) notes.push('no anomalies in the labels: recall, F1, ROC-AUC and PR-AUC are undefined (reported as 0 / null)');
   if (normals === 0) notes.push('no normal rows in the labels: FPR and ROC-AUC are undefined (reported as 0 / null)');
-  const byCategory =
-    options.categories === undefined
-      ? []
-      : (detectionByCategory(scores, options.categories, threshold).objects() as Evaluation['byCategory']);
   return {
     threshold,
-    rows: scores.length,
+    rows: anomalies + normals,
     anomalies,
     normals,
     confusion,
     ...rates(confusion),
     rocAuc: ranked !== null && normals > 0 ? ranked.rocAuc : null,
     prAuc: ranked !== null ? ranked.prAuc : null,
-    byCategory,
+    byCategory: categorised ? byCategoryAt(groups, threshold) : [],
     notes,
   };
+}
+
+/** How many of `sorted` (ascending) are ≥ `threshold`. */
+function atLeast(sorted: ArrayLike<number>, threshold: number): number {
+  let [low, high] = [0, sorted.length];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid] >= threshold) high = mid;
+    else low = mid + 1;
+  }
+  return sorted.length - low;
+}
+
+/** Per category, over its groups: rows, rows flagged, and their share; sorted by category. */
+function byCategoryAt(groups: readonly ScoreGroup[], threshold: number): Evaluation['byCategory'] {
+  const counts = new Map<string, { rows: number; flagged: number }>();
+  for (const { category, parts } of groups) {
+    const count = counts.get(category) ?? { rows: 0, flagged: 0 };
+    for (const part of parts) {
+      count.rows += part.length;
+      for (let i = 0; i < part.length; i++) if (part[i] >= threshold) count.flagged++;
+    }
+    counts.set(category, count);
+  }
+  return [...counts]
+    .filter(([, { rows }]) => rows > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([category, { rows, flagged }]) => ({ category, rows, flagged, rate: flagged / rows }));
+}
+
+/**
+ * Rows as groups of one category and class (labels null: every row normal; categories undefined:
+ * one unnamed category), the scores copied per group (float32 scores stay float32).
+ */
+function groupsOf(scores: Scores, labels: BinaryLabels | null, categories: Categories | undefined): ScoreGroup[] {
+  const { codes, names } =
+    categories === undefined ? { codes: null, names: [''] } : 'codes' in categories ? categories : codesOf(categories);
+  if (codes !== null && codes.length !== scores.length) throw new MetricError(`${codes.length} categories for ${scores.length} scores`);
+  const keyOf = (i: number) => (codes === null ? 0 : codes[i]) * 2 + (labels === null ? 0 : labels[i]);
+  const sizes = new Float64Array(names.length * 2);
+  for (let i = 0; i < scores.length; i++) sizes[keyOf(i)]++;
+  const Make = scores instanceof Float32Array ? Float32Array : Float64Array;
+  const parts = Array.from(sizes, (size) => new Make(size));
+  const filled = new Float64Array(sizes.length);
+  for (let i = 0; i < scores.length; i++) {
+    const key = keyOf(i);
+    parts[key][filled[key]++] = scores[i];
+  }
+  return parts.flatMap((part, key) => (part.length === 0 ? [] : [{ category: names[key >> 1], anomaly: (key & 1) === 1, parts: [part] }]));
+}
+
+/** The scores of the anomalies and of the normal rows, each sorted ascending; a NaN score is a MetricError. */
+function sortedClasses(groups: readonly ScoreGroup[]): { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array } {
+  const every = groups.flatMap((g) => g.parts);
+  const Make = every.every((part) => part instanceof Float32Array) ? Float32Array : Float64Array;
+  const joined = (anomaly: boolean) => {
+    const parts = groups.filter((g) => g.anomaly === anomaly).flatMap((g) => g.parts);
+    const out = new Make(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      for (let i = 0; i < part.length; i++) {
+        if (Number.isNaN(part[i])) throw new MetricError('a score is NaN');
+        out[at++] = part[i];
+      }
+    }
+    return out.sort();
+  };
+  return { pos: joined(true), neg: joined(false) };
 }
 
 interface RankCounts {

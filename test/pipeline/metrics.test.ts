@@ -5,6 +5,7 @@ import {
   detectionByCategory,
   evaluate,
   evaluateAtBoth,
+  evaluateGroups,
   MetricError,
   percentileThreshold,
   prAuc,
@@ -222,6 +223,43 @@ describe('evaluateAtBoth', () => {
       expect(bestF1Threshold(scores, labels).threshold).toBe(both.atBestF1!.threshold);
     }
     expect(evaluateAtBoth([0.1, 0.9], [0, 0], { threshold: 0.5 }).atBestF1).toBeNull();
+  });
+});
+
+describe('evaluateGroups', () => {
+  it('equals evaluateAtBoth on the same rows, whatever the groups are cut into and in whatever order', () => {
+    let s = 11;
+    const random = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const n = 3000;
+    const labels = Array.from({ length: n }, () => (random() < 0.4 ? 1 : 0));
+    const scores = Float32Array.from(labels, (l) => Math.round((random() + 0.5 * l) * 300) / 300);
+    const categories = labels.map((l) => (l === 0 ? (random() < 0.9 ? 'normal' : 'odd') : ['dos', 'probe', 'odd'][Math.floor(random() * 3)]));
+    const groups = new Map<string, { category: string; anomaly: boolean; rows: number[] }>();
+    for (let i = 0; i < n; i++) {
+      const key = `${labels[i]}${categories[i]}`;
+      const group = groups.get(key) ?? { category: categories[i], anomaly: labels[i] === 1, rows: [] };
+      group.rows.push(i);
+      groups.set(key, group);
+    }
+    const cut = [...groups.values()].reverse().map(({ category, anomaly, rows }) => {
+      const parts: Float32Array[] = [];
+      for (let at = 0; at < rows.length; ) {
+        const end = Math.min(rows.length, at + 1 + Math.floor(random() * 400));
+        parts.push(Float32Array.from(rows.slice(at, end), (i) => scores[i]));
+        at = end;
+      }
+      return { category, anomaly, parts };
+    });
+    const expected = evaluateAtBoth(scores, labels, { threshold: 0.6, categories });
+    expect(expected.atThreshold.byCategory.find((c) => c.category === 'odd')!.rows).toBeGreaterThan(0);
+    expect(evaluateGroups(cut, 0.6)).toEqual(expected);
+    const plain = evaluateAtBoth(scores, labels, { threshold: 0.6 });
+    expect(evaluateGroups(cut, 0.6, false)).toEqual(plain);
+    expect(() => evaluateGroups([], 0.6)).toThrow('no scores');
+    expect(() => evaluateGroups([{ category: 'x', anomaly: true, parts: [Float32Array.of(0.1, NaN)] }], 0.6)).toThrow('NaN');
   });
 });
 

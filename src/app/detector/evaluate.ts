@@ -1,7 +1,6 @@
 import type { Gpu } from '../../gpu/device';
 import { Scorer } from '../../model/scorer';
-import { evaluateAtBoth, type Categories, type Evaluation, type Labels, type ReadResult, type TransformReport } from '../../pipeline';
-import { concatArrays } from '../../pipeline/bytes';
+import { evaluateGroups, type Evaluation, type Labels, type ReadResult, type ScoreGroup, type TransformReport } from '../../pipeline';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
 import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
@@ -12,10 +11,6 @@ export interface Report {
   readonly atThreshold: Evaluation;
   /** Metrics at the threshold that maximises F1 on these labels (null with one class). */
   readonly atBestF1: Evaluation | null;
-}
-
-export function report(scores: Float32Array, isAnomaly: Uint8Array, categories: Categories, threshold: number): Report {
-  return evaluateAtBoth(scores, isAnomaly, { threshold, categories });
 }
 
 /** Features listed per category in an evaluation. */
@@ -39,18 +34,15 @@ export function labelColumn(detector: Detector, file: string, columns?: readonly
 }
 
 /**
- * Measures a detector on labelled rows added a part at a time: per row it keeps only the score,
- * whether it is an anomaly and its category's code (9 bytes), and tallies the drivers of the
- * flagged rows as each part comes.
+ * Measures a detector on labelled rows added a part at a time: per row it keeps only the score
+ * (4 bytes), in a group per category and class, and tallies the drivers of the flagged rows as
+ * each part comes. Ranking the scores at the end takes 4 bytes a row more.
  */
 export class Evaluator {
   private readonly explainer: Explainer;
   private readonly tally: DriverTally;
-  private readonly scores: Float32Array[] = [];
-  private readonly isAnomaly: Uint8Array[] = [];
-  private readonly codes: Int32Array[] = [];
-  private readonly categories: string[] = [];
-  private readonly codeOf = new Map<string, number>();
+  /** Per class (normal, anomaly), each category's scores. */
+  private readonly groups = [new Map<string, GroupedScores>(), new Map<string, GroupedScores>()];
   private repairs: TransformReport | null = null;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
@@ -60,30 +52,48 @@ export class Evaluator {
 
   /** Adds rows: their features [rows × width], scores, labels and the repairs made reading them. */
   async add(matrix: Float32Array, scores: Float32Array, labels: Labels, repairs: TransformReport): Promise<void> {
-    this.scores.push(scores);
-    this.isAnomaly.push(labels.isAnomaly);
-    this.codes.push(Int32Array.from(labels.category, (category) => this.code(category)));
+    for (let i = 0; i < scores.length; i++) this.group(labels.category[i], labels.isAnomaly[i] === 1).push(scores[i]);
     this.repairs = addRepairs(this.repairs, repairs);
     await tallyFlagged(this.tally, this.scorer, this.explainer, matrix, scores, this.detector.threshold, labels.category);
   }
 
   result(): EvalResult {
-    const categories = { codes: concatArrays(this.codes, Int32Array), names: this.categories };
+    const groups = this.groups.flatMap((byCategory) => [...byCategory.values()].map((g) => g.done()));
     return {
-      ...report(concatArrays(this.scores, Float32Array), concatArrays(this.isAnomaly, Uint8Array), categories, this.detector.threshold),
+      ...evaluateGroups(groups, this.detector.threshold),
       repaired: this.repairs?.repaired ?? 0,
       unseen: this.repairs?.unseen ?? 0,
       drivers: this.tally.drivers(DRIVERS),
     };
   }
 
-  private code(category: string): number {
-    let code = this.codeOf.get(category);
-    if (code === undefined) {
-      this.codeOf.set(category, (code = this.categories.length));
-      this.categories.push(category);
+  private group(category: string, anomaly: boolean): GroupedScores {
+    const byCategory = this.groups[anomaly ? 1 : 0];
+    let group = byCategory.get(category);
+    if (group === undefined) byCategory.set(category, (group = new GroupedScores(category, anomaly)));
+    return group;
+  }
+}
+
+/** A group's scores in parts that double in size up to a limit, so that a row costs its 4 bytes. */
+class GroupedScores {
+  private readonly parts: Float32Array[] = [];
+  private part = new Float32Array(1024);
+  private filled = 0;
+
+  constructor(private readonly category: string, private readonly anomaly: boolean) {}
+
+  push(score: number): void {
+    if (this.filled === this.part.length) {
+      this.parts.push(this.part);
+      this.part = new Float32Array(Math.min(this.part.length * 2, 1 << 20));
+      this.filled = 0;
     }
-    return code;
+    this.part[this.filled++] = score;
+  }
+
+  done(): ScoreGroup {
+    return { category: this.category, anomaly: this.anomaly, parts: [...this.parts, this.part.subarray(0, this.filled)] };
   }
 }
 

@@ -9,5 +9,5 @@ export {
   type DetectorOptions, type Fitted,
 } from './fit';
 export { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
-export { evaluateRecords, Evaluator, labelColumn, report, type EvalResult, type Report } from './evaluate';
+export { evaluateRecords, Evaluator, labelColumn, type EvalResult, type Report } from './evaluate';
 export { summarize, type DetectorSummary, type TrainingRecord } from './summary';
