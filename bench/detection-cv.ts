@@ -146,7 +146,7 @@ async function runFold(
     : { params: trained.params, featurizer: pipeline, heldOut: trained.heldOutRows };
   const scorer = Scorer.create(gpu, spec, scored.params);
   try {
-    const heldScores = await scorer.score(scored.heldOut);
+    const heldScores = await scorer.scoreBlocks(scored.heldOut);
     const normalScores = await scorer.score(scored.featurizer.transform(normal.reify(testIdx)).matrix);
     const attackScores = await scorer.score(scored.featurizer.transform(attacks).matrix);
     const rules: FoldResult['rules'] = {};

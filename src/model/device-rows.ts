@@ -101,3 +101,40 @@ export async function readRows(gpu: Gpu, from: Tensor, slots: Uint32Array): Prom
     picked.buffer.destroy();
   }
 }
+
+/** Rows [rows × cols] read a block at a time, wherever they lie. */
+export interface RowBlocks {
+  readonly rows: number;
+  readonly cols: number;
+  /** Rows `first` to `first + count − 1`, a new array or a view the caller does not change. */
+  read(first: number, count: number): Promise<Float32Array>;
+}
+
+/** The rows of a host matrix, as views. */
+export function hostBlocks(m: Matrix32): RowBlocks {
+  return { rows: m.rows, cols: m.cols, read: async (first, count) => m.values.subarray(first * m.cols, (first + count) * m.cols) };
+}
+
+/**
+ * Rows 0 to `count − 1` of rows on the GPU, read back a block at a time: the host holds a block,
+ * not the rows. They must stay on the GPU until the last block is read.
+ */
+export function deviceBlocks(gpu: Gpu, rows: DeviceRows, count: number): RowBlocks {
+  return {
+    rows: count,
+    cols: rows.tensor.cols,
+    read: (first, n) => readRows(gpu, rows.tensor, slotsOf(rows, Uint32Array.from({ length: n }, (_, i) => first + i))),
+  };
+}
+
+/** Every row of `blocks` in one matrix. */
+export async function readAll(blocks: RowBlocks): Promise<Float32Array> {
+  const out = new Float32Array(blocks.rows * blocks.cols);
+  for (let first = 0; first < blocks.rows; first += READ_BLOCK) {
+    const n = Math.min(READ_BLOCK, blocks.rows - first);
+    out.set(await blocks.read(first, n), first * blocks.cols);
+  }
+  return out;
+}
+
+const READ_BLOCK = 8192;

@@ -5,6 +5,7 @@ import { encodeLaunch, releaseLaunches, type Launch } from '../gpu/launch';
 import { settle } from '../gpu/settle';
 import { BYTES, createTensor, maxBindingBytes, type Tensor } from '../gpu/tensor';
 import { fusedTiles, type BlockTiles, type FusedTiles } from '../gpu/tuning';
+import type { RowBlocks } from './device-rows';
 import { chunkRows, planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
@@ -241,6 +242,16 @@ export class Scorer {
       pending = { r0, read };
     }
     if (pending) out.set(await pending.read(), pending.r0);
+    return out;
+  }
+
+  /** Reconstruction error of each of the rows, read a chunk at a time. */
+  async scoreBlocks(blocks: RowBlocks): Promise<Float32Array> {
+    if (blocks.cols !== this.width) throw new Error(`the model takes rows of ${this.width} features, given ${blocks.cols}`);
+    const out = new Float32Array(blocks.rows);
+    for (let r0 = 0; r0 < blocks.rows; r0 += this.chunk) {
+      out.set(await this.score(await blocks.read(r0, Math.min(this.chunk, blocks.rows - r0))), r0);
+    }
     return out;
   }
 

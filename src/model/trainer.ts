@@ -5,7 +5,7 @@ import { sum } from '../gpu/reduce';
 import { settle } from '../gpu/settle';
 import { BYTES, createBuffer, createTensor, maxBindingBytes, readBytes, readTensor, viewTensor, type Tensor } from '../gpu/tensor';
 import type { FusedTiles } from '../gpu/tuning';
-import { gatherRows, readRows, rowCount, slotsOf, uploadRows, type DeviceRows } from './device-rows';
+import { deviceBlocks, gatherRows, hostBlocks, rowCount, slotsOf, uploadRows, type DeviceRows, type RowBlocks } from './device-rows';
 import { initParams } from './init';
 import { createLayerTensors, destroyTensors } from './network';
 import { permutation, seededRandom } from './random';
@@ -78,8 +78,11 @@ export interface TrainResult {
   readonly validationRows: number;
   /** Indices of the rows held out for validation, into the training data. */
   readonly heldOut: Uint32Array;
-  /** The held-out rows, as `heldOut` orders them; every row, in order, when none were held out. */
-  readonly heldOutRows: Float32Array;
+  /**
+   * The held-out rows, as `heldOut` orders them; every row, in order, when none were held out
+   * (read from the rows given, which must then stay on the GPU until read).
+   */
+  readonly heldOutRows: RowBlocks;
   readonly steps: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
@@ -368,22 +371,23 @@ export async function train(gpu: Gpu, data: TrainingData, options: TrainOptions)
   const split = splitRows(n, o);
   checkFits(gpu, o.spec, { rows: n, batch: split.batch });
   const rows = isMatrix(data) ? uploadRows(gpu, data) : data;
+  const everyRow = isMatrix(data) ? hostBlocks(data) : deviceBlocks(gpu, data, n);
   try {
-    return await trainOn(gpu, rows, o, split);
+    return await trainOn(gpu, rows, everyRow, o, split);
   } finally {
     if (rows !== data) rows.tensor.buffer.destroy();
   }
 }
 
-async function trainOn(gpu: Gpu, rows: DeviceRows, o: Settings, split: Split): Promise<TrainResult> {
+async function trainOn(gpu: Gpu, rows: DeviceRows, everyRow: RowBlocks, o: Settings, split: Split): Promise<TrainResult> {
   const run = await prepareRun(gpu, rows, o, split);
   try {
     const started = performance.now();
     const epochs = await runEpochs(gpu, run, o, split);
     const params = await keptParams(gpu, run, epochs);
     const heldOutRows = run.heldOut
-      ? await readTensor(gpu, run.heldOut)
-      : await readRows(gpu, rows.tensor, slotsOf(rows, Uint32Array.from({ length: split.train }, (_, i) => i)));
+      ? hostBlocks({ values: await readTensor(gpu, run.heldOut), rows: split.validation, cols: run.heldOut.cols })
+      : everyRow;
     const { history } = epochs;
     const trainingSeconds = history.reduce((s, h) => s + h.seconds, 0);
     return {

@@ -2,6 +2,7 @@ import { table } from 'arquero';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_FLOOR, errorWeights, standardiseErrors } from '../../src/app/detector';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { hostBlocks, readAll } from '../../src/model/device-rows';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
@@ -48,7 +49,10 @@ describe('standardised errors through the GPU scorer', () => {
     const spec = parseSpec('6-4-2-4-6', 6);
     const params = initParams(spec, 3);
     const held = x.subarray(0, 60 * 6);
-    const { params: weighted, featurizer: scored, weights } = await standardiseErrors(gpu, spec, params, featurizer, held);
+    const { params: weighted, featurizer: scored, weights, heldOut } = await standardiseErrors(gpu, spec, params, featurizer, hostBlocks({ values: held, rows: 60, cols: 6 }));
+    const encoded = scored.transform(rows).matrix;
+    const weightedHeld = await readAll(heldOut);
+    weightedHeld.forEach((v, i) => expect(v).toBeCloseTo(encoded[i], 6));
 
     const recon = ref.autoencoderForward(layersOf(spec), params, ref.matrix(n, 6, x)).at(-1)!.data;
     const heldErrors = Array.from({ length: 6 }, (_, f) => {

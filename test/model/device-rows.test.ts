@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceRowStore, readRows, uploadRows } from '../../src/model/device-rows';
+import { deviceBlocks, DeviceRowStore, readAll, readRows, uploadRows } from '../../src/model/device-rows';
 import { pickRows, type Matrix32 } from '../../src/model/matrix';
 import { permutation, seededRandom } from '../../src/model/random';
 import { parseSpec } from '../../src/model/spec';
@@ -41,6 +41,23 @@ describe('DeviceRowStore', () => {
     }
   });
 
+  it('reads rows back a block at a time, through their slots', async () => {
+    const data = randomData(300, 3, 8);
+    const slots = permutation(400, seededRandom(9)).subarray(0, data.rows);
+    const store = new DeviceRowStore(gpu, 400, data.cols);
+    try {
+      for (let i = 0; i < data.rows; i++) store.put(slots[i], data.values, i * data.cols);
+      const blocks = deviceBlocks(gpu, store.rows(slots.slice()), 250);
+      expect([blocks.rows, blocks.cols]).toEqual([250, 3]);
+      for (const [first, count] of [[0, 1], [17, 100], [249, 1], [0, 250]]) {
+        expect(await blocks.read(first, count)).toEqual(data.values.slice(first * 3, (first + count) * 3));
+      }
+      expect(await readAll(blocks)).toEqual(data.values.slice(0, 250 * 3));
+    } finally {
+      store.release();
+    }
+  });
+
   it('refuses a slot outside its rows', () => {
     const store = new DeviceRowStore(gpu, 4, 3);
     try {
@@ -68,8 +85,9 @@ describe('training on rows held on the GPU', () => {
       expect(onDevice.history.map((h) => h.valLoss)).toEqual(onHost.history.map((h) => h.valLoss));
       expect(onDevice.heldOut).toEqual(onHost.heldOut);
       const held = validation > 0 ? onHost.heldOut : Uint32Array.from({ length: data.rows - onHost.validationRows }, (_, i) => i);
-      expect(onHost.heldOutRows).toEqual(pickRows(data.values, data.cols, held));
-      expect(onDevice.heldOutRows).toEqual(onHost.heldOutRows);
+      const heldRows = await readAll(onHost.heldOutRows);
+      expect(heldRows).toEqual(pickRows(data.values, data.cols, held));
+      expect(await readAll(onDevice.heldOutRows)).toEqual(heldRows);
     } finally {
       store.release();
     }

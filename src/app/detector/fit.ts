@@ -2,7 +2,7 @@ import type { Gpu } from '../../gpu/device';
 import { BYTES, maxBindingBytes } from '../../gpu/tensor';
 import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
-import { DeviceRowStore, rowCount, type DeviceRows } from '../../model/device-rows';
+import { DeviceRowStore, rowCount, type DeviceRows, type RowBlocks } from '../../model/device-rows';
 import { permutation, seededRandom } from '../../model/random';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
@@ -67,25 +67,27 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, trainingRows: _rows, ...trainOptions } = options;
   const validation = options.validation ?? heldOutShare(rowsTrainedOn);
   let spec: Model['spec'];
+  let standardise: boolean;
   let training: TrainResult;
+  let scored: { params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks };
+  let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
     for (const note of notes) options.onNote?.(note);
     spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
+    standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
     training = await train(gpu, rows, { ...trainOptions, validation, spec });
+    const heldOut = training.heldOutRows;
+    scored = standardise
+      ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
+      : { params: training.params, featurizer, heldOut };
+    const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK });
+    try {
+      picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
+    } finally {
+      scorer.release();
+    }
   } finally {
     rows.tensor.buffer.destroy();
-  }
-  const heldOut = training.heldOutRows;
-  const standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
-  const scored = standardise
-    ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
-    : { params: training.params, featurizer, heldOut };
-  const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK });
-  let picked: { threshold: Threshold; heldOut: HeldOutScores };
-  try {
-    picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
-  } finally {
-    scorer.release();
   }
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const warnings = [
@@ -237,16 +239,16 @@ export function errorWeights(meanErrors: ArrayLike<number>): Float64Array {
   return inverse.map((w) => w / average);
 }
 
-/** The mean squared error of each feature over rows [rows × cols], reconstructed by the scorer's model. */
-async function meanFeatureErrors(scorer: Scorer, rows: Float32Array, cols: number): Promise<Float64Array> {
+/** The mean squared error of each feature over the rows, reconstructed by the scorer's model. */
+async function meanFeatureErrors(scorer: Scorer, rows: RowBlocks): Promise<Float64Array> {
+  const { cols } = rows;
   const errors = new Float64Array(cols);
-  const n = rows.length / cols;
-  for (let r0 = 0; r0 < n; r0 += scorer.chunk) {
-    const x = rows.subarray(r0 * cols, Math.min(n, r0 + scorer.chunk) * cols);
+  for (let r0 = 0; r0 < rows.rows; r0 += scorer.chunk) {
+    const x = await rows.read(r0, Math.min(scorer.chunk, rows.rows - r0));
     const y = await scorer.reconstruct(x);
     for (let i = 0; i < x.length; i++) errors[i % cols] += (y[i] - x[i]) ** 2;
   }
-  return errors.map((e) => e / n);
+  return errors.map((e) => e / rows.rows);
 }
 
 /**
@@ -257,21 +259,21 @@ async function meanFeatureErrors(scorer: Scorer, rows: Float32Array, cols: numbe
  * as the weighted featurizer encodes them.
  */
 export async function standardiseErrors(
-  gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: Float32Array,
-): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: Float32Array; weights: Float64Array }> {
-  const cols = featurizer.width;
+  gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: RowBlocks,
+): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks; weights: Float64Array }> {
   const scorer = Scorer.create(gpu, spec, params, { chunkRows: FIT_CHUNK });
   let weights: Float64Array;
   try {
-    weights = errorWeights(await meanFeatureErrors(scorer, heldOut, cols));
+    weights = errorWeights(await meanFeatureErrors(scorer, heldOut));
   } finally {
     scorer.release();
   }
   const gains = weights.map(Math.sqrt);
+  const cols = heldOut.cols;
   return {
     params: withGains(spec, params, gains),
     featurizer: new Featurizer(featurizer.schema, featurizer.features.weighted(weights)),
-    heldOut: heldOut.map((v, i) => v * gains[i % cols]),
+    heldOut: { ...heldOut, read: async (first, count) => (await heldOut.read(first, count)).map((v, i) => v * gains[i % cols]) },
     weights,
   };
 }

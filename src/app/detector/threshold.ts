@@ -1,3 +1,4 @@
+import type { RowBlocks } from '../../model/device-rows';
 import type { HeldOutScores, Threshold } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
 import {
@@ -24,9 +25,9 @@ export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void 
  * it is expected to flag, and the highest held-out scores kept for picking another later.
  */
 export async function pickThreshold(
-  rule: ThresholdRule, scorer: Scorer, featurizer: Featurizer, dataset: Dataset, heldOut: Float32Array,
+  rule: ThresholdRule, scorer: Scorer, featurizer: Featurizer, dataset: Dataset, heldOut: RowBlocks,
 ): Promise<{ threshold: Threshold; heldOut: HeldOutScores }> {
-  const normal = await scorer.score(heldOut);
+  const normal = await scorer.scoreBlocks(heldOut);
   const kept = rankedScores(normal);
   const rate = (value: number) => {
     const { expected, low, high, rows } = rateOf(value, normal);
