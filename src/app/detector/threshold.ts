@@ -1,3 +1,4 @@
+import type { ColumnTable } from 'arquero';
 import type { RowBlocks } from '../../model/device-rows';
 import type { HeldOutScores, Threshold } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
@@ -21,8 +22,9 @@ export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void 
 
 /**
  * The threshold a rule picks from the scores of the held-out normal rows (`heldOut`, encoded by
- * `pipeline`; best F1 scores the whole labelled dataset instead), with the share of normal rows
- * it is expected to flag, and the highest held-out scores kept for picking another later.
+ * `featurizer`; best F1 scores the whole labelled dataset instead, a chunk at a time), with the
+ * share of normal rows it is expected to flag, and the highest held-out scores kept for picking
+ * another later.
  */
 export async function pickThreshold(
   rule: ThresholdRule, scorer: Scorer, featurizer: Featurizer, dataset: Dataset, heldOut: RowBlocks,
@@ -50,12 +52,20 @@ export async function pickThreshold(
       case 'fixed':
         return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
       case 'best-f1': {
-        const all = featurizer.transform(dataset.table, dataset);
-        const scores = await scorer.score(all.matrix);
+        const scores = await scoreTable(scorer, featurizer, dataset.table);
         const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
         return { value, mode: 'best-f1', rate: rate(value) };
       }
     }
   };
   return { threshold: await pick(), heldOut: kept };
+}
+
+/** The score of each row of a table, encoded and scored a chunk at a time: memory holds a chunk's rows, not the table's. */
+export async function scoreTable(scorer: Scorer, featurizer: Featurizer, rows: ColumnTable): Promise<Float32Array> {
+  const scores = new Float32Array(rows.numRows());
+  for (let r0 = 0; r0 < scores.length; r0 += scorer.chunk) {
+    scores.set(await scorer.score(featurizer.transform(rows.slice(r0, r0 + scorer.chunk)).matrix), r0);
+  }
+  return scores;
 }
