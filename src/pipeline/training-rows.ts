@@ -4,17 +4,18 @@ import { sampleKey } from './row-sample';
 import { labelsOfValues, type Schema } from './schema';
 import { textValues } from './text-column';
 
-/** Where kept rows go: row `slot` of a store of as many rows as `most` (the GPU's, say). A slot put again is replaced. */
+/** Where kept rows go: row `slot` of a store of `capacity` rows (the GPU's, say). A slot put again is replaced. */
 export interface RowStore {
+  /** Rows kept at most: of more normal rows in the sample, those with the smallest keys. */
+  readonly capacity: number;
   put(slot: number, source: Float32Array, offset: number): void;
 }
 
-/** Which rows to keep, how many at most, and where they go. */
+/** Which rows to keep and where they go. */
 export interface TrainingRowsOptions {
   /** Whether the row at a place (0, 1, … in file order) is in the sample; asked once per row, in order (see sampleMembers). */
   inSample: (place: number) => boolean;
-  /** Rows kept at most: of more normal rows in the sample, those with the smallest keys under `seed`. */
-  most: number;
+  /** The seed of the keys that choose the rows kept when there are more than the store's capacity. */
   seed: number;
   store: RowStore;
   /** Given each batch's feature matrix once its rows are put in the store (back to the decoding threads, say). */
@@ -43,7 +44,7 @@ export interface TrainingRows {
  */
 export async function readTrainingRows(batches: AsyncIterable<RecordBatch>, schema: Schema, options: TrainingRowsOptions): Promise<TrainingRows> {
   const report = emptyReport();
-  const kept = new SmallestKeys(options.most);
+  const kept = new SmallestKeys(options.store.capacity);
   let width = 0;
   let place = 0;
   let normalRows = 0;

@@ -37,7 +37,7 @@ async function fitted(bytes: Uint8Array, spec: SchemaSpec, file: string): Promis
 class HostStore implements RowStore {
   readonly rows: Float32Array[] = [];
   puts = 0;
-  constructor(private readonly width: number) {}
+  constructor(private readonly width: number, readonly capacity: number) {}
   put(slot: number, source: Float32Array, offset: number): void {
     this.rows[slot] = source.slice(offset, offset + this.width);
     this.puts++;
@@ -51,8 +51,8 @@ class HostStore implements RowStore {
 async function reread(bytes: Uint8Array, featurizer: Featurizer, file: string, total: number, rows: number, most: number, seed: number) {
   const label = featurizer.schema.label!;
   const batches = readRecords(bytes, featurizer, { ...featurizer.readOptions(file), texts: () => [label], blockBytes: 4096 });
-  const store = new HostStore(featurizer.width);
-  const read = await readTrainingRows(batches, featurizer.schema, { inSample: sampleMembers(total, rows, seed), most, seed, store });
+  const store = new HostStore(featurizer.width, most);
+  const read = await readTrainingRows(batches, featurizer.schema, { inSample: sampleMembers(total, rows, seed), seed, store });
   const matrix = new Float32Array(read.slots.length * read.width);
   read.slots.forEach((slot, i) => matrix.set(store.rows[slot], i * read.width));
   return { ...read, matrix, rows: read.slots.length, store };

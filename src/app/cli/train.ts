@@ -177,7 +177,7 @@ async function sampleRows(
   const store = new DeviceRowStore(gpu, Math.min(o.most, o.rows, o.total), featurizer.width);
   try {
     const read = await readTrainingRows(batches, featurizer.schema, {
-      inSample: sampleMembers(o.total, o.rows, o.seed), most: store.capacity, seed: o.seed, store, spent: (matrix) => decoding.giveBack(matrix),
+      inSample: sampleMembers(o.total, o.rows, o.seed), seed: o.seed, store, spent: (matrix) => decoding.giveBack(matrix),
     });
     const count = (n: number) => n.toLocaleString('en-US');
     if (read.rowsRead !== o.total) {

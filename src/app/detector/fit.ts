@@ -201,7 +201,7 @@ async function trainingData(gpu: Gpu, dataset: Dataset, options: DetectorOptions
  * The normal rows transformed a block at a time into the store, those `kept` (all when null) in
  * slots 0, 1, …: the host never holds them all. Returns the repairs made in all of them.
  */
-export function putNormalRows(featurizer: Featurizer, normal: ReturnType<typeof fitNormal>['normal'], kept: Uint32Array | null, store: RowStore): TransformReport {
+export function putNormalRows(featurizer: Featurizer, normal: ReturnType<typeof fitNormal>['normal'], kept: Uint32Array | null, store: Pick<RowStore, 'put'>): TransformReport {
   const width = featurizer.width;
   let k = 0;
   return featurizer.transformInBlocks(normal.table, normal.origin, (block, first, count) => {
