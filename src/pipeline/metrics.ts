@@ -153,8 +153,10 @@ export interface Evaluation extends Rates {
 export interface ScoreGroup {
   readonly category: string;
   readonly anomaly: boolean;
-  readonly parts: readonly Scores[];
+  readonly parts: readonly ScoreArray[];
 }
+
+type ScoreArray = Float32Array | Float64Array;
 
 /** Everything `netae eval` reports, as plain JSON. */
 export function evaluate(
@@ -180,8 +182,9 @@ export function evaluateAtBoth(
 
 /**
  * {@link evaluateAtBoth} of rows given as groups of scores, each group a category and class (per
- * category results when `categorised`). The scores are ranked in one walk that keeps no curve:
- * memory grows by the scores' size again, whatever the number of distinct scores.
+ * category results when `categorised`). Each part is sorted in place, and the parts of each class
+ * are ranked together in one walk that keeps no curve: memory holds the scores once, whatever the
+ * number of distinct scores.
  */
 export function evaluateGroups(
   groups: readonly ScoreGroup[],
@@ -189,8 +192,8 @@ export function evaluateGroups(
   categorised = true,
 ): { atThreshold: Evaluation; atBestF1: Evaluation | null } {
   const { pos, neg } = sortedClasses(groups);
-  if (pos.length + neg.length === 0) throw new MetricError('no scores to evaluate');
-  const ranked = pos.length > 0 ? summariseSorted(pos, neg) : null;
+  if (pos.rows + neg.rows === 0) throw new MetricError('no scores to evaluate');
+  const ranked = pos.rows > 0 ? summariseSorted(pos, neg) : null;
   const at = (t: number) => evaluationAt(groups, pos, neg, t, categorised, ranked);
   return { atThreshold: at(threshold), atBestF1: ranked === null ? null : at(ranked.best.threshold) };
 }
@@ -210,11 +213,11 @@ function summarise(scores: Scores, labels: BinaryLabels): Ranked {
 /**
  * The area under the ROC curve (pairs ranked right, ties counting half), the average precision
  * (Σ over distinct thresholds of recall gained × precision) and the threshold of the best F1 (the
- * highest on a tie), in one walk down the distinct scores of each class (sorted ascending). At
- * least one anomaly; the ROC area needs a normal row too.
+ * highest on a tie), in one walk down the distinct scores of both classes. At least one
+ * anomaly; the ROC area needs a normal row too.
  */
-function summariseSorted(pos: ArrayLike<number>, neg: ArrayLike<number>): Ranked {
-  const [positives, negatives] = [pos.length, neg.length];
+function summariseSorted(pos: SortedParts, neg: SortedParts): Ranked {
+  const [positives, negatives] = [pos.rows, neg.rows];
   let area = 0;
   let precisions = 0;
   let best = { threshold: 0, tp: 0, fp: 0, f1: -1 };
@@ -234,30 +237,113 @@ function summariseSorted(pos: ArrayLike<number>, neg: ArrayLike<number>): Ranked
 }
 
 /**
- * Visits the distinct scores of both classes (each sorted ascending) from the highest down, with
- * the anomalies (`t`) and normal rows (`f`) that score at least each.
+ * Visits the distinct scores of both classes from the highest down, with the anomalies (`t`) and
+ * normal rows (`f`) that score at least each.
  */
-function walkDown(pos: ArrayLike<number>, neg: ArrayLike<number>, visit: (score: number, t: number, f: number) => void): void {
-  let i = pos.length - 1;
-  let j = neg.length - 1;
+function walkDown(pos: SortedParts, neg: SortedParts, visit: (score: number, t: number, f: number) => void): void {
+  const [a, b] = [new Descending(pos.parts), new Descending(neg.parts)];
   let t = 0;
   let f = 0;
-  while (i >= 0 || j >= 0) {
-    const score = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
-    while (i >= 0 && pos[i] === score) {
-      t++;
-      i--;
-    }
-    while (j >= 0 && neg[j] === score) {
-      f++;
-      j--;
-    }
+  while (!a.done || !b.done) {
+    const score = a.done ? b.top : b.done ? a.top : Math.max(a.top, b.top);
+    for (; !a.done && a.top === score; a.pop()) t++;
+    for (; !b.done && b.top === score; b.pop()) f++;
     visit(score, t, f);
   }
 }
 
+/** One class's scores, in parts each sorted ascending. */
+class SortedParts {
+  readonly rows: number;
+
+  constructor(readonly parts: readonly ArrayLike<number>[]) {
+    this.rows = parts.reduce((n, part) => n + part.length, 0);
+  }
+
+  /** How many score at least `threshold`. */
+  atLeast(threshold: number): number {
+    let n = 0;
+    for (const part of this.parts) {
+      let [low, high] = [0, part.length];
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (part[mid] >= threshold) high = mid;
+        else low = mid + 1;
+      }
+      n += part.length - low;
+    }
+    return n;
+  }
+}
+
+/** The scores of parts each sorted ascending, merged from the highest down (a heap of the parts by their highest score left). */
+class Descending {
+  private readonly heap: number[] = [];
+  private readonly next: Int32Array;
+
+  constructor(private readonly parts: readonly ArrayLike<number>[]) {
+    this.next = Int32Array.from(parts, (part) => part.length - 1);
+    for (let k = 0; k < parts.length; k++) {
+      if (parts[k].length > 0) {
+        this.heap.push(k);
+        this.up(this.heap.length - 1);
+      }
+    }
+  }
+
+  get done(): boolean {
+    return this.heap.length === 0;
+  }
+
+  /** The highest score left; only while not done. */
+  get top(): number {
+    return this.value(0);
+  }
+
+  /** Lets the highest score left go. */
+  pop(): void {
+    const k = this.heap[0];
+    if (--this.next[k] < 0) {
+      const last = this.heap.pop()!;
+      if (this.heap.length === 0) return;
+      this.heap[0] = last;
+    }
+    this.down(0);
+  }
+
+  private value(i: number): number {
+    const k = this.heap[i];
+    return this.parts[k][this.next[k]];
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.value(parent) >= this.value(i)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const [l, r] = [2 * i + 1, 2 * i + 2];
+      let largest = i;
+      if (l < this.heap.length && this.value(l) > this.value(largest)) largest = l;
+      if (r < this.heap.length && this.value(r) > this.value(largest)) largest = r;
+      if (largest === i) return;
+      this.swap(i, largest);
+      i = largest;
+    }
+  }
+
+  private swap(i: number, j: number): void {
+    [this.heap[i], this.heap[j]] = [this.heap[j], this.heap[i]];
+  }
+}
+
 /** The scores of the anomalies and of the normal rows, each sorted ascending (float32 scores stay float32). */
-function byClass(scores: Scores, labels: BinaryLabels): { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array } {
+function byClass(scores: Scores, labels: BinaryLabels): { pos: SortedParts; neg: SortedParts } {
   let positives = 0;
   for (let i = 0; i < labels.length; i++) positives += labels[i];
   const Make = scores instanceof Float32Array ? Float32Array : Float64Array;
@@ -267,21 +353,21 @@ function byClass(scores: Scores, labels: BinaryLabels): { pos: Float64Array | Fl
     if (labels[i] === 1) pos[p++] = scores[i];
     else neg[q++] = scores[i];
   }
-  return { pos: pos.sort(), neg: neg.sort() };
+  return { pos: new SortedParts([pos.sort()]), neg: new SortedParts([neg.sort()]) };
 }
 
 function evaluationAt(
   groups: readonly ScoreGroup[],
-  pos: ArrayLike<number>,
-  neg: ArrayLike<number>,
+  pos: SortedParts,
+  neg: SortedParts,
   threshold: number,
   categorised: boolean,
   ranked: Ranked | null,
 ): Evaluation {
-  const tp = atLeast(pos, threshold);
-  const fp = atLeast(neg, threshold);
-  const confusion: Confusion = { tp, fp, tn: neg.length - fp, fn: pos.length - tp };
-  const [anomalies, normals] = [pos.length, neg.length];
+  const tp = pos.atLeast(threshold);
+  const fp = neg.atLeast(threshold);
+  const confusion: Confusion = { tp, fp, tn: neg.rows - fp, fn: pos.rows - tp };
+  const [anomalies, normals] = [pos.rows, neg.rows];
   const notes: string[] = [];
   if (anomalies === 0) notes.push('no anomalies in the labels: recall, F1, ROC-AUC and PR-AUC are undefined (reported as 0 / null)');
   if (normals === 0) notes.push('no normal rows in the labels: FPR and ROC-AUC are undefined (reported as 0 / null)');
@@ -297,17 +383,6 @@ function evaluationAt(
     byCategory: categorised ? byCategoryAt(groups, threshold) : [],
     notes,
   };
-}
-
-/** How many of `sorted` (ascending) are ≥ `threshold`. */
-function atLeast(sorted: ArrayLike<number>, threshold: number): number {
-  let [low, high] = [0, sorted.length];
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid] >= threshold) high = mid;
-    else low = mid + 1;
-  }
-  return sorted.length - low;
 }
 
 /** Per category, over its groups: rows, rows flagged, and their share; sorted by category. */
@@ -348,23 +423,14 @@ function groupsOf(scores: Scores, labels: BinaryLabels | null, categories: Categ
   return parts.flatMap((part, key) => (part.length === 0 ? [] : [{ category: names[key >> 1], anomaly: (key & 1) === 1, parts: [part] }]));
 }
 
-/** The scores of the anomalies and of the normal rows, each sorted ascending; a NaN score is a MetricError. */
-function sortedClasses(groups: readonly ScoreGroup[]): { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array } {
-  const every = groups.flatMap((g) => g.parts);
-  const Make = every.every((part) => part instanceof Float32Array) ? Float32Array : Float64Array;
-  const joined = (anomaly: boolean) => {
-    const parts = groups.filter((g) => g.anomaly === anomaly).flatMap((g) => g.parts);
-    const out = new Make(parts.reduce((n, part) => n + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      for (let i = 0; i < part.length; i++) {
-        if (Number.isNaN(part[i])) throw new MetricError('a score is NaN');
-        out[at++] = part[i];
-      }
-    }
-    return out.sort();
-  };
-  return { pos: joined(true), neg: joined(false) };
+/** The parts of the anomalies and of the normal rows, each part sorted in place; a NaN score is a MetricError. */
+function sortedClasses(groups: readonly ScoreGroup[]): { pos: SortedParts; neg: SortedParts } {
+  for (const part of groups.flatMap((g) => g.parts)) {
+    for (let i = 0; i < part.length; i++) if (Number.isNaN(part[i])) throw new MetricError('a score is NaN');
+    part.sort();
+  }
+  const of = (anomaly: boolean) => new SortedParts(groups.filter((g) => g.anomaly === anomaly).flatMap((g) => g.parts));
+  return { pos: of(true), neg: of(false) };
 }
 
 interface RankCounts {
