@@ -35,8 +35,8 @@ export function labelColumn(detector: Detector, file: string, columns?: readonly
 
 /**
  * Measures a detector on labelled rows added a part at a time: per row it keeps only the score
- * (4 bytes), in a group per category and class, and tallies the drivers of the flagged rows as
- * each part comes. Ranking the scores at the end takes 4 bytes a row more.
+ * (4 bytes), in a group per category and class, ranked in place at the end, and tallies the
+ * drivers of the flagged rows as each part comes.
  */
 export class Evaluator {
   private readonly explainer: Explainer;
