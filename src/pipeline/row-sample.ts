@@ -6,8 +6,9 @@
  * the sample is uniform; it depends on the seed and each row's place, not on how the stream was
  * cut into chunks.
  *
- * Rows held are bounded: once more than twice `rows` are held, the keys are cut at the `rows`-th
- * smallest and the rows above it let go; a row whose key is above the cut is never held.
+ * Rows held are bounded: once more than a limit are held (a small multiple of `rows`, the
+ * caller's), the keys are cut at the `rows`-th smallest and the rows above it let go; a row whose
+ * key is above the cut is never held.
  */
 export class RowSample {
   private seen = 0;
@@ -38,8 +39,8 @@ export class RowSample {
 
   /**
    * Given the keys of every row held, in stream order, the places of those to keep: all of them
-   * while they are few, else the `rows` smallest (`limit` rows held at most: twice `rows` while
-   * rows still come, `rows` at the end), and the cut moves down to the largest key kept.
+   * while there are at most `limit`, else the `rows` smallest, and the cut moves down to the
+   * largest key kept.
    */
   keep(keys: Float64Array, limit: number): Int32Array | null {
     if (keys.length <= limit) return null;
