@@ -194,19 +194,20 @@ function concatTexts(parts: string[][]): string[] {
 }
 
 /**
+ * Rows held at most while a sample is drawn, as a multiple of its size. Each cut back to the
+ * sample is a pass over the rows held: a smaller multiple holds less and cuts more often (the
+ * 207 MB NSL-KDD file, 200,000 of its 1.39M rows: 1.5 peaked 25–40 MB lower than 2 and read in
+ * about a tenth more time; 1.25 another 2–15 MB lower, in about 30 % more time again).
+ */
+const HELD_MOST = 1.5;
+
+/**
  * Chunks' columns gathered into one table. Each column's parts are let go as soon as the column
  * is joined, so that a whole file's columns are held about once while they are joined, not twice.
  * With a sample, a chunk's rows outside it are dropped as the chunk comes, and the rows held are
  * cut back to the sample whenever they grow past HELD_MOST times its size, so that a file of any
  * length holds at most that many.
  */
-/**
- * Rows held at most while a sample is drawn, as a multiple of its size. Each cut back to the
- * sample is a pass over the rows held: a smaller multiple holds less and cuts more often (the
- * 207 MB NSL-KDD file, 200,000 of its 1.39M rows: 1.5 peaked 40–55 MB lower than 2 in about the
- * same time; 1.25 another 5–15 MB lower, a quarter slower).
- */
-const HELD_MOST = 1.5;
 class TableParts {
   private columns = new Map<string, Column[]>();
   private lines: Int32Array[] = [];
@@ -246,11 +247,11 @@ class TableParts {
     }
     this.lines.push(lines);
     this.held += lines.length;
-    if (this.sample !== null && this.held > HELD_MOST * this.sample.rows) this.cut(this.sample.rows);
+    if (this.sample !== null && this.held > HELD_MOST * this.sample.rows) this.cut();
   }
 
   join(): ReadResult {
-    if (this.sample !== null) this.cut(this.sample.rows);
+    if (this.sample !== null) this.cut();
     const data: Record<string, Column> = {};
     for (const name of this.names) {
       const parts = this.columns.get(name)!;
@@ -269,10 +270,10 @@ class TableParts {
     };
   }
 
-  /** Keeps the sample's rows of those held when more than `limit` are held. */
-  private cut(limit: number): void {
+  /** Keeps the sample's rows of those held, when more than the sample are held. */
+  private cut(): void {
     const keys = concatArrays(this.keys, Float64Array);
-    const kept = this.sample!.keep(keys, limit);
+    const kept = this.sample!.keep(keys, this.sample!.rows);
     if (kept === null) return;
     this.keys = [gather(keys, kept)];
     this.lines = [gatherParts(this.lines, kept)];
