@@ -123,6 +123,32 @@ describe('signals: partial files removed, what was written said, exit 128 + the 
     });
   }
 
+  it('SIGTERM while train copies standard input removes the copy', async () => {
+    const tmp = join(dir, 'tmp-signal');
+    mkdirSync(tmp);
+    const r = await new Promise<Run>((resolve, reject) => {
+      const args = [BIN, 'train', '--data', '-', '--preset', 'zeek-conn', '--out', join(dir, 'from-stdin.safetensors')];
+      const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+      let stderr = '';
+      const poll = setInterval(() => {
+        if (readdirSync(tmp).length > 0) {
+          clearInterval(poll);
+          child.kill('SIGTERM');
+        }
+      }, 20);
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearInterval(poll);
+        resolve({ code, stdout: '', stderr });
+      });
+      // Standard input stays open, so the copy is still being made when the signal comes.
+      child.stdin.write(readFileSync(TRAIN));
+    });
+    expectEnd(r, 143, 'terminated (SIGTERM); nothing was written');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('SIGINT while scoring to standard output says how much of the result went out', async () => {
     const r = await interrupt(['score', '--model', model, big, '--chunk', '1024'], 'SIGINT', (bytes) => bytes > 0);
     expectEnd(r, 130, /^netae: interrupted \(SIGINT\); ([\d,]+) bytes of an incomplete result went to standard output$/);
@@ -140,6 +166,16 @@ describe('write failures: a message naming the output, exit 1, nothing left (cas
     const r = await run(`node ${BIN} train --data ${TRAIN} --preset zeek-conn --out ${m} --epochs 1 --json > /dev/full`);
     expectEnd(r, 1, 'cannot write standard output: no space left on device');
     expect(left('full-summary')).toEqual([]);
+  });
+
+  it('standard input that cannot be copied for train names the temporary folder and leaves nothing', async () => {
+    const missing = join(dir, 'no-such-tmp');
+    expectEnd(
+      await run(`TMPDIR=${missing} node ${BIN} train --data - --preset zeek-conn --out ${join(dir, 'no-tmp.safetensors')} < ${TRAIN}`),
+      1,
+      `${missing}: no folder could be made there to hold standard input (no such file or folder); set TMPDIR to another folder`,
+    );
+    expect(readdirSync(dir).filter((f) => f.startsWith('no-tmp'))).toEqual([]);
   });
 
   it('a reader that stops early (| head) ends the command quietly with 141, as cat does', async () => {

@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
 import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
-import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec } from '../../pipeline';
+import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import type { TransformReport } from '../../pipeline/features';
 import { presetColumns } from '../../pipeline/schema';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
@@ -17,9 +16,10 @@ import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
 import { Interrupted, UsageError } from './errors';
-import { openOutput, standardOutput } from './output';
+import { openOutput, standardOutput, type Output } from './output';
 import { checkInputs } from './paths';
 import { notice, reporter } from './progress';
+import { spool } from './spool';
 import { describeThreshold, thresholdRule, type ThresholdFlags } from './threshold';
 
 export interface TrainFlags extends DataFlags, ThresholdFlags {
@@ -101,8 +101,8 @@ function fileLabel(path: string): string {
 }
 
 /** The preset a file's first rows match, or null (also when they cannot be read: the whole read then says why). */
-async function recogniseFile(input: string | Readable, fileName: string): Promise<string | null> {
-  const chunks = readChunksFile(input, { chunkRows: 16, fileName });
+async function recogniseFile(path: string, fileName: string): Promise<string | null> {
+  const chunks = readChunksFile(path, { chunkRows: 16, fileName });
   try {
     const first = await chunks.next();
     return first.done ? null : recognisePreset(first.value.table.columnNames());
@@ -113,48 +113,10 @@ async function recogniseFile(input: string | Readable, fileName: string): Promis
   }
 }
 
-/**
- * The training data as the read takes it: a path, or standard input, whose first bytes the
- * preset's recognition takes are read again by the whole read (standard input is read once).
- */
-interface TrainingInput {
-  first: () => string | Readable;
-  whole: () => string | Readable;
-}
-
-function trainingInput(path: string): TrainingInput {
-  if (path !== '-') return { first: () => path, whole: () => path };
-  const stdin = process.stdin[Symbol.asyncIterator]();
-  /** Standard input's chunks in order, each let go once the whole read has taken it. */
-  const chunks: (Uint8Array | null)[] = [];
-  let ended = false;
-  let reading: Promise<void> | null = null;
-  const chunk = async (i: number): Promise<Uint8Array | null> => {
-    while (chunks.length <= i && !ended) {
-      reading ??= stdin.next().then((next) => {
-        reading = null;
-        if (next.done) ended = true;
-        else chunks.push(next.value as Uint8Array);
-      });
-      await reading;
-    }
-    return i < chunks.length ? chunks[i] : null;
-  };
-  const from = async function* (forget: boolean): AsyncGenerator<Uint8Array> {
-    for (let i = 0; ; i++) {
-      const bytes = await chunk(i);
-      if (bytes === null) return;
-      if (forget) chunks[i] = null;
-      yield bytes;
-    }
-  };
-  return { first: () => Readable.from(from(false)), whole: () => Readable.from(from(true)) };
-}
-
 /** The columns' roles: from the flags, else from a preset the file's columns match. */
-async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<SchemaSpec> {
+async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (hasSchemaFlags(flags)) return schemaSpec(flags);
-  const preset = await recogniseFile(input.first(), fileLabel(flags.data));
+  const preset = await recogniseFile(path, fileLabel(flags.data));
   if (preset === null) return schemaSpec(flags);
   notice('note', `${fileLabel(flags.data)} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
   return { preset };
@@ -168,11 +130,10 @@ async function trainSpec(flags: TrainFlags, input: TrainingInput): Promise<Schem
  * many normal rows the sample held.
  */
 async function sampleRows(
-  gpu: Gpu, path: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
+  gpu: Gpu, path: string, fileName: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
 ): Promise<{ rows: DeviceRows; report: TransformReport; normalRows: number }> {
   const decoding = parallelDecoding(o.threads);
   const label = featurizer.schema.label;
-  const fileName = fileLabel(path);
   const batches = readRecordsFile(path, featurizer, { ...featurizer.readOptions(fileName), decoding, texts: () => (label === null ? [] : [label]) });
   const store = new DeviceRowStore(gpu, Math.min(o.most, o.rows, o.total), featurizer.width);
   try {
@@ -223,17 +184,23 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   checkInputs(inputs);
   const model = openOutput(flags.out, '--out', inputs);
   const stdout = standardOutput(inputs);
-  const input = trainingInput(flags.data);
-  const spec = await trainSpec(flags, input);
+  const copy = flags.data === '-' ? await spool(process.stdin) : null;
+  try {
+    await train(flags, rule, copy?.path ?? flags.data, model, stdout, signal);
+  } finally {
+    copy?.remove();
+  }
+}
+
+/** Trains on the file at `path` (standard input's copy for `--data -`) and writes the model and its summary. */
+async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model: Output, stdout: Output, signal: AbortSignal): Promise<void> {
+  const fileName = fileLabel(flags.data);
+  const spec = await trainSpec(flags, path);
   const seed = flags.seed ?? TRAIN_DEFAULTS.seed;
   const maxRows = flags.maxRows ?? MAX_TRAINING_ROWS;
   const threads = flags.threads ?? defaultThreads();
-  // Standard input is read once: its whole sample is the table the features are fitted on.
-  const fitRows = flags.data === '-' ? maxRows : Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
-  if (flags.data === '-' && flags.fitRows !== undefined) notice('note', '--fit-rows is not used on standard input, which is read once: the features are fitted on the whole sample');
-  const dataset = await readDatasetFile(input.whole(), spec, {
-    select: presetColumns(spec), sample: { rows: fitRows, seed }, threads, fileName: fileLabel(flags.data),
-  });
+  const fitRows = Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
+  const dataset = await readDatasetFile(path, spec, { select: presetColumns(spec), sample: { rows: fitRows, seed }, threads, fileName });
   checkThresholdRule(rule, dataset);
   const total = dataset.sampledFrom;
   const secondRead = total !== undefined && maxRows > fitRows;
@@ -256,7 +223,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
       progress.stop();
       notice('note', note);
     },
-    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, flags.data, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
+    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, path, fileName, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
     signal,
   }));
   progress.stop();
