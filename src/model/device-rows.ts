@@ -126,15 +126,3 @@ export function deviceBlocks(gpu: Gpu, rows: DeviceRows, count: number): RowBloc
     read: (first, n) => readRows(gpu, rows.tensor, slotsOf(rows, Uint32Array.from({ length: n }, (_, i) => first + i))),
   };
 }
-
-/** Every row of `blocks` in one matrix. */
-export async function readAll(blocks: RowBlocks): Promise<Float32Array> {
-  const out = new Float32Array(blocks.rows * blocks.cols);
-  for (let first = 0; first < blocks.rows; first += READ_BLOCK) {
-    const n = Math.min(READ_BLOCK, blocks.rows - first);
-    out.set(await blocks.read(first, n), first * blocks.cols);
-  }
-  return out;
-}
-
-const READ_BLOCK = 8192;

@@ -2,7 +2,7 @@ import { table } from 'arquero';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_FLOOR, errorWeights, standardiseErrors } from '../../src/app/detector';
 import { acquireGpu, type Gpu } from '../../src/gpu/device';
-import { hostBlocks, readAll } from '../../src/model/device-rows';
+import { hostBlocks } from '../../src/model/device-rows';
 import { initParams } from '../../src/model/init';
 import { seededRandom } from '../../src/model/random';
 import * as ref from '../../src/model/reference';
@@ -51,7 +51,7 @@ describe('standardised errors through the GPU scorer', () => {
     const held = x.subarray(0, 60 * 6);
     const { params: weighted, featurizer: scored, weights, heldOut } = await standardiseErrors(gpu, spec, params, featurizer, hostBlocks({ values: held, rows: 60, cols: 6 }));
     const encoded = scored.transform(rows).matrix;
-    const weightedHeld = await readAll(heldOut);
+    const weightedHeld = await heldOut.read(0, heldOut.rows);
     weightedHeld.forEach((v, i) => expect(v).toBeCloseTo(encoded[i], 6));
 
     const recon = ref.autoencoderForward(layersOf(spec), params, ref.matrix(n, 6, x)).at(-1)!.data;
