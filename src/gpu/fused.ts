@@ -203,6 +203,8 @@ interface NetFields {
   readonly hyper: AdamHyper | null;
   readonly xAt: number;
   readonly yAt: readonly number[];
+  /** score_rows: τ of the row score (src/shaders/row-score.wgsl), 0 for the mean squared error. */
+  readonly tail?: number;
 }
 
 /** The `Fused` uniform of fused.wgsl. */
@@ -210,6 +212,7 @@ function fusedParams(layout: FusedLayout, f: NetFields): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(80 + 32 * MAX_LAYERS));
   [layout.layers.length, layout.features, layout.params, layout.padded, f.groups, f.rows, f.rowsOff, f.outOff, f.adamGroups, f.xAt]
     .forEach((value, i) => view.setUint32(4 * i, value, true));
+  view.setFloat32(40, f.tail ?? 0, true);
   if (f.hyper) packAdamRule(view, 48, f.hyper);
   layout.layers.forEach((l, i) => {
     [l.inputs, l.outputs, actCode('fused', l.activation), l.weightOffset, layout.p4[i], layout.b4[i], layout.t4[i], f.yAt[i]]
@@ -343,9 +346,11 @@ export interface FusedScoreArgs {
   readonly out: Tensor;
   readonly reconstruct?: boolean;
   readonly tiles?: BlockTiles;
+  /** τ of the row score (src/model/row-score.ts); 0 or absent: the mean squared error. */
+  readonly tail?: number;
 }
 
-/** Every layer's forward and each row's mean squared error (or its reconstruction), in one dispatch. */
+/** Every layer's forward and each row's score (or its reconstruction), in one dispatch. */
 export async function fusedScore(gpu: Gpu, args: FusedScoreArgs): Promise<Launch> {
   const op = args.reconstruct ? 'fusedReconstruct' : 'fusedScore';
   const { layout, x, weights, out } = args;
@@ -358,7 +363,7 @@ export async function fusedScore(gpu: Gpu, args: FusedScoreArgs): Promise<Launch
     kernel: args.reconstruct ? kernels.reconstructRows : kernels.scoreRows,
     constants: blockConstants(layout, 'score', tiles),
     params: fusedParams(layout, {
-      groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, ...blockLayout(layout, 'score', tiles.ROWS),
+      groups: 0, rows: x.rows, rowsOff: x.offset, outOff: out.offset, adamGroups: 0, hyper: null, tail: args.tail ?? 0, ...blockLayout(layout, 'score', tiles.ROWS),
     }),
     tensors: [weights.wk, weights.wt, x, out],
     workgroups: Math.ceil(x.rows / tiles.ROWS),

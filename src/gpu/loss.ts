@@ -38,8 +38,11 @@ export async function mse(gpu: Gpu, { y, target, dz, rowErr, loss, act }: MseArg
 
 const ROW_WG = 64;
 
-/** score[m] = mean_n (Y[m,n] − X[m,n])² */
-export async function rowError(gpu: Gpu, { y, x, out }: { y: Tensor; x: Tensor; out: Tensor }): Promise<Launch> {
+/**
+ * score[m] = mean_n feature_score(Y[m,n] − X[m,n], τ) (src/shaders/row-score.wgsl): with τ = 0,
+ * the default, mean_n (Y[m,n] − X[m,n])².
+ */
+export async function rowError(gpu: Gpu, { y, x, out, tail = 0 }: { y: Tensor; x: Tensor; out: Tensor; tail?: number }): Promise<Launch> {
   const op = 'rowError';
   const [M, N] = [y.rows, y.cols];
   expectShape(op, x, M, N, `to compare with ${describe(y)}`);
@@ -47,9 +50,16 @@ export async function rowError(gpu: Gpu, { y, x, out }: { y: Tensor; x: Tensor; 
   return makeLaunch(gpu, {
     kernel: ROW_ERROR,
     constants: { WG: ROW_WG },
-    params: u32s([M, N, y.offset, x.offset, out.offset, 0, 0, 0]),
+    params: scoreParams([M, N, y.offset, x.offset, out.offset], tail),
     tensors: [y, x, out],
     workgroups: Math.ceil(M / ROW_WG),
     label: `${op} ${describe(y)} vs ${describe(x)} → ${describe(out)}`,
   });
+}
+
+/** The `Score` uniform of score.wgsl: five counts and offsets, then τ. */
+function scoreParams(counts: readonly number[], tail: number): ArrayBuffer {
+  const view = new DataView(u32s([...counts, 0, 0, 0]));
+  view.setFloat32(4 * counts.length, tail, true);
+  return view.buffer;
 }

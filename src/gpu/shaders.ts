@@ -13,6 +13,7 @@ import gemmTiled from '../shaders/gemm-tiled.wgsl?raw';
 import mse from '../shaders/mse.wgsl?raw';
 import reduce from '../shaders/reduce.wgsl?raw';
 import rows from '../shaders/rows.wgsl?raw';
+import rowScore from '../shaders/row-score.wgsl?raw';
 import score from '../shaders/score.wgsl?raw';
 import workgroupSum from '../shaders/workgroup-sum.wgsl?raw';
 
@@ -25,9 +26,9 @@ export const SHADERS = {
   gemmRowsSubgroups: `enable subgroups;\n${gemmRows}${gemmRowsSubgroup}`,
   mse: activation + workgroupSum + mse,
   adam: adamRule + adam,
-  fused: activation + workgroupSum + adamRule + fused + fusedPlain,
-  'fused-subgroups': fusedSubgroups + activation + workgroupSum + adamRule + fused,
-  score,
+  fused: activation + workgroupSum + adamRule + rowScore + fused + fusedPlain,
+  'fused-subgroups': fusedSubgroups + activation + workgroupSum + adamRule + rowScore + fused,
+  score: rowScore + score,
   reduce: workgroupSum + reduce,
   rows,
   expand,

@@ -2,6 +2,7 @@ import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetens
 import { checkSpec, layerNames, layersOf, parameterCount, parseSpec, type LayerSpec } from './spec';
 import type { Activation } from '../gpu/activation';
 import { quote } from '../pipeline/errors';
+import { parseRowScore, SQUARED, type RowScore } from './row-score';
 
 export const MODEL_VERSION = 1;
 
@@ -40,6 +41,8 @@ export interface ModelMeta {
   readonly threshold?: Threshold;
   readonly heldOut?: HeldOutScores;
   readonly training?: Readonly<Record<string, unknown>>;
+  /** How rows are scored (see row-score.ts); a file without it scores by the mean squared error. */
+  readonly score?: RowScore;
 }
 
 export interface Model {
@@ -123,7 +126,14 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   if (extra.length) throw new Error(`${source}: tensors ${extra.slice(0, 8).map((n) => quote(n)).join(', ')}${extra.length > 8 ? ', …' : ''} belong to no layer of ${names.join(', ')}`);
   const { features, threshold, heldOut, training } = header;
   if (threshold !== undefined) checkThreshold(threshold, source);
-  return { spec: header.spec, params, meta: { features, threshold, heldOut, training } };
+  const score = header.score === undefined ? undefined : parseRowScore(header.score);
+  if (score === null) throw new Error(`${source}: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u finite and > 0`);
+  return { spec: header.spec, params, meta: { features, threshold, heldOut, training, ...(score === undefined ? {} : { score }) } };
+}
+
+/** How a model scores rows: as its file says, else by the mean squared error. */
+export function rowScoreOf(model: Pick<Model, 'meta'>): RowScore {
+  return model.meta.score ?? SQUARED;
 }
 
 const THRESHOLD_MODES: readonly string[] = ['fpr', 'percentile', 'mad', 'best-f1', 'fixed', 'chosen'];

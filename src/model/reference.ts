@@ -6,6 +6,7 @@
 import type { Activation } from '../gpu/activation';
 import type { AdamHyper } from '../gpu/adam';
 import type { Layer } from './spec';
+import { featureScore } from './row-score';
 
 export type { Activation, AdamHyper };
 
@@ -86,12 +87,12 @@ export function linearBackwardWeight(dz: Matrix, x: Matrix): { dw: Matrix; db: F
   return { dw, db };
 }
 
-/** Mean squared error of each row. */
-export function rowError(y: Matrix, x: Matrix): Float64Array {
+/** Each row's score (row-score.ts, τ = `tail`): by default its mean squared error. */
+export function rowError(y: Matrix, x: Matrix, tail = 0): Float64Array {
   const out = new Float64Array(y.rows);
   for (let m = 0; m < y.rows; m++) {
     let s = 0;
-    for (let n = 0; n < y.cols; n++) s += (at(y, m, n) - at(x, m, n)) ** 2;
+    for (let n = 0; n < y.cols; n++) s += featureScore((at(y, m, n) - at(x, m, n)) ** 2, tail);
     out[m] = s / y.cols;
   }
   return out;

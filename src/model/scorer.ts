@@ -8,6 +8,7 @@ import { fusedTiles, type BlockTiles, type FusedTiles } from '../gpu/tuning';
 import type { RowBlocks } from './device-rows';
 import { chunkRows, planScoring } from './scoring-plan';
 import { createLayerTensors, createOutputs, destroyTensors, firstRows, type LayerTensors } from './network';
+import { SQUARED, tailScale, type RowScore } from './row-score';
 import { checkSpec, layersOf, parameterCount, type Layer, type LayerSpec } from './spec';
 
 /** Chunks in flight: the GPU computing one or two while the host uploads the next and reads the oldest back. */
@@ -22,6 +23,8 @@ export interface ScorerOptions {
   readonly fused?: FusedTiles | false;
   /** The layout of the packed rows that chunks may come as (see `start`); without it, chunks are dense rows. */
   readonly packed?: PackedRowsLayout;
+  /** How a row's errors make its score (row-score.ts; a model's `rowScoreOf`); default the mean squared error. */
+  readonly score?: RowScore;
 }
 
 type Output = 'scores' | 'reconstruction';
@@ -68,10 +71,13 @@ export class Scorer {
   private reconstructionStaging: GPUBuffer | null = null;
   private readonly plans = new Map<string, Launch[]>();
   private readonly expandTables: ExpandTables | null;
+  /** τ of the row score, 0 for the mean squared error. */
+  private readonly tail: number;
 
   private constructor(
-    private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false, packed: PackedRowsLayout | null,
+    private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false, packed: PackedRowsLayout | null, score: RowScore,
   ) {
+    this.tail = tailScale(score);
     this.layers = layersOf(spec);
     this.chunk = chunk;
     const width = spec.widths[0];
@@ -111,7 +117,7 @@ export class Scorer {
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);
     if (options.packed && options.packed.width !== spec.widths[0]) throw new Error(`packed rows of ${options.packed.width} features for a model of ${spec.widths[0]}`);
-    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null);
+    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null, options.score ?? SQUARED);
   }
 
   get width(): number {
@@ -137,9 +143,9 @@ export class Scorer {
       const e = this.engine;
       if (e.path === 'fused') {
         const out = output === 'scores' ? scores : firstRows([e.reconstruction], rows)[0];
-        launches = [await fusedScore(this.gpu, { layout: e.layout, x, weights: e.weights, out, reconstruct: output === 'reconstruction', tiles: e.tiles })];
+        launches = [await fusedScore(this.gpu, { layout: e.layout, x, weights: e.weights, out, reconstruct: output === 'reconstruction', tiles: e.tiles, tail: this.tail })];
       } else {
-        launches = await planScoring(this.gpu, this.layers, e.params, x, firstRows(e.outputs, rows), scores);
+        launches = await planScoring(this.gpu, this.layers, e.params, x, firstRows(e.outputs, rows), scores, this.tail);
       }
       if (input === 'packed') {
         const packed = firstRows([slot.packed!], rows)[0];

@@ -15,11 +15,12 @@ export function chunkRows(gpu: Gpu, layers: readonly Layer[]): number {
 }
 
 /**
- * The launches that score rows: every layer's forward, then each row's reconstruction
- * error, L + 1 dispatches. `outputs` and `scores` are written; the input is read.
+ * The launches that score rows: every layer's forward, then each row's score (`tail`: τ of
+ * row-score.ts, 0 for the mean squared error), L + 1 dispatches. `outputs` and `scores` are
+ * written; the input is read.
  */
 export async function planScoring(
-  gpu: Gpu, layers: readonly Layer[], params: LayerTensors, input: Tensor, outputs: readonly Tensor[], scores: Tensor,
+  gpu: Gpu, layers: readonly Layer[], params: LayerTensors, input: Tensor, outputs: readonly Tensor[], scores: Tensor, tail = 0,
 ): Promise<Launch[]> {
   const launches: Launch[] = [];
   let x = input;
@@ -30,6 +31,6 @@ export async function planScoring(
     }));
     x = y;
   }
-  launches.push(await rowError(gpu, { y: x, x: input, out: scores }));
+  launches.push(await rowError(gpu, { y: x, x: input, out: scores, tail }));
   return launches;
 }

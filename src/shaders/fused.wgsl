@@ -18,8 +18,9 @@
 //   weights), applies Adam (adam-rule.wgsl) and writes the new values into the kernels'
 //   copies of W and Wᵀ; the first invocation adds the partial losses into the step's slot.
 // unpack_theta: the parameters back in PyTorch's layout, once an epoch and before they are read.
-// score_rows, reconstruct_rows: forward through every layer on chip, then each row's mean
-//   squared error (or its reconstruction), one dispatch for any number of rows.
+// score_rows, reconstruct_rows: forward through every layer on chip, then each row's score
+//   (row-score.wgsl; by default its mean squared error) or its reconstruction, one dispatch for
+//   any number of rows.
 //
 // Why partial gradients, and not a second kernel that forms each dW over the whole batch
 // from activations kernel 1 writes out: on the H200 the per-layer path spends 60% of a step
@@ -93,7 +94,8 @@ struct Fused {
   out_off: u32,      // where the output starts in `scored`
   adam_groups: u32,  // apply_adam's workgroups
   x_at: u32,         // vec4 index of the block's input rows in workgroup memory
-  _pad0: u32, _pad1: u32,
+  tail: f32,         // score_rows: τ of the row score (row-score.wgsl), 0 for the mean squared error
+  _pad1: u32,
   rule: AdamRule,
   layer: array<Layer, MAX_LAYERS>,
 }
@@ -429,7 +431,8 @@ fn score_block(b: u32, lid: vec3<u32>) -> u32 {
   return live;
 }
 
-//   scored[r] = (1/F) Σ_n (Y_L[r, n] − X[r, n])²      X read again from `rows`, one invocation a row
+//   scored[r] = (1/F) Σ_n feature_score(Y_L[r, n] − X[r, n], τ)      X read again from `rows`, one invocation a row
+//   (τ = 0: the mean squared error)
 fn score(b: u32, lid: vec3<u32>, flat: u32) {
   let live = score_block(b, lid);
   let last = net.layer[net.layers - 1u];
@@ -441,8 +444,7 @@ fn score(b: u32, lid: vec3<u32>, flat: u32) {
       let y = acts[last.y_at + m * quads(f) + j];
       for (var c = 0u; c < 4u; c++) {
         if (4u * j + c < f) {
-          let d = y[c] - rows[src + 4u * j + c];
-          sq += d * d;
+          sq += feature_score(y[c] - rows[src + 4u * j + c], net.tail);
         }
       }
     }

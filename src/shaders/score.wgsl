@@ -1,6 +1,7 @@
-// Anomaly score of each row: its mean squared reconstruction error.
+// Anomaly score of each row: the mean of its features' scores (row-score.wgsl), by default
+// its mean squared reconstruction error.
 //
-//   score[m] = (1/N) Σ_n (Y[m,n] − X[m,n])²
+//   score[m] = (1/N) Σ_n feature_score(Y[m,n] − X[m,n], τ)        τ = 0: (1/N) Σ_n (Y[m,n] − X[m,n])²
 //
 // One invocation a row; grids larger than 65,535 workgroups are laid out in two dimensions.
 
@@ -8,7 +9,7 @@ override WG: u32 = 64u;
 
 struct Score {
   M: u32, N: u32, y_off: u32, x_off: u32,
-  out_off: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+  out_off: u32, tail: f32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> s: Score;
@@ -23,8 +24,7 @@ fn row_error(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (m >= s.M) { return; }
   var sq = 0.0;
   for (var n = 0u; n < s.N; n++) {
-    let d = Y[s.y_off + m * s.N + n] - X[s.x_off + m * s.N + n];
-    sq += d * d;
+    sq += feature_score(Y[s.y_off + m * s.N + n] - X[s.x_off + m * s.N + n], s.tail);
   }
   scores[s.out_off + m] = sq / f32(s.N);
 }

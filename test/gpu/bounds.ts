@@ -83,6 +83,38 @@ export function rowErrorBounds(y: Bounded, x: ref.Matrix): Bounded {
 }
 
 /**
+ * Row scores by Student's t, (1/N) Σ_n log(1 + (y − x)²/τ) (src/shaders/row-score.wgsl), with
+ * bounds. Each term carries the error of its square (as in rowErrorBounds) through the quotient
+ * (2.5 ULP) and log1p's slope 1/(1 + q), plus log1p's own error: below 0.1 the series' Horner
+ * steps (16u relative, generously) and its truncation q⁷/7; above, the rounding of 1 + q (u) and
+ * WGSL's log (absolute 2⁻²¹ near 1, else 3 ULP). The N terms are summed in one chain.
+ */
+export function studentBounds(y: Bounded, x: ref.Matrix, tail: number): Bounded {
+  const [M, N] = [x.rows, x.cols];
+  const values = new Float64Array(M);
+  const bound = new Float64Array(M);
+  for (let m = 0; m < M; m++) {
+    let sum = 0;
+    let carried = 0;
+    for (let n = 0; n < N; n++) {
+      const i = m * N + n;
+      const d = y.values[i] - x.data[i];
+      const e = d * d;
+      const de = 2 * Math.abs(d) * (y.bound[i] + U32 * Math.abs(d)) + U32 * e;
+      const q = e / tail;
+      const dq = de / tail + DIV_ERROR * q;
+      const v = Math.log1p(q);
+      const own = q < 0.1 ? 16 * U32 * v + q ** 7 / 7 : U32 + Math.max(2 ** -21, 6 * U32 * v);
+      sum += v;
+      carried += dq / (1 + q) + own;
+    }
+    values[m] = sum / N;
+    bound[m] = ((gamma(N) + DIV_ERROR) * sum + carried) / N;
+  }
+  return { values, bound };
+}
+
+/**
  * The mean of `rows` row errors, with its bound: the rows' bounds plus the rounding of a sum
  * whose terms pass through at most `depth` additions (the kernels sum a loop per invocation,
  * then a tree; M + 2 covers any order).

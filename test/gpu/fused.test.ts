@@ -11,7 +11,7 @@ import { Scorer } from '../../src/model/scorer';
 import { layersOf, withActivations, type LayerSpec } from '../../src/model/spec';
 import type { Matrix32 } from '../../src/model/matrix';
 import { train } from '../../src/model/trainer';
-import { AdamBound, forwardBounds, gradientBounds, rowErrorBounds } from './bounds';
+import { AdamBound, forwardBounds, gradientBounds, rowErrorBounds, studentBounds } from './bounds';
 import { U32, expectTight, expectWithin, randomMatrix, testGpu } from './helpers';
 
 const gpu = await testGpu();
@@ -152,6 +152,30 @@ describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
     expectWithin(await readTensor(gpu, scores), wantScores.values, wantScores.bound);
     expectWithin(await readTensor(gpu, recon), y.values, y.bound);
     expectTight(wantScores.values, wantScores.bound);
+    await gpu.check();
+  });
+
+  it.each(WIDTHS)('width %i: Student-t scores equal the float64 reference, on both sides of log1p\'s series', async (_w, spec) => {
+    const layout = fusedLayout(layersOf(spec));
+    const F = spec.widths[0];
+    const rows = 45;
+    const data = randomMatrix(rows, F, 8, 1);
+    const params = initParams(spec, 4);
+    const outputs = forwardBounds(layersOf(spec), params, data.ref);
+    const y = outputs[outputs.length - 1];
+    const squares = y.values.map((v, i) => (v - data.ref.data[i]) ** 2).sort();
+    const tail = squares[squares.length >> 1];
+    expect(squares[0] / tail).toBeLessThan(0.1);
+    expect(squares[squares.length - 1] / tail).toBeGreaterThan(1);
+    const x = createTensor(gpu, rows, F, 'X', data.f32);
+    const weights = createKernelWeights(gpu, layout, params);
+    const scores = createTensor(gpu, rows, 1, 'scores');
+    const launches = [await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score, tail })];
+    submitLaunches(gpu, launches);
+    releaseLaunches(launches);
+    const want = studentBounds(y, data.ref, tail);
+    expectWithin(await readTensor(gpu, scores), want.values, want.bound);
+    expectTight(want.values, want.bound);
     await gpu.check();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initParams } from '../../src/model/init';
-import { decodeModel, encodeModel, type Model } from '../../src/model/model';
+import { decodeModel, encodeModel, rowScoreOf, type Model } from '../../src/model/model';
 import { seededRandom } from '../../src/model/random';
 import { encodeSafetensors, type F32Tensor } from '../../src/model/safetensors';
 import { Scorer } from '../../src/model/scorer';
@@ -50,6 +50,25 @@ describe('the model file', () => {
     a.release();
     b.release();
     expect(Buffer.from(sb.buffer).equals(Buffer.from(sa.buffer))).toBe(true);
+  });
+
+  it("keeps how the model scores rows: Student's t with its ν and unit, or the mean squared error where a file says none", async () => {
+    const m = model();
+    expect(rowScoreOf(decodeModel(encodeModel(m)))).toEqual({ kind: 'squared' });
+    const student = { ...m, meta: { ...m.meta, score: { kind: 'student-t', nu: 20, unit: 0.004 } as const } };
+    const loaded = decodeModel(encodeModel(student));
+    expect(rowScoreOf(loaded)).toEqual({ kind: 'student-t', nu: 20, unit: 0.004 });
+    const data = rows(300, 12);
+    const [a, b] = [Scorer.create(gpu, m.spec, m.params, { score: rowScoreOf(loaded) }), Scorer.create(gpu, m.spec, m.params)];
+    const [sa, sb] = [await a.score(data), await b.score(data)];
+    a.release();
+    b.release();
+    // log(1 + e/τ) < e/τ: the Student-t score is below the mean squared error over τ, row by row
+    sa.forEach((s, i) => expect(s).toBeLessThan(sb[i] / 0.08));
+    for (const score of [{ kind: 'student-t', nu: 0, unit: 1 }, { kind: 'student-t', nu: 20 }, { kind: 'cauchy' }, 'squared']) {
+      const bad = patchMetadata(encodeModel(m), (netae) => ({ ...netae, score }));
+      expect(() => decodeModel(bad, { source: 'm.st' })).toThrow('m.st: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u finite and > 0');
+    }
   });
 
   it('uses PyTorch state_dict names and layouts', () => {

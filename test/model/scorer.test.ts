@@ -5,7 +5,7 @@ import * as ref from '../../src/model/reference';
 import { Scorer } from '../../src/model/scorer';
 import { layersOf, parseSpec } from '../../src/model/spec';
 import { expandRows, NO_SLOT, type PackedLayout } from '../../src/pipeline/packed-rows';
-import { forwardBounds, rowErrorBounds } from '../gpu/bounds';
+import { forwardBounds, rowErrorBounds, studentBounds } from '../gpu/bounds';
 import { expectTight, expectWithin, testGpu } from '../gpu/helpers';
 
 const gpu = await testGpu();
@@ -46,6 +46,22 @@ it('scores chunks of every size up to the chunk as the reference does, a short o
     expectWithin(scores, expected.values.subarray(at, at + rows), expected.bound.subarray(at, at + rows));
   }
   scorer.release();
+});
+
+it('scores by Student\'s t as the reference does, fused and layer by layer', async () => {
+  const score = { kind: 'student-t', nu: 4, unit: 0.01 } as const;
+  const want = studentBounds(reconstruction, ref.matrix(130, 9, data), 0.04);
+  expectTight(want.values, want.bound);
+  expectWithin(ref.rowError(ref.matrix(130, 9, reconstruction.values), ref.matrix(130, 9, data), 0.04), want.values, want.bound);
+  for (const fused of [undefined, false as const]) {
+    const scorer = Scorer.create(gpu, spec, params, { chunkRows: 64, fused, score });
+    expect(scorer.path).toBe(fused === false ? 'per-layer' : 'fused');
+    expectWithin(await scorer.score(data), want.values, want.bound);
+    scorer.release();
+  }
+  const squared = Scorer.create(gpu, spec, params, { score: { kind: 'squared' } });
+  expectWithin(await squared.score(data), expected.values, expected.bound);
+  squared.release();
 });
 
 it('reconstructs rows as the reference does', async () => {
