@@ -6,7 +6,9 @@
  * trainer's own validation rows, as `netae train` sets them, so the fold's rates are out of sample.
  *
  * Run: npm run bench:detection -- [--folds 3] [--epochs 20] [--only kdd|synthetic] [--candidates 0,3]
- *        [--layers auto-128-64-32-64-128-auto]
+ *        [--layers auto-128-64-32-64-128-auto] [--seed-offset 100] [--row-scores]
+ * Fold f trains with seed f + 1 + the offset. --row-scores also ranks each fold's rows by the
+ * alternative row scores of ROW_SCORES, computed on the CPU from the same model's reconstructions.
  * Writes bench/results/detection-cv-<adapter>-<date>.json (detection-cv-layers-<spec>-… with
  * --layers, the model in place of the `deep` default) and prints Markdown tables.
  */
@@ -14,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { acquireGpu, type Gpu } from '../src/gpu/device';
+import { SQUARED, STUDENT_NU, type RowScore } from '../src/model/row-score';
 import { Scorer } from '../src/model/scorer';
 import { defaultSpec, parseSpec } from '../src/model/spec';
 import { train } from '../src/model/trainer';
@@ -37,17 +40,20 @@ interface Candidate {
   presetLog1p: boolean;
   /** The row score: errors standardised per feature on held-out normal rows (`standardiseErrors`), or the plain mean. */
   errors: 'standardised' | 'plain';
+  /** With standardised errors, how they make the row score (src/model/row-score.ts); plain errors are always `squared`. */
+  score: RowScore['kind'];
 }
 
 /** Robust and standard scaling map ±bound units to ±1 (see `fitFeatures`); the first candidate is netae's default. */
 const CANDIDATES: Candidate[] = [
-  { name: 'robust, auto log1p, bound 3 → ±1, standardised errors', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'standardised' },
-  { name: 'robust, auto log1p, bound 3 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'plain' },
-  { name: 'robust, auto log1p, bound 5 → ±1, standardised errors', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised' },
-  { name: 'robust, auto log1p, bound 5 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain' },
-  { name: 'minmax, auto log1p, bound 5, standardised errors', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised' },
-  { name: 'minmax, auto log1p, bound 5, plain errors', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain' },
-  { name: 'standard, listed log1p, no bound, plain errors', fit: { scaling: 'standard', log1p: 'listed', clip: 1e6 }, presetLog1p: true, errors: 'plain' },
+  { name: 'robust, auto log1p, bound 3 → ±1, standardised errors, Student t', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'standardised', score: 'student-t' },
+  { name: 'robust, auto log1p, bound 3 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'plain', score: 'squared' },
+  { name: 'robust, auto log1p, bound 5 → ±1, standardised errors, Student t', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised', score: 'student-t' },
+  { name: 'robust, auto log1p, bound 5 → ±1, plain errors', fit: { scaling: 'robust', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain', score: 'squared' },
+  { name: 'minmax, auto log1p, bound 5, standardised errors, Student t', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'standardised', score: 'student-t' },
+  { name: 'minmax, auto log1p, bound 5, plain errors', fit: { scaling: 'minmax', log1p: 'auto', clip: 5 }, presetLog1p: false, errors: 'plain', score: 'squared' },
+  { name: 'standard, listed log1p, no bound, plain errors', fit: { scaling: 'standard', log1p: 'listed', clip: 1e6 }, presetLog1p: true, errors: 'plain', score: 'squared' },
+  { name: 'robust, auto log1p, bound 3 → ±1, standardised errors, squared', fit: { scaling: 'robust', log1p: 'auto', clip: 3 }, presetLog1p: false, errors: 'standardised', score: 'squared' },
 ];
 
 /** Threshold rules measured on each fold, all set on the trainer's held-out normal rows. */
@@ -72,6 +78,8 @@ interface FoldResult {
   macroRecall: number;
   /** ROC-AUC over the rows some of NSL-KDD's 21 reference learners misclassified (difficulty < 21), when the file says. */
   hardAuc?: number;
+  /** With --row-scores: the same measures for each alternative row score (ROW_SCORES), on the same model. */
+  rowScores?: Record<string, { macroAuc: number; macroRecall: number; hardAuc?: number; rocAuc: number }>;
   seconds: number;
 }
 
@@ -84,6 +92,8 @@ const FOLDS = Number(arg('folds') ?? 3);
 const EPOCHS = Number(arg('epochs') ?? 20);
 const only = arg('only');
 const LAYERS = arg('layers');
+const SEED_OFFSET = Number(arg('seed-offset') ?? 0);
+const ROW_SCORE_SCREEN = process.argv.includes('--row-scores');
 const chosen = arg('candidates')?.split(',').map(Number);
 const candidates = chosen ? chosen.map((i) => CANDIDATES[i]) : CANDIDATES;
 
@@ -140,11 +150,12 @@ async function runFold(
   const pipeline = fitFeaturizer({ ...schema, features }, normal.reify(fitIdx), c.fit);
   const x = pipeline.transform(normal.reify(fitIdx));
   const spec = LAYERS ? parseSpec(LAYERS, pipeline.width) : defaultSpec(pipeline.width);
-  const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 });
+  const trained = await train(gpu, { values: x.matrix, rows: x.rows, cols: x.width }, { spec, epochs: EPOCHS, seed: fold + 1 + SEED_OFFSET });
   const scored = c.errors === 'standardised'
     ? await standardiseErrors(gpu, spec, trained.params, pipeline, trained.heldOutRows)
-    : { params: trained.params, featurizer: pipeline, heldOut: trained.heldOutRows };
-  const scorer = Scorer.create(gpu, spec, scored.params);
+    : { params: trained.params, featurizer: pipeline, heldOut: trained.heldOutRows, unit: 0 };
+  const score: RowScore = c.errors === 'standardised' && c.score === 'student-t' ? { kind: 'student-t', nu: STUDENT_NU, unit: scored.unit } : SQUARED;
+  const scorer = Scorer.create(gpu, spec, scored.params, { score });
   try {
     const heldScores = await scorer.scoreBlocks(scored.heldOut);
     const normalScores = await scorer.score(scored.featurizer.transform(normal.reify(testIdx)).matrix);
@@ -168,13 +179,77 @@ async function runFold(
     const hardAuc = normalDifficulty && attackDifficulty
       ? aucOf(pick(normalScores, (i) => normalDifficulty[testIdx[i]] < 21), pick(attackScores, (i) => attackDifficulty[i] < 21))
       : undefined;
+    let rowScores: FoldResult['rowScores'];
+    if (ROW_SCORE_SCREEN) {
+      const cols = scored.heldOut.cols;
+      const [eh, en, ea] = [
+        await featureErrors(scorer, await heldOutMatrix(scored.heldOut), cols),
+        await featureErrors(scorer, scored.featurizer.transform(normal.reify(testIdx)).matrix, cols),
+        await featureErrors(scorer, scored.featurizer.transform(attacks).matrix, cols),
+      ];
+      const unit = eh.reduce((s, v) => s + v, 0) / eh.length;
+      const rowsOf = (e: Float64Array, score: (r: Float64Array) => number) => {
+        const n = e.length / cols;
+        const out = new Float32Array(n);
+        const r = new Float64Array(cols);
+        for (let i = 0; i < n; i++) {
+          for (let f = 0; f < cols; f++) r[f] = e[i * cols + f] / unit;
+          out[i] = score(r);
+        }
+        return out;
+      };
+      rowScores = {};
+      for (const [name, score] of Object.entries(ROW_SCORES)) {
+        const [h, nrm, att] = [rowsOf(eh, score), rowsOf(en, score), rowsOf(ea, score)];
+        const th = RULES[DEFAULT_RULE](h);
+        const fam = [...new Set(families)].sort().map((family) => {
+          const s = pick(att, (i) => families[i] === family);
+          return { auc: aucOf(nrm, s), recall: recallAt(s, th) };
+        });
+        const hard = normalDifficulty && attackDifficulty
+          ? aucOf(pick(nrm, (i) => normalDifficulty[testIdx[i]] < 21), pick(att, (i) => attackDifficulty[i] < 21))
+          : undefined;
+        rowScores[name] = {
+          rocAuc: aucOf(nrm, att), macroAuc: fam.reduce((s, f) => s + f.auc, 0) / fam.length, macroRecall: fam.reduce((s, f) => s + f.recall, 0) / fam.length,
+          ...(hard === undefined ? {} : { hardAuc: hard }),
+        };
+        console.log(`    ${name}: macro ${rowScores[name].macroAuc.toFixed(4)} / recall ${rowScores[name].macroRecall.toFixed(3)}${hard === undefined ? '' : `, difficulty < 21 ${hard.toFixed(4)}`}`);
+      }
+    }
     return {
       rocAuc: aucOf(normalScores, attackScores), rules, families: byFamily, macroAuc: mean('rocAuc'), macroRecall: mean('recall'),
-      ...(hardAuc === undefined ? {} : { hardAuc }), seconds: (performance.now() - started) / 1000,
+      ...(hardAuc === undefined ? {} : { hardAuc }), ...(rowScores === undefined ? {} : { rowScores }), seconds: (performance.now() - started) / 1000,
     };
   } finally {
     scorer.release();
   }
+}
+
+/**
+ * Row scores from each feature's squared error r_f, in units of its mean over the held-out normal
+ * rows (so that every feature's r_f averages 1 on normal traffic): the mean (the Gaussian
+ * log-likelihood with a variance per feature, as netae scores), and heavier-tailed alternatives
+ * that let one feature's large error count less against several features' moderate ones.
+ */
+const ROW_SCORES: Record<string, (r: Float64Array) => number> = {
+  'squared: mean r': (r) => r.reduce((s, v) => s + v, 0),
+  ...Object.fromEntries([2, 5, 10, 20, 50].map((nu) => [`Student t, nu ${nu}`, (r: Float64Array) => r.reduce((s, v) => s + Math.log1p(v / nu), 0)])),
+}
+
+/** Each row's squared error per feature (rows × cols), reconstructed by the scorer's model. */
+async function featureErrors(scorer: Scorer, x: Float32Array, cols: number): Promise<Float64Array> {
+  const out = new Float64Array(x.length);
+  const step = scorer.chunk * cols;
+  for (let at = 0; at < x.length; at += step) {
+    const part = x.subarray(at, Math.min(x.length, at + step));
+    const y = await scorer.reconstruct(part);
+    for (let i = 0; i < part.length; i++) out[at + i] = (part[i] - y[i]) ** 2;
+  }
+  return out;
+}
+
+async function heldOutMatrix(rows: { rows: number; cols: number; read(first: number, count: number): Promise<Float32Array> }): Promise<Float32Array> {
+  return rows.read(0, rows.rows);
 }
 
 function meanSd(values: number[]): string {
@@ -201,6 +276,12 @@ try {
         console.log(`  ${c.name}, fold ${f + 1}: ROC-AUC ${r.rocAuc.toFixed(4)}, macro over families ${r.macroAuc.toFixed(4)} / recall ${r.macroRecall.toFixed(3)}, ${Object.entries(r.families).map(([k, v]) => `${k} ${v.rocAuc.toFixed(4)} / ${v.recall.toFixed(3)}`).join(', ')}${r.hardAuc === undefined ? '' : `, difficulty < 21 ${r.hardAuc.toFixed(4)}`}; ${Object.entries(r.rules).map(([k, v]) => `${k} recall ${v.recall.toFixed(3)} FPR ${v.fpr.toFixed(4)}`).join('; ')} (${r.seconds.toFixed(0)} s)`);
       }
       results.push({ data: name, candidate: c.name, folds });
+      if (ROW_SCORE_SCREEN) {
+        for (const score of Object.keys(ROW_SCORES)) {
+          const of = (key: 'macroAuc' | 'macroRecall' | 'hardAuc' | 'rocAuc') => meanSd(folds.map((f) => f.rowScores![score][key] ?? NaN));
+          console.log(`  row score ${score}: ROC-AUC ${of('rocAuc')}, macro ${of('macroAuc')}, macro recall ${of('macroRecall')}, difficulty < 21 ${of('hardAuc')}`);
+        }
+      }
     }
   }
   for (const data of new Set(results.map((r) => r.data))) {

@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { acquireGpu } from '../src/gpu/device';
 import { decodeModel } from '../src/model/model';
-import { Scorer } from '../src/model/scorer';
-import { detectorOf } from '../src/app/detector';
+import { detectorOf, detectorScorer } from '../src/app/detector';
 import { parallelDecoding, type ParallelDecoding } from '../src/pipeline/decode-pool-node';
 import { readRecordsFile } from '../src/pipeline/io-node';
 import { packedLayout } from '../src/pipeline/packed-rows';
@@ -48,7 +47,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
     return { rows, seconds: (performance.now() - start) / 1000, bytes };
   }
   const gpu = await acquireGpu();
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: CHUNK, packed: packedLayout(detector.featurizer.features) });
+  const scorer = detectorScorer(gpu, detector, { chunkRows: CHUNK, packed: packedLayout(detector.featurizer.features) });
   try {
     if (part === 'decode+score') {
       const start = performance.now();

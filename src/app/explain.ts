@@ -1,12 +1,15 @@
 import type { FeaturesJSON } from '../pipeline/features';
 import { categoryKey } from '../pipeline/values';
+import { featureScore } from '../model/row-score';
 
 /**
  * Why a row scored high, relative to normal traffic: the input columns whose features the
  * model reconstructs worst, each with the row's value and the value the model expected.
  *
- * A row's score is the mean of its squared reconstruction errors `(xⱼ − x̂ⱼ)²` over its features
- * (each already weighted by its gain², see `FittedFeatures.weighted`).
+ * A row's score is the mean over its features of their scores (src/model/row-score.ts): their
+ * squared reconstruction errors `eⱼ = (xⱼ − x̂ⱼ)²` (each already weighted by its gain², see
+ * `FittedFeatures.weighted`), or `log(1 + eⱼ/τ)` for a model scoring by Student's t. A column's
+ * error below is the sum of its features' scores.
  * A numeric column is one feature; a categorical column is one feature per category (one-hot)
  * plus one for categories not seen in training, so its error is the sum over those. The share
  * of a column is its error over the row's total error. What the model expected is its
@@ -26,7 +29,7 @@ export interface ColumnError {
   readonly value: number | string;
   /** The model's expectation in the column's units: a number, or a category (`<unseen>` for none seen in training). */
   readonly expected: number | string;
-  /** This column's share of the row's squared reconstruction error, in [0, 1]. */
+  /** This column's share of the row's score, in [0, 1]. */
   readonly share: number;
 }
 
@@ -66,7 +69,7 @@ export interface RankedColumns {
   readonly columns: Int32Array;
   /** The feature naming it, an index of {@link Explainer.names}. */
   readonly features: Int32Array;
-  /** Its share of the row's squared reconstruction error. */
+  /** Its share of the row's score. */
   readonly shares: Float64Array;
   /**
    * What the model expected: for a numeric column its value in the column's units; for a
@@ -90,7 +93,8 @@ export class Explainer {
   private readonly errors: Float64Array;
   private readonly keys: Int32Array;
 
-  constructor(features: FeaturesJSON) {
+  /** `tail`: τ of the model's row score (row-score.ts `tailScale`), 0 for the mean squared error. */
+  constructor(features: FeaturesJSON, private readonly tail = 0) {
     const slots: Slot[] = features.numeric.map((e, j) => ({
       kind: 'numeric', column: e.column, at: j, offset: e.offset, scale: e.scale, gain: e.gain ?? 1, log1p: e.log1p, low: e.low, high: e.high,
     }));
@@ -123,10 +127,11 @@ export class Explainer {
   }
 
   /**
-   * One row's squared reconstruction error by input column: `errors[at + s]` is column s's error
+   * One row's error by input column: `errors[at + s]` is column s's error
    * (a categorical column's summed over its one-hot features) and `keys[at + s]` the feature that
    * names it (the numeric column's own; for a categorical column the category the row holds, its
-   * largest one-hot input). Returns the row's total error, the sum of `(xⱼ − x̂ⱼ)²` over all features.
+   * largest one-hot input). Returns the row's total error, the sum of the features' scores
+   * (`(xⱼ − x̂ⱼ)²`, or `log(1 + (xⱼ − x̂ⱼ)²/τ)`).
    * The row starts at `offset` in `x` and `recon` (rows of a matrix are read in place).
    */
   columnErrors(x: ArrayLike<number>, recon: ArrayLike<number>, errors: Float64Array | Float32Array, keys: Int32Array, at = 0, offset = 0): number {
@@ -136,11 +141,11 @@ export class Explainer {
       let sum: number;
       let key = offset + slot.at;
       if (slot.kind === 'numeric') {
-        sum = (x[key] - recon[key]) ** 2;
+        sum = featureScore((x[key] - recon[key]) ** 2, this.tail);
       } else {
         sum = 0;
         for (let j = offset + slot.at; j < offset + slot.at + slot.categories.length; j++) {
-          sum += (x[j] - recon[j]) ** 2;
+          sum += featureScore((x[j] - recon[j]) ** 2, this.tail);
           if (x[j] > x[key]) key = j;
         }
       }

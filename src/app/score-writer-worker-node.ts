@@ -9,8 +9,8 @@ import type { WriterReply, WriterSetup, WriterTask } from './score-writers-node'
  * buffer (moved, not copied), or the error it met. A spent buffer sent with a chunk, bytes written
  * out before, is written into again.
  */
-const { layout, threshold, features } = workerData as WriterSetup;
-const writer = new ScoreWriter(layout, threshold, features === null ? null : new Explainer(features));
+const { layout, threshold, features, tail } = workerData as WriterSetup;
+const writer = new ScoreWriter(layout, threshold, features === null ? null : new Explainer(features, tail));
 const port = parentPort!;
 
 port.on('message', ({ id, chunk, spare }: WriterTask) => {

@@ -16,6 +16,8 @@ export interface WriterSetup {
   layout: ScoreLayout;
   threshold: number;
   features: FeaturesJSON | null;
+  /** τ of the model's row score (Explainer's `tail`). */
+  tail: number;
 }
 
 /** What a writing thread sends back: the chunk's bytes, or its error. */

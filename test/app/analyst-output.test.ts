@@ -50,14 +50,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * The `k` columns of largest error of one row, computed on the CPU: the float64 reference
- * forward pass of the model on the row's features, then the Explainer.
+ * forward pass of the model on the row's features, then the Explainer with the τ = ν·u of the
+ * model's Student-t row score.
  */
 function reference(row: number, k: number) {
+  const score = detector.model.meta.score;
+  if (score?.kind !== 'student-t') throw new Error(`the model scores by ${score?.kind}, not the default Student's t`);
   const text = records.slice(row, row + 1);
   const { matrix, width } = detector.featurizer.transform(text);
   const outputs = ref.autoencoderForward(layersOf(detector.model.spec), detector.model.params, ref.matrix(1, width, matrix));
   const recon = outputs[outputs.length - 1].data;
-  return new Explainer(detector.featurizer.features.toJSON()).explain(matrix, recon, (c) => text.get(c, 0), k);
+  return new Explainer(detector.featurizer.features.toJSON(), score.nu * score.unit).explain(matrix, recon, (c) => text.get(c, 0), k);
 }
 
 describe('netae score: output an analyst can join back', () => {

@@ -49,7 +49,7 @@ describe('standardised errors through the GPU scorer', () => {
     const spec = parseSpec('6-4-2-4-6', 6);
     const params = initParams(spec, 3);
     const held = x.subarray(0, 60 * 6);
-    const { params: weighted, featurizer: scored, weights, heldOut } = await standardiseErrors(gpu, spec, params, featurizer, hostBlocks({ values: held, rows: 60, cols: 6 }));
+    const { params: weighted, featurizer: scored, weights, heldOut, unit } = await standardiseErrors(gpu, spec, params, featurizer, hostBlocks({ values: held, rows: 60, cols: 6 }));
     const encoded = scored.transform(rows).matrix;
     const weightedHeld = await heldOut.read(0, heldOut.rows);
     weightedHeld.forEach((v, i) => expect(v).toBeCloseTo(encoded[i], 6));
@@ -61,6 +61,7 @@ describe('standardised errors through the GPU scorer', () => {
       return e / 60;
     });
     Array.from(errorWeights(heldErrors)).forEach((w, f) => expect(weights[f]).toBeCloseTo(w, 4));
+    expect(unit).toBeCloseTo(heldErrors.reduce((s, e, f) => s + weights[f] * e, 0) / 6, 6);
 
     const scorer = Scorer.create(gpu, spec, weighted);
     const scores = await scorer.score(scored.transform(rows).matrix);

@@ -34,6 +34,16 @@ describe('explaining a row relative to normal', () => {
     expect(explainer.columns).toEqual(['bytes', 'dur', 'proto']);
   });
 
+  it("shares the Student-t score of a model that scores by it: log(1 + e/τ) per feature, summed per column", () => {
+    const student = new Explainer(FEATURES, 0.5);
+    const errors = student.explain(x, recon, (c) => raw[c], 3);
+    const [bytes, dur, proto] = [Math.log1p(4 / 0.5), Math.log1p(0.25 / 0.5), 2 * Math.log1p(0.5625 / 0.5)];
+    const total = bytes + dur + proto;
+    expect(errors.map((e) => e.column)).toEqual(['bytes', 'proto', 'dur']);
+    errors.map((e) => e.share).forEach((share, i) => expect(share).toBeCloseTo([bytes / total, proto / total, dur / total][i], 12));
+    expect(errors[0].share).toBeLessThan(4 / 5.375);
+  });
+
   it('names each feature after its column, a categorical one `column=category` by the category the row holds; shares over all columns sum to 1', () => {
     const errors = explainer.explain(x, recon, (c) => raw[c], 10);
     expect(errors.map((e) => e.feature)).toEqual(['bytes', 'proto=udp', 'dur']);

@@ -1,14 +1,16 @@
+import { rowScoreOf } from '../../src/model/model';
 import * as ref from '../../src/model/reference';
+import { tailScale } from '../../src/model/row-score';
 import { layersOf } from '../../src/model/spec';
 import { readRecordsFile } from '../../src/pipeline/io-node';
 import { readDetector } from '../../src/app/cli/model-file';
 import { requireThreshold } from '../../src/app/detector';
-import { forwardBounds, rowErrorBounds, type Bounded } from '../gpu/bounds';
+import { forwardBounds, rowErrorBounds, studentBounds, type Bounded } from '../gpu/bounds';
 
 /**
  * What `netae score` should write for `data`: the model file's feature pipeline applied by
- * the library, then the float64 reference's reconstruction error of every row, with its
- * float32 error bound (test/gpu/bounds.ts).
+ * the library, then the float64 reference's score of every row (by the model's row score), with
+ * its float32 error bound (test/gpu/bounds.ts).
  */
 export async function referenceScores(model: string, data: string): Promise<Bounded & { threshold: number }> {
   const detector = requireThreshold(await readDetector(model), model);
@@ -27,7 +29,9 @@ export async function referenceScores(model: string, data: string): Promise<Boun
     at += b.length;
   }
   const outputs = forwardBounds(layersOf(detector.model.spec), detector.model.params, x);
-  return { ...rowErrorBounds(outputs[outputs.length - 1], x), threshold: detector.threshold };
+  const tail = tailScale(rowScoreOf(detector.model));
+  const y = outputs[outputs.length - 1];
+  return { ...(tail > 0 ? studentBounds(y, x, tail) : rowErrorBounds(y, x)), threshold: detector.threshold };
 }
 
 /** The columns of a scores CSV (row, score, flag, label), the header left out. */

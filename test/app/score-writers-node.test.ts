@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe('the writing threads of netae score', () => {
   it('write each chunk as one writer on the calling thread would', async () => {
-    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 2);
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null, tail: 0 }, 2);
     const firsts = [1, 1001, 2001, 3001];
     const bytes = await Promise.all(firsts.map((first) => writers!.bytes(chunk(first, 1000))));
     const here = new ScoreWriter(layout, THRESHOLD, null);
@@ -29,7 +29,7 @@ describe('the writing threads of netae score', () => {
   });
 
   it('write into the buffers given back: every chunk as here, in order, with several threads and small chunks', async () => {
-    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 3);
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null, tail: 0 }, 3);
     const here = new ScoreWriter(layout, THRESHOLD, null);
     const firsts = Array.from({ length: 40 }, (_, k) => 1 + k * 37);
     const expected = firsts.map((first) => text.decode(here.bytes(chunk(first, 37))));
@@ -51,7 +51,7 @@ describe('the writing threads of netae score', () => {
   });
 
   it('start a thread only while every started one is busy, and no more than asked', async () => {
-    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null }, 3);
+    writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null, tail: 0 }, 3);
     for (const first of [1, 101, 201]) await writers.bytes(chunk(first, 100));
     expect(writers.started).toBe(1);
     await Promise.all([1, 101, 201, 301, 401, 501].map((first) => writers!.bytes(chunk(first, 100))));

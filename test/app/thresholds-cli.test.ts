@@ -10,6 +10,7 @@ let model: string;
 let summary: {
   threshold: { value: number; mode: string; rate: { target: number; expected: number; low: number; high: number; rows: number } };
   validationRows: number;
+  score: { kind: string; nu: number; unit: number };
   repairs: Record<string, unknown>;
   warnings: string[];
 };
@@ -91,17 +92,22 @@ describe('thresholds through the binary', () => {
     expect(warnings.some((w) => /warning: the threshold comes from 36 held-out normal rows \(fewer than 1,000\)/.test(w))).toBe(true);
   });
 
-  it('inspect shows the layers, features, threshold and its rule, the training data and repairs per column', async () => {
+  it('inspect shows the layers, features, row score, threshold and its rule, the training data and repairs per column', async () => {
     const r = await run(['inspect', model]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^model +.*model\.safetensors: \d+(-\d+)+, [\d,]+ parameters/m);
     expect(r.stdout).toMatch(/^features +\d+: 8 numeric \(robust scaling, bound ±3; signed log1p on .*orig_bytes/m);
     expect(r.stdout).toMatch(/id\.resp_p \d+ categories/);
+    expect(summary.score).toEqual({ kind: 'student-t', nu: 20, unit: expect.any(Number) });
+    expect(summary.score.unit).toBeGreaterThan(0);
+    const tau = (summary.score.nu * summary.score.unit).toPrecision(3);
+    expect(r.stdout).toContain(`score      the mean over features of log(1 + e / ${tau}), e a feature's squared error (Student's t, ν 20, unit ${summary.score.unit.toPrecision(3)})`);
     expect(r.stdout).toMatch(/^threshold +[\d.]+ \(set to flag 1\.00% of held-out normal rows; flags about [\d.]+% of normal traffic like the training data \(95% interval/m);
     expect(r.stdout).toMatch(/^training +train\.conn\.log: [\d,]+ normal rows/m);
     expect(r.stdout).toMatch(/^ +duration: [\d,]+ missing \(set to the median\)/m);
     const json = JSON.parse((await run(['inspect', model, '--json'])).stdout);
     expect(json.threshold).toEqual(summary.threshold);
+    expect(json.score).toEqual(summary.score);
     expect(json.repairs).toEqual(summary.repairs);
   });
 });

@@ -1,11 +1,10 @@
-import { Scorer } from '../../model/scorer';
 import type { Evaluation } from '../../pipeline';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { rowTexts } from '../../pipeline/text-column';
 import { inChunks } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
-import { Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
+import { detectorScorer, Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
 import { formatDrivers, type CategoryDrivers } from '../explain';
 import type { Gpu } from '../../gpu/device';
 import { formatTable } from '../format';
@@ -48,7 +47,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
       return category !== null && names.includes(category) ? [label, category] : [label];
     },
   });
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: EVAL_CHUNK });
+  const scorer = detectorScorer(gpu, detector, { chunkRows: EVAL_CHUNK });
   const evaluator = new Evaluator(detector, scorer);
   try {
     let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;
@@ -113,7 +112,7 @@ export function formatReport(r: Report & { drivers?: readonly CategoryDrivers[] 
     ...(r.atBestF1 ? ['the best-F1 (oracle) row picks its threshold on these very labels: an upper bound for this model, not a result a threshold set without them can promise'] : []),
     '',
     `by category, at the ${which} threshold: the share flagged is the detection rate of each attack category, and the false-positive rate of normal rows`
-      + (r.drivers ? '; the drivers are the features with the largest mean share of the squared reconstruction error over the flagged rows' : ''),
+      + (r.drivers ? '; the drivers are the features with the largest mean share of the row score over the flagged rows' : ''),
     formatTable(categories),
     ...e.notes.map((n) => `note: ${n}`),
   ].join('\n');

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { decodeModel } from '../../model/model';
+import { decodeModel, rowScoreOf } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { TransformReport } from '../../pipeline';
-import { detectorOf } from '../detector';
+import { describeRowScore, detectorOf } from '../detector';
 import { repairLines } from '../repairs';
 import { standardOutput } from './output';
 import { checkInputs } from './paths';
@@ -35,6 +35,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     log1p: features.log1p,
     categorical: features.categories,
     dropped: features.dropped,
+    score: rowScoreOf(model),
     threshold: model.meta.threshold ?? null,
     heldOutRows: model.meta.heldOut?.rows ?? null,
     training: { ...training, source },
@@ -52,6 +53,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     `features   ${summary.features}: ${summary.numeric.length} numeric (${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'none'})`,
     `           ${summary.categorical.length ? summary.categorical.map((c) => `${c.column} ${c.kept}${c.distinct === undefined ? '' : ` of ${count(c.distinct)}`} categories`).join(', ') : 'no categorical column'}`,
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
+    `score      ${describeRowScore(summary.score)}`,
     `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
     `training   ${source ?? '—'}: ${count(training.rows)} normal rows (${count(training.trainRows)} trained on, ${count(training.validationRows)} held out), `
       + `${count(training.epochs)} epochs, best ${count(training.bestEpoch)}, batch ${count(training.batchSize)}, lr ${training.lr ?? '—'}, seed ${training.seed ?? '—'}`,

@@ -71,7 +71,7 @@ function program(): Command {
     .addOption(new Option('--format <format>', 'csv, or jsonl: one JSON object per record').choices(['csv', 'jsonl']).default('csv'))
     .option('--keep <columns>', 'input columns copied into the output, comma-separated, or none (default for zeek-conn models: uid, ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p)', list)
     .option('--only-flagged', "write only the flagged rows (numbered as in the input)")
-    .option('--explain <k>', 'add the k columns with the largest share of each row\'s squared reconstruction error', wholeNumber())
+    .option('--explain <k>', 'add the k columns with the largest share of each row\'s score', wholeNumber())
     .option('--quiet', 'no progress on standard error')
     .action((data: string | undefined, flags) => {
       if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');

@@ -1,10 +1,9 @@
-import { Scorer } from '../../model/scorer';
 import { defaultThreads, parallelDecoding, runnableThreads } from '../../pipeline/decode-pool-node';
 import { readRecordsFile } from '../../pipeline/io-node';
 import { packedLayout } from '../../pipeline/packed-rows';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
-import { addRepairs } from '../detector';
+import { addRepairs, detectorScorer, detectorTail } from '../detector';
 import { keepOf, keptColumns } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
 import { explainedRows, type ExplainedRows } from '../score-explanations';
@@ -115,7 +114,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   firstRows.catch(() => undefined);
   try {
     await withGpu(async (gpu) => {
-      const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, {
+      const scorer = detectorScorer(gpu, detector, {
         chunkRows: flags.chunk ?? READ_CHUNK,
         ...(packed ? { packed: packedLayout(features) } : {}),
       });
@@ -154,7 +153,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           // later chunk is always pending here.
           if (!pending.some((later) => later.batch.matrix.buffer === batch.matrix.buffer)) decoding.giveBack(batch.matrix);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON() }, writingThreads(threads));
+          writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON(), tail: detectorTail(detector) }, writingThreads(threads));
           const scored = first - 1 + scores.length;
           const bytes = writers.bytes({ scores, firstRow: first, texts: columns, ...chosen });
           bytes.catch(() => undefined);

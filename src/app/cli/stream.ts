@@ -1,6 +1,5 @@
-import { Scorer } from '../../model/scorer';
 import { readNamesFile } from '../../pipeline/io-node';
-import { requireThreshold, type Detector } from '../detector';
+import { detectorScorer, requireThreshold, type Detector } from '../detector';
 import { keepOf, keptColumns } from '../keep';
 import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
@@ -107,7 +106,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
         if (stream === input.stream) throw new UsageError(`subject ${subject} is stored by the input stream ${stream}: its messages would be scored again`);
       }
       await withGpu(async (gpu) => {
-        const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params, { chunkRows: flags.batch ?? BATCH });
+        const scorer = detectorScorer(gpu, detector, { chunkRows: flags.batch ?? BATCH });
         const publisher = new AsyncPublisher(nc);
         let lastRetry = 0;
         try {

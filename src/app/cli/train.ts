@@ -11,7 +11,7 @@ import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline
 import { sampleMembers } from '../../pipeline/row-sample';
 import { readTrainingRows } from '../../pipeline/training-rows';
 import { InputError } from '../../pipeline/errors';
-import { checkThresholdRule, DEFAULT_THRESHOLD, fitDetector, summarize, type Fitted } from '../detector';
+import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
@@ -52,6 +52,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     scaling: s.scaling,
     bound: s.bound,
     log1p: s.log1p,
+    score: s.score,
     trainRows: s.trainRows ?? 0,
     validationRows: s.validationRows ?? 0,
     epochs: s.epochs ?? 0,
@@ -243,6 +244,7 @@ function summaryText(fitted: Fitted, out: string, json: boolean): string {
     `model      ${summary.model} (${summary.layers}, ${count(summary.parameters)} parameters, ${summary.features} features)`,
     `features   ${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'no column'}`,
     `trained    ${count(summary.trainRows)} normal rows, ${summary.epochs} epochs, ${count(summary.steps)} steps (best epoch ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${count(summary.samplesPerSecond)} samples/s`,
+    `score      ${describeRowScore(summary.score)}`,
     `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${count(summary.validationRows)} held-out rows)`,
     `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
     ...repairSection(fitted),

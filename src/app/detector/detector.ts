@@ -1,6 +1,8 @@
 import type { ColumnTable } from 'arquero';
-import type { Model } from '../../model/model';
-import type { Scorer } from '../../model/scorer';
+import type { Gpu } from '../../gpu/device';
+import { rowScoreOf, type Model } from '../../model/model';
+import { tailScale } from '../../model/row-score';
+import { Scorer, type ScorerOptions } from '../../model/scorer';
 import { Featurizer, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
 
 /**
@@ -40,6 +42,16 @@ export function detectorOf(model: Model, source = 'model file'): Detector {
     throw new Error(`${source}: its feature pipeline gives ${featurizer.width} features but its model takes ${model.spec.widths[0]}`);
   }
   return { model, featurizer, threshold: model.meta.threshold?.value };
+}
+
+/** A scorer of the detector's model, scoring rows as its file says (src/model/row-score.ts). */
+export function detectorScorer(gpu: Gpu, detector: Pick<Detector, 'model'>, options: Omit<ScorerOptions, 'score'> = {}): Scorer {
+  return Scorer.create(gpu, detector.model.spec, detector.model.params, { ...options, score: rowScoreOf(detector.model) });
+}
+
+/** τ of the detector's row score, for explaining its rows (Explainer's `tail`). */
+export function detectorTail(detector: Pick<Detector, 'model'>): number {
+  return tailScale(rowScoreOf(detector.model));
 }
 
 export interface Scored {

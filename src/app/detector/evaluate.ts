@@ -1,10 +1,10 @@
 import type { Gpu } from '../../gpu/device';
-import { Scorer } from '../../model/scorer';
+import type { Scorer } from '../../model/scorer';
 import { evaluateGroups, type Evaluation, type Labels, type ReadResult, type ScoreGroup, type TransformReport } from '../../pipeline';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
 import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
-import { addRepairs, scoreRows, type Detector, type Flagging } from './detector';
+import { addRepairs, detectorScorer, detectorTail, scoreRows, type Detector, type Flagging } from './detector';
 
 export interface Report {
   /** Metrics at the model's threshold. */
@@ -46,7 +46,7 @@ export class Evaluator {
   private repairs: TransformReport | null = null;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
-    this.explainer = new Explainer(detector.featurizer.features.toJSON());
+    this.explainer = new Explainer(detector.featurizer.features.toJSON(), detectorTail(detector));
     this.tally = new DriverTally(this.explainer.names);
   }
 
@@ -100,7 +100,7 @@ class GroupedScores {
 /** Scores labelled records and measures the detector on them. */
 export async function evaluateRecords(gpu: Gpu, detector: Flagging, records: ReadResult): Promise<EvalResult> {
   labelColumn(detector, records.file, records.table.columnNames());
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const scorer = detectorScorer(gpu, detector);
   try {
     const scored = await scoreRows(scorer, detector, records.table, records);
     const evaluator = new Evaluator(detector, scorer);

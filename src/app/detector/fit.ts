@@ -4,6 +4,7 @@ import type { HeldOutScores, Model, Threshold } from '../../model/model';
 import { withGains } from '../../model/gains';
 import { DeviceRowStore, rowCount, type DeviceRows, type RowBlocks } from '../../model/device-rows';
 import { permutation, seededRandom } from '../../model/random';
+import { SQUARED, STUDENT_NU, type RowScore } from '../../model/row-score';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
 import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
@@ -26,8 +27,9 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly threshold?: ThresholdRule;
   /**
    * `standardised` (default): a row's score weighs each feature's squared error by the inverse of
-   * its mean on held-out normal rows (see `standardiseErrors`); `plain`: the mean squared error,
-   * which is also what a model whose output is not the identity (`:sigmoid`) gets.
+   * its mean on held-out normal rows (see `standardiseErrors`) and makes them a Student-t score
+   * (src/model/row-score.ts); `plain`: the mean squared error, which is also what a model whose
+   * output is not the identity (`:sigmoid`) gets.
    */
   readonly errors?: 'standardised' | 'plain';
   /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
@@ -69,7 +71,8 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   let spec: Model['spec'];
   let standardise: boolean;
   let training: TrainResult;
-  let scored: { params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks };
+  let scored: { params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks; unit: number };
+  let score: RowScore;
   let picked: { threshold: Threshold; heldOut: HeldOutScores };
   try {
     for (const note of notes) options.onNote?.(note);
@@ -79,8 +82,11 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     const heldOut = training.heldOutRows;
     scored = standardise
       ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
-      : { params: training.params, featurizer, heldOut };
-    const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK });
+      : { params: training.params, featurizer, heldOut, unit: 0 };
+    score = standardise && scored.unit > 0
+      ? { kind: 'student-t', nu: STUDENT_NU, unit: scored.unit }
+      : SQUARED;
+    const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK, score });
     try {
       picked = await pickThreshold(rule, scorer, scored.featurizer, dataset, scored.heldOut);
     } finally {
@@ -101,6 +107,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
       features: scored.featurizer.toJSON(),
       threshold: picked.threshold,
       heldOut: picked.heldOut,
+      score,
       training: {
         layers: formatSpec(spec),
         rows: rowsTrainedOn,
@@ -255,19 +262,22 @@ async function meanFeatureErrors(scorer: Scorer, rows: RowBlocks): Promise<Float
  * Weighs each feature's error by `errorWeights` of its error on the held-out normal rows, by
  * folding √w into the features' gains and the model's first and last layers (`withGains`): the
  * kernels compute the plain mean squared error of the weighted model, which is the weighted
- * error of the trained one. Returns the weighted parameters and featurizer, and the held-out rows
- * as the weighted featurizer encodes them.
+ * error of the trained one. Returns the weighted parameters and featurizer, the held-out rows
+ * as the weighted featurizer encodes them, and `unit`, the mean weighted error of a feature on
+ * them, Σ_f w_f·e_f / F (the unit of the Student-t row score, src/model/row-score.ts).
  */
 export async function standardiseErrors(
   gpu: Gpu, spec: Model['spec'], params: Float32Array, featurizer: Featurizer, heldOut: RowBlocks,
-): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks; weights: Float64Array }> {
+): Promise<{ params: Float32Array; featurizer: Featurizer; heldOut: RowBlocks; weights: Float64Array; unit: number }> {
   const scorer = Scorer.create(gpu, spec, params, { chunkRows: FIT_CHUNK });
-  let weights: Float64Array;
+  let errors: Float64Array;
   try {
-    weights = errorWeights(await meanFeatureErrors(scorer, heldOut));
+    errors = await meanFeatureErrors(scorer, heldOut);
   } finally {
     scorer.release();
   }
+  const weights = errorWeights(errors);
+  const unit = weights.reduce((sum, w, f) => sum + w * errors[f], 0) / weights.length;
   const gains = weights.map(Math.sqrt);
   const cols = heldOut.cols;
   return {
@@ -275,6 +285,7 @@ export async function standardiseErrors(
     featurizer: new Featurizer(featurizer.schema, featurizer.features.weighted(weights)),
     heldOut: { ...heldOut, read: async (first, count) => (await heldOut.read(first, count)).map((v, i) => v * gains[i % cols]) },
     weights,
+    unit: Number.isFinite(unit) ? unit : 0,
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Model, Threshold } from '../../model/model';
+import { rowScoreOf, type Model, type Threshold } from '../../model/model';
+import type { RowScore } from '../../model/row-score';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { Scaling, TransformReport } from '../../pipeline';
 import type { Detector } from './detector';
@@ -48,6 +49,8 @@ export interface DetectorSummary {
   /** Columns of a generic file left out as identifiers, with why. */
   readonly leftOut: readonly { column: string; reason: string }[];
   readonly threshold: Threshold | undefined;
+  /** How rows are scored (src/model/row-score.ts). */
+  readonly score: RowScore;
   readonly trainedOn: string | null;
   readonly trainRows: number | null;
   readonly validationRows: number | null;
@@ -84,6 +87,7 @@ export function summarize(detector: Detector): DetectorSummary {
     dropped: features.dropped,
     leftOut: featurizer.schema.leftOut ?? [],
     threshold: model.meta.threshold,
+    score: rowScoreOf(model),
     trainedOn: textOr(t.source),
     trainRows: numberOr(t.trainRows),
     validationRows: numberOr(t.validationRows),
@@ -98,3 +102,10 @@ export function summarize(detector: Detector): DetectorSummary {
   };
 }
 
+
+/** A row score in words, for a summary: what a row's score is the mean of. */
+export function describeRowScore(score: RowScore): string {
+  if (score.kind === 'squared') return 'the mean squared error of the features';
+  const tau = score.nu * score.unit;
+  return `the mean over features of log(1 + e / ${tau.toPrecision(3)}), e a feature's squared error (Student's t, ν ${score.nu}, unit ${score.unit.toPrecision(3)})`;
+}

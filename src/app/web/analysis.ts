@@ -1,9 +1,9 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
 import type { Threshold } from '../../model/model';
-import { Scorer } from '../../model/scorer';
+import type { Scorer } from '../../model/scorer';
 import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
-import { requireThreshold, scoreRows, summarize, type Detector, type Flagging } from '../detector';
+import { detectorScorer, detectorTail, requireThreshold, scoreRows, summarize, type Detector, type Flagging } from '../detector';
 import { Explainer } from '../explain';
 import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
 import type { Contributions, Curve, ExplainedRow, ModelSummary, Result } from './protocol';
@@ -48,7 +48,7 @@ async function explainHighest(
   scorer: Scorer, detector: Detector, table: ColumnTable, scores: Float32Array, flow: FlowColumns,
 ): Promise<{ explained: ExplainedRow[]; contributions: Contributions }> {
   const rows = highest(scores, EXPLAINED_ROWS);
-  const explainer = new Explainer(detector.featurizer.features.toJSON());
+  const explainer = new Explainer(detector.featurizer.features.toJSON(), detectorTail(detector));
   const explained: ExplainedRow[] = [];
   const columns = explainer.columns.length;
   const contributions = { columns, names: explainer.names, shares: new Float32Array(rows.length * columns), keys: new Int32Array(rows.length * columns) };
@@ -113,7 +113,7 @@ interface ModelFile {
 /** Scores records with a detector and measures it against their labels: everything the page shows after training. */
 export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, file: ModelFile, scoredTrainingData: boolean): Promise<Result> {
   const detector = requireThreshold(loaded, file.name);
-  const scorer = Scorer.create(gpu, detector.model.spec, detector.model.params);
+  const scorer = detectorScorer(gpu, detector);
   const flow = flowColumns(records.table.columnNames());
   try {
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);

@@ -10,7 +10,7 @@ export interface DriversAt {
 
 /**
  * The features that drive each category's detections at a threshold, as `netae eval` reports
- * them: their mean share of the squared reconstruction error over the category's flagged rows.
+ * them: their mean share of the row score over the category's flagged rows.
  * The rows are the explained ones (the highest scores, highest first), so the flagged among them
  * are a prefix: all flagged rows, unless more are flagged than were explained.
  */

@@ -145,7 +145,7 @@ function renderMetrics(at: AtThreshold, rows: number): void {
 /** Features shown per category as the drivers of its detections. */
 const DRIVERS_SHOWN = 3;
 
-const DRIVERS_TITLE = "the features with the largest mean share of the squared reconstruction error over the category's flagged rows";
+const DRIVERS_TITLE = "the features with the largest mean share of the row score over the category's flagged rows";
 
 function renderCategories(at: AtThreshold, drivers: DriversAt): void {
   const rows = [...at.categories].sort((a, b) => Number(b.category === 'normal') - Number(a.category === 'normal'));
