@@ -130,32 +130,7 @@ describe.each(TILINGS)('fused training step, %s tiles', (_name, tiles) => {
 });
 
 describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
-  it.each(WIDTHS)('width %i: scores and reconstructions equal the float64 reference', async (_w, spec) => {
-    const layout = fusedLayout(layersOf(spec));
-    const F = spec.widths[0];
-    const rows = 45;
-    const data = randomMatrix(rows, F, 8, 1);
-    const params = initParams(spec, 4);
-    const outputs = forwardBounds(layersOf(spec), params, data.ref);
-    const y = outputs[outputs.length - 1];
-    const x = createTensor(gpu, rows, F, 'X', data.f32);
-    const weights = createKernelWeights(gpu, layout, params);
-    const scores = createTensor(gpu, rows, 1, 'scores');
-    const recon = createTensor(gpu, rows, F, 'reconstruction');
-    const launches = [
-      await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score }),
-      await fusedScore(gpu, { layout, x, weights, out: recon, reconstruct: true, tiles: tiles.score }),
-    ];
-    submitLaunches(gpu, launches);
-    releaseLaunches(launches);
-    const wantScores = rowErrorBounds(y, data.ref);
-    expectWithin(await readTensor(gpu, scores), wantScores.values, wantScores.bound);
-    expectWithin(await readTensor(gpu, recon), y.values, y.bound);
-    expectTight(wantScores.values, wantScores.bound);
-    await gpu.check();
-  });
-
-  it.each(WIDTHS)('width %i: Student-t scores equal the float64 reference, on both sides of log1p\'s series', async (_w, spec) => {
+  it.each(WIDTHS)('width %i: scores (the mean squared error, and Student\'s t on both sides of log1p\'s series) and reconstructions equal the float64 reference', async (_w, spec) => {
     const layout = fusedLayout(layersOf(spec));
     const F = spec.widths[0];
     const rows = 45;
@@ -170,12 +145,22 @@ describe.each(TILINGS)('fused scoring, %s tiles', (_name, tiles) => {
     const x = createTensor(gpu, rows, F, 'X', data.f32);
     const weights = createKernelWeights(gpu, layout, params);
     const scores = createTensor(gpu, rows, 1, 'scores');
-    const launches = [await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score, tail })];
+    const student = createTensor(gpu, rows, 1, 'Student-t scores');
+    const recon = createTensor(gpu, rows, F, 'reconstruction');
+    const launches = [
+      await fusedScore(gpu, { layout, x, weights, out: scores, tiles: tiles.score }),
+      await fusedScore(gpu, { layout, x, weights, out: student, tiles: tiles.score, tail }),
+      await fusedScore(gpu, { layout, x, weights, out: recon, reconstruct: true, tiles: tiles.score }),
+    ];
     submitLaunches(gpu, launches);
     releaseLaunches(launches);
-    const want = studentBounds(y, data.ref, tail);
-    expectWithin(await readTensor(gpu, scores), want.values, want.bound);
-    expectTight(want.values, want.bound);
+    const wantScores = rowErrorBounds(y, data.ref);
+    const wantStudent = studentBounds(y, data.ref, tail);
+    expectWithin(await readTensor(gpu, scores), wantScores.values, wantScores.bound);
+    expectWithin(await readTensor(gpu, student), wantStudent.values, wantStudent.bound);
+    expectWithin(await readTensor(gpu, recon), y.values, y.bound);
+    expectTight(wantScores.values, wantScores.bound);
+    expectTight(wantStudent.values, wantStudent.bound);
     await gpu.check();
   });
 });
