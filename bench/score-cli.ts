@@ -58,12 +58,17 @@ function repeatTo(path: string, text: string, bytes: number): number {
 export interface Run {
   code: number | null;
   peakKb: number;
+  /** User and system CPU time of all the process's threads, start-up included, as last polled before it ended. */
+  cpuSeconds: number;
   seconds: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `node script args` (the netae bundle, or the bench's), polling its peak resident memory (VmHWM). */
+/** Clock ticks a second in /proc/PID/stat: USER_HZ, 100 on Linux. */
+const TICKS = 100;
+
+/** Runs `node script args` (the netae bundle, or the bench's), polling its peak resident memory (VmHWM) and its CPU time. */
 export function runNode(script: string, args: string[], stdout: 'pipe' | number = 'pipe'): Promise<Run> {
   return new Promise((done, fail) => {
     const start = performance.now();
@@ -71,12 +76,16 @@ export function runNode(script: string, args: string[], stdout: 'pipe' | number 
     let out = '';
     let stderr = '';
     let peakKb = 0;
+    let cpuSeconds = 0;
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
       try {
         const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+        if (Number.isFinite(utime + stime)) cpuSeconds = Math.max(cpuSeconds, (utime + stime) / TICKS);
       } catch {
         /* the process has just ended */
       }
@@ -84,7 +93,7 @@ export function runNode(script: string, args: string[], stdout: 'pipe' | number 
     child.on('error', fail);
     child.on('close', (code) => {
       clearInterval(poll);
-      done({ code, peakKb, seconds: (performance.now() - start) / 1000, stdout: out, stderr });
+      done({ code, peakKb, cpuSeconds, seconds: (performance.now() - start) / 1000, stdout: out, stderr });
     });
   });
 }
@@ -98,6 +107,7 @@ function row(measure: string, threads: number, result: PartResult, peakKb: numbe
     'rows/s': result.rows / result.seconds,
     'MB/s': result.bytes / 1e6 / result.seconds,
     'peak RSS MB': peakKb === null ? '—' : Math.round(peakKb / 1024),
+    'CPU µs/row': result.cpuSeconds === undefined ? '—' : (result.cpuSeconds * 1e6) / result.rows,
   };
 }
 
@@ -118,7 +128,10 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * all cores: the decoding alone, decoding and scoring (no output), and the whole command with its
  * output to /dev/null; and the scoring kernels alone on rows in memory, dense and packed (expanded
  * on the GPU first). Rows/s, MB/s of input,
- * peak RSS; and the whole command's rate over the kernels' rate measured in the same run. Then,
+ * peak RSS, CPU time a row of all the process's threads (a CPU adapter's included; the command's
+ * with its start-up); and the whole command's rate over the kernels' rate measured in the same
+ * run, beside the kernels' CPU time a row over the command's: where the kernels alone keep every
+ * core busy (a CPU adapter's threads do), the first cannot exceed the second. Then,
  * on all cores, the command with each of ANALYST_FLAGS; `netae eval` on the file; and `netae train`
  * on the same file with each of TRAIN_FLAGS: rows read a second, and peak RSS.
  */
@@ -143,7 +156,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       try {
         const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', '--threads', String(threads), ...flags], devNull);
         if (run.code !== 0) throw new Error(`netae score ${flags.join(' ')} failed: ${run.stderr}`);
-        return row(['netae score', ...flags].join(' '), threads, { rows, seconds: run.seconds, bytes }, run.peakKb);
+        return row(['netae score', ...flags].join(' '), threads, { rows, seconds: run.seconds, bytes, cpuSeconds: run.cpuSeconds }, run.peakKb);
       } finally {
         closeSync(devNull);
       }
@@ -177,7 +190,11 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       { workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), ...expanded, threads: '—', 'MB/s': '—' },
       {
         workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), measure: 'netae score ÷ kernels', threads: whole.threads, rows,
-        seconds: '—', 'rows/s': Number(whole['rows/s']) / Number(kernel['rows/s']), 'MB/s': '—', 'peak RSS MB': '—',
+        seconds: '—', 'rows/s': Number(whole['rows/s']) / Number(kernel['rows/s']), 'MB/s': '—', 'peak RSS MB': '—', 'CPU µs/row': '—',
+      },
+      {
+        workload: w.name, 'input MB': Math.round(bytes / 1024 ** 2), measure: "kernels' CPU a row ÷ netae score's", threads: whole.threads, rows,
+        seconds: '—', 'rows/s': '—', 'MB/s': '—', 'peak RSS MB': '—', 'CPU µs/row': Number(kernel['CPU µs/row']) / Number(whole['CPU µs/row']),
       },
     ];
   } finally {

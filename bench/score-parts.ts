@@ -11,11 +11,21 @@ import { inChunks } from '../src/pipeline/records';
 export const SCORE_PARTS = ['decode', 'decode+score', 'kernel', 'kernel+expand'] as const;
 export type ScorePart = (typeof SCORE_PARTS)[number];
 
-/** What one part measured: rows, seconds, and the input's bytes. */
+/**
+ * What one part measured: rows, seconds, the input's bytes, and the CPU time over those seconds of
+ * every thread of the process (decoding threads and a CPU adapter's own threads included).
+ */
 export interface PartResult {
   rows: number;
   seconds: number;
   bytes: number;
+  cpuSeconds?: number;
+}
+
+/** CPU seconds, user and system, of every thread of this process since `start`. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** Rows scored at a time, as `netae score` does by default. */
@@ -38,19 +48,21 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
   const records = (packed: boolean) => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding, packed }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const spent = spentMatrices(decoding);
     let rows = 0;
     for await (const batch of records(true)) {
       spent(batch.matrix);
       rows += batch.rows;
     }
-    return { rows, seconds: (performance.now() - start) / 1000, bytes };
+    return { rows, seconds: (performance.now() - start) / 1000, bytes, cpuSeconds: cpuSince(cpu) };
   }
   const gpu = await acquireGpu();
   const scorer = detectorScorer(gpu, detector, { chunkRows: CHUNK, packed: packedLayout(detector.featurizer.features) });
   try {
     if (part === 'decode+score') {
       const start = performance.now();
+      const cpu = process.cpuUsage();
       let rows = 0;
       let pending: (() => Promise<Float32Array>) | null = null;
       const spent = spentMatrices(decoding);
@@ -62,7 +74,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
         rows += batch.rows;
       }
       if (pending) await pending();
-      return { rows, seconds: (performance.now() - start) / 1000, bytes };
+      return { rows, seconds: (performance.now() - start) / 1000, bytes, cpuSeconds: cpuSince(cpu) };
     }
     const packed = part === 'kernel+expand';
     const chunks: Float32Array[] = [];
@@ -87,6 +99,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
     if (chunks.length === 0) throw new Error(`${data}: fewer than ${CHUNK} rows, too few to time the kernels`);
     await (await scorer.start(chunks[0], packed))();
     const start = performance.now();
+    const cpu = process.cpuUsage();
     let rows = 0;
     let pending: (() => Promise<Float32Array>) | null = null;
     for (let k = 0; rows < total; k++) {
@@ -96,7 +109,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       rows += CHUNK;
     }
     if (pending) await pending();
-    return { rows, seconds: (performance.now() - start) / 1000, bytes };
+    return { rows, seconds: (performance.now() - start) / 1000, bytes, cpuSeconds: cpuSince(cpu) };
   } finally {
     scorer.release();
     gpu.release();
