@@ -36,7 +36,7 @@ function jsonl(text: string): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  ({ dir, model } = await trainedOnSample('netae-analyst-', 8));
+  ({ dir, model } = await trainedOnSample('netae-analyst-', 8, ['--row-score', 'student-t']));
   detector = detectorOf(decodeModel(readFileSync(model)));
   const text = parseText(readFileSync(TEST, 'utf8'), { fileName: 'test.conn.log', types: TEXT_COLUMNS }).table;
   fields = Object.fromEntries(text.columnNames().map((name) => [name, text.array(name) as string[]]));

@@ -10,19 +10,19 @@ if (!present) console.warn(`NSL-KDD command-line test skipped: ${nslKddMissing}`
 /**
  * Gates derived from the spread over seeds, not guessed. The defaults (robust scaling with its bound
  * of 3 spreads mapped to ±1, automatic log1p, errors standardised per feature on held-out normal
- * rows, the Student-t row score with ν 20, 20 epochs, --fpr 0.01), trained on KDDTrain+'s normal
- * rows with seeds 1, 2, 3 on lavapipe (2026-11-28), gave on KDDTest+:
- *   ROC-AUC 0.9597, 0.9545, 0.9609: mean 0.9584, standard deviation 0.0034
- *   F1 at the model's own threshold 0.8303, 0.7827, 0.8300: mean 0.814, standard deviation 0.027
- * (KDDTest-21 ROC-AUC 0.800, 0.777, 0.800.) Each gate sits 4 standard deviations below the mean
- * (0.9584 − 4 × 0.0034 ≈ 0.944; 0.814 − 4 × 0.027 ≈ 0.704): a seed or an adapter whose figures
+ * rows, 20 epochs, --fpr 0.01), trained on KDDTrain+'s normal rows with seeds 1, 2, 3 on lavapipe
+ * (2026-11-27), gave on KDDTest+:
+ *   ROC-AUC 0.9609, 0.9437, 0.9554: mean 0.9533, standard deviation 0.0088
+ *   F1 at the model's own threshold 0.8099, 0.7602, 0.7863: mean 0.785, standard deviation 0.025
+ * (KDDTest-21 ROC-AUC 0.802, 0.712, 0.768.) Each gate sits 4 standard deviations below the mean
+ * (0.9533 − 4 × 0.0088 ≈ 0.918; 0.785 − 4 × 0.025 ≈ 0.686): a seed or an adapter whose figures
  * vary like these fails it with a chance below 1 in 10,000 if they vary normally, while a change
  * that costs a few standard deviations of detection fails it. The false-positive rate on
- * KDDTest+'s normal rows was 0.030–0.076 for the 0.01 asked: its normal traffic differs from
+ * KDDTest+'s normal rows was 0.028–0.077 for the 0.01 asked: its normal traffic differs from
  * KDDTrain+'s (service `private` in 8.8 % of its normal rows against 1.5 %), which the rate's
  * promise ("normal traffic like the training data") does not cover.
  */
-const GATE = { rocAuc: 0.944, f1: 0.704 };
+const GATE = { rocAuc: 0.918, f1: 0.686 };
 
 describe.skipIf(!present)('NSL-KDD through the binary with default settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'netae-nsl-'));

@@ -43,10 +43,10 @@ export function ourNotices(stderr: string): string[] {
  * A scratch folder (named from `prefix`) holding `model.safetensors`, trained by `netae train` on
  * the bundled Zeek sample for `epochs` epochs: the model the CLI tests score with, and the training's JSON summary.
  */
-export async function trainedOnSample(prefix: string, epochs: number): Promise<{ dir: string; model: string; summary: string }> {
+export async function trainedOnSample(prefix: string, epochs: number, flags: string[] = []): Promise<{ dir: string; model: string; summary: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const model = join(dir, 'model.safetensors');
-  const trained = await run(['train', '--data', `${ROOT}data/sample/train.conn.log`, '--preset', 'zeek-conn', '--out', model, '--epochs', String(epochs), '--json']);
+  const trained = await run(['train', '--data', `${ROOT}data/sample/train.conn.log`, '--preset', 'zeek-conn', '--out', model, '--epochs', String(epochs), '--json', ...flags]);
   if (trained.code !== 0) throw new Error(`netae train on the sample failed: ${trained.stderr}`);
   return { dir, model, summary: trained.stdout };
 }

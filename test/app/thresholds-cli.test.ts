@@ -60,6 +60,19 @@ describe('thresholds through the binary', () => {
     expect((await run(['score', '--model', model, '--data', TEST, '--fpr', '0.1', '--threshold', '1'])).code).toBe(2);
   });
 
+  it('train --row-score student-t scores rows by Student\'s t: ν 20, its unit the held-out rows\' mean weighted error; inspect says so', async () => {
+    const out = join(dir, 'student.safetensors');
+    const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', out, '--epochs', '6', '--json', '--row-score', 'student-t']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const score = JSON.parse(trained.stdout).score;
+    expect(score).toEqual({ kind: 'student-t', nu: 20, unit: expect.any(Number) });
+    expect(score.unit).toBeGreaterThan(0);
+    const r = await run(['inspect', out]);
+    const tau = (score.nu * score.unit).toPrecision(3);
+    expect(r.stdout).toContain(`score      the mean over features of log(1 + e / ${tau}), e a feature's squared error (Student's t, ν 20, unit ${score.unit.toPrecision(3)})`);
+    expect((await run(['train', '--data', TRAIN, '--out', join(dir, 'x.safetensors'), '--row-score', 'cauchy'])).code).toBe(2);
+  });
+
   it('train refuses two threshold rules at once, and a mode that does not take the number given', async () => {
     const out = join(dir, 'never.safetensors');
     const both = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', out, '--fpr', '0.01', '--percentile', '99']);
@@ -98,10 +111,8 @@ describe('thresholds through the binary', () => {
     expect(r.stdout).toMatch(/^model +.*model\.safetensors: \d+(-\d+)+, [\d,]+ parameters/m);
     expect(r.stdout).toMatch(/^features +\d+: 8 numeric \(robust scaling, bound ±3; signed log1p on .*orig_bytes/m);
     expect(r.stdout).toMatch(/id\.resp_p \d+ categories/);
-    expect(summary.score).toEqual({ kind: 'student-t', nu: 20, unit: expect.any(Number) });
-    expect(summary.score.unit).toBeGreaterThan(0);
-    const tau = (summary.score.nu * summary.score.unit).toPrecision(3);
-    expect(r.stdout).toContain(`score      the mean over features of log(1 + e / ${tau}), e a feature's squared error (Student's t, ν 20, unit ${summary.score.unit.toPrecision(3)})`);
+    expect(summary.score).toEqual({ kind: 'squared' });
+    expect(r.stdout).toMatch(/^score +the mean squared error of the features$/m);
     expect(r.stdout).toMatch(/^threshold +[\d.]+ \(set to flag 1\.00% of held-out normal rows; flags about [\d.]+% of normal traffic like the training data \(95% interval/m);
     expect(r.stdout).toMatch(/^training +train\.conn\.log: [\d,]+ normal rows/m);
     expect(r.stdout).toMatch(/^ +duration: [\d,]+ missing \(set to the median\)/m);

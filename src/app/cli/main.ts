@@ -49,6 +49,7 @@ function program(): Command {
     .option('--patience <n>', 'epochs without a better validation loss before stopping; 0 never (default 5)', wholeNumber(0))
     .addOption(new Option('--scaling <kind>', 'numeric scaling, fitted on normal rows (default robust)').choices(['robust', 'minmax', 'standard']))
     .option('--bound <x>', 'bound on scaled numeric values, in units of the scaling (default 3)', realNumber(1e-6, 1e6))
+    .addOption(new Option('--row-score <kind>', 'a row\'s score from its features\' weighted squared errors: their mean (squared, the default), or the mean of log(1 + e/(20·u)) (student-t)').choices(['squared', 'student-t']))
     .option('--threads <n>', 'at most this many threads decoding the records, no more than the cores (default: the cores less one)', wholeNumber())
     .addOption(new Option('--threshold-mode <mode>', 'how to pick the threshold (default fpr 0.01)').choices(['fpr', 'percentile', 'mad', 'best-f1', 'fixed']))
     .option('--fpr <x>', 'flag this fraction of held-out normal rows (default 0.01)', realNumber(1e-9, 0.5))

@@ -21,6 +21,7 @@ import { checkInputs } from './paths';
 import { notice, reporter } from './progress';
 import { spool } from './spool';
 import { describeThreshold, thresholdRule, type ThresholdFlags } from './threshold';
+import type { RowScore } from '../../model/row-score';
 
 export interface TrainFlags extends DataFlags, ThresholdFlags {
   data: string;
@@ -38,6 +39,7 @@ export interface TrainFlags extends DataFlags, ThresholdFlags {
   scaling?: Scaling;
   threads?: number;
   bound?: number;
+  rowScore?: RowScore['kind'];
   json?: boolean;
 }
 
@@ -218,6 +220,7 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
     patience: flags.patience,
     scaling: flags.scaling,
     bound: flags.bound,
+    rowScore: flags.rowScore,
     threshold: rule,
     onProgress: (e) => progress.training(e),
     onNote: (note) => {

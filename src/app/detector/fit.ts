@@ -27,11 +27,15 @@ export interface DetectorOptions extends Omit<TrainOptions, 'spec' | 'initial'> 
   readonly threshold?: ThresholdRule;
   /**
    * `standardised` (default): a row's score weighs each feature's squared error by the inverse of
-   * its mean on held-out normal rows (see `standardiseErrors`) and makes them a Student-t score
-   * (src/model/row-score.ts); `plain`: the mean squared error, which is also what a model whose
-   * output is not the identity (`:sigmoid`) gets.
+   * its mean on held-out normal rows (see `standardiseErrors`); `plain`: the mean squared error,
+   * which is also what a model whose output is not the identity (`:sigmoid`) gets.
    */
   readonly errors?: 'standardised' | 'plain';
+  /**
+   * With standardised errors, how a row's weighted errors make its score (src/model/row-score.ts):
+   * their mean (`squared`, the default) or Student's t with ν = STUDENT_NU. Plain errors are always `squared`.
+   */
+  readonly rowScore?: RowScore['kind'];
   /** Told, as it is done, what was done that the user did not ask for: training on a sample of the normal rows that the device holds. */
   readonly onNote?: (note: string) => void;
   /**
@@ -66,7 +70,9 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const { featurizer, rows, report, notes } = await trainingData(gpu, dataset, options);
   const rowsTrainedOn = rowCount(rows);
-  const { layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, onNote: _onNote, trainingRows: _rows, ...trainOptions } = options;
+  const {
+    layers: _layers, scaling: _scaling, bound: _bound, threshold: _threshold, errors: _errors, rowScore: _rowScore, onNote: _onNote, trainingRows: _rows, ...trainOptions
+  } = options;
   const validation = options.validation ?? heldOutShare(rowsTrainedOn);
   let spec: Model['spec'];
   let standardise: boolean;
@@ -83,7 +89,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     scored = standardise
       ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
       : { params: training.params, featurizer, heldOut, unit: 0 };
-    score = standardise && scored.unit > 0
+    score = standardise && options.rowScore === 'student-t' && scored.unit > 0
       ? { kind: 'student-t', nu: STUDENT_NU, unit: scored.unit }
       : SQUARED;
     const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK, score });
