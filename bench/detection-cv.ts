@@ -183,7 +183,7 @@ async function runFold(
     if (ROW_SCORE_SCREEN) {
       const cols = scored.heldOut.cols;
       const [eh, en, ea] = [
-        await featureErrors(scorer, await heldOutMatrix(scored.heldOut), cols),
+        await featureErrors(scorer, await scored.heldOut.read(0, scored.heldOut.rows), cols),
         await featureErrors(scorer, scored.featurizer.transform(normal.reify(testIdx)).matrix, cols),
         await featureErrors(scorer, scored.featurizer.transform(attacks).matrix, cols),
       ];
@@ -246,10 +246,6 @@ async function featureErrors(scorer: Scorer, x: Float32Array, cols: number): Pro
     for (let i = 0; i < part.length; i++) out[at + i] = (part[i] - y[i]) ** 2;
   }
   return out;
-}
-
-async function heldOutMatrix(rows: { rows: number; cols: number; read(first: number, count: number): Promise<Float32Array> }): Promise<Float32Array> {
-  return rows.read(0, rows.rows);
 }
 
 function meanSd(values: number[]): string {

@@ -71,6 +71,10 @@ describe('thresholds through the binary', () => {
     const tau = (score.nu * score.unit).toPrecision(3);
     expect(r.stdout).toContain(`score      the mean over features of log(1 + e / ${tau}), e a feature's squared error (Student's t, ν 20, unit ${score.unit.toPrecision(3)})`);
     expect((await run(['train', '--data', TRAIN, '--out', join(dir, 'x.safetensors'), '--row-score', 'cauchy'])).code).toBe(2);
+    const sigmoid = await run(['train', '--data', TRAIN, '--out', join(dir, 'x.safetensors'), '--layers', 'auto-8-auto:sigmoid', '--row-score', 'student-t']);
+    expect(sigmoid.code).toBe(1);
+    expect(ourErrors(sigmoid.stderr)).toEqual(['netae: a Student-t row score needs errors standardised per feature, which a model whose output is sigmoid does not have: leave out --row-score or end the layers with the identity']);
+    expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
   });
 
   it('train refuses two threshold rules at once, and a mode that does not take the number given', async () => {

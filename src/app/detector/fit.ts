@@ -84,6 +84,9 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     for (const note of notes) options.onNote?.(note);
     spec = options.layers ? parseSpec(options.layers, featurizer.width) : defaultSpec(featurizer.width);
     standardise = (options.errors ?? 'standardised') === 'standardised' && spec.activations.at(-1) === 'identity';
+    if (options.rowScore === 'student-t' && !standardise) {
+      throw new Error(`a Student-t row score needs errors standardised per feature, which a model whose output is ${spec.activations.at(-1)} does not have: leave out --row-score or end the layers with the identity`);
+    }
     training = await train(gpu, rows, { ...trainOptions, validation, spec });
     const heldOut = training.heldOutRows;
     scored = standardise
