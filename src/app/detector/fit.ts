@@ -92,7 +92,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
     scored = standardise
       ? await standardiseErrors(gpu, spec, training.params, featurizer, heldOut)
       : { params: training.params, featurizer, heldOut, unit: 0 };
-    score = standardise && options.rowScore === 'student-t' && scored.unit > 0
+    score = options.rowScore === 'student-t' && scored.unit > 0
       ? { kind: 'student-t', nu: STUDENT_NU, unit: scored.unit }
       : SQUARED;
     const scorer = Scorer.create(gpu, spec, scored.params, { chunkRows: FIT_CHUNK, score });
