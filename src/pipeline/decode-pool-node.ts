@@ -17,7 +17,13 @@ export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
-/** Blocks in flight beyond one per thread at work: rows ready for the reader while the threads decode. */
+/**
+ * Blocks in flight per thread at work: a thread that finishes one starts on the next at once, not
+ * when the reader has taken the oldest rows and sent it another, so fewer threads keep pace.
+ */
+const BLOCKS_PER_THREAD = 2;
+
+/** Blocks in flight beyond those of the threads at work: rows ready for the reader while the threads decode. */
 const SLACK = 2;
 
 /**
@@ -28,7 +34,8 @@ const SPARES = 4;
 
 /**
  * Decoded rows in flight at most, about, whatever the number of threads: 14 blocks of 1 MiB of
- * NSL-KDD (122 features), enough for 12 decoding threads (the default on 16 cores) and SLACK.
+ * NSL-KDD as dense rows (122 features), over 40 as the packed rows `netae score` decodes: two
+ * blocks each for 16 decoding threads and SLACK.
  */
 const IN_FLIGHT_BYTES = 48 << 20;
 
@@ -62,7 +69,7 @@ export interface ParallelDecoding extends BlockDecoding {
  * reader finds the next rows not yet decoded while every thread started has answered a block, so
  * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows,
  * and threads still starting up (tens of milliseconds each) start no others.
- * Blocks in flight are bounded in total: one per thread at work and SLACK more, fewer when their
+ * Blocks in flight are bounded in total: BLOCKS_PER_THREAD per thread at work and SLACK more, fewer when their
  * rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle thread, else to a new
  * one while more may work, else to the least busy; its buffer is recycled as soon as it comes
  * back. Lines are counted per block and made absolute here, so errors still name the file's line;
@@ -95,7 +102,7 @@ async function* decodeOnThreads(
   /** Threads that have answered a block: one still starting up is no sign that more are needed. */
   const started = new Set<DecodingThread>();
   let blockBytes = 0;
-  const window = () => Math.max(2, Math.min(working + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, blockBytes))));
+  const window = () => Math.max(2, Math.min(BLOCKS_PER_THREAD * working + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, blockBytes))));
   const send = (bytes: Uint8Array): InFlight => {
     const thread = pool.find((t) => t.pending === 0)
       ?? (pool.length < working ? pool[pool.push(decodingThread(layout, request)) - 1] : leastBusy(pool));

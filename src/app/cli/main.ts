@@ -66,7 +66,7 @@ function program(): Command {
     .option('--data <file>', 'records to score, or - for standard input')
     .option('--out <file>', 'CSV to write, or - for standard output', '-')
     .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
-    .option('--threads <n>', `at most this many threads decoding the records (no more than the cores), a quarter as many again writing the output (default: four fifths of the cores less one, here ${scoringThreads()})`, wholeNumber())
+    .option('--threads <n>', `at most this many threads decoding the records (no more than the cores), a quarter as many again writing the output (default: three fifths of the cores less one, here ${scoringThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
     .option('--fpr <x>', "flag this fraction of the model's held-out normal rows instead", realNumber(1e-9, 0.5))
     .addOption(new Option('--format <format>', 'csv, or jsonl: one JSON object per record').choices(['csv', 'jsonl']).default('csv'))
