@@ -45,6 +45,11 @@ export class ByteStrings {
     this.maxBytes = maxBytes;
   }
 
+  /** Whether the table holds as many entries as it keeps: a text not in it is not added. */
+  get full(): boolean {
+    return this.values.length >= this.maxEntries;
+  }
+
   /** The text of `bytes[start, end)`. */
   get(bytes: Uint8Array, start: number, end: number): string {
     const entry = this.entry(bytes, start, end);

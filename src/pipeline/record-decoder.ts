@@ -408,21 +408,28 @@ export class RecordDecoder {
   /**
    * An unquoted field of a column wanted as text alone (a label, a column copied to the output),
    * kept as its bytes: no string, and a value met before in the batch (known by its entry in the
-   * column's ByteStrings) kept once. Returns the field's end.
+   * column's ByteStrings) kept once, until the column has shown more distinct values than its
+   * ByteStrings keeps (ids, times): from then on each value is copied as it is, with no lookup.
+   * Returns the field's end.
    */
   private textColumnField(bytes: Uint8Array, start: number, j: number, r: number): number {
     const delimiter = this.layout.delimiter;
+    const strings = this.strings[j]!;
+    const slot = this.textSlot[j];
     let e = start;
     let c = bytes[e];
+    if (strings.full) {
+      while (c !== delimiter && c !== LF) c = bytes[++e];
+      this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e);
+      return e;
+    }
     let hash = FNV_OFFSET;
     while (c !== delimiter && c !== LF) {
       hash = Math.imul(hash ^ c, FNV_PRIME);
       c = bytes[++e];
     }
-    const strings = this.strings[j]!;
     const valueEnd = e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e;
     const entry = valueEnd !== e ? strings.entry(bytes, start, valueEnd) : strings.find(bytes, start, e, hash);
-    const slot = this.textSlot[j];
     if (entry === -1) {
       this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, valueEnd);
       return e;

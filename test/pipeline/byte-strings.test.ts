@@ -15,7 +15,11 @@ describe('byte strings', () => {
 
   it('decodes what it cannot keep (too many, too long), and invalid UTF-8 as TextDecoder does', () => {
     const strings = new ByteStrings(2, 8);
-    expect(['a', 'b', 'c', 'a', 'c'].map((t) => strings.get(utf8(t), 0, 1))).toEqual(['a', 'b', 'c', 'a', 'c']);
+    expect(strings.get(utf8('a'), 0, 1)).toBe('a');
+    expect(strings.full).toBe(false);
+    expect(['b', 'c', 'a', 'c'].map((t) => strings.get(utf8(t), 0, 1))).toEqual(['b', 'c', 'a', 'c']);
+    expect(strings.full).toBe(true);
+    expect(strings.entry(utf8('c'), 0, 1)).toBe(-1);
     const long = utf8('a much longer field');
     expect(strings.get(long, 0, long.length)).toBe('a much longer field');
     const bad = Uint8Array.from([0x61, 0xc3, 0x2c, 0xff, 0x62]);

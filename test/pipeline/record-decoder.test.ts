@@ -162,7 +162,7 @@ describe('the byte decoder gives exactly what transform gives', () => {
 });
 
 describe('text columns', () => {
-  it('give each row its text: ids past the distinct texts looked up, repeats, long and non-ASCII texts, quoted fields, CRLF, a categorical feature', async () => {
+  it('give each row its text: ids past the distinct texts looked up, repeats, long and non-ASCII texts, quoted fields, CRLF or LF, a categorical feature', async () => {
     const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
     const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
     const n = 12_000;
@@ -173,10 +173,10 @@ describe('text columns', () => {
       c: Array.from({ length: n }, (_, i) => ['x', 'y'][i % 2]),
     };
     const field = (text: string) => (text.includes(',') ? `"${text}"` : text);
-    const rows = Array.from({ length: n }, (_, i) => `${i % 7},${expected.c[i]},${expected.id[i]},${field(expected.note[i])},${expected.label[i]}`);
-    const bytes = new TextEncoder().encode(`a,c,id,note,label\r\n${rows.join('\r\n')}\r\n`);
+    const rows = Array.from({ length: n }, (_, i) => `${i % 7},${expected.c[i]},${field(expected.note[i])},${expected.label[i]},${expected.id[i]}`);
     const names = ['id', 'note', 'label', 'c'];
-    for (const blockBytes of [4096, 1 << 20]) {
+    for (const [eol, blockBytes] of [['\r\n', 4096], ['\r\n', 1 << 20], ['\n', 4096]] as const) {
+      const bytes = new TextEncoder().encode(`a,c,note,label,id${eol}${rows.join(eol)}${eol}`);
       const texts: Record<string, string[]> = { id: [], note: [], label: [], c: [] };
       for await (const batch of readRecords(bytes, featurizer, { fileName: 't.csv', blockBytes, texts: () => names })) {
         for (const name of names) texts[name].push(...rowTexts(batch.texts[name]));
