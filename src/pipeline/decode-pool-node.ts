@@ -69,11 +69,11 @@ export interface ParallelDecoding extends BlockDecoding {
  * reader finds the next rows not yet decoded while every thread started has answered a block, so
  * a reader slower than the decoding (the GPU, the output) starts few threads and holds few rows,
  * and threads still starting up (tens of milliseconds each) start no others.
- * Blocks in flight are bounded in total: BLOCKS_PER_THREAD per thread at work and SLACK more, fewer when their
- * rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle thread, else to a new
- * one while more may work, else to the least busy; its buffer is recycled as soon as it comes
- * back. Lines are counted per block and made absolute here, so errors still name the file's line;
- * an error is raised after the rows of the blocks before it.
+ * Blocks in flight are bounded in total: BLOCKS_PER_THREAD per thread at work and SLACK more,
+ * fewer when their rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle
+ * thread, else to a new one while more may work, else to the least busy; its buffer is recycled
+ * as soon as it comes back. Lines are counted per block and made absolute here, so errors still
+ * name the file's line; an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): ParallelDecoding {
   const most = runnableThreads(threads);
