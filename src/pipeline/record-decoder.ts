@@ -277,7 +277,9 @@ export class RecordDecoder {
       let e = p;
       let c = bytes[p];
       if (a === NUM_FEATURE) {
-        // A short plain decimal is looked up by its mantissa; anything else goes to numberFeature.
+        // A short plain decimal is looked up by its mantissa, or encoded from it when the table
+        // holds no place for it (a large count, many digits after the point); anything else goes
+        // to numberFeature.
         e = this.shortDecimal(bytes, p, delimiter);
         const m = this.mantissa;
         const fraction = this.fraction;
@@ -288,6 +290,8 @@ export class RecordDecoder {
           if (state === UNKNOWN) state = this.decimals.learn(place, slot, m, fraction);
           matrix[base + slot] = decimalValues[place];
           if (state === CLIPPED) numericCounts[j].clipped++;
+        } else if (e !== -1) {
+          matrix[base + numericSlot[j]] = encodeNumber(decimalValue(m, fraction), this.numeric[j]!, numericCounts[j]);
         } else {
           e = this.numberFeature(bytes, p, j, r, base);
         }
