@@ -16,9 +16,12 @@ export interface Workload {
   records: string;
 }
 
-/** NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`). */
+/**
+ * NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`); the synthetic
+ * traffic whatever is at hand when NETAE_BENCH_WORKLOAD is `synthetic`.
+ */
 export function workload(dir: string): Workload {
-  if (existsSync(join(NSL_KDD, 'KDDTrain+.txt'))) {
+  if (process.env.NETAE_BENCH_WORKLOAD !== 'synthetic' && existsSync(join(NSL_KDD, 'KDDTrain+.txt'))) {
     return {
       name: 'NSL-KDD (KDDTest+ repeated)',
       train: ['--data', join(NSL_KDD, 'KDDTrain+.txt'), '--preset', 'nsl-kdd'],
