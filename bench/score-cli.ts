@@ -101,7 +101,7 @@ export function runNode(script: string, args: string[], stdout: 'pipe' | number 
   });
 }
 
-function row(measure: string, threads: number, result: PartResult, peakKb: number | null): Row {
+function row(measure: string, threads: number | 'default', result: PartResult, peakKb: number | null): Row {
   return {
     measure,
     threads,
@@ -134,8 +134,9 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * peak RSS, CPU time a row of all the process's threads (a CPU adapter's included; the command's
  * with its start-up); and the whole command's rate over the kernels' rate measured in the same
  * run, beside the kernels' CPU time a row over the command's: where the kernels alone keep every
- * core busy (a CPU adapter's threads do), the first cannot exceed the second. Then,
- * on all cores, the command with each of ANALYST_FLAGS; `netae eval` on the file; and `netae train`
+ * core busy (a CPU adapter's threads do), the first cannot exceed the second. Then, on a machine
+ * of more than one core, the command at its default threads (no `--threads`), and on all cores
+ * the command with each of ANALYST_FLAGS; `netae eval` on the file; and `netae train`
  * on the same file with each of TRAIN_FLAGS: rows read a second, and peak RSS.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
@@ -154,10 +155,11 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       if (run.code !== 0) throw new Error(`bench score-part ${name} failed: ${run.stderr}`);
       return row(name, threads, JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PartResult, run.peakKb);
     };
-    const command = async (threads: number, flags: string[] = []): Promise<Row> => {
+    const command = async (threads: number | 'default', flags: string[] = []): Promise<Row> => {
       const devNull = openSync('/dev/null', 'w');
       try {
-        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', '--threads', String(threads), ...flags], devNull);
+        const threadFlags = threads === 'default' ? [] : ['--threads', String(threads)];
+        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', ...threadFlags, ...flags], devNull);
         if (run.code !== 0) throw new Error(`netae score ${flags.join(' ')} failed: ${run.stderr}`);
         return row(['netae score', ...flags].join(' '), threads, { rows, seconds: run.seconds, bytes, cpuSeconds: run.cpuSeconds }, run.peakKb);
       } finally {
@@ -171,6 +173,7 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       results.push(await part('decode', threads), await part('decode+score', threads), await command(threads));
     }
     const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
+    if (all > 1) results.push(await command('default'));
     for (const flags of ANALYST_FLAGS) results.push(await command(all, flags));
     const devNull = openSync('/dev/null', 'w');
     try {
