@@ -5,7 +5,8 @@ import { detectorOf, detectorScorer } from '../src/app/detector';
 import { parallelDecoding, type ParallelDecoding } from '../src/pipeline/decode-pool-node';
 import { readRecordsFile } from '../src/pipeline/io-node';
 import { packedLayout } from '../src/pipeline/packed-rows';
-import { inChunks } from '../src/pipeline/records';
+import { inChunks, type RecordBatch } from '../src/pipeline/records';
+import { keepOf, keptColumns } from '../src/app/keep';
 
 /** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
 export const SCORE_PARTS = ['decode', 'decode+score', 'kernel', 'kernel+expand'] as const;
@@ -33,7 +34,8 @@ const CHUNK = 8192;
 
 /**
  * Runs one part on `data` with the model in `modelFile`:
- * - `decode`: the file into packed feature rows on `threads` threads, cut into GPU chunks, nothing more;
+ * - `decode`: the file into packed feature rows on `threads` threads, with the text columns the
+ *   command decodes by default (the label, the columns it keeps), cut into GPU chunks, nothing more;
  * - `decode+score`: the same, each chunk expanded and scored on the GPU and its scores read back, no
  *   output written; in both, each batch's rows go back to the decoding threads once done with, as in the command;
  * - `kernel`: the scoring kernels alone, on feature rows already in memory (the file's first
@@ -45,14 +47,20 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
   const detector = detectorOf(decodeModel(readFileSync(modelFile), { source: modelFile }), modelFile);
   const bytes = statSync(data).size;
   const decoding = parallelDecoding(threads);
-  const records = (packed: boolean) => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding, packed }), CHUNK);
+  const keep = keepOf(undefined, detector.featurizer.schema, []);
+  /** The text columns `netae score` decodes by default: the label, if the file has it, and the columns it keeps. */
+  const texts = (names: readonly string[]): string[] => {
+    const labelled = detector.featurizer.hasLabel(names) ? [detector.featurizer.schema.label!] : [];
+    return [...labelled, ...keptColumns(keep, names, data, labelled)];
+  };
+  const records = (packed: boolean) => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding, packed, texts, textInPlace: true }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();
     const cpu = process.cpuUsage();
     const spent = spentMatrices(decoding);
     let rows = 0;
     for await (const batch of records(true)) {
-      spent(batch.matrix);
+      spent(batch);
       rows += batch.rows;
     }
     return { rows, seconds: (performance.now() - start) / 1000, bytes, cpuSeconds: cpuSince(cpu) };
@@ -67,7 +75,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
       let pending: (() => Promise<Float32Array>) | null = null;
       const spent = spentMatrices(decoding);
       for await (const batch of records(true)) {
-        spent(batch.matrix);
+        spent(batch);
         const read = await scorer.start(batch.matrix, batch.packed);
         if (pending) await pending();
         pending = read;
@@ -117,13 +125,17 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
 }
 
 /**
- * Takes each chunk's matrix, a view of its batch's, and gives the batch's back to the decoding
- * threads when a chunk of the next batch comes: the chunks before were all copied to the GPU.
+ * Takes each chunk, a view of its batch, and gives the batch's matrix, and the block its text
+ * columns hold, back to the decoding threads when a chunk of the next batch comes: the chunks
+ * before were all copied to the GPU.
  */
-function spentMatrices(decoding: ParallelDecoding): (matrix: Float32Array) => void {
-  let last: Float32Array | null = null;
-  return (matrix) => {
-    if (last !== null && last.buffer !== matrix.buffer) decoding.giveBack(last);
-    last = matrix;
+function spentMatrices(decoding: ParallelDecoding): (batch: RecordBatch) => void {
+  let last: RecordBatch | null = null;
+  return (batch) => {
+    if (last !== null && last.matrix.buffer !== batch.matrix.buffer) {
+      decoding.giveBack(last.matrix);
+      for (const column of Object.values(last.texts)) decoding.giveBackBlock(column.bytes);
+    }
+    last = batch;
   };
 }

@@ -94,7 +94,7 @@ export class ExplanationWriter {
   /** Takes the rows of the next chunk. */
   chunk(rows: ExplainedRows): void {
     this.rows = rows;
-    this.values = rows.categories.map((c) => (c === null ? [] : new Array<Uint8Array | undefined>(c.offsets.length - 1)));
+    this.values = rows.categories.map((c) => (c === null ? [] : new Array<Uint8Array | undefined>(c.starts.length)));
   }
 
   /** Writes the explanation of the chunk's row `n` into {@link bytes}; returns its length. */

@@ -172,9 +172,9 @@ class EncodedTexts {
   private table: Uint8Array = new Uint8Array(256);
   private used = 0;
   /** Per value of the chunk: PLAIN, UNSEEN, or where its encoded bytes start in the table. */
-  private starts = new Int32Array(0);
+  private places = new Int32Array(0);
   /** Per value encoded into the table, where its bytes end. */
-  private ends = new Int32Array(0);
+  private tableEnds = new Int32Array(0);
   private readonly plain: (bytes: Uint8Array, start: number, end: number) => boolean;
   private readonly suffix: number;
 
@@ -185,38 +185,38 @@ class EncodedTexts {
 
   /** Takes the chunk's values of the column. */
   chunk(column: TextColumn): void {
-    const values = column.offsets.length - 1;
-    if (values > this.starts.length) {
-      this.starts = new Int32Array(Math.max(values, 2 * this.starts.length));
-      this.ends = new Int32Array(this.starts.length);
+    const values = column.starts.length;
+    if (values > this.places.length) {
+      this.places = new Int32Array(Math.max(values, 2 * this.places.length));
+      this.tableEnds = new Int32Array(this.places.length);
     }
-    this.starts.fill(UNSEEN, 0, values);
+    this.places.fill(UNSEEN, 0, values);
     this.column = column;
     this.used = 0;
   }
 
   /** The bytes row `i`'s value takes. */
   length(i: number): number {
-    const { codes, offsets } = this.column!;
+    const { codes, starts, ends } = this.column!;
     const code = codes[i];
-    let start = this.starts[code];
+    let start = this.places[code];
     if (start === UNSEEN) start = this.add(code);
-    if (start === PLAIN) return this.prefix.length + offsets[code + 1] - offsets[code] + (this.suffix === -1 ? 0 : 1);
-    return this.ends[code] - start;
+    if (start === PLAIN) return this.prefix.length + ends[code] - starts[code] + (this.suffix === -1 ? 0 : 1);
+    return this.tableEnds[code] - start;
   }
 
   /** Writes row `i`'s value (sized first by {@link length}) at `at`; returns where it ends. */
   write(out: Uint8Array, at: number, i: number): number {
-    const { codes, bytes, offsets } = this.column!;
+    const { codes, bytes, starts, ends } = this.column!;
     const code = codes[i];
-    const start = this.starts[code];
+    const start = this.places[code];
     if (start !== PLAIN) {
       const table = this.table;
-      for (let c = start, end = this.ends[code]; c < end; c++) out[at++] = table[c];
+      for (let c = start, end = this.tableEnds[code]; c < end; c++) out[at++] = table[c];
       return at;
     }
     at = putBytes(out, at, this.prefix);
-    for (let c = offsets[code], end = offsets[code + 1]; c < end; c++) out[at++] = bytes[c];
+    for (let c = starts[code], end = ends[code]; c < end; c++) out[at++] = bytes[c];
     if (this.suffix !== -1) out[at++] = this.suffix;
     return at;
   }
@@ -224,7 +224,7 @@ class EncodedTexts {
   /** Sorts value `code` as plain or encodes it into the table; returns its start. */
   private add(code: number): number {
     const column = this.column!;
-    if (this.plain(column.bytes, column.offsets[code], column.offsets[code + 1])) return (this.starts[code] = PLAIN);
+    if (this.plain(column.bytes, column.starts[code], column.ends[code])) return (this.places[code] = PLAIN);
     const bytes = this.encode(textValue(column, code));
     if (this.used + bytes.length > this.table.length) {
       const table = new Uint8Array(Math.max(this.table.length * 2, this.used + bytes.length));
@@ -234,8 +234,8 @@ class EncodedTexts {
     const start = this.used;
     this.table.set(bytes, start);
     this.used += bytes.length;
-    this.ends[code] = this.used;
-    return (this.starts[code] = start);
+    this.tableEnds[code] = this.used;
+    return (this.places[code] = start);
   }
 }
 

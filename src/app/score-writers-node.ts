@@ -20,8 +20,8 @@ export interface WriterSetup {
   tail: number;
 }
 
-/** What a writing thread sends back: the chunk's bytes, or its error. */
-export type WriterReply = { id: number; bytes: Uint8Array; error?: undefined } | { id: number; error: string };
+/** What a writing thread sends back: the chunk's bytes and its text columns' bytes, spent, or its error. */
+export type WriterReply = { id: number; bytes: Uint8Array; spent: Uint8Array[]; error?: undefined } | { id: number; error: string };
 
 /** Spent buffers kept for the threads, at most: one is given back about as often as a chunk is sent. */
 const SPARES = 4;
@@ -37,14 +37,18 @@ const WORKER_TS = './score-writer-worker-node.ts';
  * text columns and the rows it explains are moved to the thread that writes it, which explains
  * them: the chunk must own them, as the chunks of records.ts's `inChunks` do. A chunk's bytes,
  * once written out, may be given back ({@link giveBack}) to be written into again by a thread,
- * so that spent buffers do not pile up on the calling thread between its collections.
+ * so that spent buffers do not pile up on the calling thread between its collections; the bytes
+ * of a chunk's text columns come back once written, to `spentTexts` (blocks of input that columns
+ * decoded in place held, to be read into again).
  */
 export class ScoreWriters {
   private readonly threads: WorkerThread<WriterTask, WriterReply>[] = [];
   private sent = 0;
   private readonly spares = new SpareBuffers(SPARES);
 
-  constructor(private readonly setup: WriterSetup, private readonly most: number) {}
+  constructor(
+    private readonly setup: WriterSetup, private readonly most: number, private readonly spentTexts: (bytes: Uint8Array) => void = () => undefined,
+  ) {}
 
   /** The chunk's records as bytes, once a thread has written them. */
   async bytes(chunk: ScoreChunk): Promise<Uint8Array> {
@@ -56,6 +60,7 @@ export class ScoreWriters {
     if (spare !== undefined) moved.add(spare);
     const reply = await this.thread().request({ id, chunk, ...(spare === undefined ? {} : { spare: new Uint8Array(spare) }) }, [...moved]);
     if (reply.error !== undefined) throw new Error(reply.error);
+    for (const bytes of reply.spent) this.spentTexts(bytes);
     return reply.bytes;
   }
 

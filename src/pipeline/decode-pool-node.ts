@@ -12,9 +12,9 @@ export interface WorkerTask {
   spare?: Float32Array;
 }
 
-/** What a decoding thread sends back: the block's rows and the lines it spans (and the spent block), or its error. */
+/** What a decoding thread sends back: the block's rows and the lines it spans (and the spent block, unless the rows hold it), or its error. */
 export type WorkerReply =
-  | { id: number; rows: DecodedRows; lines: number; spent: Uint8Array; error?: undefined }
+  | { id: number; rows: DecodedRows; lines: number; spent?: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
 
 /**
@@ -57,10 +57,12 @@ export function runnableThreads(threads: number): number {
  * A {@link BlockDecoding} whose reader gives each batch's matrix back once it is done with it
  * (copied to the GPU, say): the matrix goes back to a decoding thread with a later block and is
  * decoded into again, so the reader's thread is left no spent matrices to collect. A matrix must
- * not be read once given back: its buffer moves to another thread.
+ * not be read once given back: its buffer moves to another thread. Likewise the block that text
+ * columns decoded in place hold, once their values are written out: it is read into again.
  */
 export interface ParallelDecoding extends BlockDecoding {
   giveBack(matrix: Float32Array): void;
+  giveBackBlock(block: Uint8Array): void;
 }
 
 /**
@@ -78,8 +80,15 @@ export interface ParallelDecoding extends BlockDecoding {
 export function parallelDecoding(threads: number): ParallelDecoding {
   const most = runnableThreads(threads);
   const spares = new SpareBuffers(SPARES);
-  const decoding: BlockDecoding = (blocks, layout, request, recycle) => decodeOnThreads(blocks, layout, request, recycle, most, spares);
-  return Object.assign(decoding, { giveBack: (matrix: Float32Array) => spares.give(matrix) });
+  let recycleBlock: (block: Uint8Array) => void = () => undefined;
+  const decoding: BlockDecoding = (blocks, layout, request, recycle) => {
+    recycleBlock = recycle;
+    return decodeOnThreads(blocks, layout, request, recycle, most, spares);
+  };
+  return Object.assign(decoding, {
+    giveBack: (matrix: Float32Array) => spares.give(matrix),
+    giveBackBlock: (block: Uint8Array) => recycleBlock(block),
+  });
 }
 
 /** A block sent to a thread: its reply, and whether it has come. */
@@ -113,7 +122,7 @@ async function* decodeOnThreads(
     reply.then((r) => {
       block.done = true;
       started.add(thread);
-      if (r.error === undefined) recycle(r.spent);
+      if (r.error === undefined && r.spent !== undefined) recycle(r.spent);
     }, () => undefined);
     return block;
   };
@@ -145,11 +154,12 @@ async function* decodeOnThreads(
   }
 }
 
-/** Bytes a block's rows hold. */
+/** Bytes a block's rows hold (a block that text columns decoded in place share, once). */
 function footprint(rows: DecodedRows): number {
   let bytes = rows.matrix.byteLength + rows.lines.byteLength;
   for (const numbers of rows.numbers) bytes += numbers.byteLength;
-  for (const text of rows.texts) bytes += text.codes.byteLength + text.bytes.byteLength + text.offsets.byteLength;
+  for (const text of rows.texts) bytes += text.codes.byteLength + text.starts.byteLength + text.ends.byteLength;
+  for (const buffer of new Set(rows.texts.map((text) => text.bytes.buffer))) bytes += buffer.byteLength;
   return bytes;
 }
 

@@ -24,6 +24,13 @@ export interface DecodeRequest {
   notes?: Record<string, string>;
   /** Write packed rows of the features (packed-rows.ts) rather than dense ones. */
   packed?: boolean;
+  /**
+   * Keep each text column's values where their fields lie in the block decoded, copying nothing,
+   * for text that is only copied out (the columns an output keeps): each row's value is its own,
+   * none looked up, and every batch is decoded from one block, which its text columns hold. Only
+   * where fields are never quoted (Zeek logs); elsewhere the values are copied as without it.
+   */
+  inPlace?: boolean;
 }
 
 
@@ -44,7 +51,7 @@ export interface DecodedRows {
   packed: boolean;
   /** One per requested number column, in request order. */
   numbers: Float64Array[];
-  /** One per requested text column, in request order. */
+  /** One per requested text column, in request order (decoded in place, they hold the block decoded). */
   texts: TextColumn[];
   /** Repairs made while encoding the features. */
   report: TransformReport;
@@ -120,6 +127,12 @@ export class RecordDecoder {
   private lines = new Int32Array(0);
   private numbers: Float64Array[] = [];
   private codes: Int32Array[] = [];
+  /** Decoding text in place: per text column, where each row's value starts and ends in {@link block}. */
+  private readonly inPlace: boolean;
+  private starts: Int32Array[] = [];
+  private ends: Int32Array[] = [];
+  /** Decoding text in place: the block this batch's rows come from. */
+  private block: Uint8Array | null = null;
   /** Per text column, its values in this batch. */
   private readonly texts: TextValues[];
   /** Per text column, the code in this batch of each entry of the column's ByteStrings (-1 for none yet). */
@@ -198,6 +211,7 @@ export class RecordDecoder {
     this.textCount = request.texts.length;
     this.entryCodes = Array.from({ length: this.textCount }, () => new Int32Array(64).fill(-1));
     this.texts = Array.from({ length: this.textCount }, () => new TextValues());
+    this.inPlace = request.inPlace === true && !layout.quoted && this.textCount > 0;
     this.initialCapacity = Math.max(1, capacity);
     this.reset();
   }
@@ -224,6 +238,10 @@ export class RecordDecoder {
   decode(bytes: Uint8Array, start: number, end: number, line: number, maxRows = Infinity): { next: number; line: number } {
     if (end > start && bytes[end - 1] !== LF) throw new Error('a block of rows must end with a line feed');
     const { delimiter, quoted, skipComments } = this.layout;
+    if (this.inPlace) {
+      if (this.rows > 0 && bytes !== this.block) throw new Error('text decoded in place comes from one block a batch: take the rows before decoding another');
+      this.block = bytes;
+    }
     this.rangeEnd = end;
     this.bytes = bytes;
     let p = start;
@@ -399,14 +417,26 @@ export class RecordDecoder {
     if (a === TEXT) return this.textColumnField(bytes, start, j, r);
     if ((a & WANTS_NUMBER) === 0) {
       const e = fieldEnd(bytes, start, this.layout.delimiter);
-      this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+      this.unquotedText(bytes, start, textEnd(bytes, start, e), j, a, r, base);
       return e;
     }
     const v = this.fieldNumber(bytes, start, j);
     const e = this.at;
     this.numberField(j, a, r, base, v);
-    if ((a & WANTS_TEXT) !== 0) this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, textEnd(bytes, start, e)));
+    if ((a & WANTS_TEXT) !== 0) this.unquotedText(bytes, start, textEnd(bytes, start, e), j, a, r, base);
     return e;
+  }
+
+  /** The text `bytes[start, end)` of an unquoted field, for a categorical feature, a text column, or both. */
+  private unquotedText(bytes: Uint8Array, start: number, end: number, j: number, a: number, r: number, base: number): void {
+    if (this.inPlace && (a & TEXT) !== 0) {
+      const slot = this.textSlot[j];
+      this.starts[slot][r] = start;
+      this.ends[slot][r] = end;
+      if ((a & CAT_FEATURE) === 0) return;
+      a = CAT_FEATURE;
+    }
+    this.textField(j, a, r, base, this.strings[j]!.get(bytes, start, end));
   }
 
   /**
@@ -414,7 +444,7 @@ export class RecordDecoder {
    * kept as its bytes: no string, and a value met before in the batch (known by its entry in the
    * column's ByteStrings) kept once, until the column has shown more distinct values than its
    * ByteStrings keeps (ids, times): from then on each value is copied as it is, with no lookup.
-   * Returns the field's end.
+   * Decoding in place, only the field's place is kept. Returns the field's end.
    */
   private textColumnField(bytes: Uint8Array, start: number, j: number, r: number): number {
     const delimiter = this.layout.delimiter;
@@ -422,6 +452,12 @@ export class RecordDecoder {
     const slot = this.textSlot[j];
     let e = start;
     let c = bytes[e];
+    if (this.inPlace) {
+      while (c !== delimiter && c !== LF) c = bytes[++e];
+      this.starts[slot][r] = start;
+      this.ends[slot][r] = e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e;
+      return e;
+    }
     if (strings.full) {
       while (c !== delimiter && c !== LF) c = bytes[++e];
       this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e);
@@ -521,11 +557,19 @@ export class RecordDecoder {
       width: this.width,
       packed: this.packed,
       numbers: this.numbers.map((column) => column.subarray(0, n)),
-      texts: this.codes.map((codes, k) => this.texts[k].take(codes.subarray(0, n))),
+      texts: this.codes.map((codes, k) => (this.inPlace ? this.placedTexts(k, codes.subarray(0, n)) : this.texts[k].take(codes.subarray(0, n)))),
       report,
     };
+    this.block = null;
     this.reset(n);
     return out;
+  }
+
+  /** Text column `k` decoded in place: row i is value i, where its field lies in the block. */
+  private placedTexts(k: number, codes: Int32Array): TextColumn {
+    for (let i = 0; i < codes.length; i++) codes[i] = i;
+    const n = codes.length;
+    return { codes, bytes: this.block ?? new Uint8Array(0), starts: this.starts[k].subarray(0, n), ends: this.ends[k].subarray(0, n) };
   }
 
   /** Starts afresh with room for as many rows as the last batch held. */
@@ -538,6 +582,10 @@ export class RecordDecoder {
     this.lines = new Int32Array(n);
     this.numbers = Array.from({ length: this.numberCount }, () => new Float64Array(n));
     this.codes = Array.from({ length: this.textCount }, () => new Int32Array(n));
+    if (this.inPlace) {
+      this.starts = Array.from({ length: this.textCount }, () => new Int32Array(n));
+      this.ends = Array.from({ length: this.textCount }, () => new Int32Array(n));
+    }
     for (const codes of this.entryCodes) codes.fill(-1);
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
     this.marked.rows = 0;
@@ -571,6 +619,8 @@ export class RecordDecoder {
     this.lines = extend(this.lines, new Int32Array(n));
     this.numbers = this.numbers.map((column) => extend(column, new Float64Array(n)));
     this.codes = this.codes.map((codes) => extend(codes, new Int32Array(n)));
+    this.starts = this.starts.map((starts) => extend(starts, new Int32Array(n)));
+    this.ends = this.ends.map((ends) => extend(ends, new Int32Array(n)));
     this.capacity = n;
   }
 
@@ -623,6 +673,11 @@ export class RecordDecoder {
 }
 
 /** The request's fitted features; an InputError when the file lacks a column the request names. */
+/** Whether rows decoded from `block` hold it (their text decoded in place): it must not be read into again. */
+export function holdsBlock(rows: DecodedRows, block: Uint8Array): boolean {
+  return rows.texts.some((column) => column.bytes.buffer === block.buffer);
+}
+
 export function checkRequest(layout: TextLayout, request: DecodeRequest): FittedFeatures | null {
   const features = request.features === null ? null : new FittedFeatures(request.features);
   features?.requireColumns(layout.names, layout.file);

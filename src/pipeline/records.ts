@@ -3,7 +3,7 @@ import { InputError } from './errors';
 import { emptyReport, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { Featurizer } from './featurizer';
-import { checkRequest, RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
+import { checkRequest, holdsBlock, RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
 import { BLOCK_BYTES, openText } from './text-blocks';
 import { encodeText, pickTexts, type TextColumn } from './text-column';
 import type { TextLayout } from './text-layout';
@@ -45,6 +45,11 @@ export interface RecordOptions extends ReadOptions {
    * comes back dense; each batch says which it is. Default: dense.
    */
   packed?: boolean;
+  /**
+   * Hand back the text columns as where their fields lie in the blocks read, copying nothing (see
+   * DecodeRequest's `inPlace`): for text only copied out. Default: each batch's values copied.
+   */
+  textInPlace?: boolean;
 }
 
 /**
@@ -80,7 +85,7 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
   const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes ?? BLOCK_BYTES);
   const texts = options.texts?.(layout.names) ?? [];
   const numbers = options.numbers?.(layout.names) ?? [];
-  const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts, packed: options.packed === true };
+  const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts, packed: options.packed === true, inPlace: options.textInPlace === true };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;
@@ -103,8 +108,9 @@ export async function* decodeHere(
   let line = layout.bodyLine;
   for await (const block of blocks) {
     line = decoder.decode(block, 0, block.length, line).line;
-    recycle(block);
-    yield decoder.take();
+    const rows = decoder.take();
+    if (!holdsBlock(rows, block)) recycle(block);
+    yield rows;
   }
 }
 

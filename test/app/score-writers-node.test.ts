@@ -50,6 +50,18 @@ describe('the writing threads of netae score', () => {
     expect(given.filter((bytes) => bytes.buffer.byteLength === 0).length, 'buffers given back were moved to the threads').toBeGreaterThan(20);
   });
 
+  it('give back each chunk\'s text bytes once written, one buffer once however many columns share it', async () => {
+    const shared = new TextEncoder().encode('C1\t10.0.0.1\nC2\t10.0.0.2\n');
+    const column = (starts: number[], ends: number[]) => ({ codes: Int32Array.of(0, 1), bytes: shared, starts: Int32Array.from(starts), ends: Int32Array.from(ends) });
+    const spent: Uint8Array[] = [];
+    writers = new ScoreWriters({ layout: { format: 'csv', texts: ['uid', 'host'], explain: 0 }, threshold: THRESHOLD, features: null, tail: 0 }, 1, (bytes) => spent.push(bytes));
+    const bytes = await writers.bytes({ scores: Float32Array.of(0.25, 0.75), firstRow: 1, texts: [column([0, 12], [2, 14]), column([3, 15], [11, 23])], rows: null, explained: null });
+    expect(text.decode(bytes)).toBe('1,0.25,0,C1,10.0.0.1\n2,0.75,1,C2,10.0.0.2\n');
+    expect(shared.byteLength, 'moved to the writing thread').toBe(0);
+    expect(spent).toHaveLength(1);
+    expect(text.decode(spent[0])).toBe('C1\t10.0.0.1\nC2\t10.0.0.2\n');
+  });
+
   it('start a thread only while every started one is busy, and no more than asked', async () => {
     writers = new ScoreWriters({ layout, threshold: THRESHOLD, features: null, tail: 0 }, 3);
     for (const first of [1, 101, 201]) await writers.bytes(chunk(first, 100));

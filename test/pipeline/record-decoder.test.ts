@@ -8,7 +8,8 @@ import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import { readDatasetFile } from '../../src/pipeline/io-node';
 import { Featurizer, fitFeaturizer } from '../../src/pipeline/featurizer';
 import { RecordDecoder } from '../../src/pipeline/record-decoder';
-import { readRecords, type RecordBatch } from '../../src/pipeline/records';
+import { decodeHere, readRecords, type RecordBatch } from '../../src/pipeline/records';
+import type { BlockDecoding } from '../../src/pipeline/text-blocks';
 import { readLayout } from '../../src/pipeline/text-layout';
 import { normalRows, resolveSchema } from '../../src/pipeline/schema';
 import { expandRows, packedLayout } from '../../src/pipeline/packed-rows';
@@ -183,6 +184,85 @@ describe('text columns', () => {
       }
       for (const name of names) expect(texts[name], name).toEqual(expected[name]);
     }
+  });
+});
+
+describe('text decoded in place', () => {
+  const names = ['label', 'uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_p', 'service'];
+
+  /** Every row's text of each column, and each batch's columns' buffers of bytes. */
+  async function textsOf(batches: AsyncIterable<RecordBatch>) {
+    const texts: Record<string, string[]> = Object.fromEntries(names.map((name) => [name, []]));
+    const held: Set<ArrayBufferLike>[] = [];
+    for await (const batch of batches) {
+      for (const name of names) texts[name].push(...rowTexts(batch.texts[name]));
+      held.push(new Set(names.map((name) => batch.texts[name].bytes.buffer)));
+    }
+    return { texts, held };
+  }
+
+  it('gives a Zeek log\'s texts as copying them does, LF or CRLF, here or on threads, a categorical feature among them; each batch holds its block until it is given back', async () => {
+    const train = await readDatasetFile(sample('train.conn.log'), { preset: 'zeek-conn' });
+    const featurizer = fitFeaturizer(train.schema, normalRows(train.table, train.schema, train).table);
+    const lf = readFileSync(sample('test.conn.log'));
+    const crlf = new TextEncoder().encode(new TextDecoder().decode(lf).replace(/\n/g, '\r\n'));
+    for (const bytes of [lf, crlf]) {
+      const options = { ...featurizer.readOptions('test.conn.log'), blockBytes: 16_384, packed: true, texts: () => names };
+      const copied = await textsOf(readRecords(bytes, featurizer, options));
+      expect(copied.texts.uid).toHaveLength(6000);
+      expect(copied.texts.uid.every((uid) => /^C\w+$/.test(uid))).toBe(true);
+      for (const threads of [0, 3]) {
+        const recycled: Uint8Array[] = [];
+        const pool = threads === 0 ? null : parallelDecoding(threads);
+        const decoding: BlockDecoding = (blocks, layout, request, recycle) => (pool ?? decodeHere)(blocks, layout, request, (block) => {
+          recycled.push(block);
+          recycle(block);
+        });
+        const batches: RecordBatch[] = [];
+        const texts: Record<string, string[]> = Object.fromEntries(names.map((name) => [name, []]));
+        for await (const batch of readRecords(bytes, featurizer, { ...options, textInPlace: true, decoding })) {
+          for (const name of names) texts[name].push(...rowTexts(batch.texts[name]));
+          batches.push(batch);
+        }
+        for (const name of names) expect(texts[name], `${name}, ${threads} threads`).toEqual(copied.texts[name]);
+        expect(batches.length).toBeGreaterThan(5);
+        expect(recycled, 'no block read into again while rows hold it').toHaveLength(0);
+        const blocks = batches.map((batch) => new Set(names.map((name) => batch.texts[name].bytes.buffer)));
+        expect(blocks.every((held) => held.size === 1), 'a batch\'s columns share its block').toBe(true);
+        expect(new Set(blocks.map((held) => [...held][0])).size).toBe(batches.length);
+        if (pool !== null) {
+          for (const batch of batches) pool.giveBackBlock(batch.texts.uid.bytes);
+          expect(recycled.map((block) => block.buffer)).toEqual(blocks.map((held) => [...held][0]));
+        }
+      }
+    }
+  });
+
+  it('copies the texts of a file whose fields may be quoted, each column into bytes of its own', async () => {
+    const fit = table({ a: Float64Array.from([1, 2, 3]), c: ['x', 'y', 'x'] });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    const bytes = new TextEncoder().encode('a,c,id,note\n1,x,i1,"q,1"\n2,y,i2,n\n');
+    const texts = [];
+    for await (const batch of readRecords(bytes, featurizer, { fileName: 't.csv', texts: () => ['id', 'note'], textInPlace: true })) texts.push(batch.texts);
+    expect(texts).toHaveLength(1);
+    expect(rowTexts(texts[0].note)).toEqual(['q,1', 'n']);
+    expect(texts[0].id.bytes.buffer).not.toBe(texts[0].note.bytes.buffer);
+    expect(texts[0].id.bytes.buffer).not.toBe(bytes.buffer);
+  });
+
+  it('takes one block a batch: a second block before the rows are taken is refused', () => {
+    const layout = readLayout(new TextEncoder().encode('#separator \\x09\n#fields\tuid\tn\n'), true, { file: 'conn.log' })!;
+    const decoder = new RecordDecoder(layout, { features: null, numbers: ['n'], texts: ['uid'], inPlace: true });
+    const decode = (text: string, line: number) => {
+      const block = new TextEncoder().encode(text);
+      decoder.decode(block, 0, block.length, line);
+    };
+    decode('C1\t1\n', 3);
+    expect(() => decode('C2\t2\n', 4)).toThrow(/one block a batch/);
+    const rows = decoder.take();
+    expect(rowTexts(rows.texts[0])).toEqual(['C1']);
+    decode('C2\t2\n', 4);
+    expect(rowTexts(decoder.take().texts[0])).toEqual(['C2']);
   });
 });
 

@@ -25,13 +25,14 @@ describe('text columns as UTF-8', () => {
     const second = values.take(Int32Array.of(values.addText('d'), values.addText('a')));
     expect(textValues(second)).toEqual(['d', 'a']);
     expect(rowTexts(first)).toEqual(texts);
-    expect(new Set([...textBuffers(first), ...textBuffers(second)]).size).toBe(6);
+    expect(new Set([...textBuffers(first), ...textBuffers(second)]).size).toBe(8);
   });
 
   it('grow past their first room: many values, long texts', () => {
     const texts = Array.from({ length: 5000 }, (_, i) => `host-${i}-${'ß'.repeat(i % 7)}`);
     const column = encodeText([...texts, ...texts]);
-    expect(column.offsets.length).toBe(5001);
+    expect(column.starts.length).toBe(5000);
+    expect(Array.from(column.starts.subarray(1))).toEqual(Array.from(column.ends.subarray(0, 4999)));
     expect(rowTexts(column)).toEqual([...texts, ...texts]);
   });
 

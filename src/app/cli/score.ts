@@ -101,7 +101,11 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   };
   const threads = runnableThreads(flags.threads ?? scoringThreads());
   const decoding = parallelDecoding(threads);
-  /** Packed rows are fewer bytes to copy to the GPU (NSL-KDD: 156 a row, not 312); explaining reads the dense features on the CPU. */
+  /**
+   * Packed rows are fewer bytes to copy to the GPU (NSL-KDD: 156 a row, not 312); explaining reads
+   * the dense features on the CPU. The texts, only copied to the output unless explaining, stay
+   * where they lie in the blocks read.
+   */
   const packed = explain === 0;
   const records = readRecordsFile(flags.data, detector.featurizer, {
     ...detector.featurizer.readOptions(fileName),
@@ -109,6 +113,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     ...(explain === 0 ? {} : { numbers: () => numeric }),
     decoding,
     packed,
+    textInPlace: explain === 0,
   });
   // The first rows are read and decoded while the GPU starts (each takes a while), their error, if
   // any, raised when the rows are taken.
@@ -155,7 +160,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           // later chunk is always pending here.
           if (!pending.some((later) => later.batch.matrix.buffer === batch.matrix.buffer)) decoding.giveBack(batch.matrix);
           const columns = layout!.texts.map((name) => batch.texts[name]);
-          writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON(), tail: detectorTail(detector) }, writingThreads(threads));
+          writers ??= new ScoreWriters({ layout: layout!, threshold: detector.threshold, features: explain === 0 ? null : features.toJSON(), tail: detectorTail(detector) }, writingThreads(threads), (bytes) => decoding.giveBackBlock(bytes));
           const scored = first - 1 + scores.length;
           const bytes = writers.bytes({ scores, firstRow: first, texts: columns, ...chosen });
           bytes.catch(() => undefined);
