@@ -56,6 +56,7 @@ export interface ScoreChunk {
 const utf8 = new TextEncoder();
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
 const LF = 0x0a;
 const ROW_KEY = utf8.encode('{"row":');
 const SCORE_KEY = utf8.encode(',"score":');
@@ -165,7 +166,9 @@ export class ScoreWriter {
  * separator (and key) first: printable ASCII that needs no quoting (CSV) or escaping (JSON), as
  * ids and addresses are, copied byte for byte from the column between the field's prefix and
  * suffix; any other value in the form `encode` gives of its text, encoded into a table when a row
- * first asks for it. Its arrays are reused from chunk to chunk.
+ * first asks for it. A column whose rows each hold a value of their own (decoded in place, or ids)
+ * is checked as it is copied, in one pass, with room kept for the longest form a value can take.
+ * Its arrays are reused from chunk to chunk.
  */
 class EncodedTexts {
   private column: TextColumn | null = null;
@@ -177,28 +180,40 @@ class EncodedTexts {
   private tableEnds = new Int32Array(0);
   private readonly plain: (bytes: Uint8Array, start: number, end: number) => boolean;
   private readonly suffix: number;
+  /** Besides control and non-ASCII bytes, the two a plain value holds none of: comma and quote (CSV), quote and backslash (JSON). */
+  private readonly stops: readonly [number, number];
+  /** Whether each row of the chunk holds a value of its own. */
+  private once = false;
 
   constructor(private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array) {
     this.plain = json ? plainJson : plainCsv;
     this.suffix = json ? QUOTE : -1;
+    this.stops = json ? [QUOTE, BACKSLASH] : [COMMA, QUOTE];
   }
 
   /** Takes the chunk's values of the column. */
   chunk(column: TextColumn): void {
     const values = column.starts.length;
+    this.column = column;
+    this.once = values === column.codes.length;
+    if (this.once) return;
     if (values > this.places.length) {
       this.places = new Int32Array(Math.max(values, 2 * this.places.length));
       this.tableEnds = new Int32Array(this.places.length);
     }
     this.places.fill(UNSEEN, 0, values);
-    this.column = column;
     this.used = 0;
   }
 
-  /** The bytes row `i`'s value takes. */
+  /**
+   * The bytes row `i`'s value takes, or at most takes where each row holds a value of its own:
+   * encoded, a byte of input takes at most six (a control byte escaped in JSON, `\u00XX`; a byte of
+   * invalid UTF-8 read as U+FFFD, three, and its quote doubled in CSV) and the field two quotes.
+   */
   length(i: number): number {
     const { codes, starts, ends } = this.column!;
     const code = codes[i];
+    if (this.once) return this.prefix.length + 6 * (ends[code] - starts[code]) + 2;
     let start = this.places[code];
     if (start === UNSEEN) start = this.add(code);
     if (start === PLAIN) return this.prefix.length + ends[code] - starts[code] + (this.suffix === -1 ? 0 : 1);
@@ -209,6 +224,7 @@ class EncodedTexts {
   write(out: Uint8Array, at: number, i: number): number {
     const { codes, bytes, starts, ends } = this.column!;
     const code = codes[i];
+    if (this.once) return this.writeOnce(out, at, code);
     const start = this.places[code];
     if (start !== PLAIN) {
       const table = this.table;
@@ -217,6 +233,25 @@ class EncodedTexts {
     }
     at = putBytes(out, at, this.prefix);
     for (let c = starts[code], end = ends[code]; c < end; c++) out[at++] = bytes[c];
+    if (this.suffix !== -1) out[at++] = this.suffix;
+    return at;
+  }
+
+  /** Copies value `code` as it is, checking each byte; a value that is not plain is encoded over it. */
+  private writeOnce(out: Uint8Array, at: number, code: number): number {
+    const { bytes, starts, ends } = this.column!;
+    const [stop, otherStop] = this.stops;
+    const from = at;
+    at = putBytes(out, at, this.prefix);
+    for (let c = starts[code], end = ends[code]; c < end; c++) {
+      const b = bytes[c];
+      if (b < 0x20 || b > 0x7e || b === stop || b === otherStop) {
+        const encoded = this.encode(textValue(this.column!, code));
+        out.set(encoded, from);
+        return from + encoded.length;
+      }
+      out[at++] = b;
+    }
     if (this.suffix !== -1) out[at++] = this.suffix;
     return at;
   }
@@ -257,7 +292,7 @@ function plainCsv(bytes: Uint8Array, start: number, end: number): boolean {
 function plainJson(bytes: Uint8Array, start: number, end: number): boolean {
   for (let c = start; c < end; c++) {
     const code = bytes[c];
-    if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) return false;
+    if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) return false;
   }
   return true;
 }

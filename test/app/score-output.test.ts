@@ -177,4 +177,27 @@ describe('kept columns read from a file', () => {
       }
     }
   });
+
+  it('decoded in place from a Zeek log, each row its own value, are written as their text reads', async () => {
+    const hosts = [...HOSTS.filter((t) => !t.includes('\t')), 'é'.repeat(40), `id${'9'.repeat(80)}`, '10.0.0.1', 'x,y'];
+    const body = hosts.map((t, i) => `${i}\t${t}\n`).join('');
+    const file = new Uint8Array([...new TextEncoder().encode(`#separator \\x09\n#fields\tn\thost\n${body}`), ...Uint8Array.of(0x39, 0x09, 0x68, 0xff, 0x0a)]);
+    const expected = [...hosts, 'h\uFFFD'];
+    const fit = table({ n: Float64Array.from([1, 2, 3]) });
+    const featurizer = fitFeaturizer(resolveSchema(fit, {}, 'fit'), fit);
+    for (const format of ['csv', 'jsonl'] as const) {
+      const writer = new ScoreWriter({ format, texts: ['host'], explain: 0 }, 0.5);
+      const out: number[] = [];
+      let first = 1;
+      for await (const batch of readRecords(file, featurizer, { fileName: 'k.log', texts: () => ['host'], textInPlace: true, blockBytes: 64 })) {
+        const { bytes, starts, ends } = batch.texts.host;
+        expect(starts.length).toBe(batch.rows);
+        expect(bytes.length, 'the block, not the values copied').toBeGreaterThan(ends.reduce((n, end, v) => n + end - starts[v], 0));
+        out.push(...writer.bytes({ scores: new Float32Array(batch.rows), firstRow: first, texts: [batch.texts.host], rows: null, explained: null }));
+        first += batch.rows;
+      }
+      const lines = expected.map((t, i) => (format === 'csv' ? `${i + 1},0,0,${csvField(t)}` : `{"row":${i + 1},"score":0,"flag":0,"host":${JSON.stringify(t)}}`));
+      expect(Buffer.from(out).toString('latin1'), format).toBe(Buffer.from(`${lines.join('\n')}\n`).toString('latin1'));
+    }
+  });
 });
