@@ -11,7 +11,7 @@ export interface Dataset extends ReadResult {
 }
 
 /** How a dataset's file is read besides its spec: the columns chosen, how its text is decoded (see ReadOptions), the rows kept. */
-export type DatasetReading = Pick<ReadOptions, 'select' | 'decoding' | 'decodingAbove' | 'blockBytes'> & { sample?: SampleOptions };
+export type DatasetReading = Pick<ReadOptions, 'select' | 'decoding' | 'decodingAbove' | 'blockBytes' | 'gunzip'> & { sample?: SampleOptions };
 
 /**
  * Reads a whole file (any supported format, gzip or not) for a preset or a generic spec.

@@ -1,6 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { chunkBuffer, giveChunk } from './bytes';
 import { parseNames, readDataset, type Dataset, type DatasetReading, type Names } from './dataset';
 import { parallelDecoding, runnableThreads } from './decode-pool-node';
@@ -26,6 +27,21 @@ async function* fileSource(path: string): AsyncGenerator<Uint8Array> {
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Bytes zlib inflates at a time: in chunks of a MiB rather than its 16 KiB (as the web
+ * `DecompressionStream` inflates), gzip is inflated three times as fast, since each chunk costs a
+ * round trip to the thread that inflates it (206 MB of NSL-KDD on the 2-core machine: 0.21 s
+ * against 0.67–0.71).
+ */
+const INFLATE_CHUNK_BYTES = 1 << 20;
+
+/** Inflates gzip with Node's zlib, off this thread, a MiB at a time. */
+async function* inflate(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
+  pipeline(Readable.from(chunks, { objectMode: false }), gunzip, () => undefined);
+  for await (const chunk of gunzip) yield chunk as Uint8Array;
 }
 
 /**
@@ -57,13 +73,13 @@ async function startsWithParquetMagic(path: string): Promise<boolean> {
 export async function* readRecordsFile(input: string | Readable, featurizer: Featurizer, options: RecordOptions & { threads?: number } = {}): AsyncGenerator<RecordBatch> {
   const { source, fileName } = await inputOf(input, options.fileName);
   const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
-  yield* readRecords(source, featurizer, { ...options, fileName, decoding });
+  yield* readRecords(source, featurizer, { gunzip: inflate, ...options, fileName, decoding });
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */
 export async function* readChunksFile(input: string | Readable, options: ReadOptions = {}): AsyncGenerator<Chunk> {
   const { source, fileName } = await inputOf(input, options.fileName);
-  yield* readChunks(source, { ...options, fileName });
+  yield* readChunks(source, { gunzip: inflate, ...options, fileName });
 }
 
 /**
@@ -87,7 +103,7 @@ export async function readDatasetFile(
   const { threads, fileName: name, ...reading } = options;
   const { source, fileName } = await inputOf(input, name);
   const decoding = threads !== undefined && runnableThreads(threads) >= 2 ? parallelDecoding(threads) : undefined;
-  return readDataset(source, spec, fileName, { decodingAbove: DECODE_HERE_BLOCKS, ...reading, decoding });
+  return readDataset(source, spec, fileName, { decodingAbove: DECODE_HERE_BLOCKS, gunzip: inflate, ...reading, decoding });
 }
 
 /** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */

@@ -13,9 +13,14 @@ import { TextTableReader, type Chunk, type Format } from './text-table';
 export type { Chunk, Format } from './text-table';
 export { detectTextFormat } from './text-layout';
 
+/** Inflates a gzip stream. */
+export type Inflate = (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>;
+
 export interface ReadOptions {
   /** Names the input in error messages; its extension helps detect the format. */
   fileName?: string;
+  /** How gzip input is inflated (default: the web `DecompressionStream`; io-node.ts's readers give Node's zlib). */
+  gunzip?: Inflate;
   /** Default: detected (gzip by magic bytes, Arrow by magic bytes or extension, Zeek by `#separator`, CSV or TSV by extension or the first line). */
   format?: Format;
   delimiter?: string;
@@ -79,7 +84,7 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     yield* parquetChunks(asyncBuffer(whole), file, options, chunkRows);
     return;
   }
-  const { head, chunks } = await openBytes(whole, file);
+  const { head, chunks } = await openBytes(whole, file, options.gunzip);
   if (isParquetInput(head, options)) {
     yield* parquetChunks(asyncBuffer(await collectBytes(chunks)), file, options, chunkRows);
     return;
@@ -93,10 +98,10 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
   yield* new TextTableReader(layout, chunkRows, options.select).read(blocks, recycle, options.decoding, options.decodingAbove);
 }
 
-/** The bytes of a source, gunzipped when they are gzip, with their first bytes; an InputError when there are none. */
-export async function openBytes(source: ByteSource, file: string): Promise<{ head: Uint8Array; chunks: AsyncGenerator<Uint8Array> }> {
+/** The bytes of a source, inflated by `inflate` when they are gzip, with their first bytes; an InputError when there are none. */
+export async function openBytes(source: ByteSource, file: string, inflate: Inflate = gunzip): Promise<{ head: Uint8Array; chunks: AsyncGenerator<Uint8Array> }> {
   let { head, chunks } = await peekBytes(byteChunks(source), 8);
-  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file), 8));
+  if (isGzip(head)) ({ head, chunks } = await peekBytes(gunzipOrFail(chunks, file, inflate), 8));
   if (head.length === 0 || (head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)) {
     throw new InputError({ file }, 'the file is empty');
   }
@@ -163,9 +168,9 @@ export function layoutOptions(options: ReadOptions, file: string): LayoutOptions
   return { file, format, delimiter: options.delimiter, header: options.header, names: options.names, namesFrom: options.namesFrom, types: options.types };
 }
 
-async function* gunzipOrFail(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
+async function* gunzipOrFail(chunks: AsyncIterable<Uint8Array>, file: string, inflate: Inflate): AsyncGenerator<Uint8Array> {
   try {
-    yield* gunzip(chunks);
+    yield* inflate(chunks);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError({ file }, `not valid gzip data (${(error as Error).message})`);

@@ -60,7 +60,7 @@ export interface RecordOptions extends ReadOptions {
  */
 export async function* readRecords(source: ByteSource, featurizer: Featurizer, options: RecordOptions = {}): AsyncGenerator<RecordBatch> {
   const file = options.fileName ?? 'input';
-  const { head, chunks } = await openBytes(source, file);
+  const { head, chunks } = await openBytes(source, file, options.gunzip);
   if (isColumnar(head, options)) {
     let texts: string[] = [];
     let numbers: string[] = [];

@@ -50,6 +50,17 @@ describe('readDatasetFile on worker threads reads the dataset read on this threa
     }
   });
 
+  it('gzip cut short or damaged: an error naming the file, as for gzip read in memory', async () => {
+    const whole = gzipSync(readFileSync(sampleLog('train.conn.log')));
+    const damaged = Uint8Array.from(whole);
+    damaged.fill(0xff, 2000, 2100);
+    for (const [name, bytes] of [['cut.conn.log.gz', whole.subarray(0, whole.length - 100)], ['damaged.conn.log.gz', damaged]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      await expect(readDatasetFile(path, { preset: 'zeek-conn' }, onThreads)).rejects.toThrow(new RegExp(`${name}: not valid gzip data \\(`));
+    }
+  });
+
   it('a uniform sample of the synthetic Zeek log (--max-rows): the same rows, read in blocks or in chunks', async () => {
     const spec = { preset: 'zeek-conn' };
     const sample = { rows: 1000, seed: 7 };
