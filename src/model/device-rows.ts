@@ -20,6 +20,13 @@ export function rowCount(rows: DeviceRows): number {
 const STAGING_BYTES = 4 << 20;
 
 /**
+ * Bytes written to the GPU before {@link DeviceRowStore.settled} waits for the queue: a write is
+ * copied into memory of the implementation's on the host (Dawn's staging), freed once the GPU has
+ * done the copy, which a loop that only writes never waits for.
+ */
+const UNSETTLED_BYTES = 32 << 20;
+
+/**
  * Rows put, one at a time, into the slots of a GPU tensor of `capacity` rows: runs of consecutive
  * slots are gathered on the host a few MiB at a time and written with one call; a row put in a
  * slot again replaces it.
@@ -29,6 +36,8 @@ export class DeviceRowStore {
   private readonly staging: Float32Array;
   private first = 0;
   private staged = 0;
+  /** Bytes written since the queue last finished. */
+  private unsettled = 0;
 
   constructor(private readonly gpu: Gpu, readonly capacity: number, readonly cols: number) {
     this.tensor = createTensor(gpu, Math.max(1, capacity), cols, 'training rows');
@@ -43,6 +52,17 @@ export class DeviceRowStore {
     if (this.staged === 0) this.first = slot;
     this.staging.set(source.subarray(offset, offset + cols), this.staged * cols);
     this.staged++;
+  }
+
+  /**
+   * Resolves at once, or, once more than UNSETTLED_BYTES were written since the queue last
+   * finished, when the GPU has done those writes: awaited between batches, it bounds the host
+   * memory that writes in flight hold, whatever the number of rows.
+   */
+  async settled(): Promise<void> {
+    if (this.unsettled <= UNSETTLED_BYTES) return;
+    this.unsettled = 0;
+    await this.gpu.device.queue.onSubmittedWorkDone();
   }
 
   /** The rows written, as `slots` orders them; what is staged goes to the GPU first. */
@@ -60,6 +80,7 @@ export class DeviceRowStore {
     const bytes = this.staged * this.cols * BYTES;
     this.gpu.device.queue.writeBuffer(this.tensor.buffer, this.first * this.cols * BYTES, this.staging.buffer, 0, bytes);
     this.staged = 0;
+    this.unsettled += bytes;
   }
 }
 

@@ -9,6 +9,8 @@ export interface RowStore {
   /** Rows kept at most: of more normal rows in the sample, those with the smallest keys. */
   readonly capacity: number;
   put(slot: number, source: Float32Array, offset: number): void;
+  /** Awaited after each batch's rows are put: a store whose writes hold memory until done waits for them here, once there are many. */
+  settled?(): Promise<void>;
 }
 
 /** Which rows to keep and where they go. */
@@ -60,6 +62,7 @@ export async function readTrainingRows(batches: AsyncIterable<RecordBatch>, sche
     }
     mergeReports(report, batch.report);
     options.spent?.(batch.matrix);
+    await options.store.settled?.();
   }
   return { slots: kept.slotsInOrder(), width, report, normalRows, rowsRead: place };
 }

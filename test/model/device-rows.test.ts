@@ -41,6 +41,36 @@ describe('DeviceRowStore', () => {
     }
   });
 
+  it('waits for the GPU to do its writes once more than 32 MiB of them are in flight, not before', async () => {
+    const cols = 1000;
+    const rowBytes = cols * 4;
+    const data = randomData(1, cols, 4);
+    const store = new DeviceRowStore(gpu, 10_000, cols);
+    const queue = Object.getPrototypeOf(gpu.device.queue) as GPUQueue;
+    const done = queue.onSubmittedWorkDone;
+    let waits = 0;
+    queue.onSubmittedWorkDone = function (this: GPUQueue) {
+      waits++;
+      return done.call(this);
+    };
+    try {
+      const put = async (from: number, to: number) => {
+        for (let slot = from; slot < to; slot++) store.put(slot, data.values, 0);
+        await store.settled();
+      };
+      const most = Math.floor((32 << 20) / rowBytes);
+      await put(0, most - 1100);
+      expect(waits, 'about 25 MiB written, the rest staged').toBe(0);
+      await put(most - 1100, most + 1100);
+      expect(waits).toBe(1);
+      await put(most + 1100, most + 1200);
+      expect(waits).toBe(1);
+    } finally {
+      queue.onSubmittedWorkDone = done;
+      store.release();
+    }
+  });
+
   it('reads rows back a block at a time, through their slots', async () => {
     const data = randomData(300, 3, 8);
     const slots = permutation(400, seededRandom(9)).subarray(0, data.rows);
