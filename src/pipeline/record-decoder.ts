@@ -27,8 +27,8 @@ export interface DecodeRequest {
   /**
    * Keep each text column's values where their fields lie in the block decoded, copying nothing,
    * for text that is only copied out (the columns an output keeps): each row's value is its own,
-   * none looked up, and every batch is decoded from one block, which its text columns hold. Only
-   * where fields are never quoted (Zeek logs); elsewhere the values are copied as without it.
+   * none looked up, and every batch is decoded from one block, which its text columns hold. A
+   * column with a quoted field in a batch has that batch's values copied, as unquoted text.
    */
   inPlace?: boolean;
 }
@@ -127,10 +127,15 @@ export class RecordDecoder {
   private lines = new Int32Array(0);
   private numbers: Float64Array[] = [];
   private codes: Int32Array[] = [];
-  /** Decoding text in place: per text column, where each row's value starts and ends in {@link block}. */
+  /**
+   * Decoding text in place: per text column, where each row's value starts and ends in
+   * {@link block}; a start of -1 for a quoted value, unquoted into the column's TextValues.
+   */
   private readonly inPlace: boolean;
   private starts: Int32Array[] = [];
   private ends: Int32Array[] = [];
+  /** Decoding text in place: per text column, whether this batch holds a quoted value. */
+  private readonly quotedTexts: boolean[];
   /** Decoding text in place: the block this batch's rows come from. */
   private block: Uint8Array | null = null;
   /** Per text column, its values in this batch. */
@@ -211,7 +216,8 @@ export class RecordDecoder {
     this.textCount = request.texts.length;
     this.entryCodes = Array.from({ length: this.textCount }, () => new Int32Array(64).fill(-1));
     this.texts = Array.from({ length: this.textCount }, () => new TextValues());
-    this.inPlace = request.inPlace === true && !layout.quoted && this.textCount > 0;
+    this.inPlace = request.inPlace === true && this.textCount > 0;
+    this.quotedTexts = Array.from({ length: this.textCount }, () => false);
     this.initialCapacity = Math.max(1, capacity);
     this.reset();
   }
@@ -507,7 +513,13 @@ export class RecordDecoder {
   /** A field's text, for a column wanted as a categorical feature, a text column, or both. */
   private textField(j: number, a: number, r: number, base: number, text: string): void {
     if ((a & CAT_FEATURE) !== 0) this.categoryPlaces[j]!.encodeText(this.matrix, this.words, base, text);
-    if ((a & TEXT) !== 0) this.codes[this.textSlot[j]][r] = this.texts[this.textSlot[j]].addText(text);
+    if ((a & TEXT) === 0) return;
+    const slot = this.textSlot[j];
+    this.codes[slot][r] = this.texts[slot].addText(text);
+    if (this.inPlace) {
+      this.starts[slot][r] = -1;
+      this.quotedTexts[slot] = true;
+    }
   }
 
   /**
@@ -565,11 +577,27 @@ export class RecordDecoder {
     return out;
   }
 
-  /** Text column `k` decoded in place: row i is value i, where its field lies in the block. */
+  /**
+   * Text column `k` decoded in place: row i is value i, where its field lies in the block; or,
+   * where a field of the batch was quoted, every row's value copied, the quoted ones unquoted.
+   */
   private placedTexts(k: number, codes: Int32Array): TextColumn {
-    for (let i = 0; i < codes.length; i++) codes[i] = i;
     const n = codes.length;
-    return { codes, bytes: this.block ?? new Uint8Array(0), starts: this.starts[k].subarray(0, n), ends: this.ends[k].subarray(0, n) };
+    const block = this.block ?? new Uint8Array(0);
+    const starts = this.starts[k].subarray(0, n);
+    const ends = this.ends[k].subarray(0, n);
+    if (!this.quotedTexts[k]) {
+      for (let i = 0; i < n; i++) codes[i] = i;
+      return { codes, bytes: block, starts, ends };
+    }
+    this.quotedTexts[k] = false;
+    const quoted = this.texts[k].take(codes);
+    const copied = new TextValues(0);
+    for (let i = 0; i < n; i++) {
+      const q = codes[i];
+      codes[i] = starts[i] === -1 ? copied.addBytes(quoted.bytes, quoted.starts[q], quoted.ends[q]) : copied.addBytes(block, starts[i], ends[i]);
+    }
+    return copied.take(codes);
   }
 
   /** Starts afresh with room for as many rows as the last batch held. */
