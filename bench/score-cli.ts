@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { defaultThreads } from '../src/pipeline/decode-pool-node';
 import { sampleLogs } from '../src/synthetic/sample';
 import { BENCH_BUNDLE } from './bundles';
@@ -136,7 +138,8 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
  * run, beside the kernels' CPU time a row over the command's: where the kernels alone keep every
  * core busy (a CPU adapter's threads do), the first cannot exceed the second. Then, on a machine
  * of more than one core, the command at its default threads (no `--threads`), and on all cores
- * the command with each of ANALYST_FLAGS; `netae eval` on the file; and `netae train`
+ * the command on the same records gzipped (level 1; MB/s of the text inflated) and with each of
+ * ANALYST_FLAGS; `netae eval` on the file; and `netae train`
  * on the same file with each of TRAIN_FLAGS: rows read a second, and peak RSS.
  */
 export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]> {
@@ -155,13 +158,14 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
       if (run.code !== 0) throw new Error(`bench score-part ${name} failed: ${run.stderr}`);
       return row(name, threads, JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PartResult, run.peakKb);
     };
-    const command = async (threads: number | 'default', flags: string[] = []): Promise<Row> => {
+    const command = async (threads: number | 'default', flags: string[] = [], data = input): Promise<Row> => {
       const devNull = openSync('/dev/null', 'w');
       try {
         const threadFlags = threads === 'default' ? [] : ['--threads', String(threads)];
-        const run = await runNode(cli, ['score', '--model', model, '--data', input, '--out', '-', '--quiet', ...threadFlags, ...flags], devNull);
+        const run = await runNode(cli, ['score', '--model', model, '--data', data, '--out', '-', '--quiet', ...threadFlags, ...flags], devNull);
         if (run.code !== 0) throw new Error(`netae score ${flags.join(' ')} failed: ${run.stderr}`);
-        return row(['netae score', ...flags].join(' '), threads, { rows, seconds: run.seconds, bytes, cpuSeconds: run.cpuSeconds }, run.peakKb);
+        const measure = ['netae score', ...flags, ...(data === input ? [] : ['(gzip input)'])].join(' ');
+        return row(measure, threads, { rows, seconds: run.seconds, bytes, cpuSeconds: run.cpuSeconds }, run.peakKb);
       } finally {
         closeSync(devNull);
       }
@@ -174,6 +178,10 @@ export async function benchScoreCli(quick: boolean, cli: string): Promise<Row[]>
     }
     const whole = results.filter((r) => r.measure === 'netae score').at(-1)!;
     if (all > 1) results.push(await command('default'));
+    const gzipped = `${input}.gz`;
+    await pipeline(createReadStream(input), createGzip({ level: 1 }), createWriteStream(gzipped));
+    results.push(await command(all, [], gzipped));
+    rmSync(gzipped);
     for (const flags of ANALYST_FLAGS) results.push(await command(all, flags));
     const devNull = openSync('/dev/null', 'w');
     try {
