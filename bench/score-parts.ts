@@ -6,7 +6,7 @@ import { parallelDecoding, type ParallelDecoding } from '../src/pipeline/decode-
 import { readRecordsFile } from '../src/pipeline/io-node';
 import { packedLayout } from '../src/pipeline/packed-rows';
 import { inChunks, type RecordBatch } from '../src/pipeline/records';
-import { keepOf, keptColumns } from '../src/app/keep';
+import { keepOf, writtenTexts } from '../src/app/keep';
 
 /** The parts of `netae score` the end-to-end benchmark times apart, each in a process of its own. */
 export const SCORE_PARTS = ['decode', 'decode+score', 'kernel', 'kernel+expand'] as const;
@@ -49,10 +49,7 @@ export async function runScorePart(part: ScorePart, modelFile: string, data: str
   const decoding = parallelDecoding(threads);
   const keep = keepOf(undefined, detector.featurizer.schema, []);
   /** The text columns `netae score` decodes by default: the label, if the file has it, and the columns it keeps. */
-  const texts = (names: readonly string[]): string[] => {
-    const labelled = detector.featurizer.hasLabel(names) ? [detector.featurizer.schema.label!] : [];
-    return [...labelled, ...keptColumns(keep, names, data, labelled)];
-  };
+  const texts = (names: readonly string[]) => writtenTexts(keep, detector.featurizer, names, data);
   const records = (packed: boolean) => inChunks(readRecordsFile(data, detector.featurizer, { ...detector.featurizer.readOptions(data), decoding, packed, texts, textInPlace: true }), CHUNK);
   if (part === 'decode') {
     const start = performance.now();

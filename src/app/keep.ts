@@ -1,4 +1,5 @@
 import { PRESETS } from '../pipeline/presets';
+import type { Featurizer } from '../pipeline/featurizer';
 import type { Schema } from '../pipeline/schema';
 
 /**
@@ -38,4 +39,10 @@ export function keptColumns(keep: Keep, names: readonly string[], file: string, 
     throw new Error(`${file}: no column(s) ${missing.map((c) => `"${c}"`).join(', ')} to keep (--keep); its columns are ${shown}`);
   }
   return keep.columns.filter((c) => has.has(c) && !written.includes(c));
+}
+
+/** The text columns a result written for a file with these column names holds: the label, where the file has it, then the kept columns. */
+export function writtenTexts(keep: Keep, featurizer: Featurizer, names: readonly string[], file: string): string[] {
+  const labelled = featurizer.hasLabel(names) ? [featurizer.schema.label!] : [];
+  return [...labelled, ...keptColumns(keep, names, file, labelled)];
 }

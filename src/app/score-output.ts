@@ -181,14 +181,16 @@ class EncodedTexts {
   private readonly plain: (bytes: Uint8Array, start: number, end: number) => boolean;
   private readonly suffix: number;
   /** Besides control and non-ASCII bytes, the two a plain value holds none of: comma and quote (CSV), quote and backslash (JSON). */
-  private readonly stops: readonly [number, number];
+  private readonly stop: number;
+  private readonly otherStop: number;
   /** Whether each row of the chunk holds a value of its own. */
   private once = false;
 
   constructor(private readonly prefix: Uint8Array, json: boolean, private readonly encode: (value: string) => Uint8Array) {
     this.plain = json ? plainJson : plainCsv;
     this.suffix = json ? QUOTE : -1;
-    this.stops = json ? [QUOTE, BACKSLASH] : [COMMA, QUOTE];
+    this.stop = json ? BACKSLASH : COMMA;
+    this.otherStop = QUOTE;
   }
 
   /** Takes the chunk's values of the column. */
@@ -240,7 +242,7 @@ class EncodedTexts {
   /** Copies value `code` as it is, checking each byte; a value that is not plain is encoded over it. */
   private writeOnce(out: Uint8Array, at: number, code: number): number {
     const { bytes, starts, ends } = this.column!;
-    const [stop, otherStop] = this.stops;
+    const { stop, otherStop } = this;
     const from = at;
     at = putBytes(out, at, this.prefix);
     for (let c = starts[code], end = ends[code]; c < end; c++) {

@@ -74,7 +74,8 @@ export interface ParallelDecoding extends BlockDecoding {
  * Blocks in flight are bounded in total: BLOCKS_PER_THREAD per thread at work and SLACK more,
  * fewer when their rows take more than IN_FLIGHT_BYTES together. Each block goes to an idle
  * thread, else to a new one while more may work, else to the least busy; its buffer is recycled
- * as soon as it comes back. Lines are counted per block and made absolute here, so errors still
+ * as soon as it comes back, unless text columns decoded in place hold it (then once given back,
+ * {@link ParallelDecoding}'s `giveBackBlock`). Lines are counted per block and made absolute here, so errors still
  * name the file's line; an error is raised after the rows of the blocks before it.
  */
 export function parallelDecoding(threads: number): ParallelDecoding {

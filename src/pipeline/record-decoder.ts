@@ -436,9 +436,7 @@ export class RecordDecoder {
   /** The text `bytes[start, end)` of an unquoted field, for a categorical feature, a text column, or both. */
   private unquotedText(bytes: Uint8Array, start: number, end: number, j: number, a: number, r: number, base: number): void {
     if (this.inPlace && (a & TEXT) !== 0) {
-      const slot = this.textSlot[j];
-      this.starts[slot][r] = start;
-      this.ends[slot][r] = end;
+      this.place(this.textSlot[j], r, start, end);
       if ((a & CAT_FEATURE) === 0) return;
       a = CAT_FEATURE;
     }
@@ -458,15 +456,10 @@ export class RecordDecoder {
     const slot = this.textSlot[j];
     let e = start;
     let c = bytes[e];
-    if (this.inPlace) {
+    if (this.inPlace || strings.full) {
       while (c !== delimiter && c !== LF) c = bytes[++e];
-      this.starts[slot][r] = start;
-      this.ends[slot][r] = e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e;
-      return e;
-    }
-    if (strings.full) {
-      while (c !== delimiter && c !== LF) c = bytes[++e];
-      this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e);
+      if (this.inPlace) this.place(slot, r, start, textEnd(bytes, start, e));
+      else this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, textEnd(bytes, start, e));
       return e;
     }
     let hash = FNV_OFFSET;
@@ -474,7 +467,7 @@ export class RecordDecoder {
       hash = Math.imul(hash ^ c, FNV_PRIME);
       c = bytes[++e];
     }
-    const valueEnd = e > start && bytes[e - 1] === CR && c === LF ? e - 1 : e;
+    const valueEnd = textEnd(bytes, start, e);
     const entry = valueEnd !== e ? strings.entry(bytes, start, valueEnd) : strings.find(bytes, start, e, hash);
     if (entry === -1) {
       this.codes[slot][r] = this.texts[slot].addBytes(bytes, start, valueEnd);
@@ -490,6 +483,12 @@ export class RecordDecoder {
     if (code === -1) code = codes[entry] = this.texts[slot].addBytes(bytes, start, valueEnd);
     this.codes[slot][r] = code;
     return e;
+  }
+
+  /** Keeps where row `r`'s value of text column `slot` lies in the block: `[start, end)`. */
+  private place(slot: number, r: number, start: number, end: number): void {
+    this.starts[slot][r] = start;
+    this.ends[slot][r] = end;
   }
 
   /** A quoted field, read as its unquoted text; returns where it ends (its delimiter, LF, or the end of the range). */

@@ -4,7 +4,7 @@ import { packedLayout } from '../../pipeline/packed-rows';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
 import { addRepairs, detectorScorer, detectorTail } from '../detector';
-import { keepOf, keptColumns } from '../keep';
+import { keepOf, writtenTexts } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
 import { explainedRows, type ExplainedRows } from '../score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
@@ -88,15 +88,13 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const keep = usage(() => keepOf(flags.keep, detector.featurizer.schema, reservedNames(format, explain)));
   const progress = reporter(flags.quiet === true || flags.out === '-');
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
-  const label = detector.featurizer.schema.label;
   const numeric = features.numeric.map((f) => f.column);
   const categorical = features.categorical.map((f) => f.column);
   const fileName = flags.data === '-' ? 'stdin' : flags.data;
   let layout: ScoreLayout | null = null;
   /** The columns read as text: the layout's, then (to explain) the categorical features'. */
   const texts = (names: readonly string[]): string[] => {
-    const labelled = detector.featurizer.hasLabel(names) ? [label!] : [];
-    layout = { format, texts: [...labelled, ...keptColumns(keep, names, fileName, labelled)], explain };
+    layout = { format, texts: writtenTexts(keep, detector.featurizer, names, fileName), explain };
     return [...new Set([...layout.texts, ...(explain === 0 ? [] : categorical)])];
   };
   const threads = runnableThreads(flags.threads ?? scoringThreads());
