@@ -1,18 +1,28 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
+import type { LineSample } from './row-sample';
 import type { BlockDecoding } from './text-blocks';
+import { countLines } from './text-rows';
 import type { TextLayout } from './text-layout';
 import { SpareBuffers, WorkerThread } from './worker-thread-node';
 
-/** A block sent to a decoding thread, and a spent matrix for the thread to decode into again. */
+/**
+ * A block sent to a decoding thread, and a spent matrix for the thread to decode into again; while
+ * a sample is drawn, the line the block starts on and the cut of the rows it still admits.
+ */
 export interface WorkerTask {
   id: number;
   bytes: Uint8Array;
   spare?: Float32Array;
+  sample?: { line: number; seed: number; below: number; linesBelow: number };
 }
 
-/** What a decoding thread sends back: the block's rows and the lines it spans (and the spent block, unless the rows hold it), or its error. */
+/**
+ * What a decoding thread sends back: the block's rows and the lines it spans (and the spent block,
+ * unless the rows hold it), or its error. Lines are counted from the block's start, from 1, or
+ * where the task says the block starts.
+ */
 export type WorkerReply =
   | { id: number; rows: DecodedRows; lines: number; spent?: Uint8Array; error?: undefined }
   | { id: number; error: { line?: number; column?: string; reason: string } };
@@ -82,9 +92,9 @@ export function parallelDecoding(threads: number): ParallelDecoding {
   const most = runnableThreads(threads);
   const spares = new SpareBuffers(SPARES);
   let recycleBlock: (block: Uint8Array) => void = () => undefined;
-  const decoding: BlockDecoding = (blocks, layout, request, recycle) => {
+  const decoding: BlockDecoding = (blocks, layout, request, recycle, sample) => {
     recycleBlock = recycle;
-    return decodeOnThreads(blocks, layout, request, recycle, most, spares);
+    return decodeOnThreads(blocks, layout, request, recycle, most, spares, sample);
   };
   return Object.assign(decoding, {
     giveBack: (matrix: Float32Array) => spares.give(matrix),
@@ -92,20 +102,23 @@ export function parallelDecoding(threads: number): ParallelDecoding {
   });
 }
 
-/** A block sent to a thread: its reply, and whether it has come. */
+/** A block sent to a thread: its reply, whether it has come, and whether its lines come back counted from the file's start. */
 interface InFlight {
   reply: Promise<WorkerReply>;
   done: boolean;
+  absolute: boolean;
 }
 
 async function* decodeOnThreads(
   blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, threads: number,
-  spares: SpareBuffers,
+  spares: SpareBuffers, sample?: LineSample,
 ): AsyncGenerator<DecodedRows> {
   const pool: DecodingThread[] = [];
   const queue: InFlight[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
   let line = layout.bodyLine;
+  /** With a sample, the line the next block sent starts on: the thread needs it for the rows' keys. */
+  let sentLine = layout.bodyLine;
   let done = false;
   let sent = 0;
   let working = 1;
@@ -118,8 +131,13 @@ async function* decodeOnThreads(
       ?? (pool.length < working ? pool[pool.push(decodingThread(layout, request)) - 1] : leastBusy(pool));
     const spare = spares.take();
     const moved = [bytes.buffer as ArrayBuffer, ...(spare === undefined ? [] : [spare])];
-    const reply = thread.request({ id: sent++, bytes, ...(spare === undefined ? {} : { spare: new Float32Array(spare) }) }, moved);
-    const block: InFlight = { reply, done: false };
+    const task: WorkerTask = { id: sent++, bytes, ...(spare === undefined ? {} : { spare: new Float32Array(spare) }) };
+    if (sample !== undefined) {
+      task.sample = { line: sentLine, seed: sample.seed, below: sample.cut(), linesBelow: sample.linesCut?.() ?? -Infinity };
+      sentLine += countLines(bytes);
+    }
+    const reply = thread.request(task, moved);
+    const block: InFlight = { reply, done: false, absolute: sample !== undefined };
     reply.then((r) => {
       block.done = true;
       started.add(thread);
@@ -141,11 +159,12 @@ async function* decodeOnThreads(
       if (reply.error !== undefined) {
         const { line: at, column, reason } = reply.error;
         if (at === undefined && column === undefined) throw new Error(reason);
-        throw new InputError({ file: layout.file, line: at === undefined ? undefined : line + at - 1, column }, reason);
+        const shift = head.absolute ? 0 : line - 1;
+        throw new InputError({ file: layout.file, line: at === undefined ? undefined : at + shift, column }, reason);
       }
       const { rows, lines } = reply;
       blockBytes = footprint(rows);
-      for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
+      if (!head.absolute) for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
       line += lines;
       yield rows;
     }

@@ -5,7 +5,7 @@ import type { Column, ColumnKind, RowOrigin } from './columns';
 import { InputError } from './errors';
 import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
 import type { AsyncBuffer } from 'hyparquet';
-import { RowSample } from './row-sample';
+import { RowSample, SampleEdgeFinder, type LineSample, type SampleEdge } from './row-sample';
 import { openText, type BlockDecoding } from './text-blocks';
 import { readLayout, type LayoutOptions } from './text-layout';
 import { TextTableReader, type Chunk, type Format } from './text-table';
@@ -49,12 +49,22 @@ export interface ReadOptions {
   decodingAbove?: number;
   /** Bytes per block of text (default 1 MiB). */
   blockBytes?: number;
+  /**
+   * A sample being drawn from the rows read: text rows it no longer admits may be passed over
+   * unread, counted in chunks' `skippedRows`. Set by {@link readTable} for its sample.
+   */
+  skipOutside?: LineSample;
 }
 
-/** A cap on the rows {@link readTable} keeps: beyond `rows`, a uniform sample of that many ({@link RowSample}). */
+/**
+ * A cap on the rows {@link readTable} keeps: beyond `rows`, a uniform sample of that many
+ * ({@link RowSample}). With `larger`, the read also finds the edge of the sample of that many
+ * rows under the same seed (ReadResult's `largerSample`), which holds the smaller one.
+ */
 export interface SampleOptions {
   rows: number;
   seed: number;
+  larger?: number;
 }
 
 /** A whole file read into one table. */
@@ -66,6 +76,8 @@ export interface ReadResult extends RowOrigin {
   blankRows: number;
   /** Rows the input held, where the table keeps a sample of them (see {@link SampleOptions}). */
   sampledFrom?: number;
+  /** With SampleOptions' `larger`, the edge of that sample (null: it holds every row). */
+  largerSample?: SampleEdge | null;
 }
 
 const DEFAULT_CHUNK_ROWS = 16_384;
@@ -95,7 +107,7 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     return;
   }
   const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes);
-  yield* new TextTableReader(layout, chunkRows, options.select).read(blocks, recycle, options.decoding, options.decodingAbove);
+  yield* new TextTableReader(layout, chunkRows, options.select).read(blocks, recycle, options.decoding, options.decodingAbove, options.skipOutside);
 }
 
 /** The bytes of a source, inflated by `inflate` when they are gzip, with their first bytes; an InputError when there are none. */
@@ -111,7 +123,7 @@ export async function openBytes(source: ByteSource, file: string, inflate: Infla
 /** Reads a whole file into one table, or a uniform sample of its rows when `sample` caps them. */
 export async function readTable(source: ByteSource, options: ReadOptions & { sample?: SampleOptions } = {}): Promise<ReadResult> {
   const parts = new TableParts(options.fileName ?? 'input', options.sample);
-  for await (const chunk of readChunks(source, options)) parts.add(chunk);
+  for await (const chunk of readChunks(source, { ...options, skipOutside: parts.skipOutside() })) parts.add(chunk);
   return parts.join();
 }
 
@@ -186,7 +198,7 @@ function* sliceTable(whole: ColumnTable, file: string, chunkRows: number): Gener
     const data: Record<string, Column> = {};
     for (const name of names) data[name] = (whole.column(name) as Column).slice(start, end);
     const lines = Int32Array.from({ length: end - start }, (_, i) => start + i + 1);
-    yield { table: table(data, names), file, format: 'arrow', unit: 'row', firstLine: start + 1, lines, blankRows: 0 };
+    yield { table: table(data, names), file, format: 'arrow', unit: 'row', firstLine: start + 1, lines, blankRows: 0, skippedRows: 0, passedLines: new Int32Array(0) };
   }
 }
 
@@ -211,7 +223,7 @@ const HELD_MOST = 1.5;
  * is joined, so that a whole file's columns are held about once while they are joined, not twice.
  * With a sample, a chunk's rows outside it are dropped as the chunk comes, and the rows held are
  * cut back to the sample whenever they grow past HELD_MOST times its size, so that a file of any
- * length holds at most that many.
+ * length holds at most that many; the reader passes over the rows the sample no longer admits.
  */
 class TableParts {
   private columns = new Map<string, Column[]>();
@@ -223,9 +235,18 @@ class TableParts {
   private unit: Chunk['unit'] = 'line';
   private blankRows = 0;
   private readonly sample: RowSample | null;
+  private readonly larger: SampleEdgeFinder | null;
 
   constructor(private readonly file: string, sample?: SampleOptions) {
     this.sample = sample === undefined ? null : new RowSample(sample.rows, sample.seed);
+    this.larger = sample?.larger === undefined ? null : new SampleEdgeFinder(sample.larger, sample.seed);
+  }
+
+  /** What the reader may pass over: the rows outside the sample, the lines of those the larger sample may hold handed back. */
+  skipOutside(): LineSample | undefined {
+    const { sample, larger } = this;
+    if (sample === null) return undefined;
+    return larger === null ? sample : { seed: sample.seed, cut: () => sample.cut(), linesCut: () => larger.cut() };
   }
 
   add(chunk: Chunk): void {
@@ -237,9 +258,10 @@ class TableParts {
     this.blankRows += chunk.blankRows;
     let lines = chunk.lines;
     let pick: Int32Array | null = null;
+    this.larger?.add(merged(lines, chunk.passedLines));
     if (this.sample !== null) {
       const sample = this.sample;
-      const keys = sample.next(lines.length);
+      const keys = sample.keysOf(lines, chunk.skippedRows);
       pick = admitted(keys, (key) => sample.admits(key));
       this.keys.push(pick === null ? keys : gather(keys, pick));
       if (pick !== null) lines = gather(lines, pick);
@@ -264,6 +286,7 @@ class TableParts {
       data[name] = concatColumn(parts);
     }
     const sampledFrom = this.sample !== null && this.sample.total > this.held ? { sampledFrom: this.sample.total } : {};
+    const largerSample = this.larger === null ? {} : { largerSample: this.larger.edge() };
     return {
       table: table(data, this.names),
       file: this.file,
@@ -272,6 +295,7 @@ class TableParts {
       unit: this.unit,
       blankRows: this.blankRows,
       ...sampledFrom,
+      ...largerSample,
     };
   }
 
@@ -289,6 +313,15 @@ class TableParts {
 
 function concatColumn(parts: Column[]): Column {
   return parts[0] instanceof Float64Array ? concatArrays(parts as Float64Array[], Float64Array) : concatTexts(parts as string[][]);
+}
+
+/** Two ascending runs of lines as one, in order. */
+function merged(a: Int32Array, b: Int32Array): Int32Array {
+  if (b.length === 0) return a;
+  const out = new Int32Array(a.length + b.length);
+  let [i, j] = [0, 0];
+  for (let k = 0; k < out.length; k++) out[k] = j === b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++];
+  return out;
 }
 
 /** The places of the keys `admits`, or null when it admits them all. */

@@ -74,7 +74,7 @@ export async function* readParquet(file: AsyncBuffer, fileName: string, options:
       }
       const first = rowStart + start + 1;
       const lines = Int32Array.from({ length: end - start }, (_, i) => first + i);
-      yield { table: table(data, wanted), file: fileName, format: 'parquet', unit: 'row', firstLine: first, lines, blankRows: 0 };
+      yield { table: table(data, wanted), file: fileName, format: 'parquet', unit: 'row', firstLine: first, lines, blankRows: 0, skippedRows: 0, passedLines: new Int32Array(0) };
     }
     rowStart = rowEnd;
   }

@@ -9,7 +9,8 @@ import {
 } from './features';
 import type { TextLayout } from './text-layout';
 import { TextValues, type TextColumn } from './text-column';
-import { CR, LF, QUOTE, quotedEnd, splitRow, unquote } from './text-rows';
+import { sampleKey } from './row-sample';
+import { countLF, CR, LF, QUOTE, quotedEnd, rowEnd, splitRow, unquote } from './text-rows';
 import { parseNumber } from './values';
 
 /** What to take from each row besides the features: serializable, so a worker can be sent it. */
@@ -41,6 +42,10 @@ export interface DecodedRows {
   lines: Int32Array;
   /** Rows whose fields were all empty, skipped. */
   blankRows: number;
+  /** Rows passed over unread, as outside the sample being drawn (see {@link RecordDecoder.sampleBelow}). */
+  skippedRows: number;
+  /** The lines of the rows passed over whose keys are below the cut of a larger sample (see {@link RecordDecoder.sampleBelow}). */
+  passedLines: Int32Array;
   /**
    * Row-major [rows × width]: the features, or with `packed` the packed rows (packed-rows.ts), whose
    * category words are u32 (read them through a Uint32Array over the same bytes). Empty without features.
@@ -119,6 +124,14 @@ export class RecordDecoder {
   private capacity = 0;
   private rows = 0;
   private blank = 0;
+  private skipped = 0;
+  /** Rows whose key is at least this are passed over unread; above 1 (no key is), none are. */
+  private skipFrom = Infinity;
+  /** Of the rows passed over, those whose key is below this have their line kept. */
+  private linesBelow = -Infinity;
+  private sampleSeed = 0;
+  private passed = new Int32Array(0);
+  private passedCount = 0;
   private matrix = new Float32Array(0);
   /** The matrix's bytes as u32, for a packed row's category words. */
   private words = new Uint32Array(0);
@@ -157,7 +170,7 @@ export class RecordDecoder {
   private rangeEnd = 0;
   private bytes: Uint8Array = new Uint8Array(0);
   /** What {@link mark} saved: rows, blank rows, and the repair counts of the feature columns, four per column. */
-  private marked = { rows: 0, blank: 0, counts: new Float64Array(0) };
+  private marked = { rows: 0, blank: 0, skipped: 0, passed: 0, counts: new Float64Array(0) };
   private readonly counted: RepairCounts[];
 
   constructor(layout: TextLayout, request: DecodeRequest, capacity = 8192) {
@@ -227,6 +240,11 @@ export class RecordDecoder {
     return this.rows;
   }
 
+  /** Rows passed over unread since the last {@link take} (see {@link sampleBelow}). */
+  get passedOver(): number {
+    return this.skipped;
+  }
+
   /**
    * Gives back the buffer of a matrix that {@link take} handed over, once nothing reads it any
    * more: the batch after the next {@link take} is decoded into it (zeroed first, for dense rows)
@@ -234,6 +252,20 @@ export class RecordDecoder {
    */
   reuse(matrix: Float32Array): void {
     if (matrix.buffer instanceof ArrayBuffer) this.spare = matrix.buffer;
+  }
+
+  /**
+   * From now on, passes over unread each row whose key under `seed` (sampleKey of the line it
+   * starts on, row-sample.ts) is at least `cut`: a row that a sample being drawn by those keys
+   * no longer admits. Its end is still found, quotes and all, so that the lines stay counted;
+   * its fields are neither decoded nor checked. A cut above 1 reads every row. The lines of the
+   * rows passed over whose keys are below `linesCut` are kept (`passedLines`): the rows a larger
+   * sample under the same seed may still hold.
+   */
+  sampleBelow(seed: number, cut: number, linesCut = -Infinity): void {
+    this.sampleSeed = seed;
+    this.skipFrom = cut;
+    this.linesBelow = linesCut;
   }
 
   /**
@@ -268,6 +300,17 @@ export class RecordDecoder {
         line++;
         continue;
       }
+      if (this.skipFrom <= 1) {
+        const key = sampleKey(line, this.sampleSeed);
+        const next = key >= this.skipFrom ? rowEnd(bytes, p, end, delimiter, quoted) : -1;
+        if (next !== -1) {
+          if (key < this.linesBelow) this.passLine(line);
+          line += quoted ? countLF(bytes, p, next) : 1;
+          p = next;
+          this.skipped++;
+          continue;
+        }
+      }
       if (this.rows === this.capacity) this.grow();
       const r = this.rows;
       this.rowStart = p;
@@ -280,6 +323,11 @@ export class RecordDecoder {
       taken++;
     }
     return { next: p, line };
+  }
+
+  private passLine(line: number): void {
+    if (this.passedCount === this.passed.length) this.passed = extend(this.passed, new Int32Array(Math.max(1024, 2 * this.passed.length)));
+    this.passed[this.passedCount++] = line;
   }
 
   /*
@@ -529,6 +577,8 @@ export class RecordDecoder {
   mark(): void {
     this.marked.rows = this.rows;
     this.marked.blank = this.blank;
+    this.marked.skipped = this.skipped;
+    this.marked.passed = this.passedCount;
     const saved = this.marked.counts;
     this.counted.forEach((c, k) => {
       saved[4 * k] = c.missing;
@@ -540,10 +590,12 @@ export class RecordDecoder {
 
   /** Drops the rows decoded since the last {@link mark} (or {@link take}), a row left half-read included, and their repairs. */
   rollback(): void {
-    const { rows, blank, counts } = this.marked;
+    const { rows, blank, skipped, passed, counts } = this.marked;
     this.matrix.fill(0, rows * this.width, Math.min(this.capacity, this.rows + 1) * this.width);
     this.rows = rows;
     this.blank = blank;
+    this.skipped = skipped;
+    this.passedCount = passed;
     this.counted.forEach((c, k) => {
       c.missing = counts[4 * k];
       c.infinite = counts[4 * k + 1];
@@ -564,6 +616,8 @@ export class RecordDecoder {
       rows: n,
       lines: this.lines.subarray(0, n),
       blankRows: this.blank,
+      skippedRows: this.skipped,
+      passedLines: this.passed.slice(0, this.passedCount),
       matrix: this.matrix.subarray(0, n * this.width),
       width: this.width,
       packed: this.packed,
@@ -605,6 +659,8 @@ export class RecordDecoder {
     this.capacity = n;
     this.rows = 0;
     this.blank = 0;
+    this.skipped = 0;
+    this.passedCount = 0;
     this.setMatrix(this.matrixOf(n));
     this.lines = new Int32Array(n);
     this.numbers = Array.from({ length: this.numberCount }, () => new Float64Array(n));
@@ -617,6 +673,8 @@ export class RecordDecoder {
     for (const counts of [...this.numericCounts, ...this.categoricalCounts]) Object.assign(counts, zeroCounts());
     this.marked.rows = 0;
     this.marked.blank = 0;
+    this.marked.skipped = 0;
+    this.marked.passed = 0;
     this.marked.counts.fill(0);
   }
 
@@ -717,12 +775,6 @@ export function checkRequest(layout: TextLayout, request: DecodeRequest): Fitted
 function extend<T extends Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-function countLF(bytes: Uint8Array, start: number, end: number): number {
-  let n = 0;
-  for (let at = bytes.indexOf(LF, start); at !== -1 && at < end; at = bytes.indexOf(LF, at + 1)) n++;
-  return n;
 }
 
 /** The position after a row of empty fields starting at `start`, or -1 when the row holds text. */

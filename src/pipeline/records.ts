@@ -4,6 +4,7 @@ import { emptyReport, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
 import type { Featurizer } from './featurizer';
 import { checkRequest, holdsBlock, RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
+import type { LineSample } from './row-sample';
 import { BLOCK_BYTES, openText } from './text-blocks';
 import { encodeText, pickTexts, type TextColumn } from './text-column';
 import type { TextLayout } from './text-layout';
@@ -11,6 +12,10 @@ import type { TextLayout } from './text-layout';
 /** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
 export interface RecordBatch {
   rows: number;
+  /** 1-based line each row starts on (its record number in columnar input). */
+  lines: Int32Array;
+  /** Rows before these passed over unread, as outside the sample (RecordOptions' `skipOutside`). */
+  skippedRows: number;
   /**
    * Row-major [rows × width]: the features, or with `packed` the packed rows (packed-rows.ts), whose
    * category words are u32 (read them through a Uint32Array over the same bytes).
@@ -50,6 +55,12 @@ export interface RecordOptions extends ReadOptions {
    * DecodeRequest's `inPlace`): for text only copied out. Default: each batch's values copied.
    */
   textInPlace?: boolean;
+  /**
+   * A sample being drawn from the rows: text rows it no longer admits may be passed over unread,
+   * counted in the next batch's `skippedRows` (a batch of no rows may come to count them).
+   * Default: every row read.
+   */
+  skipOutside?: LineSample;
 }
 
 /**
@@ -78,7 +89,7 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
       for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
       const numberColumns: Record<string, Float64Array> = {};
       for (const name of numbers) numberColumns[name] = Float64Array.from(numbersOf(chunk.table, name, chunk));
-      yield { rows, matrix, width, packed: false, texts: textColumns, numbers: numberColumns, report };
+      yield { rows, lines: chunk.lines, skippedRows: 0, matrix, width, packed: false, texts: textColumns, numbers: numberColumns, report };
     }
     return;
   }
@@ -89,9 +100,9 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
   let rows = 0;
-  for await (const decoded of decoding(blocks, layout, request, recycle)) {
-    if (decoded.rows === 0) continue;
-    rows += decoded.rows;
+  for await (const decoded of decoding(blocks, layout, request, recycle, options.skipOutside)) {
+    if (decoded.rows === 0 && decoded.skippedRows === 0) continue;
+    rows += decoded.rows + decoded.skippedRows;
     yield batchOf(decoded, texts, numbers);
   }
   if (rows === 0) {
@@ -102,11 +113,12 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
 
 /** Decodes blocks one after another on this thread. */
 export async function* decodeHere(
-  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void = () => undefined,
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void = () => undefined, sample?: LineSample,
 ): AsyncGenerator<DecodedRows> {
   const decoder = new RecordDecoder(layout, request);
   let line = layout.bodyLine;
   for await (const block of blocks) {
+    if (sample !== undefined) decoder.sampleBelow(sample.seed, sample.cut(), sample.linesCut?.());
     line = decoder.decode(block, 0, block.length, line).line;
     const rows = decoder.take();
     if (!holdsBlock(rows, block)) recycle(block);
@@ -119,8 +131,8 @@ function batchOf(decoded: DecodedRows, textNames: string[], numberNames: string[
   textNames.forEach((name, k) => (texts[name] = decoded.texts[k]));
   const numbers: Record<string, Float64Array> = {};
   numberNames.forEach((name, k) => (numbers[name] = decoded.numbers[k]));
-  const { rows, matrix, width, packed, report } = decoded;
-  return { rows, matrix, width, packed, texts, numbers, report };
+  const { rows, lines, skippedRows, matrix, width, packed, report } = decoded;
+  return { rows, lines, skippedRows, matrix, width, packed, texts, numbers, report };
 }
 
 /**
@@ -150,7 +162,7 @@ export async function* inChunks(batches: AsyncIterable<RecordBatch>, rows: numbe
   }
 }
 
-/** Rows `[from, to)` of a batch (see {@link inChunks}), with the batch's report when `withReport` (else an empty one). */
+/** Rows `[from, to)` of a batch (see {@link inChunks}), with the batch's report and skipped rows when `withReport` (else none). */
 function rowsOf(batch: RecordBatch, from: number, to: number, withReport: boolean): RecordBatch {
   const texts: Record<string, TextColumn> = {};
   for (const [name, column] of Object.entries(batch.texts)) texts[name] = pickTexts(column, to - from, (n) => from + n);
@@ -158,5 +170,6 @@ function rowsOf(batch: RecordBatch, from: number, to: number, withReport: boolea
   for (const [name, values] of Object.entries(batch.numbers)) numbers[name] = values.subarray(from, to);
   const { width, packed } = batch;
   const report = withReport ? batch.report : emptyReport();
-  return { rows: to - from, matrix: batch.matrix.subarray(from * width, to * width), width, packed, texts, numbers, report };
+  const skippedRows = withReport ? batch.skippedRows : 0;
+  return { rows: to - from, lines: batch.lines.subarray(from, to), skippedRows, matrix: batch.matrix.subarray(from * width, to * width), width, packed, texts, numbers, report };
 }

@@ -1,40 +1,56 @@
 /**
+ * A sample being drawn as a stream is read, as its reader sees it: a row whose key under `seed`
+ * ({@link sampleKey} of the line it starts on) is at least `cut()` can no longer enter it, so the
+ * reader may pass over it unread and only count it; of those, the rows whose keys are below
+ * `linesCut()` (a larger sample's cut) are handed back as their lines. Cuts only fall as rows come.
+ */
+export interface LineSample {
+  readonly seed: number;
+  cut(): number;
+  linesCut?(): number;
+}
+
+/**
  * A uniform sample of at most `rows` of a stream of rows, drawn without knowing how many will
- * come: each row gets a key, a hash of its place in the stream and the seed read as a number in
- * [0, 1), and the sample is the `rows` rows with the smallest keys (ties to the earlier row), kept
- * in stream order. Every subset of `rows` rows is equally likely to have the smallest keys, so
- * the sample is uniform; it depends on the seed and each row's place, not on how the stream was
- * cut into chunks.
+ * come: each row gets a key, a hash of the line it starts on (its record number in columnar input)
+ * and the seed, read as a number in [0, 1), and the sample is the `rows` rows with the smallest
+ * keys (ties to the earlier row), kept in stream order. Every subset of `rows` rows is equally
+ * likely to have the smallest keys, so the sample is uniform; it depends on the seed and each
+ * row's line, not on how the stream was cut into blocks or chunks, nor on the rows passed over.
  *
  * Rows held are bounded: once more than a limit are held (a small multiple of `rows`, the
  * caller's), the keys are cut at the `rows`-th smallest and the rows above it let go; a row whose
- * key is above the cut is never held.
+ * key is above the cut is never held, and its reader may pass over it unread ({@link LineSample}).
  */
-export class RowSample {
+export class RowSample implements LineSample {
   private seen = 0;
   /** Rows whose key is at least this are not in the sample. */
-  private cut = Infinity;
+  private below = Infinity;
 
-  constructor(readonly rows: number, private readonly seed: number) {
+  constructor(readonly rows: number, readonly seed: number) {
     if (!Number.isInteger(rows) || rows < 1) throw new Error(`a sample holds a whole number of rows ≥ 1, got ${rows}`);
   }
 
-  /** Rows met so far. */
+  /** Rows met so far, those passed over included. */
   get total(): number {
     return this.seen;
   }
 
-  /** The keys of the next `count` rows of the stream. */
-  next(count: number): Float64Array {
-    const keys = new Float64Array(count);
-    for (let i = 0; i < count; i++) keys[i] = sampleKey(this.seen + i, this.seed);
-    this.seen += count;
+  cut(): number {
+    return this.below;
+  }
+
+  /** The keys of the next rows read, starting on `lines`, after `skipped` rows passed over unread. */
+  keysOf(lines: Int32Array, skipped = 0): Float64Array {
+    const keys = new Float64Array(lines.length);
+    for (let i = 0; i < lines.length; i++) keys[i] = sampleKey(lines[i], this.seed);
+    this.seen += lines.length + skipped;
     return keys;
   }
 
   /** Whether a row of key `key` can still be in the sample. */
   admits(key: number): boolean {
-    return key < this.cut;
+    return key < this.below;
   }
 
   /**
@@ -53,8 +69,90 @@ export class RowSample {
       const key = keys[i];
       if (key < last || (key === last && ties-- > 0)) kept[n++] = i;
     }
-    this.cut = last;
+    this.below = last;
     return kept;
+  }
+}
+
+/**
+ * The last row of a sample drawn by keys (the one with the largest key, the latest line of those
+ * with that key): a row is in the sample when its key is below `key`, or equal to it on a line no
+ * later than `line`.
+ */
+export interface SampleEdge {
+  key: number;
+  line: number;
+}
+
+/** Whether a sample of edge `edge` (null: a sample of every row) holds the row on `line` of key `key`. */
+export function withinEdge(edge: SampleEdge | null, key: number, line: number): boolean {
+  return edge === null || key < edge.key || (key === edge.key && line <= edge.line);
+}
+
+/**
+ * The edge of a sample of `rows` drawn as a {@link RowSample} draws it, from the lines of the rows
+ * it may hold, given as they come (their keys and lines alone held, at most 1.5 times `rows` of
+ * them, 12 bytes each): what a read
+ * that draws a smaller sample learns of a larger one under the same seed, so that a second read
+ * can decode the larger sample's rows alone. Its cut is that of the draw: a row above it is not
+ * in the sample, and need not be given.
+ */
+export class SampleEdgeFinder {
+  private readonly draw: RowSample;
+  private keys = new Float64Array(1024);
+  private lines = new Int32Array(1024);
+  private held = 0;
+  private readonly limit: number;
+
+  constructor(rows: number, seed: number) {
+    this.draw = new RowSample(rows, seed);
+    this.limit = Math.ceil(1.5 * rows);
+  }
+
+  cut(): number {
+    return this.draw.cut();
+  }
+
+  /** Gives rows, by the lines they start on, in file order. */
+  add(lines: Int32Array): void {
+    const { seed } = this.draw;
+    for (let i = 0; i < lines.length; i++) {
+      const key = sampleKey(lines[i], seed);
+      if (!this.draw.admits(key)) continue;
+      if (this.held === this.keys.length) this.grow();
+      this.keys[this.held] = key;
+      this.lines[this.held++] = lines[i];
+      if (this.held > this.limit) this.keep(this.limit);
+    }
+  }
+
+  /** The sample's edge once every row was given, or null when the sample holds every row. */
+  edge(): SampleEdge | null {
+    this.keep(this.draw.rows);
+    if (this.draw.cut() === Infinity) return null;
+    const edge = { key: -Infinity, line: 0 };
+    for (let i = 0; i < this.held; i++) {
+      if (this.keys[i] > edge.key || (this.keys[i] === edge.key && this.lines[i] > edge.line)) [edge.key, edge.line] = [this.keys[i], this.lines[i]];
+    }
+    return edge;
+  }
+
+  private keep(limit: number): void {
+    const kept = this.draw.keep(this.keys.subarray(0, this.held), limit);
+    if (kept === null) return;
+    for (let k = 0; k < kept.length; k++) {
+      this.keys[k] = this.keys[kept[k]];
+      this.lines[k] = this.lines[kept[k]];
+    }
+    this.held = kept.length;
+  }
+
+  private grow(): void {
+    const n = Math.min(2 * this.keys.length, this.limit + 1);
+    const [keys, lines] = [new Float64Array(n), new Int32Array(n)];
+    keys.set(this.keys);
+    lines.set(this.lines);
+    [this.keys, this.lines] = [keys, lines];
   }
 }
 
@@ -86,42 +184,7 @@ function smallest(values: Float64Array, rank: number): number {
   return values[rank];
 }
 
-/** Keys drawn at a time by {@link sampleMembers}. */
-const KEY_BLOCK = 1 << 16;
-
-/**
- * The sample a {@link RowSample} of `rows` draws from a stream of `total` rows, as a test to put
- * to the same rows again: called once for each place 0, 1, … in order, it says whether that row
- * is in the sample. Computed from the keys alone, at most twice `rows` of them held at a time.
- */
-export function sampleMembers(total: number, rows: number, seed: number): (place: number) => boolean {
-  if (total <= rows) return () => true;
-  const sample = new RowSample(rows, seed);
-  let held = new Float64Array(0);
-  for (let first = 0; first < total; first += KEY_BLOCK) {
-    const keys = sample.next(Math.min(KEY_BLOCK, total - first)).filter((key) => sample.admits(key));
-    const joined = new Float64Array(held.length + keys.length);
-    joined.set(held);
-    joined.set(keys, held.length);
-    held = joined;
-    const kept = sample.keep(held, 2 * rows);
-    if (kept !== null) held = Float64Array.from(kept, (i) => held[i]);
-  }
-  const kept = sample.keep(held, rows);
-  if (kept !== null) held = Float64Array.from(kept, (i) => held[i]);
-  let last = -Infinity;
-  let ties = 0;
-  for (const key of held) {
-    if (key > last) [last, ties] = [key, 1];
-    else if (key === last) ties++;
-  }
-  return (place) => {
-    const key = sampleKey(place, seed);
-    return key < last || (key === last && ties-- > 0);
-  };
-}
-
-/** Row `row`'s key under `seed`: two rounds of a 32-bit integer mix, as a number in [0, 1) with 53 bits. */
+/** The key of the row on line `row` under `seed`: two rounds of a 32-bit integer mix, as a number in [0, 1) with 53 bits. */
 export function sampleKey(row: number, seed: number): number {
   const high = mix(Math.imul(row >>> 0, 0x9e3779b1) ^ mix(seed ^ Math.floor(row / 2 ** 32)));
   const low = mix(high ^ 0x85ebca6b);

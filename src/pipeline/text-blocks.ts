@@ -1,6 +1,7 @@
 import { giveChunk } from './bytes';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
+import type { LineSample } from './row-sample';
 import { readLayout, type LayoutOptions, type TextLayout } from './text-layout';
 import { LF, lastRowEnd } from './text-rows';
 
@@ -14,9 +15,11 @@ const MAX_ROW_BYTES = 64 << 20;
  * Decodes blocks of whole rows, in order. The default decodes on this thread; Node passes one that
  * spreads the blocks over worker threads (decode-pool-node.ts). Each result's `lines` are
  * absolute, counted from the layout's `bodyLine`. A block is given to `recycle` once decoded.
+ * With a `sample`, rows it no longer admits when their block is sent may be passed over unread
+ * (RecordDecoder's `sampleBelow`) and only counted.
  */
 export type BlockDecoding = (
-  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void,
+  blocks: AsyncIterable<Uint8Array>, layout: TextLayout, request: DecodeRequest, recycle: (block: Uint8Array) => void, sample?: LineSample,
 ) => AsyncIterable<DecodedRows>;
 
 /** A text stream's layout and its data rows, in blocks that start and end on row boundaries. */

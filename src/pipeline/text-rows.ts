@@ -74,6 +74,46 @@ export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimi
 }
 
 /**
+ * The position just after the row that starts at `start` (after its LF), or -1 when a quoted field
+ * of it is not closed before `end`. `bytes[end - 1]` must be an LF.
+ */
+export function rowEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, quoted: boolean): number {
+  const lf = bytes.indexOf(LF, start);
+  if (!quoted || indexOfByte(bytes, QUOTE, start, lf) === -1) return lf + 1;
+  let at = start;
+  let fieldStart = true;
+  while (at < end) {
+    const c = bytes[at];
+    if (fieldStart && c === QUOTE) {
+      const q = quotedEnd(bytes, at, end, delimiter);
+      if (q === null) return -1;
+      at = q.next;
+      fieldStart = false;
+      continue;
+    }
+    if (c === LF) return at + 1;
+    fieldStart = c === delimiter;
+    at++;
+  }
+  return -1;
+}
+
+/** The line feeds in `bytes[start, end)`: for a short range, such as a quoted field. */
+export function countLF(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let at = bytes.indexOf(LF, start); at !== -1 && at < end; at = bytes.indexOf(LF, at + 1)) n++;
+  return n;
+}
+
+/** The line feeds in a block, found with memchr under Node (a Buffer over the same memory). */
+export function countLines(block: Uint8Array): number {
+  const bytes = NODE_BUFFER === null ? block : NODE_BUFFER.from(block.buffer, block.byteOffset, block.byteLength);
+  let n = 0;
+  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) n++;
+  return n;
+}
+
+/**
  * Where `byte` first occurs in `bytes[start, end)`, or -1. Under Node a Buffer over the same memory
  * searches with memchr; a browser uses the typed array's own indexOf.
  */

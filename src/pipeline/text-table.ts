@@ -1,7 +1,9 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind, RowOrigin } from './columns';
+import { concatArrays } from './bytes';
 import { InputError } from './errors';
 import { RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
+import type { LineSample } from './row-sample';
 import type { BlockDecoding } from './text-blocks';
 import { rowTexts, textValues, type TextColumn } from './text-column';
 import type { TextFormat, TextLayout } from './text-layout';
@@ -19,6 +21,13 @@ export interface Chunk extends RowOrigin {
   firstLine: number;
   /** Rows whose fields were all empty, skipped before this chunk's last row. */
   blankRows: number;
+  /**
+   * Rows passed over unread since the chunk before, as outside a sample being drawn (ReadOptions'
+   * `skipOutside`); the last chunk may hold none but these.
+   */
+  skippedRows: number;
+  /** The lines of those of them a larger sample may still hold (LineSample's `linesCut`), in order. */
+  passedLines: Int32Array;
 }
 
 /**
@@ -41,7 +50,10 @@ export class TextTableReader {
   private decoder: RecordDecoder;
   private line: number;
   private rows = 0;
+  private sample: LineSample | null = null;
   private blankBefore: number;
+  private skippedBefore = 0;
+  private passedBefore: Int32Array[] = [];
 
   /** `select` chooses the columns to read from the file's names (default: all); the others are skipped unread. */
   constructor(layout: TextLayout, chunkRows: number, select?: (names: readonly string[]) => string[]) {
@@ -61,9 +73,13 @@ export class TextTableReader {
    * into chunks of a block's rows each, once every column has its kind and when more than
    * `decodingAbove` blocks are left: a column typed from the data is typed from the first chunk,
    * read here, and text of no more blocks than that is read here too, the next ones read ahead
-   * until it is known.
+   * until it is known. With a `sample`, rows it no longer admits are passed over unread (see
+   * BlockDecoding) and counted in the next chunk's `skippedRows`.
    */
-  async *read(blocks: AsyncIterable<Uint8Array>, recycle: (block: Uint8Array) => void, decoding?: BlockDecoding, decodingAbove = 0): AsyncGenerator<Chunk> {
+  async *read(
+    blocks: AsyncIterable<Uint8Array>, recycle: (block: Uint8Array) => void, decoding?: BlockDecoding, decodingAbove = 0, sample?: LineSample,
+  ): AsyncGenerator<Chunk> {
+    this.sample = sample ?? null;
     const iterator = blocks[Symbol.asyncIterator]();
     try {
       const ahead: Uint8Array[] = [];
@@ -92,7 +108,7 @@ export class TextTableReader {
       }
       // A layout whose body starts where the rows read here end, for the lines to be counted from there.
       const layout: TextLayout = { ...this.layout, bodyLine: this.line };
-      yield* this.decoded(decoding!(remaining(ahead, iterator), layout, this.request(), recycle));
+      yield* this.decoded(decoding!(remaining(ahead, iterator), layout, this.request(), recycle, sample));
     } finally {
       await iterator.return?.();
     }
@@ -105,6 +121,7 @@ export class TextTableReader {
   *push(block: Uint8Array, untilTyped = false): Generator<Chunk, number> {
     let at = 0;
     while (at < block.length && !(untilTyped && this.typed)) {
+      if (this.sample !== null) this.decoder.sampleBelow(this.sample.seed, this.sample.cut(), this.sample.linesCut?.());
       const { next, line } = this.decoder.decode(block, at, block.length, this.line, this.chunkRows - this.decoder.size);
       at = next;
       this.line = line;
@@ -114,7 +131,7 @@ export class TextTableReader {
   }
 
   *end(): Generator<Chunk> {
-    if (this.decoder.size > 0) yield this.flush();
+    if (this.decoder.size > 0 || this.decoder.passedOver > 0) yield this.flush();
     if (this.rows === 0) {
       const { file, headerLine } = this.layout;
       if (headerLine > 0) throw new InputError({ file, line: headerLine }, 'the file has a header but no data rows');
@@ -145,8 +162,15 @@ export class TextTableReader {
     let held: Chunk | null = null;
     for await (const decoded of rows) {
       if (decoded.rows === 0) {
-        if (held === null) this.blankBefore += decoded.blankRows;
-        else held.blankRows += decoded.blankRows;
+        if (held === null) {
+          this.blankBefore += decoded.blankRows;
+          this.skippedBefore += decoded.skippedRows;
+          this.passedBefore.push(decoded.passedLines);
+        } else {
+          held.blankRows += decoded.blankRows;
+          held.skippedRows += decoded.skippedRows;
+          held.passedLines = concatArrays([held.passedLines, decoded.passedLines], Int32Array);
+        }
         continue;
       }
       if (held !== null) yield held;
@@ -172,9 +196,13 @@ export class TextTableReader {
     });
     this.rows += decoded.rows;
     const blankRows = this.blankBefore + decoded.blankRows;
+    const skippedRows = this.skippedBefore + decoded.skippedRows;
+    const passedLines = concatArrays([...this.passedBefore, decoded.passedLines], Int32Array);
     this.blankBefore = 0;
+    this.skippedBefore = 0;
+    this.passedBefore = [];
     const { file, format } = this.layout;
-    return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0], lines: decoded.lines, blankRows };
+    return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0] ?? this.line, lines: decoded.lines, blankRows, skippedRows, passedLines };
   }
 
   /** A text column as read; in the first chunk, a column of no kind becomes numbers when all its fields read as numbers. */

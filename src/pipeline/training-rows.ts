@@ -1,6 +1,6 @@
 import { emptyReport, mergeReports, type TransformReport } from './features';
 import type { RecordBatch } from './records';
-import { sampleKey } from './row-sample';
+import { sampleKey, withinEdge, type LineSample, type SampleEdge } from './row-sample';
 import { labelsOfValues, type Schema } from './schema';
 import { textValues } from './text-column';
 
@@ -15,10 +15,8 @@ export interface RowStore {
 
 /** Which rows to keep and where they go. */
 export interface TrainingRowsOptions {
-  /** Whether the row at a place (0, 1, … in file order) is in the sample; asked once per row, in order (see sampleMembers). */
-  inSample: (place: number) => boolean;
-  /** The seed of the keys that choose the rows kept when there are more than the store's capacity. */
-  seed: number;
+  /** The sample the rows are drawn from, also given to the reader of the batches (RecordOptions' `skipOutside`). */
+  sample: TrainingSample;
   store: RowStore;
   /** Given each batch's feature matrix once its rows are put in the store (back to the decoding threads, say). */
   spent?: (matrix: Float32Array) => void;
@@ -29,42 +27,59 @@ export interface TrainingRows {
   slots: Uint32Array;
   /** Features a row. */
   width: number;
-  /** The repairs made in every row read. */
+  /** The repairs made in the rows read: the sample's. */
   report: TransformReport;
   /** Normal rows in the sample, kept or not. */
   normalRows: number;
-  /** Rows read, in the sample or not. */
+  /** Rows in the file, those passed over unread included. */
   rowsRead: number;
 }
 
 /**
+ * The sample of a file that training reads again, known by its edge (SampleEdge, found by the
+ * first read): a reader passes over the rows above it unread.
+ */
+export class TrainingSample implements LineSample {
+  constructor(readonly seed: number, readonly edge: SampleEdge | null) {}
+
+  /** Keys are whole multiples of 2⁻⁵³: the next key above the edge's is the first outside the sample, whatever its line. */
+  cut(): number {
+    return this.edge === null ? Infinity : this.edge.key + 2 ** -53;
+  }
+}
+
+/**
  * The normal rows of a sample of a file, read from its batches of feature rows (`readRecords`,
- * dense), put in a store as they come: the rows that training starts from, made without a table
- * and without holding them on the host. Memory holds a key per row kept and one batch. The label
- * column (the schema's) must be among the batches' text columns; a schema without one makes every
- * row normal.
+ * dense, with the sample as their `skipOutside`), put in a store as they come: the rows that
+ * training starts from, made without a table and without holding them on the host. Memory holds
+ * a key per row kept and one batch. The label column (the schema's) must be among the batches'
+ * text columns; a schema without one makes every row normal.
  */
 export async function readTrainingRows(batches: AsyncIterable<RecordBatch>, schema: Schema, options: TrainingRowsOptions): Promise<TrainingRows> {
   const report = emptyReport();
-  const kept = new SmallestKeys(options.store.capacity);
+  const { sample, store } = options;
+  const kept = new SmallestKeys(store.capacity);
   let width = 0;
-  let place = 0;
+  let rowsRead = 0;
   let normalRows = 0;
   for await (const batch of batches) {
     if (batch.packed) throw new Error('training rows are read from dense feature rows');
     width = batch.width;
+    rowsRead += batch.rows + batch.skippedRows;
     const normal = normalOf(batch, schema);
-    for (let i = 0; i < batch.rows; i++, place++) {
-      if (!options.inSample(place) || (normal !== null && normal[i] === 0)) continue;
+    for (let i = 0; i < batch.rows; i++) {
+      const line = batch.lines[i];
+      const key = sampleKey(line, sample.seed);
+      if (!withinEdge(sample.edge, key, line) || (normal !== null && normal[i] === 0)) continue;
       normalRows++;
-      const slot = kept.offer(sampleKey(place, options.seed), place);
-      if (slot >= 0) options.store.put(slot, batch.matrix, i * batch.width);
+      const slot = kept.offer(key, line);
+      if (slot >= 0) store.put(slot, batch.matrix, i * batch.width);
     }
     mergeReports(report, batch.report);
     options.spent?.(batch.matrix);
-    await options.store.settled?.();
+    await store.settled?.();
   }
-  return { slots: kept.slotsInOrder(), width, report, normalRows, rowsRead: place };
+  return { slots: kept.slotsInOrder(), width, report, normalRows, rowsRead };
 }
 
 /** Per row of a batch, 1 where it is normal; null when the schema has no label. */

@@ -204,14 +204,19 @@ describe('set-ups netae works out, or warns about', () => {
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
+  /** The normal rows of the sample of `rows` of TRAIN by its definition: the rows whose lines have the smallest keys. */
+  const normalInSample = (rows: number, seed: number): number => {
+    const data = readFileSync(TRAIN, 'utf8').split('\n').flatMap((l, i) => (l && !l.startsWith('#') ? [{ line: i + 1, label: l.split('\t').at(-1) }] : []));
+    const sample = data.sort((a, b) => sampleKey(a.line, seed) - sampleKey(b.line, seed)).slice(0, rows);
+    return sample.filter((row) => row.label === 'normal').length;
+  };
+
   it('--max-rows trains on a uniform sample of a longer file, drawn by --seed, and says so', async () => {
     const r = await run(['train', '--data', TRAIN, '--max-rows', '3000', '--seed', '4', '--out', join(dir, 's.safetensors'), '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr)).toContain(`netae: note: ${TRAIN} holds 8,000 rows; training reads a uniform sample of 3,000 of them (--max-rows N sets how many)`);
-    const labels = readFileSync(TRAIN, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t').at(-1));
-    const places = labels.map((_, i) => i).sort((a, b) => sampleKey(a, 4) - sampleKey(b, 4)).slice(0, 3000);
     const summary = JSON.parse(r.stdout);
-    expect(summary.trainRows + summary.validationRows).toBe(places.filter((i) => labels[i] === 'normal').length);
+    expect(summary.trainRows + summary.validationRows).toBe(normalInSample(3000, 4));
   });
 
   it('--fit-rows below the sample fits the features on a smaller sample and reads the training rows again, as many, on any thread count, from a file or standard input', async () => {
@@ -220,10 +225,8 @@ describe('set-ups netae works out, or warns about', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr)).toContain(`netae: note: ${TRAIN} holds 8,000 rows; the features are fitted on a uniform sample of 500 of them `
       + '(--fit-rows N) and the model trained on the normal rows of a uniform sample of 3,000 of them (--max-rows N), read again');
-    const labels = readFileSync(TRAIN, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t').at(-1));
-    const places = labels.map((_, i) => i).sort((a, b) => sampleKey(a, 4) - sampleKey(b, 4)).slice(0, 3000);
     const summary = JSON.parse(r.stdout);
-    expect(summary.trainRows + summary.validationRows).toBe(places.filter((i) => labels[i] === 'normal').length);
+    expect(summary.trainRows + summary.validationRows).toBe(normalInSample(3000, 4));
     const fitting = await readDataset(readFileSync(TRAIN), { preset: 'zeek-conn' }, TRAIN, { sample: { rows: 500, seed: 4 } });
     const expected = fitFeaturizer(fitting.schema, normalRows(fitting.table, fitting.schema, fitting).table).toJSON();
     const model = decodeModel(new Uint8Array(readFileSync(join(dir, 'f1.safetensors'))));

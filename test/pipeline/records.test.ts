@@ -9,6 +9,8 @@ function batch(rows: number, first: number): RecordBatch {
   report.repaired = first;
   return {
     rows,
+    lines: Int32Array.from({ length: rows }, (_, i) => 10 * (first + i) + 2),
+    skippedRows: first + 1,
     width,
     packed: false,
     matrix: Float32Array.from({ length: rows * width }, (_, k) => first * width + k),
@@ -33,6 +35,7 @@ describe('inChunks', () => {
     for await (const chunk of inChunks((async function* () { yield* source; })(), 4)) chunks.push(chunk);
     expect(chunks.map((c) => c.rows)).toEqual([4, 1, 2, 4, 4]);
     expect(chunks.flatMap((c) => Array.from(c.numbers.n))).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(chunks.flatMap((c) => Array.from(c.lines))).toEqual(Array.from({ length: 15 }, (_, i) => 10 * i + 2));
     expect(chunks.flatMap((c) => Array.from(c.matrix))).toEqual(Array.from({ length: 45 }, (_, k) => k));
     expect(chunks[1].matrix.buffer).toBe(source[0].matrix.buffer);
     expect(chunks[2]).toBe(source[1]);
@@ -44,10 +47,11 @@ describe('inChunks', () => {
     expect(textValues(own)).toEqual(['a7', 'b7']);
   });
 
-  it('gives each batch\'s repair report to its first chunk alone', async () => {
+  it('gives each batch\'s repair report and rows passed over to its first chunk alone', async () => {
     const chunks: RecordBatch[] = [];
     for await (const chunk of inChunks(batches(9, 3), 4)) chunks.push(chunk);
     expect(chunks.map((c) => c.report.rows)).toEqual([9, 0, 0, 3]);
     expect(chunks.map((c) => c.report.repaired)).toEqual([0, 0, 0, 9]);
+    expect(chunks.map((c) => c.skippedRows)).toEqual([1, 0, 0, 10]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readTable } from '../../src/pipeline/io';
-import { RowSample, sampleKey } from '../../src/pipeline/row-sample';
+import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
+import { readChunks, readTable, type Chunk } from '../../src/pipeline/io';
+import { RowSample, SampleEdgeFinder, sampleKey, withinEdge } from '../../src/pipeline/row-sample';
 
 /** A CSV of `n` rows whose `id` column is the row's place (0-based) and `kind` a text. */
 function rowsCsv(n: number): Uint8Array {
@@ -9,10 +10,10 @@ function rowsCsv(n: number): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
-/** The places of the `k` rows of `n` with the smallest keys, in row order: the sample by its definition. */
-function smallestKeys(n: number, k: number, seed: number): number[] {
+/** The places of the `k` rows of `n` with the smallest keys, in row order: the sample by its definition, row i on line i + `first`. */
+function smallestKeys(n: number, k: number, seed: number, first = 0): number[] {
   const places = Array.from({ length: n }, (_, i) => i);
-  places.sort((a, b) => sampleKey(a, seed) - sampleKey(b, seed) || a - b);
+  places.sort((a, b) => sampleKey(a + first, seed) - sampleKey(b + first, seed) || a - b);
   return places.slice(0, k).sort((a, b) => a - b);
 }
 
@@ -63,7 +64,7 @@ describe('readTable with a sample', () => {
     for (const chunkRows of [7, 300, 16_384]) {
       const read = await readTable(rowsCsv(n), { fileName: 's.csv', chunkRows, sample: { rows: 400, seed: 9 } });
       const ids = Array.from(read.table.array('id') as Float64Array);
-      expect(ids).toEqual(smallestKeys(n, 400, 9));
+      expect(ids).toEqual(smallestKeys(n, 400, 9, 2));
       expect(Array.from(read.lines)).toEqual(ids.map((id) => id + 2));
       expect(read.table.array('kind')).toEqual(ids.map((id) => `k${id % 7}`));
       expect(read.sampledFrom).toBe(n);
@@ -82,5 +83,71 @@ describe('readTable with a sample', () => {
     const a = await readTable(rowsCsv(2000), { sample: { rows: 100, seed: 1 } });
     const b = await readTable(rowsCsv(2000), { sample: { rows: 100, seed: 2 } });
     expect(a.table.array('id')).not.toEqual(b.table.array('id'));
+  });
+});
+
+/** A CSV whose `note` is quoted every fifth row and runs over two lines every tenth, with blank lines now and then. */
+function quotedCsv(n: number): Uint8Array {
+  const lines = ['id,note'];
+  for (let i = 0; i < n; i++) {
+    if (i % 37 === 4) lines.push('');
+    const note = i % 10 === 0 ? `"two\nlines, ${i}"` : i % 5 === 0 ? `"quoted, ${i}"` : `plain ${i}`;
+    lines.push(`${i},${note}`);
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
+describe('reading with a sample that admits the keys below a cut', () => {
+  it('passes over the other rows unread, counting them and the lines they span, on this thread or on others', async () => {
+    const bytes = quotedCsv(3000);
+    const whole = await readTable(bytes, { fileName: 'q.csv' });
+    const seed = 5;
+    const admitted = Array.from(whole.lines.keys()).filter((r) => sampleKey(whole.lines[r], seed) < 0.3);
+    for (const reading of [{ chunkRows: 50 }, { blockBytes: 512, decoding: parallelDecoding(2) }]) {
+      const chunks: Chunk[] = [];
+      for await (const chunk of readChunks(bytes, { fileName: 'q.csv', ...reading, skipOutside: { seed, cut: () => 0.3 } })) chunks.push(chunk);
+      expect(chunks.flatMap((c) => Array.from(c.lines))).toEqual(admitted.map((r) => whole.lines[r]));
+      expect(chunks.flatMap((c) => c.table.array('note') as string[])).toEqual(admitted.map((r) => whole.table.get('note', r)));
+      expect(chunks.reduce((n, c) => n + c.skippedRows, 0)).toBe(whole.table.numRows() - admitted.length);
+    }
+  });
+
+  it('reads a sample of a file with quoted lines the same whether the reader passes over rows or not, and finds the edge of a larger one', async () => {
+    const bytes = quotedCsv(4000);
+    const whole = await readTable(bytes, { fileName: 'q.csv' });
+    const byKey = Array.from(whole.lines.keys()).sort((a, b) => sampleKey(whole.lines[a], 12) - sampleKey(whole.lines[b], 12) || a - b);
+    const expected = byKey.slice(0, 300).sort((a, b) => a - b);
+    const last = byKey[1499];
+    for (const reading of [{ chunkRows: 64 }, { blockBytes: 1024, decoding: parallelDecoding(2), decodingAbove: 0 }]) {
+      const read = await readTable(bytes, { fileName: 'q.csv', ...reading, sample: { rows: 300, seed: 12, larger: 1500 } });
+      expect(Array.from(read.lines)).toEqual(expected.map((r) => whole.lines[r]));
+      expect(read.table.array('note')).toEqual(expected.map((r) => whole.table.get('note', r)));
+      expect(read.sampledFrom).toBe(4000);
+      expect(read.largerSample).toEqual({ key: sampleKey(whole.lines[last], 12), line: whole.lines[last] });
+    }
+  });
+});
+
+describe('SampleEdgeFinder', () => {
+  it('finds the last row of the sample of the rows given, none when it holds them all', () => {
+    const lines = Int32Array.from({ length: 5000 }, (_, i) => 3 * i + 1);
+    const byKey = Array.from(lines).sort((a, b) => sampleKey(a, 6) - sampleKey(b, 6));
+    for (const rows of [1, 700, 2600, 4999]) {
+      const finder = new SampleEdgeFinder(rows, 6);
+      for (let from = 0; from < lines.length; from += 333) finder.add(lines.subarray(from, from + 333));
+      expect(finder.edge()).toEqual({ key: sampleKey(byKey[rows - 1], 6), line: byKey[rows - 1] });
+      expect(finder.cut()).toBeLessThanOrEqual(sampleKey(byKey[rows], 6));
+    }
+    const all = new SampleEdgeFinder(5000, 6);
+    all.add(lines);
+    expect(all.edge()).toBeNull();
+  });
+
+  it('says of a row whether the sample of its edge holds it, ties to the earlier line', () => {
+    expect(withinEdge(null, 0.99, 7)).toBe(true);
+    expect(withinEdge({ key: 0.5, line: 10 }, 0.49, 99)).toBe(true);
+    expect(withinEdge({ key: 0.5, line: 10 }, 0.5, 10)).toBe(true);
+    expect(withinEdge({ key: 0.5, line: 10 }, 0.5, 11)).toBe(false);
+    expect(withinEdge({ key: 0.5, line: 10 }, 0.51, 1)).toBe(false);
   });
 });

@@ -4,12 +4,12 @@ import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
 import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import type { TransformReport } from '../../pipeline/features';
+import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns } from '../../pipeline/schema';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
-import { sampleMembers } from '../../pipeline/row-sample';
-import { readTrainingRows } from '../../pipeline/training-rows';
+import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError } from '../../pipeline/errors';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { repairLines, repairTotals } from '../repairs';
@@ -127,22 +127,25 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
 
 /**
  * The normal rows of the uniform sample of `rows` of the file's `total` rows (those with the
- * smallest keys), at most `most` of them (those of them with the smallest keys), decoded straight
- * into the fitted features on the decoding threads and put on the GPU as they come; the second
- * read of a file larger than the table the features were fitted on; with the repairs made and how
- * many normal rows the sample held.
+ * smallest keys, up to `edge`, which the first read found), at most `most` of them (those of them
+ * with the smallest keys), decoded straight into the fitted features on the decoding threads and
+ * put on the GPU as they come, the other rows passed over; the second read of a file larger than
+ * the table the features were fitted on; with the repairs made and how many normal rows the
+ * sample held.
  */
 async function sampleRows(
-  gpu: Gpu, path: string, fileName: string, featurizer: Featurizer, o: { total: number; rows: number; most: number; seed: number; threads: number },
+  gpu: Gpu, path: string, fileName: string, featurizer: Featurizer,
+  o: { total: number; rows: number; edge: SampleEdge | null; most: number; seed: number; threads: number },
 ): Promise<{ rows: DeviceRows; report: TransformReport; normalRows: number }> {
   const decoding = parallelDecoding(o.threads);
   const label = featurizer.schema.label;
-  const batches = readRecordsFile(path, featurizer, { ...featurizer.readOptions(fileName), decoding, texts: () => (label === null ? [] : [label]) });
+  const sample = new TrainingSample(o.seed, o.edge);
+  const batches = readRecordsFile(path, featurizer, {
+    ...featurizer.readOptions(fileName), decoding, texts: () => (label === null ? [] : [label]), skipOutside: sample,
+  });
   const store = new DeviceRowStore(gpu, Math.min(o.most, o.rows, o.total), featurizer.width);
   try {
-    const read = await readTrainingRows(batches, featurizer.schema, {
-      inSample: sampleMembers(o.total, o.rows, o.seed), seed: o.seed, store, spent: (matrix) => decoding.giveBack(matrix),
-    });
+    const read = await readTrainingRows(batches, featurizer.schema, { sample, store, spent: (matrix) => decoding.giveBack(matrix) });
     const count = (n: number) => n.toLocaleString('en-US');
     if (read.rowsRead !== o.total) {
       throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
@@ -203,7 +206,8 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
   const maxRows = flags.maxRows ?? MAX_TRAINING_ROWS;
   const threads = flags.threads ?? defaultThreads();
   const fitRows = Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
-  const dataset = await readDatasetFile(path, spec, { select: presetColumns(spec), sample: { rows: fitRows, seed }, threads, fileName });
+  const larger = maxRows > fitRows ? { larger: maxRows } : {};
+  const dataset = await readDatasetFile(path, spec, { select: presetColumns(spec), sample: { rows: fitRows, seed, ...larger }, threads, fileName });
   checkThresholdRule(rule, dataset);
   const total = dataset.sampledFrom;
   const secondRead = total !== undefined && maxRows > fitRows;
@@ -227,7 +231,7 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
       progress.stop();
       notice('note', note);
     },
-    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, path, fileName, featurizer, { total, rows: maxRows, most, seed, threads }) } : {}),
+    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, path, fileName, featurizer, { total, rows: maxRows, edge: dataset.largerSample ?? null, most, seed, threads }) } : {}),
     signal,
   }));
   progress.stop();
