@@ -50,6 +50,25 @@ export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimi
     const lf = bytes.lastIndexOf(LF, end - 1);
     return lf >= start ? lf + 1 : -1;
   }
+  return quotedRowsEnd(bytes, start, end, delimiter, false);
+}
+
+/**
+ * The position just after the row that starts at `start` (after its LF), or -1 when a quoted field
+ * of it is not closed before `end`. `bytes[end - 1]` must be an LF.
+ */
+export function rowEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, quoted: boolean): number {
+  const lf = bytes.indexOf(LF, start);
+  if (!quoted || indexOfByte(bytes, QUOTE, start, lf) === -1) return lf + 1;
+  return quotedRowsEnd(bytes, start, end, delimiter, true);
+}
+
+/**
+ * Reads quoted rows from `start` (a row's start): the position just after the first row's LF
+ * (`first`) or the last one's before `end`, where a row ends at an LF outside quotes; -1 when none
+ * ends there.
+ */
+function quotedRowsEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, first: boolean): number {
   let last = -1;
   let at = start;
   let fieldStart = true;
@@ -64,6 +83,7 @@ export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimi
     }
     if (c === LF) {
       last = at + 1;
+      if (first) return last;
       fieldStart = true;
     } else {
       fieldStart = c === delimiter;
@@ -71,31 +91,6 @@ export function lastRowEnd(bytes: Uint8Array, start: number, end: number, delimi
     at++;
   }
   return last;
-}
-
-/**
- * The position just after the row that starts at `start` (after its LF), or -1 when a quoted field
- * of it is not closed before `end`. `bytes[end - 1]` must be an LF.
- */
-export function rowEnd(bytes: Uint8Array, start: number, end: number, delimiter: number, quoted: boolean): number {
-  const lf = bytes.indexOf(LF, start);
-  if (!quoted || indexOfByte(bytes, QUOTE, start, lf) === -1) return lf + 1;
-  let at = start;
-  let fieldStart = true;
-  while (at < end) {
-    const c = bytes[at];
-    if (fieldStart && c === QUOTE) {
-      const q = quotedEnd(bytes, at, end, delimiter);
-      if (q === null) return -1;
-      at = q.next;
-      fieldStart = false;
-      continue;
-    }
-    if (c === LF) return at + 1;
-    fieldStart = c === delimiter;
-    at++;
-  }
-  return -1;
 }
 
 /** The line feeds in `bytes[start, end)`: for a short range, such as a quoted field. */
