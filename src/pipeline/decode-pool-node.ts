@@ -102,11 +102,10 @@ export function parallelDecoding(threads: number): ParallelDecoding {
   });
 }
 
-/** A block sent to a thread: its reply, whether it has come, and whether its lines come back counted from the file's start. */
+/** A block sent to a thread: its reply, and whether it has come. */
 interface InFlight {
   reply: Promise<WorkerReply>;
   done: boolean;
-  absolute: boolean;
 }
 
 async function* decodeOnThreads(
@@ -117,8 +116,9 @@ async function* decodeOnThreads(
   const queue: InFlight[] = [];
   const iterator = blocks[Symbol.asyncIterator]();
   let line = layout.bodyLine;
-  /** With a sample, the line the next block sent starts on: the thread needs it for the rows' keys. */
+  /** With a sample, the line the next block sent starts on: the thread needs it for the rows' keys, and counts lines from there. */
   let sentLine = layout.bodyLine;
+  const shift = sample === undefined ? () => line - 1 : () => 0;
   let done = false;
   let sent = 0;
   let working = 1;
@@ -137,7 +137,7 @@ async function* decodeOnThreads(
       sentLine += countLines(bytes);
     }
     const reply = thread.request(task, moved);
-    const block: InFlight = { reply, done: false, absolute: sample !== undefined };
+    const block: InFlight = { reply, done: false };
     reply.then((r) => {
       block.done = true;
       started.add(thread);
@@ -159,12 +159,12 @@ async function* decodeOnThreads(
       if (reply.error !== undefined) {
         const { line: at, column, reason } = reply.error;
         if (at === undefined && column === undefined) throw new Error(reason);
-        const shift = head.absolute ? 0 : line - 1;
-        throw new InputError({ file: layout.file, line: at === undefined ? undefined : at + shift, column }, reason);
+        throw new InputError({ file: layout.file, line: at === undefined ? undefined : at + shift(), column }, reason);
       }
       const { rows, lines } = reply;
       blockBytes = footprint(rows);
-      if (!head.absolute) for (let i = 0; i < rows.rows; i++) rows.lines[i] += line - 1;
+      const by = shift();
+      if (by !== 0) for (let i = 0; i < rows.rows; i++) rows.lines[i] += by;
       line += lines;
       yield rows;
     }
