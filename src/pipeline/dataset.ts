@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
-import { parseText, readTable, type ReadOptions, type ReadResult, type SampleOptions } from './io';
+import { parseText, readTable, type ReadOptions, type ReadResult, type TableReading } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
 import type { Format } from './text-table';
 
@@ -10,8 +10,8 @@ export interface Dataset extends ReadResult {
   labels: Labels | null;
 }
 
-/** How a dataset's file is read besides its spec: the columns chosen, how its text is decoded (see ReadOptions), the rows kept. */
-export type DatasetReading = Pick<ReadOptions, 'select' | 'decoding' | 'decodingAbove' | 'blockBytes' | 'gunzip'> & { sample?: SampleOptions };
+/** How a dataset's file is read besides its spec: the columns chosen, how its text is decoded (see ReadOptions), the rows kept, the rows met reported. */
+export type DatasetReading = Pick<ReadOptions, 'select' | 'decoding' | 'decodingAbove' | 'blockBytes' | 'gunzip'> & TableReading;
 
 /**
  * Reads a whole file (any supported format, gzip or not) for a preset or a generic spec.

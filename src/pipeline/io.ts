@@ -120,10 +120,22 @@ export async function openBytes(source: ByteSource, file: string, inflate: Infla
   return { head, chunks };
 }
 
+/** How {@link readTable} reads besides ReadOptions: a cap on the rows kept, and a count of the rows met as it goes. */
+export interface TableReading {
+  sample?: SampleOptions;
+  /** Called after each chunk with the rows met so far, those passed over included (for progress). */
+  onRows?: (rows: number) => void;
+}
+
 /** Reads a whole file into one table, or a uniform sample of its rows when `sample` caps them. */
-export async function readTable(source: ByteSource, options: ReadOptions & { sample?: SampleOptions } = {}): Promise<ReadResult> {
+export async function readTable(source: ByteSource, options: ReadOptions & TableReading = {}): Promise<ReadResult> {
   const parts = new TableParts(options.fileName ?? 'input', options.sample);
-  for await (const chunk of readChunks(source, { ...options, skipOutside: parts.skipOutside() })) parts.add(chunk);
+  let rows = 0;
+  for await (const chunk of readChunks(source, { ...options, skipOutside: parts.skipOutside() })) {
+    parts.add(chunk);
+    rows += chunk.lines.length + chunk.skippedRows;
+    options.onRows?.(rows);
+  }
   return parts.join();
 }
 

@@ -20,6 +20,8 @@ export interface TrainingRowsOptions {
   store: RowStore;
   /** Given each batch's feature matrix once its rows are put in the store (back to the decoding threads, say). */
   spent?: (matrix: Float32Array) => void;
+  /** Called after each batch with the rows met so far, those passed over included (for progress). */
+  onRows?: (rows: number) => void;
 }
 
 export interface TrainingRows {
@@ -77,6 +79,7 @@ export async function readTrainingRows(batches: AsyncIterable<RecordBatch>, sche
     }
     mergeReports(report, batch.report);
     options.spent?.(batch.matrix);
+    options.onRows?.(rowsRead);
     await store.settled?.();
   }
   return { slots: kept.slotsInOrder(), width, report, normalRows, rowsRead };

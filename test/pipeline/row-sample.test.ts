@@ -119,7 +119,10 @@ describe('reading with a sample that admits the keys below a cut', () => {
     const expected = byKey.slice(0, 300).sort((a, b) => a - b);
     const last = byKey[1499];
     for (const reading of [{ chunkRows: 64 }, { blockBytes: 1024, decoding: parallelDecoding(2), decodingAbove: 0 }]) {
-      const read = await readTable(bytes, { fileName: 'q.csv', ...reading, sample: { rows: 300, seed: 12, larger: 1500 } });
+      const counts: number[] = [];
+      const read = await readTable(bytes, { fileName: 'q.csv', ...reading, sample: { rows: 300, seed: 12, larger: 1500 }, onRows: (rows) => counts.push(rows) });
+      expect(counts.every((n, i) => i === 0 || n > counts[i - 1])).toBe(true);
+      expect(counts.at(-1)).toBe(4000);
       expect(Array.from(read.lines)).toEqual(expected.map((r) => whole.lines[r]));
       expect(read.table.array('note')).toEqual(expected.map((r) => whole.table.get('note', r)));
       expect(read.sampledFrom).toBe(4000);

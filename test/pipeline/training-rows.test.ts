@@ -122,8 +122,10 @@ describe('readTrainingRows', () => {
     const decoding = parallelDecoding(2);
     const batches = readRecords(ZEEK, featurizer, { ...featurizer.readOptions('train.conn.log'), texts: () => ['label'], blockBytes: 4096, decoding, skipOutside: sample });
     const store = new HostStore(featurizer.width, Infinity);
-    const there = await readTrainingRows(batches, featurizer.schema, { sample, store });
+    const counts: number[] = [];
+    const there = await readTrainingRows(batches, featurizer.schema, { sample, store, onRows: (rows) => counts.push(rows) });
     expect(there.rowsRead).toBe(here.rowsRead);
+    expect(counts.at(-1)).toBe(there.rowsRead);
     expect(there.normalRows).toBe(here.normalRows);
     const matrix = new Float32Array(there.slots.length * there.width);
     there.slots.forEach((slot, i) => matrix.set(store.rows[slot], i * there.width));

@@ -9,7 +9,8 @@ export function notice(kind: 'note' | 'warning', text: string): void {
 
 export interface Reporter {
   training(event: TrainEvent): void;
-  scored(rows: number): void;
+  /** Rows done so far by the step that `verb` names (`scored`, `read`): a count and a rate on a terminal. */
+  rows(verb: string, rows: number): void;
   note(text: string): void;
   stop(): void;
 }
@@ -22,9 +23,11 @@ export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.st
   const tty = stream.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;
   let started = 0;
+  let counting = '';
   const stopBar = () => {
     bar?.stop();
     bar = null;
+    counting = '';
   };
   const write = (text: string) => {
     if (quiet) return;
@@ -36,6 +39,7 @@ export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.st
       if (quiet) return;
       if (event.type === 'step') {
         if (!tty) return;
+        if (counting !== '') stopBar();
         if (!bar) {
           bar = new cliProgress.SingleBar({
             stream,
@@ -52,15 +56,17 @@ export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.st
       const val = event.valLoss === null ? '' : `  val ${event.valLoss.toExponential(3)}`;
       write(`epoch ${event.epoch}/${event.epochs}  train ${event.trainLoss.toExponential(3)}${val}  ${formatCell(Math.round(event.samplesPerSecond))} samples/s  ${event.seconds.toFixed(1)} s${event.best ? '  *' : ''}`);
     },
-    scored(rows) {
+    rows(verb, rows) {
       if (quiet || !tty) return;
-      if (!bar) {
+      if (counting !== verb) {
+        stopBar();
+        counting = verb;
         started = performance.now();
-        bar = new cliProgress.SingleBar({ stream, format: 'scored {value} rows | {speed} rows/s', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar({ stream, format: `${verb} {value} rows | {speed} rows/s`, hideCursor: true }, cliProgress.Presets.shades_classic);
         bar.start(Number.MAX_SAFE_INTEGER, 0, { speed: '—' });
       }
       const seconds = (performance.now() - started) / 1000;
-      bar.update(rows, { speed: formatCell(Math.round(rows / Math.max(seconds, 1e-3))) });
+      bar!.update(rows, { speed: formatCell(Math.round(rows / Math.max(seconds, 1e-3))) });
     },
     note: write,
     stop: stopBar,

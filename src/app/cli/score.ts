@@ -164,7 +164,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
           bytes.catch(() => undefined);
           writing.push(bytes);
           await drain(WRITE_DEPTH * writingThreads(threads));
-          progress.scored(scored);
+          progress.rows('scored', scored);
         };
         for await (const batch of inChunks(resumed(firstRows, records), scorer.chunk)) {
           if (!header) {

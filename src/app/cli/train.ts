@@ -135,7 +135,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
  */
 async function sampleRows(
   gpu: Gpu, path: string, fileName: string, featurizer: Featurizer,
-  o: { total: number; rows: number; edge: SampleEdge | null; most: number; seed: number; threads: number },
+  o: { total: number; rows: number; edge: SampleEdge | null; most: number; seed: number; threads: number; onRows: (rows: number) => void },
 ): Promise<{ rows: DeviceRows; report: TransformReport; normalRows: number }> {
   const decoding = parallelDecoding(o.threads);
   const label = featurizer.schema.label;
@@ -145,7 +145,7 @@ async function sampleRows(
   });
   const store = new DeviceRowStore(gpu, Math.min(o.most, o.rows, o.total), featurizer.width);
   try {
-    const read = await readTrainingRows(batches, featurizer.schema, { sample, store, spent: (matrix) => decoding.giveBack(matrix) });
+    const read = await readTrainingRows(batches, featurizer.schema, { sample, store, spent: (matrix) => decoding.giveBack(matrix), onRows: o.onRows });
     const count = (n: number) => n.toLocaleString('en-US');
     if (read.rowsRead !== o.total) {
       throw new InputError({ file: fileName }, `the file changed while it was read: ${count(o.total)} rows, then ${count(read.rowsRead)} read again; train on a copy that does not change`);
@@ -207,39 +207,48 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
   const threads = flags.threads ?? defaultThreads();
   const fitRows = Math.min(maxRows, flags.fitRows ?? FIT_ROWS);
   const larger = maxRows > fitRows ? { larger: maxRows } : {};
-  const dataset = await readDatasetFile(path, spec, { select: presetColumns(spec), sample: { rows: fitRows, seed, ...larger }, threads, fileName });
-  checkThresholdRule(rule, dataset);
-  const total = dataset.sampledFrom;
-  const secondRead = total !== undefined && maxRows > fitRows;
-  dataNotices(dataset, secondRead ? Math.min(maxRows, total) : null);
   const progress = reporter(flags.json === true);
-  const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
-    layers: flags.layers,
-    epochs: flags.epochs,
-    batchSize: flags.batch,
-    lr: flags.lr,
-    weightDecay: flags.weightDecay,
-    seed: flags.seed,
-    validation: flags.validation,
-    patience: flags.patience,
-    scaling: flags.scaling,
-    bound: flags.bound,
-    rowScore: flags.rowScore,
-    threshold: rule,
-    onProgress: (e) => progress.training(e),
-    onNote: (note) => {
-      progress.stop();
-      notice('note', note);
-    },
-    ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, path, fileName, featurizer, { total, rows: maxRows, edge: dataset.largerSample ?? null, most, seed, threads }) } : {}),
-    signal,
-  }));
-  progress.stop();
-  if (fitted.training.stopped === 'aborted') throw new Interrupted();
-  for (const warning of fitted.warnings) notice('warning', warning);
-  await model.write(encodeModel(fitted.model));
-  await stdout.write(summaryText(fitted, flags.out, flags.json === true));
-  await model.commit();
+  try {
+    const dataset = await readDatasetFile(path, spec, {
+      select: presetColumns(spec), sample: { rows: fitRows, seed, ...larger }, threads, fileName, onRows: (rows) => progress.rows('read', rows),
+    });
+    progress.stop();
+    checkThresholdRule(rule, dataset);
+    const total = dataset.sampledFrom;
+    const secondRead = total !== undefined && maxRows > fitRows;
+    dataNotices(dataset, secondRead ? Math.min(maxRows, total) : null);
+    const fitted = await withGpu((gpu) => fitDetector(gpu, dataset, {
+      layers: flags.layers,
+      epochs: flags.epochs,
+      batchSize: flags.batch,
+      lr: flags.lr,
+      weightDecay: flags.weightDecay,
+      seed: flags.seed,
+      validation: flags.validation,
+      patience: flags.patience,
+      scaling: flags.scaling,
+      bound: flags.bound,
+      rowScore: flags.rowScore,
+      threshold: rule,
+      onProgress: (e) => progress.training(e),
+      onNote: (note) => {
+        progress.stop();
+        notice('note', note);
+      },
+      ...(secondRead ? { trainingRows: (gpu: Gpu, featurizer: Featurizer, most: number) => sampleRows(gpu, path, fileName, featurizer, {
+        total, rows: maxRows, edge: dataset.largerSample ?? null, most, seed, threads, onRows: (rows) => progress.rows('read again', rows),
+      }) } : {}),
+      signal,
+    }));
+    progress.stop();
+    if (fitted.training.stopped === 'aborted') throw new Interrupted();
+    for (const warning of fitted.warnings) notice('warning', warning);
+    await model.write(encodeModel(fitted.model));
+    await stdout.write(summaryText(fitted, flags.out, flags.json === true));
+    await model.commit();
+  } finally {
+    progress.stop();
+  }
 }
 
 /** The summary for the terminal, or as JSON. */
