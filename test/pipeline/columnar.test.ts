@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { toArrowIPC, type ColumnTable } from 'arquero';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/pipeline/dataset';
 import { readTable } from '../../src/pipeline/io';
 import { readDatasetFile, readRecordsFile } from '../../src/pipeline/io-node';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
 import { readRecords, type RecordBatch } from '../../src/pipeline/records';
+import { sampleKey } from '../../src/pipeline/row-sample';
 import { normalRows } from '../../src/pipeline/schema';
 import { rowTexts } from '../../src/pipeline/text-column';
+import { readTrainingRows, TrainingSample } from '../../src/pipeline/training-rows';
 import { sameBytes } from './helpers/same-bytes';
 
 const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name}`, import.meta.url));
@@ -70,6 +73,24 @@ describe('columnar input goes column by column into the matrix', async () => {
     const fromArrow = await collect(readRecords(toArrowIPC(test, { format: 'file' }), featurizer, { fileName: 'test.arrow', texts }));
     expect(sameBytes(fromArrow.matrix, expected.matrix)).toBe(true);
     expect(fromArrow.labels.length).toBe(test.numRows());
+  });
+
+  it('Parquet sampled as train samples it: rows keyed by their record numbers, the larger sample read again alone', async () => {
+    const bytes = toParquet(test, 700);
+    const spec = { preset: 'zeek-conn' };
+    const byKey = Array.from({ length: test.numRows() }, (_, i) => i + 1).sort((a, b) => sampleKey(a, 3) - sampleKey(b, 3));
+    const first = await readDataset(bytes, spec, 'test.parquet', { sample: { rows: 300, seed: 3, larger: 1200 } });
+    expect(Array.from(first.lines)).toEqual(byKey.slice(0, 300).sort((a, b) => a - b));
+    expect(first.largerSample).toEqual({ key: sampleKey(byKey[1199], 3), line: byKey[1199] });
+    const sample = new TrainingSample(3, first.largerSample!);
+    const store = { capacity: Infinity, put: () => undefined };
+    const read = await readTrainingRows(readRecords(bytes, featurizer, { fileName: 'test.parquet', texts, skipOutside: sample }), featurizer.schema, { sample, store });
+    const labels = test.array('label') as string[];
+    expect(read.rowsRead).toBe(test.numRows());
+    const normal = byKey.slice(0, 1200).filter((record) => labels[record - 1] === 'normal').length;
+    expect(normal).toBeGreaterThan(600);
+    expect(read.normalRows).toBe(normal);
+    expect(read.slots.length).toBe(normal);
   });
 
   it('a Parquet file that is cut short is an error naming the file', async () => {
