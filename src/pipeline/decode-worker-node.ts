@@ -8,9 +8,9 @@ import type { WorkerReply, WorkerTask } from './decode-pool-node';
 /**
  * A decoding thread of the pool in decode-pool-node.ts: decodes each block of whole rows it is sent
  * and sends back the rows (their buffers moved, not copied) with the lines the block spans, or the
- * error it met, its line counted as the rows' are (WorkerReply). The block's own buffer goes back too, so
- * spent blocks do not pile up here between this thread's collections, as the text columns decoded
- * in place or as `spent`; a spent matrix sent with a block is decoded into again (see
+ * error it met, its line counted as the rows' are (WorkerReply). The block's own buffer goes back
+ * too, so spent blocks do not pile up here between this thread's collections, as the text columns
+ * decoded in place or as `spent`; a spent matrix sent with a block is decoded into again (see
  * RecordDecoder's `reuse`). While a sample is drawn, the task says which line the block starts on
  * and which rows to pass over (RecordDecoder's `sampleBelow`).
  */

@@ -130,11 +130,9 @@ export interface TableReading {
 /** Reads a whole file into one table, or a uniform sample of its rows when `sample` caps them. */
 export async function readTable(source: ByteSource, options: ReadOptions & TableReading = {}): Promise<ReadResult> {
   const parts = new TableParts(options.fileName ?? 'input', options.sample);
-  let rows = 0;
   for await (const chunk of readChunks(source, { ...options, skipOutside: parts.skipOutside() })) {
     parts.add(chunk);
-    rows += chunk.lines.length + chunk.skippedRows;
-    options.onRows?.(rows);
+    options.onRows?.(parts.met);
   }
   return parts.join();
 }
@@ -246,12 +244,18 @@ class TableParts {
   private format: Format = 'csv';
   private unit: Chunk['unit'] = 'line';
   private blankRows = 0;
+  private rowsMet = 0;
   private readonly sample: RowSample | null;
   private readonly larger: SampleEdgeFinder | null;
 
   constructor(private readonly file: string, sample?: SampleOptions) {
     this.sample = sample === undefined ? null : new RowSample(sample.rows, sample.seed);
     this.larger = sample?.larger === undefined ? null : new SampleEdgeFinder(sample.larger, sample.seed);
+  }
+
+  /** Rows met so far, those passed over included. */
+  get met(): number {
+    return this.rowsMet;
   }
 
   /** What the reader may pass over: the rows outside the sample, the lines of those the larger sample may hold handed back. */
@@ -268,12 +272,13 @@ class TableParts {
       this.unit = chunk.unit;
     }
     this.blankRows += chunk.blankRows;
+    this.rowsMet += chunk.lines.length + chunk.skippedRows;
     let lines = chunk.lines;
     let pick: Int32Array | null = null;
     this.larger?.add(merged(lines, chunk.passedLines));
     if (this.sample !== null) {
       const sample = this.sample;
-      const keys = sample.keysOf(lines, chunk.skippedRows);
+      const keys = sample.keysOf(lines);
       pick = admitted(keys, (key) => sample.admits(key));
       this.keys.push(pick === null ? keys : gather(keys, pick));
       if (pick !== null) lines = gather(lines, pick);
@@ -297,7 +302,7 @@ class TableParts {
       this.columns.delete(name);
       data[name] = concatColumn(parts);
     }
-    const sampledFrom = this.sample !== null && this.sample.total > this.held ? { sampledFrom: this.sample.total } : {};
+    const sampledFrom = this.sample !== null && this.rowsMet > this.held ? { sampledFrom: this.rowsMet } : {};
     const largerSample = this.larger === null ? {} : { largerSample: this.larger.edge() };
     return {
       table: table(data, this.names),

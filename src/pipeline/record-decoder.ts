@@ -757,12 +757,12 @@ export class RecordDecoder {
   }
 }
 
-/** The request's fitted features; an InputError when the file lacks a column the request names. */
 /** Whether rows decoded from `block` hold it (their text decoded in place): it must not be read into again. */
 export function holdsBlock(rows: DecodedRows, block: Uint8Array): boolean {
   return rows.texts.some((column) => column.bytes.buffer === block.buffer);
 }
 
+/** The request's fitted features; an InputError when the file lacks a column the request names. */
 export function checkRequest(layout: TextLayout, request: DecodeRequest): FittedFeatures | null {
   const features = request.features === null ? null : new FittedFeatures(request.features);
   features?.requireColumns(layout.names, layout.file);

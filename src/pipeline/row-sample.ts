@@ -23,7 +23,6 @@ export interface LineSample {
  * key is above the cut is never held, and its reader may pass over it unread ({@link LineSample}).
  */
 export class RowSample implements LineSample {
-  private seen = 0;
   /** Rows whose key is at least this are not in the sample. */
   private below = Infinity;
 
@@ -31,20 +30,14 @@ export class RowSample implements LineSample {
     if (!Number.isInteger(rows) || rows < 1) throw new Error(`a sample holds a whole number of rows ≥ 1, got ${rows}`);
   }
 
-  /** Rows met so far, those passed over included. */
-  get total(): number {
-    return this.seen;
-  }
-
   cut(): number {
     return this.below;
   }
 
-  /** The keys of the next rows read, starting on `lines`, after `skipped` rows passed over unread. */
-  keysOf(lines: Int32Array, skipped = 0): Float64Array {
+  /** The keys of rows starting on `lines`. */
+  keysOf(lines: Int32Array): Float64Array {
     const keys = new Float64Array(lines.length);
     for (let i = 0; i < lines.length; i++) keys[i] = sampleKey(lines[i], this.seed);
-    this.seen += lines.length + skipped;
     return keys;
   }
 
