@@ -7,7 +7,7 @@ import {
   addCounts, categorySlot, emptyReport, encodeNumber, FittedFeatures, zeroCounts,
   type CategoricalFeature, type FeaturesJSON, type NumericFeature, type RepairCounts, type TransformReport,
 } from './features';
-import type { TextLayout } from './text-layout';
+import { sameZeekFields, type TextLayout } from './text-layout';
 import { TextValues, type TextColumn } from './text-column';
 import { sampleKey } from './row-sample';
 import { countLF, CR, LF, QUOTE, quotedEnd, rowEnd, splitRow, unquote } from './text-rows';
@@ -71,6 +71,8 @@ const WANTS_NUMBER = NUM_FEATURE | NUMBER;
 const WANTS_TEXT = CAT_FEATURE | TEXT;
 
 const HASH = 35;
+/** How a Zeek log's `#fields` line starts: met again in the body where logs were joined end to end. */
+const FIELDS = new TextEncoder().encode('#fields');
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
@@ -296,7 +298,9 @@ export class RecordDecoder {
         }
       }
       if (skipComments && first === HASH) {
-        p = bytes.indexOf(LF, p) + 1;
+        const next = bytes.indexOf(LF, p) + 1;
+        if (startsWith(bytes, p, FIELDS)) this.checkFields(decodeBytes(bytes, p, bytes[next - 2] === CR ? next - 2 : next - 1), line);
+        p = next;
         line++;
         continue;
       }
@@ -323,6 +327,15 @@ export class RecordDecoder {
       taken++;
     }
     return { next: p, line };
+  }
+
+  /** A Zeek log's `#fields` line met in the body: the same columns as the header's go on, other columns are refused. */
+  private checkFields(text: string, line: number): void {
+    if (sameZeekFields(this.layout, text)) return;
+    throw new InputError(
+      { file: this.layout.file, line },
+      "a #fields line names other columns than the log's header: logs joined end to end must name the same columns; read each on its own",
+    );
   }
 
   private passLine(line: number): void {
@@ -933,4 +946,10 @@ function signedDecimal(bytes: Uint8Array, start: number, delimiter: number, out:
   const v = power >= 0 ? m * POW10[power] : m / POW10[-power];
   out[0] = negative ? -v : v;
   return e;
+}
+
+/** Whether `bytes` holds `prefix` from `at`. */
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
 }

@@ -59,6 +59,7 @@ export function readOptionsFor(spec: SchemaSpec | Schema, fileName?: string): Re
   for (const name of schema.features.categorical) types[name] = 'string';
   if (schema.label !== null) types[schema.label] = 'string';
   if (schema.categoryColumn !== null) types[schema.categoryColumn] = 'string';
+  for (const name of ('drop' in spec ? spec.drop : undefined) ?? []) types[name] = 'string';
   return { ...schema.read, fileName, types };
 }
 
@@ -152,6 +153,9 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   const leftOut = identifierColumns(table, features.filter((name) => isText(name) && !given.has(name)));
   const left = new Set(leftOut.map((l) => l.column));
   const kept = features.filter((name) => !left.has(name));
+  for (const name of draft.features.log1p ?? []) {
+    if (isText(name)) throw new InputError({ file, column: name }, 'a log1p column must hold numbers, and this one is read as text: a categorical feature');
+  }
   return {
     ...draft,
     read: { ...draft.read, header: draft.read.header ?? true },

@@ -222,6 +222,15 @@ function count(text: string, char: string): number {
 }
 
 /** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */
+/**
+ * Whether the `#fields` line of a Zeek log met again in its body (logs joined end to end, each
+ * with its header) names the columns that the log's header named, in that order.
+ */
+export function sameZeekFields(layout: TextLayout, line: string): boolean {
+  const names = uniqueNames(line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter)));
+  return names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
+}
+
 function uniqueNames(raw: string[]): string[] {
   const seen = new Map<string, number>();
   const taken = new Set(raw.map((n) => n.trim()));

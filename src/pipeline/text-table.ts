@@ -1,7 +1,7 @@
 import { table, type ColumnTable } from 'arquero';
 import type { Column, ColumnKind, RowOrigin } from './columns';
 import { concatArrays } from './bytes';
-import { InputError } from './errors';
+import { InputError, quote } from './errors';
 import { RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
 import type { LineSample } from './row-sample';
 import type { BlockDecoding } from './text-blocks';
@@ -192,7 +192,7 @@ export class TextTableReader {
     const texts = decoded.texts.values();
     const data: Record<string, Column> = {};
     this.names.forEach((name, k) => {
-      data[name] = this.kinds[k] === 'number' ? numbers.next().value! : this.textColumn(k, texts.next().value!, decoded.rows);
+      data[name] = this.kinds[k] === 'number' ? numbers.next().value! : this.textColumn(k, texts.next().value!, decoded.lines);
     });
     this.rows += decoded.rows;
     const blankRows = this.blankBefore + decoded.blankRows;
@@ -205,15 +205,33 @@ export class TextTableReader {
     return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0] ?? this.line, lines: decoded.lines, blankRows, skippedRows, passedLines };
   }
 
-  /** A text column as read; in the first chunk, a column of no kind becomes numbers when all its fields read as numbers. */
-  private textColumn(k: number, text: TextColumn, rows: number): Column {
+  /**
+   * A text column as read; in the first chunk, a column of no kind becomes numbers when all its
+   * fields read as numbers. One whose fields are numbers but for a few (at most one row in a
+   * hundred) is taken for a column of numbers with a bad field: an error names the first, as it
+   * would in a later chunk, rather than the column silently becoming categories.
+   */
+  private textColumn(k: number, text: TextColumn, lines: Int32Array): Column {
     if (this.kinds[k] === undefined) {
       const texts = textValues(text);
       const values = texts.map(parseNumber);
-      if (values.every((v) => v !== undefined) && texts.some(isFiniteText)) {
-        this.kinds[k] = 'number';
-        this.notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; name it as categorical to read it as text`;
-        return Float64Array.from(text.codes, (code) => values[code]!);
+      const rows = lines.length;
+      if (texts.some(isFiniteText)) {
+        let bad = 0;
+        for (const code of text.codes) if (values[code] === undefined) bad++;
+        const readAs = `name it as categorical to read it as text`;
+        if (bad === 0) {
+          this.kinds[k] = 'number';
+          this.notes[this.names[k]] = `the column held only numbers in its first ${rows} rows; ${readAs}`;
+          return Float64Array.from(text.codes, (code) => values[code]!);
+        }
+        if (bad <= Math.max(1, Math.floor(rows / 100))) {
+          const row = text.codes.findIndex((code) => values[code] === undefined);
+          throw new InputError(
+            { file: this.layout.file, line: lines[row], column: this.names[k] },
+            `expected a number, found ${quote(texts[text.codes[row]])} (the column holds numbers in ${(rows - bad).toLocaleString('en-US')} of its first ${rows.toLocaleString('en-US')} rows; ${readAs})`,
+          );
+        }
       }
       this.kinds[k] = 'string';
     }

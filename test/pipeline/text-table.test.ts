@@ -97,3 +97,44 @@ describe('errors read on worker threads are those read here', () => {
     }
   });
 });
+
+describe('a column typed from its first chunk', () => {
+  const lines = ['a,b', ...Array.from({ length: 300 }, (_, i) => `${i},${i % 5}`)];
+  const withTexts = (at: number[]) => `${lines.map((l, i) => (at.includes(i + 1) ? l.replace(/^\d+/, 'oops') : l)).join('\n')}\n`;
+  const options = { fileName: 'typed.csv', chunkRows: 100 };
+
+  it('is numbers when every field reads as one, text when many do not', async () => {
+    const numbers = await readTable(new TextEncoder().encode(withTexts([])), options);
+    expect(numbers.table.column('a')).toBeInstanceOf(Float64Array);
+    const text = await readTable(new TextEncoder().encode(withTexts([10, 20])), options);
+    expect(text.table.get('a', 8)).toBe('oops');
+    expect(text.table.get('a', 0)).toBe('0');
+  });
+
+  it('with one field in a hundred that is not a number, is refused at that field, not read as categories', async () => {
+    const message = /^typed\.csv, line 50, column "a": expected a number, found "oops" \(the column holds numbers in 99 of its first 100 rows; name it as categorical to read it as text\)$/;
+    expect(await readError(withTexts([50]), options)).toMatch(message);
+    expect(await readError(withTexts([50]), { ...options, types: { a: 'string' } })).toBeNull();
+  });
+});
+
+describe('Zeek logs joined end to end', () => {
+  const log = readFileSync(sample('test.conn.log'), 'utf8');
+  const fields = log.split('\n').findIndex((l) => l.startsWith('#fields')) + 1;
+  const lineCount = log.split('\n').length - 1;
+  const options = { ...readOptionsFor({ preset: 'zeek-conn' }, 'joined.conn.log'), blockBytes: 4096 };
+
+  it('read as one log when each header names the same columns', async () => {
+    const one = await readTable(new TextEncoder().encode(log), options);
+    const { here } = await bothWays(new TextEncoder().encode(log + log), options);
+    expect(here.table.numRows()).toBe(2 * one.table.numRows());
+  });
+
+  it('refused at the #fields line that names other columns, here and on threads', async () => {
+    const swapped = log.replace(/\tduration\t(\w+)\t/, '\t$1\tduration\t');
+    const message = `joined.conn.log, line ${lineCount + fields}: a #fields line names other columns than the log's header: logs joined end to end must name the same columns; read each on its own`;
+    expect(await readError(log + swapped, options)).toBe(message);
+    expect(await readError(log + swapped, { ...options, decoding: parallelDecoding(2) })).toBe(message);
+  });
+});
+
