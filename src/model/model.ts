@@ -126,6 +126,7 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   if (extra.length) throw new Error(`${source}: tensors ${extra.slice(0, 8).map((n) => quote(n)).join(', ')}${extra.length > 8 ? ', …' : ''} belong to no layer of ${names.join(', ')}`);
   const { features, threshold, heldOut, training } = header;
   if (threshold !== undefined) checkThreshold(threshold, source);
+  if (heldOut !== undefined) checkHeldOut(heldOut, source);
   const score = header.score === undefined ? undefined : parseRowScore(header.score);
   if (score === null) throw new Error(`${source}: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u finite and > 0`);
   return { spec: header.spec, params, meta: { features, threshold, heldOut, training, ...(score === undefined ? {} : { score }) } };
@@ -148,6 +149,27 @@ function checkThreshold(threshold: Threshold, source: string): void {
   if (typeof t.mode !== 'string' || !THRESHOLD_MODES.includes(t.mode)) {
     throw new Error(`${source}: threshold.mode must be one of ${THRESHOLD_MODES.join(', ')}`);
   }
+}
+
+/**
+ * Held-out scores, as `netae train` keeps them for `--fpr`: of `rows` rows, the score at each kept
+ * rank (k-th highest), ranks rising from 1 to at most `rows`, scores finite, ≥ 0 and not rising.
+ */
+function checkHeldOut(heldOut: HeldOutScores, source: string): void {
+  const h = heldOut as Partial<HeldOutScores> | null;
+  const fail = (field: string, why: string): never => {
+    throw new Error(`${source}: heldOut${field} ${why}`);
+  };
+  if (typeof h !== 'object' || h === null || !Array.isArray(h.ranks) || !Array.isArray(h.scores)) fail('', 'must hold rows, ranks and scores');
+  const { rows, ranks, scores } = h as HeldOutScores;
+  if (!Number.isSafeInteger(rows) || rows < 1) fail('.rows', 'must be a whole number ≥ 1');
+  if (ranks.length === 0 || ranks.length !== scores.length) fail('.ranks and .scores', 'must be as many, and at least one');
+  ranks.forEach((k, i) => {
+    if (!Number.isSafeInteger(k) || k < 1 || k > rows || (i > 0 && k <= ranks[i - 1])) fail('.ranks', `must rise, whole numbers from 1 to rows (${rows}); found ${JSON.stringify(k)} at ${i}`);
+  });
+  scores.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (i > 0 && v > scores[i - 1])) fail('.scores', `must be finite, ≥ 0 and not rising with the ranks; found ${JSON.stringify(v)} at ${i}`);
+  });
 }
 
 function take(tensors: ReadonlyMap<string, F32Tensor>, name: string, shape: number[], source: string): Float32Array {

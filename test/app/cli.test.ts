@@ -72,8 +72,20 @@ describe('netae through the real binary', () => {
     const out = join(dir, 'piped.csv');
     const piped = await run(`cat ${TEST} | node ${BIN} score --model ${model} - > ${out}`);
     expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toMatch(/^6,000 rows scored; [\d,]+ values repaired/m);
     const fromFile = await run(['score', '--model', model, '--data', TEST]);
     expect(readFileSync(out, 'utf8')).toBe(fromFile.stdout);
+  });
+
+  it('sums up on standard error what it scored and at which threshold, wherever the scores go, unless --quiet', async () => {
+    const loud = await run(['score', '--model', model, TEST, '--fpr', '0.05']);
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/^threshold [\d.]+ \(set to flag 5\.00% of held-out normal rows/m);
+    expect(loud.stderr).toMatch(/^6,000 rows scored; /m);
+    const quiet = await run(['score', '--model', model, TEST, '--fpr', '0.05', '--quiet']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe(loud.stdout);
+    expect(quiet.stderr).not.toMatch(/threshold|rows scored/);
   });
 
   it('scores the same, byte for byte, on 1 or 3 decoding threads, in chunks smaller than a block, from a file or gzip on standard input', async () => {
@@ -297,7 +309,7 @@ describe('bad input: exit 1 with one clear line, no output left', () => {
     const path = bigLog(12, (lines) => {
       lines[bad - 1] = lines[bad - 1].replace(/\t/, '\tnot-a-number\t');
     });
-    const r = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 - > /dev/null`);
+    const r = await run(`gzip -c ${path} | node ${BIN} score --model ${model} --threads 2 - --out /dev/null`);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, new RegExp(`^netae: stdin, line ${bad}: expected \\d+ fields`));
   });

@@ -55,6 +55,7 @@ function expectNoCrash(stderr: string): void {
 interface Header {
   version: number;
   threshold: { value: number };
+  heldOut: unknown;
   features: { features: { kind: string; clip: number; numeric: { scale: number }[] } };
 }
 
@@ -192,6 +193,19 @@ describe('write failures: a message naming the output, exit 1, nothing left (cas
     expectEnd(await run(`node ${BIN} score --model ${model} ${TEST} >&-`), 1, /^netae: standard output is closed, so the results would be lost/);
   });
 
+  it('an error after part of the result went to standard output says how many bytes did', async () => {
+    const bad = join(dir, 'bad-end.conn.log');
+    writeFileSync(bad, `${readFileSync(big, 'utf8')}1\t2\n`);
+    const r = await run(`node ${BIN} score --model ${model} ${bad} --chunk 1024 > ${join(dir, 'bad-end.csv')}`);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = ourErrors(r.stderr);
+    expect(lines[0]).toMatch(/^netae: .*bad-end\.conn\.log, line \d+: expected \d+ fields/);
+    const written = statSync(join(dir, 'bad-end.csv')).size;
+    expect(written).toBeGreaterThan(0);
+    expect(lines.slice(1)).toEqual([`netae: ${written.toLocaleString('en-US')} bytes of an incomplete result went to standard output`]);
+    expectNoCrash(r.stderr);
+  });
+
   it('an error after the output file is opened leaves the message alone and no file', async () => {
     const out = join(dir, 'foreign-scores.csv');
     const r = await run(['score', '--model', model, '--data', foreign, '--out', out]);
@@ -273,6 +287,9 @@ describe('models refused at load, naming the file and the tensor or field (cases
       [editedModel('v0.st', { header: (h) => (h.version = 0) }), /v0\.st: model format 0 is not one netae writes/],
       [editedModel('v-1.st', { header: (h) => (h.version = -1) }), /v-1\.st: model format -1 is not one netae writes/],
       [editedModel('negative.st', { header: (h) => (h.threshold.value = -5) }), /negative\.st: threshold\.value is -5; a threshold on reconstruction errors cannot be negative/],
+      [editedModel('held-null.st', { header: (h) => ((h.heldOut as { scores: unknown[] }).scores.fill(null)) }), /held-null\.st: heldOut\.scores must be finite, ≥ 0 and not rising with the ranks; found null at 0$/],
+      [editedModel('held-text.st', { header: (h) => (h.heldOut = 'x') }), /held-text\.st: heldOut must hold rows, ranks and scores$/],
+      [editedModel('held-empty.st', { header: (h) => (h.heldOut = { rows: 10, ranks: [], scores: [] }) }), /held-empty\.st: heldOut\.ranks and \.scores must be as many, and at least one$/],
     ] as const;
     const runs = await pool([
       ...bad.map(([path]) => () => run(['score', '--model', path, TEST])),
@@ -290,8 +307,8 @@ describe('bad input files: a message naming the file, exit 1 (cases 12, 13, 14, 
     writeFileSync(join(dir, 'huge-field.conn.log'), withField('x'.repeat(10_000_000)));
     writeFileSync(join(dir, 'nul-field.conn.log'), withField('\0'.repeat(1000)));
     const [huge, nul] = await pool([
-      () => run(['score', '--model', model, join(dir, 'huge-field.conn.log')]),
-      () => run(['score', '--model', model, join(dir, 'nul-field.conn.log')]),
+      () => run(['score', '--model', model, join(dir, 'huge-field.conn.log'), '--out', join(dir, 'huge-scores.csv')]),
+      () => run(['score', '--model', model, join(dir, 'nul-field.conn.log'), '--out', join(dir, 'nul-scores.csv')]),
     ], 2);
     const line = first + 6;
     expectEnd(huge, 1, `${join(dir, 'huge-field.conn.log')}, line ${line}, column "duration": expected a number, found "${'x'.repeat(80)}…" (10,000,000 characters)`);

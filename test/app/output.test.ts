@@ -1,4 +1,4 @@
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -140,5 +140,20 @@ describe('output paths, checked before any work', () => {
     expect(usage(() => checkOutput(data, '--out', inputs))).toMatch(/it is the --data input, and netae does not overwrite what it reads/);
     expect(usage(() => checkOutput(linked, '--out', inputs))).toMatch(/it is the same file as the --data input .*data\.csv/);
     expect(checkOutput(join(dir, 'other.csv'), '--out', inputs)).toMatchObject({ kind: 'file', mode: undefined });
+  });
+
+  it('writes through a link to no file yet, as a shell does, and refuses a loop of links', async () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync('real/none.csv', join(dir, 'dangling.csv'));
+    symlinkSync('dangling.csv', join(dir, 'twice.csv'));
+    for (const link of ['dangling.csv', 'twice.csv']) {
+      expect(checkOutput(join(dir, link), '--out', [])).toMatchObject({ kind: 'file', path: join(dir, 'real', 'none.csv') });
+    }
+    await writeAll(openOutput(join(dir, 'twice.csv'), '--out', [], streams()), 'x\n');
+    expect(readFileSync(join(dir, 'real', 'none.csv'), 'utf8')).toBe('x\n');
+    expect(lstatSync(join(dir, 'dangling.csv')).isSymbolicLink()).toBe(true);
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    expect(usage(() => checkOutput(join(dir, 'loop-a'), '--out', []))).toBe(`cannot write ${join(dir, 'loop-a')}: a loop of symbolic links, or more than 40 in a row (--out)`);
   });
 });

@@ -3,7 +3,7 @@ import { NoAdapterError } from '../../gpu/device';
 import { LayerSpecError } from '../../model/spec';
 import { EXIT, Interrupted, UsageError } from './errors';
 import { releaseGpus } from './gpu';
-import { BrokenPipe, discardOutputs, writtenSoFar } from './output';
+import { BrokenPipe, discardOutputs, incompleteOutput, writtenSoFar } from './output';
 
 /** The signals that stop netae, their numbers (exit 128 + n) and what they are called in a message. */
 const SIGNALS = {
@@ -116,6 +116,8 @@ export function failed(error: unknown): number {
   const code = exitCode(error);
   if (!(error instanceof CommanderError) && !(error instanceof BrokenPipe)) {
     say(firstLine(error));
+    const incomplete = incompleteOutput();
+    if (incomplete !== null) say(incomplete);
     if (error instanceof NoAdapterError) say('run `netae info` after installing a Vulkan driver to check the adapter');
   }
   return code;

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { presetNames } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import { defaultThreads } from '../../pipeline/decode-pool-node';
 import packageJson from '../../../package.json';
 import { EXIT, UsageError } from './errors';
@@ -17,6 +18,12 @@ import { FIT_ROWS, MAX_TRAINING_ROWS, trainCommand } from './train';
 
 const interrupt = new AbortController();
 
+/** Seeds are 32-bit: a larger one would give the same generator as another. */
+const SEEDS = 2 ** 32 - 1;
+const DAY_SECONDS = 86_400;
+/** The longest interval a Node timer keeps (2^31 − 1 ms); a longer one fires at once. */
+const TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function program(): Command {
   const netae = new Command('netae')
     .description('Autoencoders that flag anomalous network traffic, trained and run on the GPU through WebGPU')
@@ -27,7 +34,7 @@ function program(): Command {
 
   netae.command('train')
     .description('fit the feature pipeline and an autoencoder on the normal rows of a file, pick a threshold, write the model')
-    .requiredOption('--data <file>', 'training data: CSV, TSV, Zeek conn.log or Arrow, gzip or not')
+    .requiredOption('--data <file>', 'training data: CSV, TSV, Zeek conn.log, Arrow or Parquet, gzip or not; - for standard input')
     .requiredOption('--out <model>', 'model file to write (.safetensors)')
     .option('--preset <name>', `columns' roles from a preset: ${presetNames.join(', ')}`)
     .option('--label <column>', 'label column (without a preset)')
@@ -40,10 +47,10 @@ function program(): Command {
     .option('--layers <spec>', 'layer spec: deep, seed, or widths like 122-64-32-16-32-64-122 (default: deep)', layers)
     .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
     .option('--batch <n>', 'batch size (default 256)', wholeNumber())
-    .option('--lr <x>', 'Adam learning rate (default 1e-3)', realNumber(0, 10))
+    .option('--lr <x>', 'Adam learning rate (default 1e-3)', realNumber(0, 10, true))
     .option('--weight-decay <x>', 'Adam weight decay (default 0)', realNumber(0, 10))
-    .option('--seed <n>', 'seed of initialisation, split and shuffle (default 1)', wholeNumber(0))
-    .option('--validation <fraction>', 'share of normal rows held out (default 0.1)', realNumber(0, 0.9))
+    .option('--seed <n>', 'seed of initialisation, split and shuffle (default 1)', wholeNumber(0, SEEDS))
+    .option('--validation <fraction>', 'share of normal rows held out (default 0.1, more for a small file: enough for 1,000 rows, at most 0.3)', realNumber(0, 0.9))
     .option('--max-rows <n>', `rows read for fitting and training at most: of a longer file, a uniform sample of this many, drawn by --seed (default ${MAX_TRAINING_ROWS.toLocaleString('en-US')})`, wholeNumber(1))
     .option('--fit-rows <n>', `rows the features are fitted on at most: of a larger sample, the uniform sample of this many; the training rows are then read again (default ${FIT_ROWS.toLocaleString('en-US')})`, wholeNumber(1))
     .option('--patience <n>', 'epochs without a better validation loss before stopping; 0 never (default 5)', wholeNumber(0))
@@ -64,7 +71,7 @@ function program(): Command {
     .argument('[data]', 'records to score, or - for standard input (or --data)')
     .requiredOption('--model <model>', 'model file written by netae train')
     .option('--data <file>', 'records to score, or - for standard input')
-    .option('--out <file>', 'CSV to write, or - for standard output', '-')
+    .option('--out <file>', 'file to write (CSV, or JSON lines with --format jsonl), or - for standard output', '-')
     .option('--chunk <rows>', 'rows scored at a time (default 8,192)', wholeNumber())
     .option('--threads <n>', `at most this many threads decoding the records (no more than the cores), a quarter as many again writing the output (default: three fifths of the cores less one, here ${scoringThreads()})`, wholeNumber())
     .option('--threshold <x>', "flag scores ≥ X instead of the model's threshold", realNumber(0))
@@ -73,10 +80,9 @@ function program(): Command {
     .option('--keep <columns>', 'input columns copied into the output, comma-separated, or none (default for zeek-conn models: uid, ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p)', list)
     .option('--only-flagged', "write only the flagged rows (numbered as in the input)")
     .option('--explain <k>', 'add the k columns with the largest share of each row\'s score', wholeNumber())
-    .option('--quiet', 'no progress on standard error')
+    .option('--quiet', 'no progress, threshold or summary on standard error')
     .action((data: string | undefined, flags) => {
-      if ((data === undefined) === (flags.data === undefined)) throw new UsageError('score needs the records to score: a file, or - for standard input');
-      return scoreCommand({ ...flags, data: data ?? flags.data });
+      return scoreCommand({ ...flags, data: oneInput('score', 'records to score', data, flags.data) });
     });
 
   connectionOptions(netae.command('stream')
@@ -92,8 +98,8 @@ function program(): Command {
     .option('--keep <columns>', 'input columns each result carries, comma-separated, or none (default for zeek-conn models: uid, ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p)', list)
     .option('--batch <records>', 'records pulled and scored at a time (default 8,192)', wholeNumber())
     .option('--in-flight <batches>', 'batches between pull and acknowledgement at most (default 2)', wholeNumber())
-    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged in this time, for a consumer created here (default 30)', wholeNumber())
-    .option('--status-interval <seconds>', 'seconds between status lines when standard error is not a terminal (default 10)', wholeNumber())
+    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged in this time, for a consumer created here (default 30)', wholeNumber(1, DAY_SECONDS * 365))
+    .option('--status-interval <seconds>', 'seconds between status lines when standard error is not a terminal (default 10)', wholeNumber(1, TIMER_SECONDS))
     .option('--quiet', 'no status lines'))
     .action((flags) => streamCommand(flags));
 
@@ -110,8 +116,7 @@ function program(): Command {
     .option('--json', 'print the summary (stream, sequences) as JSON')
     .option('--quiet', 'no progress or summary'))
     .action((data: string | undefined, flags) => {
-      if ((data === undefined) === (flags.data === undefined)) throw new UsageError('publish needs the records: a file, or - for standard input');
-      return publishCommand({ ...flags, data: data ?? flags.data });
+      return publishCommand({ ...flags, data: oneInput('publish', 'records', data, flags.data) });
     });
 
   netae.command('eval')
@@ -141,11 +146,19 @@ function program(): Command {
     .option('--preset <name>', 'the data set in --data: nsl-kdd or unsw-nb15')
     .option('--out <model>', 'also write the model file')
     .option('--epochs <n>', 'epochs at most (default 20)', wholeNumber())
-    .option('--seed <n>', 'seed (default 1)', wholeNumber(0))
+    .option('--seed <n>', 'seed (default 1)', wholeNumber(0, SEEDS))
     .option('--json', 'print the results as JSON')
     .action((flags) => quickstartCommand(flags, interrupt.signal));
 
   return netae;
+}
+
+/** The records a command reads, given as its argument or as --data: exactly one of them. */
+function oneInput(command: string, what: string, argument: string | undefined, flag: string | undefined): string {
+  if (argument !== undefined && flag !== undefined) throw new UsageError(`${command} takes the ${what} once: ${quote(argument)} or --data ${quote(flag)}, not both`);
+  const data = argument ?? flag;
+  if (data === undefined) throw new UsageError(`${command} needs the ${what}: a file, or - for standard input`);
+  return data;
 }
 
 async function main(argv: string[]): Promise<number> {

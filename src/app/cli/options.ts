@@ -5,19 +5,26 @@ import { quote } from '../../pipeline/errors';
 import { readNamesFile } from '../../pipeline/io-node';
 import { UsageError } from './errors';
 
-export function wholeNumber(min = 1): (text: string) => number {
+/** A number as written on a command line: decimal digits, a point, an exponent (not `0x10`, ` 2` or `Infinity`). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A flag's whole number, from `min` to `max` (by default the largest integer a double holds exactly). */
+export function wholeNumber(min = 1, max = Number.MAX_SAFE_INTEGER): (text: string) => number {
   return (text) => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got ${quote(text)}`);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${quote(text)}`);
+    }
     return value;
   };
 }
 
-export function realNumber(min = 0, max = Infinity): (text: string) => number {
+/** A flag's number in [min, max], or in (min, max] where `above` says the bound itself is refused (a rate of 0). */
+export function realNumber(min = 0, max = Infinity, above = false): (text: string) => number {
   return (text) => {
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got ${quote(text)}`);
+    if (!DECIMAL.test(text) || !Number.isFinite(value) || value < min || (above && value === min) || value > max) {
+      throw new InvalidArgumentError(`expected a number ${above ? `above ${min}` : `from ${min}`}${max === Infinity ? '' : `${above ? ' and at most' : ' to'} ${max}`}, got ${quote(text)}`);
     }
     return value;
   };
@@ -74,6 +81,13 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   const names = flags.names === undefined ? undefined : await readNamesFile(flags.names);
   if (names !== undefined && names.names.length === 0) throw new UsageError(`--names ${flags.names}: no column names in the file`);
   const categorical = [...(flags.category ?? []), ...(names?.categorical ?? []).filter((c) => !flags.category?.includes(c) && !flags.drop?.includes(c))];
+  for (const column of flags.log1p ?? []) {
+    const role = column === flags.label ? 'the label (--label)'
+      : flags.drop?.includes(column) ? 'dropped (--drop)'
+        : flags.category?.includes(column) ? 'one-hot encoded (--category)'
+          : categorical.includes(column) ? `symbolic in ${flags.names}` : null;
+    if (role !== null) throw new UsageError(`--log1p ${quote(column)}: that column is ${role}; log1p applies to numeric features`);
+  }
   return {
     label: flags.label,
     normal: flags.normal,

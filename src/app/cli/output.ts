@@ -85,9 +85,15 @@ export function discardOutputs(): void {
 /** What netae has written so far, for the message of an interrupted run ("nothing was written"). */
 export function writtenSoFar(): string {
   const parts = committed.map((path) => `${path} was written`);
-  const bytes = [...open, ...closed].reduce((n, s) => n + (s.target.kind === 'stdout' ? s.bytes : 0), 0);
-  if (bytes > 0) parts.push(`${bytes.toLocaleString('en-US')} bytes of an incomplete result went to standard output`);
+  const incomplete = incompleteOutput();
+  if (incomplete !== null) parts.push(incomplete);
   return parts.length ? parts.join('; ') : 'nothing was written';
+}
+
+/** How much of a result went to standard output before its command failed or was stopped, or null when none did. */
+export function incompleteOutput(): string | null {
+  const bytes = [...open, ...closed].reduce((n, s) => n + (s.target.kind === 'stdout' && !s.committed ? s.bytes : 0), 0);
+  return bytes > 0 ? `${bytes.toLocaleString('en-US')} bytes of an incomplete result went to standard output` : null;
 }
 
 class Sink implements Output {
@@ -96,6 +102,10 @@ class Sink implements Output {
   private stream: Writable | null = null;
   private failure: Error | null = null;
   private state: 'open' | 'committed' | 'discarded' = 'open';
+
+  get committed(): boolean {
+    return this.state === 'committed';
+  }
 
   constructor(readonly target: Target, private readonly streams: Streams) {
     this.name = target.kind === 'stdout' ? 'standard output' : target.path;

@@ -1,4 +1,4 @@
-import { accessSync, constants, fstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, fstatSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors';
 
@@ -35,11 +35,13 @@ export function reason(error: unknown): string {
   }
 }
 
-function statOrNull(path: string): Stats | null {
+function statOrNull(path: string, loop?: () => Error): Stats | null {
   try {
     return statSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP' && loop) throw loop();
     throw error;
   }
 }
@@ -99,7 +101,7 @@ export function checkOutput(path: string, flag: string, inputs: readonly Input[]
   if (path === '') throw new UsageError(`${flag} is empty: name a file to write`);
   const cannot = (why: string) => new UsageError(`cannot write ${path}: ${why} (${flag})`);
   if (path.endsWith('/')) throw cannot('names a folder; name a file in it');
-  const existing = statOrNull(path);
+  const existing = statOrNull(path, () => cannot(LINK_LOOP));
   for (const { input, stats } of sources) {
     if (resolve(input.path) === resolve(path) || (existing && sameFile(stats, existing))) {
       throw cannot(`it is ${input.path === path ? `the ${input.flag} input` : `the same file as the ${input.flag} input ${input.path}`}, and netae does not overwrite what it reads`);
@@ -107,7 +109,7 @@ export function checkOutput(path: string, flag: string, inputs: readonly Input[]
   }
   if (existing?.isDirectory()) throw cannot('a folder, not a file');
   if (existing && !existing.isFile()) return { kind: 'device', path };
-  const real = existing ? realpathSync(path) : path;
+  const real = existing ? realpathSync(path) : danglingTarget(path, cannot) ?? path;
   if (existing && (existing.mode & 0o222) === 0) throw cannot(`the file is read-only (mode ${(existing.mode & 0o777).toString(8)})`);
   const folder = dirname(real);
   const folderStats = statOrNull(folder);
@@ -122,6 +124,28 @@ export function checkOutput(path: string, flag: string, inputs: readonly Input[]
   }
   return { kind: 'file', path: real, temporary: join(folder, `${basename(real)}.${process.pid}.tmp`), mode: existing ? existing.mode & 0o7777 : undefined };
 }
+
+/**
+ * Where a symbolic link to no file yet leads, link by link: the file is written there, as a
+ * shell's `>` writes it, and the link stays. Null for a path that is not a link.
+ */
+function danglingTarget(path: string, cannot: (why: string) => UsageError): string | null {
+  let at = path;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    let link: string;
+    try {
+      link = readlinkSync(at);
+    } catch {
+      return hops === 0 ? null : at;
+    }
+    at = resolve(dirname(at), link);
+  }
+  throw cannot(LINK_LOOP);
+}
+
+/** Links followed in a row at most, as Linux's own limit (ELOOP). */
+const MAX_LINKS = 40;
+const LINK_LOOP = `a loop of symbolic links, or more than ${MAX_LINKS} in a row`;
 
 /** The access mode in Linux's `/proc/self/fdinfo` flags: read and write. */
 const O_RDWR = 2;

@@ -17,10 +17,11 @@ export interface Reporter {
 
 /**
  * Progress on standard error: a bar on a terminal, one plain line per epoch otherwise, and
- * nothing at all when `quiet` (for `--json` runs that pipe stdout).
+ * nothing at all when `quiet` (for `--json` runs that pipe stdout). `bars` false draws none on a
+ * terminal either: where results are printed to it, a bar would be drawn over them.
  */
-export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): Reporter {
-  const tty = stream.isTTY === true;
+export function reporter(quiet: boolean, stream: NodeJS.WriteStream = process.stderr, bars = true): Reporter {
+  const tty = bars && stream.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;
   let started = 0;
   let counting = '';

@@ -86,7 +86,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const features = detector.featurizer.features;
   const explain = flags.explain === undefined ? 0 : Math.min(flags.explain, features.columns.length);
   const keep = usage(() => keepOf(flags.keep, detector.featurizer.schema, reservedNames(format, explain)));
-  const progress = reporter(flags.quiet === true || flags.out === '-');
+  const progress = reporter(flags.quiet === true, process.stderr, !(flags.out === '-' && process.stdout.isTTY === true));
   if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
   const numeric = features.numeric.map((f) => f.column);
   const categorical = features.categorical.map((f) => f.column);
