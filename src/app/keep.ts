@@ -1,3 +1,4 @@
+import { quote } from '../pipeline/errors';
 import { PRESETS } from '../pipeline/presets';
 import type { Featurizer } from '../pipeline/featurizer';
 import type { Schema } from '../pipeline/schema';
@@ -22,7 +23,7 @@ export function keepOf(flag: readonly string[] | undefined, schema: Schema, rese
   if (flag.length === 1 && flag[0] === 'none') return { columns: [], given: true };
   if (flag.includes('none')) throw new Error('--keep none takes no other column');
   const clash = flag.filter((c) => reserved.includes(c));
-  if (clash.length > 0) throw new Error(`--keep ${clash.map((c) => `"${c}"`).join(', ')}: the output has a field of that name already`);
+  if (clash.length > 0) throw new Error(`--keep ${clash.map((c) => quote(c)).join(', ')}: the output has a field of that name already`);
   return { columns: [...new Set(flag)], given: true };
 }
 
@@ -35,8 +36,8 @@ export function keptColumns(keep: Keep, names: readonly string[], file: string, 
   const has = new Set(names);
   const missing = keep.columns.filter((c) => !has.has(c));
   if (keep.given && missing.length > 0) {
-    const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
-    throw new Error(`${file}: no column(s) ${missing.map((c) => `"${c}"`).join(', ')} to keep (--keep); its columns are ${shown}`);
+    const listed = names.slice(0, 12).map((c) => quote(c)).join(', ');
+    throw new Error(`${file}: no column(s) ${missing.map((c) => quote(c)).join(', ')} to keep (--keep); its columns are ${listed}${names.length > 12 ? ', …' : ''}`);
   }
   return keep.columns.filter((c) => has.has(c) && !written.includes(c));
 }

@@ -2,15 +2,22 @@ import type { Column, ColumnKind } from './columns';
 import { InputError, quote } from './errors';
 import { parseNumber } from './values';
 
+/** How a columnar file is read: column kinds, the columns wanted, and the text of a null text value. */
+export interface ColumnarOptions {
+  types?: Record<string, ColumnKind>;
+  select?: (names: readonly string[]) => string[];
+  unset?: string;
+}
+
 /**
  * A column of a columnar file (Arrow, Parquet) as netae reads it: numbers, booleans (0/1), big
  * integers and dates (ms) become a Float64Array with null as NaN; text stays text with null as
- * the empty string. A typed array of numbers is taken as it is, without a value-by-value pass
+ * `unset` (the empty string unless said). A typed array of numbers is taken as it is, without a value-by-value pass
  * where it already is a Float64Array. `kind` forces the column's kind; errors name the row.
  */
-export function columnOf(values: ArrayLike<unknown>, kind: ColumnKind | undefined, file: string, name: string, firstRow = 0): Column {
+export function columnOf(values: ArrayLike<unknown>, kind: ColumnKind | undefined, file: string, name: string, firstRow = 0, unset = ''): Column {
   const numeric = ArrayBuffer.isView(values) || isNumeric(values);
-  if ((kind ?? (numeric ? 'number' : 'string')) === 'string') return Array.from(values, toText);
+  if ((kind ?? (numeric ? 'number' : 'string')) === 'string') return Array.from(values, (value) => toText(value, unset));
   if (values instanceof Float64Array) return values;
   if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array)) {
     return Float64Array.from(values as ArrayLike<number>);
@@ -35,6 +42,8 @@ function isNumeric(values: ArrayLike<unknown>): boolean {
   return true;
 }
 
-function toText(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value);
+/** A value as text: null as `unset`, a date as its milliseconds (as when read as a number), a big integer exactly. */
+function toText(value: unknown, unset: string): string {
+  if (value === null || value === undefined) return unset;
+  return value instanceof Date ? String(value.getTime()) : String(value);
 }

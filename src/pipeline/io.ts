@@ -31,6 +31,8 @@ export interface ReadOptions {
   namesFrom?: string;
   /** Column kinds by name; columns not listed are typed from the first chunk. */
   types?: Record<string, ColumnKind>;
+  /** The text of a null value in a text column of an Arrow or Parquet file (default: the empty string). */
+  unset?: string;
   /** Rows per chunk for {@link readChunks} (default 16,384). */
   chunkRows?: number;
   /** The columns to read, chosen from the file's names (default: all); the others are skipped unread. */
@@ -102,8 +104,7 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     return;
   }
   if (isArrow(head, options)) {
-    const arrow = readArrow(await collectBytes(chunks), file, options.types);
-    yield* sliceTable(options.select === undefined ? arrow : arrow.select(options.select(arrow.columnNames())), file, chunkRows);
+    yield* sliceTable(readArrow(await collectBytes(chunks), file, { types: options.types, select: options.select, unset: options.unset }), file, chunkRows);
     return;
   }
   const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes);
@@ -168,7 +169,7 @@ function isParquetInput(head: Uint8Array, options: ReadOptions): boolean {
 
 async function* parquetChunks(file: AsyncBuffer, fileName: string, options: ReadOptions, chunkRows: number): AsyncGenerator<Chunk> {
   const columns = options.select === undefined ? undefined : options.select((await parquetColumns(file, fileName)).names);
-  yield* readParquet(file, fileName, { columns, types: options.types, chunkRows });
+  yield* readParquet(file, fileName, { columns, types: options.types, unset: options.unset, chunkRows });
 }
 
 function isBlob(source: unknown): source is Blob {

@@ -33,6 +33,8 @@ export interface ParquetOptions {
   /** Columns to read (default: all); the others are not decoded. */
   columns?: string[];
   types?: Record<string, ColumnKind>;
+  /** The text of a null value in a text column (default: the empty string). */
+  unset?: string;
   chunkRows: number;
 }
 
@@ -64,7 +66,7 @@ export async function* readParquet(file: AsyncBuffer, fileName: string, options:
       throw new InputError({ file: fileName }, `cannot read rows ${rowStart + 1}–${rowEnd} of the Parquet file: ${(error as Error).message}`);
     }
     const columns: Record<string, Column> = {};
-    for (const name of wanted) columns[name] = columnOf(joinParts(parts.get(name)!, rowStart, rowEnd), types[name], fileName, name, rowStart);
+    for (const name of wanted) columns[name] = columnOf(joinParts(parts.get(name)!, rowStart, rowEnd), types[name], fileName, name, rowStart, options.unset);
     for (let start = 0; start < rowEnd - rowStart; start += options.chunkRows) {
       const end = Math.min(rowEnd - rowStart, start + options.chunkRows);
       const data: Record<string, Column> = {};

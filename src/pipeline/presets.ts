@@ -25,6 +25,8 @@ export interface Preset {
   maxCategories?: number;
   /** The columns that identify a record, copied into results by default so they can be joined back (`--keep`). */
   keep?: string[];
+  /** How its files spell a text field that is unset (Zeek: `-`): a null text value of an Arrow or Parquet file reads as it, so the same records read alike in any format. */
+  unset?: string;
 }
 
 const NSL_KDD_FEATURES = [
@@ -140,6 +142,7 @@ const zeekConn: Preset = {
   numeric: ZEEK_NUMERIC,
   maxCategories: 32,
   keep: ['uid', 'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'],
+  unset: '-',
 };
 
 export const PRESETS: readonly Preset[] = [nslKdd, kdd99, unswNb15, cicIds2017, zeekConn];

@@ -75,15 +75,18 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
   if (isColumnar(head, options)) {
     let texts: string[] = [];
     let numbers: string[] = [];
+    /** The text columns read as text, whatever their type in the file: a 64-bit id is copied exactly. */
+    const types = { ...options.types };
     const select = (names: readonly string[]) => {
       texts = options.texts?.(names) ?? [];
       numbers = options.numbers?.(names) ?? [];
+      for (const name of texts) types[name] ??= 'string';
       featurizer.features.requireColumns(names, file);
       const missing = [...texts, ...numbers].filter((name) => !names.includes(name));
       if (missing.length > 0) throw new InputError({ file }, `no column(s) ${missing.map((c) => `"${c}"`).join(', ')} in the file`);
       return [...new Set([...featurizer.features.columns, ...texts, ...numbers])];
     };
-    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, select })) {
+    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, types, select })) {
       const { matrix, rows, width, report } = featurizer.transform(chunk.table, chunk);
       const textColumns: Record<string, TextColumn> = {};
       for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);

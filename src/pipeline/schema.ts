@@ -4,7 +4,7 @@ import { InputError, quote } from './errors';
 import type { FeatureSpec } from './features';
 import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
-import { getPreset, type Preset } from './presets';
+import { getPreset, PRESETS, type Preset } from './presets';
 import type { Format } from './text-table';
 
 /** Roles given by hand for a file no preset describes. */
@@ -60,7 +60,8 @@ export function readOptionsFor(spec: SchemaSpec | Schema, fileName?: string): Re
   if (schema.label !== null) types[schema.label] = 'string';
   if (schema.categoryColumn !== null) types[schema.categoryColumn] = 'string';
   for (const name of ('drop' in spec ? spec.drop : undefined) ?? []) types[name] = 'string';
-  return { ...schema.read, fileName, types };
+  const unset = PRESETS.find((preset) => preset.name === schema.preset)?.unset;
+  return { ...schema.read, fileName, types, ...(unset === undefined ? {} : { unset }) };
 }
 
 /**

@@ -122,6 +122,9 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
   const newline = head.indexOf(LF, start);
   if (newline === -1 && !atEnd) return null;
   const firstLine = decodeBytes(head, start, newline === -1 ? head.length : newline);
+  if (options.format === undefined && firstLine.startsWith('{"')) {
+    throw new InputError({ file, line: 1 }, 'holds JSON records (a Zeek JSON log?); netae reads CSV, TSV, Zeek TSV logs, Arrow and Parquet: have Zeek write TSV, its default, or convert the records');
+  }
   const format = options.format ?? detectTextFormat(firstLine, file);
   if (format === 'zeek') return zeekLayout(head, start, atEnd, options);
   const delimiter = delimiterByte(options.delimiter ?? (format === 'tsv' ? '\t' : ','), file);
@@ -137,7 +140,10 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
   let blank = 0;
   while (at < head.length) {
     const row = splitRow(head, at, head.length, delimiter, true, atEnd);
-    if (row === null) return null;
+    if (row === null) {
+      if (atEnd) throw new InputError({ file, line }, 'a quoted field opened on this line is not closed');
+      return null;
+    }
     if (row.fields.every((f) => f === '')) {
       blank++;
       line += row.lines;
@@ -221,7 +227,6 @@ function count(text: string, char: string): number {
   return n;
 }
 
-/** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */
 /**
  * Whether the `#fields` line of a Zeek log met again in its body (logs joined end to end, each
  * with its header) names the columns that the log's header named, in that order.
@@ -231,6 +236,7 @@ export function sameZeekFields(layout: TextLayout, line: string): boolean {
   return names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
 }
 
+/** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */
 function uniqueNames(raw: string[]): string[] {
   const seen = new Map<string, number>();
   const taken = new Set(raw.map((n) => n.trim()));

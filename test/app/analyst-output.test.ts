@@ -170,7 +170,7 @@ describe('netae score: output an analyst can join back', () => {
     }
     const missing = await run(['score', '--model', model, '--data', TEST, '--keep', 'uid,src_ip']);
     expect(missing.code).toBe(1);
-    expect(ourErrors(missing.stderr)).toEqual([expect.stringMatching(/^netae: .*test\.conn\.log: no column\(s\) "src_ip" to keep \(--keep\); its columns are ts, uid/)]);
+    expect(ourErrors(missing.stderr)).toEqual([expect.stringMatching(/^netae: .*test\.conn\.log: no column\(s\) "src_ip" to keep \(--keep\); its columns are "ts", "uid"/)]);
     expect(missing.stdout).toBe('');
   });
 });

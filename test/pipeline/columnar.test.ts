@@ -93,6 +93,36 @@ describe('columnar input goes column by column into the matrix', async () => {
     expect(read.slots.length).toBe(normal);
   });
 
+  it('Arrow and Parquet with Zeek\'s unset text as null and a 64-bit id beyond 2^53: the same matrix as the text, the id kept exactly', async () => {
+    const ids = Array.from({ length: test.numRows() }, (_, i) => 2n ** 53n + 1n + BigInt(i));
+    const service = (test.array('service') as string[]).map((v) => (v === '-' ? null : v));
+    expect(service.filter((v) => v === null).length).toBeGreaterThan(100);
+    const withNulls = test.assign({ service, id: ids });
+    const parquet = new Uint8Array(parquetWriteBuffer({
+      columnData: withNulls.columnNames().map((name) => {
+        const values = Array.from(withNulls.array(name) as ArrayLike<unknown>);
+        if (name === 'id') return { name, data: values, type: 'INT64' as const };
+        return typeof values[0] === 'number' ? { name, data: values, type: 'DOUBLE' as const } : { name, data: values, type: 'STRING' as const };
+      }),
+      rowGroupSize: 1000,
+    }));
+    const arrow = toArrowIPC(withNulls, { format: 'file' });
+    const keepId = (names: readonly string[]) => [...texts(names), 'id'];
+    for (const [name, bytes] of [['test.parquet', parquet], ['test.arrow', arrow]] as const) {
+      const batches = readRecords(bytes, featurizer, { ...featurizer.readOptions(name), texts: keepId });
+      const kept: string[] = [];
+      const parts: Float32Array[] = [];
+      for await (const batch of batches) {
+        kept.push(...rowTexts(batch.texts.id));
+        parts.push(batch.matrix);
+      }
+      expect(kept, name).toEqual(ids.map(String));
+      const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (matrix.set(p, at), at + p.length), 0);
+      expect(sameBytes(matrix, expected.matrix), name).toBe(true);
+    }
+  });
+
   it('a Parquet file that is cut short is an error naming the file', async () => {
     const bytes = toParquet(test, 1000);
     const error = await collect(readRecords(bytes.subarray(0, bytes.length - 100), featurizer, { fileName: 'cut.parquet' })).then(() => null, (e: unknown) => e);

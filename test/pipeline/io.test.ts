@@ -141,6 +141,16 @@ describe('bad input', () => {
     expectInputError(() => parseText('1,2\n', { header: false }), 'needs column names');
   });
 
+  it('refuses a header whose quoted field is not closed, gzip or not, and JSON records, naming the line', async () => {
+    for (const text of ['label,x,"c\nnormal,1,a\n', 'a,"b']) {
+      await expectRejects(readTable(bytes(text), { fileName: 'uq.csv' }), 'uq.csv, line 1: a quoted field opened on this line is not closed');
+      await expectRejects(readTable(gzipSync(bytes(text)), { fileName: 'uq.csv.gz' }), 'uq.csv.gz, line 1: a quoted field opened on this line is not closed');
+    }
+    await expectRejects(readTable(bytes('\n\nx,"y\n'), { fileName: 'late.csv' }), 'late.csv, line 3: a quoted field opened');
+    const json = '{"ts":1700000000.06,"uid":"C1","id.orig_h":"10.0.0.1","proto":"tcp"}\n';
+    await expectRejects(readTable(bytes(json), { fileName: 'conn.log' }), 'conn.log, line 1: holds JSON records (a Zeek JSON log?)');
+  });
+
   it('rejects gzip data that is not valid', async () => {
     const broken = gzipSync(bytes(CSV)).slice(0, 20);
     await expectRejects(readTable(broken, { fileName: 'b.csv.gz' }), 'b.csv.gz');
