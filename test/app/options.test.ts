@@ -31,7 +31,7 @@ describe('command-line options', () => {
     for (const text of ['4294967296', '9007199254740993', '0x10', ' 2', '2 ', '1e3', '-1', '1.5', '']) {
       expect(() => seed(text), text).toThrow(/expected a whole number from 0 to 4,294,967,295/);
     }
-    expect(() => wholeNumber()('0')).toThrow('expected a whole number from 1 to 9,007,199,254,740,991, got "0"');
+    expect(() => wholeNumber()('0')).toThrow('expected a whole number ≥ 1, got "0"');
     expect(() => wholeNumber()('9007199254740992')).toThrow(/expected a whole number/);
   });
 

@@ -13,7 +13,8 @@ export function wholeNumber(min = 1, max = Number.MAX_SAFE_INTEGER): (text: stri
   return (text) => {
     const value = Number(text);
     if (!/^\d+$/.test(text) || value < min || value > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${quote(text)}`);
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}, got ${quote(text)}`);
     }
     return value;
   };
