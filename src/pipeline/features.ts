@@ -532,7 +532,10 @@ const BLOCK_ROWS = 256;
 /**
  * One value of a numeric column as its feature: a missing value becomes the fill, ±Infinity the
  * fitted max/min, a finite value goes through signed log1p where fitted so; then scaled,
- * clipped and multiplied by the gain. Each repair is counted in `counts`. `transform` and the byte decoder both call this.
+ * clipped, rounded to float32 and multiplied by the gain. Each repair is counted in `counts`.
+ * `transform` and the byte decoder both call this. The rounding before the gain makes a weighted
+ * feature what training's held-out rows became when weighted, float32 features times their gains
+ * (detector/fit.ts): the rows that set the threshold score as `score` scores them, ties and all.
  */
 export function encodeNumber(value: number, f: NumericFeature, counts: RepairCounts): number {
   const e = f.encoder;
@@ -552,7 +555,7 @@ export function encodeNumber(value: number, f: NumericFeature, counts: RepairCou
     v = v > 0 ? clip : -clip;
     counts.clipped++;
   }
-  return v * f.gain;
+  return Math.fround(v) * f.gain;
 }
 
 /**

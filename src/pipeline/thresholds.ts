@@ -56,23 +56,32 @@ export function rankedScores(normalScores: Scores): RankedScores {
 
 /**
  * As fprThreshold, from kept scores: at the kept rank nearest the one the rate asks for (exact up
- * to rank 1,000, within 0.5 % beyond); `expected` and the interval are those of the rank used.
+ * to rank 1,000, within 0.5 % beyond); `expected` and the interval are those of the rank used,
+ * or of the last kept rank that ties with it.
  */
 export function fprThresholdFromRanks(kept: RankedScores, rate: number): RateThreshold {
   if (!(rate > 0 && rate < 1)) throw new MetricError(`the false-positive rate must be within (0, 1), got ${rate}`);
   const want = flaggedCount(kept.rows, rate);
   let at = 0;
   for (let i = 1; i < kept.ranks.length; i++) if (Math.abs(kept.ranks[i] - want) < Math.abs(kept.ranks[at] - want)) at = i;
-  return atRank(kept.scores[at], kept.ranks[at], kept.rows, rate);
+  const value = kept.scores[at];
+  while (at + 1 < kept.ranks.length && kept.scores[at + 1] === value) at++;
+  return atRank(value, kept.ranks[at], kept.rows, rate);
 }
 
 function flaggedCount(rows: number, rate: number): number {
   return Math.min(rows, Math.max(1, Math.round(rate * (rows + 1))));
 }
 
+/**
+ * The k-th highest score as the threshold, k as the rate asks; the scores tied with it are at
+ * the threshold too, and flagged: the rate and its interval are those of all the rows flagged.
+ */
 function fromTop(top: ArrayLike<number>, rows: number, rate: number): RateThreshold {
-  const k = flaggedCount(rows, rate);
-  return atRank(top[k - 1], k, rows, rate);
+  let k = flaggedCount(rows, rate);
+  const value = top[k - 1];
+  while (k < top.length && top[k] === value) k++;
+  return atRank(value, k, rows, rate);
 }
 
 /** The rate interval of the k-th highest of n held-out scores as a threshold. */

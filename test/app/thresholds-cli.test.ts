@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../../src/model/model';
 import { ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
 
 const TRAIN = `${ROOT}data/sample/train.conn.log`;
@@ -75,6 +76,22 @@ describe('thresholds through the binary', () => {
     expect(sigmoid.code).toBe(1);
     expect(ourErrors(sigmoid.stderr)).toEqual(['netae: a Student-t row score needs errors standardised per feature, which a model whose output is sigmoid does not have: leave out --row-score or end the layers with the identity']);
     expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
+  });
+
+  it('with --validation 0 every normal training row sets the threshold, and score gives those rows the scores the model keeps, bit for bit', async () => {
+    const path = join(dir, 'every-row.safetensors');
+    const trained = await run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--epochs', '2', '--validation', '0', '--fpr', '0.008', '--out', path, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const { rate } = JSON.parse(trained.stdout).threshold as { rate: { expected: number; rows: number } };
+    const scored = await run(['score', '--model', path, '--data', TRAIN, '--keep', 'none']);
+    expect(scored.code, scored.stderr).toBe(0);
+    const rows = scored.stdout.trimEnd().split('\n').slice(1).map((line) => line.split(','));
+    const normal = rows.filter((r) => r[3] === 'normal');
+    expect(normal.length).toBe(rate.rows);
+    const descending = normal.map((r) => Math.fround(Number(r[1]))).sort((a, b) => b - a);
+    const kept = decodeModel(new Uint8Array(readFileSync(path))).meta.heldOut!;
+    expect(kept.ranks.map((k) => descending[k - 1])).toEqual(kept.scores);
+    expect(normal.filter((r) => r[2] === '1').length).toBe(Math.round(rate.expected * (rate.rows + 1)));
   });
 
   it('train refuses two threshold rules at once, and a mode that does not take the number given', async () => {
