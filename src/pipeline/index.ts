@@ -5,7 +5,7 @@ export { expandRows, packedLayout, NO_SLOT, type PackedLayout } from './packed-r
 export { rowTexts, textValue, textValues, type TextColumn } from './text-column';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
 export { firstRows, presetTitle, recognisePreset } from './recognise';
-export { normalRows, type Labels, type SchemaSpec } from './schema';
+export { labelledRows, labelledScores, normalRows, pickLabels, unlabelledCount, type Labels, type SchemaSpec } from './schema';
 export { readDataset, parseDataset, type Dataset } from './dataset';
 export {
   DEFAULT_SCALING,

@@ -6,6 +6,7 @@ import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
 import { getPreset, PRESETS, type Preset } from './presets';
 import type { Format } from './text-table';
+import { isMissingText } from './values';
 
 /** Roles given by hand for a file no preset describes. */
 interface GenericSpec {
@@ -174,6 +175,40 @@ export interface Labels {
   isAnomaly: Uint8Array;
   category: string[];
   normalCount: number;
+  /**
+   * Per row, 1 where the label is missing (`-`, empty, `NA`, … as values.ts reads them) and not
+   * a normal value: a row neither normal nor an attack, which training leaves out as it leaves
+   * out attacks (`isAnomaly` is 1) and measures leave out altogether. Null when every row has one.
+   */
+  unlabelled: Uint8Array | null;
+}
+
+/** Rows whose label is missing (see Labels' `unlabelled`). */
+export function unlabelledCount(labels: Labels): number {
+  return labels.unlabelled === null ? 0 : labels.unlabelled.reduce((n, u) => n + u, 0);
+}
+
+/** The places of the rows with a label, or null when every row has one. */
+export function labelledRows(labels: Labels): Int32Array | null {
+  const { unlabelled } = labels;
+  if (unlabelled === null) return null;
+  const rows = new Int32Array(unlabelled.length - unlabelledCount(labels));
+  for (let i = 0, n = 0; i < unlabelled.length; i++) if (unlabelled[i] === 0) rows[n++] = i;
+  return rows;
+}
+
+/** The scores of the rows with a label, and their labels: what measures against labels are taken over. */
+export function labelledScores(scores: Float32Array, labels: Labels): { scores: Float32Array; labels: Labels } {
+  const rows = labelledRows(labels);
+  return rows === null ? { scores, labels } : { scores: Float32Array.from(rows, (i) => scores[i]), labels: pickLabels(labels, rows) };
+}
+
+/** The labels of the rows at `rows` (from labelledRows), in that order. */
+export function pickLabels(labels: Labels, rows: Int32Array): Labels {
+  const isAnomaly = Uint8Array.from(rows, (i) => labels.isAnomaly[i]);
+  const category = Array.from(rows, (i) => labels.category[i]);
+  const normalCount = isAnomaly.length - isAnomaly.reduce((n, a) => n + a, 0);
+  return { isAnomaly, category, normalCount, unlabelled: null };
 }
 
 /**
@@ -196,6 +231,7 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
   const isAnomaly = new Uint8Array(n);
   const category = new Array<string>(n);
   let normalCount = 0;
+  let unlabelled: Uint8Array | null = null;
   // A label column holds few distinct values: each is trimmed once.
   const trimmed = new Map<unknown, string>();
   for (let i = 0; i < n; i++) {
@@ -208,11 +244,12 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
       continue;
     }
     isAnomaly[i] = 1;
+    if (isMissingText(label)) (unlabelled ??= new Uint8Array(n))[i] = 1;
     if (categories !== null) category[i] = String(categories[i] ?? '').trim() || label;
     else if (schema.families !== null) category[i] = schema.families[label] ?? 'unknown';
     else category[i] = label;
   }
-  return { isAnomaly, category, normalCount };
+  return { isAnomaly, category, normalCount, unlabelled };
 }
 
 /**

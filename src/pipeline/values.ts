@@ -53,6 +53,11 @@ const SPECIAL = new Map<string, number>([
   ['-infinity', -Infinity],
 ]);
 
+/** Whether a field's text is a spelling of a missing value (`-`, `?`, `NA`, empty, … as {@link parseNumber} reads them). */
+export function isMissingText(text: string): boolean {
+  return Number.isNaN(SPECIAL.get(text.trim().toLowerCase()));
+}
+
 /** True when the field holds an actual finite number (not a missing or infinite spelling). */
 export function isFiniteText(text: string): boolean {
   const value = parseNumber(text);

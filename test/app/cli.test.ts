@@ -68,6 +68,28 @@ describe('netae through the real binary', () => {
     expect(flagged).toBe(report.atThreshold.confusion.tp + report.atThreshold.confusion.fp);
   });
 
+  it('eval leaves rows without a label out of its measures, and says how many', async () => {
+    const lines = readFileSync(TEST, 'utf8').split('\n');
+    let row = 0;
+    const dashed = lines.map((l) => (l && !l.startsWith('#') && ++row % 10 === 0 ? l.replace(/\t[^\t]*$/, '\t-') : l));
+    row = 0;
+    const without = lines.filter((l) => !l || l.startsWith('#') || ++row % 10 !== 0);
+    writeFileSync(join(dir, 'dashed.conn.log'), dashed.join('\n'));
+    writeFileSync(join(dir, 'without.conn.log'), without.join('\n'));
+    const report = async (name: string) => {
+      const json = join(dir, `${name}.json`);
+      const r = await run(['eval', '--model', model, '--data', join(dir, `${name}.conn.log`), '--json', json]);
+      expect(r.code, r.stderr).toBe(0);
+      return { stdout: r.stdout, report: JSON.parse(readFileSync(json, 'utf8')) };
+    };
+    const [partly, labelled] = await Promise.all([report('dashed'), report('without')]);
+    expect(partly.report.atThreshold.rows).toBe(5400);
+    expect(partly.report.atThreshold.notes).toEqual(['600 rows without a label (-, empty or NA) left out: they are neither normal nor attacks']);
+    const measures = ({ notes: _, ...rest }: { notes: string[] }) => rest;
+    expect(measures(partly.report.atThreshold)).toEqual(measures(labelled.report.atThreshold));
+    expect(partly.stdout).toContain('note: 600 rows without a label');
+  });
+
   it('scores a pipe: cat f | netae score --model m - > out', async () => {
     const out = join(dir, 'piped.csv');
     const piped = await run(`cat ${TEST} | node ${BIN} score --model ${model} - > ${out}`);

@@ -5,7 +5,7 @@ import { InputError } from '../../src/pipeline/errors';
 import { fitFeatures } from '../../src/pipeline/features';
 import { getPreset, presetNames } from '../../src/pipeline/presets';
 import { parseText } from '../../src/pipeline/io';
-import { normalRows, presetColumns, readOptionsFor } from '../../src/pipeline/schema';
+import { labelledScores, labelsOfValues, normalRows, presetColumns, readOptionsFor, resolveSchema } from '../../src/pipeline/schema';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -166,3 +166,19 @@ describe('generic schema', () => {
     expect(normalRows(filtered, data.schema, { file: 'flows.csv', lines: Int32Array.from([2, 4, 5]) }).table.objects()).toEqual([expected[0], expected[2]]);
   });
 });
+
+describe('labels', () => {
+  it('a missing label (-, empty, NA) is neither normal nor an attack: left out of training with the attacks, and of the measures', () => {
+    const schema = resolveSchema(parseText('x,label\n1,ok\n', {}).table, { label: 'label', normal: ['ok'] });
+    const labels = labelsOfValues(['ok', 'dos', '-', '', ' NA ', 'ok', null], null, schema);
+    expect(Array.from(labels.isAnomaly)).toEqual([0, 1, 1, 1, 1, 0, 1]);
+    expect(Array.from(labels.unlabelled!)).toEqual([0, 0, 1, 1, 1, 0, 1]);
+    const measured = labelledScores(Float32Array.from([1, 2, 3, 4, 5, 6, 7]), labels);
+    expect(Array.from(measured.scores)).toEqual([1, 2, 6]);
+    expect(measured.labels).toEqual({ isAnomaly: Uint8Array.from([0, 1, 0]), category: ['normal', 'dos', 'normal'], normalCount: 2, unlabelled: null });
+    expect(labelsOfValues(['ok', 'dos'], null, schema).unlabelled).toBeNull();
+    const dashNormal = resolveSchema(parseText('x,label\n1,-\n', {}).table, { label: 'label', normal: ['-'] });
+    expect(labelsOfValues(['-', 'dos'], null, dashNormal)).toMatchObject({ normalCount: 1, unlabelled: null });
+  });
+});
+

@@ -1,6 +1,9 @@
 import type { Gpu } from '../../gpu/device';
 import type { Scorer } from '../../model/scorer';
-import { evaluateGroups, type Evaluation, type Labels, type ReadResult, type ScoreGroup, type TransformReport } from '../../pipeline';
+import { pickRows } from '../../model/matrix';
+import {
+  evaluateGroups, labelledRows, pickLabels, type Evaluation, type Labels, type ReadResult, type ScoreGroup, type TransformReport,
+} from '../../pipeline';
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
 import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
@@ -36,7 +39,8 @@ export function labelColumn(detector: Detector, file: string, columns?: readonly
 /**
  * Measures a detector on labelled rows added a part at a time: per row it keeps only the score
  * (4 bytes), in a group per category and class, ranked in place at the end, and tallies the
- * drivers of the flagged rows as each part comes.
+ * drivers of the flagged rows as each part comes. Rows whose label is missing (`-`, empty, …)
+ * are neither normal nor attacks: they are left out, and a note counts them.
  */
 export class Evaluator {
   private readonly explainer: Explainer;
@@ -44,6 +48,7 @@ export class Evaluator {
   /** Per class (normal, anomaly), each category's scores. */
   private readonly groups = [new Map<string, GroupedScores>(), new Map<string, GroupedScores>()];
   private repairs: TransformReport | null = null;
+  private unlabelled = 0;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
     this.explainer = new Explainer(detector.featurizer.features.toJSON(), detectorTail(detector));
@@ -52,6 +57,11 @@ export class Evaluator {
 
   /** Adds rows: their features [rows × width], scores, labels and the repairs made reading them. */
   async add(matrix: Float32Array, scores: Float32Array, labels: Labels, repairs: TransformReport): Promise<void> {
+    const rows = labelledRows(labels);
+    if (rows !== null) {
+      this.unlabelled += scores.length - rows.length;
+      return this.add(pickRows(matrix, this.explainer.width, rows), Float32Array.from(rows, (i) => scores[i]), pickLabels(labels, rows), repairs);
+    }
     for (let i = 0; i < scores.length; i++) this.group(labels.category[i], labels.isAnomaly[i] === 1).push(scores[i]);
     this.repairs = addRepairs(this.repairs, repairs);
     await tallyFlagged(this.tally, this.scorer, this.explainer, matrix, scores, this.detector.threshold, labels.category);
@@ -59,8 +69,13 @@ export class Evaluator {
 
   result(): EvalResult {
     const groups = this.groups.flatMap((byCategory) => [...byCategory.values()].map((g) => g.done()));
+    const report = evaluateGroups(groups, this.detector.threshold);
+    if (this.unlabelled > 0) {
+      const note = `${this.unlabelled.toLocaleString('en-US')} rows without a label (-, empty or NA) left out: they are neither normal nor attacks`;
+      for (const evaluation of [report.atThreshold, report.atBestF1]) evaluation?.notes.push(note);
+    }
     return {
-      ...evaluateGroups(groups, this.detector.threshold),
+      ...report,
       repaired: this.repairs?.repaired ?? 0,
       unseen: this.repairs?.unseen ?? 0,
       drivers: this.tally.drivers(DRIVERS),

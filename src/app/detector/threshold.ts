@@ -3,7 +3,7 @@ import type { RowBlocks } from '../../model/device-rows';
 import type { HeldOutScores, Threshold } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
 import {
-  bestF1Threshold, fprThreshold, madThreshold, percentileThreshold, rankedScores, rateOf,
+  bestF1Threshold, fprThreshold, labelledScores, madThreshold, percentileThreshold, rankedScores, rateOf, unlabelledCount,
   type Dataset, type Featurizer, type ThresholdRule,
 } from '../../pipeline';
 
@@ -15,7 +15,7 @@ export const DEFAULT_THRESHOLD: ThresholdRule = { kind: 'fpr', rate: 0.01 };
 
 /** An Error before any work when a rule needs what the data lacks (best F1 needs labelled anomalies). */
 export function checkThresholdRule(rule: ThresholdRule, dataset: Dataset): void {
-  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount === dataset.labels.isAnomaly.length)) {
+  if (rule.kind === 'best-f1' && (!dataset.labels || dataset.labels.normalCount + unlabelledCount(dataset.labels) === dataset.labels.isAnomaly.length)) {
     throw new Error(`${dataset.file}: the best-F1 threshold needs labelled anomalies in the training file, and it has none; use --fpr instead`);
   }
 }
@@ -53,7 +53,8 @@ export async function pickThreshold(
         return { value: rule.value, mode: 'fixed', rate: rate(rule.value) };
       case 'best-f1': {
         const scores = await scoreTable(scorer, featurizer, dataset.table);
-        const value = bestF1Threshold(scores, dataset.labels!.isAnomaly).threshold;
+        const labelled = labelledScores(scores, dataset.labels!);
+        const value = bestF1Threshold(labelled.scores, labelled.labels.isAnomaly).threshold;
         return { value, mode: 'best-f1', rate: rate(value) };
       }
     }

@@ -2,7 +2,7 @@ import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
 import type { Threshold } from '../../model/model';
 import type { Scorer } from '../../model/scorer';
-import { bestF1Threshold, categoryKey, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
+import { bestF1Threshold, categoryKey, labelledScores, prAuc, prCurve, rocAuc, rocCurve, type ReadResult } from '../../pipeline';
 import { detectorScorer, detectorTail, requireThreshold, scoreRows, summarize, type Detector, type Flagging } from '../detector';
 import { Explainer } from '../explain';
 import { flowColumns, flowHeadings, flowParts, type FlowColumns } from '../flow';
@@ -119,8 +119,9 @@ export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, f
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
     const label = detector.featurizer.schema.label;
     const labelText = labels && label !== null ? Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) : null;
-    const anomalous = labels !== null && labels.normalCount < scores.length;
-    const both = anomalous && labels.normalCount > 0;
+    const measured = labels === null ? null : labelledScores(scores, labels);
+    const anomalous = measured !== null && measured.labels.normalCount < measured.scores.length;
+    const both = anomalous && measured.labels.normalCount > 0;
     return {
       model: file.bytes,
       modelName: file.name,
@@ -130,10 +131,10 @@ export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, f
       scores,
       labels: labels && { isAnomaly: labels.isAnomaly, category: labels.category },
       labelText,
-      rocAuc: both ? rocAuc(scores, labels.isAnomaly) : null,
-      prAuc: anomalous ? prAuc(scores, labels.isAnomaly) : null,
-      bestF1Threshold: anomalous ? bestF1Threshold(scores, labels.isAnomaly).threshold : null,
-      ...(both ? curves(scores, labels.isAnomaly) : { roc: null, pr: null }),
+      rocAuc: both ? rocAuc(measured.scores, measured.labels.isAnomaly) : null,
+      prAuc: anomalous ? prAuc(measured.scores, measured.labels.isAnomaly) : null,
+      bestF1Threshold: anomalous ? bestF1Threshold(measured.scores, measured.labels.isAnomaly).threshold : null,
+      ...(both ? curves(measured.scores, measured.labels.isAnomaly) : { roc: null, pr: null }),
       flowHeadings: flowHeadings(flow),
       ...await explainHighest(scorer, detector, records.table, scores, flow),
       repaired: repairs.repaired,
