@@ -97,6 +97,21 @@ describe('decodeMessages', () => {
     expect(Array.from(decoded.matrix)).toEqual(rowsOf(0, 3, 4, 5));
   });
 
+  it('json: a record nested thousands deep fails its own message, not the worker', () => {
+    const good = lines.json.slice(0, 2);
+    const deep = (open: string, close: string) => good[0].replace(/"proto":"[^"]*"/, `"proto":${open.repeat(50_000)}1${close.repeat(50_000)}`);
+    const nestedObjects = good[0].replace(/^\{/, `{"a":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)},`);
+    const decoded = decode('json', [good[0], nestedObjects, deep('[', ']'), deep('[{"a":', '}]'), good[1]]);
+    expect(decoded.errors).toEqual([
+      null,
+      'line 1: objects nested more than 16 deep',
+      expect.stringMatching(/^a value nested too deep to read \(Maximum call stack size exceeded\)$/),
+      expect.stringMatching(/^a value nested too deep to read/),
+      null,
+    ]);
+    expect(Array.from(decoded.count)).toEqual([1, 0, 0, 0, 1]);
+  });
+
   for (const format of ['zeek', 'csv'] as const) {
     it(`${format}: a ragged line or a bad number fails its message, the joined rest is read again`, () => {
       const good = lines[format];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decoded, MessageDecoder } from '../../src/app/stream/decode';
 import { parseResults } from '../../src/app/stream/wire';
+import { headerBytes } from '../../src/app/stream/jetstream';
 import { runWorker, type Bus, type Inbound, type WorkerOptions } from '../../src/app/stream/worker';
 
 const text = new TextDecoder();
@@ -88,6 +89,13 @@ class FakeBus implements Bus {
     return duplicate;
   }
 
+  /** The server's max_payload: a message and its headers together. */
+  maxPayload = Infinity;
+
+  room(id: string, headers?: Readonly<Record<string, string>>): number {
+    return this.maxPayload - headerBytes({ 'Nats-Msg-Id': id, ...headers });
+  }
+
   fatal(error: unknown): boolean {
     return error === this.fatalError;
   }
@@ -171,6 +179,35 @@ describe('runWorker', () => {
     expect(retries).toEqual(['publish', 'publish', 'publish']);
     expect(tally.messages).toBe(3);
     expect([...bus.stored.keys()].sort()).toEqual(['IN:1', 'IN:2', 'IN:3']);
+  });
+
+  it('results too large for a message go to the dead-letter subject with why; a dead letter too large goes cut, saying so', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => String(i % 9)).join('\n');
+    const bus = new FakeBus(['1', many, 'bad', '2']);
+    bus.maxPayload = 700;
+    const tally = await runAll(bus, 4);
+    expect(bus.acked.size).toBe(4);
+    expect(tally).toMatchObject({ messages: 4, records: 2, deadLettered: 2 });
+    const dead = bus.stored.get('IN:2:dead')!;
+    expect(dead.data).toBe(many);
+    expect(dead.headers!['Netae-Reason']).toMatch(/^its 40 results take \d+ bytes, more than a message may carry \(\d+, the server's max_payload less the headers\): publish fewer records per message$/);
+    for (const published of bus.stored.values()) expect(encoder.encode(published.data).length + headerBytes({ 'Nats-Msg-Id': published.id, ...published.headers })).toBeLessThanOrEqual(700);
+
+    const long = new FakeBus([`${'9\n'.repeat(400)}x`]);
+    long.maxPayload = 500;
+    await runAll(long, 1);
+    const cut = long.stored.get('IN:1:dead')!;
+    expect(cut.headers!['Netae-Truncated']).toMatch(/^801 bytes, of which the first \d+ are kept$/);
+    const kept = Number(/first (\d+)/.exec(cut.headers!['Netae-Truncated'])![1]);
+    expect(cut.data).toBe('9\n'.repeat(400).slice(0, kept));
+    expect(encoder.encode(cut.data).length + headerBytes({ 'Nats-Msg-Id': cut.id, ...cut.headers })).toBeLessThanOrEqual(500);
+  });
+
+  it('counts a message whose results the stream already held (delivered again) as a duplicate, not as scored anew', async () => {
+    const bus = new FakeBus(['1', '7', '3']);
+    bus.stored.set('IN:2', { subject: 'out', id: 'IN:2', data: 'earlier' });
+    const tally = await runAll(bus, 3);
+    expect(tally).toMatchObject({ messages: 2, records: 2, flagged: 0, duplicates: 1 });
   });
 
   it('a final error leaves the batch unacknowledged and is thrown', async () => {

@@ -151,6 +151,9 @@ describe('usage errors, before any connection', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(ourErrors(r.stderr)).toEqual([expect.stringMatching(message)]);
     }
+    const missing = await run(['publish', '--subject', 'x', '--data', join(dir, 'none.log'), '--server', 'nats://127.0.0.1:1']);
+    expect(missing.code).toBe(1);
+    expect(ourErrors(missing.stderr)).toEqual([`netae: cannot read ${join(dir, 'none.log')}: no such file (--data)`]);
     const unreachable = await run(['stream', '--model', model, '--input', 'a', '--output', 'b', '--server', 'nats://u:pw@127.0.0.1:1']);
     expect(unreachable.code).toBe(1);
     expect(ourErrors(unreachable.stderr)).toEqual(['netae: cannot connect to NATS at nats://***@127.0.0.1:1: connection refused (is nats-server running there?)']);
@@ -184,6 +187,24 @@ describe('netae stream on a real nats-server', () => {
   afterAll(async () => {
     await nc?.close();
     await server?.stop();
+  });
+
+  it('publish gives each message an id of its run and place, and a file that fails part-way says how much went out', async () => {
+    const lines = readFileSync(big, 'utf8').trimEnd().split('\n');
+    const broken = join(dir, 'broken.conn.log');
+    const bad = lines.length - 100;
+    writeFileSync(broken, `${lines.map((l, i) => (i === bad - 1 ? l.split('\t').slice(0, 5).join('\t') : l)).join('\n')}\n`);
+    const r = await run(['publish', '--server', server.url, '--subject', 'broken', '--data', broken, '--per-message', '10']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^netae: ${broken}, line ${bad}: expected \\d+ fields`, 'm'));
+    const said = /netae: ([\d,]+) records in ([\d,]+) messages had been published to broken \(stream NETAE_broken\) when reading stopped/.exec(r.stderr);
+    expect(said, r.stderr).not.toBeNull();
+    const messages = await readStream(nc, 'NETAE_broken');
+    expect(messages.length).toBeGreaterThan(1000);
+    expect(messages.length).toBe(Number(said![2].replaceAll(',', '')));
+    expect(messages.reduce((n, m) => n + m.data.trimEnd().split('\n').length, 0)).toBe(Number(said![1].replaceAll(',', '')));
+    const run0 = messages[0].id!.split(':')[0];
+    expect(messages.map((m) => m.id)).toEqual(messages.map((_, i) => `${run0}:${i}`));
   });
 
   it('3 workers score 100,000 published records, one killed with SIGKILL midway: every sequence once, scores as netae score', async () => {

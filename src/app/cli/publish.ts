@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { getPreset } from '../../pipeline';
 import type { ReadOptions } from '../../pipeline/io';
 import { readChunksFile, readNamesFile } from '../../pipeline/io-node';
-import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
+import { connectNats, describe, drainWithin, serversFrom, type Credentials } from '../stream/connection';
 import { Window, backoff, sleep } from '../stream/flow';
 import { AsyncPublisher, manager, streamFor, subjectProblem, type Stored } from '../stream/jetstream';
 import { TEXT_COLUMNS, WIRE_FORMATS, recordLines, type WireFormat } from '../stream/wire';
 import { UsageError } from './errors';
+import { checkInputs } from './paths';
 import { credentialsOf } from './nats-options';
 import { statusReporter } from './stream-status';
 
@@ -43,7 +45,9 @@ const encoder = new TextEncoder();
  * a worker reads. The file is read as `netae score` reads it (any format, gzip or not), every
  * field as text, so each record goes out as it is in the file. Publications are pipelined (up
  * to 1,024 awaiting the stream) and each is confirmed by the stream; one that fails is tried
- * again with back-off, up to ten times.
+ * again with back-off, up to ten times, under the same message id (this run's, and the
+ * message's place), so that the stream keeps one copy of a message tried twice. A file that
+ * fails part-way says how much of it went out.
  */
 export async function publishCommand(flags: PublishFlags): Promise<void> {
   if (!WIRE_FORMATS.includes(flags.format as WireFormat)) throw new UsageError(`unknown --format "${flags.format}"; expected ${WIRE_FORMATS.join(', ')}`);
@@ -52,7 +56,9 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   if (problem) throw new UsageError(problem);
   const perMessage = flags.perMessage ?? 1;
   const credentials = credentialsOf(flags);
+  checkInputs([{ flag: '--data', path: flags.data }]);
   const read = await readOptions(flags);
+  const run = randomUUID();
   const started = performance.now();
   let records = 0;
   let messages = 0;
@@ -69,9 +75,11 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
       const window = new Window(1024);
       const sends = new Set<Promise<void>>();
       let failure: unknown = null;
+      let sent = 0;
       const send = (lines: string[]) => {
         const data = encoder.encode(`${lines.join('\n')}\n`);
-        const task = window.run(() => publishOnce(() => publisher.publish(flags.subject, data)))
+        const id = `${run}:${sent++}`;
+        const task = window.run(() => publishOnce(() => publisher.publish(flags.subject, data, id)))
           .then((ack) => {
             firstSeq = firstSeq === null ? ack.seq : Math.min(firstSeq, ack.seq);
             lastSeq = lastSeq === null ? ack.seq : Math.max(lastSeq, ack.seq);
@@ -85,20 +93,26 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
         sends.add(task);
       };
       let carry: string[] = [];
-      for await (const chunk of readChunksFile(flags.data, read)) {
-        carry.push(...recordLines(chunk.table, format));
-        let at = 0;
-        for (; carry.length - at >= perMessage; at += perMessage) send(carry.slice(at, at + perMessage));
-        carry = carry.slice(at);
-        while (sends.size >= 4096) await Promise.race(sends);
-        if (failure !== null) break;
+      try {
+        for await (const chunk of readChunksFile(flags.data, read)) {
+          carry.push(...recordLines(chunk.table, format));
+          let at = 0;
+          for (; carry.length - at >= perMessage; at += perMessage) send(carry.slice(at, at + perMessage));
+          carry = carry.slice(at);
+          while (sends.size >= 4096) await Promise.race(sends);
+          if (failure !== null) break;
+        }
+      } catch (error) {
+        await Promise.all(sends);
+        note(`${records.toLocaleString('en-US')} records in ${messages.toLocaleString('en-US')} messages had been published to ${flags.subject} (stream ${stream}) when reading stopped`);
+        throw error;
       }
       if (carry.length > 0 && failure === null) send(carry);
       await Promise.all(sends);
       if (failure !== null) throw new Error(`publishing to ${flags.subject} failed: ${describe(failure)}; ${messages.toLocaleString('en-US')} messages were published`);
     } finally {
       publisher.close();
-      await nc.drain().catch(() => nc.close());
+      await drainWithin(nc);
     }
     status.stop();
     const summary: Published = { stream, subject: flags.subject, records, messages, firstSeq, lastSeq, seconds: (performance.now() - started) / 1000 };

@@ -1,7 +1,7 @@
 import { readNamesFile } from '../../pipeline/io-node';
 import { detectorScorer, requireThreshold, type Detector } from '../detector';
 import { keepOf, keptColumns } from '../keep';
-import { connectNats, describe, serversFrom, type Credentials } from '../stream/connection';
+import { connectNats, describe, drainWithin, serversFrom, type Credentials } from '../stream/connection';
 import { messageDecoder, missingColumns } from '../stream/decode';
 import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor, subjectProblem } from '../stream/jetstream';
 import { RESULT_FIELDS, WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
@@ -139,7 +139,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
         }
       });
     } finally {
-      await nc.drain().catch(() => nc.close());
+      await drainWithin(nc);
     }
     status.stop();
     const left = tally.abandoned > 0 ? `; ${count(tally.abandoned)} messages left unacknowledged, to be delivered again` : '';

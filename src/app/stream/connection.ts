@@ -119,6 +119,24 @@ function authOptions(credentials: Credentials): Partial<NodeConnectionOptions> {
   return options;
 }
 
+/** How long a closing connection may take to hand the server what it holds. */
+const DRAIN_MS = 10_000;
+
+/**
+ * Closes a connection once what it holds has reached the server (drained), or at once after
+ * `ms` when the server does not answer (down, or stalled): a stop is not held up by the bus.
+ */
+export async function drainWithin(nc: NatsConnection, ms = DRAIN_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    const drained = await Promise.race([nc.drain().then(() => true, () => false), late]);
+    if (!drained) await nc.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** An error from the client, in one line, with a hint for the common causes. */
 export function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -192,11 +192,13 @@ function decodeJson(featurizer: Featurizer, columns: { numeric: string[]; catego
         messageOf.push(m);
       }
     } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
+      // A value nested too deep for the stack (an array in an array… thousands deep) fails its message, not the worker.
+      const reason = error instanceof RecordError ? error.message : error instanceof RangeError ? `a value nested too deep to read (${error.message})` : null;
+      if (reason === null) throw error;
       for (const column of [...numbers, ...texts, ...keptValues]) column.length = before;
       labels.length = before;
       messageOf.length = before;
-      assembly.fail(m, error.message);
+      assembly.fail(m, reason);
     }
   }
   if (messageOf.length > 0) {
@@ -220,14 +222,18 @@ function readObject(line: string, at: number): Record<string, unknown> {
   const record = value as Record<string, unknown>;
   for (const key in record) {
     const inner = record[key];
-    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) return flatten(record, '', {});
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) return flatten(record, '', {}, at, 1);
   }
   return record;
 }
 
-function flatten(object: Record<string, unknown>, prefix: string, into: Record<string, unknown>): Record<string, unknown> {
+/** Objects nested in a record at most (Zeek nests two: `id.orig_h`). */
+const MAX_NESTING = 16;
+
+function flatten(object: Record<string, unknown>, prefix: string, into: Record<string, unknown>, at: number, depth: number): Record<string, unknown> {
+  if (depth > MAX_NESTING) throw new RecordError(`line ${at}: objects nested more than ${MAX_NESTING} deep`);
   for (const [key, value] of Object.entries(object)) {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) flatten(value as Record<string, unknown>, `${prefix}${key}.`, into);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) flatten(value as Record<string, unknown>, `${prefix}${key}.`, into, at, depth + 1);
     else into[`${prefix}${key}`] = value;
   }
   return into;

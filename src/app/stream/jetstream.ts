@@ -2,7 +2,7 @@ import {
   AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type Consumer, type JetStreamManager,
 } from '@nats-io/jetstream';
 import {
-  ClosedConnectionError, PermissionViolationError, TimeoutError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
+  ClosedConnectionError, InvalidArgumentError, PermissionViolationError, TimeoutError, createInbox, headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
 import { backoff, sleep } from './flow';
 import type { Bus, Inbound } from './worker';
@@ -241,6 +241,15 @@ export class AsyncPublisher {
   }
 }
 
+/** The server's max_payload unless it says otherwise (nats-server's default, 1 MiB). */
+const DEFAULT_MAX_PAYLOAD = 1 << 20;
+
+/** Bytes of a message's headers as NATS sends them (counted in its max_payload): `NATS/1.0\r\n`, a `key: value\r\n` line each, `\r\n`. */
+export function headerBytes(headers: Readonly<Record<string, string>>): number {
+  const encoder = new TextEncoder();
+  return Object.entries(headers).reduce((n, [key, value]) => n + encoder.encode(`${key}: ${value}\r\n`).length, 'NATS/1.0\r\n\r\n'.length);
+}
+
 /** How long a pull waits for a full batch before it returns what came. */
 const PULL_WAIT_MS = 1000;
 
@@ -258,8 +267,10 @@ export function jetStreamBus(nc: NatsConnection, consumer: Consumer, publisher: 
       return batch;
     },
     publish: async (subject, data, id, headers) => (await publisher.publish(subject, data, id, headers)).duplicate,
+    room: (id, headers) => (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - headerBytes({ 'Nats-Msg-Id': id, ...headers }),
     fatal(error) {
-      return nc.isClosed() || error instanceof ClosedConnectionError || error instanceof PermissionViolationError;
+      // A message too large for the server (max_payload) is refused the same way every time.
+      return nc.isClosed() || error instanceof ClosedConnectionError || error instanceof PermissionViolationError || error instanceof InvalidArgumentError;
     },
   };
 }

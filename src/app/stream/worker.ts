@@ -20,6 +20,8 @@ export interface Bus {
    * stream already held that id (a duplicate it dropped).
    */
   publish(subject: string, data: Uint8Array, id: string, headers?: Readonly<Record<string, string>>): Promise<boolean>;
+  /** The most bytes a message published under this id and these headers may carry (the server's max_payload, less the headers). */
+  room(id: string, headers?: Readonly<Record<string, string>>): number;
   /** Whether an error is final (the connection closed for good, no permission) rather than worth retrying. */
   fatal(error: unknown): boolean;
 }
@@ -128,16 +130,33 @@ export async function runWorker(
   const publish = (subject: string, data: Uint8Array, id: string, headers?: Record<string, string>) =>
     window.run(() => retrying('publish', () => bus.publish(subject, data, id, headers)));
 
+  /**
+   * A message to the dead-letter subject with why; one larger than a message may be once the
+   * headers are added goes cut to what fits, a header saying so.
+   */
+  const deadLetter = (message: Inbound, reason: string): Promise<boolean> => {
+    const { seq, subject, data } = message;
+    const id = `${options.stream}:${seq}:dead`;
+    const headers: Record<string, string> = { 'Netae-Reason': headerValue(reason), 'Netae-Stream': options.stream, 'Netae-Seq': String(seq), 'Netae-Subject': subject };
+    if (data.length > bus.room(id, headers)) {
+      headers['Netae-Truncated'] = `${data.length} bytes, of which the first ${data.length} are kept`;
+      const kept = Math.max(0, bus.room(id, headers));
+      headers['Netae-Truncated'] = `${data.length} bytes, of which the first ${kept} are kept`;
+      return publish(options.deadLetter, data.subarray(0, kept), id, headers);
+    }
+    return publish(options.deadLetter, data, id, headers);
+  };
+
   const deliver = async (messages: readonly Inbound[], decoded: Decoded, scores: Float32Array): Promise<void> => {
-    const sends: Promise<boolean>[] = [];
-    let flagged = 0;
+    /** Per message, its first publication (results, or dead letter) and what it counts for once stored anew. */
+    const sends: { sent: Promise<boolean>; records: number; flagged: number; dead: boolean }[] = [];
+    const alertSends: Promise<boolean>[] = [];
     for (let m = 0; m < messages.length; m++) {
-      const { seq, subject, data } = messages[m];
+      const { seq } = messages[m];
       const id = `${options.stream}:${seq}`;
       const error = decoded.errors[m];
       if (error !== null) {
-        const headers = { 'Netae-Reason': headerValue(error), 'Netae-Stream': options.stream, 'Netae-Seq': String(seq), 'Netae-Subject': subject };
-        sends.push(publish(options.deadLetter, data, `${id}:dead`, headers));
+        sends.push({ sent: deadLetter(messages[m], error), records: 0, flagged: 0, dead: true });
         continue;
       }
       const results: string[] = [];
@@ -148,15 +167,22 @@ export async function runWorker(
         results.push(line);
         if (scores[row] >= options.threshold) alerts.push(line);
       }
-      flagged += alerts.length;
-      sends.push(publish(options.output, encoder.encode(`${results.join('\n')}\n`), id));
-      if (options.alerts !== null && alerts.length > 0) sends.push(publish(options.alerts, encoder.encode(`${alerts.join('\n')}\n`), `${id}:alert`));
+      const payload = encoder.encode(`${results.join('\n')}\n`);
+      const room = Math.min(bus.room(id), bus.room(`${id}:alert`));
+      if (payload.length > room) {
+        const reason = `its ${results.length} results take ${payload.length} bytes, more than a message may carry (${room}, the server's max_payload less the headers): publish fewer records per message`;
+        sends.push({ sent: deadLetter(messages[m], reason), records: 0, flagged: 0, dead: true });
+        continue;
+      }
+      sends.push({ sent: publish(options.output, payload, id), records: results.length, flagged: alerts.length, dead: false });
+      if (options.alerts !== null && alerts.length > 0) alertSends.push(publish(options.alerts, encoder.encode(`${alerts.join('\n')}\n`), `${id}:alert`));
     }
+    const all = [...sends.map((s) => s.sent), ...alertSends];
     let duplicates: boolean[];
     try {
-      duplicates = await Promise.all(sends);
+      duplicates = await Promise.all(all);
     } catch (error) {
-      await Promise.allSettled(sends);
+      await Promise.allSettled(all);
       if (error instanceof GaveUp) {
         tally.abandoned += messages.length;
         return;
@@ -164,10 +190,13 @@ export async function runWorker(
       throw error;
     }
     for (const message of messages) message.ack();
-    tally.messages += messages.length;
-    tally.records += decoded.rows;
-    tally.flagged += flagged;
-    tally.deadLettered += decoded.errors.filter((e) => e !== null).length;
+    sends.forEach((s, m) => {
+      if (duplicates[m]) return;
+      tally.messages++;
+      tally.records += s.records;
+      tally.flagged += s.flagged;
+      if (s.dead) tally.deadLettered++;
+    });
     tally.duplicates += duplicates.filter(Boolean).length;
     events.acknowledged?.(tally);
   };
