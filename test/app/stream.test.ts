@@ -248,6 +248,16 @@ describe('netae stream on a real nats-server', () => {
     expect(stderr).toMatch(/netae: stopped: [\d,]+ records in [\d,]+ messages scored/);
   }, 600_000);
 
+  it('Ctrl-C stops a worker at once and says what it had scored and published', async () => {
+    await publish(server, ['--subject', 'intr', '--data', TEST]);
+    const worker = startWorker(server, ['--input', 'intr', '--output', 'intr.scores', '--consumer', 'intr', '--quiet']);
+    await until('some results', async () => (await stored(jsm, 'NETAE_intr_scores')) >= 100, 120_000, [worker]);
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toBe(130);
+    expect(worker.stderr()).toMatch(/^netae: interrupted \(SIGINT\); [1-9][\d,]* records in [1-9][\d,]* messages scored and their results published; the messages in hand are left to be delivered again$/m);
+    expect(worker.stderr()).not.toMatch(/nothing was written/);
+  }, 300_000);
+
   it('zeek lines many to a message, csv lines one to a message; a malformed message goes to the dead-letter subject, acknowledged', async () => {
     const names = join(dir, 'names.txt');
     const fields = readFileSync(TEST, 'utf8').split('\n').find((l) => l.startsWith('#fields'))!.split('\t').slice(1);

@@ -20,6 +20,20 @@ let stopping: number | null = null;
 /** Work that finishes what it holds on a signal instead of stopping at once (a stream worker's drain). */
 const drains = new Map<StopSignal, () => void>();
 
+/** What a command that publishes rather than writes files has done, for the message of a stop; null: what was written. */
+let done: (() => string) | null = null;
+
+/**
+ * Says what the command has done (`describe`) in the message of a signal that stops it, instead
+ * of the files and bytes written, until the returned function is called.
+ */
+export function onStopSay(describe: () => string): () => void {
+  done = describe;
+  return () => {
+    if (done === describe) done = null;
+  };
+}
+
 /**
  * Runs `drain` on the first `signal` instead of stopping, until the returned function is
  * called; the same signal again stops the process as usual.
@@ -68,7 +82,7 @@ async function stop(signal: StopSignal, abort: AbortController): Promise<void> {
   abort.abort();
   discardOutputs();
   if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n');
-  say(`${word} (${signal}); ${writtenSoFar()}`);
+  say(`${word} (${signal}); ${done?.() ?? writtenSoFar()}`);
   await releaseGpus();
   process.exit(stopping);
 }

@@ -7,7 +7,7 @@ import { AsyncPublisher, jetStreamBus, manager, openInput, streamFor, subjectPro
 import { RESULT_FIELDS, WIRE_FORMATS, type Wire, type WireFormat } from '../stream/wire';
 import { runWorker, type Tally } from '../stream/worker';
 import { UsageError } from './errors';
-import { onSignal } from './exit';
+import { onSignal, onStopSay } from './exit';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
 import { credentialsOf } from './nats-options';
@@ -95,6 +95,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
     note('SIGTERM: finishing the batches in hand, then stopping');
     stop.abort();
   });
+  const unsay = onStopSay(() => `${count(tally.records)} records in ${count(tally.messages)} messages scored and their results published; the messages in hand are left to be delivered again`);
   try {
     const nc = await connectNats(serversFrom(flags.server, process.env), credentials, `netae stream ${flags.consumer}`, note);
     try {
@@ -149,6 +150,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
   } finally {
     status.stop();
     release();
+    unsay();
   }
 }
 
