@@ -7,8 +7,8 @@ import { Window, backoff, sleep } from '../stream/flow';
 import { AsyncPublisher, manager, streamFor, subjectProblem, type Stored } from '../stream/jetstream';
 import { TEXT_COLUMNS, WIRE_FORMATS, recordLines, type WireFormat } from '../stream/wire';
 import { UsageError } from './errors';
-import { checkInputs } from './paths';
 import { credentialsOf } from './nats-options';
+import { checkInputs } from './paths';
 import { statusReporter } from './stream-status';
 
 export interface PublishFlags extends Credentials {

@@ -139,6 +139,7 @@ export async function runWorker(
     const id = `${options.stream}:${seq}:dead`;
     const headers: Record<string, string> = { 'Netae-Reason': headerValue(reason), 'Netae-Stream': options.stream, 'Netae-Seq': String(seq), 'Netae-Subject': subject };
     if (data.length > bus.room(id, headers)) {
+      // The room is measured with the header at its longest (all kept), so the one sent fits.
       headers['Netae-Truncated'] = `${data.length} bytes, of which the first ${data.length} are kept`;
       const kept = Math.max(0, bus.room(id, headers));
       headers['Netae-Truncated'] = `${data.length} bytes, of which the first ${kept} are kept`;
