@@ -32,11 +32,11 @@ export function csvField(value: unknown): string {
 }
 
 /**
- * The CSV `netae score` writes: `row,score,flag` and `label` when the records have one; rows
- * numbered from 1, flag 1 when the score is ≥ the threshold.
+ * The CSV `netae score --keep none` writes: `row,score,flag` and the label column, under its own
+ * name, when the records have one; rows numbered from 1, flag 1 when the score is ≥ the threshold.
  */
-export function scoresHeader(labelled: boolean): string {
-  return `row,score,flag${labelled ? ',label' : ''}\n`;
+export function scoresHeader(label: string | null): string {
+  return `row,score,flag${label === null ? '' : `,${csvField(label)}`}\n`;
 }
 
 /** The lines of rows `firstRow`, `firstRow + 1`, … (a chunk of a longer file). */
@@ -49,8 +49,9 @@ export function scoreLines(scores: ArrayLike<number>, threshold: number, labels:
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-export function scoresCsv(scores: ArrayLike<number>, threshold: number, labels: ArrayLike<unknown> | null): string {
-  return scoresHeader(labels !== null) + scoreLines(scores, threshold, labels);
+/** The scores as `netae score --keep none` writes them; `labels`, the values of the label column named `label`. */
+export function scoresCsv(scores: ArrayLike<number>, threshold: number, labels: { name: string; values: ArrayLike<unknown> } | null): string {
+  return scoresHeader(labels?.name ?? null) + scoreLines(scores, threshold, labels?.values ?? null);
 }
 
 /** Writes a whole number ≥ 0 at `at` and returns where it ends. */

@@ -12,9 +12,10 @@ export function guessNormal(values: readonly string[]): string | null {
 /**
  * The likely label column of a file that matches no preset, and its value for normal traffic:
  * a column of few distinct values (those in `values`) with a label's usual name, else the last
- * such column.
+ * such column. A file of one column has none: that column is all it has to learn from.
  */
 export function guessLabel(columns: readonly string[], values: Readonly<Record<string, readonly string[]>>): { label: string | null; normal: string | null } {
+  if (columns.length < 2) return { label: null, normal: null };
   const label = columns.find((c) => LABEL_NAMES.test(c) && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
   if (label === null) return { label, normal: null };
   return { label, normal: guessNormal(values[label]) };

@@ -81,8 +81,8 @@ describe('the page’s threshold math', () => {
 
 describe('the page’s scores CSV', () => {
   it('is the format `netae score` writes', () => {
-    const csv = scoresCsv(Float32Array.of(0.5, 0.125, 1 / 3), 0.3, ['normal', 'a,b', 'x"y']);
-    expect(csv).toBe(`row,score,flag,label\n1,0.5,1,normal\n2,0.125,0,"a,b"\n3,${formatScore(Math.fround(1 / 3))},1,"x""y"\n`);
+    const csv = scoresCsv(Float32Array.of(0.5, 0.125, 1 / 3), 0.3, { name: 'verdict', values: ['normal', 'a,b', 'x"y'] });
+    expect(csv).toBe(`row,score,flag,verdict\n1,0.5,1,normal\n2,0.125,0,"a,b"\n3,${formatScore(Math.fround(1 / 3))},1,"x""y"\n`);
     expect(Math.fround(Number(formatScore(Math.fround(1 / 3))))).toBe(Math.fround(1 / 3));
     expect(scoresCsv(Float32Array.of(2), 1, null)).toBe('row,score,flag\n1,2,1\n');
   });
@@ -110,6 +110,7 @@ describe('reading a dropped file', () => {
     expect(info.label).toBe('Verdict');
     expect(info.normal).toBe('BENIGN');
     expect(guessLabel(['x', 'class'], { x: ['1'], class: ['attack', 'normal'] })).toEqual({ label: 'class', normal: 'normal' });
+    expect(guessLabel(['x'], { x: ['0', '1'] })).toEqual({ label: null, normal: null });
   });
 });
 

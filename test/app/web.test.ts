@@ -294,6 +294,10 @@ describe('the web page', () => {
     });
     await page.fill('#epochs', '500');
     await page.click('#train');
+    await page.waitForFunction(() => Number(document.querySelector('#stat-epoch')?.textContent?.split('/')[0]) >= 2, null, { timeout: TRAINING });
+    await page.setInputFiles('#data-file', TEST_LOG);
+    await expect.poll(() => text(page, '#status')).toBe('Wait for the job in hand to end (or Stop it) before choosing test.conn.log.');
+    expect(await text(page, '#data-name')).toBe('Synthetic traffic');
     await page.waitForFunction(() => Number(document.querySelector('#stat-epoch')?.textContent?.split('/')[0]) >= 3, null, { timeout: TRAINING });
     await page.click('#stop');
     await page.waitForSelector('#scores-card:not([hidden])', { timeout: TRAINING });
@@ -363,6 +367,12 @@ describe('the web page', () => {
     expect(await page.isHidden('#scores-card')).toBe(true);
     expect(await page.isDisabled('#download-model')).toBe(true);
     expect(await page.isVisible('#model-loaded')).toBe(true);
+
+    await page.setInputFiles('#model-file', { name: 'notes.safetensors', mimeType: 'text/plain', buffer: Buffer.from('not a model\n') });
+    await expect.poll(() => text(page, '#status')).toMatch(/^notes\.safetensors: not a safetensors file/);
+    expect(await text(page, '#model-loaded-name')).toBe('page.safetensors');
+    await page.setInputFiles('#test-file', TEST_LOG);
+    await expect.poll(() => text(page, '#scored-data'), { timeout: TRAINING }).toMatch(/^6,000 rows of test\.conn\.log/);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 300_000);

@@ -118,7 +118,7 @@ export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, f
   try {
     const { scores, labels, repairs } = await scoreRows(scorer, detector, records.table, records);
     const label = detector.featurizer.schema.label;
-    const labelText = labels && label !== null ? Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) : null;
+    const labelText = labels && label !== null ? { name: label, values: Array.from(records.table.array(label) as ArrayLike<unknown>, categoryKey) } : null;
     const measured = labels === null ? null : labelledScores(scores, labels);
     const anomalous = measured !== null && measured.labels.normalCount < measured.scores.length;
     const both = anomalous && measured.labels.normalCount > 0;

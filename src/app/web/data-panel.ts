@@ -12,9 +12,11 @@ export interface DataPanelEvents {
   /** A `.safetensors` file was dropped or chosen. */
   model(file: File): void;
   inspect(file: File): Promise<FileInfo>;
-  /** The data changed: a file was read (null: back to the synthetic traffic). */
+  /** The data changed: a file was read (null: back to the synthetic traffic), or another file to score was chosen. */
   changed(file: File | null): void;
   error(message: string): void;
+  /** Whether a job is running: the data cannot change under it. */
+  busy(): boolean;
 }
 
 /** The Data section: the embedded synthetic traffic or a visitor's file, its columns' roles, and the file to score. */
@@ -50,11 +52,19 @@ export class DataPanel {
     this.labelColumn.addEventListener('change', () => this.fillNormalValues(true));
   }
 
+  /** True, after saying so, when a job is running: the data it was given stays on screen with its results. */
+  private held(file: File | null): boolean {
+    if (!this.events.busy()) return false;
+    this.events.error(`Wait for the job in hand to end (or Stop it) before choosing ${file === null ? 'the synthetic traffic' : file.name}.`);
+    return true;
+  }
+
   private async open(file: File): Promise<void> {
     if (/\.safetensors$/i.test(file.name)) {
       this.events.model(file);
       return;
     }
+    if (this.held(file)) return;
     try {
       const info = await this.events.inspect(file);
       this.current = { file, info };
@@ -62,11 +72,13 @@ export class DataPanel {
       this.render();
       this.events.changed(file);
     } catch (error) {
-      this.events.error(`${file.name}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      this.events.error(message.startsWith(file.name) ? message : `${file.name}: ${message}`);
     }
   }
 
   private useSample(): void {
+    if (this.held(null)) return;
     this.current = null;
     this.test = null;
     this.render();
@@ -74,8 +86,10 @@ export class DataPanel {
   }
 
   private setTest(file: File): void {
+    if (this.held(file)) return;
     this.test = file;
     byId('test-name').textContent = file.name;
+    this.events.changed(file);
   }
 
   private render(): void {

@@ -59,26 +59,21 @@ export async function trainJob(gpu: Gpu, data: TrainingData, test: ScoringData |
   return { result: await analyse(gpu, fitted, records, { bytes: encodeModel(fitted.model), name: MODEL_NAME }, test === null), records };
 }
 
-/** Throws one line saying why, when a file lacks `needed` columns of a model with this schema. */
+/**
+ * Throws one line saying why, when a file lacks `needed` columns of a model with this schema; a
+ * file that cannot be read at all gets the reader's own error (empty, not text, truncated…).
+ */
 async function checkFit(modelName: string, schema: Schema, needed: string[], test: ScoringData): Promise<void> {
   if (test.kind === 'sample') return;
   const { file } = test;
-  const columnsRead = async (read = {}) => {
-    try {
-      return (await firstRows(file, file.name, 16, read)).table.columnNames();
-    } catch {
-      return null;
-    }
-  };
-  const own = await columnsRead();
-  const problem = fitProblem({
-    modelName,
-    modelPreset: schema.preset,
-    needed,
-    fileName: file.name,
-    columns: await columnsRead({ ...readOptionsFor(schema, file.name), types: undefined }),
-    filePreset: own === null ? null : recognisePreset(own),
-  });
+  const own = (await firstRows(file, file.name, 16)).table.columnNames();
+  let columns: string[] | null;
+  try {
+    columns = (await firstRows(file, file.name, 16, { ...readOptionsFor(schema, file.name), types: undefined })).table.columnNames();
+  } catch {
+    columns = null;
+  }
+  const problem = fitProblem({ modelName, modelPreset: schema.preset, needed, fileName: file.name, columns, filePreset: recognisePreset(own) });
   if (problem !== null) throw new Error(problem);
 }
 

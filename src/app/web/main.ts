@@ -1,4 +1,5 @@
 import { adapterTitle, type AdapterReport } from '../../gpu/adapter';
+import { decodeModel } from '../../model/model';
 import type { TrainEvent } from '../../model/trainer';
 import { DataPanel } from './data-panel';
 import { byId, format, h, onFileChosen } from './dom';
@@ -85,6 +86,7 @@ class Page {
         if (this.loaded !== null) void this.scoreWithLoaded();
       },
       error: (message) => status(message, true),
+      busy: () => this.busy,
     });
     this.results.onThreshold = (threshold) => {
       labelDownloads(this.result, threshold);
@@ -209,7 +211,7 @@ class Page {
 
   /** Scores the current data (or the chosen test file) with the loaded model. */
   private async scoreWithLoaded(): Promise<void> {
-    if (this.loaded === null || this.busy) return;
+    if (this.loaded === null) return;
     this.setBusy(true);
     try {
       const next = await this.client.score(this.loaded.bytes, this.loaded.name, this.panel.testForModel(), this.handlers(() => undefined));
@@ -222,9 +224,20 @@ class Page {
     }
   }
 
+  /** Loads a model file, checked first: one that is not a netae model is refused and the model loaded before stays. */
   private async loadModel(file: File): Promise<void> {
-    if (this.busy) return;
-    this.loaded = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
+    if (this.busy) {
+      status(`Wait for the job in hand to end (or Stop it) before loading ${file.name}.`, true);
+      return;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    try {
+      if (decodeModel(bytes, { source: file.name }).meta.features === undefined) throw new Error(`${file.name} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.loaded = { bytes, name: file.name };
     this.showLoaded();
     this.clearResults();
     await this.scoreWithLoaded();

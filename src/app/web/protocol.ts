@@ -105,8 +105,8 @@ export interface Result {
   readonly scoredTrainingData: boolean;
   readonly scores: Float32Array;
   readonly labels: { readonly isAnomaly: Uint8Array; readonly category: readonly string[] } | null;
-  /** The label column's values as the file has them, for the scores CSV. */
-  readonly labelText: readonly string[] | null;
+  /** The label column's name and its values as the file has them, for the scores CSV. */
+  readonly labelText: { readonly name: string; readonly values: readonly string[] } | null;
   readonly rocAuc: number | null;
   readonly prAuc: number | null;
   readonly bestF1Threshold: number | null;
