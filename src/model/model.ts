@@ -132,6 +132,13 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   return { spec: header.spec, params, meta: { features, threshold, heldOut, training, ...(score === undefined ? {} : { score }) } };
 }
 
+/** An Error naming `source` unless the model's file holds a feature pipeline, as netae writes it: without one it cannot read raw records. */
+export function requireFeatures(model: Model, source: string): void {
+  if (model.meta.features === undefined) {
+    throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
+  }
+}
+
 /** How a model scores rows: as its file says, else by the mean squared error. */
 export function rowScoreOf(model: Pick<Model, 'meta'>): RowScore {
   return model.meta.score ?? SQUARED;

@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
-import { rowScoreOf, type Model } from '../../model/model';
+import { requireFeatures, rowScoreOf, type Model } from '../../model/model';
 import { tailScale } from '../../model/row-score';
 import { Scorer, type ScorerOptions } from '../../model/scorer';
 import { Featurizer, mergeReports, type Labels, type RowOrigin, type TransformReport } from '../../pipeline';
@@ -29,9 +29,7 @@ export function requireThreshold(detector: Detector, source: string, remedy = 't
 
 /** A model file's detector; the file must hold netae's feature pipeline. */
 export function detectorOf(model: Model, source = 'model file'): Detector {
-  if (model.meta.features === undefined) {
-    throw new Error(`${source} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
-  }
+  requireFeatures(model, source);
   let featurizer: Featurizer;
   try {
     featurizer = Featurizer.fromJSON(model.meta.features);

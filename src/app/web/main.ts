@@ -1,5 +1,5 @@
 import { adapterTitle, type AdapterReport } from '../../gpu/adapter';
-import { decodeModel } from '../../model/model';
+import { decodeModel, requireFeatures } from '../../model/model';
 import type { TrainEvent } from '../../model/trainer';
 import { DataPanel } from './data-panel';
 import { byId, format, h, onFileChosen } from './dom';
@@ -232,7 +232,7 @@ class Page {
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
     try {
-      if (decodeModel(bytes, { source: file.name }).meta.features === undefined) throw new Error(`${file.name} holds weights but no feature pipeline (not trained by netae), so it cannot read raw records`);
+      requireFeatures(decodeModel(bytes, { source: file.name }), file.name);
     } catch (error) {
       this.fail(error);
       return;
