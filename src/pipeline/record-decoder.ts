@@ -71,8 +71,6 @@ const WANTS_NUMBER = NUM_FEATURE | NUMBER;
 const WANTS_TEXT = CAT_FEATURE | TEXT;
 
 const HASH = 35;
-/** How a Zeek log's `#fields` line starts: met again in the body where logs were joined end to end. */
-const FIELDS = new TextEncoder().encode('#fields');
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
@@ -299,7 +297,7 @@ export class RecordDecoder {
       }
       if (skipComments && first === HASH) {
         const next = bytes.indexOf(LF, p) + 1;
-        if (startsWith(bytes, p, FIELDS)) this.checkFields(decodeBytes(bytes, p, bytes[next - 2] === CR ? next - 2 : next - 1), line);
+        this.checkComment(decodeBytes(bytes, p, bytes[next - 2] === CR ? next - 2 : next - 1), line);
         p = next;
         line++;
         continue;
@@ -329,9 +327,12 @@ export class RecordDecoder {
     return { next: p, line };
   }
 
-  /** A Zeek log's `#fields` line met in the body: the same columns as the header's go on, other columns are refused. */
-  private checkFields(text: string, line: number): void {
-    if (sameZeekFields(this.layout, text)) return;
+  /**
+   * A `#` line of a Zeek log's body (few: the headers and `#close` of logs joined end to end): a
+   * `#fields` line naming the header's columns goes on, one naming other columns is refused.
+   */
+  private checkComment(text: string, line: number): void {
+    if (!text.startsWith('#fields') || sameZeekFields(this.layout, text)) return;
     throw new InputError(
       { file: this.layout.file, line },
       "a #fields line names other columns than the log's header: logs joined end to end must name the same columns; read each on its own",
@@ -946,10 +947,4 @@ function signedDecimal(bytes: Uint8Array, start: number, delimiter: number, out:
   const v = power >= 0 ? m * POW10[power] : m / POW10[-power];
   out[0] = negative ? -v : v;
   return e;
-}
-
-/** Whether `bytes` holds `prefix` from `at`. */
-function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
-  return true;
 }

@@ -232,19 +232,23 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
   const category = new Array<string>(n);
   let normalCount = 0;
   let unlabelled: Uint8Array | null = null;
-  // A label column holds few distinct values: each is trimmed once.
-  const trimmed = new Map<unknown, string>();
+  // A label column holds few distinct values: each is trimmed, and read as missing or not, once.
+  const read = new Map<unknown, { label: string; missing: boolean }>();
   for (let i = 0; i < n; i++) {
     const value = labels[i];
-    let label = trimmed.get(value);
-    if (label === undefined) trimmed.set(value, (label = String(value ?? '').trim()));
+    let entry = read.get(value);
+    if (entry === undefined) {
+      const label = String(value ?? '').trim();
+      read.set(value, (entry = { label, missing: !normal.has(label) && isMissingText(label) }));
+    }
+    const { label } = entry;
     if (normal.has(label)) {
       category[i] = 'normal';
       normalCount++;
       continue;
     }
     isAnomaly[i] = 1;
-    if (isMissingText(label)) (unlabelled ??= new Uint8Array(n))[i] = 1;
+    if (entry.missing) (unlabelled ??= new Uint8Array(n))[i] = 1;
     if (categories !== null) category[i] = String(categories[i] ?? '').trim() || label;
     else if (schema.families !== null) category[i] = schema.families[label] ?? 'unknown';
     else category[i] = label;

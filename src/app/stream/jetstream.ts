@@ -241,12 +241,13 @@ export class AsyncPublisher {
   }
 }
 
+const encoder = new TextEncoder();
+
 /** The server's max_payload unless it says otherwise (nats-server's default, 1 MiB). */
 const DEFAULT_MAX_PAYLOAD = 1 << 20;
 
 /** Bytes of a message's headers as NATS sends them (counted in its max_payload): `NATS/1.0\r\n`, a `key: value\r\n` line each, `\r\n`. */
 export function headerBytes(headers: Readonly<Record<string, string>>): number {
-  const encoder = new TextEncoder();
   return Object.entries(headers).reduce((n, [key, value]) => n + encoder.encode(`${key}: ${value}\r\n`).length, 'NATS/1.0\r\n\r\n'.length);
 }
 

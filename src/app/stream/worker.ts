@@ -169,7 +169,8 @@ export async function runWorker(
         if (scores[row] >= options.threshold) alerts.push(line);
       }
       const payload = encoder.encode(`${results.join('\n')}\n`);
-      const room = Math.min(bus.room(id), bus.room(`${id}:alert`));
+      // The alert's id is the longer: what fits under it fits under the result's too.
+      const room = bus.room(`${id}:alert`);
       if (payload.length > room) {
         const reason = `its ${results.length} results take ${payload.length} bytes, more than a message may carry (${room}, the server's max_payload less the headers): publish fewer records per message`;
         sends.push({ sent: deadLetter(messages[m], reason), records: 0, flagged: 0, dead: true });
