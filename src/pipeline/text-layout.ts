@@ -61,7 +61,8 @@ const TEXT_CHECK_BYTES = 512;
 /**
  * Reads the head of a text file: byte-order mark, format, delimiter, column names and kinds, and
  * where the data rows start. Returns null when `head` ends before the header does and more bytes
- * may follow (`atEnd` false). This is the one place a file's header is read: checks on the header
+ * may follow (`atEnd` false); a head that runs past MAX_HEADER_BYTES is read as if it ended there,
+ * so that a quote left open is named as such. This is the one place a file's header is read: checks on the header
  * as a whole (its encoding, its number of columns) belong here.
  */
 export function readLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): TextLayout | null {
@@ -69,6 +70,7 @@ export function readLayout(head: Uint8Array, atEnd: boolean, options: LayoutOpti
   checkHeaderWidth(head, options);
   const layout = headLayout(head, atEnd, options);
   if (layout === null && head.length > MAX_HEADER_BYTES) {
+    headLayout(head, true, options);
     throw new InputError({ file: options.file }, `no end of the header in the first ${MAX_HEADER_BYTES >> 20} MiB`);
   }
   return layout;

@@ -7,7 +7,7 @@ import { table, toArrowIPC } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { chunkBuffer, CHUNK_BYTES, giveChunk } from '../../src/pipeline/bytes';
 import { InputError } from '../../src/pipeline/errors';
-import { MAX_COLUMNS } from '../../src/pipeline/text-layout';
+import { MAX_COLUMNS, MAX_HEADER_BYTES } from '../../src/pipeline/text-layout';
 import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
 import { readChunksFile } from '../../src/pipeline/io-node';
 
@@ -147,6 +147,8 @@ describe('bad input', () => {
       await expectRejects(readTable(gzipSync(bytes(text)), { fileName: 'uq.csv.gz' }), 'uq.csv.gz, line 1: a quoted field opened on this line is not closed');
     }
     await expectRejects(readTable(bytes('\n\nx,"y\n'), { fileName: 'late.csv' }), 'late.csv, line 3: a quoted field opened');
+    const long = `a,"b\n${'x,y\n'.repeat((MAX_HEADER_BYTES >> 2) + 1)}`;
+    await expectRejects(readTable(bytes(long), { fileName: 'long.csv' }), 'long.csv, line 1: a quoted field opened on this line is not closed');
     const json = '{"ts":1700000000.06,"uid":"C1","id.orig_h":"10.0.0.1","proto":"tcp"}\n';
     await expectRejects(readTable(bytes(json), { fileName: 'conn.log' }), 'conn.log, line 1: holds JSON records (a Zeek JSON log?)');
   });
