@@ -1,7 +1,7 @@
 import { fromArrow, table, type ColumnTable } from 'arquero';
 import type { Column } from './columns';
 import { InputError } from './errors';
-import { columnOf, type ColumnarOptions } from './columnar';
+import { putColumn, type ColumnarOptions } from './columnar';
 
 /** "ARROW1": the Arrow IPC file magic. */
 export function isArrowFile(head: Uint8Array): boolean {
@@ -17,7 +17,7 @@ export function isArrowStream(head: Uint8Array): boolean {
 /**
  * Reads Arrow IPC bytes (file or stream format) into a table of Float64Array and string columns,
  * each column as {@link columnOf} reads it, only those `select` chooses when given. A `types`
- * entry forces a column's kind; `unset` is the text of a null text value. 64-bit integers are read as BigInt, so that any value reads
+ * entry forces a column's kind; `unset` is the text of a null text value; `alsoText` asks for text twins. 64-bit integers are read as BigInt, so that any value reads
  * (as a number, rounded, or as its exact text).
  */
 export function readArrow(bytes: Uint8Array, file: string, options: ColumnarOptions = {}): ColumnTable {
@@ -27,9 +27,8 @@ export function readArrow(bytes: Uint8Array, file: string, options: ColumnarOpti
   } catch (error) {
     throw new InputError({ file }, `not a readable Arrow IPC file: ${(error as Error).message}`);
   }
-  const { types = {}, select, unset } = options;
-  const names = select === undefined ? source.columnNames() : select(source.columnNames());
+  const names = options.select === undefined ? source.columnNames() : options.select(source.columnNames());
   const data: Record<string, Column> = {};
-  for (const name of names) data[name] = columnOf(source.array(name) as ArrayLike<unknown>, types[name], file, name, 0, unset);
-  return table(data, names);
+  for (const name of names) putColumn(data, source.array(name) as ArrayLike<unknown>, name, options, file);
+  return table(data);
 }

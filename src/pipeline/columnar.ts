@@ -7,6 +7,23 @@ export interface ColumnarOptions {
   types?: Record<string, ColumnKind>;
   select?: (names: readonly string[]) => string[];
   unset?: string;
+  /**
+   * Whether a column read as numbers is handed back as text too, under {@link textTwin}: its
+   * exact digits, and a null as `unset`, for a column both copied out and read as a feature.
+   */
+  alsoText?: (name: string) => boolean;
+}
+
+/** The key of a column's text, beside the column read as numbers, where `alsoText` asks for it. */
+export function textTwin(name: string): string {
+  return `${name}\u0000text`;
+}
+
+/** Puts column `name` into `into` as {@link columnOf} reads it, and its text twin where `alsoText` asks for one. */
+export function putColumn(into: Record<string, Column>, values: ArrayLike<unknown>, name: string, options: ColumnarOptions, file: string, firstRow = 0): void {
+  const column = columnOf(values, options.types?.[name], file, name, firstRow, options.unset);
+  into[name] = column;
+  if (column instanceof Float64Array && options.alsoText?.(name) === true) into[textTwin(name)] = columnOf(values, 'string', file, name, firstRow, options.unset);
 }
 
 /**

@@ -33,6 +33,8 @@ export interface ReadOptions {
   types?: Record<string, ColumnKind>;
   /** The text of a null value in a text column of an Arrow or Parquet file (default: the empty string). */
   unset?: string;
+  /** In an Arrow or Parquet file, whether a column read as numbers is handed back as text too ({@link ColumnarOptions}). */
+  alsoText?: (name: string) => boolean;
   /** Rows per chunk for {@link readChunks} (default 16,384). */
   chunkRows?: number;
   /** The columns to read, chosen from the file's names (default: all); the others are skipped unread. */
@@ -104,7 +106,7 @@ export async function* readChunks(source: ByteSource, options: ReadOptions = {})
     return;
   }
   if (isArrow(head, options)) {
-    yield* sliceTable(readArrow(await collectBytes(chunks), file, { types: options.types, select: options.select, unset: options.unset }), file, chunkRows);
+    yield* sliceTable(readArrow(await collectBytes(chunks), file, options), file, chunkRows);
     return;
   }
   const { layout, blocks, recycle } = await openText(chunks, layoutOptions(options, file), options.blockBytes);
@@ -169,7 +171,7 @@ function isParquetInput(head: Uint8Array, options: ReadOptions): boolean {
 
 async function* parquetChunks(file: AsyncBuffer, fileName: string, options: ReadOptions, chunkRows: number): AsyncGenerator<Chunk> {
   const columns = options.select === undefined ? undefined : options.select((await parquetColumns(file, fileName)).names);
-  yield* readParquet(file, fileName, { columns, types: options.types, unset: options.unset, chunkRows });
+  yield* readParquet(file, fileName, { columns, types: options.types, unset: options.unset, alsoText: options.alsoText, chunkRows });
 }
 
 function isBlob(source: unknown): source is Blob {

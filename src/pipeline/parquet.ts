@@ -1,6 +1,6 @@
 import { table } from 'arquero';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type DecodedArray, type FileMetaData } from 'hyparquet';
-import { columnOf } from './columnar';
+import { putColumn } from './columnar';
 import type { Column, ColumnKind } from './columns';
 import { InputError } from './errors';
 import type { Chunk } from './text-table';
@@ -35,12 +35,14 @@ export interface ParquetOptions {
   types?: Record<string, ColumnKind>;
   /** The text of a null value in a text column (default: the empty string). */
   unset?: string;
+  /** Whether a column read as numbers is handed back as text too (`ColumnarOptions.alsoText`). */
+  alsoText?: (name: string) => boolean;
   chunkRows: number;
 }
 
 /**
  * Reads a Parquet file (hyparquet: snappy or uncompressed pages) row group by row group, each
- * asked-for column decoded straight into a typed column ({@link columnOf}), and yields the rows
+ * asked-for column decoded straight into a typed column (`putColumn`), and yields the rows
  * in chunks of at most `chunkRows`. Memory holds one row group of the columns asked for.
  */
 export async function* readParquet(file: AsyncBuffer, fileName: string, options: ParquetOptions): AsyncGenerator<Chunk> {
@@ -48,7 +50,6 @@ export async function* readParquet(file: AsyncBuffer, fileName: string, options:
   const wanted = options.columns ?? names;
   const missing = wanted.filter((name) => !names.includes(name));
   if (missing.length > 0) throw new InputError({ file: fileName }, `no column(s) ${missing.map((c) => `"${c}"`).join(', ')} in the file`);
-  const types = options.types ?? {};
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
@@ -66,17 +67,16 @@ export async function* readParquet(file: AsyncBuffer, fileName: string, options:
       throw new InputError({ file: fileName }, `cannot read rows ${rowStart + 1}–${rowEnd} of the Parquet file: ${(error as Error).message}`);
     }
     const columns: Record<string, Column> = {};
-    for (const name of wanted) columns[name] = columnOf(joinParts(parts.get(name)!, rowStart, rowEnd), types[name], fileName, name, rowStart, options.unset);
+    for (const name of wanted) putColumn(columns, joinParts(parts.get(name)!, rowStart, rowEnd), name, options, fileName, rowStart);
     for (let start = 0; start < rowEnd - rowStart; start += options.chunkRows) {
       const end = Math.min(rowEnd - rowStart, start + options.chunkRows);
       const data: Record<string, Column> = {};
-      for (const name of wanted) {
-        const column = columns[name];
+      for (const [name, column] of Object.entries(columns)) {
         data[name] = column instanceof Float64Array ? column.subarray(start, end) : column.slice(start, end);
       }
       const first = rowStart + start + 1;
       const lines = Int32Array.from({ length: end - start }, (_, i) => first + i);
-      yield { table: table(data, wanted), file: fileName, format: 'parquet', unit: 'row', firstLine: first, lines, blankRows: 0, skippedRows: 0, passedLines: new Int32Array(0) };
+      yield { table: table(data), file: fileName, format: 'parquet', unit: 'row', firstLine: first, lines, blankRows: 0, skippedRows: 0, passedLines: new Int32Array(0) };
     }
     rowStart = rowEnd;
   }

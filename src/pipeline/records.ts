@@ -1,4 +1,5 @@
 import type { ByteSource } from './bytes';
+import { textTwin } from './columnar';
 import { InputError } from './errors';
 import { emptyReport, numbersOf, type TransformReport } from './features';
 import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } from './io';
@@ -75,8 +76,12 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
   if (isColumnar(head, options)) {
     let texts: string[] = [];
     let numbers: string[] = [];
-    /** The text columns read as text, whatever their type in the file: a 64-bit id is copied exactly. */
+    /**
+     * The text columns read as text, whatever their type in the file: a 64-bit id is copied
+     * exactly. One that is also a numeric feature is read as numbers, with its text beside it.
+     */
     const types = { ...options.types };
+    const alsoText = (name: string) => texts.includes(name);
     const select = (names: readonly string[]) => {
       texts = options.texts?.(names) ?? [];
       numbers = options.numbers?.(names) ?? [];
@@ -86,10 +91,13 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
       if (missing.length > 0) throw new InputError({ file }, `no column(s) ${missing.map((c) => `"${c}"`).join(', ')} in the file`);
       return [...new Set([...featurizer.features.columns, ...texts, ...numbers])];
     };
-    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, types, select })) {
+    for await (const chunk of readChunks(await reopen(source, chunks), { ...options, types, select, alsoText })) {
       const { matrix, rows, width, report } = featurizer.transform(chunk.table, chunk);
       const textColumns: Record<string, TextColumn> = {};
-      for (const name of texts) textColumns[name] = encodeText(chunk.table.array(name) as ArrayLike<unknown>);
+      for (const name of texts) {
+        const twin = chunk.table.columnNames().includes(textTwin(name)) ? textTwin(name) : name;
+        textColumns[name] = encodeText(chunk.table.array(twin) as ArrayLike<unknown>);
+      }
       const numberColumns: Record<string, Float64Array> = {};
       for (const name of numbers) numberColumns[name] = Float64Array.from(numbersOf(chunk.table, name, chunk));
       yield { rows, lines: chunk.lines, skippedRows: 0, matrix, width, packed: false, texts: textColumns, numbers: numberColumns, report };

@@ -123,6 +123,35 @@ describe('columnar input goes column by column into the matrix', async () => {
     }
   });
 
+  it('a kept column that is also a numeric feature: its exact digits and Zeek\'s unset text, the feature read as numbers', async () => {
+    const bytes = Array.from(test.array('orig_bytes') as Float64Array, (v, i) => (Number.isNaN(v) ? null : i === 0 ? 2n ** 53n + 1n : BigInt(v)));
+    expect(bytes.filter((v) => v === null).length).toBeGreaterThan(100);
+    const rounded = Float64Array.from(bytes, (v) => (v === null ? NaN : Number(v)));
+    const want = featurizer.transform(test.assign({ orig_bytes: rounded })).matrix;
+    const withBig = test.assign({ orig_bytes: bytes });
+    const parquet = new Uint8Array(parquetWriteBuffer({
+      columnData: withBig.columnNames().map((name) => {
+        const values = Array.from(withBig.array(name) as ArrayLike<unknown>);
+        if (name === 'orig_bytes') return { name, data: values, type: 'INT64' as const };
+        return typeof values[0] === 'number' ? { name, data: values, type: 'DOUBLE' as const } : { name, data: values, type: 'STRING' as const };
+      }),
+      rowGroupSize: 1000,
+    }));
+    for (const [name, file] of [['test.parquet', parquet], ['test.arrow', toArrowIPC(withBig, { format: 'file' })]] as const) {
+      const kept: string[] = [];
+      const parts: Float32Array[] = [];
+      for await (const batch of readRecords(file, featurizer, { ...featurizer.readOptions(name), texts: () => ['orig_bytes'] })) {
+        kept.push(...rowTexts(batch.texts.orig_bytes));
+        parts.push(batch.matrix);
+      }
+      expect(kept, name).toEqual(bytes.map((v) => (v === null ? '-' : String(v))));
+      expect(kept[0]).toBe('9007199254740993');
+      const matrix = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (matrix.set(p, at), at + p.length), 0);
+      expect(sameBytes(matrix, want), name).toBe(true);
+    }
+  });
+
   it('a Parquet file that is cut short is an error naming the file', async () => {
     const bytes = toParquet(test, 1000);
     const error = await collect(readRecords(bytes.subarray(0, bytes.length - 100), featurizer, { fileName: 'cut.parquet' })).then(() => null, (e: unknown) => e);
