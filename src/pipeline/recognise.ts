@@ -7,14 +7,18 @@ import { parseNumber } from './values';
  * Which public data set a file holds, from its columns alone.
  *
  * A preset whose files have a header matches when the file has every one of its feature
- * columns. A headerless preset (NSL-KDD) cannot match by name: read with a header, its first
- * record becomes the column names. It matches when there are as many names as the preset has
- * columns and they have its shape: a number in each numeric column, text in each categorical one.
- * Header presets are tried first, so a file with real names never matches by shape.
+ * columns. A headerless preset (NSL-KDD) matches a header of exactly its column names, in order
+ * (such a file is read with the preset, its first row as the header: text-layout.ts). Read with
+ * a header, a headerless file's first record becomes the column names: the preset matches when
+ * there are as many names as it has columns and they have its shape, a number in each numeric
+ * column and text in each categorical one. Names are tried first, so a file with real names
+ * never matches by shape.
  */
 export function recognisePreset(columns: readonly string[]): string | null {
   const has = new Set(columns);
-  const byHeader = PRESETS.find((p) => p.read.names === undefined && featureColumns(p).every((c) => has.has(c)));
+  const byHeader = PRESETS.find((p) => (p.read.names === undefined
+    ? featureColumns(p).every((c) => has.has(c))
+    : p.read.names.length === columns.length && p.read.names.every((name, j) => name === columns[j])));
   if (byHeader) return byHeader.name;
   return PRESETS.find((p) => p.read.names !== undefined && hasShapeOf(p, columns))?.name ?? null;
 }

@@ -62,8 +62,10 @@ const TEXT_CHECK_BYTES = 512;
  * Reads the head of a text file: byte-order mark, format, delimiter, column names and kinds, and
  * where the data rows start. Returns null when `head` ends before the header does and more bytes
  * may follow (`atEnd` false); a head that runs past MAX_HEADER_BYTES is read as if it ended there,
- * so that a quote left open is named as such. This is the one place a file's header is read: checks on the header
- * as a whole (its encoding, its number of columns) belong here.
+ * so that a quote left open is named as such. A file read with given names (a headerless preset,
+ * `--names`) whose first row is those names, in order, has that row as its header. This is the one
+ * place a file's header is read: checks on the header as a whole (its encoding, its number of
+ * columns) belong here.
  */
 export function readLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): TextLayout | null {
   checkText(head, options.file);
@@ -135,7 +137,12 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     if (options.names === undefined) {
       throw new InputError({ file }, 'a file without a header needs column names (a preset or a names file)');
     }
-    return layout(options, format, delimiter, options.names, options.namesFrom ?? 'the given names', undefined, start, 1, 0, 0);
+    const namesFrom = options.namesFrom ?? 'the given names';
+    const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
+    if (first !== null && first.fields.length === options.names.length && first.fields.every((f, j) => f.trim() === options.names![j])) {
+      return layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0);
+    }
+    return layout(options, format, delimiter, options.names, namesFrom, undefined, start, 1, 0, 0);
   }
   let at = start;
   let line = 1;

@@ -66,6 +66,10 @@ describe('delimited text', () => {
     const headerless = parseText('0.5,tcp\n1,udp\n', { names: ['dur', 'proto'] });
     expect(headerless.table.columnNames()).toEqual(['dur', 'proto']);
     expect(Array.from(headerless.lines)).toEqual([1, 2]);
+    const named = parseText('dur, proto\n0.5,tcp\n1,udp\n', { names: ['dur', 'proto'] });
+    expect(named.table.column('proto')).toEqual(['tcp', 'udp']);
+    expect(Array.from(named.lines)).toEqual([2, 3]);
+    expect(parseText('proto,dur\ntcp,udp\n', { names: ['dur', 'proto'] }).table.column('dur')).toEqual(['proto', 'tcp']);
     const tsv = 'dur\tproto\n0.5\ttcp\n';
     expect(detectTextFormat(tsv)).toBe('tsv');
     expect(parseText(tsv).table.column('proto')).toEqual(['tcp']);

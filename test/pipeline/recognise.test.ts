@@ -30,7 +30,14 @@ describe('recognising a data set from its columns', () => {
     expect(recognisePreset(fields.slice(0, 42))).toBe('kdd99');
     expect(recognisePreset(fields.slice(0, 41))).toBeNull();
     expect(recognisePreset(fields.map((f, j) => (j === 1 ? '6' : f)))).toBeNull();
-    expect(recognisePreset(getPreset('nsl-kdd').read.names!)).toBeNull();
+  });
+
+  it('knows a headerless data set by a header of exactly its column names, and not by a part of them', async () => {
+    const names = getPreset('nsl-kdd').read.names!;
+    expect(recognisePreset(await columnsOf(`${names.join(',')}\n${NSL_RECORD}\n`, 'kdd.csv'))).toBe('nsl-kdd');
+    expect(recognisePreset(names.slice(0, 42))).toBe('kdd99');
+    expect(recognisePreset(names.slice(0, 41))).toBeNull();
+    expect(recognisePreset(names.map((name) => (name === 'label' ? 'attack' : name)))).toBeNull();
   });
 
   it('titles presets for messages', () => {
