@@ -1,5 +1,5 @@
 import { openAsBlob } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { chunkBuffer, giveChunk } from './bytes';
@@ -46,11 +46,13 @@ async function* inflate(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
 
 /**
  * A file path, `-` (standard input) or a Node readable stream, with the name errors give it. A
- * Parquet file is opened as a Blob, read at random (its index is at its end).
+ * Parquet file is opened as a Blob, read at random (its index is at its end); a path that is not a
+ * regular file (a named pipe, `<(zcat …)`, `/dev/stdin`) is read once through, as standard input is.
  */
 async function inputOf(input: string | Readable, fileName: string | undefined): Promise<{ source: AsyncIterable<Uint8Array> | Blob; fileName: string }> {
   if (typeof input !== 'string') return { source: input, fileName: fileName ?? 'stream' };
   if (input === '-') return { source: process.stdin, fileName: fileName ?? 'stdin' };
+  if (!(await stat(input)).isFile()) return { source: fileSource(input), fileName: fileName ?? input };
   if (await startsWithParquetMagic(input)) return { source: await openAsBlob(input), fileName: fileName ?? input };
   return { source: fileSource(input), fileName: fileName ?? input };
 }

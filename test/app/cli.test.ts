@@ -217,7 +217,7 @@ describe('set-ups netae works out, or warns about', () => {
     expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
   });
 
-  it('recognises the preset of standard input and reads it as a copy of it, removed after: the model is the one trained from the file', async () => {
+  it('recognises the preset of standard input and of a named pipe and reads each as a copy of it, removed after: the model is the one trained from the file', async () => {
     const tensors = (path: string) => {
       const bytes = readFileSync(path);
       return bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)));
@@ -235,7 +235,15 @@ describe('set-ups netae works out, or warns about', () => {
     const expected = tensors(join(dir, 'in-file.safetensors'));
     expect(tensors(join(dir, 'in-redirect.safetensors')).equals(expected)).toBe(true);
     expect(tensors(join(dir, 'in-pipe.safetensors')).equals(expected)).toBe(true);
+    const fifo = join(dir, 'train.fifo');
+    const named = await run(`mkfifo ${fifo} && (cat ${TRAIN} > ${fifo} &) && TMPDIR=${spoolDir} node ${BIN} ${train} ${fifo} --out ${join(dir, 'in-fifo.safetensors')}`);
+    expect(named.code, named.stderr).toBe(0);
+    expect(tensors(join(dir, 'in-fifo.safetensors')).equals(expected)).toBe(true);
     expect(readdirSync(spoolDir)).toEqual([]);
+    const scored = await run(['score', '--model', join(dir, 'in-file.safetensors'), '--data', TEST, '--quiet']);
+    const fromFifo = await run(`(cat ${TEST} > ${fifo} &) && node ${BIN} score --model ${join(dir, 'in-file.safetensors')} --data ${fifo} --quiet`);
+    expect(fromFifo.code, fromFifo.stderr).toBe(0);
+    expect(fromFifo.stdout).toBe(scored.stdout);
   });
 
   /** The normal rows of the sample of `rows` of TRAIN by its definition: the rows whose lines have the smallest keys. */

@@ -1,3 +1,4 @@
+import { createReadStream, statSync } from 'node:fs';
 import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
@@ -183,6 +184,11 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
   }
 }
 
+/** Whether `path` is a regular file, which can be read twice (not a named pipe or `/dev/stdin`). */
+function isRegularFile(path: string): boolean {
+  return statSync(path).isFile();
+}
+
 export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Promise<void> {
   const rule = thresholdRule(flags) ?? DEFAULT_THRESHOLD;
   if (flags.out === '-') throw new UsageError('--out -: a model is a binary file; name the .safetensors file to write');
@@ -190,7 +196,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   checkInputs(inputs);
   const model = openOutput(flags.out, '--out', inputs);
   const stdout = standardOutput(inputs);
-  const copy = flags.data === '-' ? await spool(process.stdin) : null;
+  const copy = flags.data === '-' ? await spool(process.stdin) : isRegularFile(flags.data) ? null : await spool(createReadStream(flags.data), flags.data);
   try {
     await train(flags, rule, copy?.path ?? flags.data, model, stdout, signal);
   } finally {
@@ -198,7 +204,7 @@ export async function trainCommand(flags: TrainFlags, signal: AbortSignal): Prom
   }
 }
 
-/** Trains on the file at `path` (standard input's copy for `--data -`) and writes the model and its summary. */
+/** Trains on the file at `path` (a copy of standard input for `--data -`, or of a named pipe) and writes the model and its summary. */
 async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model: Output, stdout: Output, signal: AbortSignal): Promise<void> {
   const fileName = fileLabel(flags.data);
   const spec = await trainSpec(flags, path);
