@@ -25,7 +25,7 @@ export interface ScoreFlags {
   quiet?: boolean;
   threshold?: number;
   fpr?: number;
-  /** Threads decoding text (default: the cores less one). */
+  /** Threads decoding text (default: {@link scoringThreads}). */
   threads?: number;
   /** Input columns copied into the output (`none` for none; default: the preset's). */
   keep?: string[];
