@@ -128,7 +128,7 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   if (threshold !== undefined) checkThreshold(threshold, source);
   if (heldOut !== undefined) checkHeldOut(heldOut, source);
   const score = header.score === undefined ? undefined : parseRowScore(header.score);
-  if (score === null) throw new Error(`${source}: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u finite and > 0`);
+  if (score === null) throw new Error(`${source}: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u > 0 and ν·u within float32's normal range`);
   return { spec: header.spec, params, meta: { features, threshold, heldOut, training, ...(score === undefined ? {} : { score }) } };
 }
 

@@ -30,12 +30,20 @@ export function featureScore(e: number, tau: number): number {
   return tau > 0 ? Math.log1p(e / tau) : e;
 }
 
-/** The row score recorded in a model file's header, or null when it is not one netae writes. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * The row score recorded in a model file's header, or null when it is not one netae writes: for
+ * Student's t, ν and u positive and τ = ν·u a normal float32, so that e/τ stays finite in the kernels.
+ */
 export function parseRowScore(value: unknown): RowScore | null {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   if (v.kind === 'squared') return SQUARED;
   const positive = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
-  if (v.kind === 'student-t' && positive(v.nu) && positive(v.unit)) return { kind: 'student-t', nu: v.nu, unit: v.unit };
+  if (v.kind === 'student-t' && positive(v.nu) && positive(v.unit) && v.nu * v.unit >= FLOAT32_MIN_NORMAL && v.nu * v.unit <= FLOAT32_MAX) {
+    return { kind: 'student-t', nu: v.nu, unit: v.unit };
+  }
   return null;
 }

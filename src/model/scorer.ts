@@ -25,6 +25,8 @@ export interface ScorerOptions {
   readonly packed?: PackedRowsLayout;
   /** How a row's errors make its score (row-score.ts; a model's `rowScoreOf`); default the mean squared error. */
   readonly score?: RowScore;
+  /** What errors call the model (its file); default "the model". */
+  readonly source?: string;
 }
 
 type Output = 'scores' | 'reconstruction';
@@ -76,6 +78,7 @@ export class Scorer {
 
   private constructor(
     private readonly gpu: Gpu, readonly spec: LayerSpec, params: Float32Array, chunk: number, fused: FusedTiles | false, packed: PackedRowsLayout | null, score: RowScore,
+    private readonly source: string,
   ) {
     this.tail = tailScale(score);
     this.layers = layersOf(spec);
@@ -117,7 +120,7 @@ export class Scorer {
     const chunk = Math.min(options.chunkRows ?? limit, limit);
     if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunk rows must be a whole number ≥ 1, got ${options.chunkRows}`);
     if (options.packed && options.packed.width !== spec.widths[0]) throw new Error(`packed rows of ${options.packed.width} features for a model of ${spec.widths[0]}`);
-    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null, options.score ?? SQUARED);
+    return new Scorer(gpu, spec, params, chunk, options.fused ?? fusedTiles(gpu), options.packed ?? null, options.score ?? SQUARED, options.source ?? 'the model');
   }
 
   get width(): number {
@@ -209,7 +212,7 @@ export class Scorer {
     encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
     this.gpu.submit([encoder.finish()], launches.map((l) => l.label));
     let result: Promise<Float32Array> | null = null;
-    const read = () => (result ??= this.readBack(staging, bytes));
+    const read = () => (result ??= this.readBack(staging, bytes).then((values) => (output === 'scores' ? this.numbers(values) : values)));
     slot.read = read;
     return read;
   }
@@ -222,6 +225,17 @@ export class Scorer {
   private planRows(rows: number): number {
     const step = Math.ceil(this.chunk / PLAN_SIZES);
     return Math.min(this.chunk, Math.ceil(rows / step) * step);
+  }
+
+  /**
+   * Scores read back, refused when one is NaN: the model's arithmetic overflowed float32 (weights
+   * or feature factors far beyond what training makes), and a NaN ranks and flags nothing.
+   */
+  private numbers(scores: Float32Array): Float32Array {
+    for (let i = 0; i < scores.length; i++) {
+      if (scores[i] !== scores[i]) throw new Error(`${this.source} scores rows as NaN: its arithmetic overflows float32 (weights or feature factors far too large), so it cannot score`);
+    }
+    return scores;
   }
 
   private async readBack(staging: GPUBuffer, bytes: number): Promise<Float32Array> {

@@ -53,6 +53,10 @@ export class LayerSpecError extends Error {
 export const MAX_PARAMETERS = 2 ** 28;
 
 export function checkSpec(spec: LayerSpec): void {
+  const s = spec as Partial<LayerSpec> | null;
+  if (typeof s !== 'object' || s === null || !Array.isArray(s.widths) || !Array.isArray(s.activations)) {
+    throw new LayerSpecError('a layer spec needs widths (a list of whole numbers) and activations (a list of names)');
+  }
   const { widths, activations } = spec;
   if (widths.length < 2) throw new LayerSpecError(`a layer spec needs at least two widths, got ${widths.join('-') || 'none'}`);
   for (const w of widths) {

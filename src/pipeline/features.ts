@@ -669,15 +669,17 @@ function checkFeaturesJSON(json: unknown): FeaturesJSON {
     for (const field of ['fill', 'high', 'low', 'offset', 'scale'] as const) {
       if (typeof e[field] !== 'number' || !Number.isFinite(e[field])) fail(`numeric encoder ${quote(e.column)}: ${field} must be a finite number`);
     }
-    if (Math.abs(e.scale) > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: scale ${e.scale} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
+    if (!(e.scale > 0)) fail(`numeric encoder ${quote(e.column)}: scale must be > 0, found ${e.scale}`);
+    if (e.scale > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: scale ${e.scale} is beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
     if (e.gain !== undefined && !positive(e.gain)) fail(`numeric encoder ${quote(e.column)}: gain must be a positive number`);
+    if (e.gain !== undefined && e.gain * j.clip! > FLOAT32_MAX) fail(`numeric encoder ${quote(e.column)}: gain ${e.gain} takes its features beyond float32's range (${FLOAT32_MAX.toPrecision(3)})`);
   }
   for (const e of j.categorical!) {
     if (typeof e !== 'object' || e === null || typeof e.column !== 'string' || !Array.isArray(e.categories) || !e.categories.every((c) => typeof c === 'string')) {
       fail(`categorical encoder ${quote(e?.column)} needs a column name and string categories`);
     }
-    if (e.gains !== undefined && !(Array.isArray(e.gains) && e.gains.length === e.categories.length + 1 && e.gains.every(positive))) {
-      fail(`categorical encoder ${quote(e.column)}: gains must be ${e.categories.length + 1} positive numbers (one per category, then the unseen slot)`);
+    if (e.gains !== undefined && !(Array.isArray(e.gains) && e.gains.length === e.categories.length + 1 && e.gains.every((g) => positive(g) && g <= FLOAT32_MAX))) {
+      fail(`categorical encoder ${quote(e.column)}: gains must be ${e.categories.length + 1} positive numbers within float32's range (one per category, then the unseen slot)`);
     }
   }
   return j as FeaturesJSON;

@@ -2,7 +2,7 @@ import type { ColumnTable } from 'arquero';
 import type { RowOrigin } from './columns';
 import { FittedFeatures, fitFeatures, type FeaturesJSON, type FitOptions, type Transformed, type TransformReport } from './features';
 import type { ReadOptions } from './io';
-import { labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
+import { checkSchemaJSON, labelsOf, readOptionsFor, type Labels, type Schema } from './schema';
 
 interface FeaturizerJSON {
   kind: 'netae-pipeline';
@@ -62,10 +62,8 @@ export class Featurizer {
       throw new Error('not a netae pipeline: expected an object with kind "netae-pipeline"');
     }
     if (j.version !== 1) throw new Error(`not a netae pipeline: version ${JSON.stringify(j.version)} is not supported (expected 1)`);
-    if (typeof j.schema !== 'object' || j.schema === null || typeof j.schema.features !== 'object') {
-      throw new Error('not a netae pipeline: no schema');
-    }
-    return new Featurizer(j.schema, FittedFeatures.fromJSON(j.features));
+    if (j.schema === undefined) throw new Error('not a netae pipeline: no schema');
+    return new Featurizer(checkSchemaJSON(j.schema), FittedFeatures.fromJSON(j.features));
   }
 }
 

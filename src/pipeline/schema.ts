@@ -48,6 +48,50 @@ export interface Schema {
 
 const GENERIC_MAX_CATEGORIES = 100;
 
+const FORMATS: readonly string[] = ['csv', 'tsv', 'zeek', 'arrow', 'parquet'];
+
+/**
+ * A schema as a model file holds it (JSON), checked field by field, so that a file netae did not
+ * write is refused with the field named rather than misread (a `normal` that is not a list would
+ * count every row as an attack).
+ */
+export function checkSchemaJSON(json: unknown): Schema {
+  const fail = (why: string): never => {
+    throw new Error(`not a netae schema: ${why}`);
+  };
+  const texts = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
+  const textOrNull = (x: unknown) => x === null || typeof x === 'string';
+  if (typeof json !== 'object' || json === null) return fail('expected an object');
+  const s = json as Record<string, unknown>;
+  if (s.preset !== null && !(typeof s.preset === 'string' && PRESETS.some((p) => p.name === s.preset))) {
+    fail(`preset ${typeof s.preset === 'string' ? quote(s.preset) : String(JSON.stringify(s.preset))} is not one this netae knows (${PRESETS.map((p) => p.name).join(', ')})`);
+  }
+  const read = s.read as Record<string, unknown> | null;
+  if (typeof read !== 'object' || read === null) return fail('read must be an object');
+  if (read.header !== undefined && typeof read.header !== 'boolean') fail('read.header must be true or false');
+  if (read.names !== undefined && !texts(read.names)) fail('read.names must be a list of column names');
+  if (read.namesFrom !== undefined && typeof read.namesFrom !== 'string') fail('read.namesFrom must be text');
+  if (read.format !== undefined && !FORMATS.includes(read.format as string)) fail(`read.format must be one of ${FORMATS.join(', ')}`);
+  if (!textOrNull(s.label)) fail('label must be a column name or null');
+  if (!texts(s.normal)) fail('normal must be a list of label values');
+  if (!textOrNull(s.categoryColumn)) fail('categoryColumn must be a column name or null');
+  const families = s.families as Record<string, unknown> | null;
+  if (families !== null && (typeof families !== 'object' || Array.isArray(families) || !Object.values(families).every((v) => typeof v === 'string'))) {
+    fail('families must map labels to family names, or be null');
+  }
+  const features = s.features as Record<string, unknown> | null;
+  if (typeof features !== 'object' || features === null) return fail('features must be an object');
+  if (!texts(features.numeric) || !texts(features.categorical)) fail('features.numeric and features.categorical must be lists of column names');
+  if (features.log1p !== undefined && !texts(features.log1p)) fail('features.log1p must be a list of column names');
+  const most = features.maxCategories;
+  if (most !== undefined && !(typeof most === 'number' && Number.isSafeInteger(most) && most >= 1)) fail('features.maxCategories must be a whole number ≥ 1');
+  const leftOut = s.leftOut;
+  if (leftOut !== undefined && !(Array.isArray(leftOut) && leftOut.every((l) => typeof l === 'object' && l !== null && typeof l.column === 'string' && typeof l.reason === 'string'))) {
+    fail('leftOut must be a list of columns and reasons');
+  }
+  return json as Schema;
+}
+
 function isPresetSpec(spec: SchemaSpec): spec is { preset: string } {
   return typeof (spec as { preset?: unknown }).preset === 'string';
 }

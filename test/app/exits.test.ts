@@ -54,9 +54,14 @@ function expectNoCrash(stderr: string): void {
 /** The fields of a model's netae header that the cases below spoil. */
 interface Header {
   version: number;
+  spec?: unknown;
+  score?: unknown;
   threshold: { value: number };
   heldOut: unknown;
-  features: { features: { kind: string; clip: number; numeric: { scale: number }[] } };
+  features: {
+    schema: Record<string, unknown>;
+    features: { kind: string; clip: number; numeric: { scale: number; gain?: number }[]; categorical: { categories: string[]; gains?: number[] }[] };
+  };
 }
 
 /** A model file with its netae header edited, or its tensors. */
@@ -290,12 +295,31 @@ describe('models refused at load, naming the file and the tensor or field (cases
       [editedModel('held-null.st', { header: (h) => ((h.heldOut as { scores: unknown[] }).scores.fill(null)) }), /held-null\.st: heldOut\.scores must be finite, ≥ 0 and not rising with the ranks; found null at 0$/],
       [editedModel('held-text.st', { header: (h) => (h.heldOut = 'x') }), /held-text\.st: heldOut must hold rows, ranks and scores$/],
       [editedModel('held-empty.st', { header: (h) => (h.heldOut = { rows: 10, ranks: [], scores: [] }) }), /held-empty\.st: heldOut\.ranks and \.scores must be as many, and at least one$/],
+      [editedModel('gain.st', { header: (h) => (h.features.features.numeric[0].gain = 1e300) }), /gain\.st: not a netae feature pipeline: numeric encoder "[^"]+": gain 1e\+300 takes its features beyond float32's range/],
+      [editedModel('gains.st', { header: (h) => { const c = h.features.features.categorical[0]; c.gains = c.categories.map(() => 1).concat(1e300); } }), /gains\.st: not a netae feature pipeline: categorical encoder "[^"]+": gains must be \d+ positive numbers within float32's range/],
+      [editedModel('scale0.st', { header: (h) => (h.features.features.numeric[0].scale = 0) }), /scale0\.st: not a netae feature pipeline: numeric encoder "[^"]+": scale must be > 0, found 0$/],
+      [editedModel('tail.st', { header: (h) => (h.score = { kind: 'student-t', nu: 1e300, unit: 1e300 }) }), /tail\.st: score must be .* with ν and u > 0 and ν·u within float32's normal range$/],
+      [editedModel('normal.st', { header: (h) => (h.features.schema.normal = 'normal') }), /normal\.st: not a netae schema: normal must be a list of label values$/],
+      [editedModel('preset.st', { header: (h) => (h.features.schema.preset = 'nope') }), /preset\.st: not a netae schema: preset "nope" is not one this netae knows/],
+      [editedModel('roles.st', { header: (h) => (h.features.schema.features = null) }), /roles\.st: not a netae schema: features must be an object$/],
+      [editedModel('spec.st', { header: (h) => delete h.spec }), /spec\.st: a layer spec needs widths \(a list of whole numbers\) and activations \(a list of names\)$/],
     ] as const;
     const runs = await pool([
       ...bad.map(([path]) => () => run(['score', '--model', path, TEST])),
       () => run(['eval', '--model', bad[0][0], '--data', TEST]),
     ], 3);
     runs.forEach((r, i) => expectEnd(r, 1, bad[i % bad.length][1]));
+  });
+});
+
+describe('a model whose arithmetic overflows float32', () => {
+  it('is refused when it scores rows as NaN, by score and eval, naming the file, with nothing written', async () => {
+    const path = editedModel('huge.st', { tensor: (_, d) => d.forEach((_, i) => (d[i] = i % 2 === 0 ? 3e38 : -3e38)) });
+    const out = join(dir, 'huge.csv');
+    const message = /huge\.st scores rows as NaN: its arithmetic overflows float32 \(weights or feature factors far too large\), so it cannot score$/;
+    expectEnd(await run(['score', '--model', path, '--data', TEST, '--out', out]), 1, message);
+    expect(left('huge.csv')).toEqual([]);
+    expectEnd(await run(['eval', '--model', path, '--data', TEST]), 1, message);
   });
 });
 

@@ -65,9 +65,10 @@ describe('the model file', () => {
     b.release();
     // log(1 + e/τ) < e/τ: the Student-t score is below the mean squared error over τ, row by row
     sa.forEach((s, i) => expect(s).toBeLessThan(sb[i] / 0.08));
-    for (const score of [{ kind: 'student-t', nu: 0, unit: 1 }, { kind: 'student-t', nu: 20 }, { kind: 'cauchy' }, 'squared']) {
+    const tiny = { kind: 'student-t', nu: 1e-20, unit: 1e-20 };
+    for (const score of [{ kind: 'student-t', nu: 0, unit: 1 }, { kind: 'student-t', nu: 20 }, { kind: 'cauchy' }, 'squared', tiny]) {
       const bad = patchMetadata(encodeModel(m), (netae) => ({ ...netae, score }));
-      expect(() => decodeModel(bad, { source: 'm.st' })).toThrow('m.st: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u finite and > 0');
+      expect(() => decodeModel(bad, { source: 'm.st' })).toThrow('m.st: score must be {"kind": "squared"} or {"kind": "student-t", "nu": ν, "unit": u} with ν and u > 0 and ν·u within float32\'s normal range');
     }
   });
 

@@ -32,9 +32,9 @@ const EVAL_CHUNK = 8192;
 /**
  * Scores a labelled file chunk by chunk, decoded on `threads` threads as `netae score` does, and
  * measures the detector on it. Memory holds one chunk of features at a time, and per row only its
- * score, whether it is an anomaly and its category.
+ * score, whether it is an anomaly and its category. `model` names the model file in errors.
  */
-export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, threads: number): Promise<EvalResult> {
+export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, threads: number, model: string): Promise<EvalResult> {
   const { schema } = detector.featurizer;
   const fileName = data === '-' ? 'stdin' : data;
   const label = labelColumn(detector, fileName);
@@ -47,7 +47,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
       return category !== null && names.includes(category) ? [label, category] : [label];
     },
   });
-  const scorer = detectorScorer(gpu, detector, { chunkRows: EVAL_CHUNK });
+  const scorer = detectorScorer(gpu, detector, { chunkRows: EVAL_CHUNK, source: model });
   const evaluator = new Evaluator(detector, scorer);
   try {
     let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;
@@ -125,7 +125,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const stdout = flags.json === '-' ? json! : standardOutput(inputs);
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const given = flags.threshold !== undefined || flags.fpr !== undefined;
-  const result = await withGpu((gpu) => evaluateFile(gpu, detector, flags.data, flags.threads ?? defaultThreads()));
+  const result = await withGpu((gpu) => evaluateFile(gpu, detector, flags.data, flags.threads ?? defaultThreads(), flags.model));
   const text = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
   if (json === stdout) {
     await writeAll(stdout, text);

@@ -121,6 +121,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     await withGpu(async (gpu) => {
       const scorer = detectorScorer(gpu, detector, {
         chunkRows: flags.chunk ?? READ_CHUNK,
+        source: flags.model,
         ...(packed ? { packed: packedLayout(features) } : {}),
       });
       let writers = null as ScoreWriters | null;

@@ -107,7 +107,7 @@ export async function streamCommand(flags: StreamFlags): Promise<void> {
         if (stream === input.stream) throw new UsageError(`subject ${subject} is stored by the input stream ${stream}: its messages would be scored again`);
       }
       await withGpu(async (gpu) => {
-        const scorer = detectorScorer(gpu, detector, { chunkRows: flags.batch ?? BATCH });
+        const scorer = detectorScorer(gpu, detector, { chunkRows: flags.batch ?? BATCH, source: flags.model });
         const publisher = new AsyncPublisher(nc);
         let lastRetry = 0;
         try {
