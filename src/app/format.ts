@@ -1,11 +1,13 @@
 /** Numbers and tables as text for people: the CLI's tables, the page's counts, bench's reports. */
+import { printable } from '../pipeline/errors';
+
 export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
 
 /** Numbers for people: whole numbers with separators, others to about four significant digits. */
 export function formatCell(value: Cell): string {
   if (value === null) return '—';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return printable(value);
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
   const abs = Math.abs(value);
@@ -14,7 +16,15 @@ export function formatCell(value: Cell): string {
   return value.toPrecision(4);
 }
 
-/** Rows as an aligned text table: the first column and columns of text left-aligned, numbers right-aligned. */
+/**
+ * Lines for a terminal, each as `printable` writes it: a column name, label or file name from a
+ * file cannot start a line of its own or send the terminal an escape sequence.
+ */
+export function printableLines(lines: readonly string[]): string {
+  return `${lines.map(printable).join('\n')}\n`;
+}
+
+/** Rows as an aligned text table: the first column and columns of text left-aligned, numbers right-aligned; text cells as `printable` writes them. */
 export function formatTable(rows: readonly Row[]): string {
   if (!rows.length) return '';
   const keys = Object.keys(rows[0]);

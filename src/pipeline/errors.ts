@@ -53,6 +53,17 @@ export function quote(value: unknown, max = QUOTE_CHARS): string {
   return shown < text.length ? `"${out}…" (${text.length.toLocaleString('en-US')} characters)` : `"${out}"`;
 }
 
+/**
+ * Text from a file as netae prints it for people (a model's column names and training source, a
+ * label value): whole, without quotes, its control characters and bidirectional overrides escaped
+ * as `quote` escapes them, so that it cannot move the cursor, recolour the terminal or start a line.
+ */
+export function printable(value: unknown): string {
+  let out = '';
+  for (const char of String(value)) out += escapeChar(char);
+  return out;
+}
+
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function escapeChar(char: string): string {

@@ -7,6 +7,7 @@ import { labelsOfValues } from '../../pipeline/schema';
 import { detectorScorer, Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
 import { formatDrivers, type CategoryDrivers } from '../explain';
 import type { Gpu } from '../../gpu/device';
+import { printable } from '../../pipeline/errors';
 import { formatTable } from '../format';
 import { withGpu } from './gpu';
 import { readDetector } from './model-file';
@@ -114,7 +115,7 @@ export function formatReport(r: Report & { drivers?: readonly CategoryDrivers[] 
     `by category, at the ${which} threshold: the share flagged is the detection rate of each attack category, and the false-positive rate of normal rows`
       + (r.drivers ? '; the drivers are the features with the largest mean share of the row score over the flagged rows' : ''),
     formatTable(categories),
-    ...e.notes.map((n) => `note: ${n}`),
+    ...e.notes.map((n) => `note: ${printable(n)}`),
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@ import { decodeModel, rowScoreOf } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { TransformReport } from '../../pipeline';
 import { describeRowScore, detectorOf } from '../detector';
+import { printableLines } from '../format';
 import { repairLines } from '../repairs';
 import { standardOutput } from './output';
 import { checkInputs } from './paths';
@@ -47,7 +48,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
   }
   const count = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
   const repairText = repairLines(repairs, featurizer);
-  await stdout.write([
+  await stdout.write(printableLines([
     `model      ${path}: ${summary.layers}, ${count(summary.parameters)} parameters`,
     `columns    ${summary.preset ? `preset ${summary.preset}` : 'generic'}; label ${summary.label ?? '—'}${summary.normal.length ? ` (normal: ${summary.normal.join(', ')})` : ''}`,
     `features   ${summary.features}: ${summary.numeric.length} numeric (${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'none'})`,
@@ -59,5 +60,5 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
       + `${count(training.epochs)} epochs, best ${count(training.bestEpoch)}, batch ${count(training.batchSize)}, lr ${training.lr ?? '—'}, seed ${training.seed ?? '—'}`,
     ...(training.repairs === undefined ? ['repairs    not recorded (an older netae wrote this model)']
       : repairText.length ? ['repairs    in the training rows:', ...repairText.map((l) => `             ${l}`)] : ['repairs    none in the training rows']),
-  ].join('\n') + '\n');
+  ]));
 }

@@ -1,10 +1,11 @@
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../../model/trainer';
+import { printable } from '../../pipeline/errors';
 import { formatCell } from '../format';
 
-/** A note or a warning on standard error, as every command gives them. */
+/** A note or a warning on standard error, as every command gives them: one line, as `printable` writes it. */
 export function notice(kind: 'note' | 'warning', text: string): void {
-  process.stderr.write(`netae: ${kind}: ${text}\n`);
+  process.stderr.write(`netae: ${kind}: ${printable(text)}\n`);
 }
 
 export interface Reporter {

@@ -13,6 +13,7 @@ import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError } from '../../pipeline/errors';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
+import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
@@ -262,7 +263,7 @@ function summaryText(fitted: Fitted, out: string, json: boolean): string {
   const summary = trainSummary(fitted, out);
   if (json) return `${JSON.stringify(summary, null, 2)}\n`;
   const count = (n: number) => n.toLocaleString('en-US');
-  return [
+  return printableLines([
     `model      ${summary.model} (${summary.layers}, ${count(summary.parameters)} parameters, ${summary.features} features)`,
     `features   ${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'no column'}`,
     `trained    ${count(summary.trainRows)} normal rows, ${summary.epochs} epochs, ${count(summary.steps)} steps (best epoch ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${count(summary.samplesPerSecond)} samples/s`,
@@ -271,5 +272,5 @@ function summaryText(fitted: Fitted, out: string, json: boolean): string {
     `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
     ...repairSection(fitted),
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
-  ].join('\n') + '\n';
+  ]);
 }
