@@ -96,9 +96,12 @@ export const TRAIN_DEFAULTS = {
   epochs: 20, batchSize: 256, lr: 1e-3, weightDecay: 0, seed: 1, validation: 0.1, patience: 5,
 } as const;
 
-/** Rows held out for validation: a `fraction` of them (at least one), none when there are fewer than 10. */
+/** Fewer rows than this, and none is held out for validation. */
+export const MIN_ROWS_HELD_OUT = 10;
+
+/** Rows held out for validation: a `fraction` of them (at least one), none when there are fewer than MIN_ROWS_HELD_OUT. */
 export function validationRows(rows: number, fraction: number = TRAIN_DEFAULTS.validation): number {
-  return rows >= 10 && fraction > 0 ? Math.max(1, Math.round(rows * fraction)) : 0;
+  return rows >= MIN_ROWS_HELD_OUT && fraction > 0 ? Math.max(1, Math.round(rows * fraction)) : 0;
 }
 
 /** The options that are set: an option given as `undefined` keeps its default. */

@@ -141,6 +141,46 @@ describe('thresholds through the binary', () => {
     expect(json.threshold).toEqual(summary.threshold);
     expect(json.score).toEqual(summary.score);
     expect(json.repairs).toEqual(summary.repairs);
+    expect(json.thresholdOnTrainingRows).toBe(false);
+  });
+
+  it('a threshold set on the training rows, none held out, is said to be, without an interval, in train, inspect and eval', async () => {
+    const few = join(dir, 'two.csv');
+    writeFileSync(few, 'a,b,label\n1,2,normal\n3,5,normal\n');
+    const fewModel = join(dir, 'two.safetensors');
+    const trained = await run(['train', '--data', few, '--label', 'label', '--normal', 'normal', '--out', fewModel]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/^loss +train [\d.e+-]+, validation — \(no rows held out\)$/m);
+    expect(trained.stdout).toMatch(/^threshold +[\d.]+ \(set to flag 1\.00% of normal rows; flags 1 of the 2 training rows it was set on \(50\.0%\), none held out: the rate it flags on new normal traffic is likely higher\)$/m);
+    for (const text of [trained.stdout, trained.stderr]) {
+      expect(text).not.toMatch(/held-out rows\)|95% interval|held-out normal rows/);
+    }
+    expect(ourNotices(trained.stderr)).toContain(
+      'netae: warning: the threshold is set on the 2 training rows, none held out (fewer than 10 normal rows): the rate it flags on new normal traffic is likely higher than on them; give more normal rows',
+    );
+    const inspected = await run(['inspect', fewModel]);
+    expect(inspected.stdout).toMatch(/^training +two\.csv: 2 normal rows \(2 trained on, none held out\)/m);
+    expect(inspected.stdout).toMatch(/^threshold .*flags 1 of the 2 training rows it was set on \(50\.0%\), none held out/m);
+    expect(inspected.stdout).not.toContain('95% interval');
+    expect(JSON.parse((await run(['inspect', fewModel, '--json'])).stdout).thresholdOnTrainingRows).toBe(true);
+
+    const flows = join(dir, 'flows-v0.csv');
+    const rows = ['bytes,pkts,label'];
+    for (let i = 0; i < 60; i++) rows.push(`${(i * 37) % 1000},${(i % 7) + 1},${i % 10 === 0 ? 'attack' : 'normal'}`);
+    writeFileSync(flows, `${rows.join('\n')}\n`);
+    const v0 = join(dir, 'v0.safetensors');
+    const none = await run(['train', '--data', flows, '--label', 'label', '--normal', 'normal', '--out', v0, '--validation', '0', '--epochs', '2', '--json']);
+    expect(none.code, none.stderr).toBe(0);
+    const json = JSON.parse(none.stdout);
+    expect(json.validationRows).toBe(0);
+    expect(json.thresholdOnTrainingRows).toBe(true);
+    expect(json.warnings).toContain(
+      'the threshold is set on the 54 training rows, none held out (--validation 0): the rate it flags on new normal traffic is likely higher than on them; give a --validation share to hold some out',
+    );
+    expect(json.warnings.some((w: string) => w.includes('held-out normal rows'))).toBe(false);
+    const evaluated = await run(['eval', '--model', v0, '--data', flows, '--fpr', '0.1']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/^threshold [\d.]+ \(set to flag 10\.0% of normal rows; flags \d+ of the 54 training rows it was set on \([\d.]+%\), none held out: /m);
   });
 });
 

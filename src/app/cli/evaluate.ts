@@ -4,7 +4,7 @@ import { readRecordsFile } from '../../pipeline/io-node';
 import { rowTexts } from '../../pipeline/text-column';
 import { inChunks } from '../../pipeline/records';
 import { labelsOfValues } from '../../pipeline/schema';
-import { detectorScorer, Evaluator, labelColumn, type EvalResult, type Flagging, type Report } from '../detector';
+import { detectorScorer, Evaluator, labelColumn, thresholdOnTrainingRows, type EvalResult, type Flagging, type Report } from '../detector';
 import { formatDrivers, type CategoryDrivers } from '../explain';
 import type { Gpu } from '../../gpu/device';
 import { printable } from '../../pipeline/errors';
@@ -133,6 +133,6 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     return;
   }
   await json?.write(text);
-  await stdout.write(`threshold ${describeThreshold(threshold)}\n${formatReport(result, given ? 'given' : "model's")}\n`);
+  await stdout.write(`threshold ${describeThreshold(threshold, thresholdOnTrainingRows(detector.model))}\n${formatReport(result, given ? 'given' : "model's")}\n`);
   await json?.commit();
 }

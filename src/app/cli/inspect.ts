@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeModel, rowScoreOf } from '../../model/model';
 import { formatSpec, parameterCount } from '../../model/spec';
 import type { TransformReport } from '../../pipeline';
-import { describeRowScore, detectorOf } from '../detector';
+import { describeRowScore, detectorOf, thresholdOnTrainingRows } from '../detector';
 import { printableLines } from '../format';
 import { repairLines } from '../repairs';
 import { standardOutput } from './output';
@@ -39,6 +39,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     score: rowScoreOf(model),
     threshold: model.meta.threshold ?? null,
     heldOutRows: model.meta.heldOut?.rows ?? null,
+    thresholdOnTrainingRows: thresholdOnTrainingRows(model),
     training: { ...training, source },
     repairs,
   };
@@ -55,8 +56,8 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     `           ${summary.categorical.length ? summary.categorical.map((c) => `${c.column} ${c.kept}${c.distinct === undefined ? '' : ` of ${count(c.distinct)}`} categories`).join(', ') : 'no categorical column'}`,
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
     `score      ${describeRowScore(summary.score)}`,
-    `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
-    `training   ${source ?? '—'}: ${count(training.rows)} normal rows (${count(training.trainRows)} trained on, ${count(training.validationRows)} held out), `
+    `threshold  ${summary.threshold ? describeThreshold(summary.threshold, summary.thresholdOnTrainingRows) : '—'}`,
+    `training   ${source ?? '—'}: ${count(training.rows)} normal rows (${count(training.trainRows)} trained on, ${training.validationRows === 0 ? 'none' : count(training.validationRows)} held out), `
       + `${count(training.epochs)} epochs, best ${count(training.bestEpoch)}, batch ${count(training.batchSize)}, lr ${training.lr ?? '—'}, seed ${training.seed ?? '—'}`,
     ...(training.repairs === undefined ? ['repairs    not recorded (an older netae wrote this model)']
       : repairText.length ? ['repairs    in the training rows:', ...repairText.map((l) => `             ${l}`)] : ['repairs    none in the training rows']),

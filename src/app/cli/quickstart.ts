@@ -87,7 +87,7 @@ export async function quickstartCommand(flags: QuickstartFlags, signal: AbortSig
     : [
       '',
       `trained ${s.layers} on ${s.trainRows.toLocaleString('en-US')} normal rows in ${s.seconds} s (${s.samplesPerSecond.toLocaleString('en-US')} samples/s)`,
-      `threshold ${s.threshold ? describeThreshold(s.threshold) : '—'}`,
+      `threshold ${s.threshold ? describeThreshold(s.threshold, s.thresholdOnTrainingRows) : '—'}`,
       `evaluated on ${data.test.file}:`,
       formatReport(result),
       flags.out ? `\nmodel written to ${flags.out}` : '\nadd --out model.safetensors to keep the model',

@@ -44,16 +44,32 @@ function percent(x: number): string {
   return `${(100 * x).toPrecision(x < 0.001 ? 2 : 3)}%`;
 }
 
-/** How a threshold was chosen and what it promises, in words. */
-export function describeThreshold(t: Threshold): string {
-  const how = t.mode === 'fpr' ? `set to flag ${percent(t.rate?.target ?? t.rate?.expected ?? 0)} of held-out normal rows`
-    : t.mode === 'percentile' ? `percentile ${t.percentile} of held-out normal scores`
-      : t.mode === 'mad' ? `median + ${t.k}·MAD of held-out normal scores`
+/**
+ * How a threshold was chosen and what it promises, in words. `onTrainingRows`: it was set on the
+ * rows the model was trained on, none held out (`thresholdOnTrainingRows`); the share of them it
+ * flags is then no estimate of the share of new normal traffic, and is given without an interval.
+ */
+export function describeThreshold(t: Threshold, onTrainingRows = false): string {
+  const rows = onTrainingRows ? 'normal' : 'held-out normal';
+  const how = t.mode === 'fpr' ? `set to flag ${percent(t.rate?.target ?? t.rate?.expected ?? 0)} of ${rows} rows`
+    : t.mode === 'percentile' ? `percentile ${t.percentile} of ${rows} scores`
+      : t.mode === 'mad' ? `median + ${t.k}·MAD of ${rows} scores`
         : t.mode === 'best-f1' ? 'best F1 on the training labels'
           : t.mode;
-  const rate = t.rate === undefined ? ''
+  const rate = t.rate === undefined ? '' : onTrainingRows ? `; ${trainingRowsFlagged(t.rate)}`
     : `; flags about ${percent(t.rate.expected)} of normal traffic like the training data (95% interval ${percent(t.rate.low)}–${percent(t.rate.high)}, from ${t.rate.rows.toLocaleString('en-US')} held-out rows)`;
   return `${t.value.toPrecision(6)} (${how}${rate})`;
+}
+
+/**
+ * The rows a threshold set on the training rows flags of them. Its rate's `expected` is k / (n + 1)
+ * of the k of n rows at or above it (src/pipeline/thresholds.ts), an estimate for new rows only when
+ * the n were held out.
+ */
+function trainingRowsFlagged(rate: NonNullable<Threshold['rate']>): string {
+  const flagged = Math.round(rate.expected * (rate.rows + 1));
+  return `flags ${flagged.toLocaleString('en-US')} of the ${rate.rows.toLocaleString('en-US')} training rows it was set on (${percent(flagged / rate.rows)}), none held out: `
+    + 'the rate it flags on new normal traffic is likely higher';
 }
 
 /**

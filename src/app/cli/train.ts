@@ -66,6 +66,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     trainLoss: s.trainLoss,
     valLoss: s.valLoss,
     threshold: s.threshold,
+    thresholdOnTrainingRows: s.thresholdOnTrainingRows,
     samplesPerSecond: Math.round(s.samplesPerSecond ?? 0),
     seconds: Number((s.seconds ?? 0).toFixed(2)),
     repaired: fitted.repairs.repaired,
@@ -268,8 +269,8 @@ function summaryText(fitted: Fitted, out: string, json: boolean): string {
     `features   ${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'no column'}`,
     `trained    ${count(summary.trainRows)} normal rows, ${summary.epochs} epochs, ${count(summary.steps)} steps (best epoch ${summary.bestEpoch}, ${summary.stopped}), ${summary.seconds} s, ${count(summary.samplesPerSecond)} samples/s`,
     `score      ${describeRowScore(summary.score)}`,
-    `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${count(summary.validationRows)} held-out rows)`,
-    `threshold  ${summary.threshold ? describeThreshold(summary.threshold) : '—'}`,
+    `loss       train ${summary.trainLoss?.toExponential(3)}, validation ${summary.valLoss?.toExponential(3) ?? '—'} (${summary.validationRows ? `${count(summary.validationRows)} held-out rows` : 'no rows held out'})`,
+    `threshold  ${summary.threshold ? describeThreshold(summary.threshold, summary.thresholdOnTrainingRows) : '—'}`,
     ...repairSection(fitted),
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),
   ]);

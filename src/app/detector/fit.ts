@@ -7,7 +7,7 @@ import { permutation, seededRandom } from '../../model/random';
 import { SQUARED, STUDENT_NU, type RowScore } from '../../model/row-score';
 import { Scorer } from '../../model/scorer';
 import { defaultSpec, formatSpec, parseSpec } from '../../model/spec';
-import { TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
+import { MIN_ROWS_HELD_OUT, TRAIN_DEFAULTS, train, type TrainOptions, type TrainResult } from '../../model/trainer';
 import {
   DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
   type Dataset, type Scaling, type ThresholdRule, type TransformReport,
@@ -107,7 +107,7 @@ export async function fitDetector(gpu: Gpu, dataset: Dataset, options: DetectorO
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const warnings = [
     ...(featurizer.features.notes ?? []),
-    ...fewRowsWarnings(training, batchSize, picked.heldOut.rows, rule),
+    ...fewRowsWarnings(training, batchSize, picked.heldOut.rows, rule, validation),
   ];
   const model: Model = {
     spec,
@@ -313,7 +313,7 @@ export function heldOutShare(rows: number): number {
  */
 const FIT_CHUNK = 8192;
 
-function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows: number, rule: ThresholdRule): string[] {
+function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows: number, rule: ThresholdRule, validation: number): string[] {
   const warnings: string[] = [];
   if (training.stopped !== 'aborted' && training.steps < ENOUGH_STEPS) {
     const batch = Math.min(batchSize, training.trainRows);
@@ -322,7 +322,14 @@ function fewRowsWarnings(training: TrainResult, batchSize: number, thresholdRows
       + `the model may not have learnt normal traffic; give more normal rows, or a smaller --batch or more --epochs, for at least ${ENOUGH_STEPS} steps`,
     );
   }
-  if (rule.kind !== 'fixed' && rule.kind !== 'best-f1' && thresholdRows < ENOUGH_THRESHOLD_ROWS) {
+  if (rule.kind === 'fixed' || rule.kind === 'best-f1') return warnings;
+  if (training.validationRows === 0) {
+    const why = validation === 0 ? '--validation 0' : `fewer than ${MIN_ROWS_HELD_OUT} normal rows`;
+    warnings.push(
+      `the threshold is set on the ${count(thresholdRows)} training rows, none held out (${why}): the rate it flags on new normal traffic is likely higher than on them; `
+      + (validation === 0 ? 'give a --validation share to hold some out' : 'give more normal rows'),
+    );
+  } else if (thresholdRows < ENOUGH_THRESHOLD_ROWS) {
     warnings.push(
       `the threshold comes from ${count(thresholdRows)} held-out normal rows (fewer than ${count(ENOUGH_THRESHOLD_ROWS)}): the rate of normal rows it flags is known only roughly; `
       + 'give more normal rows or a larger --validation share',

@@ -10,4 +10,4 @@ export {
 } from './fit';
 export { checkThresholdRule, DEFAULT_THRESHOLD, pickThreshold } from './threshold';
 export { evaluateRecords, Evaluator, labelColumn, type EvalResult, type Report } from './evaluate';
-export { describeRowScore, summarize, type DetectorSummary, type TrainingRecord } from './summary';
+export { describeRowScore, summarize, thresholdOnTrainingRows, type DetectorSummary, type TrainingRecord } from './summary';

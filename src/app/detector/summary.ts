@@ -49,6 +49,8 @@ export interface DetectorSummary {
   /** Columns of a generic file left out as identifiers, with why. */
   readonly leftOut: readonly { column: string; reason: string }[];
   readonly threshold: Threshold | undefined;
+  /** Whether the threshold was set on the training rows, none held out (`thresholdOnTrainingRows`). */
+  readonly thresholdOnTrainingRows: boolean;
   /** How rows are scored (src/model/row-score.ts). */
   readonly score: RowScore;
   readonly trainedOn: string | null;
@@ -87,6 +89,7 @@ export function summarize(detector: Detector): DetectorSummary {
     dropped: features.dropped,
     leftOut: featurizer.schema.leftOut ?? [],
     threshold: model.meta.threshold,
+    thresholdOnTrainingRows: thresholdOnTrainingRows(model),
     score: rowScoreOf(model),
     trainedOn: textOr(t.source),
     trainRows: numberOr(t.trainRows),
@@ -102,6 +105,15 @@ export function summarize(detector: Detector): DetectorSummary {
   };
 }
 
+/**
+ * Whether a model's threshold was set on the rows it was trained on: none were held out
+ * (`--validation 0`, or fewer than 10 normal rows), so the threshold's rule had only those. The
+ * share of them it flags then says less than it does of held-out rows: new normal traffic, which
+ * the model was not fitted to, scores higher.
+ */
+export function thresholdOnTrainingRows(model: Pick<Model, 'meta'>): boolean {
+  return model.meta.training?.validationRows === 0;
+}
 
 /** A row score in words, for a summary: what a row's score is the mean of. */
 export function describeRowScore(score: RowScore): string {

@@ -73,11 +73,13 @@ async function explainHighest(
 }
 
 /** How a model's threshold was chosen, in words. */
-function thresholdRuleText(threshold: Threshold): string {
+function thresholdRuleText(threshold: Threshold, onTrainingRows: boolean): string {
+  const rows = onTrainingRows ? 'training' : 'held-out normal';
+  const none = onTrainingRows ? ', none held out' : '';
   switch (threshold.mode) {
-    case 'fpr': return `flags ${100 * (threshold.rate?.target ?? 0)}% of held-out normal rows`;
-    case 'percentile': return `p${threshold.percentile} of held-out normal scores`;
-    case 'mad': return `median + ${threshold.k}·MAD of held-out normal scores`;
+    case 'fpr': return `flags ${100 * (threshold.rate?.target ?? 0)}% of ${rows} rows${none}`;
+    case 'percentile': return `p${threshold.percentile} of ${rows} scores${none}`;
+    case 'mad': return `median + ${threshold.k}·MAD of ${rows} scores${none}`;
     case 'best-f1': return 'best F1 on the training labels';
     case 'chosen': return 'chosen on the netae page';
     case 'fixed': return 'fixed';
@@ -92,7 +94,7 @@ function modelSummary(detector: Flagging): ModelSummary {
     parameters: s.parameters,
     features: s.features,
     threshold: detector.threshold,
-    thresholdRule: s.threshold === undefined ? 'none' : thresholdRuleText(s.threshold),
+    thresholdRule: s.threshold === undefined ? 'none' : thresholdRuleText(s.threshold, s.thresholdOnTrainingRows),
     trainedOn: s.trainedOn,
     trainRows: s.trainRows,
     validationRows: s.validationRows,
