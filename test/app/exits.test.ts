@@ -369,6 +369,32 @@ describe('bad input files: a message naming the file, exit 1 (cases 12, 13, 14, 
   });
 });
 
+describe('eval on files it cannot measure: a message naming the file, exit 1', () => {
+  it('every label missing names the file, the rows and the label column', async () => {
+    const lines = readFileSync(TEST, 'utf8').trimEnd().split('\n').slice(0, 200);
+    const unlabelled = (keep: number) => {
+      let rows = 0;
+      return lines.flatMap((l) => {
+        if (l.startsWith('#')) return [l];
+        return rows++ < keep ? [l.replace(/\t[^\t]*$/, '\t-')] : [];
+      }).join('\n');
+    };
+    const all = join(dir, 'unlabelled.conn.log');
+    writeFileSync(all, `${unlabelled(Infinity)}\n`);
+    const one = join(dir, 'one-unlabelled.conn.log');
+    writeFileSync(one, `${unlabelled(1)}\n`);
+    const rows = lines.filter((l) => !l.startsWith('#')).length;
+    const [allRun, oneRun, stdinRun] = await pool([
+      () => run(['eval', '--model', model, '--data', all]),
+      () => run(['eval', '--model', model, '--data', one]),
+      () => run(['eval', '--model', model, '--data', '-'], { input: readFileSync(all, 'utf8') }),
+    ], 2);
+    expectEnd(allRun, 1, `${all}: all ${rows} rows have no label (-, empty or NA) in column "label", so there is nothing to evaluate against`);
+    expectEnd(oneRun, 1, `${one}: its one row has no label (-, empty or NA) in column "label", so there is nothing to evaluate against`);
+    expectEnd(stdinRun, 1, `stdin: all ${rows} rows have no label (-, empty or NA) in column "label", so there is nothing to evaluate against`);
+  });
+});
+
 describe('usage: exit 2 before any work (cases 18, 19, 20, 21)', () => {
   it('threshold flags that do not go together, layer specs that cannot be built, no subcommand', async () => {
     const train = (...more: string[]) => () => run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', join(dir, 'never.st'), ...more]);

@@ -49,7 +49,7 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
     },
   });
   const scorer = detectorScorer(gpu, detector, { chunkRows: EVAL_CHUNK, source: model });
-  const evaluator = new Evaluator(detector, scorer);
+  const evaluator = new Evaluator(detector, scorer, fileName);
   try {
     let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;
     const finish = async () => {

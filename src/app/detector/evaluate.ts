@@ -40,7 +40,8 @@ export function labelColumn(detector: Detector, file: string, columns?: readonly
  * Measures a detector on labelled rows added a part at a time: per row it keeps only the score
  * (4 bytes), in a group per category and class, ranked in place at the end, and tallies the
  * drivers of the flagged rows as each part comes. Rows whose label is missing (`-`, empty, …)
- * are neither normal nor attacks: they are left out, and a note counts them.
+ * are neither normal nor attacks: they are left out, and a note counts them. `file` names the
+ * labelled file in messages.
  */
 export class Evaluator {
   private readonly explainer: Explainer;
@@ -50,7 +51,7 @@ export class Evaluator {
   private repairs: TransformReport | null = null;
   private unlabelled = 0;
 
-  constructor(private readonly detector: Flagging, private readonly scorer: Scorer) {
+  constructor(private readonly detector: Flagging, private readonly scorer: Scorer, private readonly file: string) {
     this.explainer = new Explainer(detector.featurizer.features.toJSON(), detectorTail(detector));
     this.tally = new DriverTally(this.explainer.names);
   }
@@ -69,6 +70,13 @@ export class Evaluator {
 
   result(): EvalResult {
     const groups = this.groups.flatMap((byCategory) => [...byCategory.values()].map((g) => g.done()));
+    if (groups.every((g) => g.parts.every((part) => part.length === 0))) {
+      const label = quote(this.detector.featurizer.schema.label);
+      const count = this.unlabelled.toLocaleString('en-US');
+      throw new Error(this.unlabelled === 0 ? `${this.file}: no rows to evaluate`
+        : `${this.file}: ${this.unlabelled === 1 ? 'its one row has' : `all ${count} rows have`} no label (-, empty or NA) in column ${label}, `
+          + 'so there is nothing to evaluate against');
+    }
     const report = evaluateGroups(groups, this.detector.threshold);
     if (this.unlabelled > 0) {
       const note = `${this.unlabelled.toLocaleString('en-US')} rows without a label (-, empty or NA) left out: they are neither normal nor attacks`;
@@ -118,7 +126,7 @@ export async function evaluateRecords(gpu: Gpu, detector: Flagging, records: Rea
   const scorer = detectorScorer(gpu, detector);
   try {
     const scored = await scoreRows(scorer, detector, records.table, records);
-    const evaluator = new Evaluator(detector, scorer);
+    const evaluator = new Evaluator(detector, scorer, records.file);
     await evaluator.add(scored.matrix, scored.scores, scored.labels!, scored.repairs);
     return evaluator.result();
   } finally {
