@@ -395,6 +395,23 @@ describe('eval on files it cannot measure: a message naming the file, exit 1', (
   });
 });
 
+describe('flags that leave no feature or give a column two roles', () => {
+  it('every feature dropped says so; the label dropped or one-hot encoded, or a column both, is refused with exit 2', async () => {
+    const data = join(dir, 'three.csv');
+    writeFileSync(data, 'a,b,c,label\n1,2,x,normal\n1,5,x,normal\n1,1,x,normal\n');
+    const train = (...flags: string[]) => () => run(['train', '--data', data, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'three.st'), ...flags]);
+    const [all, constant, label, category, both] = await pool([
+      train('--drop', 'a,b,c'), train('--drop', 'b'), train('--drop', 'label'), train('--category', 'label'), train('--drop', 'a', '--category', 'a'),
+    ], 3);
+    expectEnd(all, 1, `${data}: no column is left to be a feature: "label" is the label; "a", "b", "c" are dropped with --drop`);
+    expectEnd(constant, 1, `every feature left is constant in the 3 normal rows of ${data}: nothing to learn ("b" is dropped with --drop)`);
+    expectEnd(label, 2, '--drop "label": that column is the label (--label), which is never a feature; leave it out of --drop');
+    expectEnd(category, 2, '--category "label": that column is the label (--label), which is never a feature; leave it out of --category');
+    expectEnd(both, 2, '--category "a": that column is dropped (--drop); give it to one of the two');
+    expect(left('three.st')).toEqual([]);
+  });
+});
+
 describe('usage: exit 2 before any work (cases 18, 19, 20, 21)', () => {
   it('threshold flags that do not go together, layer specs that cannot be built, no subcommand', async () => {
     const train = (...more: string[]) => () => run(['train', '--data', TRAIN, '--preset', 'zeek-conn', '--out', join(dir, 'never.st'), ...more]);

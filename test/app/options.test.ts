@@ -53,4 +53,19 @@ describe('command-line options', () => {
     await expect(schemaSpec({ ...base, drop: ['id'], log1p: ['id'] })).rejects.toThrow('that column is dropped (--drop)');
     await expect(schemaSpec({ ...base, category: ['port'], log1p: ['port'] })).rejects.toThrow('that column is one-hot encoded (--category)');
   });
+
+  it('refuses --drop or --category on the label column, and a column both dropped and one-hot encoded', async () => {
+    const base = { label: 'verdict', normal: ['ok'] };
+    await expect(schemaSpec({ ...base, drop: ['id', 'verdict'] })).rejects.toThrow(
+      new UsageError('--drop "verdict": that column is the label (--label), which is never a feature; leave it out of --drop'),
+    );
+    await expect(schemaSpec({ ...base, category: ['verdict'] })).rejects.toThrow(
+      new UsageError('--category "verdict": that column is the label (--label), which is never a feature; leave it out of --category'),
+    );
+    await expect(schemaSpec({ ...base, drop: ['port'], category: ['proto', 'port'] })).rejects.toThrow(
+      new UsageError('--category "port": that column is dropped (--drop); give it to one of the two'),
+    );
+    expect(await schemaSpec({ ...base, drop: ['id'], category: ['port'] })).toMatchObject({ drop: ['id'], categorical: ['port'] });
+    expect(await schemaSpec({ drop: ['verdict'], category: ['port'] })).toMatchObject({ drop: ['verdict'], categorical: ['port'] });
+  });
 });

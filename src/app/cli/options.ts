@@ -79,6 +79,14 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   }
   if (flags.label !== undefined && !flags.normal?.length) throw new UsageError('--label needs --normal VALUE (the label of normal rows)');
   if (flags.label === undefined && flags.normal !== undefined) throw new UsageError('--normal needs --label COLUMN');
+  if (flags.label !== undefined) {
+    for (const [flag, columns] of [['--drop', flags.drop], ['--category', flags.category]] as const) {
+      if (columns?.includes(flags.label)) throw new UsageError(`${flag} ${quote(flags.label)}: that column is the label (--label), which is never a feature; leave it out of ${flag}`);
+    }
+  }
+  for (const column of flags.category ?? []) {
+    if (flags.drop?.includes(column)) throw new UsageError(`--category ${quote(column)}: that column is dropped (--drop); give it to one of the two`);
+  }
   const names = flags.names === undefined ? undefined : await readNamesFile(flags.names);
   if (names !== undefined && names.names.length === 0) throw new UsageError(`--names ${flags.names}: no column names in the file`);
   const categorical = [...(flags.category ?? []), ...(names?.categorical ?? []).filter((c) => !flags.category?.includes(c) && !flags.drop?.includes(c))];

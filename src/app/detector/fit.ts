@@ -12,6 +12,7 @@ import {
   DEFAULT_SCALING, Featurizer, fitFeaturizer, normalRows,
   type Dataset, type Scaling, type ThresholdRule, type TransformReport,
 } from '../../pipeline';
+import { quote } from '../../pipeline/errors';
 import type { RowStore } from '../../pipeline/training-rows';
 import type { Detector } from './detector';
 import type { TrainingRecord } from './summary';
@@ -176,11 +177,31 @@ export function fitNormal(dataset: Dataset, options: Pick<DetectorOptions, 'scal
   const normal = normalRows(dataset.table, dataset.schema, dataset);
   const scaling = options.scaling ?? DEFAULT_SCALING;
   const featurizer = fitFeaturizer(dataset.schema, normal.table, { scaling, ...(options.bound === undefined ? {} : { clip: options.bound }) });
-  if (featurizer.width === 0) {
-    const rows = normal.table.numRows();
-    throw new Error(`every feature is constant in the ${rows === 1 ? 'one normal row' : `${rows.toLocaleString('en-US')} normal rows`} of ${dataset.file}: nothing to learn`);
-  }
+  if (featurizer.width === 0) throw new Error(noFeatures(dataset, normal.table.numRows()));
   return { featurizer, normal };
+}
+
+/**
+ * Why a dataset's normal rows give no feature: every column is the label, dropped (`--drop`) or
+ * left out as an identifier, or every feature left is constant in them.
+ */
+function noFeatures(dataset: Dataset, rows: number): string {
+  const { schema } = dataset;
+  const features = new Set([...schema.features.numeric, ...schema.features.categorical]);
+  const leftOut = (schema.leftOut ?? []).map((l) => l.column);
+  const others = new Set([schema.label, schema.categoryColumn, ...leftOut]);
+  const dropped = schema.preset === null ? dataset.table.columnNames().filter((c) => !features.has(c) && !others.has(c)) : [];
+  const names = (columns: readonly string[]) => `${columns.map((c) => quote(c)).join(', ')} ${columns.length === 1 ? 'is' : 'are'}`;
+  const why = [
+    ...(dropped.length ? [`${names(dropped)} dropped with --drop`] : []),
+    ...(leftOut.length ? [`${names(leftOut)} left out as identifiers (--category COLUMN keeps one)`] : []),
+  ];
+  if (features.size === 0) {
+    const label = schema.label === null ? [] : [`${names([schema.label])} the label`];
+    return `${dataset.file}: no column is left to be a feature: ${[...label, ...why].join('; ')}`;
+  }
+  const normal = rows === 1 ? 'one normal row' : `${count(rows)} normal rows`;
+  return `every feature${why.length ? ' left' : ''} is constant in the ${normal} of ${dataset.file}: nothing to learn${why.length ? ` (${why.join('; ')})` : ''}`;
 }
 
 /**
