@@ -3,7 +3,8 @@ import { readRecordsFile } from '../../pipeline/io-node';
 import { packedLayout } from '../../pipeline/packed-rows';
 import { inChunks, type RecordBatch } from '../../pipeline/records';
 import type { TransformReport } from '../../pipeline';
-import { addRepairs, detectorScorer, detectorTail } from '../detector';
+import { printable } from '../../pipeline/errors';
+import { addRepairs, detectorScorer, detectorTail, thresholdOnTrainingRows } from '../detector';
 import { keepOf, writtenTexts } from '../keep';
 import { repairLines, repairTotals } from '../repairs';
 import { explainedRows, type ExplainedRows } from '../score-explanations';
@@ -87,7 +88,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
   const explain = flags.explain === undefined ? 0 : Math.min(flags.explain, features.columns.length);
   const keep = usage(() => keepOf(flags.keep, detector.featurizer.schema, reservedNames(format, explain)));
   const progress = reporter(flags.quiet === true, process.stderr, !(flags.out === '-' && process.stdout.isTTY === true));
-  if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold)}`);
+  if (flags.threshold !== undefined || flags.fpr !== undefined) progress.note(`threshold ${describeThreshold(threshold, thresholdOnTrainingRows(detector.model))}`);
   const numeric = features.numeric.map((f) => f.column);
   const categorical = features.categorical.map((f) => f.column);
   const fileName = flags.data === '-' ? 'stdin' : flags.data;
@@ -183,7 +184,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         progress.stop();
         const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
         if (repairs && lines.length) {
-          progress.note([`${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs)}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
+          progress.note([`${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs)}:`, ...lines.map((l) => `  ${printable(l)}`)].join('\n'));
         }
       } finally {
         scorer.release();
