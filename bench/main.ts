@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { acquireGpu, adapterTitle } from '../src/gpu/device';
 import { benchFeatures } from './features';
 import { benchGemm } from './gemm';
-import { RESULTS_DIR, printTable, saveResults } from './report';
+import { RESULTS_DIR, printTable, saveResults, type Described, type Row } from './report';
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './bundles';
 import { benchJetStream } from './jetstream';
@@ -66,9 +66,11 @@ async function runOne(name: BenchName, quick: boolean, out: string): Promise<voi
   const gpu = await acquireGpu({ timing: true });
   try {
     console.log(`adapter: ${adapterTitle(gpu.adapter)} (${gpu.adapter.backend})`);
-    const rows = await bench.run(gpu, quick);
+    const result: Row[] | Described = await bench.run(gpu, quick);
+    const { rows, notes, timelines } = Array.isArray(result) ? { rows: result, notes: [], timelines: undefined } : result;
     printTable(bench.title, rows);
-    console.log(`\nsaved ${await saveResults(out, name, gpu, rows)}`);
+    for (const note of notes) console.log(note);
+    console.log(`\nsaved ${await saveResults(out, name, gpu, rows, { ...(notes.length ? { notes } : {}), ...(timelines?.length ? { timelines } : {}) })}`);
   } finally {
     gpu.release();
   }

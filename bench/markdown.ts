@@ -1,6 +1,7 @@
 import { adapterTitle } from '../src/gpu/device';
 import { int, unit, type Entry } from './compare';
 import { formatShape, forwardResults } from './gemm-common';
+import { ratioOf } from './report';
 import type { SuiteResults } from './suite';
 
 const gflops = (x: number) => (x >= 100 ? int(x) : x.toFixed(1));
@@ -105,19 +106,28 @@ function pivot(entries: readonly Entry[], models: readonly string[]): string {
   return table(header, rows, header.map((_, i) => i > 0));
 }
 
-/** `netae score` on a big CSV, whole and in parts: rows/s, MB/s and peak memory, or why it was skipped. */
+/** `netae score` on a big CSV, whole and in parts: rows/s, MB/s, peak memory and CPU time a row, or why it was skipped. */
 function endToEndLine(r: SuiteResults): string {
   if (r.endToEnd.status === 'skipped') return `\`netae score\` end to end: skipped, ${r.endToEnd.detail}.`;
   const rows = r.endToEnd.rows;
   const first = rows[0];
-  const cell = (v: unknown, digits = 0) => (typeof v === 'number' ? (digits ? v.toFixed(digits) : int(v)) : String(v ?? '—'));
+  const cell = (v: unknown) => (typeof v === 'number' ? int(v) : String(v ?? '—'));
+  const micro = (v: unknown) => (typeof v === 'number' ? v.toFixed(v >= 10 ? 1 : 2) : String(v ?? '—'));
+  const notes = r.endToEnd.notes ?? [];
   return [
     `\`netae score\` on ${first?.workload}, ${cell(first?.['input MB'])} MB, ${cell(first?.rows)} rows, output to /dev/null `
-      + '(decode: the records into feature rows; decode+score: also scored, no output; kernels: scoring rows already in memory):',
+      + '(decode: the records into feature rows; decode+score: also scored, no output; kernels: scoring rows already in memory; '
+      + 'CPU µs/row: the CPU time of all the process\'s threads a row; the last two rows compare the command with the kernels):',
+    ...(notes.length ? [notes.map((n) => `- ${n}`).join('\n')] : []),
     table(
-      ['measure', 'threads', 'rows/s', 'MB/s', 'peak RSS MB'],
-      rows.map((row) => [String(row.measure), cell(row.threads), cell(row['rows/s'], row.measure === 'netae score ÷ kernels' ? 2 : 0), cell(row['MB/s']), cell(row['peak RSS MB'])]),
-      [false, true, true, true, true],
+      ['measure', 'threads', 'rows/s', 'MB/s', 'peak RSS MB', 'CPU µs/row', 'ratio'],
+      rows.map((row) => {
+        const ratio = ratioOf(row);
+        return ratio === null
+          ? [String(row.measure), cell(row.threads), cell(row['rows/s']), cell(row['MB/s']), cell(row['peak RSS MB']), micro(row['CPU µs/row']), '—']
+          : [String(row.measure), cell(row.threads), '—', '—', '—', '—', times(ratio)];
+      }),
+      [false, true, true, true, true, true, true],
     ),
   ].join('\n\n');
 }

@@ -10,7 +10,7 @@ import { referenceContender } from './contenders/reference';
 import { measureTfjsGemm, tfjsContender, type TfGemm } from './contenders/tfjs';
 import { runTorch, type TorchGemm, type TorchResults } from './contenders/torch';
 import type { Contender, ScoreFigure, TrainFigure } from './contenders/types';
-import { runEndToEnd, type EndToEndOutcome } from './end-to-end';
+import { endToEndLog, runEndToEnd, type EndToEndOutcome } from './end-to-end';
 import { gemmShapes, measureGemm } from './gemm';
 import { formatShape, type GemmResult, type GemmShape } from './gemm-common';
 import { describeMachine, type Machine } from './machine';
@@ -211,7 +211,7 @@ export async function runSuite(quick: boolean): Promise<SuiteResults> {
   log('\nEnd to end (netae score on a CSV)');
   const endToEnd = await runEndToEnd(quick);
   if (endToEnd.status === 'skipped') log(`  skipped: ${endToEnd.detail}`);
-  else for (const row of endToEnd.rows) log(`  ${String(row.measure).padEnd(22)} threads ${String(row.threads).padEnd(2)} ${int(Number(row['rows/s']))} rows/s, peak RSS ${row['peak RSS MB']} MB`);
+  else for (const line of endToEndLog(endToEnd.rows)) log(`  ${line}`);
 
   const entries = withRatios(out.figures);
   log('\nnetae ÷ peer');
