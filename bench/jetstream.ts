@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streamName } from '../src/app/stream/jetstream';
-import { startNats } from '../test/app/nats-server';
-import type { Row } from './report';
+import { natsServerBinary, startNats } from '../test/app/nats-server';
+import type { Described, Row } from './report';
 import { runNode, workload } from './score-cli';
 
 /** The workload's data lines repeated to `rows` records (a Zeek log keeps its header once). */
@@ -45,7 +45,9 @@ async function storedSpan(jsm: JetStreamManager, stream: string): Promise<number
  * stored (start-up included, as for `netae score`), and also between the first and last result
  * stored (steady). Beside them, `netae score` on the same file, end to end.
  */
-export async function benchJetStream(quick: boolean, cli: string): Promise<Row[]> {
+export async function benchJetStream(quick: boolean, cli: string): Promise<Described> {
+  const binary = natsServerBinary();
+  console.warn(`nats-server: ${binary}`);
   const dir = mkdtempSync(join(tmpdir(), 'netae-jetstream-'));
   const server = await startNats();
   const nc = await connect({ servers: server.url });
@@ -116,7 +118,7 @@ export async function benchJetStream(quick: boolean, cli: string): Promise<Row[]
         });
       }
     }
-    return rows;
+    return { rows, notes: [`workload: ${w.name}: ${w.source}`, `nats-server: ${binary}`] };
   } finally {
     await nc.close();
     await server.stop();
