@@ -11,6 +11,12 @@ import { dirname, join, relative } from 'node:path';
 
 /** Loaded through a computed `import()` that no scan of the bundle can see. */
 const ALWAYS = ['webgpu'];
+/**
+ * Named in the bundles only by the source fallback of src/pipeline/worker-thread-node.ts (a
+ * thread's entry run through tsx when its .js is not beside the bundle), which never runs from
+ * dist: with tsx comes esbuild, about 12 MB.
+ */
+const SOURCE_ONLY = new Set(['tsx']);
 /** Dawn builds for other systems than the GPU machine's (Linux on x86-64). */
 const OTHER_PLATFORMS: Record<string, RegExp> = { webgpu: /^dist\/(?!linux-x64)./ };
 const DROP = /\.(map|d\.ts|d\.mts|d\.cts|md|markdown)$/i;
@@ -46,7 +52,7 @@ function bundleImports(distDirs: readonly string[]): Set<string> {
       for (const pattern of patterns) {
         for (const match of text.matchAll(pattern)) {
           const name = packageOf(match[1]);
-          if (name) found.add(name);
+          if (name && !SOURCE_ONLY.has(name)) found.add(name);
         }
       }
     });
