@@ -3,9 +3,14 @@
 # internet: this machine's Node binary, the built bundles (dist/node, dist/bench), the node_modules
 # they load at run time (Dawn for Linux x86-64 included), bench/torch_bench.py, the Vulkan loader
 # and the GL dispatch libraries NVIDIA's Vulkan driver loads (Debian's libvulkan1, libglvnd0
-# and libegl1) and bench/run-on-gpu.sh, which unpacks and runs it there.
+# and libegl1), Debian's nats-server (for the jetstream part), NSL-KDD's KDDTrain+ and KDDTest+
+# where they are at hand, and bench/run-on-gpu.sh, which unpacks and runs it there.
 #
 #   bench/pack-runner.sh [FOLDER]        (default: .carry/netae-runner)
+#
+# NSL-KDD is read from $NETAE_NSL_KDD, else ../shared/data/nsl-kdd beside the project; where it
+# is not found, the pack goes without it (the end-to-end parts then use the synthetic conn.log,
+# unless an nsl-kdd folder is copied beside run-on-gpu.sh).
 #
 # Needs: node and npm with `npm ci` done, xz, apt-get (with its package lists), Linux x86-64.
 set -euo pipefail
@@ -43,9 +48,18 @@ mkdir -p "$OUT"
 echo "compressing (xz)"
 tar -C "$STAGE" -cf - node app | xz -T0 -6 > "$OUT/payload.tar.xz"
 
+NSL_KDD="${NETAE_NSL_KDD:-$ROOT/../shared/data/nsl-kdd}"
+if [ -f "$NSL_KDD/KDDTrain+.txt" ] && [ -f "$NSL_KDD/KDDTest+.txt" ]; then
+  echo "packing NSL-KDD from $NSL_KDD"
+  tar -C "$NSL_KDD" -cf - KDDTrain+.txt KDDTest+.txt | xz -T0 -6 > "$OUT/nsl-kdd.tar.xz"
+else
+  echo "NSL-KDD not found in $NSL_KDD: packed without it"
+fi
+
 # libvulkan1: the Vulkan loader. libglvnd0 and libegl1: NVIDIA's Vulkan ICD (libGLX_nvidia.so.0)
 # needs GLVND's libGLdispatch.so.0; without it the loader reports "Found no drivers".
-PACKAGES=(libvulkan1 libglvnd0 libegl1)
+# nats-server: the jetstream part's server (a Go binary that needs only libc; run-on-gpu.sh sets NATS_SERVER).
+PACKAGES=(libvulkan1 libglvnd0 libegl1 nats-server)
 echo "fetching ${PACKAGES[*]}"
 (cd "$OUT" && apt-get download -q "${PACKAGES[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
 for pkg in "${PACKAGES[@]}"; do
@@ -59,7 +73,8 @@ chmod +x "$OUT/run-on-gpu.sh"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "node: $("$NODE_BIN" --version) from $NODE_BIN"
   echo "webgpu: $(node -p "require('$ROOT/node_modules/webgpu/package.json').version")"
-  echo "libraries: $(cd "$OUT" && ls ./*.deb | xargs -n1 basename | tr '\n' ' ')"
+  echo "packages: $(cd "$OUT" && ls ./*.deb | xargs -n1 basename | tr '\n' ' ')"
+  echo "NSL-KDD: $([ -f "$OUT/nsl-kdd.tar.xz" ] && echo "nsl-kdd.tar.xz (KDDTrain+.txt, KDDTest+.txt from $NSL_KDD)" || echo "not packed")"
   echo "run there: bash run-on-gpu.sh OUTPUT_FOLDER [--quick]"
 } > "$OUT/MANIFEST.txt"
 
