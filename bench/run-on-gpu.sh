@@ -13,7 +13,8 @@
 # (/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json, else the loader's usual search);
 # NETAE_RUNNER_WORK, where to unpack (default: a new folder under ${TMPDIR:-/tmp});
 # NETAE_BENCH_PARTS, the parts to run, in order (default: "all gemm step"; any of bench.js's names,
-# and score-cli-synthetic: score-cli on the synthetic conn.log, into OUTPUT_FOLDER/score-cli-synthetic);
+# and score-cli-synthetic: score-cli on the synthetic conn.log, into OUTPUT_FOLDER/score-cli-synthetic;
+# PART:quick gives that part alone --quick);
 # NETAE_NSL_KDD, the folder holding KDDTrain+.txt and KDDTest+.txt (default: nsl-kdd beside this
 # script, else the copy packed as nsl-kdd.tar.xz; without them the end-to-end parts use the
 # synthetic conn.log); NETAE_SCORE_CLI_MEASURES, the end-to-end part's measures (bench/README.md);
@@ -139,6 +140,11 @@ for part in ${NETAE_BENCH_PARTS:-all gemm step}; do
     [ "$part" = step ] && [ "$arg" = --quick ] && continue
     args+=("$arg")
   done
+  # PART:quick runs that part alone with --quick.
+  if [ "${part%:quick}" != "$part" ]; then
+    part="${part%:quick}"
+    args+=(--quick)
+  fi
   name="$part" dest="$OUT" workload="${NETAE_BENCH_WORKLOAD:-}"
   if [ "$part" = score-cli-synthetic ]; then
     name=score-cli dest="$OUT/score-cli-synthetic" workload=synthetic
