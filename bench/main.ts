@@ -6,7 +6,7 @@ import { RESULTS_DIR, printTable, saveResults, type Described, type Row } from '
 import { renderSaved, saveSuite, updateReadme } from './save-suite';
 import { NETAE_CLI } from './bundles';
 import { benchJetStream } from './jetstream';
-import { benchScoreCli } from './score-cli';
+import { benchScoreCli, chosenGroups } from './score-cli';
 import { runScorePart, SCORE_PARTS, type ScorePart } from './score-parts';
 import { benchStep } from './step';
 import { benchStreamRead, STREAM_READ_CHILD, streamReadChild } from './stream-read';
@@ -108,6 +108,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  chosenGroups();
   if (args.name === 'render') {
     console.log((await renderSaved(args.out)).join('\n'));
     return;

@@ -167,6 +167,7 @@ const ANALYST_FLAGS = [['--format', 'jsonl'], ['--only-flagged', '--explain', '3
 export const MEASURE_GROUPS = ['kernels', 'one-thread', 'all-cores', 'default', 'gzip', 'analyst', 'eval', 'train', 'train-variants'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
+/** The groups `NETAE_SCORE_CLI_MEASURES` names, all of them when it is unset or empty; a name not in MEASURE_GROUPS is an error. */
 export function chosenGroups(value = process.env.NETAE_SCORE_CLI_MEASURES): Set<MeasureGroup> {
   if (value === undefined || value.trim() === '') return new Set(MEASURE_GROUPS);
   const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
