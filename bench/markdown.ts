@@ -124,8 +124,8 @@ function endToEndLine(r: SuiteResults): string {
       rows.map((row) => {
         const ratio = ratioOf(row);
         return ratio === null
-          ? [String(row.measure), cell(row.threads), cell(row['rows/s']), cell(row['MB/s']), cell(row['peak RSS MB']), micro(row['CPU µs/row']), '—']
-          : [String(row.measure), cell(row.threads), '—', '—', '—', '—', times(ratio)];
+          ? [cell(row.measure), cell(row.threads), cell(row['rows/s']), cell(row['MB/s']), cell(row['peak RSS MB']), micro(row['CPU µs/row']), '—']
+          : [cell(row.measure), cell(row.threads), '—', '—', '—', '—', times(ratio)];
       }),
       [false, true, true, true, true, true, true],
     ),
