@@ -20,13 +20,12 @@ const sample = (name: string) => fileURLToPath(new URL(`../../data/sample/${name
 const dir = mkdtempSync(join(tmpdir(), 'netae-columnar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A table as Parquet: numbers as DOUBLE, text as STRING, in row groups of `rowGroupSize`. */
-function toParquet(t: ColumnTable, rowGroupSize: number): Uint8Array {
+/** A table as Parquet: the `int64` columns as INT64, other numbers as DOUBLE, text as STRING, in row groups of `rowGroupSize`. */
+function toParquet(t: ColumnTable, rowGroupSize: number, int64: readonly string[] = []): Uint8Array {
   const columnData = t.columnNames().map((name) => {
-    const values = t.array(name) as ArrayLike<unknown>;
-    return typeof values[0] === 'number'
-      ? { name, data: Array.from(values as ArrayLike<number>), type: 'DOUBLE' as const }
-      : { name, data: Array.from(values as ArrayLike<string>), type: 'STRING' as const };
+    const data = Array.from(t.array(name) as ArrayLike<unknown>);
+    const type = int64.includes(name) ? 'INT64' as const : typeof data[0] === 'number' ? 'DOUBLE' as const : 'STRING' as const;
+    return { name, data, type };
   });
   return new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize }));
 }
@@ -98,14 +97,7 @@ describe('columnar input goes column by column into the matrix', async () => {
     const service = (test.array('service') as string[]).map((v) => (v === '-' ? null : v));
     expect(service.filter((v) => v === null).length).toBeGreaterThan(100);
     const withNulls = test.assign({ service, id: ids });
-    const parquet = new Uint8Array(parquetWriteBuffer({
-      columnData: withNulls.columnNames().map((name) => {
-        const values = Array.from(withNulls.array(name) as ArrayLike<unknown>);
-        if (name === 'id') return { name, data: values, type: 'INT64' as const };
-        return typeof values[0] === 'number' ? { name, data: values, type: 'DOUBLE' as const } : { name, data: values, type: 'STRING' as const };
-      }),
-      rowGroupSize: 1000,
-    }));
+    const parquet = toParquet(withNulls, 1000, ['id']);
     const arrow = toArrowIPC(withNulls, { format: 'file' });
     const keepId = (names: readonly string[]) => [...texts(names), 'id'];
     for (const [name, bytes] of [['test.parquet', parquet], ['test.arrow', arrow]] as const) {
@@ -129,14 +121,7 @@ describe('columnar input goes column by column into the matrix', async () => {
     const rounded = Float64Array.from(bytes, (v) => (v === null ? NaN : Number(v)));
     const want = featurizer.transform(test.assign({ orig_bytes: rounded })).matrix;
     const withBig = test.assign({ orig_bytes: bytes });
-    const parquet = new Uint8Array(parquetWriteBuffer({
-      columnData: withBig.columnNames().map((name) => {
-        const values = Array.from(withBig.array(name) as ArrayLike<unknown>);
-        if (name === 'orig_bytes') return { name, data: values, type: 'INT64' as const };
-        return typeof values[0] === 'number' ? { name, data: values, type: 'DOUBLE' as const } : { name, data: values, type: 'STRING' as const };
-      }),
-      rowGroupSize: 1000,
-    }));
+    const parquet = toParquet(withBig, 1000, ['orig_bytes']);
     for (const [name, file] of [['test.parquet', parquet], ['test.arrow', toArrowIPC(withBig, { format: 'file' })]] as const) {
       const kept: string[] = [];
       const parts: Float32Array[] = [];
