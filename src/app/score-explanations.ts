@@ -2,7 +2,7 @@ import { pickRows } from '../model/matrix';
 import { pickTexts, textBuffers, textValue, type TextColumn } from '../pipeline/text-column';
 import type { RecordBatch } from '../pipeline/records';
 import type { Explainer } from './explain';
-import { csvField, putBytes, writeInteger, writeText } from './scores-csv';
+import { csvField, csvFieldBytes, putBytes, writeInteger, writeText } from './scores-csv';
 
 /**
  * What a writing thread needs to explain the rows of a chunk it writes, as typed arrays: the rows'
@@ -135,7 +135,7 @@ export class ExplanationWriter {
     let bytes = this.values[c][code];
     if (bytes === undefined) {
       const value = textValue(column, code);
-      bytes = this.values[c][code] = utf8.encode(this.json ? JSON.stringify(value) : csvField(value));
+      bytes = this.values[c][code] = this.json ? utf8.encode(JSON.stringify(value)) : csvFieldBytes(value, false);
     }
     return bytes;
   }

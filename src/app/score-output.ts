@@ -1,7 +1,7 @@
 import { textValue, type TextColumn } from '../pipeline/text-column';
 import type { Explainer } from './explain';
 import { ExplanationWriter, type ExplainedRows } from './score-explanations';
-import { csvField, putBytes, writeInteger, writeScore } from './scores-csv';
+import { csvField, csvFieldBytes, putBytes, writeInteger, writeScore } from './scores-csv';
 
 /**
  * What `netae score` writes, one record per row scored:
@@ -138,7 +138,7 @@ export class ScoreWriter {
 
   /** A text column's value that is not plain, in its field's full form: quoted (CSV), or its key and escaped string (JSON). */
   private encoded(k: number, value: string): Uint8Array {
-    return utf8.encode(this.json ? `,${JSON.stringify(this.layout.texts[k])}:${JSON.stringify(value)}` : `,${csvField(value)}`);
+    return this.json ? utf8.encode(`,${JSON.stringify(this.layout.texts[k])}:${JSON.stringify(value)}`) : csvFieldBytes(value, true);
   }
 
   /** A buffer of at least `size` bytes holding the first `used` bytes written. */

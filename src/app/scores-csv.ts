@@ -26,6 +26,36 @@ function dropZeros(text: string): string {
   return text.slice(0, end);
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * `csvField(value)` as UTF-8 bytes, after a comma where `comma` says so: quoted and its quotes
+ * doubled byte by byte, so that a value of millions of quotes costs its length and no more
+ * (`replaceAll` builds a string of a piece per quote).
+ */
+export function csvFieldBytes(value: string, comma: boolean): Uint8Array {
+  const bytes = utf8.encode(value);
+  let quotes = 0;
+  let special = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x22) quotes++;
+    else if (b === 0x2c || b === 0x0a || b === 0x0d) special = true;
+  }
+  const start = comma ? 1 : 0;
+  const quoted = quotes > 0 || special;
+  const out = new Uint8Array(start + bytes.length + quotes + (quoted ? 2 : 0));
+  if (comma) out[0] = 0x2c;
+  let n = start;
+  if (quoted) out[n++] = 0x22;
+  for (let i = 0; i < bytes.length; i++) {
+    out[n++] = bytes[i];
+    if (bytes[i] === 0x22) out[n++] = 0x22;
+  }
+  if (quoted) out[n] = 0x22;
+  return out;
+}
+
 export function csvField(value: unknown): string {
   const text = String(value ?? '');
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

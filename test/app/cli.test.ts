@@ -217,6 +217,25 @@ describe('set-ups netae works out, or warns about', () => {
     expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
   });
 
+  it('a CSV field of millions of escaped quotes is read and written back whole, in the bounded memory of the threads', async () => {
+    const lines = readFileSync(TEST, 'utf8').trimEnd().split('\n');
+    const names = lines.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    const rows = lines.filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
+    const uid = names.indexOf('uid');
+    rows[2][uid] = `"${'x""'.repeat(5_000_000)}"`;
+    const csv = join(dir, 'quotes.csv');
+    writeFileSync(csv, `${names.join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const out = join(dir, 'quotes-scores.csv');
+    const r = await run(['score', '--model', model, '--data', csv, '--out', out, '--threads', '2', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const written = readFileSync(out, 'utf8').split('\n');
+    expect(written[3]).toMatch(/^3,/);
+    expect(written[3]).toContain(`,"${'x""'.repeat(5_000_000)}",`);
+    const plain = await run(['score', '--model', model, '--data', TEST, '--quiet']);
+    const scored = (text: string[]) => text.filter((l) => l !== '').map((l) => l.split(',').slice(0, 3).join(','));
+    expect(scored(written)).toEqual(scored(plain.stdout.split('\n')));
+  });
+
   it('recognises the preset of standard input and of a named pipe and reads each as a copy of it, removed after: the model is the one trained from the file', async () => {
     const tensors = (path: string) => {
       const bytes = readFileSync(path);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Explainer } from '../../src/app/explain';
 import type { ExplainedRows } from '../../src/app/score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, ScoreWriter, type ScoreChunk, type ScoreLayout } from '../../src/app/score-output';
-import { csvField, formatScore } from '../../src/app/scores-csv';
+import { csvField, csvFieldBytes, formatScore } from '../../src/app/scores-csv';
 import { parallelDecoding } from '../../src/pipeline/decode-pool-node';
 import type { FeaturesJSON } from '../../src/pipeline/features';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
@@ -72,6 +72,16 @@ describe('the records netae score writes', () => {
     expect(parsed.data.slice(1).map((r) => r[3])).toEqual(labels);
     expect(parsed.data.slice(1).map((r) => r.slice(0, 3))).toEqual(HOSTS.map((_, i) => [String(41 + i), formatScore(scores[i]), scores[i] >= 0.5 ? '1' : '0']));
     expect(out.split('\n')[2]).toBe(`42,${formatScore(scores[1])},0,"scan, tcp","a,""b"""`);
+  });
+
+  it('a field as bytes is the field as text, encoded, however many quotes it holds', () => {
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    for (const value of ['plain', 'a,b', 'say "hi"', '""', 'line\nfeed', 'cr\r', 'é "ß"', '']) {
+      expect(text(csvFieldBytes(value, false))).toBe(csvField(value));
+      expect(text(csvFieldBytes(value, true))).toBe(`,${csvField(value)}`);
+    }
+    const quotes = 'x"'.repeat(3_000_000);
+    expect(text(csvFieldBytes(quotes, false))).toBe(`"${'x""'.repeat(3_000_000)}"`);
   });
 
   it('JSON lines: one object per record, parsed back equal to the CSV', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countLines, lastRowEnd, rowEnd } from '../../src/pipeline/text-rows';
+import { countLines, lastRowEnd, rowEnd, unquote } from '../../src/pipeline/text-rows';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const COMMA = 44;
@@ -40,5 +40,21 @@ describe('countLines', () => {
     const whole = bytes('head\n1,"a\nb"\n\n2,c\n');
     expect(countLines(whole.subarray(5))).toBe(4);
     expect(countLines(bytes('no line feed'))).toBe(0);
+  });
+});
+
+describe('unquote', () => {
+  it('reads each "" as ", pairs taken left to right, other text and multi-byte characters as they are', () => {
+    const inside = (text: string) => unquote(bytes(text), 0, bytes(text).length);
+    expect(inside('say ""hi""')).toBe('say "hi"');
+    expect(inside('""""')).toBe('""');
+    expect(inside('a"""b')).toBe('a""b');
+    expect(inside('é""ß, x')).toBe('é"ß, x');
+    expect(inside('plain')).toBe('plain');
+  });
+
+  it('reads a field of millions of "" pairs in one pass', () => {
+    const field = 'x""'.repeat(3_000_000);
+    expect(unquote(bytes(field), 0, field.length)).toBe('x"'.repeat(3_000_000));
   });
 });
