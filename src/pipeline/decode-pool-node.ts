@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
 import type { LineSample } from './row-sample';
-import type { BlockDecoding } from './text-blocks';
+import { RowRunsOn, type BlockDecoding } from './text-blocks';
 import { countLines } from './text-rows';
 import type { TextLayout } from './text-layout';
 import { SpareBuffers, WorkerThread } from './worker-thread-node';
@@ -125,6 +125,8 @@ async function* decodeOnThreads(
   /** Threads that have answered a block: one still starting up is no sign that more are needed. */
   const started = new Set<DecodingThread>();
   let blockBytes = 0;
+  /** A row too long to end a block: raised once the rows before it are all given, at its line. */
+  let runsOn: RowRunsOn | null = null;
   const window = () => Math.max(2, Math.min(BLOCKS_PER_THREAD * working + SLACK, Math.floor(IN_FLIGHT_BYTES / Math.max(1, blockBytes))));
   const send = (bytes: Uint8Array): InFlight => {
     const thread = pool.find((t) => t.pending === 0)
@@ -148,12 +150,23 @@ async function* decodeOnThreads(
   try {
     for (;;) {
       while (!done && queue.length < window()) {
-        const next = await iterator.next();
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          if (!(error instanceof RowRunsOn)) throw error;
+          runsOn = error;
+          done = true;
+          break;
+        }
         if (next.done) done = true;
         else queue.push(send(next.value));
       }
       const head = queue.shift();
-      if (head === undefined) return;
+      if (head === undefined) {
+        if (runsOn !== null) throw runsOn.at(line);
+        return;
+      }
       if (!head.done && started.size === pool.length) working = Math.min(threads, working + 1);
       const reply = await head.reply;
       if (reply.error !== undefined) {

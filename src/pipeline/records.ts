@@ -6,7 +6,7 @@ import { isColumnar, layoutOptions, openBytes, readChunks, type ReadOptions } fr
 import type { Featurizer } from './featurizer';
 import { checkRequest, holdsBlock, RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
 import type { LineSample } from './row-sample';
-import { BLOCK_BYTES, openText } from './text-blocks';
+import { BLOCK_BYTES, openText, RowRunsOn } from './text-blocks';
 import { encodeText, pickTexts, type TextColumn } from './text-column';
 import type { TextLayout } from './text-layout';
 
@@ -128,12 +128,16 @@ export async function* decodeHere(
 ): AsyncGenerator<DecodedRows> {
   const decoder = new RecordDecoder(layout, request);
   let line = layout.bodyLine;
-  for await (const block of blocks) {
-    if (sample !== undefined) decoder.sampleBelow(sample.seed, sample.cut(), sample.linesCut?.());
-    line = decoder.decode(block, 0, block.length, line).line;
-    const rows = decoder.take();
-    if (!holdsBlock(rows, block)) recycle(block);
-    yield rows;
+  try {
+    for await (const block of blocks) {
+      if (sample !== undefined) decoder.sampleBelow(sample.seed, sample.cut(), sample.linesCut?.());
+      line = decoder.decode(block, 0, block.length, line).line;
+      const rows = decoder.take();
+      if (!holdsBlock(rows, block)) recycle(block);
+      yield rows;
+    }
+  } catch (error) {
+    throw error instanceof RowRunsOn ? error.at(line) : error;
   }
 }
 

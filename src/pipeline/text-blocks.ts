@@ -9,7 +9,24 @@ import { LF, lastRowEnd } from './text-rows';
 export const BLOCK_BYTES = 1 << 20;
 
 /** A row longer than this is taken for an unclosed quote. */
-const MAX_ROW_BYTES = 64 << 20;
+export const MAX_ROW_BYTES = 64 << 20;
+
+/**
+ * A row that runs on past MAX_ROW_BYTES. The blocks do not count lines, so it is raised without
+ * one; whoever counts the lines of the blocks before it names the row's line with `at`.
+ */
+export class RowRunsOn extends InputError {
+  constructor(file: string, line?: number) {
+    super({ file, line }, line === undefined
+      ? `a row runs on for more than ${MAX_ROW_BYTES >> 20} MiB (a quoted field not closed?)`
+      : `the row that starts on this line runs on for more than ${MAX_ROW_BYTES >> 20} MiB (a quoted field not closed?)`);
+  }
+
+  /** This error at the line the row starts on. */
+  at(line: number): InputError {
+    return new RowRunsOn(this.file!, line);
+  }
+}
 
 /**
  * Decodes blocks of whole rows, in order. The default decodes on this thread; Node passes one that
@@ -102,9 +119,7 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
         }
         const cut = lastRowEnd(buffer, start, Math.min(filled, start + want), delimiter, quoted);
         if (cut === -1) {
-          if (want > MAX_ROW_BYTES) {
-            throw new InputError({ file }, `a row runs on for more than ${MAX_ROW_BYTES >> 20} MiB (a quoted field not closed?)`);
-          }
+          if (want >= MAX_ROW_BYTES) throw new RowRunsOn(file);
           want *= 2;
           continue;
         }

@@ -4,7 +4,8 @@ import { concatArrays } from './bytes';
 import { InputError, quote } from './errors';
 import { RecordDecoder, type DecodedRows, type DecodeRequest } from './record-decoder';
 import type { LineSample } from './row-sample';
-import type { BlockDecoding } from './text-blocks';
+import { RowRunsOn, type BlockDecoding } from './text-blocks';
+import { countLines } from './text-rows';
 import { rowTexts, textValues, type TextColumn } from './text-column';
 import type { TextFormat, TextLayout } from './text-layout';
 import { isFiniteText, parseNumber } from './values';
@@ -68,6 +69,19 @@ export class TextTableReader {
   }
 
   /**
+   * The next block read; a row that runs on too long is named at the line it starts on, after the
+   * rows read here and the lines of the blocks read ahead.
+   */
+  private async nextBlock(iterator: AsyncIterator<Uint8Array>, ahead: readonly Uint8Array[]): Promise<IteratorResult<Uint8Array>> {
+    try {
+      return await iterator.next();
+    } catch (error) {
+      if (!(error instanceof RowRunsOn)) throw error;
+      throw error.at(ahead.reduce((line, block) => line + countLines(block), this.line));
+    }
+  }
+
+  /**
    * Chunks of every row of `blocks`, then the checks of {@link end}; each block is given to
    * `recycle` once read. With a `decoding`, the blocks are decoded by it (on worker threads, say)
    * into chunks of a block's rows each, once every column has its kind and when more than
@@ -84,7 +98,7 @@ export class TextTableReader {
     try {
       const ahead: Uint8Array[] = [];
       while (ahead.length === 0 && (decoding === undefined || !this.typed)) {
-        const next = await iterator.next();
+        const next = await this.nextBlock(iterator, ahead);
         if (next.done) {
           yield* this.end();
           return;
@@ -95,7 +109,7 @@ export class TextTableReader {
         else recycle(block);
       }
       while (ahead.length <= decodingAbove) {
-        const next = await iterator.next();
+        const next = await this.nextBlock(iterator, ahead);
         if (next.done) {
           for (const block of ahead) {
             yield* this.push(block);

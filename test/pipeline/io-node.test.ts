@@ -5,7 +5,9 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDatasetFile } from '../../src/pipeline/io-node';
+import { fitFeaturizer } from '../../src/pipeline/featurizer';
+import { readDatasetFile, readRecordsFile } from '../../src/pipeline/io-node';
+import { MAX_ROW_BYTES } from '../../src/pipeline/text-blocks';
 import { presetColumns } from '../../src/pipeline/schema';
 import { NSL_KDD_DIR, nslKddMissing, nslKddPresent } from '../nsl-kdd-dir';
 import { expectSameRead } from './helpers/same-read';
@@ -89,5 +91,27 @@ describe('readDatasetFile on worker threads reads the dataset read on this threa
     const message = await error();
     expect(message).toBe(`${bad}, line ${badLine}, column "dur": expected a number, found "x9" (the column held only numbers in its first 16384 rows; name it as categorical to read it as text)`);
     expect(await error(onThreads)).toBe(message);
+  });
+});
+
+describe('a row that runs on past 64 MiB', () => {
+  it('is named at the line it starts on, read here, on threads, as a table or as records', async () => {
+    const head = `a,b,label\n${'1,x,n\n2,y,n\n'.repeat(50)}`;
+    const path = join(dir, 'runs-on.csv');
+    writeFileSync(path, `${head}3,"open,n\n${`${'z'.repeat(1023)}\n`.repeat(MAX_ROW_BYTES >> 10)}`);
+    const message = `${path}, line 102: the row that starts on this line runs on for more than 64 MiB (a quoted field not closed?)`;
+    const spec = { label: 'label', normal: 'n' };
+    await expect(readDatasetFile(path, spec)).rejects.toThrow(message);
+    await expect(readDatasetFile(path, spec, onThreads)).rejects.toThrow(message);
+    const small = join(dir, 'head.csv');
+    writeFileSync(small, head);
+    const train = await readDatasetFile(small, spec);
+    const featurizer = fitFeaturizer(train.schema, train.table);
+    for (const threads of [undefined, 2]) {
+      const reading = (async () => {
+        for await (const batch of readRecordsFile(path, featurizer, threads === undefined ? {} : { threads })) expect(batch.rows).toBeGreaterThanOrEqual(0);
+      })();
+      await expect(reading).rejects.toThrow(message);
+    }
   });
 });
