@@ -29,7 +29,7 @@ export function formatTable(rows: readonly Row[]): string {
   if (!rows.length) return '';
   const keys = Object.keys(rows[0]);
   const cells = rows.map((r) => keys.map((k) => formatCell(r[k] ?? null)));
-  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
+  const widths = keys.map((k, i) => cells.reduce((w, c) => Math.max(w, c[i].length), k.length));
   const left = keys.map((k, i) => i === 0 || rows.every((r) => typeof r[k] === 'string'));
   const line = (values: string[]) => values.map((v, i) => (left[i] ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
   return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');

@@ -33,6 +33,14 @@ describe('text from files, printed for people', () => {
     expect(table).toContain('att\\x1b[31mack');
   });
 
+  it('a table of hundreds of thousands of rows (eval on a label per record) is laid out, its columns as wide as their widest cell', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => ({ category: `attack-${i}`, rows: i }));
+    const lines = formatTable(rows).split('\n');
+    expect(lines).toHaveLength(300_002);
+    expect(lines[2]).toBe(`${'attack-0'.padEnd(13)}  ${'0'.padStart(7)}`);
+    expect(lines.at(-1)).toBe('attack-299999  299,999');
+  });
+
   it('inspect prints a training source and column names with control characters escaped, each field on its own line', async () => {
     const edited = decodeModel(new Uint8Array(readFileSync(model)));
     const forged = join(dir, 'forged.safetensors');

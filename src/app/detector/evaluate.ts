@@ -101,7 +101,7 @@ export class Evaluator {
 /** A group's scores in parts that double in size up to a limit, so that a row costs its 4 bytes. */
 class GroupedScores {
   private readonly parts: Float32Array[] = [];
-  private part = new Float32Array(1024);
+  private part = new Float32Array(16);
   private filled = 0;
 
   constructor(private readonly category: string, private readonly anomaly: boolean) {}
