@@ -99,7 +99,7 @@ describe('netae through the real binary', () => {
     expect(readFileSync(out, 'utf8')).toBe(fromFile.stdout);
   });
 
-  it('sums up on standard error what it scored and at which threshold, wherever the scores go, unless --quiet', async () => {
+  it('sums up on standard error what it scored and at which threshold, wherever the scores go, unless --quiet, nothing repaired included', async () => {
     const loud = await run(['score', '--model', model, TEST, '--fpr', '0.05']);
     expect(loud.code, loud.stderr).toBe(0);
     expect(loud.stderr).toMatch(/^threshold [\d.]+ \(set to flag 5\.00% of held-out normal rows/m);
@@ -108,6 +108,13 @@ describe('netae through the real binary', () => {
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe(loud.stdout);
     expect(quiet.stderr).not.toMatch(/threshold|rows scored/);
+    const even = join(dir, 'even.csv');
+    writeFileSync(even, `a,b,label\n${Array.from({ length: 2000 }, (_, i) => `${i % 10},${(i * 7) % 10},n`).join('\n')}\n`);
+    const evenModel = join(dir, 'even.safetensors');
+    expect((await run(['train', '--data', even, '--label', 'label', '--normal', 'n', '--epochs', '1', '--out', evenModel])).code).toBe(0);
+    const clean = await run(['score', '--model', evenModel, even]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stderr).toMatch(/^2,000 rows scored; 0 values repaired, 0 clipped, 0 outside the categories$/m);
   });
 
   it('scores the same, byte for byte, on 1 or 3 decoding threads, in chunks smaller than a block, from a file or gzip on standard input', async () => {

@@ -65,6 +65,29 @@ describe('outputs', () => {
     out.discard();
   });
 
+  it('says how much at least and at most went out while a write to standard output is under way (a slow reader)', async () => {
+    const before = Number(/^([\d,]+) bytes/.exec(writtenSoFar())?.[1].replaceAll(',', '') ?? 0);
+    const said = (least: number, most: number) => `${least === most ? '' : `between ${(before + least).toLocaleString('en-US')} and `}${(before + most).toLocaleString('en-US')} bytes of an incomplete result went to standard output`;
+    const held: (() => void)[] = [];
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(_chunk: Buffer, _encoding, done) {
+        held.push(done);
+      },
+    });
+    const out = openOutput('-', '--out', [], streams({ stdout: slow }));
+    const first = out.write('row,score\n');
+    expect(writtenSoFar()).toBe(said(0, 10));
+    held.shift()!();
+    await first;
+    expect(writtenSoFar()).toBe(said(10, 10));
+    const second = out.write('1,0.5\n');
+    expect(writtenSoFar()).toBe(said(10, 16));
+    held.shift()!();
+    await second;
+    out.discard();
+  });
+
   it('writes a file under a temporary name, renames it when complete, and keeps the mode of the file it replaces', async () => {
     const path = join(dir, 'kept.csv');
     writeFileSync(path, 'old\n', { mode: 0o600 });

@@ -90,15 +90,26 @@ export function writtenSoFar(): string {
   return parts.length ? parts.join('; ') : 'nothing was written';
 }
 
-/** How much of a result went to standard output before its command failed or was stopped, or null when none did. */
+/**
+ * How much of a result went to standard output before its command failed or was stopped, or null
+ * when none did: the bytes whose writes completed, and, where writes were still under way (a pipe
+ * whose reader is slow takes part of one), the bytes handed to them as the most that went.
+ */
 export function incompleteOutput(): string | null {
-  const bytes = [...open, ...closed].reduce((n, s) => n + (s.target.kind === 'stdout' && !s.committed ? s.bytes : 0), 0);
-  return bytes > 0 ? `${bytes.toLocaleString('en-US')} bytes of an incomplete result went to standard output` : null;
+  const sinks = [...open, ...closed].filter((s) => s.target.kind === 'stdout' && !s.committed);
+  const bytes = sinks.reduce((n, s) => n + s.bytes, 0);
+  const sent = sinks.reduce((n, s) => n + s.sent, 0);
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (sent === 0) return null;
+  return `${sent > bytes ? `between ${count(bytes)} and ${count(sent)}` : count(bytes)} bytes of an incomplete result went to standard output`;
 }
 
 class Sink implements Output {
   readonly name: string;
+  /** Bytes whose writes completed. */
   bytes = 0;
+  /** Bytes handed to the stream, written or not. */
+  sent = 0;
   private stream: Writable | null = null;
   private failure: Error | null = null;
   private state: 'open' | 'committed' | 'discarded' = 'open';
@@ -122,6 +133,7 @@ class Sink implements Output {
       return Promise.reject(this.fail(error));
     }
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    this.sent += size;
     return new Promise((resolve, reject) => {
       stream.write(data, (error) => {
         if (error) {

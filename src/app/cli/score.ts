@@ -183,9 +183,8 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
         const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
-        if (repairs && lines.length) {
-          progress.note([`${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs)}:`, ...lines.map((l) => `  ${printable(l)}`)].join('\n'));
-        }
+        const scored = `${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs ?? { repaired: 0, clipped: 0, unseen: 0 })}`;
+        progress.note(lines.length ? [`${scored}:`, ...lines.map((l) => `  ${printable(l)}`)].join('\n') : scored);
       } finally {
         scorer.release();
         await writers?.close();
