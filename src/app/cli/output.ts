@@ -108,7 +108,7 @@ class Sink implements Output {
   readonly name: string;
   /** Bytes whose writes completed. */
   bytes = 0;
-  /** Bytes handed to the stream, written or not. */
+  /** Bytes handed to the stream whose writes have not failed: written, or still being written. */
   sent = 0;
   private stream: Writable | null = null;
   private failure: Error | null = null;
@@ -137,6 +137,7 @@ class Sink implements Output {
     return new Promise((resolve, reject) => {
       stream.write(data, (error) => {
         if (error) {
+          this.sent -= size;
           reject(this.fail(error));
           return;
         }
