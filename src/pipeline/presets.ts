@@ -65,15 +65,18 @@ const nslKdd: Preset = {
   numeric: NSL_KDD_FEATURES.filter((name) => !NSL_KDD_CATEGORICAL.includes(name)),
 };
 
-/** KDD Cup 1999 (kddcup.data, corrected): NSL-KDD's 41 features and label, labels ending in a full stop. */
+/**
+ * KDD Cup 1999 (kddcup.data, corrected): NSL-KDD's 41 features and label, labels ending in a full
+ * stop, or without it as many copies of the files have them.
+ */
 const kdd99: Preset = {
   name: 'kdd99',
-  description: 'KDD Cup 1999 (kddcup.data, corrected): headerless CSV, 41 features, label (`normal.`, `smurf.`, …)',
+  description: 'KDD Cup 1999 (kddcup.data, corrected): headerless CSV, 41 features, label (`normal.`, `smurf.`, …, or without the full stop)',
   read: { header: false, names: [...NSL_KDD_FEATURES, 'label'] },
   namesNote: 'NSL-KDD files, with a difficulty column, read with --preset nsl-kdd',
   label: 'label',
-  normal: ['normal.'],
-  families: Object.fromEntries(Object.entries(NSL_KDD_FAMILIES).map(([attack, family]) => [`${attack}.`, family])),
+  normal: ['normal.', 'normal'],
+  families: { ...NSL_KDD_FAMILIES, ...Object.fromEntries(Object.entries(NSL_KDD_FAMILIES).map(([attack, family]) => [`${attack}.`, family])) },
   categorical: NSL_KDD_CATEGORICAL,
   numeric: NSL_KDD_FEATURES.filter((name) => !NSL_KDD_CATEGORICAL.includes(name)),
 };

@@ -265,6 +265,9 @@ describe('set-ups netae works out, or warns about', () => {
     const named = await run(`mkfifo ${fifo} && (cat ${TRAIN} > ${fifo} &) && TMPDIR=${spoolDir} node ${BIN} ${train} ${fifo} --out ${join(dir, 'in-fifo.safetensors')}`);
     expect(named.code, named.stderr).toBe(0);
     expect(tensors(join(dir, 'in-fifo.safetensors')).equals(expected)).toBe(true);
+    const substituted = await run(`node ${BIN} ${train} <(cat ${TRAIN}) --out ${join(dir, 'in-substitution.safetensors')}`);
+    expect(substituted.code, substituted.stderr).toBe(0);
+    expect(decodeModel(readFileSync(join(dir, 'in-substitution.safetensors'))).meta.training?.source, 'a descriptor path names no file').toBe('pipe');
     expect(readdirSync(spoolDir)).toEqual([]);
     const scored = await run(['score', '--model', join(dir, 'in-file.safetensors'), '--data', TEST, '--quiet']);
     const fromFifo = await run(`(cat ${TEST} > ${fifo} &) && node ${BIN} score --model ${join(dir, 'in-file.safetensors')} --data ${fifo} --quiet`);

@@ -181,6 +181,9 @@ describe('thresholds through the binary', () => {
     const evaluated = await run(['eval', '--model', v0, '--data', flows, '--fpr', '0.1']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toMatch(/^threshold [\d.]+ \(set to flag 10\.0% of normal rows; flags \d+ of the 54 training rows it was set on \([\d.]+%\), none held out: /m);
+    const fixed = await run(['train', '--data', flows, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'v0-fixed.safetensors'), '--validation', '0', '--epochs', '2', '--threshold', '0.01']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toMatch(/^threshold +0\.0100000 \(fixed; flags \d+ of the 54 training rows \([\d.]+%\), none held out: /m);
   });
 });
 

@@ -82,12 +82,15 @@ describe('presets', () => {
     expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 0, 0, 0, 1, 1]);
   });
 
-  it('kdd99 reads KDD Cup 99 records: 42 fields, labels ending in a full stop, attack families', () => {
+  it('kdd99 reads KDD Cup 99 records: 42 fields, labels ending in a full stop or not, attack families', () => {
     const fields = '0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00';
     const data = parseDataset(`${fields},normal.\n${fields},smurf.\n${fields},teardrop.\n`, { preset: 'kdd99' }, 'kddcup.data');
     expect(data.table.numRows()).toBe(3);
     expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 1, 1]);
     expect(data.labels!.category).toEqual(['normal', 'dos', 'dos']);
+    const undotted = parseDataset(`${fields},normal\n${fields},smurf\n${fields},ipsweep.\n`, { preset: 'kdd99' }, 'kddcup.csv');
+    expect(Array.from(undotted.labels!.isAnomaly)).toEqual([0, 1, 1]);
+    expect(undotted.labels!.category).toEqual(['normal', 'dos', 'probe']);
     const asNsl = errorOf(() => parseDataset(`${fields},normal.\n`, { preset: 'nsl-kdd' }, 'kddcup.data'));
     expect(asNsl.message).toContain('found 42');
     expect(asNsl.message).toContain('--preset kdd99');

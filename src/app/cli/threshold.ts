@@ -56,19 +56,20 @@ export function describeThreshold(t: Threshold, onTrainingRows = false): string 
       : t.mode === 'mad' ? `median + ${t.k}·MAD of ${rows} scores`
         : t.mode === 'best-f1' ? 'best F1 on the training labels'
           : t.mode;
-  const rate = t.rate === undefined ? '' : onTrainingRows ? `; ${trainingRowsFlagged(t.rate)}`
+  const rate = t.rate === undefined ? '' : onTrainingRows ? `; ${trainingRowsFlagged(t.rate, t.mode)}`
     : `; flags about ${percent(t.rate.expected)} of normal traffic like the training data (95% interval ${percent(t.rate.low)}–${percent(t.rate.high)}, from ${t.rate.rows.toLocaleString('en-US')} held-out rows)`;
   return `${t.value.toPrecision(6)} (${how}${rate})`;
 }
 
 /**
- * The rows a threshold set on the training rows flags of them. Its rate's `expected` is k / (n + 1)
+ * The training rows a threshold flags where none were held out. Its rate's `expected` is k / (n + 1)
  * of the k of n rows at or above it (src/pipeline/thresholds.ts), an estimate for new rows only when
- * the n were held out.
+ * the n were held out. A rule on scores (a rate, a percentile, median + k·MAD) was set on those rows.
  */
-function trainingRowsFlagged(rate: NonNullable<Threshold['rate']>): string {
+function trainingRowsFlagged(rate: NonNullable<Threshold['rate']>, mode: Threshold['mode']): string {
   const flagged = Math.round(rate.expected * (rate.rows + 1));
-  return `flags ${flagged.toLocaleString('en-US')} of the ${rate.rows.toLocaleString('en-US')} training rows it was set on (${percent(flagged / rate.rows)}), none held out: `
+  const setOn = mode === 'fpr' || mode === 'percentile' || mode === 'mad' ? ' it was set on' : '';
+  return `flags ${flagged.toLocaleString('en-US')} of the ${rate.rows.toLocaleString('en-US')} training rows${setOn} (${percent(flagged / rate.rows)}), none held out: `
     + 'the rate it flags on new normal traffic is likely higher';
 }
 

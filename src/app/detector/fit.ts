@@ -363,7 +363,10 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** The last part of a path: a model records the name of its training file, not where it lay. */
+/**
+ * The last part of a path: a model records the name of its training file, not where it lay. A
+ * descriptor's path (`/dev/fd/63`, which `--data <(zcat …)` passes) names no file: it is a pipe.
+ */
 function fileName(path: string): string {
-  return path.replace(/^.*[\\/]/, '');
+  return /^\/(?:dev|proc\/self)\/fd\/\d+$/.test(path) ? 'pipe' : path.replace(/^.*[\\/]/, '');
 }
