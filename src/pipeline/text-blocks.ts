@@ -90,9 +90,14 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
     return true;
   };
   let layout: TextLayout | null = null;
-  while (layout === null) {
-    if (!done) await more();
-    layout = readLayout(buffer.subarray(0, filled), done, options);
+  try {
+    while (layout === null) {
+      if (!done) await more();
+      layout = readLayout(buffer.subarray(0, filled), done, options);
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
   }
   const { delimiter, quoted, file } = layout;
   start = layout.bodyStart;

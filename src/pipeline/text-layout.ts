@@ -124,7 +124,7 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
   const { file } = options;
   const start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   const newline = head.indexOf(LF, start);
-  if (newline === -1 && !atEnd) return null;
+  if (newline === -1 && !atEnd && !pastNamesRow(head.length - start, options)) return null;
   const firstLine = decodeBytes(head, start, newline === -1 ? head.length : newline);
   if (options.format === undefined && firstLine.startsWith('{"')) {
     throw new InputError({ file, line: 1 }, 'holds JSON records (a Zeek JSON log?); netae reads CSV, TSV, Zeek TSV logs, Arrow and Parquet: have Zeek write TSV, its default, or convert the records');
@@ -166,6 +166,16 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     return layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank);
   }
   return atEnd ? layout(options, format, delimiter, [], 'the header', undefined, head.length, line, 0, blank) : null;
+}
+
+/**
+ * Whether a first line this long, still without its end, cannot be a row of the given names (a
+ * file read with names, no header expected): then it is a data row, and need not end in the head.
+ */
+function pastNamesRow(bytes: number, options: LayoutOptions): boolean {
+  if (options.names === undefined || options.header === true || options.format === 'zeek') return false;
+  const text = options.names.reduce((n, name) => n + name.length + 1, 0);
+  return bytes > 8 * text + 16;
 }
 
 function zeekLayout(head: Uint8Array, start: number, atEnd: boolean, options: LayoutOptions): TextLayout | null {

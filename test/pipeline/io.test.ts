@@ -157,6 +157,17 @@ describe('bad input', () => {
     await expectRejects(readTable(bytes(json), { fileName: 'conn.log' }), 'conn.log, line 1: holds JSON records (a Zeek JSON log?)');
   });
 
+  it('reads a file with given names whose first row runs past 16 MiB: a row that long is no header of those names', async () => {
+    const long = `1,2,"${'x'.repeat(20 << 20)}"\n3,4,y\n`;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      const bytes = new TextEncoder().encode(long);
+      for (let at = 0; at < bytes.length; at += 1 << 20) yield bytes.slice(at, at + (1 << 20));
+    }
+    const { table } = await readTable(source(), { fileName: 'long.csv', names: ['a', 'b', 'c'], header: false });
+    expect(table.numRows()).toBe(2);
+    expect((table.array('c') as string[])[0].length).toBe(20 << 20);
+  });
+
   it('rejects gzip data that is not valid', async () => {
     const broken = gzipSync(bytes(CSV)).slice(0, 20);
     await expectRejects(readTable(broken, { fileName: 'b.csv.gz' }), 'b.csv.gz');
