@@ -16,9 +16,10 @@ export function isArrowStream(head: Uint8Array): boolean {
 
 /**
  * Reads Arrow IPC bytes (file or stream format) into a table of Float64Array and string columns,
- * each column as {@link columnOf} reads it, only those `select` chooses when given. A `types`
- * entry forces a column's kind; `unset` is the text of a null text value; `alsoText` asks for text twins. 64-bit integers are read as BigInt, so that any value reads
- * (as a number, rounded, or as its exact text).
+ * each column as `columnOf` reads it, only those `select` chooses when given. A `types` entry
+ * forces a column's kind; `unset` is the text of a null text value; `alsoText` asks for text
+ * twins (`putColumn`). 64-bit integers are read as BigInt, so that any value reads (as a number,
+ * rounded, or as its exact text).
  */
 export function readArrow(bytes: Uint8Array, file: string, options: ColumnarOptions = {}): ColumnTable {
   let source: ColumnTable;

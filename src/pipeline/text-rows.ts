@@ -157,8 +157,9 @@ export function splitRow(bytes: Uint8Array, start: number, end: number, delimite
 }
 
 /**
- * The text of a quoted field's inside, `""` read as `"`: the bytes copied without the second quote
- * of each pair, then decoded once, so that a field of millions of pairs costs its length and no more.
+ * The text of a quoted field's inside, `""` read as `"`. Where it holds such pairs, its bytes are
+ * copied without the second quote of each, then decoded: a field of millions of pairs costs its
+ * length, where replacing them in the text would build a string of a piece per pair.
  */
 export function unquote(bytes: Uint8Array, start: number, end: number): string {
   const text = decodeBytes(bytes, start, end);
