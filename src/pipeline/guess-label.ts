@@ -20,3 +20,25 @@ export function guessLabel(columns: readonly string[], values: Readonly<Record<s
   if (label === null) return { label, normal: null };
   return { label, normal: guessNormal(values[label]) };
 }
+
+/** The most distinct values a column may show in a file's first rows to be taken for its label. */
+const MOST_LABEL_VALUES = 64;
+
+/**
+ * The label column of a file that matches no preset, where it is plain enough to take without
+ * being told: a column with a label's usual name, few distinct values, one of which is a known
+ * value for normal traffic (`values` holds each column's distinct values in the first rows, in the
+ * order met). Of several such columns (a label and an attack category), the first by name in the
+ * order label, class, attack, outcome, attack_cat, category, target. Null when there is none.
+ */
+export function plainLabel(columns: readonly string[], values: (column: string) => readonly string[]): { label: string; normal: string } | null {
+  const names = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
+  for (const name of names) {
+    const column = columns.find((c) => c.toLowerCase() === name);
+    if (column === undefined) continue;
+    const seen = values(column);
+    const normal = seen.find((v) => NORMAL_VALUES.test(v));
+    if (seen.length <= MOST_LABEL_VALUES && normal !== undefined) return { label: column, normal };
+  }
+  return null;
+}

@@ -11,6 +11,11 @@ const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 const IPV6 = /^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%\w+)?$/i;
 const MAC = /^[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A date, then optionally a time of day: `2018-02-14 08:31:01`, `14/02/2018 08:31:01`, `7/7/2017 8:59`. */
+const DATE_TIME = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{1,2}[.-]\d{1,2}[.-]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AP]M)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+/** Names of columns that say when a record was (seconds since 1970 and the like) or number it in its file. */
+const TIME_NAMES = /^(?:ts|stime|ltime|time|timestamp|date|datetime|start_?time|end_?time|first_?seen|last_?seen)$/i;
+const RECORD_NUMBER_NAMES = /^(?:id|pkseqid|index|no\.?)$/i;
 
 /** Share of a column's non-empty values that must match a pattern for the column to count as such. */
 const PATTERN_SHARE = 0.9;
@@ -20,15 +25,20 @@ const MANY_VALUES = 32;
 const UNIQUE_SHARE = 0.5;
 
 /**
- * Text columns that identify a record or a host rather than describe the traffic: addresses
- * (IPv4, IPv6, MAC), UUIDs, and columns nearly unique per row (Zeek's `uid`, flow IDs). One-hot
- * encoded they add a feature per value, none of which a new record shares, so a model learns
- * nothing from them and every new record looks unseen. Looks at every row of `table`.
+ * Columns that identify a record or a host, or say when it was, rather than describe the traffic.
+ * Text: addresses (IPv4, IPv6, MAC), UUIDs, dates and times, and columns nearly unique per row
+ * (Zeek's `uid`, flow IDs); one-hot encoded they add a feature per value, none of which a new
+ * record shares, so a model learns nothing from them and every new record looks unseen. Text or
+ * numbers, by name: a time (`ts`, `Stime`, `timestamp`, …) or a record number (`id`, `pkSeqID`),
+ * which grow with the capture, so that traffic of a later day would look unlike any trained on.
+ * Looks at every row of `table`.
  */
 export function identifierColumns(table: ColumnTable, candidates: readonly string[]): LeftOut[] {
   const found: LeftOut[] = [];
   for (const column of candidates) {
-    const reason = identifierReason(columnValues(table, column));
+    const reason = TIME_NAMES.test(column.trim()) ? 'a time, when a record was rather than what'
+      : RECORD_NUMBER_NAMES.test(column.trim()) ? 'a record number'
+        : identifierReason(columnValues(table, column));
     if (reason !== null) found.push({ column, reason });
   }
   return found;
@@ -41,7 +51,7 @@ function isIpv6(text: string): boolean {
 
 function identifierReason(values: ArrayLike<unknown>): string | null {
   const distinct = new Set<string>();
-  const matches = { address: 0, uuid: 0 };
+  const matches = { address: 0, uuid: 0, date: 0 };
   let filled = 0;
   for (let i = 0; i < values.length; i++) {
     const text = typeof values[i] === 'string' ? (values[i] as string).trim() : '';
@@ -50,10 +60,12 @@ function identifierReason(values: ArrayLike<unknown>): string | null {
     distinct.add(text);
     if (IPV4.test(text) || MAC.test(text) || isIpv6(text)) matches.address++;
     else if (UUID.test(text)) matches.uuid++;
+    else if (DATE_TIME.test(text)) matches.date++;
   }
   if (filled === 0) return null;
   if (matches.address >= PATTERN_SHARE * filled) return 'addresses';
   if (matches.uuid >= PATTERN_SHARE * filled) return 'UUIDs';
+  if (matches.date >= PATTERN_SHARE * filled) return 'dates and times';
   if (distinct.size >= MANY_VALUES && distinct.size >= UNIQUE_SHARE * filled) {
     return `${distinct.size.toLocaleString('en-US')} distinct values in ${filled.toLocaleString('en-US')} rows`;
   }

@@ -196,7 +196,8 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   const given = new Set(draft.features.categorical);
   const features = columns.filter((name) => !skip.has(name));
   const isText = (name: string) => given.has(name) || !(table.column(name) instanceof Float64Array);
-  const leftOut = identifierColumns(table, features.filter((name) => isText(name) && !given.has(name)));
+  const log1p = new Set(draft.features.log1p ?? []);
+  const leftOut = identifierColumns(table, features.filter((name) => !given.has(name) && !log1p.has(name)));
   const left = new Set(leftOut.map((l) => l.column));
   const kept = features.filter((name) => !left.has(name));
   for (const name of draft.features.log1p ?? []) {

@@ -202,6 +202,19 @@ describe('set-ups netae works out, or warns about', () => {
     expect(meta.training?.source).toBe('KDDTrain+_tiny.txt');
   });
 
+  it('takes a plain label column of a generic file, with a note, and trains on its normal rows', async () => {
+    const data = join(dir, 'labelled.csv');
+    writeFileSync(data, `bytes,packets,label\n${Array.from({ length: 60 }, (_, i) => `${100 + i * 7},${1 + (i % 5)},${i % 6 === 0 ? 1 : 0}`).join('\n')}\n`);
+    const out = join(dir, 'labelled.safetensors');
+    const r = await run(['train', '--data', data, '--out', out, '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)[0]).toBe(`netae: note: ${data}: column "label" taken as the label, "0" as normal traffic (of "1", "0" in its first rows); --label COLUMN --normal VALUE to say otherwise`);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trainRows + summary.validationRows).toBe(50);
+    const schema = (decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; normal: string[]; features: { numeric: string[] } } }).schema;
+    expect([schema.label, schema.normal, schema.features.numeric]).toEqual(['label', ['0'], ['bytes', 'packets']]);
+  });
+
   it('warns that every row is taken as normal when a file has no label', async () => {
     const data = join(dir, 'unlabelled.csv');
     writeFileSync(data, `bytes,packets\n${Array.from({ length: 50 }, (_, i) => `${100 + i * 7},${1 + (i % 5)}`).join('\n')}\n`);

@@ -28,6 +28,24 @@ describe('identifier-like columns of a generic file', () => {
     expect(data.schema.features.numeric).toEqual(['bytes']);
   });
 
+  it('are left out when they say when a record was or number it, numbers or text: times by name, dates by their values', () => {
+    const lines = ['pkSeqID,ts,Timestamp,when,proto,bytes,label'];
+    for (let i = 0; i < 200; i++) {
+      lines.push([i + 1, 1_700_000_000 + i, `14/02/2018 08:${String(Math.floor(i / 20)).padStart(2, '0')}:00`, `2018-02-14 08:0${i % 5}`, i % 3 ? 'tcp' : 'udp', 100 + i, 'n'].join(','));
+    }
+    const data = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n' }, 'times.csv');
+    expect(data.schema.leftOut).toEqual([
+      { column: 'pkSeqID', reason: 'a record number' },
+      { column: 'ts', reason: 'a time, when a record was rather than what' },
+      { column: 'Timestamp', reason: 'a time, when a record was rather than what' },
+      { column: 'when', reason: 'dates and times' },
+    ]);
+    expect(data.schema.features.categorical).toEqual(['proto']);
+    expect(data.schema.features.numeric).toEqual(['bytes']);
+    const kept = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n', log1p: ['ts'] }, 'times.csv');
+    expect(kept.schema.features.numeric).toContain('ts');
+  });
+
   it('stay when named with --category, and a small file keeps its few distinct values', () => {
     const kept = parseDataset(flows(200), { label: 'verdict', normal: 'ok', categorical: ['src'] }, 'flows.csv');
     expect(kept.schema.features.categorical).toContain('src');

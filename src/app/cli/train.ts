@@ -11,7 +11,9 @@ import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-nod
 import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
-import { InputError } from '../../pipeline/errors';
+import { InputError, quote } from '../../pipeline/errors';
+import { plainLabel } from '../../pipeline/guess-label';
+import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
@@ -106,12 +108,15 @@ function fileLabel(path: string): string {
   return path === '-' ? 'stdin' : path;
 }
 
-/** The preset a file's first rows match, or null (also when they cannot be read: the whole read then says why). */
-async function recogniseFile(path: string, fileName: string): Promise<string | null> {
-  const chunks = readChunksFile(path, { chunkRows: 16, fileName });
+/** Rows read from the head of a file to recognise its data set or its label column. */
+const HEAD_ROWS = 2000;
+
+/** The first rows of a file, or null when they cannot be read (the whole read then says why). */
+async function headOf(path: string, fileName: string): Promise<ColumnTable | null> {
+  const chunks = readChunksFile(path, { chunkRows: HEAD_ROWS, fileName });
   try {
     const first = await chunks.next();
-    return first.done ? null : recognisePreset(first.value.table.columnNames());
+    return first.done ? null : first.value.table;
   } catch {
     return null;
   } finally {
@@ -119,13 +124,26 @@ async function recogniseFile(path: string, fileName: string): Promise<string | n
   }
 }
 
-/** The columns' roles: from the flags, else from a preset the file's columns match. */
+/**
+ * The columns' roles: from the flags, else from a preset the file's columns match, else, with a
+ * note, from a label column plain enough to take (`plainLabel`: `label`, `class`, … holding a
+ * value such as `normal`, `BENIGN` or 0).
+ */
 async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (hasSchemaFlags(flags)) return schemaSpec(flags);
-  const preset = await recogniseFile(path, fileLabel(flags.data));
-  if (preset === null) return schemaSpec(flags);
-  notice('note', `${fileLabel(flags.data)} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
-  return { preset };
+  const file = fileLabel(flags.data);
+  const head = await headOf(path, file);
+  if (head === null) return schemaSpec(flags);
+  const preset = recognisePreset(head.columnNames());
+  if (preset !== null) {
+    notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
+    return { preset };
+  }
+  const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
+  const guess = plainLabel(head.columnNames(), values);
+  if (guess === null) return schemaSpec(flags);
+  notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${values(guess.label).slice(0, 6).map((v) => quote(v)).join(', ')}${values(guess.label).length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
+  return { label: guess.label, normal: [guess.normal] };
 }
 
 /**
