@@ -40,7 +40,7 @@ export interface DecodedRows {
   rows: number;
   /** 1-based line each row starts on. */
   lines: Int32Array;
-  /** Rows whose fields were all empty, skipped. */
+  /** Rows skipped as holding no record: their fields all empty, or repeating the header row. */
   blankRows: number;
   /** Rows passed over unread, as outside the sample being drawn (see {@link RecordDecoder.sampleBelow}). */
   skippedRows: number;
@@ -275,7 +275,7 @@ export class RecordDecoder {
    */
   decode(bytes: Uint8Array, start: number, end: number, line: number, maxRows = Infinity): { next: number; line: number } {
     if (end > start && bytes[end - 1] !== LF) throw new Error('a block of rows must end with a line feed');
-    const { delimiter, quoted, skipComments } = this.layout;
+    const { delimiter, quoted, skipComments, headerRow: header } = this.layout;
     if (this.inPlace) {
       if (this.rows > 0 && bytes !== this.block) throw new Error('text decoded in place comes from one block a batch: take the rows before decoding another');
       this.block = bytes;
@@ -288,6 +288,15 @@ export class RecordDecoder {
       const first = bytes[p];
       if (first === LF || first === delimiter || first === CR || (quoted && first === QUOTE)) {
         const after = blankRowEnd(bytes, p, end, delimiter, quoted);
+        if (after !== -1) {
+          this.blank++;
+          line++;
+          p = after;
+          continue;
+        }
+      }
+      if (header !== undefined && first === header[0]) {
+        const after = repeatedRowEnd(bytes, p, end, header);
         if (after !== -1) {
           this.blank++;
           line++;
@@ -789,6 +798,15 @@ export function checkRequest(layout: TextLayout, request: DecodeRequest): Fitted
 function extend<T extends Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
+}
+
+/** The position after the row starting at `start` when it is `row`'s bytes (then LF, or CR LF), else -1. */
+function repeatedRowEnd(bytes: Uint8Array, start: number, end: number, row: Uint8Array): number {
+  if (start + row.length >= end) return -1;
+  for (let i = 0; i < row.length; i++) if (bytes[start + i] !== row[i]) return -1;
+  const at = start + row.length;
+  if (bytes[at] === LF) return at + 1;
+  return bytes[at] === CR && bytes[at + 1] === LF ? at + 2 : -1;
 }
 
 /** The position after a row of empty fields starting at `start`, or -1 when the row holds text. */

@@ -47,6 +47,11 @@ export interface TextLayout {
   readonly headerLine: number;
   /** Blank rows skipped before the header. */
   readonly blankRows: number;
+  /**
+   * The header row's bytes, line end left off, where the file has a header row: a row of the body
+   * that repeats it (files joined end to end, as some CSE-CIC-IDS2018 files are) is skipped.
+   */
+  readonly headerRow?: Uint8Array;
 }
 
 /** The head is read until its header is whole, at most this many bytes. */
@@ -140,7 +145,7 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const namesFrom = options.namesFrom ?? 'the given names';
     const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
     if (first !== null && first.fields.length === options.names.length && first.fields.every((f, j) => f.trim() === options.names![j])) {
-      return layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0);
+      return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), headerRow: rowBytes(head, start, first.next) };
     }
     return layout(options, format, delimiter, options.names, namesFrom, undefined, start, 1, 0, 0);
   }
@@ -163,9 +168,17 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     if (names.length !== row.fields.length) {
       throw new InputError({ file, line }, `expected ${names.length} fields (as in ${options.namesFrom ?? 'the given names'}), found ${row.fields.length}`);
     }
-    return layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank);
+    return { ...layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank), headerRow: rowBytes(head, at, row.next) };
   }
   return atEnd ? layout(options, format, delimiter, [], 'the header', undefined, head.length, line, 0, blank) : null;
+}
+
+/** A copy of the row `bytes[start, next)`, its LF (and a CR before it) left off. */
+function rowBytes(bytes: Uint8Array, start: number, next: number): Uint8Array {
+  let end = next;
+  if (end > start && bytes[end - 1] === LF) end--;
+  if (end > start && bytes[end - 1] === CR) end--;
+  return bytes.slice(start, end);
 }
 
 /**

@@ -115,3 +115,21 @@ describe('a row that runs on past 64 MiB', () => {
     }
   });
 });
+
+describe('a header row repeated in the body', () => {
+  it('is skipped on the decoding threads as on this thread, the records around it read alike', async () => {
+    const header = 'Dst Port,Protocol,Label';
+    const body = (from: number) => Array.from({ length: 400 }, (_, i) => `${from + i},${i % 2 ? 6 : 17},${i % 9 ? 'Benign' : 'DoS'}`).join('\n');
+    const path = join(dir, 'joined.csv');
+    writeFileSync(path, `${header}\n${body(0)}\n${header}\n${body(400)}\n`);
+    const spec = { label: 'Label', normal: 'Benign' };
+    const here = await readDatasetFile(path, spec);
+    const there = await readDatasetFile(path, spec, onThreads);
+    expect(here.table.numRows()).toBe(800);
+    expectSameRead(there, here);
+    const featurizer = fitFeaturizer(here.schema, here.table);
+    const rows: number[] = [];
+    for await (const batch of readRecordsFile(path, featurizer, { threads: 2, blockBytes: 4096 })) rows.push(batch.rows);
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(800);
+  });
+});

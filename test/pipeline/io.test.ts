@@ -168,6 +168,17 @@ describe('bad input', () => {
     expect((table.array('c') as string[])[0].length).toBe(20 << 20);
   });
 
+  it('skips rows that repeat the header row (files joined end to end), CRLF or not, keeping the lines of the others', async () => {
+    const joined = parseText(' Port,proto\n1,tcp\n2,udp\n Port,proto\n3,tcp\n', { fileName: 'joined.csv' });
+    expect(Array.from(joined.table.column('Port') as Float64Array)).toEqual([1, 2, 3]);
+    expect(Array.from(joined.lines)).toEqual([2, 3, 5]);
+    const crlf = await readTable(bytes('Port,proto\r\n1,tcp\r\nPort,proto\r\n3,tcp\r\n'), { fileName: 'crlf.csv' });
+    expect(Array.from(crlf.table.column('Port') as Float64Array)).toEqual([1, 3]);
+    const named = parseText('dur,proto\n0.5,tcp\ndur,proto\n1,udp\n', { names: ['dur', 'proto'] });
+    expect(Array.from(named.lines)).toEqual([2, 4]);
+    expect(parseText('proto,svc\ntcp,http\nproto,service\n', { fileName: 'other.csv' }).table.column('svc')).toEqual(['http', 'service']);
+  });
+
   it('rejects gzip data that is not valid', async () => {
     const broken = gzipSync(bytes(CSV)).slice(0, 20);
     await expectRejects(readTable(broken, { fileName: 'b.csv.gz' }), 'b.csv.gz');
