@@ -2,6 +2,7 @@ import { decodeBytes } from './byte-strings';
 import type { ColumnKind } from './columns';
 import { InputError } from './errors';
 import { LF, CR, splitRow } from './text-rows';
+import { parseNumber } from './values';
 import { isZeekLog, parseZeekHeader } from './zeek';
 
 export type TextFormat = 'csv' | 'tsv' | 'zeek';
@@ -145,7 +146,7 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const namesFrom = options.namesFrom ?? 'the given names';
     const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
     if (first !== null && first.fields.length === options.names.length && first.fields.every((f, j) => f.trim() === options.names![j])) {
-      return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), headerRow: rowBytes(head, start, first.next) };
+      return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), ...repeatable(first.fields, head, start, first.next) };
     }
     return layout(options, format, delimiter, options.names, namesFrom, undefined, start, 1, 0, 0);
   }
@@ -168,17 +169,23 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     if (names.length !== row.fields.length) {
       throw new InputError({ file, line }, `expected ${names.length} fields (as in ${options.namesFrom ?? 'the given names'}), found ${row.fields.length}`);
     }
-    return { ...layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank), headerRow: rowBytes(head, at, row.next) };
+    return { ...layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank), ...repeatable(row.fields, head, at, row.next) };
   }
   return atEnd ? layout(options, format, delimiter, [], 'the header', undefined, head.length, line, 0, blank) : null;
 }
 
-/** A copy of the row `bytes[start, next)`, its LF (and a CR before it) left off. */
-function rowBytes(bytes: Uint8Array, start: number, next: number): Uint8Array {
+/**
+ * The header row `bytes[start, next)` (its line end left off) as the layout's `headerRow`, for
+ * rows of the body that repeat it to be skipped: only a header of names, none of its fields a
+ * number. A data record read as a header (a headerless file read with one) is no such row, and
+ * records equal to it stay records.
+ */
+function repeatable(fields: readonly string[], bytes: Uint8Array, start: number, next: number): { headerRow?: Uint8Array } {
+  if (fields.some((field) => Number.isFinite(parseNumber(field)))) return {};
   let end = next;
   if (end > start && bytes[end - 1] === LF) end--;
   if (end > start && bytes[end - 1] === CR) end--;
-  return bytes.slice(start, end);
+  return { headerRow: bytes.slice(start, end) };
 }
 
 /**

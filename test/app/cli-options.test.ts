@@ -66,7 +66,9 @@ describe('train options through the binary', () => {
     const without = await run(['train', '--data', data, '--label', 'verdict', '--normal', 'ok', '--epochs', '1', '--out', join(dir, 'w.safetensors'), '--json']);
     expect(without.code, without.stderr).toBe(0);
     const all = JSON.parse((await run(['inspect', join(dir, 'w.safetensors'), '--json'])).stdout);
-    expect(all.numeric).toEqual(['id', 'bytes', 'pkts', 'dur', 'port']);
+    expect(all.numeric).toEqual(['bytes', 'pkts', 'dur', 'port']);
+    const trained = JSON.parse(without.stdout);
+    expect(trained.leftOut).toEqual([{ column: 'id', reason: 'a record number' }]);
   });
 
   it('--weight-decay pulls the weights towards 0: the same run without it ends with larger weights', () => {

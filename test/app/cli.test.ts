@@ -228,13 +228,13 @@ describe('set-ups netae works out, or warns about', () => {
     const r = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'g.safetensors'), '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr).filter((n) => n.startsWith('netae: note:'))).toEqual([
-      'netae: note: left out as identifiers: uid (8,000 distinct values in 8,000 rows), id.orig_h (addresses), id.resp_h (addresses); --category COLUMN keeps one',
+      'netae: note: left out as identifiers: ts (a time, when a record was rather than what), uid (8,000 distinct values in 8,000 rows), id.orig_h (addresses), id.resp_h (addresses); --category COLUMN keeps one',
     ]);
     const summary = JSON.parse(r.stdout);
-    expect(summary.leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h', 'id.resp_h']);
+    expect(summary.leftOut.map((l: { column: string }) => l.column)).toEqual(['ts', 'uid', 'id.orig_h', 'id.resp_h']);
     expect(summary.features).toBeLessThan(60);
     const kept = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--category', 'id.resp_h', '--out', join(dir, 'k.safetensors'), '--epochs', '1', '--json']);
-    expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['uid', 'id.orig_h']);
+    expect(JSON.parse(kept.stdout).leftOut.map((l: { column: string }) => l.column)).toEqual(['ts', 'uid', 'id.orig_h']);
   });
 
   it('a CSV field of millions of escaped quotes is read and written back whole, in the bounded memory of the threads', async () => {

@@ -177,6 +177,7 @@ describe('bad input', () => {
     const named = parseText('dur,proto\n0.5,tcp\ndur,proto\n1,udp\n', { names: ['dur', 'proto'] });
     expect(Array.from(named.lines)).toEqual([2, 4]);
     expect(parseText('proto,svc\ntcp,http\nproto,service\n', { fileName: 'other.csv' }).table.column('svc')).toEqual(['http', 'service']);
+    expect(parseText('0,tcp\n0,tcp\n0,tcp\n', { fileName: 'records.csv' }).table.numRows(), 'a record read as a header is no header of names: records equal to it stay').toBe(2);
   });
 
   it('rejects gzip data that is not valid', async () => {
