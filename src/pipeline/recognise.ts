@@ -23,6 +23,15 @@ export function recognisePreset(columns: readonly string[]): string | null {
   return PRESETS.find((p) => p.read.names !== undefined && hasShapeOf(p, columns))?.name ?? null;
 }
 
+/**
+ * The headerless preset whose every feature column a header names, its label and other columns
+ * named otherwise (copies of NSL-KDD with a header of their own: `…,attack,level`), or null.
+ */
+export function presetFeaturesIn(columns: readonly string[]): Preset | null {
+  const has = new Set(columns);
+  return PRESETS.find((p) => p.read.names !== undefined && featureColumns(p).every((c) => has.has(c))) ?? null;
+}
+
 /** A preset's short title, for messages: its description up to the first parenthesis or colon. */
 export function presetTitle(name: string): string {
   return getPreset(name).description.split(/ \(|:/)[0].trim();

@@ -9,6 +9,7 @@ import { sampleKey } from '../../src/pipeline/row-sample';
 import { readDataset } from '../../src/pipeline/dataset';
 import { fitFeaturizer } from '../../src/pipeline/featurizer';
 import { normalRows } from '../../src/pipeline/schema';
+import { getPreset } from '../../src/pipeline/presets';
 import { expectWithin } from '../gpu/helpers';
 import { parseScores, referenceScores } from './reference-scores';
 import { BIN, ROOT, ourErrors, ourNotices, run, trainedOnSample } from './run';
@@ -213,6 +214,24 @@ describe('set-ups netae works out, or warns about', () => {
     expect(summary.trainRows + summary.validationRows).toBe(50);
     const schema = (decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; normal: string[]; features: { numeric: string[] } } }).schema;
     expect([schema.label, schema.normal, schema.features.numeric]).toEqual(['label', ['0'], ['bytes', 'packets']]);
+  });
+
+  it('reads a copy of NSL-KDD with a header of its own (…,attack,level) with the data set\'s roles, its other columns left out', async () => {
+    const names = getPreset('nsl-kdd').read.names!.map((n) => (n === 'label' ? 'attack' : n === 'difficulty' ? 'level' : n));
+    const data = join(dir, 'KDDTrain.csv');
+    writeFileSync(data, `${names.join(',')}\n${Array.from({ length: 60 }, (_, i) => NSL[i % 3].replace(/^0,/, `${i},`)).join('\n')}\n`);
+    const out = join(dir, 'kaggle.safetensors');
+    const r = await run(['train', '--data', data, '--out', out, '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
+      `netae: note: ${data}: column "attack" taken as the label, "normal" as normal traffic (of "normal", "neptune" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
+      `netae: note: ${data} has the features of NSL-KDD under a header of its own: they are read as --preset nsl-kdd reads them; "level" left out, as no feature of it`,
+    ]);
+    expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(40);
+    const { schema } = decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; features: { numeric: string[]; categorical: string[] } } };
+    expect(schema.label).toBe('attack');
+    expect(schema.features.categorical).toEqual(['protocol_type', 'service', 'flag']);
+    expect(schema.features.numeric).not.toContain('level');
   });
 
   it('warns that every row is taken as normal when a file has no label', async () => {

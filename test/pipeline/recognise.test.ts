@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getPreset } from '../../src/pipeline/presets';
-import { firstRows, presetTitle, recognisePreset } from '../../src/pipeline/recognise';
+import { firstRows, presetFeaturesIn, presetTitle, recognisePreset } from '../../src/pipeline/recognise';
 
 const ROOT = new URL('../../', import.meta.url);
 const NSL_RECORD = '0,tcp,private,REJ,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,229,10,0.00,0.00,1.00,1.00,0.04,0.06,0.00,255,10,0.04,0.06,0.00,0.00,0.00,0.00,1.00,1.00,neptune,21';
@@ -38,6 +38,13 @@ describe('recognising a data set from its columns', () => {
     expect(recognisePreset(names.slice(0, 42))).toBe('kdd99');
     expect(recognisePreset(names.slice(0, 41))).toBeNull();
     expect(recognisePreset(names.map((name) => (name === 'label' ? 'attack' : name)))).toBeNull();
+  });
+
+  it('finds the headerless data set whose features a header of other label names holds', () => {
+    const names = getPreset('nsl-kdd').read.names!;
+    expect(presetFeaturesIn([...names.slice(0, 41), 'attack', 'level'])?.name).toBe('nsl-kdd');
+    expect(presetFeaturesIn([...names.slice(1, 41), 'attack'])).toBeNull();
+    expect(presetFeaturesIn(['dur', 'proto', 'label'])).toBeNull();
   });
 
   it('titles presets for messages', () => {

@@ -13,6 +13,7 @@ import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
 import { plainLabel } from '../../pipeline/guess-label';
+import { presetFeaturesIn } from '../../pipeline/recognise';
 import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
@@ -143,7 +144,12 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const guess = plainLabel(head.columnNames(), values);
   if (guess === null) return schemaSpec(flags);
   notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${values(guess.label).slice(0, 6).map((v) => quote(v)).join(', ')}${values(guess.label).length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
-  return { label: guess.label, normal: [guess.normal] };
+  const known = presetFeaturesIn(head.columnNames());
+  if (known === null) return { label: guess.label, normal: [guess.normal] };
+  const features = new Set([...known.numeric, ...known.categorical]);
+  const drop = head.columnNames().filter((c) => c !== guess.label && !features.has(c));
+  notice('note', `${file} has the features of ${presetTitle(known.name)} under a header of its own: they are read as --preset ${known.name} reads them${drop.length ? `; ${drop.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
+  return { label: guess.label, normal: [guess.normal], categorical: [...known.categorical], ...(drop.length ? { drop } : {}) };
 }
 
 /**
