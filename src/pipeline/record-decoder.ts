@@ -775,7 +775,7 @@ export class RecordDecoder {
     if (onlyIfRagged && found === this.columns) return;
     throw new InputError(
       { file: this.layout.file, line: this.rowLine },
-      `expected ${this.columns} fields (as in ${this.layout.namesFrom}), found ${found}`,
+      `expected ${this.columns} field${this.columns === 1 ? '' : 's'} (as in ${this.layout.namesFrom}), found ${found}`,
     );
   }
 }

@@ -135,6 +135,9 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
   if (options.format === undefined && firstLine.startsWith('{"')) {
     throw new InputError({ file, line: 1 }, 'holds JSON records (a Zeek JSON log?); netae reads CSV, TSV, Zeek TSV logs, Arrow and Parquet: have Zeek write TSV, its default, or convert the records');
   }
+  if (options.format === undefined && (/^@relation\b/i.test(firstLine.trim()) || /\.arff(?:\.gz)?$/i.test(file))) {
+    throw new InputError({ file, line: 1 }, 'is an ARFF file (Weka); netae reads CSV, TSV, Zeek TSV logs, Arrow and Parquet: read its CSV release (NSL-KDD: KDDTrain+.txt, the same records), or write its @data rows as CSV under its @attribute names');
+  }
   const format = options.format ?? detectTextFormat(firstLine, file);
   if (format === 'zeek') return zeekLayout(head, start, atEnd, options);
   const delimiter = delimiterByte(options.delimiter ?? (format === 'tsv' ? '\t' : ','), file);
@@ -167,7 +170,7 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     }
     const names = options.names ?? row.fields;
     if (names.length !== row.fields.length) {
-      throw new InputError({ file, line }, `expected ${names.length} fields (as in ${options.namesFrom ?? 'the given names'}), found ${row.fields.length}`);
+      throw new InputError({ file, line }, `expected ${names.length} field${names.length === 1 ? '' : 's'} (as in ${options.namesFrom ?? 'the given names'}), found ${row.fields.length}`);
     }
     return { ...layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank), ...repeatable(row.fields, head, at, row.next) };
   }

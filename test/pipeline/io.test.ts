@@ -145,7 +145,7 @@ describe('bad input', () => {
     expectInputError(() => parseText('1,2\n', { header: false }), 'needs column names');
   });
 
-  it('refuses a header whose quoted field is not closed, gzip or not, and JSON records, naming the line', async () => {
+  it('refuses a header whose quoted field is not closed, gzip or not, JSON records and ARFF, naming the line', async () => {
     for (const text of ['label,x,"c\nnormal,1,a\n', 'a,"b']) {
       await expectRejects(readTable(bytes(text), { fileName: 'uq.csv' }), 'uq.csv, line 1: a quoted field opened on this line is not closed');
       await expectRejects(readTable(gzipSync(bytes(text)), { fileName: 'uq.csv.gz' }), 'uq.csv.gz, line 1: a quoted field opened on this line is not closed');
@@ -155,6 +155,9 @@ describe('bad input', () => {
     await expectRejects(readTable(bytes(long), { fileName: 'long.csv' }), 'long.csv, line 1: a quoted field opened on this line is not closed');
     const json = '{"ts":1700000000.06,"uid":"C1","id.orig_h":"10.0.0.1","proto":"tcp"}\n';
     await expectRejects(readTable(bytes(json), { fileName: 'conn.log' }), 'conn.log, line 1: holds JSON records (a Zeek JSON log?)');
+    const arff = "@relation 'KDDTrain'\n@attribute 'duration' real\n@data\n0,tcp\n";
+    await expectRejects(readTable(bytes(arff), { fileName: 'KDDTrain+.arff' }), 'KDDTrain+.arff, line 1: is an ARFF file (Weka)');
+    await expectRejects(readTable(bytes(arff), { fileName: 'train.data' }), 'train.data, line 1: is an ARFF file (Weka)');
   });
 
   it('reads a file with given names whose first row runs past 16 MiB: a row that long is no header of those names', async () => {
