@@ -1,5 +1,6 @@
-/** Column names that usually hold the label of a record. */
-const LABEL_NAMES = /^(label|class|attack_cat|attack|category|target|outcome|y)$/i;
+/** Column names that usually hold the label of a record, the likeliest first. */
+const LABEL_COLUMNS = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
+const LABEL_NAMES = new RegExp(`^(${[...LABEL_COLUMNS, 'y'].join('|')})$`, 'i');
 
 /** Label values that mean normal traffic. */
 const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
@@ -28,12 +29,11 @@ const MOST_LABEL_VALUES = 64;
  * The label column of a file that matches no preset, where it is plain enough to take without
  * being told: a column with a label's usual name, few distinct values, one of which is a known
  * value for normal traffic (`values` holds each column's distinct values in the first rows, in the
- * order met). Of several such columns (a label and an attack category), the first by name in the
- * order label, class, attack, outcome, attack_cat, category, target. Null when there is none.
+ * order met). Of several such columns (a label and an attack category), the first in
+ * LABEL_COLUMNS' order. Null when there is none.
  */
 export function plainLabel(columns: readonly string[], values: (column: string) => readonly string[]): { label: string; normal: string } | null {
-  const names = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
-  for (const name of names) {
+  for (const name of LABEL_COLUMNS) {
     const column = columns.find((c) => c.toLowerCase() === name);
     if (column === undefined) continue;
     const seen = values(column);

@@ -4,7 +4,7 @@ export { readRecords, inChunks, type RecordBatch, type RecordOptions } from './r
 export { expandRows, packedLayout, NO_SLOT, type PackedLayout } from './packed-rows';
 export { rowTexts, textValue, textValues, type TextColumn } from './text-column';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
-export { firstRows, presetTitle, recognisePreset } from './recognise';
+export { firstRows, presetFeaturesIn, presetTitle, recognisePreset } from './recognise';
 export { labelledRows, labelledScores, normalRows, pickLabels, unlabelledCount, type Labels, type SchemaSpec } from './schema';
 export { readDataset, parseDataset, type Dataset } from './dataset';
 export {

@@ -1,9 +1,10 @@
+import type { ColumnTable } from 'arquero';
 import { createReadStream, statSync } from 'node:fs';
 import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
-import { presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
+import { presetFeaturesIn, presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns } from '../../pipeline/schema';
@@ -13,8 +14,6 @@ import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
 import { plainLabel } from '../../pipeline/guess-label';
-import { presetFeaturesIn } from '../../pipeline/recognise';
-import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
@@ -143,13 +142,22 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
   const guess = plainLabel(head.columnNames(), values);
   if (guess === null) return schemaSpec(flags);
-  notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${values(guess.label).slice(0, 6).map((v) => quote(v)).join(', ')}${values(guess.label).length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
-  const known = presetFeaturesIn(head.columnNames());
-  if (known === null) return { label: guess.label, normal: [guess.normal] };
+  const seen = values(guess.label);
+  notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
+  return { label: guess.label, normal: [guess.normal], ...knownFeatures(head.columnNames(), guess.label, file) };
+}
+
+/**
+ * The roles of a headerless data set's features (NSL-KDD's) where a file names them all under a
+ * header of its own, its other columns but `label` left out, in a note; none otherwise.
+ */
+function knownFeatures(columns: readonly string[], label: string, file: string): { categorical?: string[]; drop?: string[] } {
+  const known = presetFeaturesIn(columns);
+  if (known === null) return {};
   const features = new Set([...known.numeric, ...known.categorical]);
-  const drop = head.columnNames().filter((c) => c !== guess.label && !features.has(c));
+  const drop = columns.filter((c) => c !== label && !features.has(c));
   notice('note', `${file} has the features of ${presetTitle(known.name)} under a header of its own: they are read as --preset ${known.name} reads them${drop.length ? `; ${drop.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
-  return { label: guess.label, normal: [guess.normal], categorical: [...known.categorical], ...(drop.length ? { drop } : {}) };
+  return { categorical: [...known.categorical], ...(drop.length ? { drop } : {}) };
 }
 
 /**
