@@ -50,14 +50,38 @@ export const UCI_CLASS_COLUMN = 'class';
 /** `name: type.`, the attribute lines of a UCI `.names` file. */
 const UCI_ATTRIBUTE = /^([^:|]+):\s*(.+?)\s*\.?\s*$/;
 
+/** The fields of a CSV line, trimmed; a quoted field may hold commas, and `""` for a quote. */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') field += line[++i];
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      fields.push(field.trim());
+      field = '';
+    } else field += c;
+  }
+  fields.push(field.trim());
+  return fields;
+}
+
 /**
- * A names file in one of two forms. One name per non-empty line: its first field (before `,`, `:`
- * or a tab), trimmed, and `symbolic` as a second field marks it categorical (NSL-KDD's
- * field_names.csv). Or the UCI `.names` form: `|` comments, a first line listing the classes
- * (`back,buffer_overflow,…,normal.`), then `name: type.` lines; the class column, last in the
- * data, is named `class`, and `symbolic` (or a list of values) marks a column categorical.
+ * A names file in one of three forms. One name per non-empty line: its first field (before `,`,
+ * `:` or a tab), trimmed, and `symbolic` as a second field marks it categorical (NSL-KDD's
+ * field_names.csv). A CSV table of the columns whose header has a `Name` column (UNSW-NB15's
+ * NUSW-NB15_features.csv: `No.,Name,Type,Description`): that column's values, in order, the
+ * columns' kinds left to the data. Or the UCI `.names` form: `|` comments, a first line listing
+ * the classes (`back,buffer_overflow,…,normal.`), then `name: type.` lines; the class column, last
+ * in the data, is named `class`, and `symbolic` (or a list of values) marks a column categorical.
  */
 export function parseNames(text: string): Names {
+  const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.trim().length > 0);
+  const header = rows.length > 1 ? csvFields(rows[0]).map((f) => f.toLowerCase()) : [];
+  const at = header.length > 1 ? header.indexOf('name') : -1;
+  if (at >= 0) return { names: rows.slice(1).map((line) => csvFields(line)[at] ?? '').filter((name) => name.length > 0), categorical: [] };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => line.replace(/\|.*$/, '').trim()).filter((line) => line.length > 0);
   const uci = lines.length > 1 && !lines[0].includes(':') && lines[0].endsWith('.') && lines.slice(1).every((line) => UCI_ATTRIBUTE.test(line));
   if (uci) {

@@ -2,8 +2,8 @@
 const LABEL_COLUMNS = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
 const LABEL_NAMES = new RegExp(`^(${[...LABEL_COLUMNS, 'y'].join('|')})$`, 'i');
 
-/** Label values that mean normal traffic. */
-const NORMAL_VALUES = /^(normal|benign|0|false|legitimate|background|negative)$/i;
+/** Label values that mean normal traffic (KDD Cup 99 ends its labels with a full stop). */
+const NORMAL_VALUES = /^(normal\.?|benign|0|false|legitimate|background|negative)$/i;
 
 /** The value among a label column's values that likely means normal traffic: a known one, else the first. */
 export function guessNormal(values: readonly string[]): string | null {
@@ -39,6 +39,22 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
     const seen = values(column);
     const normal = seen.find((v) => NORMAL_VALUES.test(v));
     if (seen.length <= MOST_LABEL_VALUES && normal !== undefined) return { label: column, normal };
+  }
+  return null;
+}
+
+/** Column names that usually hold an attack's category beside a label, the likeliest first. */
+const CATEGORY_COLUMNS = ['attack_cat', 'category', 'attack_category', 'attack_type', 'type'];
+
+/**
+ * The column naming each attack's category beside a plain label (UNSW-NB15's `attack_cat`,
+ * ToN-IoT's `type`, BoT-IoT's `category`): one with such a name, other than the label, with few
+ * distinct values in the file's first rows. Null when there is none.
+ */
+export function plainCategory(columns: readonly string[], label: string, values: (column: string) => readonly string[]): string | null {
+  for (const name of CATEGORY_COLUMNS) {
+    const column = columns.find((c) => c !== label && c.toLowerCase() === name);
+    if (column !== undefined && values(column).length <= MOST_LABEL_VALUES) return column;
   }
   return null;
 }

@@ -5,7 +5,7 @@ export { expandRows, packedLayout, NO_SLOT, type PackedLayout } from './packed-r
 export { rowTexts, textValue, textValues, type TextColumn } from './text-column';
 export { PRESETS, presetNames, getPreset, type Preset } from './presets';
 export { firstRows, presetFeaturesIn, presetTitle, recognisePreset } from './recognise';
-export { labelledRows, labelledScores, normalRows, pickLabels, unlabelledCount, type Labels, type SchemaSpec } from './schema';
+export { labelledRows, labelledScores, normalRows, pickLabels, unlabelledCount, type Labels, type GenericSpec, type SchemaSpec } from './schema';
 export { readDataset, parseDataset, type Dataset } from './dataset';
 export {
   DEFAULT_SCALING,

@@ -9,7 +9,7 @@ import type { Format } from './text-table';
 import { isMissingText } from './values';
 
 /** Roles given by hand for a file no preset describes. */
-interface GenericSpec {
+export interface GenericSpec {
   /** Label column; without one the data is unlabelled. */
   label?: string;
   /** Label value(s) that mean normal; required with `label`. */
@@ -28,6 +28,10 @@ interface GenericSpec {
   header?: boolean;
   /** Most frequent categories kept per column (default 100); the rest count as unseen. */
   maxCategories?: number;
+  /** Column naming each attack's category (`attack_cat`, `type`): reported per category, never a feature. Needs `label`. */
+  categoryColumn?: string;
+  /** Label value → attack family, for labels that are attack names of a known data set. */
+  families?: Record<string, string>;
 }
 
 export type SchemaSpec = { preset: string } | GenericSpec;
@@ -129,11 +133,11 @@ function draftSchema(spec: SchemaSpec): Schema {
   const categorical = spec.categorical ?? [];
   return {
     preset: null,
-    read: spec.names === undefined ? { header: spec.header } : { header: spec.header ?? false, names: spec.names, namesFrom: 'the given names' },
+    read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: 'the given names' },
     label: spec.label ?? null,
     normal: toList(spec.normal),
-    categoryColumn: null,
-    families: null,
+    categoryColumn: spec.categoryColumn ?? null,
+    families: spec.families ?? null,
     features: { numeric: [], categorical, log1p: spec.log1p ?? [], maxCategories: spec.maxCategories ?? GENERIC_MAX_CATEGORIES },
   };
 }
@@ -189,10 +193,14 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
     named('label column', [draft.label]);
     if (draft.normal.length === 0) throw new InputError({ file, column: draft.label }, 'a label column needs the label value that means normal');
   }
+  if (draft.categoryColumn !== null) {
+    if (draft.label === null) throw new InputError({ file, column: draft.categoryColumn }, 'an attack category column needs a label column');
+    named('attack category column', [draft.categoryColumn]);
+  }
   named('column(s) to drop', spec.drop ?? []);
   named('categorical column(s)', draft.features.categorical);
   named('log1p column(s)', draft.features.log1p ?? []);
-  const skip = new Set([...(spec.drop ?? []), ...(draft.label === null ? [] : [draft.label])]);
+  const skip = new Set([...(spec.drop ?? []), ...[draft.label, draft.categoryColumn].filter((c): c is string => c !== null)]);
   const given = new Set(draft.features.categorical);
   const features = columns.filter((name) => !skip.has(name));
   const isText = (name: string) => given.has(name) || !(table.column(name) instanceof Float64Array);
@@ -205,7 +213,7 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   }
   return {
     ...draft,
-    read: { ...draft.read, header: draft.read.header ?? true },
+    read: { ...draft.read, header: draft.read.header ?? (draft.read.names === undefined ? true : undefined) },
     features: {
       ...draft.features,
       categorical: kept.filter(isText),
@@ -259,13 +267,14 @@ export function pickLabels(labels: Labels, rows: Int32Array): Labels {
 /**
  * Labels of a table, or null when the schema has no label column. A row is normal when its
  * trimmed label is one of the schema's normal values. Its category is `normal` for normal rows,
- * else the category column's value, else the label's family (`unknown` when not in the map),
- * else the label itself.
+ * else the category column's value (where the table has the column), else the label's family
+ * (`unknown` when not in the map), else the label itself.
  */
 export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
   if (schema.label === null) return null;
   const labels = columnValues(table, schema.label);
-  const categories = schema.categoryColumn === null ? null : columnValues(table, schema.categoryColumn);
+  const category = schema.categoryColumn;
+  const categories = category === null || !table.columnNames().includes(category) ? null : columnValues(table, category);
   return labelsOfValues(labels, categories, schema);
 }
 
@@ -295,7 +304,7 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
     isAnomaly[i] = 1;
     if (entry.missing) (unlabelled ??= new Uint8Array(n))[i] = 1;
     if (categories !== null) category[i] = String(categories[i] ?? '').trim() || label;
-    else if (schema.families !== null) category[i] = schema.families[label] ?? 'unknown';
+    else if (schema.families !== null) category[i] = Object.hasOwn(schema.families, label) ? schema.families[label] : 'unknown';
     else category[i] = label;
   }
   return { isAnomaly, category, normalCount, unlabelled };

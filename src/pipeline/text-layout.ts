@@ -14,7 +14,11 @@ export interface LayoutOptions {
   format?: TextFormat;
   /** Field delimiter, one byte; default `,` for csv, tab for tsv, the `#separator` for zeek. */
   delimiter?: string;
-  /** Whether the first row names the columns; default true unless `names` is given. Ignored for zeek. */
+  /**
+   * Whether the first row names the columns. Unset: true without `names`; with them, only where
+   * the first row is those names or holds no number (a header the names replace). False: only
+   * where it is those names. Ignored for zeek.
+   */
   header?: boolean;
   /** Column names, for files without a header (or to replace the header's). */
   names?: string[];
@@ -148,7 +152,13 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     }
     const namesFrom = options.namesFrom ?? 'the given names';
     const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
-    if (first !== null && first.fields.length === options.names.length && first.fields.every((f, j) => f.trim() === options.names![j])) {
+    const names = options.names;
+    const same = first !== null && first.fields.length === names.length && first.fields.every((f, j) => f.trim() === names[j]);
+    const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => !Number.isFinite(parseNumber(f)));
+    if (replaced && names.every((name) => first.fields.some((f) => f.trim() === name))) {
+      throw new InputError({ file, line: 1 }, `the header row names the columns of ${namesFrom} in another order; leave the names out to read the file by its header`);
+    }
+    if (same || replaced) {
       return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), ...repeatable(first.fields, head, start, first.next) };
     }
     return layout(options, format, delimiter, options.names, namesFrom, undefined, start, 1, 0, 0);

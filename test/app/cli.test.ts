@@ -232,6 +232,75 @@ describe('set-ups netae works out, or warns about', () => {
     expect(schema.label).toBe('attack');
     expect(schema.features.categorical).toEqual(['protocol_type', 'service', 'flag']);
     expect(schema.features.numeric).not.toContain('level');
+    const evaluated = await run(['eval', '--model', out, '--data', data]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/\ndos +20 /);
+    expect(evaluated.stdout).not.toMatch(/\nneptune /);
+  });
+
+  it('reads a raw UNSW-NB15 layout: headerless, its names from the features table, Label the label and attack_cat the attack category', async () => {
+    const features = join(dir, 'NUSW-NB15_features.csv');
+    const columns = ['srcip', 'sbytes', 'dpkts', 'proto', 'attack_cat', 'Label'];
+    writeFileSync(features, `No.,Name,Type ,Description\n${columns.map((c, i) => `${i + 1},${c},${c === 'proto' || c === 'attack_cat' ? 'nominal' : 'Integer'},"the ${c}, as recorded"`).join('\n')}\n`);
+    const kinds = ['Exploits', 'Fuzzers'];
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const attack = i % 5 === 0;
+      return `10.0.0.${i % 200},${attack ? 90_000 + i : 100 + (i % 40) * 3},${attack ? 1 : 4 + (i % 3)},${i % 2 ? 'tcp' : 'udp'},${attack ? kinds[(i / 5) % 2] : ''},${attack ? 1 : 0}`;
+    });
+    const data = join(dir, 'UNSW-NB15_1.csv');
+    writeFileSync(data, `${rows.join('\n')}\n`);
+    const out = join(dir, 'unsw-raw.safetensors');
+    const r = await run(['train', '--data', data, '--names', features, '--out', out, '--epochs', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
+      `netae: note: ${data}: column "Label" taken as the label, "0" as normal traffic (of "1", "0" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
+      `netae: note: ${data}: column "attack_cat" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`,
+    ]);
+    expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(240);
+    const { schema } = decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; categoryColumn: string; features: { numeric: string[]; categorical: string[] } } };
+    expect([schema.label, schema.categoryColumn, schema.features.numeric, schema.features.categorical]).toEqual(['Label', 'attack_cat', ['sbytes', 'dpkts'], ['proto']]);
+    const inspected = await run(['inspect', out]);
+    expect(inspected.stdout).toContain('columns    generic; label Label (normal: 0); attack category attack_cat');
+    const evaluated = await run(['eval', '--model', out, '--data', data]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toContain('rows 300 (60 anomalies, 240 normal)');
+    const table = evaluated.stdout.slice(evaluated.stdout.indexOf('\ncategory'));
+    expect(table).toMatch(/\nExploits +30 /);
+    expect(table).toMatch(/\nFuzzers +30 /);
+    expect(table).not.toMatch(/\n1 +60 /);
+  });
+
+  it('--attack-category names the column of a generic file that eval reports by; it is never a feature', async () => {
+    const data = join(dir, 'typed.csv');
+    const rows = Array.from({ length: 120 }, (_, i) => `${100 + i * 7},${1 + (i % 5)},${i % 4 === 0 ? `yes,kind${i % 3}` : 'no,none'}`);
+    writeFileSync(data, `bytes,packets,bad,kind\n${rows.join('\n')}\n`);
+    const out = join(dir, 'typed.safetensors');
+    const r = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'kind', '--out', out, '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).features).toBe(2);
+    const evaluated = await run(['eval', '--model', out, '--data', data]);
+    expect(evaluated.stdout).toMatch(/\nkind0 +10 /);
+    expect(evaluated.stdout).not.toMatch(/\nyes /);
+    for (const [flags, message] of [
+      [['--label', 'bad', '--normal', 'no', '--attack-category', 'bad'], '--attack-category "bad": that column is the label (--label)'],
+      [['--label', 'bad', '--normal', 'no', '--drop', 'kind', '--attack-category', 'kind'], '--attack-category "kind": that column is dropped (--drop)'],
+      [['--preset', 'nsl-kdd', '--attack-category', 'kind'], '--preset takes no --label, --normal, --drop, --category, --log1p, --names or --attack-category'],
+    ] as const) {
+      const refused = await run(['train', '--data', data, ...flags, '--out', join(dir, 'refused.safetensors')]);
+      expect([refused.code, ourErrors(refused.stderr)]).toEqual([2, [`netae: ${message}${message.startsWith('--preset') ? '' : '; the attack category is a column of its own, never a feature'}`]]);
+    }
+    const missing = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'family', '--out', join(dir, 'refused.safetensors')]);
+    expect(missing.code).toBe(1);
+    expect(ourErrors(missing.stderr)[0]).toBe(`netae: ${data}: attack category column "family" not in the file (it has: "bytes", "packets", "bad", "kind")`);
+  });
+
+  it('takes a plain label even where the flags drop or one-hot other columns', async () => {
+    const data = join(dir, 'dropped.csv');
+    writeFileSync(data, `host,bytes,proto,label\n${Array.from({ length: 60 }, (_, i) => `h${i},${100 + i * 7},${i % 2 ? 'tcp' : 'udp'},${i % 6 === 0 ? 'attack' : 'normal'}`).join('\n')}\n`);
+    const r = await run(['train', '--data', data, '--drop', 'host', '--category', 'proto', '--out', join(dir, 'dropped.safetensors'), '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr)[0]).toMatch(/column "label" taken as the label, "normal" as normal traffic/);
+    expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(50);
   });
 
   it('warns that every row is taken as normal when a file has no label', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainLabel } from '../../src/pipeline/guess-label';
+import { plainCategory, plainLabel } from '../../src/pipeline/guess-label';
 
 describe('plainLabel', () => {
   const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
@@ -8,6 +8,7 @@ describe('plainLabel', () => {
     expect(plainLabel(['dur', 'Label'], of({ Label: ['DoS', 'Benign'] }))).toEqual({ label: 'Label', normal: 'Benign' });
     expect(plainLabel(['bytes', 'label', 'type'], of({ label: ['1', '0'], type: ['scanning', 'normal'] }))).toEqual({ label: 'label', normal: '0' });
     expect(plainLabel(['x', 'attack', 'level'], of({ attack: ['neptune', 'normal'], level: ['21', '15'] }))).toEqual({ label: 'attack', normal: 'normal' });
+    expect(plainLabel(['x', 'class'], of({ class: ['smurf.', 'normal.'] }))).toEqual({ label: 'class', normal: 'normal.' });
   });
 
   it('prefers label to class to attack to category, as a label and an attack category come together', () => {
@@ -18,5 +19,21 @@ describe('plainLabel', () => {
     expect(plainLabel(['bytes', 'label'], of({ label: ['good', 'bad'] }))).toBeNull();
     expect(plainLabel(['bytes', 'class'], of({ class: Array.from({ length: 65 }, (_, i) => String(i)) }))).toBeNull();
     expect(plainLabel(['bytes', 'verdict'], of({ verdict: ['normal', 'attack'] }))).toBeNull();
+  });
+});
+
+describe('plainCategory', () => {
+  const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
+
+  it('takes the attack category beside a label: attack_cat, category, type, whatever its case', () => {
+    expect(plainCategory(['sbytes', 'attack_cat', 'Label'], 'Label', of({ attack_cat: ['', 'Exploits'] }))).toBe('attack_cat');
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['normal', 'scanning'] }))).toBe('type');
+    expect(plainCategory(['subcategory', 'Category', 'attack'], 'attack', of({ Category: ['Normal', 'DoS'], subcategory: ['UDP'] }))).toBe('Category');
+  });
+
+  it('takes none that is the label, has too many values, or has no category\'s name', () => {
+    expect(plainCategory(['bytes', 'category'], 'category', of({ category: ['normal', 'dos'] }))).toBeNull();
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: Array.from({ length: 65 }, (_, i) => `t${i}`) }))).toBeNull();
+    expect(plainCategory(['bytes', 'label', 'family'], 'label', of({ family: ['dos'] }))).toBeNull();
   });
 });

@@ -69,7 +69,11 @@ describe('delimited text', () => {
     const named = parseText('dur, proto\n0.5,tcp\n1,udp\n', { names: ['dur', 'proto'] });
     expect(named.table.column('proto')).toEqual(['tcp', 'udp']);
     expect(Array.from(named.lines)).toEqual([2, 3]);
-    expect(parseText('proto,dur\ntcp,udp\n', { names: ['dur', 'proto'] }).table.column('dur')).toEqual(['proto', 'tcp']);
+    expect(parseText('proto,dur\ntcp,udp\n', { names: ['dur', 'proto'], header: false }).table.column('dur')).toEqual(['proto', 'tcp']);
+    expectInputError(() => parseText('proto,dur\n1,udp\n', { names: ['dur', 'proto'], fileName: 'f.csv' }), 'f.csv, line 1: the header row names the columns of the given names in another order');
+    const renamed = parseText('Dur,Proto\n0.5,tcp\n', { names: ['dur', 'proto'] });
+    expect([Array.from(renamed.table.column('dur') as ArrayLike<number>), Array.from(renamed.lines)]).toEqual([[0.5], [2]]);
+    expect(parseText('-,tcp\n0.5,udp\n', { names: ['dur', 'proto'], header: false }).table.numRows(), 'a first row of no number, with no header expected, is a record').toBe(2);
     const tsv = 'dur\tproto\n0.5\ttcp\n';
     expect(detectTextFormat(tsv)).toBe('tsv');
     expect(parseText(tsv).table.column('proto')).toEqual(['tcp']);

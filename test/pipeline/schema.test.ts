@@ -5,7 +5,7 @@ import { InputError } from '../../src/pipeline/errors';
 import { fitFeatures } from '../../src/pipeline/features';
 import { getPreset, presetNames } from '../../src/pipeline/presets';
 import { parseText } from '../../src/pipeline/io';
-import { labelledScores, labelsOfValues, normalRows, presetColumns, readOptionsFor, resolveSchema } from '../../src/pipeline/schema';
+import { labelledScores, labelsOf, labelsOfValues, normalRows, presetColumns, readOptionsFor, resolveSchema } from '../../src/pipeline/schema';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -171,6 +171,21 @@ describe('generic schema', () => {
 });
 
 describe('labels', () => {
+  it('an attack category column of a generic file is no feature, and names each attack\'s category where a table has it', () => {
+    const csv = 'bytes,kind,label\n10,,0\n900,scan,1\n11,,0\n950,dos,1\n';
+    const data = parseDataset(csv, { label: 'label', normal: '0', categoryColumn: 'kind' }, 'flows.csv');
+    expect([data.schema.categoryColumn, data.schema.features.numeric, data.schema.features.categorical]).toEqual(['kind', ['bytes'], []]);
+    expect(data.labels!.category).toEqual(['normal', 'scan', 'normal', 'dos']);
+    const without = parseText('bytes,label\n10,0\n900,1\n', {}).table;
+    expect(labelsOf(without, data.schema)!.category).toEqual(['normal', '1']);
+    expect(() => parseDataset(csv, { categoryColumn: 'kind' }, 'flows.csv')).toThrow('an attack category column needs a label column');
+  });
+
+  it('maps labels to families by the map\'s own entries only: a label such as "constructor" is unknown', () => {
+    const schema = resolveSchema(parseText('x,label\n1,ok\n', {}).table, { label: 'label', normal: ['ok'], families: { neptune: 'dos' } });
+    expect(labelsOfValues(['ok', 'neptune', 'constructor', 'toString'], null, schema).category).toEqual(['normal', 'dos', 'unknown', 'unknown']);
+  });
+
   it('a missing label (-, empty, NA) is neither normal nor an attack: left out of training with the attacks, and of the measures', () => {
     const schema = resolveSchema(parseText('x,label\n1,ok\n', {}).table, { label: 'label', normal: ['ok'] });
     const labels = labelsOfValues(['ok', 'dos', '-', '', ' NA ', 'ok', null], null, schema);

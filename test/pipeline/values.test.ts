@@ -50,6 +50,12 @@ describe('parseNames', () => {
     expect(parseNames(text)).toEqual({ names: ['duration', 'protocol_type', 'src_bytes', 'class'], categorical: ['protocol_type'] });
   });
 
+  it('reads a CSV table of the columns by its Name column (NUSW-NB15_features.csv), quoted fields and all', () => {
+    const text = 'No.,Name,Type ,Description\r\n1,srcip,nominal,Source IP address\r\n2,sport,integer,"Source port, the ""from"" end"\r\n\r\n3, proto ,nominal,x\r\n';
+    expect(parseNames(text)).toEqual({ names: ['srcip', 'sport', 'proto'], categorical: [] });
+    expect(parseNames('name\nbytes\n')).toEqual({ names: ['name', 'bytes'], categorical: [] });
+  });
+
   it('gives no names for an empty file', () => {
     expect(parseNames('')).toEqual({ names: [], categorical: [] });
   });

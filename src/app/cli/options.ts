@@ -55,11 +55,12 @@ export interface DataFlags {
   log1p?: string[];
   names?: string;
   header?: boolean;
+  attackCategory?: string;
 }
 
 function hasGenericFlags(flags: DataFlags): boolean {
   return flags.label !== undefined || flags.normal !== undefined || flags.drop !== undefined
-    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined;
+    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined || flags.attackCategory !== undefined;
 }
 
 /** Whether the flags say anything about the columns' roles (otherwise netae may recognise the file). */
@@ -71,7 +72,7 @@ export function hasSchemaFlags(flags: DataFlags): boolean {
 export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   const generic = hasGenericFlags(flags);
   if (flags.preset !== undefined) {
-    if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p or --names');
+    if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p, --names or --attack-category');
     if (!presetNames.includes(flags.preset)) {
       throw new UsageError(`unknown preset ${quote(flags.preset)}; expected one of ${presetNames.join(', ')}`);
     }
@@ -86,6 +87,14 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   }
   for (const column of flags.category ?? []) {
     if (flags.drop?.includes(column)) throw new UsageError(`--category ${quote(column)}: that column is dropped (--drop); give it to one of the two`);
+  }
+  const category = flags.attackCategory;
+  if (category !== undefined) {
+    const role = category === flags.label ? 'the label (--label)'
+      : flags.drop?.includes(category) ? 'dropped (--drop)'
+        : flags.category?.includes(category) ? 'one-hot encoded (--category)'
+          : flags.log1p?.includes(category) ? 'a log1p feature (--log1p)' : null;
+    if (role !== null) throw new UsageError(`--attack-category ${quote(category)}: that column is ${role}; the attack category is a column of its own, never a feature`);
   }
   const names = flags.names === undefined ? undefined : await readNamesFile(flags.names);
   if (names !== undefined && names.names.length === 0) throw new UsageError(`--names ${flags.names}: no column names in the file`);
@@ -104,6 +113,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
     categorical: categorical.length ? categorical : undefined,
     log1p: flags.log1p,
     names: names?.names,
-    header: flags.header,
+    header: flags.header === false ? false : undefined,
+    categoryColumn: category,
   };
 }

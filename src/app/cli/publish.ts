@@ -134,7 +134,7 @@ async function readOptions(flags: PublishFlags): Promise<ReadOptions> {
     if (flags.names !== undefined) throw new UsageError('--preset takes no --names');
     return { ...getPresetOrUsage(flags.preset).read, namesFrom: `the ${flags.preset} preset`, ...common };
   }
-  if (flags.names !== undefined) return { names: (await readNamesFile(flags.names)).names, namesFrom: flags.names, header: flags.header !== false, ...common };
+  if (flags.names !== undefined) return { names: (await readNamesFile(flags.names)).names, namesFrom: flags.names, header: flags.header === false ? false : undefined, ...common };
   return { header: flags.header === false ? false : undefined, ...common };
 }
 

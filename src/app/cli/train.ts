@@ -4,16 +4,17 @@ import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
-import { presetFeaturesIn, presetTitle, recognisePreset, type Dataset, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
+import { presetFeaturesIn, presetTitle, recognisePreset, type Dataset, type GenericSpec, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
-import { presetColumns } from '../../pipeline/schema';
+import { presetColumns, readOptionsFor } from '../../pipeline/schema';
+import type { ReadOptions } from '../../pipeline/io';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
-import { plainLabel } from '../../pipeline/guess-label';
+import { plainCategory, plainLabel } from '../../pipeline/guess-label';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
@@ -112,8 +113,8 @@ function fileLabel(path: string): string {
 const HEAD_ROWS = 2000;
 
 /** The first rows of a file, or null when they cannot be read (the whole read then says why). */
-async function headOf(path: string, fileName: string): Promise<ColumnTable | null> {
-  const chunks = readChunksFile(path, { chunkRows: HEAD_ROWS, fileName });
+async function headOf(path: string, options: ReadOptions): Promise<ColumnTable | null> {
+  const chunks = readChunksFile(path, { ...options, chunkRows: HEAD_ROWS });
   try {
     const first = await chunks.next();
     return first.done ? null : first.value.table;
@@ -125,39 +126,57 @@ async function headOf(path: string, fileName: string): Promise<ColumnTable | nul
 }
 
 /**
- * The columns' roles: from the flags, else from a preset the file's columns match, else, with a
- * note, from a label column plain enough to take (`plainLabel`: `label`, `class`, … holding a
- * value such as `normal`, `BENIGN` or 0).
+ * The columns' roles: from the flags; without any, from a preset the file's columns match; and
+ * where no label is given, with a note, from a label column plain enough to take (`plainLabel`:
+ * `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0), with the column naming
+ * each attack's category beside it (`plainCategory`), when the flags give none.
  */
 async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
-  if (hasSchemaFlags(flags)) return schemaSpec(flags);
+  const spec = await schemaSpec(flags);
+  if ('preset' in spec || spec.label !== undefined) return spec;
   const file = fileLabel(flags.data);
-  const head = await headOf(path, file);
-  if (head === null) return schemaSpec(flags);
-  const preset = recognisePreset(head.columnNames());
-  if (preset !== null) {
-    notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
-    return { preset };
+  const head = await headOf(path, readOptionsFor(spec, file));
+  if (head === null) return spec;
+  const given = !hasSchemaFlags(flags) ? null : new Set([...(spec.drop ?? []), ...(spec.categorical ?? []), ...(spec.log1p ?? [])]);
+  if (given === null) {
+    const preset = recognisePreset(head.columnNames());
+    if (preset !== null) {
+      notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
+      return { preset };
+    }
   }
+  const columns = head.columnNames().filter((c) => !given?.has(c) && c !== spec.categoryColumn);
   const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
-  const guess = plainLabel(head.columnNames(), values);
-  if (guess === null) return schemaSpec(flags);
+  const guess = plainLabel(columns, values);
+  if (guess === null) return spec;
   const seen = values(guess.label);
   notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
-  return { label: guess.label, normal: [guess.normal], ...knownFeatures(head.columnNames(), guess.label, file) };
+  const category = spec.categoryColumn ?? plainCategory(columns, guess.label, values);
+  if (category !== null && spec.categoryColumn === undefined) {
+    notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`);
+  }
+  return {
+    ...spec, label: guess.label, normal: [guess.normal], ...(category === null ? {} : { categoryColumn: category }),
+    ...(given === null ? knownFeatures(head.columnNames(), { label: guess.label, labels: seen, category }, file) : {}),
+  };
 }
 
 /**
  * The roles of a headerless data set's features (NSL-KDD's) where a file names them all under a
- * header of its own, its other columns but `label` left out, in a note; none otherwise.
+ * header of its own, with its attack families where the file's labels (`labels`, its first rows')
+ * are the data set's attack names, its other columns but the label and the attack category left
+ * out, in a note; none otherwise.
  */
-function knownFeatures(columns: readonly string[], label: string, file: string): { categorical?: string[]; drop?: string[] } {
+function knownFeatures(
+  columns: readonly string[], { label, labels, category }: { label: string; labels: readonly string[]; category: string | null }, file: string,
+): Pick<GenericSpec, 'categorical' | 'drop' | 'families'> {
   const known = presetFeaturesIn(columns);
   if (known === null) return {};
   const features = new Set([...known.numeric, ...known.categorical]);
-  const drop = columns.filter((c) => c !== label && !features.has(c));
+  const drop = columns.filter((c) => c !== label && c !== category && !features.has(c));
   notice('note', `${file} has the features of ${presetTitle(known.name)} under a header of its own: they are read as --preset ${known.name} reads them${drop.length ? `; ${drop.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
-  return { categorical: [...known.categorical], ...(drop.length ? { drop } : {}) };
+  const families = known.families !== undefined && labels.some((l) => Object.hasOwn(known.families!, l)) ? { families: known.families } : {};
+  return { categorical: [...known.categorical], ...(drop.length ? { drop } : {}), ...families };
 }
 
 /**
