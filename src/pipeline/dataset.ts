@@ -50,38 +50,60 @@ export const UCI_CLASS_COLUMN = 'class';
 /** `name: type.`, the attribute lines of a UCI `.names` file. */
 const UCI_ATTRIBUTE = /^([^:|]+):\s*(.+?)\s*\.?\s*$/;
 
-/** The fields of a CSV line, trimmed; a quoted field may hold commas, and `""` for a quote. */
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
+/**
+ * The rows of delimited text, each a list of its fields, trimmed: a quoted field may hold the
+ * delimiter, line ends and `""` for a quote. Rows with no text are left out.
+ */
+function delimitedRows(text: string, delimiter: string): string[][] {
+  const rows: string[][] = [];
+  let fields: string[] = [];
   let field = '';
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') field += line[++i];
+  const endField = () => {
+    fields.push(field.trim());
+    field = '';
+  };
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '"' && text[i + 1] === '"') field += text[++i];
     else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) {
-      fields.push(field.trim());
-      field = '';
-    } else field += c;
+    else if (quoted && c !== undefined) field += c;
+    else if (c === delimiter) endField();
+    else if (c === '\n' || c === undefined) {
+      endField();
+      if (fields.some((f) => f.length > 0)) rows.push(fields);
+      fields = [];
+    } else if (c !== '\r') field += c;
   }
-  fields.push(field.trim());
-  return fields;
+  return rows;
 }
 
+/** The words that give a column's kind in a names file (`symbolic`, `continuous.`, UNSW-NB15's `nominal`, …). */
+const KIND_WORD = /^(symbolic|continuous|real|integer|numeric|nominal|binary|float|string|timestamp)\.?$/i;
+
 /**
- * A names file in one of three forms. One name per non-empty line: its first field (before `,`,
+ * A names file in one of four forms. One name per non-empty line: its first field (before `,`,
  * `:` or a tab), trimmed, and `symbolic` as a second field marks it categorical (NSL-KDD's
- * field_names.csv). A CSV table of the columns whose header has a `Name` column (UNSW-NB15's
- * NUSW-NB15_features.csv: `No.,Name,Type,Description`): that column's values, in order, the
- * columns' kinds left to the data. Or the UCI `.names` form: `|` comments, a first line listing
- * the classes (`back,buffer_overflow,…,normal.`), then `name: type.` lines; the class column, last
- * in the data, is named `class`, and `symbolic` (or a list of values) marks a column categorical.
+ * field_names.csv). All the names on one line, comma- or tab-separated (a CSV header saved on its
+ * own, as BoT-IoT's feature names are). A table of the columns, comma- or tab-separated, whose
+ * header has a `Name` column and no kind (UNSW-NB15's NUSW-NB15_features.csv:
+ * `No.,Name,Type,Description`): that column's values, in order, the columns' kinds left to the
+ * data. Or the UCI `.names` form: `|` comments, a first line listing the classes
+ * (`back,buffer_overflow,…,normal.`), then `name: type.` lines; the class column, last in the
+ * data, is named `class`, and `symbolic` (or a list of values) marks a column categorical.
  */
 export function parseNames(text: string): Names {
-  const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.trim().length > 0);
-  const header = rows.length > 1 ? csvFields(rows[0]).map((f) => f.toLowerCase()) : [];
-  const at = header.length > 1 ? header.indexOf('name') : -1;
-  if (at >= 0) return { names: rows.slice(1).map((line) => csvFields(line)[at] ?? '').filter((name) => name.length > 0), categorical: [] };
+  const body = text.replace(/^\uFEFF/, '');
+  const firstLine = body.trimStart().split(/\r?\n/, 1)[0];
+  const rows = delimitedRows(body, firstLine.includes('\t') ? '\t' : ',');
+  const header = rows[0] ?? [];
+  const at = header.findIndex((f) => f.toLowerCase() === 'name');
+  if (rows.length > 1 && header.length > 1 && at >= 0 && !header.some((f) => KIND_WORD.test(f))) {
+    return { names: rows.slice(1).map((row) => row[at] ?? '').filter((name) => name.length > 0), categorical: [] };
+  }
+  if (rows.length === 1 && header.length > 1 && !header.slice(1).some((f) => KIND_WORD.test(f)) && !firstLine.trimEnd().endsWith('.')) {
+    return { names: header.filter((name) => name.length > 0), categorical: [] };
+  }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => line.replace(/\|.*$/, '').trim()).filter((line) => line.length > 0);
   const uci = lines.length > 1 && !lines[0].includes(':') && lines[0].endsWith('.') && lines.slice(1).every((line) => UCI_ATTRIBUTE.test(line));
   if (uci) {

@@ -15,7 +15,7 @@ export interface Preset {
   normal: string[];
   /** Column holding the attack category; default: the label itself (or its family). */
   categoryColumn?: string;
-  /** Label value → attack category; labels not listed are `unknown`. */
+  /** Label value → attack category; labels not listed are their own category. */
   families?: Record<string, string>;
   categorical: string[];
   numeric: string[];

@@ -267,8 +267,8 @@ export function pickLabels(labels: Labels, rows: Int32Array): Labels {
 /**
  * Labels of a table, or null when the schema has no label column. A row is normal when its
  * trimmed label is one of the schema's normal values. Its category is `normal` for normal rows,
- * else the category column's value (where the table has the column), else the label's family
- * (`unknown` when not in the map), else the label itself.
+ * else the category column's value (where the table has the column and the value is not
+ * missing), else the label's family where the map has one, else the label itself.
  */
 export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
   if (schema.label === null) return null;
@@ -303,11 +303,24 @@ export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike
     }
     isAnomaly[i] = 1;
     if (entry.missing) (unlabelled ??= new Uint8Array(n))[i] = 1;
-    if (categories !== null) category[i] = String(categories[i] ?? '').trim() || label;
-    else if (schema.families !== null) category[i] = Object.hasOwn(schema.families, label) ? schema.families[label] : 'unknown';
-    else category[i] = label;
+    category[i] = categories === null ? familyOf(label, schema.families) : attackCategory(categories[i], label, schema.families);
   }
   return { isAnomaly, category, normalCount, unlabelled };
+}
+
+/** An attack label's family, where the map has it, else the label itself. */
+function familyOf(label: string, families: Record<string, string> | null): string {
+  return families !== null && Object.hasOwn(families, label) ? families[label] : label;
+}
+
+/**
+ * An attack row's category from the category column's value: the label's (family) where the value
+ * is missing; `normal`, the normal rows' group, said as an attack's (`normal (label 1)`).
+ */
+function attackCategory(value: unknown, label: string, families: Record<string, string> | null): string {
+  const text = String(value ?? '').trim();
+  if (isMissingText(text)) return familyOf(label, families);
+  return text === 'normal' ? `normal (label ${label})` : text;
 }
 
 /**

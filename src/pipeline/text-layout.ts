@@ -155,8 +155,10 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const names = options.names;
     const same = first !== null && first.fields.length === names.length && first.fields.every((f, j) => f.trim() === names[j]);
     const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => !Number.isFinite(parseNumber(f)));
-    if (replaced && names.every((name) => first.fields.some((f) => f.trim() === name))) {
-      throw new InputError({ file, line: 1 }, `the header row names the columns of ${namesFrom} in another order; leave the names out to read the file by its header`);
+    const key = (name: string) => name.trim().toLowerCase();
+    const reordered = replaced && names.some((name, j) => key(first.fields[j]) !== key(name)) && names.every((name) => first.fields.some((f) => key(f) === key(name)));
+    if (reordered) {
+      throw new InputError({ file, line: 1 }, `the header row names the columns of ${namesFrom} in another order: read by ${namesFrom}, its columns would be misread`);
     }
     if (same || replaced) {
       return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), ...repeatable(first.fields, head, start, first.next) };

@@ -225,7 +225,7 @@ describe('set-ups netae works out, or warns about', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
       `netae: note: ${data}: column "attack" taken as the label, "normal" as normal traffic (of "normal", "neptune" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
-      `netae: note: ${data} has the features of NSL-KDD under a header of its own: they are read as --preset nsl-kdd reads them; "level" left out, as no feature of it`,
+      `netae: note: ${data} has the features of NSL-KDD under names of its own: they are read as --preset nsl-kdd reads them; "level" left out, as no feature of it`,
     ]);
     expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(40);
     const { schema } = decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; features: { numeric: string[]; categorical: string[] } } };
@@ -256,6 +256,7 @@ describe('set-ups netae works out, or warns about', () => {
       `netae: note: ${data}: column "Label" taken as the label, "0" as normal traffic (of "1", "0" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
       `netae: note: ${data}: column "attack_cat" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`,
     ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ preset: null, label: 'Label', normal: ['0'], attackCategory: 'attack_cat' });
     expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(240);
     const { schema } = decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; categoryColumn: string; features: { numeric: string[]; categorical: string[] } } };
     expect([schema.label, schema.categoryColumn, schema.features.numeric, schema.features.categorical]).toEqual(['Label', 'attack_cat', ['sbytes', 'dpkts'], ['proto']]);
@@ -264,10 +265,54 @@ describe('set-ups netae works out, or warns about', () => {
     const evaluated = await run(['eval', '--model', out, '--data', data]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toContain('rows 300 (60 anomalies, 240 normal)');
+    const json = join(dir, 'unsw-raw.json');
+    expect((await run(['eval', '--model', out, '--data', data, '--json', json])).code).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ label: 'Label', attackCategory: 'attack_cat' });
     const table = evaluated.stdout.slice(evaluated.stdout.indexOf('\ncategory'));
     expect(table).toMatch(/\nExploits +30 /);
     expect(table).toMatch(/\nFuzzers +30 /);
     expect(table).not.toMatch(/\n1 +60 /);
+  });
+
+  it('takes the label a names file marks symbolic, and a data set\'s families from a copy with normal rows first and --drop', async () => {
+    const names = join(dir, 'dns.names');
+    writeFileSync(names, 'query,symbolic\nbytes,continuous\nlabel,symbolic\n');
+    const data = join(dir, 'dns.csv');
+    writeFileSync(data, `${Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'a.com' : 'b.org'},${100 + i * 7},${i % 6 === 0 ? 'tunnel' : 'normal'}`).join('\n')}\n`);
+    const out = join(dir, 'dns.safetensors');
+    const r = await run(['train', '--data', data, '--names', names, '--out', out, '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(50);
+    const { schema } = decodeModel(new Uint8Array(readFileSync(out))).meta.features as { schema: { label: string; features: { categorical: string[] } } };
+    expect([schema.label, schema.features.categorical]).toEqual(['label', ['query']]);
+
+    const kaggle = getPreset('nsl-kdd').read.names!.map((n) => (n === 'label' ? 'attack' : n === 'difficulty' ? 'level' : n));
+    const sorted = join(dir, 'KDDTrain_sorted.csv');
+    const normal = Array.from({ length: 2100 }, (_, i) => NSL[i % 2 ? 0 : 2].replace(/^0,/, `${i % 50},`));
+    const attacks = Array.from({ length: 30 }, (_, i) => NSL[1].replace(/^0,/, `${i},`));
+    writeFileSync(sorted, `${kaggle.join(',')}\n${[...normal, ...attacks].join('\n')}\n`);
+    const model = join(dir, 'sorted.safetensors');
+    const trained = await run(['train', '--data', sorted, '--drop', 'level', '--out', model, '--epochs', '1']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(ourNotices(trained.stderr).slice(0, 2)).toEqual([
+      `netae: note: ${sorted}: column "attack" taken as the label, "normal" as normal traffic (of "normal" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
+      `netae: note: ${sorted} has the features of NSL-KDD under names of its own: they are read as --preset nsl-kdd reads them`,
+    ]);
+    const evaluated = await run(['eval', '--model', model, '--data', sorted]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/\ndos +30 /);
+  });
+
+  it('refuses --names for a file that names its own columns', async () => {
+    const { table } = await readTable(readFileSync(TEST), { fileName: TEST });
+    const arrow = join(dir, 'named.arrow');
+    writeFileSync(arrow, toArrowIPC(table));
+    const names = join(dir, 'three.names');
+    writeFileSync(names, 'a\nb\nc\n');
+    for (const [file, kind] of [[arrow, 'Arrow'], [TEST, 'a Zeek log']]) {
+      const r = await run(['train', '--data', file, '--names', names, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'named.safetensors')]);
+      expect([r.code, ourErrors(r.stderr)]).toEqual([2, [`netae: --names ${names}: ${file} is ${kind}, which names its own columns; leave --names out`]]);
+    }
   });
 
   it('--attack-category names the column of a generic file that eval reports by; it is never a feature', async () => {

@@ -189,6 +189,15 @@ describe('netae stream on a real nats-server', () => {
     await server?.stop();
   });
 
+  it('publish refuses --names for a file that names its own columns, and publishes nothing', async () => {
+    const names = join(dir, 'three.names');
+    writeFileSync(names, 'a\nb\nc\n');
+    const r = await run(['publish', '--server', server.url, '--subject', 'named', '--data', TEST, '--names', names]);
+    expect(r.code).toBe(2);
+    expect(ourErrors(r.stderr)).toEqual([`netae: --names ${names}: ${TEST} is a Zeek log, which names its own columns; leave --names out`]);
+    expect(await stored(jsm, 'NETAE_named')).toBe(0);
+  });
+
   it('publish gives each message an id of its run and place, and a file that fails part-way says how much went out', async () => {
     const lines = readFileSync(big, 'utf8').trimEnd().split('\n');
     const broken = join(dir, 'broken.conn.log');

@@ -22,7 +22,7 @@ describe('NSL-KDD preset', () => {
   const folder = mkdtempSync(join(tmpdir(), 'netae-nsl-kdd-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('reads a headerless KDD file and maps labels to attack families, unknown ones to unknown', async () => {
+  it('reads a headerless KDD file and maps labels to attack families, others to themselves', async () => {
     const file = join(folder, 'three.txt');
     writeFileSync(
       file,
@@ -39,7 +39,7 @@ describe('NSL-KDD preset', () => {
     expect(data.table.get('service', 1)).toBe('private');
     expect(data.table.get('src_bytes', 0)).toBe(181);
     expect(Array.from(data.labels!.isAnomaly)).toEqual([0, 1, 1]);
-    expect(data.labels!.category).toEqual(['normal', 'dos', 'unknown']);
+    expect(data.labels!.category).toEqual(['normal', 'dos', 'not_a_known_attack']);
   });
 });
 

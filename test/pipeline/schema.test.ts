@@ -181,9 +181,15 @@ describe('labels', () => {
     expect(() => parseDataset(csv, { categoryColumn: 'kind' }, 'flows.csv')).toThrow('an attack category column needs a label column');
   });
 
-  it('maps labels to families by the map\'s own entries only: a label such as "constructor" is unknown', () => {
+  it('maps labels to families by the map\'s own entries only: a label such as "constructor" is its own category', () => {
     const schema = resolveSchema(parseText('x,label\n1,ok\n', {}).table, { label: 'label', normal: ['ok'], families: { neptune: 'dos' } });
-    expect(labelsOfValues(['ok', 'neptune', 'constructor', 'toString'], null, schema).category).toEqual(['normal', 'dos', 'unknown', 'unknown']);
+    expect(labelsOfValues(['ok', 'neptune', 'constructor', 'toString'], null, schema).category).toEqual(['normal', 'dos', 'constructor', 'toString']);
+  });
+
+  it('an attack\'s category is never the normal rows\' group, and a missing one is the label\'s', () => {
+    const schema = resolveSchema(parseText('x,label,kind\n1,0,\n', {}).table, { label: 'label', normal: ['0'], categoryColumn: 'kind' });
+    const labels = labelsOfValues(['0', '1', '1', '1', '1', '0'], ['', 'normal', '-', ' NA ', 'dos', 'normal'], schema);
+    expect(labels.category).toEqual(['normal', 'normal (label 1)', '1', '1', 'dos', 'normal']);
   });
 
   it('a missing label (-, empty, NA) is neither normal nor an attack: left out of training with the attacks, and of the measures', () => {

@@ -54,6 +54,15 @@ describe('parseNames', () => {
     const text = 'No.,Name,Type ,Description\r\n1,srcip,nominal,Source IP address\r\n2,sport,integer,"Source port, the ""from"" end"\r\n\r\n3, proto ,nominal,x\r\n';
     expect(parseNames(text)).toEqual({ names: ['srcip', 'sport', 'proto'], categorical: [] });
     expect(parseNames('name\nbytes\n')).toEqual({ names: ['name', 'bytes'], categorical: [] });
+    expect(parseNames('No.,Name,Type,Description\n1,proto,nominal,"the protocol\nfor example, tcp"\n2,bytes,integer,b\n')).toEqual({ names: ['proto', 'bytes'], categorical: [] });
+    expect(parseNames('No.\tName\tType\n1\tproto\tnominal\n2\tbytes\tinteger\n')).toEqual({ names: ['proto', 'bytes'], categorical: [] });
+  });
+
+  it('reads a column called name in a one-per-line file as a name, and all the names on one line (a header saved alone)', () => {
+    expect(parseNames('name,symbolic\nbytes,continuous\nlabel\n')).toEqual({ names: ['name', 'bytes', 'label'], categorical: ['name'] });
+    expect(parseNames('"pkSeqID","stime","proto",attack\r\n')).toEqual({ names: ['pkSeqID', 'stime', 'proto', 'attack'], categorical: [] });
+    expect(parseNames('dur\tproto\tlabel\n')).toEqual({ names: ['dur', 'proto', 'label'], categorical: [] });
+    expect(parseNames('protocol_type,symbolic\n')).toEqual({ names: ['protocol_type'], categorical: ['protocol_type'] });
   });
 
   it('gives no names for an empty file', () => {

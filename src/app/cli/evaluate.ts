@@ -127,7 +127,8 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const { detector, threshold } = withThreshold(await readDetector(flags.model), flags, flags.model);
   const given = flags.threshold !== undefined || flags.fpr !== undefined;
   const result = await withGpu((gpu) => evaluateFile(gpu, detector, flags.data, flags.threads ?? defaultThreads(), flags.model));
-  const text = `${JSON.stringify({ model: flags.model, data: flags.data, threshold, ...result }, null, 2)}\n`;
+  const { label, categoryColumn } = detector.featurizer.schema;
+  const text = `${JSON.stringify({ model: flags.model, data: flags.data, label, attackCategory: categoryColumn, threshold, ...result }, null, 2)}\n`;
   if (json === stdout) {
     await writeAll(stdout, text);
     return;

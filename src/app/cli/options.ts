@@ -3,6 +3,7 @@ import { checkSpecText } from '../../model/spec';
 import { presetNames, type SchemaSpec } from '../../pipeline';
 import { quote } from '../../pipeline/errors';
 import { readNamesFile } from '../../pipeline/io-node';
+import type { Format } from '../../pipeline/text-table';
 import { UsageError } from './errors';
 
 /** A number as written on a command line: decimal digits, a point, an exponent (not `0x10`, ` 2` or `Infinity`). */
@@ -116,4 +117,14 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
     header: flags.header === false ? false : undefined,
     categoryColumn: category,
   };
+}
+
+/** How messages name a file format. */
+const FORMAT_NAMES: Record<Format, string> = { csv: 'CSV', tsv: 'TSV', zeek: 'a Zeek log', arrow: 'Arrow', parquet: 'Parquet' };
+
+/** A UsageError where `--names FILE` is given for a file whose format names its own columns (Arrow, Parquet, Zeek). */
+export function checkNamesFor(format: Format, names: string | undefined, file: string): void {
+  if (names !== undefined && format !== 'csv' && format !== 'tsv') {
+    throw new UsageError(`--names ${names}: ${file} is ${FORMAT_NAMES[format]}, which names its own columns; leave --names out`);
+  }
 }

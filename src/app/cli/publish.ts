@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { getPreset } from '../../pipeline';
 import type { ReadOptions } from '../../pipeline/io';
 import { readChunksFile, readNamesFile } from '../../pipeline/io-node';
@@ -8,6 +9,7 @@ import { AsyncPublisher, manager, streamFor, subjectProblem, type Stored } from 
 import { TEXT_COLUMNS, WIRE_FORMATS, recordLines, type WireFormat } from '../stream/wire';
 import { UsageError } from './errors';
 import { credentialsOf } from './nats-options';
+import { checkNamesFor } from './options';
 import { checkInputs } from './paths';
 import { statusReporter } from './stream-status';
 
@@ -58,6 +60,12 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   const credentials = credentialsOf(flags);
   checkInputs([{ flag: '--data', path: flags.data }]);
   const read = await readOptions(flags);
+  if (flags.names !== undefined && flags.data !== '-' && statSync(flags.data).isFile()) {
+    const head = readChunksFile(flags.data, { ...read, chunkRows: 1 });
+    const first = await head.next().catch(() => null);
+    await head.return(undefined).catch(() => undefined);
+    if (first?.value) checkNamesFor(first.value.format, flags.names, read.fileName!);
+  }
   const run = randomUUID();
   const started = performance.now();
   let records = 0;
@@ -95,6 +103,7 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
       let carry: string[] = [];
       try {
         for await (const chunk of readChunksFile(flags.data, read)) {
+          checkNamesFor(chunk.format, flags.names, read.fileName!);
           carry.push(...recordLines(chunk.table, format));
           let at = 0;
           for (; carry.length - at >= perMessage; at += perMessage) send(carry.slice(at, at + perMessage));

@@ -9,6 +9,7 @@ import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns, readOptionsFor } from '../../pipeline/schema';
 import type { ReadOptions } from '../../pipeline/io';
+import type { Format } from '../../pipeline/text-table';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
@@ -19,7 +20,7 @@ import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, s
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
-import { hasSchemaFlags, schemaSpec, type DataFlags } from './options';
+import { checkNamesFor, hasSchemaFlags, schemaSpec, type DataFlags } from './options';
 import { Interrupted, UsageError } from './errors';
 import { openOutput, standardOutput, type Output } from './output';
 import { checkInputs } from './paths';
@@ -56,6 +57,10 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     layers: s.layers,
     parameters: s.parameters,
     features: s.features,
+    preset: fitted.featurizer.schema.preset,
+    label: fitted.featurizer.schema.label,
+    normal: fitted.featurizer.schema.normal,
+    attackCategory: fitted.featurizer.schema.categoryColumn,
     scaling: s.scaling,
     bound: s.bound,
     log1p: s.log1p,
@@ -112,12 +117,12 @@ function fileLabel(path: string): string {
 /** Rows read from the head of a file to recognise its data set or its label column. */
 const HEAD_ROWS = 2000;
 
-/** The first rows of a file, or null when they cannot be read (the whole read then says why). */
-async function headOf(path: string, options: ReadOptions): Promise<ColumnTable | null> {
+/** The first rows of a file and its format, or null when they cannot be read (the whole read then says why). */
+async function headOf(path: string, options: ReadOptions): Promise<{ table: ColumnTable; format: Format } | null> {
   const chunks = readChunksFile(path, { ...options, chunkRows: HEAD_ROWS });
   try {
     const first = await chunks.next();
-    return first.done ? null : first.value.table;
+    return first.done ? null : first.value;
   } catch {
     return null;
   } finally {
@@ -129,23 +134,27 @@ async function headOf(path: string, options: ReadOptions): Promise<ColumnTable |
  * The columns' roles: from the flags; without any, from a preset the file's columns match; and
  * where no label is given, with a note, from a label column plain enough to take (`plainLabel`:
  * `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0), with the column naming
- * each attack's category beside it (`plainCategory`), when the flags give none.
+ * each attack's category beside it (`plainCategory`) when the flags give none, among the columns
+ * that --drop, --category and --log1p leave.
  */
 async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const spec = await schemaSpec(flags);
-  if ('preset' in spec || spec.label !== undefined) return spec;
+  if ('preset' in spec || (spec.label !== undefined && spec.names === undefined)) return spec;
   const file = fileLabel(flags.data);
-  const head = await headOf(path, readOptionsFor(spec, file));
-  if (head === null) return spec;
-  const given = !hasSchemaFlags(flags) ? null : new Set([...(spec.drop ?? []), ...(spec.categorical ?? []), ...(spec.log1p ?? [])]);
-  if (given === null) {
+  const read = await headOf(path, readOptionsFor(spec, file));
+  if (read === null) return spec;
+  checkNamesFor(read.format, flags.names, file);
+  if (spec.label !== undefined) return spec;
+  const head = read.table;
+  if (!hasSchemaFlags(flags)) {
     const preset = recognisePreset(head.columnNames());
     if (preset !== null) {
       notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
       return { preset };
     }
   }
-  const columns = head.columnNames().filter((c) => !given?.has(c) && c !== spec.categoryColumn);
+  const given = new Set([...(flags.drop ?? []), ...(flags.category ?? []), ...(flags.log1p ?? [])]);
+  const columns = head.columnNames().filter((c) => !given.has(c) && c !== spec.categoryColumn);
   const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
   const guess = plainLabel(columns, values);
   if (guess === null) return spec;
@@ -155,28 +164,30 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (category !== null && spec.categoryColumn === undefined) {
     notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`);
   }
+  const categorical = spec.categorical?.filter((c) => c !== guess.label && c !== category);
+  const known = flags.category === undefined && flags.log1p === undefined ? knownFeatures(head.columnNames(), { label: guess.label, category, drop: flags.drop ?? [] }, file) : {};
   return {
-    ...spec, label: guess.label, normal: [guess.normal], ...(category === null ? {} : { categoryColumn: category }),
-    ...(given === null ? knownFeatures(head.columnNames(), { label: guess.label, labels: seen, category }, file) : {}),
+    ...spec, label: guess.label, normal: [guess.normal], categorical: categorical?.length ? categorical : undefined,
+    ...(category === null ? {} : { categoryColumn: category }), ...known,
   };
 }
 
 /**
  * The roles of a headerless data set's features (NSL-KDD's) where a file names them all under a
- * header of its own, with its attack families where the file's labels (`labels`, its first rows')
- * are the data set's attack names, its other columns but the label and the attack category left
- * out, in a note; none otherwise.
+ * header or names of its own: its features as the preset reads them, its attack families, its
+ * other columns but the label and the attack category left out (`drop` as well), in a note; none
+ * otherwise.
  */
 function knownFeatures(
-  columns: readonly string[], { label, labels, category }: { label: string; labels: readonly string[]; category: string | null }, file: string,
+  columns: readonly string[], { label, category, drop }: { label: string; category: string | null; drop: readonly string[] }, file: string,
 ): Pick<GenericSpec, 'categorical' | 'drop' | 'families'> {
   const known = presetFeaturesIn(columns);
   if (known === null) return {};
   const features = new Set([...known.numeric, ...known.categorical]);
-  const drop = columns.filter((c) => c !== label && c !== category && !features.has(c));
-  notice('note', `${file} has the features of ${presetTitle(known.name)} under a header of its own: they are read as --preset ${known.name} reads them${drop.length ? `; ${drop.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
-  const families = known.families !== undefined && labels.some((l) => Object.hasOwn(known.families!, l)) ? { families: known.families } : {};
-  return { categorical: [...known.categorical], ...(drop.length ? { drop } : {}), ...families };
+  const others = columns.filter((c) => c !== label && c !== category && !features.has(c) && !drop.includes(c));
+  notice('note', `${file} has the features of ${presetTitle(known.name)} under names of its own: they are read as --preset ${known.name} reads them${others.length ? `; ${others.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
+  const left = [...drop, ...others];
+  return { categorical: [...known.categorical], ...(left.length ? { drop: left } : {}), ...(known.families === undefined ? {} : { families: known.families }) };
 }
 
 /**
