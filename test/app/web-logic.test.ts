@@ -109,6 +109,9 @@ describe('reading a dropped file', () => {
     expect(info.columns).toEqual(['bytes', 'proto', 'Verdict']);
     expect(info.label).toBe('Verdict');
     expect(info.normal).toBe('BENIGN');
+    expect(info.category).toBeNull();
+    const typed = await inspectFile(new File(['bytes,type,label\n10,normal,0\n900,scanning,1\n20,normal,0\n'], 'ton.csv'));
+    expect([typed.label, typed.normal, typed.category]).toEqual(['label', '0', 'type']);
     expect(guessLabel(['x', 'class'], { x: ['1'], class: ['attack', 'normal'] })).toEqual({ label: 'class', normal: 'normal' });
     expect(guessLabel(['x'], { x: ['0', '1'] })).toEqual({ label: null, normal: null });
   });

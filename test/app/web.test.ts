@@ -325,20 +325,22 @@ describe('the web page', () => {
     await page.waitForSelector('#schema:not([hidden])');
     expect(await page.inputValue('#preset')).toBe('zeek-conn');
 
-    const lines = ['bytes,packets,proto,src,verdict'];
+    const lines = ['bytes,packets,proto,src,type,verdict'];
     for (let i = 0; i < 400; i++) {
       const attack = i % 10 === 0;
-      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},10.0.0.${i % 50},${attack ? 'attack' : 'ok'}`);
+      lines.push(`${attack ? 90_000 + i : 500 + (i % 37) * 13},${attack ? 900 : 4 + (i % 5)},${i % 3 ? 'tcp' : 'udp'},10.0.0.${i % 50},${attack ? (i % 20 ? 'scan' : 'flood') : 'none'},${attack ? 'attack' : 'ok'}`);
     }
     await dropFile(page, 'flows.csv', `${lines.join('\n')}\n`);
     await expect.poll(() => page.inputValue('#preset')).toBe('generic');
     expect(await page.isVisible('#generic')).toBe(true);
     expect(await page.inputValue('#label-column')).toBe('verdict');
+    expect(await page.inputValue('#category-column')).toBe('type');
     await page.fill('#normal-value', 'ok');
     await train(page, 5);
     expect(await text(page, '#scored-data')).toContain('flows.csv');
     expect(await text(page, '#model-summary')).toContain('left outsrc (addresses): identifiers, not features');
-    expect(await page.locator('#categories tbody tr').count()).toBe(2);
+    const categories = await page.locator('#categories tbody tr td:first-child').allTextContents();
+    expect(categories.map((c) => c.replace(/ .*/, '')).sort()).toEqual(['flood', 'normal', 'scan']);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 300_000);

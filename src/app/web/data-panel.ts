@@ -7,6 +7,7 @@ import type { FileInfo, ScoringData, TrainingData } from './protocol';
 
 const GENERIC = 'generic';
 const UNLABELLED = '';
+const NO_CATEGORY = '';
 
 export interface DataPanelEvents {
   /** A `.safetensors` file was dropped or chosen. */
@@ -26,6 +27,7 @@ export class DataPanel {
   private readonly preset = byId<HTMLSelectElement>('preset');
   private readonly labelColumn = byId<HTMLSelectElement>('label-column');
   private readonly normalValue = byId<HTMLInputElement>('normal-value');
+  private readonly categoryColumn = byId<HTMLSelectElement>('category-column');
 
   constructor(private readonly events: DataPanelEvents) {
     const zone = byId('dropzone');
@@ -49,7 +51,10 @@ export class DataPanel {
       h('option', { value: GENERIC }, 'Generic: choose the label column'),
     );
     this.preset.addEventListener('change', () => this.showGeneric());
-    this.labelColumn.addEventListener('change', () => this.fillNormalValues(true));
+    this.labelColumn.addEventListener('change', () => {
+      this.fillNormalValues(true);
+      this.fillCategories();
+    });
   }
 
   /** True, after saying so, when a job is running: the data it was given stays on screen with its results. */
@@ -114,6 +119,8 @@ export class DataPanel {
     this.labelColumn.value = info.label ?? UNLABELLED;
     this.fillNormalValues(false);
     if (info.normal !== null) this.normalValue.value = info.normal;
+    this.fillCategories();
+    this.categoryColumn.value = info.category ?? NO_CATEGORY;
     this.showGeneric();
   }
 
@@ -128,13 +135,27 @@ export class DataPanel {
     if (reset) this.normalValue.value = guessNormal(values) ?? '';
   }
 
+  /** The columns that may name each attack's category: every column but the label. */
+  private fillCategories(): void {
+    const label = this.labelColumn.value;
+    const chosen = this.categoryColumn.value;
+    const columns = (this.current?.info.columns ?? []).filter((c) => c !== label);
+    this.categoryColumn.replaceChildren(
+      h('option', { value: NO_CATEGORY }, '(none: the label)'),
+      ...columns.map((c) => h('option', { value: c }, c)),
+    );
+    this.categoryColumn.value = columns.includes(chosen) ? chosen : NO_CATEGORY;
+    this.categoryColumn.disabled = label === UNLABELLED;
+  }
+
   private spec(): SchemaSpec {
     if (this.preset.value !== GENERIC) return { preset: this.preset.value };
     const label = this.labelColumn.value;
     if (label === UNLABELLED) return {};
     const normal = this.normalValue.value.trim();
     if (normal === '') throw new Error(`enter the value of "${label}" that means normal traffic`);
-    return { label, normal };
+    const category = this.categoryColumn.value;
+    return category === NO_CATEGORY ? { label, normal } : { label, normal, categoryColumn: category };
   }
 
   /** The data to train on; an Error saying what to fix when the roles are incomplete. */

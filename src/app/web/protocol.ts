@@ -48,6 +48,8 @@ export interface FileInfo {
   /** For a generic file: the likely label column and its normal value. */
   readonly label: string | null;
   readonly normal: string | null;
+  /** For a generic file: the likely column naming each attack's category beside the label. */
+  readonly category: string | null;
 }
 
 export interface Curve {
