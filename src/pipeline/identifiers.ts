@@ -15,7 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{1,2}[.-]\d{1,2}[.-]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AP]M)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 /** Names of columns that say when a record was (seconds since 1970 and the like) or number it in its file. */
 const TIME_NAMES = /^(?:ts|stime|ltime|time|timestamp|date|datetime|start_?time|end_?time|first_?seen|last_?seen)$/i;
-const RECORD_NUMBER_NAMES = /^(?:id|pkseqid|index|no\.?)$/i;
+const RECORD_NUMBER_NAMES = /^(?:id|pkseqid|index|no\.?|unnamed: \d+)$/i;
 
 /** Share of a column's non-empty values that must match a pattern for the column to count as such. */
 const PATTERN_SHARE = 0.9;
@@ -29,8 +29,10 @@ const UNIQUE_SHARE = 0.5;
  * Text: addresses (IPv4, IPv6, MAC), UUIDs, dates and times, and columns nearly unique per row
  * (Zeek's `uid`, flow IDs); one-hot encoded they add a feature per value, none of which a new
  * record shares, so a model learns nothing from them and every new record looks unseen. Text or
- * numbers, by name: a time (`ts`, `Stime`, `timestamp`, …) or a record number (`id`, `pkSeqID`),
- * which grow with the capture, so that traffic of a later day would look unlike any trained on.
+ * numbers, by name: a time (`ts`, `Stime`, `timestamp`, …) or a record number (`id`, `pkSeqID`,
+ * pandas' saved index `Unnamed: 0`), which grow with the capture, so that traffic of a later day
+ * would look unlike any trained on; and numbers that rise with every row (an index saved under
+ * another name, or none).
  * Looks at every row of `table`.
  */
 export function identifierColumns(table: ColumnTable, candidates: readonly string[]): LeftOut[] {
@@ -44,12 +46,23 @@ export function identifierColumns(table: ColumnTable, candidates: readonly strin
   return found;
 }
 
+/**
+ * Whether numbers rise from every row to the next through at least MANY_VALUES rows: a row
+ * counter (a saved index) or a time, never a measure of traffic, which repeats and falls.
+ */
+function rises(values: Float64Array): boolean {
+  if (values.length < MANY_VALUES) return false;
+  for (let i = 1; i < values.length; i++) if (!(values[i] > values[i - 1])) return false;
+  return true;
+}
+
 /** Full (eight groups) or compressed (`::`) IPv6, so that times of day such as `08:59:01` do not count. */
 function isIpv6(text: string): boolean {
   return (text.includes('::') || text.split(':').length === 8) && IPV6.test(text);
 }
 
 function identifierReason(values: ArrayLike<unknown>): string | null {
+  if (values instanceof Float64Array) return rises(values) ? 'a record number or time: it rises with every row' : null;
   const distinct = new Set<string>();
   const matches = { address: 0, uuid: 0, date: 0 };
   let filled = 0;

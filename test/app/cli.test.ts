@@ -205,7 +205,7 @@ describe('set-ups netae works out, or warns about', () => {
 
   it('takes a plain label column of a generic file, with a note, and trains on its normal rows', async () => {
     const data = join(dir, 'labelled.csv');
-    writeFileSync(data, `bytes,packets,label\n${Array.from({ length: 60 }, (_, i) => `${100 + i * 7},${1 + (i % 5)},${i % 6 === 0 ? 1 : 0}`).join('\n')}\n`);
+    writeFileSync(data, `bytes,packets,label\n${Array.from({ length: 60 }, (_, i) => `${100 + ((i * 37) % 500)},${1 + (i % 5)},${i % 6 === 0 ? 1 : 0}`).join('\n')}\n`);
     const out = join(dir, 'labelled.safetensors');
     const r = await run(['train', '--data', data, '--out', out, '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -278,7 +278,7 @@ describe('set-ups netae works out, or warns about', () => {
     const names = join(dir, 'dns.names');
     writeFileSync(names, 'query,symbolic\nbytes,continuous\nlabel,symbolic\n');
     const data = join(dir, 'dns.csv');
-    writeFileSync(data, `${Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'a.com' : 'b.org'},${100 + i * 7},${i % 6 === 0 ? 'tunnel' : 'normal'}`).join('\n')}\n`);
+    writeFileSync(data, `${Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'a.com' : 'b.org'},${100 + ((i * 37) % 500)},${i % 6 === 0 ? 'tunnel' : 'normal'}`).join('\n')}\n`);
     const out = join(dir, 'dns.safetensors');
     const r = await run(['train', '--data', data, '--names', names, '--out', out, '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -317,7 +317,7 @@ describe('set-ups netae works out, or warns about', () => {
 
   it('--attack-category names the column of a generic file that eval reports by; it is never a feature', async () => {
     const data = join(dir, 'typed.csv');
-    const rows = Array.from({ length: 120 }, (_, i) => `${100 + i * 7},${1 + (i % 5)},${i % 4 === 0 ? `yes,kind${i % 3}` : 'no,none'}`);
+    const rows = Array.from({ length: 120 }, (_, i) => `${100 + ((i * 37) % 500)},${1 + (i % 5)},${i % 4 === 0 ? `yes,kind${i % 3}` : 'no,none'}`);
     writeFileSync(data, `bytes,packets,bad,kind\n${rows.join('\n')}\n`);
     const out = join(dir, 'typed.safetensors');
     const r = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'kind', '--out', out, '--epochs', '1', '--json']);
@@ -341,7 +341,7 @@ describe('set-ups netae works out, or warns about', () => {
 
   it('takes a plain label even where the flags drop or one-hot other columns', async () => {
     const data = join(dir, 'dropped.csv');
-    writeFileSync(data, `host,bytes,proto,label\n${Array.from({ length: 60 }, (_, i) => `h${i},${100 + i * 7},${i % 2 ? 'tcp' : 'udp'},${i % 6 === 0 ? 'attack' : 'normal'}`).join('\n')}\n`);
+    writeFileSync(data, `host,bytes,proto,label\n${Array.from({ length: 60 }, (_, i) => `h${i},${100 + ((i * 37) % 500)},${i % 2 ? 'tcp' : 'udp'},${i % 6 === 0 ? 'attack' : 'normal'}`).join('\n')}\n`);
     const r = await run(['train', '--data', data, '--drop', 'host', '--category', 'proto', '--out', join(dir, 'dropped.safetensors'), '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr)[0]).toMatch(/column "label" taken as the label, "normal" as normal traffic/);
@@ -350,7 +350,7 @@ describe('set-ups netae works out, or warns about', () => {
 
   it('warns that every row is taken as normal when a file has no label', async () => {
     const data = join(dir, 'unlabelled.csv');
-    writeFileSync(data, `bytes,packets\n${Array.from({ length: 50 }, (_, i) => `${100 + i * 7},${1 + (i % 5)}`).join('\n')}\n`);
+    writeFileSync(data, `bytes,packets\n${Array.from({ length: 50 }, (_, i) => `${100 + ((i * 37) % 500)},${1 + (i % 5)}`).join('\n')}\n`);
     const r = await run(['train', '--data', data, '--out', join(dir, 'u.safetensors'), '--epochs', '1']);
     expect(r.code, r.stderr).toBe(0);
     const [warning] = ourNotices(r.stderr);
@@ -361,7 +361,7 @@ describe('set-ups netae works out, or warns about', () => {
     const r = await run(['train', '--data', TRAIN, '--label', 'label', '--normal', 'normal', '--out', join(dir, 'g.safetensors'), '--epochs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr).filter((n) => n.startsWith('netae: note:'))).toEqual([
-      'netae: note: left out as identifiers: ts (a time, when a record was rather than what), uid (8,000 distinct values in 8,000 rows), id.orig_h (addresses), id.resp_h (addresses); --category COLUMN keeps one',
+      'netae: note: left out as identifiers: ts (a time, when a record was rather than what), uid (8,000 distinct values in 8,000 rows), id.orig_h (addresses), id.resp_h (addresses); --category COLUMN keeps one as categories, --log1p COLUMN as numbers',
     ]);
     const summary = JSON.parse(r.stdout);
     expect(summary.leftOut.map((l: { column: string }) => l.column)).toEqual(['ts', 'uid', 'id.orig_h', 'id.resp_h']);

@@ -9,7 +9,7 @@ function flows(rows: number): string {
     const clock = `${String(i % 12).padStart(2, '0')}:30:00`;
     lines.push([`F${i}x${(i * 31) % 97}`, `10.0.${i % 3}.${i % 200}`, i % 2 ? '2001:db8::1' : `192.168.1.${i % 9}`,
       `00:1a:2b:3c:4d:${(i % 256).toString(16).padStart(2, '0')}`, session, clock, i % 3 ? 'tcp' : 'udp',
-      ['http', 'dns', 'ssh'][i % 3], 100 + i, i % 10 ? 'ok' : 'bad'].join(','));
+      ['http', 'dns', 'ssh'][i % 3], 100 + ((i * 37) % 500), i % 10 ? 'ok' : 'bad'].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -31,7 +31,7 @@ describe('identifier-like columns of a generic file', () => {
   it('are left out when they say when a record was or number it, numbers or text: times by name, dates by their values', () => {
     const lines = ['pkSeqID,ts,Timestamp,when,proto,bytes,label'];
     for (let i = 0; i < 200; i++) {
-      lines.push([i + 1, 1_700_000_000 + i, `14/02/2018 08:${String(Math.floor(i / 20)).padStart(2, '0')}:00`, `2018-02-14 08:0${i % 5}`, i % 3 ? 'tcp' : 'udp', 100 + i, 'n'].join(','));
+      lines.push([i + 1, 1_700_000_000 + i, `14/02/2018 08:${String(Math.floor(i / 20)).padStart(2, '0')}:00`, `2018-02-14 08:0${i % 5}`, i % 3 ? 'tcp' : 'udp', 100 + ((i * 37) % 500), 'n'].join(','));
     }
     const data = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n' }, 'times.csv');
     expect(data.schema.leftOut).toEqual([
@@ -44,6 +44,24 @@ describe('identifier-like columns of a generic file', () => {
     expect(data.schema.features.numeric).toEqual(['bytes']);
     const kept = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n', log1p: ['ts'] }, 'times.csv');
     expect(kept.schema.features.numeric).toContain('ts');
+  });
+
+  it('are left out when numbers rise with every row (a saved index, a time under another name), or are named as pandas saves its index', () => {
+    const lines = [',Unnamed: 0,started,seq,bytes,label'];
+    for (let i = 0; i < 40; i++) lines.push([i, i, (1_700_000_000 + i * 0.37).toFixed(2), 5 + i * 2, i % 2 ? 40 : 1500, 'n'].join(','));
+    const data = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n' }, 'saved.csv');
+    const rising = 'a record number or time: it rises with every row';
+    expect(data.schema.leftOut).toEqual([
+      { column: 'column1', reason: rising },
+      { column: 'Unnamed: 0', reason: 'a record number' },
+      { column: 'started', reason: rising },
+      { column: 'seq', reason: rising },
+    ]);
+    expect(data.schema.features.numeric).toEqual(['bytes']);
+    const sorted = parseDataset(`bytes,label\n${Array.from({ length: 40 }, (_, i) => `${100 + Math.floor(i / 2)},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'sorted.csv');
+    expect(sorted.schema.leftOut, 'numbers sorted with repeats are a measure, not a count').toEqual([]);
+    const short = parseDataset(`seq,label\n${Array.from({ length: 31 }, (_, i) => `${i},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'short.csv');
+    expect(short.schema.features.numeric).toEqual(['seq']);
   });
 
   it('stay when named with --category, and a small file keeps its few distinct values', () => {

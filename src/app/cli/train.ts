@@ -244,7 +244,7 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
   }
   const leftOut = dataset.schema.leftOut ?? [];
   if (leftOut.length > 0) {
-    notice('note', `left out as identifiers: ${leftOut.map((l) => `${l.column} (${l.reason})`).join(', ')}; --category COLUMN keeps one`);
+    notice('note', `left out as identifiers: ${leftOut.map((l) => `${l.column} (${l.reason})`).join(', ')}; --category COLUMN keeps one as categories, --log1p COLUMN as numbers`);
   }
 }
 

@@ -194,7 +194,7 @@ function noFeatures(dataset: Dataset, rows: number): string {
   const names = (columns: readonly string[]) => `${columns.map((c) => quote(c)).join(', ')} ${columns.length === 1 ? 'is' : 'are'}`;
   const why = [
     ...(dropped.length ? [`${names(dropped)} dropped with --drop`] : []),
-    ...(leftOut.length ? [`${names(leftOut)} left out as identifiers (--category COLUMN keeps one)`] : []),
+    ...(leftOut.length ? [`${names(leftOut)} left out as identifiers (--category COLUMN keeps one as categories, --log1p COLUMN as numbers)`] : []),
   ];
   if (features.size === 0) {
     const label = schema.label === null ? [] : [`${names([schema.label])} the label`];
