@@ -60,12 +60,7 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   const credentials = credentialsOf(flags);
   checkInputs([{ flag: '--data', path: flags.data }]);
   const read = await readOptions(flags);
-  if (flags.names !== undefined && flags.data !== '-' && statSync(flags.data).isFile()) {
-    const head = readChunksFile(flags.data, { ...read, chunkRows: 1 });
-    const first = await head.next().catch(() => null);
-    await head.return(undefined).catch(() => undefined);
-    if (first?.value) checkNamesFor(first.value.format, flags.names, read.fileName!);
-  }
+  await checkNamesBefore(flags, read);
   const run = randomUUID();
   const started = performance.now();
   let records = 0;
@@ -133,6 +128,19 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   } finally {
     status.stop();
   }
+}
+
+/**
+ * Refuses `--names` for a file that names its own columns (Arrow, Parquet, Zeek) before anything
+ * is published, from its first row; standard input and pipes, which cannot be read twice, are
+ * checked as they are read.
+ */
+async function checkNamesBefore(flags: PublishFlags, read: ReadOptions): Promise<void> {
+  if (flags.names === undefined || flags.data === '-' || !statSync(flags.data).isFile()) return;
+  const head = readChunksFile(flags.data, { ...read, chunkRows: 1 });
+  const first = await head.next().catch(() => null);
+  await head.return(undefined).catch(() => undefined);
+  if (first?.value) checkNamesFor(first.value.format, flags.names, read.fileName!);
 }
 
 /** How to read the file: as a preset's files are read, or with the names given; every field as text. */
