@@ -28,7 +28,7 @@ export function parseDataset(text: string, spec: SchemaSpec, fileName?: string):
 }
 
 function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
-  const schema = resolveSchema(read.table, spec, read.file);
+  const schema = resolveSchema(read.table, spec, read.file, read.lines);
   return { ...read, schema, labels: labelsOf(read.table, schema) };
 }
 

@@ -15,7 +15,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{1,2}[.-]\d{1,2}[.-]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AP]M)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 /** Names of columns that say when a record was (seconds since 1970 and the like) or number it in its file. */
 const TIME_NAMES = /^(?:ts|stime|ltime|time|timestamp|date|datetime|start_?time|end_?time|first_?seen|last_?seen)$/i;
-const RECORD_NUMBER_NAMES = /^(?:id|pkseqid|index|no\.?|unnamed: \d+)$/i;
+const RECORD_NUMBER_NAMES = /^(?:id|pkseqid|index|no\.?|unnamed: \d+(?:\.\d+)?)$/i;
+/** What a header row's empty first name is read as (see text-layout.ts): where pandas writes a frame's index. */
+const UNNAMED_FIRST = 'column1';
 
 /** Share of a column's non-empty values that must match a pattern for the column to count as such. */
 const PATTERN_SHARE = 0.9;
@@ -31,28 +33,41 @@ const UNIQUE_SHARE = 0.5;
  * record shares, so a model learns nothing from them and every new record looks unseen. Text or
  * numbers, by name: a time (`ts`, `Stime`, `timestamp`, …) or a record number (`id`, `pkSeqID`,
  * pandas' saved index `Unnamed: 0`), which grow with the capture, so that traffic of a later day
- * would look unlike any trained on; and numbers that rise with every row (an index saved under
- * another name, or none).
- * Looks at every row of `table`.
+ * would look unlike any trained on. Numbers that count the rows (a row's value is its line, the
+ * `lines` of the table's rows, plus one constant: an index or counter saved in file order, however
+ * the rows were sampled), and an unnamed first column of distinct whole numbers (pandas' index,
+ * shuffled or not). Looks at every row of `table`.
  */
-export function identifierColumns(table: ColumnTable, candidates: readonly string[]): LeftOut[] {
+export function identifierColumns(table: ColumnTable, candidates: readonly string[], lines: ArrayLike<number>): LeftOut[] {
   const found: LeftOut[] = [];
   for (const column of candidates) {
+    const values = columnValues(table, column);
     const reason = TIME_NAMES.test(column.trim()) ? 'a time, when a record was rather than what'
       : RECORD_NUMBER_NAMES.test(column.trim()) ? 'a record number'
-        : identifierReason(columnValues(table, column));
+        : values instanceof Float64Array ? numberReason(values, lines, column === UNNAMED_FIRST && table.columnNames()[0] === column)
+          : identifierReason(values);
     if (reason !== null) found.push({ column, reason });
   }
   return found;
 }
 
 /**
- * Whether numbers rise from every row to the next through at least MANY_VALUES rows: a row
- * counter (a saved index) or a time, never a measure of traffic, which repeats and falls.
+ * Why a column of numbers is no feature, or null: it counts the rows, through at least
+ * MANY_VALUES of them; or, as the unnamed first column (`unnamedFirst`), it holds distinct whole
+ * numbers, an index.
  */
-function rises(values: Float64Array): boolean {
-  if (values.length < MANY_VALUES) return false;
-  for (let i = 1; i < values.length; i++) if (!(values[i] > values[i - 1])) return false;
+function numberReason(values: Float64Array, lines: ArrayLike<number>, unnamedFirst: boolean): string | null {
+  if (values.length < MANY_VALUES) return null;
+  if (countsRows(values, lines)) return 'a record number: it counts the rows';
+  if (unnamedFirst && values.every(Number.isInteger) && new Set(values).size === values.length) return 'an index: an unnamed first column of distinct whole numbers';
+  return null;
+}
+
+/** Whether each row's value is its line plus one whole constant. */
+function countsRows(values: Float64Array, lines: ArrayLike<number>): boolean {
+  const offset = values[0] - lines[0];
+  if (!Number.isInteger(offset)) return false;
+  for (let i = 1; i < values.length; i++) if (values[i] - lines[i] !== offset) return false;
   return true;
 }
 
@@ -62,7 +77,6 @@ function isIpv6(text: string): boolean {
 }
 
 function identifierReason(values: ArrayLike<unknown>): string | null {
-  if (values instanceof Float64Array) return rises(values) ? 'a record number or time: it rises with every row' : null;
   const distinct = new Set<string>();
   const matches = { address: 0, uuid: 0, date: 0 };
   let filled = 0;

@@ -165,7 +165,7 @@ function presetSchema(preset: Preset): Schema {
  * column may be absent: unlabelled data); a generic spec must name columns the file has, and every
  * other column becomes a feature: numeric when read as numbers, categorical when read as text.
  */
-export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'input'): Schema {
+export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'input', lines: ArrayLike<number> = rowNumbers(table.numRows())): Schema {
   const draft = draftSchema(spec);
   const columns = table.columnNames();
   const has = new Set(columns);
@@ -205,7 +205,7 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
   const features = columns.filter((name) => !skip.has(name));
   const isText = (name: string) => given.has(name) || !(table.column(name) instanceof Float64Array);
   const log1p = new Set(draft.features.log1p ?? []);
-  const leftOut = identifierColumns(table, features.filter((name) => !given.has(name) && !log1p.has(name)));
+  const leftOut = identifierColumns(table, features.filter((name) => !given.has(name) && !log1p.has(name)), lines);
   const left = new Set(leftOut.map((l) => l.column));
   const kept = features.filter((name) => !left.has(name));
   for (const name of draft.features.log1p ?? []) {
@@ -221,6 +221,11 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
     },
     leftOut,
   };
+}
+
+/** Rows numbered from 1, as the lines of a table with no origin. */
+function rowNumbers(rows: number): Int32Array {
+  return Int32Array.from({ length: rows }, (_, i) => i + 1);
 }
 
 /** Per row: whether it is an anomaly, and its category (`normal` for normal rows). */

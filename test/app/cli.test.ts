@@ -301,6 +301,12 @@ describe('set-ups netae works out, or warns about', () => {
     const evaluated = await run(['eval', '--model', model, '--data', sorted]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toMatch(/\ndos +30 /);
+    const logged = join(dir, 'logged.safetensors');
+    const withLog1p = await run(['train', '--data', sorted, '--log1p', 'src_bytes', '--out', logged, '--epochs', '1', '--json']);
+    expect(withLog1p.code, withLog1p.stderr).toBe(0);
+    expect(ourNotices(withLog1p.stderr)[1]).toContain('"level" left out, as no feature of it');
+    expect(JSON.parse(withLog1p.stdout).log1p).toContain('src_bytes');
+    expect((await run(['eval', '--model', logged, '--data', sorted])).stdout).toMatch(/\ndos +30 /);
   });
 
   it('refuses --names for a file that names its own columns', async () => {

@@ -46,20 +46,27 @@ describe('identifier-like columns of a generic file', () => {
     expect(kept.schema.features.numeric).toContain('ts');
   });
 
-  it('are left out when numbers rise with every row (a saved index, a time under another name), or are named as pandas saves its index', () => {
-    const lines = [',Unnamed: 0,started,seq,bytes,label'];
-    for (let i = 0; i < 40; i++) lines.push([i, i, (1_700_000_000 + i * 0.37).toFixed(2), 5 + i * 2, i % 2 ? 40 : 1500, 'n'].join(','));
+  it('are left out when numbers count the rows (an index saved in order), or are pandas\' index, by name or as an unnamed first column', () => {
+    const lines = [',Unnamed: 0,Unnamed: 0.1,seq,started,bytes,label'];
+    for (let i = 0; i < 40; i++) lines.push([(i * 17) % 40, i, (i * 7) % 40, 5 + i, (1_700_000_000 + i * 0.37).toFixed(2), i % 2 ? 40 : 1500, 'n'].join(','));
     const data = parseDataset(`${lines.join('\n')}\n`, { label: 'label', normal: 'n' }, 'saved.csv');
-    const rising = 'a record number or time: it rises with every row';
     expect(data.schema.leftOut).toEqual([
-      { column: 'column1', reason: rising },
+      { column: 'column1', reason: 'an index: an unnamed first column of distinct whole numbers' },
       { column: 'Unnamed: 0', reason: 'a record number' },
-      { column: 'started', reason: rising },
-      { column: 'seq', reason: rising },
+      { column: 'Unnamed: 0.1', reason: 'a record number' },
+      { column: 'seq', reason: 'a record number: it counts the rows' },
     ]);
-    expect(data.schema.features.numeric).toEqual(['bytes']);
-    const sorted = parseDataset(`bytes,label\n${Array.from({ length: 40 }, (_, i) => `${100 + Math.floor(i / 2)},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'sorted.csv');
-    expect(sorted.schema.leftOut, 'numbers sorted with repeats are a measure, not a count').toEqual([]);
+    expect(data.schema.features.numeric).toEqual(['started', 'bytes']);
+  });
+
+  it('keep numbers that only rise or repeat when they do not count the rows: a file sorted by a measure, a sampled counter with a gap', () => {
+    const sorted = parseDataset(`bytes,rate,label\n${Array.from({ length: 40 }, (_, i) => `${100 + Math.floor(i / 2)},${(i * 1.5).toFixed(1)},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'sorted.csv');
+    expect(sorted.schema.leftOut).toEqual([]);
+    expect(sorted.schema.features.numeric).toEqual(['bytes', 'rate']);
+    const gap = parseDataset(`seq,label\n${Array.from({ length: 40 }, (_, i) => `${i < 20 ? i : i + 1},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'gap.csv');
+    expect(gap.schema.features.numeric).toEqual(['seq']);
+    const named = parseDataset(`bytes,pkts,label\n${Array.from({ length: 40 }, (_, i) => `${(i * 17) % 40},${i % 3},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'named.csv');
+    expect(named.schema.leftOut, 'a named first column of distinct whole numbers is a measure').toEqual([]);
     const short = parseDataset(`seq,label\n${Array.from({ length: 31 }, (_, i) => `${i},n`).join('\n')}\n`, { label: 'label', normal: 'n' }, 'short.csv');
     expect(short.schema.features.numeric).toEqual(['seq']);
   });

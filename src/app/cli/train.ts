@@ -164,27 +164,29 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (category !== null && spec.categoryColumn === undefined) {
     notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`);
   }
-  const categorical = spec.categorical?.filter((c) => c !== guess.label && c !== category);
-  const known = flags.category === undefined && flags.log1p === undefined ? knownFeatures(head.columnNames(), { label: guess.label, category, drop: flags.drop ?? [] }, file) : {};
+  const known = knownFeatures(head.columnNames(), { label: guess.label, category, given, drop: flags.drop ?? [] }, file);
+  const categorical = [...new Set([...(known.categorical ?? []), ...(spec.categorical ?? [])])].filter((c) => c !== guess.label && c !== category);
   return {
-    ...spec, label: guess.label, normal: [guess.normal], categorical: categorical?.length ? categorical : undefined,
-    ...(category === null ? {} : { categoryColumn: category }), ...known,
+    ...spec, ...known, label: guess.label, normal: [guess.normal], categorical: categorical.length ? categorical : undefined,
+    ...(category === null ? {} : { categoryColumn: category }),
   };
 }
 
 /**
  * The roles of a headerless data set's features (NSL-KDD's) where a file names them all under a
- * header or names of its own: its features as the preset reads them, its attack families, its
- * other columns but the label and the attack category left out (`drop` as well), in a note; none
- * otherwise.
+ * header or names of its own: its features as the preset reads them, its attack families, and its
+ * other columns left out (with `drop`), in a note, but the label, the attack category and those
+ * the flags give a role (`given`); none otherwise.
  */
 function knownFeatures(
-  columns: readonly string[], { label, category, drop }: { label: string; category: string | null; drop: readonly string[] }, file: string,
+  columns: readonly string[],
+  { label, category, given, drop }: { label: string; category: string | null; given: ReadonlySet<string>; drop: readonly string[] },
+  file: string,
 ): Pick<GenericSpec, 'categorical' | 'drop' | 'families'> {
   const known = presetFeaturesIn(columns);
   if (known === null) return {};
   const features = new Set([...known.numeric, ...known.categorical]);
-  const others = columns.filter((c) => c !== label && c !== category && !features.has(c) && !drop.includes(c));
+  const others = columns.filter((c) => c !== label && c !== category && !features.has(c) && !given.has(c));
   notice('note', `${file} has the features of ${presetTitle(known.name)} under names of its own: they are read as --preset ${known.name} reads them${others.length ? `; ${others.map((c) => quote(c)).join(', ')} left out, as no feature of it` : ''}`);
   const left = [...drop, ...others];
   return { categorical: [...known.categorical], ...(left.length ? { drop: left } : {}), ...(known.families === undefined ? {} : { families: known.families }) };
