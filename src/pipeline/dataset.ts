@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
 import { parseText, readTable, type ReadOptions, type ReadResult, type TableReading } from './io';
-import { labelsOf, readOptionsFor, resolveSchema, type Labels, type Schema, type SchemaSpec } from './schema';
+import { labelsOf, readOptionsFor, resolveSchema, rowNumbers, type Labels, type Schema, type SchemaSpec } from './schema';
 import type { Format } from './text-table';
 
 /** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
@@ -34,8 +34,7 @@ function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
 
 /** A table built in memory as a dataset: its rows numbered from 1, none blank. */
 export function tableDataset(table: ColumnTable, spec: SchemaSpec, file: string, format: Format): Dataset {
-  const lines = Int32Array.from({ length: table.numRows() }, (_, i) => i + 1);
-  return toDataset({ table, file, format, lines, unit: 'row', blankRows: 0 }, spec);
+  return toDataset({ table, file, format, lines: rowNumbers(table.numRows()), unit: 'row', blankRows: 0 }, spec);
 }
 
 /** Column names from a names file, and the columns it marks as categorical (symbolic). */
@@ -101,10 +100,10 @@ export function parseNames(text: string): Names {
   if (rows.length > 1 && header.length > 1 && at >= 0 && !header.some((f) => KIND_WORD.test(f))) {
     return { names: rows.slice(1).map((row) => row[at] ?? '').filter((name) => name.length > 0), categorical: [] };
   }
-  if (rows.length === 1 && header.length > 1 && !header.slice(1).some((f) => KIND_WORD.test(f)) && !firstLine.trimEnd().endsWith('.')) {
+  if (rows.length === 1 && header.length > 1 && !(header.length === 2 && KIND_WORD.test(header[1]))) {
     return { names: header.filter((name) => name.length > 0), categorical: [] };
   }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => line.replace(/\|.*$/, '').trim()).filter((line) => line.length > 0);
+  const lines = body.split(/\r?\n/).map((line) => line.replace(/\|.*$/, '').trim()).filter((line) => line.length > 0);
   const uci = lines.length > 1 && !lines[0].includes(':') && lines[0].endsWith('.') && lines.slice(1).every((line) => UCI_ATTRIBUTE.test(line));
   if (uci) {
     const attributes = lines.slice(1).map((line) => UCI_ATTRIBUTE.exec(line)!);

@@ -1,3 +1,6 @@
+import type { ColumnTable } from 'arquero';
+import { categoryKey, isMissingText, parseNumber } from './values';
+
 /** Column names that usually hold the label of a record, the likeliest first. */
 const LABEL_COLUMNS = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
 const LABEL_NAMES = new RegExp(`^(${[...LABEL_COLUMNS, 'y'].join('|')})$`, 'i');
@@ -47,14 +50,40 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
 const CATEGORY_COLUMNS = ['attack_cat', 'category', 'attack_category', 'attack_type', 'type'];
 
 /**
- * The column naming each attack's category beside a plain label (UNSW-NB15's `attack_cat`,
- * ToN-IoT's `type`, BoT-IoT's `category`): one with such a name, other than the label, with few
- * distinct values in the file's first rows. Null when there is none.
+ * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's
+ * `type`, BoT-IoT's `category`): one with such a name, other than the label, holding text (not
+ * only numbers: an ICMP `type` is a feature), few distinct values in the file's first rows
+ * (`values`), and at most one among their normal rows (`normalValues`, missing ones left out), as
+ * a category of attacks is the same for all normal traffic. Null when there is none.
  */
-export function plainCategory(columns: readonly string[], label: string, values: (column: string) => readonly string[]): string | null {
+export function plainCategory(
+  columns: readonly string[], label: string, values: (column: string) => readonly string[], normalValues: (column: string) => readonly string[],
+): string | null {
   for (const name of CATEGORY_COLUMNS) {
     const column = columns.find((c) => c !== label && c.toLowerCase() === name);
-    if (column !== undefined && values(column).length <= MOST_LABEL_VALUES) return column;
+    if (column === undefined) continue;
+    const seen = values(column);
+    const text = seen.some((v) => parseNumber(v) === undefined);
+    if (text && seen.length <= MOST_LABEL_VALUES && normalValues(column).length <= 1) return column;
   }
   return null;
+}
+
+/**
+ * The distinct values of each column of `table` among its normal rows (those whose trimmed `label`
+ * is one of `normal`), trimmed, missing ones (`-`, empty, `NA`, …) left out.
+ */
+export function normalRowValues(table: ColumnTable, label: string, normal: readonly string[]): (column: string) => string[] {
+  const normalSet = new Set(normal);
+  const labels = Array.from(table.array(label) as ArrayLike<unknown>, (v) => categoryKey(v).trim());
+  return (column) => {
+    const found = new Set<string>();
+    const cells = table.array(column) as ArrayLike<unknown>;
+    for (let i = 0; i < labels.length; i++) {
+      if (!normalSet.has(labels[i])) continue;
+      const text = categoryKey(cells[i]).trim();
+      if (!isMissingText(text)) found.add(text);
+    }
+    return [...found];
+  };
 }

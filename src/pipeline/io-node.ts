@@ -108,7 +108,7 @@ export async function readDatasetFile(
   return readDataset(source, spec, fileName, { decodingAbove: DECODE_HERE_BLOCKS, gunzip: inflate, ...reading, decoding });
 }
 
-/** Column names from a names file (see parseNames: one per line, or the UCI `.names` form). */
+/** Column names from a names file (see parseNames for its forms). */
 export async function readNamesFile(path: string): Promise<Names> {
   return parseNames(await readFile(path, 'utf8'));
 }

@@ -24,7 +24,7 @@ export interface ReadOptions {
   /** Default: detected (gzip by magic bytes, Arrow by magic bytes or extension, Zeek by `#separator`, CSV or TSV by extension or the first line). */
   format?: Format;
   delimiter?: string;
-  /** Whether the first row names the columns; default true unless `names` is given. */
+  /** Whether the first row names the columns; unset, as text-layout.ts's LayoutOptions say. */
   header?: boolean;
   names?: string[];
   /** Where `names` came from, for error messages. */

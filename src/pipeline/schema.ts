@@ -23,8 +23,11 @@ export interface GenericSpec {
    */
   categorical?: string[];
   log1p?: string[];
-  /** Column names for a headerless file. */
+  /** Column names for a headerless file, or to replace a header's. */
   names?: string[];
+  /** Where `names` came from, for messages (default: "the given names"). */
+  namesFrom?: string;
+  /** Whether the first row is a header; unset, as text-layout.ts's LayoutOptions say. */
   header?: boolean;
   /** Most frequent categories kept per column (default 100); the rest count as unseen. */
   maxCategories?: number;
@@ -133,7 +136,7 @@ function draftSchema(spec: SchemaSpec): Schema {
   const categorical = spec.categorical ?? [];
   return {
     preset: null,
-    read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: 'the given names' },
+    read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: spec.namesFrom ?? 'the given names' },
     label: spec.label ?? null,
     normal: toList(spec.normal),
     categoryColumn: spec.categoryColumn ?? null,
@@ -224,7 +227,7 @@ export function resolveSchema(table: ColumnTable, spec: SchemaSpec, file = 'inpu
 }
 
 /** Rows numbered from 1, as the lines of a table with no origin. */
-function rowNumbers(rows: number): Int32Array {
+export function rowNumbers(rows: number): Int32Array {
   return Int32Array.from({ length: rows }, (_, i) => i + 1);
 }
 
@@ -320,12 +323,12 @@ function familyOf(label: string, families: Record<string, string> | null): strin
 
 /**
  * An attack row's category from the category column's value: the label's (family) where the value
- * is missing; `normal`, the normal rows' group, said as an attack's (`normal (label 1)`).
+ * is missing; `normal` in any case, the normal rows' group, said as an attack's (`Normal (label 1)`).
  */
 function attackCategory(value: unknown, label: string, families: Record<string, string> | null): string {
   const text = String(value ?? '').trim();
   if (isMissingText(text)) return familyOf(label, families);
-  return text === 'normal' ? `normal (label ${label})` : text;
+  return text.toLowerCase() === 'normal' ? `${text} (label ${label})` : text;
 }
 
 /**

@@ -16,8 +16,9 @@ export interface LayoutOptions {
   delimiter?: string;
   /**
    * Whether the first row names the columns. Unset: true without `names`; with them, only where
-   * the first row is those names or holds no number (a header the names replace). False: only
-   * where it is those names. Ignored for zeek.
+   * the first row is those names, or is all text, no field a number or a missing or infinite
+   * value's spelling (a header the names replace). False: only where it is those names. True: the
+   * first row is a header, and `names`, where given, replace its names. Ignored for zeek.
    */
   header?: boolean;
   /** Column names, for files without a header (or to replace the header's). */
@@ -154,7 +155,7 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
     const names = options.names;
     const same = first !== null && first.fields.length === names.length && first.fields.every((f, j) => f.trim() === names[j]);
-    const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => !Number.isFinite(parseNumber(f)));
+    const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => parseNumber(f) === undefined);
     const key = (name: string) => name.trim().toLowerCase();
     const reordered = replaced && names.some((name, j) => key(first.fields[j]) !== key(name)) && names.every((name) => first.fields.some((f) => key(f) === key(name)));
     if (reordered) {

@@ -254,7 +254,7 @@ describe('set-ups netae works out, or warns about', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
       `netae: note: ${data}: column "Label" taken as the label, "0" as normal traffic (of "1", "0" in its first rows); --label COLUMN --normal VALUE to say otherwise`,
-      `netae: note: ${data}: column "attack_cat" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`,
+      `netae: note: ${data}: column "attack_cat" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`,
     ]);
     expect(JSON.parse(r.stdout)).toMatchObject({ preset: null, label: 'Label', normal: ['0'], attackCategory: 'attack_cat' });
     expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(240);
@@ -265,6 +265,12 @@ describe('set-ups netae works out, or warns about', () => {
     const evaluated = await run(['eval', '--model', out, '--data', data]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toContain('rows 300 (60 anomalies, 240 normal)');
+    const labelled = await run(['train', '--data', data, '--names', features, '--label', 'Label', '--normal', '0', '--out', join(dir, 'unsw-labelled.safetensors'), '--epochs', '1', '--json']);
+    expect(ourNotices(labelled.stderr)[0], 'with --label too').toMatch(/column "attack_cat" taken as the attack category/);
+    expect(JSON.parse(labelled.stdout).attackCategory).toBe('attack_cat');
+    const none = await run(['train', '--data', data, '--names', features, '--attack-category', 'none', '--out', join(dir, 'unsw-none.safetensors'), '--epochs', '1', '--json']);
+    expect(ourNotices(none.stderr).filter((n) => n.includes('attack category'))).toEqual([]);
+    expect(JSON.parse(none.stdout).attackCategory).toBeNull();
     const json = join(dir, 'unsw-raw.json');
     expect((await run(['eval', '--model', out, '--data', data, '--json', json])).code).toBe(0);
     expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ label: 'Label', attackCategory: 'attack_cat' });
@@ -340,6 +346,10 @@ describe('set-ups netae works out, or warns about', () => {
       const refused = await run(['train', '--data', data, ...flags, '--out', join(dir, 'refused.safetensors')]);
       expect([refused.code, ourErrors(refused.stderr)]).toEqual([2, [`netae: ${message}${message.startsWith('--preset') ? '' : '; the attack category is a column of its own, never a feature'}`]]);
     }
+    const unlabelled = join(dir, 'unlabelled-kinds.csv');
+    writeFileSync(unlabelled, `bytes,packets,kind\n${rows.map((r) => r.split(',').filter((_, j) => j !== 2).join(',')).join('\n')}\n`);
+    const noLabel = await run(['train', '--data', unlabelled, '--attack-category', 'kind', '--out', join(dir, 'refused.safetensors')]);
+    expect([noLabel.code, ourErrors(noLabel.stderr)]).toEqual([2, [`netae: --attack-category "kind" needs --label COLUMN: no column of ${unlabelled} is plain enough to take as the label`]]);
     const missing = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'family', '--out', join(dir, 'refused.safetensors')]);
     expect(missing.code).toBe(1);
     expect(ourErrors(missing.stderr)[0]).toBe(`netae: ${data}: attack category column "family" not in the file (it has: "bytes", "packets", "bad", "kind")`);

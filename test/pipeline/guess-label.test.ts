@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plainCategory, plainLabel } from '../../src/pipeline/guess-label';
+import { normalRowValues, plainCategory, plainLabel } from '../../src/pipeline/guess-label';
+import { parseText } from '../../src/pipeline/io';
 
 describe('plainLabel', () => {
   const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
@@ -24,16 +25,26 @@ describe('plainLabel', () => {
 
 describe('plainCategory', () => {
   const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
+  const none = () => [];
 
   it('takes the attack category beside a label: attack_cat, category, type, whatever its case', () => {
-    expect(plainCategory(['sbytes', 'attack_cat', 'Label'], 'Label', of({ attack_cat: ['', 'Exploits'] }))).toBe('attack_cat');
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['normal', 'scanning'] }))).toBe('type');
-    expect(plainCategory(['subcategory', 'Category', 'attack'], 'attack', of({ Category: ['Normal', 'DoS'], subcategory: ['UDP'] }))).toBe('Category');
+    expect(plainCategory(['sbytes', 'attack_cat', 'Label'], 'Label', of({ attack_cat: ['', 'Exploits'] }), none)).toBe('attack_cat');
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['normal', 'scanning'] }), of({ type: ['normal'] }))).toBe('type');
+    expect(plainCategory(['subcategory', 'Category', 'attack'], 'attack', of({ Category: ['Normal', 'DoS'], subcategory: ['UDP'] }), none)).toBe('Category');
   });
 
-  it('takes none that is the label, has too many values, or has no category\'s name', () => {
-    expect(plainCategory(['bytes', 'category'], 'category', of({ category: ['normal', 'dos'] }))).toBeNull();
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: Array.from({ length: 65 }, (_, i) => `t${i}`) }))).toBeNull();
-    expect(plainCategory(['bytes', 'label', 'family'], 'label', of({ family: ['dos'] }))).toBeNull();
+  it('takes none that is the label, has too many values, is numbers only, varies in normal traffic or has no category\'s name', () => {
+    expect(plainCategory(['bytes', 'category'], 'category', of({ category: ['normal', 'dos'] }), none)).toBeNull();
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: Array.from({ length: 65 }, (_, i) => `t${i}`) }), none)).toBeNull();
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['0', '8', '3'] }), none), 'an ICMP type is a feature').toBeNull();
+    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['A', 'AAAA', 'MX'] }), of({ type: ['A', 'AAAA'] })), 'a DNS query type is a feature').toBeNull();
+    expect(plainCategory(['bytes', 'label', 'family'], 'label', of({ family: ['dos'] }), none)).toBeNull();
+  });
+});
+
+describe('normalRowValues', () => {
+  it('gives the distinct values of a column among the normal rows, trimmed, missing ones left out', () => {
+    const table = parseText('kind,label\n-,0\n scan ,1\nok,0\n,0\nok ,0\n', {}).table;
+    expect(normalRowValues(table, 'label', ['0'])('kind')).toEqual(['ok']);
   });
 });

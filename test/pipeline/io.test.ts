@@ -75,6 +75,8 @@ describe('delimited text', () => {
     const renamed = parseText('Dur,Proto\n0.5,tcp\n', { names: ['dur', 'proto'] });
     expect([Array.from(renamed.table.array('dur') as ArrayLike<number>), Array.from(renamed.lines)]).toEqual([[0.5], [2]]);
     expect(parseText('-,tcp\n0.5,udp\n', { names: ['dur', 'proto'], header: false }).table.numRows(), 'a first row of no number, with no header expected, is a record').toBe(2);
+    const missing = parseText('?,tcp\n0.5,udp\n?,tcp\n', { names: ['dur', 'proto'] });
+    expect([missing.table.numRows(), Array.from(missing.lines)], 'a first row with a missing value is a record, and so are rows equal to it').toEqual([3, [1, 2, 3]]);
     const tsv = 'dur\tproto\n0.5\ttcp\n';
     expect(detectTextFormat(tsv)).toBe('tsv');
     expect(parseText(tsv).table.column('proto')).toEqual(['tcp']);

@@ -188,8 +188,8 @@ describe('labels', () => {
 
   it('an attack\'s category is never the normal rows\' group, and a missing one is the label\'s', () => {
     const schema = resolveSchema(parseText('x,label,kind\n1,0,\n', {}).table, { label: 'label', normal: ['0'], categoryColumn: 'kind' });
-    const labels = labelsOfValues(['0', '1', '1', '1', '1', '0'], ['', 'normal', '-', ' NA ', 'dos', 'normal'], schema);
-    expect(labels.category).toEqual(['normal', 'normal (label 1)', '1', '1', 'dos', 'normal']);
+    const labels = labelsOfValues(['0', '1', '1', '1', '1', '0', '1'], ['', 'normal', '-', ' NA ', 'dos', 'normal', 'Normal'], schema);
+    expect(labels.category).toEqual(['normal', 'normal (label 1)', '1', '1', 'dos', 'normal', 'Normal (label 1)']);
   });
 
   it('a missing label (-, empty, NA) is neither normal nor an attack: left out of training with the attacks, and of the measures', () => {

@@ -63,6 +63,7 @@ describe('parseNames', () => {
     expect(parseNames('"pkSeqID","stime","proto",attack\r\n')).toEqual({ names: ['pkSeqID', 'stime', 'proto', 'attack'], categorical: [] });
     expect(parseNames('dur\tproto\tlabel\n')).toEqual({ names: ['dur', 'proto', 'label'], categorical: [] });
     expect(parseNames('protocol_type,symbolic\n')).toEqual({ names: ['protocol_type'], categorical: ['protocol_type'] });
+    expect(parseNames('Flow ID,Src IP,Timestamp,Flow Duration,Label\n').names, 'a name that is also a kind word').toEqual(['Flow ID', 'Src IP', 'Timestamp', 'Flow Duration', 'Label']);
   });
 
   it('gives no names for an empty file', () => {

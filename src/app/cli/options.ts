@@ -89,23 +89,21 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   for (const column of flags.category ?? []) {
     if (flags.drop?.includes(column)) throw new UsageError(`--category ${quote(column)}: that column is dropped (--drop); give it to one of the two`);
   }
-  const category = flags.attackCategory;
-  if (category !== undefined) {
-    const role = category === flags.label ? 'the label (--label)'
-      : flags.drop?.includes(category) ? 'dropped (--drop)'
-        : flags.category?.includes(category) ? 'one-hot encoded (--category)'
-          : flags.log1p?.includes(category) ? 'a log1p feature (--log1p)' : null;
-    if (role !== null) throw new UsageError(`--attack-category ${quote(category)}: that column is ${role}; the attack category is a column of its own, never a feature`);
-  }
   const names = flags.names === undefined ? undefined : await readNamesFile(flags.names);
   if (names !== undefined && names.names.length === 0) throw new UsageError(`--names ${flags.names}: no column names in the file`);
   const categorical = [...(flags.category ?? []), ...(names?.categorical ?? []).filter((c) => !flags.category?.includes(c) && !flags.drop?.includes(c))];
+  /** The role the flags give a column, as said in messages, or null. */
+  const roleOf = (column: string) => (column === flags.label ? 'the label (--label)'
+    : flags.drop?.includes(column) ? 'dropped (--drop)'
+      : flags.category?.includes(column) ? 'one-hot encoded (--category)' : null);
   for (const column of flags.log1p ?? []) {
-    const role = column === flags.label ? 'the label (--label)'
-      : flags.drop?.includes(column) ? 'dropped (--drop)'
-        : flags.category?.includes(column) ? 'one-hot encoded (--category)'
-          : categorical.includes(column) ? `symbolic in ${flags.names}` : null;
+    const role = roleOf(column) ?? (categorical.includes(column) ? `symbolic in ${flags.names}` : null);
     if (role !== null) throw new UsageError(`--log1p ${quote(column)}: that column is ${role}; log1p applies to numeric features`);
+  }
+  const category = flags.attackCategory === NO_CATEGORY ? undefined : flags.attackCategory;
+  const categoryRole = category === undefined ? null : roleOf(category) ?? (flags.log1p?.includes(category) ? 'a log1p feature (--log1p)' : null);
+  if (categoryRole !== null) {
+    throw new UsageError(`--attack-category ${quote(category!)}: that column is ${categoryRole}; the attack category is a column of its own, never a feature`);
   }
   return {
     label: flags.label,
@@ -114,10 +112,14 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
     categorical: categorical.length ? categorical : undefined,
     log1p: flags.log1p,
     names: names?.names,
+    namesFrom: flags.names === undefined ? undefined : `--names ${flags.names}`,
     header: flags.header === false ? false : undefined,
     categoryColumn: category,
   };
 }
+
+/** `--attack-category none`: no column names the attacks' categories, and none is guessed. */
+export const NO_CATEGORY = 'none';
 
 /** How messages name a file format. */
 const FORMAT_NAMES: Record<Format, string> = { csv: 'CSV', tsv: 'TSV', zeek: 'a Zeek log', arrow: 'Arrow', parquet: 'Parquet' };

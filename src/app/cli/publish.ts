@@ -59,8 +59,9 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
   const perMessage = flags.perMessage ?? 1;
   const credentials = credentialsOf(flags);
   checkInputs([{ flag: '--data', path: flags.data }]);
-  const read = await readOptions(flags);
-  await checkNamesBefore(flags, read);
+  const fileName = flags.data === '-' ? 'stdin' : flags.data;
+  const read = await readOptions(flags, fileName);
+  await checkNamesBefore(flags, read, fileName);
   const run = randomUUID();
   const started = performance.now();
   let records = 0;
@@ -96,9 +97,11 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
         sends.add(task);
       };
       let carry: string[] = [];
+      let first = true;
       try {
         for await (const chunk of readChunksFile(flags.data, read)) {
-          checkNamesFor(chunk.format, flags.names, read.fileName!);
+          if (first) checkNamesFor(chunk.format, flags.names, fileName);
+          first = false;
           carry.push(...recordLines(chunk.table, format));
           let at = 0;
           for (; carry.length - at >= perMessage; at += perMessage) send(carry.slice(at, at + perMessage));
@@ -135,17 +138,16 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
  * is published, from its first row; standard input and pipes, which cannot be read twice, are
  * checked as they are read.
  */
-async function checkNamesBefore(flags: PublishFlags, read: ReadOptions): Promise<void> {
+async function checkNamesBefore(flags: PublishFlags, read: ReadOptions, fileName: string): Promise<void> {
   if (flags.names === undefined || flags.data === '-' || !statSync(flags.data).isFile()) return;
   const head = readChunksFile(flags.data, { ...read, chunkRows: 1 });
   const first = await head.next().catch(() => null);
   await head.return(undefined).catch(() => undefined);
-  if (first?.value) checkNamesFor(first.value.format, flags.names, read.fileName!);
+  if (first?.value) checkNamesFor(first.value.format, flags.names, fileName);
 }
 
 /** How to read the file: as a preset's files are read, or with the names given; every field as text. */
-async function readOptions(flags: PublishFlags): Promise<ReadOptions> {
-  const fileName = flags.data === '-' ? 'stdin' : flags.data;
+async function readOptions(flags: PublishFlags, fileName: string): Promise<ReadOptions> {
   const common: ReadOptions = { fileName, types: TEXT_COLUMNS, chunkRows: 8192 };
   if (flags.preset !== undefined) {
     if (flags.names !== undefined) throw new UsageError('--preset takes no --names');

@@ -15,12 +15,12 @@ import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
-import { plainCategory, plainLabel } from '../../pipeline/guess-label';
+import { normalRowValues, plainCategory, plainLabel } from '../../pipeline/guess-label';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
-import { checkNamesFor, hasSchemaFlags, schemaSpec, type DataFlags } from './options';
+import { checkNamesFor, hasSchemaFlags, NO_CATEGORY, schemaSpec, type DataFlags } from './options';
 import { Interrupted, UsageError } from './errors';
 import { openOutput, standardOutput, type Output } from './output';
 import { checkInputs } from './paths';
@@ -131,20 +131,19 @@ async function headOf(path: string, options: ReadOptions): Promise<{ table: Colu
 }
 
 /**
- * The columns' roles: from the flags; without any, from a preset the file's columns match; and
- * where no label is given, with a note, from a label column plain enough to take (`plainLabel`:
- * `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0), with the column naming
- * each attack's category beside it (`plainCategory`) when the flags give none, among the columns
- * that --drop, --category and --log1p leave.
+ * The columns' roles: from the flags; without any, from a preset the file's columns match; where
+ * no label is given, with a note, from a label column plain enough to take (`plainLabel`:
+ * `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0); and where no
+ * `--attack-category` is given, with a note, the column naming each attack's category beside the
+ * label (`plainCategory`), among the columns --drop, --category and --log1p leave.
  */
 async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const spec = await schemaSpec(flags);
-  if ('preset' in spec || (spec.label !== undefined && spec.names === undefined)) return spec;
+  if ('preset' in spec) return spec;
   const file = fileLabel(flags.data);
   const read = await headOf(path, readOptionsFor(spec, file));
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
-  if (spec.label !== undefined) return spec;
   const head = read.table;
   if (!hasSchemaFlags(flags)) {
     const preset = recognisePreset(head.columnNames());
@@ -156,20 +155,28 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const given = new Set([...(flags.drop ?? []), ...(flags.category ?? []), ...(flags.log1p ?? [])]);
   const columns = head.columnNames().filter((c) => !given.has(c) && c !== spec.categoryColumn);
   const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
-  const guess = plainLabel(columns, values);
-  if (guess === null) return spec;
-  const seen = values(guess.label);
-  notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
-  const category = spec.categoryColumn ?? plainCategory(columns, guess.label, values);
-  if (category !== null && spec.categoryColumn === undefined) {
-    notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN to say otherwise`);
+  const guess = spec.label === undefined ? plainLabel(columns, values) : null;
+  const label = spec.label ?? guess?.label;
+  if (label === undefined || !head.columnNames().includes(label)) {
+    if (spec.categoryColumn !== undefined) {
+      throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label`);
+    }
+    return spec;
   }
-  const known = knownFeatures(head.columnNames(), { label: guess.label, category, given, drop: flags.drop ?? [] }, file);
-  const categorical = [...new Set([...(known.categorical ?? []), ...(spec.categorical ?? [])])].filter((c) => c !== guess.label && c !== category);
-  return {
-    ...spec, ...known, label: guess.label, normal: [guess.normal], categorical: categorical.length ? categorical : undefined,
-    ...(category === null ? {} : { categoryColumn: category }),
-  };
+  const normal = guess === null ? [spec.normal ?? []].flat() : [guess.normal];
+  if (guess !== null) {
+    const seen = values(guess.label);
+    notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
+  }
+  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, values, normalRowValues(head, label, normal));
+  if (category !== null && spec.categoryColumn === undefined) {
+    notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`);
+  }
+  const withCategory = category === null ? spec : { ...spec, categoryColumn: category };
+  if (guess === null) return withCategory;
+  const known = knownFeatures(head.columnNames(), { label, category, given, drop: flags.drop ?? [] }, file);
+  const categorical = [...new Set([...(known.categorical ?? []), ...(spec.categorical ?? [])])].filter((c) => c !== label && c !== category);
+  return { ...withCategory, ...known, label, normal, categorical: categorical.length ? categorical : undefined };
 }
 
 /**

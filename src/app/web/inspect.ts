@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import { categoryKey, getPreset } from '../../pipeline';
 import { firstRows, recognisePreset } from '../../pipeline/recognise';
-import { guessLabel, plainCategory } from '../../pipeline/guess-label';
+import { guessLabel, normalRowValues, plainCategory } from '../../pipeline/guess-label';
 import type { FileInfo } from './protocol';
 
 const SAMPLE_ROWS = 2_000;
@@ -31,7 +31,9 @@ export async function inspectFile(file: File): Promise<FileInfo> {
   const columns = chunk.table.columnNames();
   const values = distinctValues(chunk.table);
   const guess = preset === null ? guessLabel(columns, values) : { label: null, normal: null };
-  const category = guess.label === null ? null : plainCategory(columns.filter((c) => values[c] !== undefined), guess.label, (c) => values[c]);
+  const { label, normal } = guess;
+  const category = label === null || normal === null ? null
+    : plainCategory(columns.filter((c) => values[c] !== undefined), label, (c) => values[c], normalRowValues(chunk.table, label, [normal]));
   return {
     format: chunk.format,
     columns,
