@@ -49,41 +49,49 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
 /** Column names that usually hold an attack's category beside a label, the likeliest first. */
 const CATEGORY_COLUMNS = ['attack_cat', 'category', 'attack_category', 'attack_type', 'type'];
 
+/** What a category column holds in normal rows, where it holds anything: normal traffic named as such. */
+const NORMAL_CATEGORY = /^(normal|benign|legitimate|background)$/i;
+
 /**
  * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's
- * `type`, BoT-IoT's `category`): one with such a name, other than the label, holding text (not
- * only numbers: an ICMP `type` is a feature), few distinct values in the file's first rows
- * (`values`), and at most one among their normal rows (`normalValues`, missing ones left out), as
- * a category of attacks is the same for all normal traffic. Null when there is none.
+ * `type`, BoT-IoT's `category`): one with such a name, other than the label, that in the rows
+ * of `rows` is missing or says normal (`normal`, `Benign`, …) in every normal row, and in the
+ * attack rows, where there are any, holds text (not only numbers: an ICMP `type` is a feature)
+ * of at most 64 values. None without normal rows to look at.
  */
-export function plainCategory(
-  columns: readonly string[], label: string, values: (column: string) => readonly string[], normalValues: (column: string) => readonly string[],
-): string | null {
+export function plainCategory(columns: readonly string[], label: string, rows: RowValues): string | null {
+  if (rows.normalRows === 0) return null;
   for (const name of CATEGORY_COLUMNS) {
     const column = columns.find((c) => c !== label && c.toLowerCase() === name);
-    if (column === undefined) continue;
-    const seen = values(column);
-    const text = seen.some((v) => parseNumber(v) === undefined);
-    if (text && seen.length <= MOST_LABEL_VALUES && normalValues(column).length <= 1) return column;
+    if (column === undefined || !rows.normal(column).every((v) => NORMAL_CATEGORY.test(v))) continue;
+    const attacks = rows.attack(column);
+    if (rows.attackRows === 0 || (attacks.length <= MOST_LABEL_VALUES && attacks.some((v) => parseNumber(v) === undefined))) return column;
   }
   return null;
 }
 
-/**
- * The distinct values of each column of `table` among its normal rows (those whose trimmed `label`
- * is one of `normal`), trimmed, missing ones (`-`, empty, `NA`, …) left out.
- */
-export function normalRowValues(table: ColumnTable, label: string, normal: readonly string[]): (column: string) => string[] {
+/** The distinct values of a table's columns in its normal rows and in its attack rows, trimmed, missing ones left out. */
+export interface RowValues {
+  normal(column: string): string[];
+  attack(column: string): string[];
+  normalRows: number;
+  attackRows: number;
+}
+
+/** {@link RowValues} of `table`, a row normal where its trimmed `label` is one of `normal`. */
+export function rowValues(table: ColumnTable, label: string, normal: readonly string[]): RowValues {
   const normalSet = new Set(normal);
-  const labels = Array.from(table.array(label) as ArrayLike<unknown>, (v) => categoryKey(v).trim());
-  return (column) => {
+  const isNormal = Array.from(table.array(label) as ArrayLike<unknown>, (v) => normalSet.has(categoryKey(v).trim()));
+  const of = (wanted: boolean) => (column: string) => {
     const found = new Set<string>();
     const cells = table.array(column) as ArrayLike<unknown>;
-    for (let i = 0; i < labels.length; i++) {
-      if (!normalSet.has(labels[i])) continue;
+    for (let i = 0; i < isNormal.length; i++) {
+      if (isNormal[i] !== wanted) continue;
       const text = categoryKey(cells[i]).trim();
       if (!isMissingText(text)) found.add(text);
     }
     return [...found];
   };
+  const normalRows = isNormal.filter(Boolean).length;
+  return { normal: of(true), attack: of(false), normalRows, attackRows: isNormal.length - normalRows };
 }

@@ -25,8 +25,6 @@ export interface GenericSpec {
   log1p?: string[];
   /** Column names for a headerless file, or to replace a header's. */
   names?: string[];
-  /** Where `names` came from, for messages (default: "the given names"). */
-  namesFrom?: string;
   /** Whether the first row is a header; unset, as text-layout.ts's LayoutOptions say. */
   header?: boolean;
   /** Most frequent categories kept per column (default 100); the rest count as unseen. */
@@ -37,7 +35,13 @@ export interface GenericSpec {
   families?: Record<string, string>;
 }
 
-export type SchemaSpec = { preset: string } | GenericSpec;
+/** A preset's roles; `categoryColumn: null` leaves out its attack category (its label is the category). */
+export interface PresetSpec {
+  preset: string;
+  categoryColumn?: null;
+}
+
+export type SchemaSpec = PresetSpec | GenericSpec;
 
 /** The roles of a file's columns, resolved against the file: plain JSON. */
 export interface Schema {
@@ -99,7 +103,7 @@ export function checkSchemaJSON(json: unknown): Schema {
   return json as Schema;
 }
 
-function isPresetSpec(spec: SchemaSpec): spec is { preset: string } {
+function isPresetSpec(spec: SchemaSpec): spec is PresetSpec {
   return typeof (spec as { preset?: unknown }).preset === 'string';
 }
 
@@ -132,11 +136,14 @@ export function presetColumns(spec: SchemaSpec): ((names: readonly string[]) => 
 
 /** The schema a spec gives before looking at a file (generic specs leave numeric columns to the data). */
 function draftSchema(spec: SchemaSpec): Schema {
-  if (isPresetSpec(spec)) return presetSchema(getPreset(spec.preset));
+  if (isPresetSpec(spec)) {
+    const schema = presetSchema(getPreset(spec.preset));
+    return spec.categoryColumn === null ? { ...schema, categoryColumn: null } : schema;
+  }
   const categorical = spec.categorical ?? [];
   return {
     preset: null,
-    read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: spec.namesFrom ?? 'the given names' },
+    read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: 'the given names' },
     label: spec.label ?? null,
     normal: toList(spec.normal),
     categoryColumn: spec.categoryColumn ?? null,

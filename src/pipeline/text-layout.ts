@@ -157,9 +157,9 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const same = first !== null && first.fields.length === names.length && first.fields.every((f, j) => f.trim() === names[j]);
     const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => parseNumber(f) === undefined);
     const key = (name: string) => name.trim().toLowerCase();
-    const reordered = replaced && names.some((name, j) => key(first.fields[j]) !== key(name)) && names.every((name) => first.fields.some((f) => key(f) === key(name)));
+    const reordered = replaced && first.fields.some((f, j) => names.some((name, k) => k !== j && key(name) === key(f)));
     if (reordered) {
-      throw new InputError({ file, line: 1 }, `the header row names the columns of ${namesFrom} in another order: read by ${namesFrom}, its columns would be misread`);
+      throw new InputError({ file, line: 1 }, `the header row names columns of ${namesFrom} in other places: read by ${namesFrom}, its columns would be misread`);
     }
     if (same || replaced) {
       return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), ...repeatable(first.fields, head, start, first.next) };

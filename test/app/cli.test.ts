@@ -346,10 +346,24 @@ describe('set-ups netae works out, or warns about', () => {
       const refused = await run(['train', '--data', data, ...flags, '--out', join(dir, 'refused.safetensors')]);
       expect([refused.code, ourErrors(refused.stderr)]).toEqual([2, [`netae: ${message}${message.startsWith('--preset') ? '' : '; the attack category is a column of its own, never a feature'}`]]);
     }
+    const [header, ...records] = readFileSync(`${ROOT}test/pipeline/fixtures/unsw-nb15.csv`, 'utf8').trimEnd().split('\n');
+    const unsw = join(dir, 'UNSW_NB15_training-set.csv');
+    writeFileSync(unsw, `${[header, ...Array.from({ length: 20 }, () => records).flat()].join('\n')}\n`);
+    for (const flags of [[], ['--preset', 'unsw-nb15']]) {
+      const out = join(dir, 'unsw-none.safetensors');
+      const none = await run(['train', '--data', unsw, ...flags, '--attack-category', 'none', '--out', out, '--epochs', '1', '--json']);
+      expect(none.code, none.stderr).toBe(0);
+      expect(JSON.parse(none.stdout)).toMatchObject({ preset: 'unsw-nb15', attackCategory: null });
+      const byLabel = await run(['eval', '--model', out, '--data', unsw]);
+      expect(byLabel.stdout).toMatch(/\n1 +60 /);
+      expect(byLabel.stdout).not.toMatch(/\nExploits /);
+    }
     const unlabelled = join(dir, 'unlabelled-kinds.csv');
     writeFileSync(unlabelled, `bytes,packets,kind\n${rows.map((r) => r.split(',').filter((_, j) => j !== 2).join(',')).join('\n')}\n`);
     const noLabel = await run(['train', '--data', unlabelled, '--attack-category', 'kind', '--out', join(dir, 'refused.safetensors')]);
     expect([noLabel.code, ourErrors(noLabel.stderr)]).toEqual([2, [`netae: --attack-category "kind" needs --label COLUMN: no column of ${unlabelled} is plain enough to take as the label`]]);
+    const noSuchLabel = await run(['train', '--data', data, '--label', 'nosuch', '--normal', 'no', '--attack-category', 'kind', '--out', join(dir, 'refused.safetensors')]);
+    expect([noSuchLabel.code, ourErrors(noSuchLabel.stderr)[0]]).toEqual([1, `netae: ${data}: label column "nosuch" not in the file (it has: "bytes", "packets", "bad", "kind")`]);
     const missing = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'family', '--out', join(dir, 'refused.safetensors')]);
     expect(missing.code).toBe(1);
     expect(ourErrors(missing.stderr)[0]).toBe(`netae: ${data}: attack category column "family" not in the file (it has: "bytes", "packets", "bad", "kind")`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalRowValues, plainCategory, plainLabel } from '../../src/pipeline/guess-label';
+import { plainCategory, plainLabel, rowValues } from '../../src/pipeline/guess-label';
 import { parseText } from '../../src/pipeline/io';
 
 describe('plainLabel', () => {
@@ -24,27 +24,33 @@ describe('plainLabel', () => {
 });
 
 describe('plainCategory', () => {
-  const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
-  const none = () => [];
+  /** The category guessed in a CSV whose label column is `label`, normal where it reads `normal`. */
+  const guessed = (csv: string) => {
+    const table = parseText(csv, {}).table;
+    return plainCategory(table.columnNames(), 'label', rowValues(table, 'label', ['normal']));
+  };
 
-  it('takes the attack category beside a label: attack_cat, category, type, whatever its case', () => {
-    expect(plainCategory(['sbytes', 'attack_cat', 'Label'], 'Label', of({ attack_cat: ['', 'Exploits'] }), none)).toBe('attack_cat');
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['normal', 'scanning'] }), of({ type: ['normal'] }))).toBe('type');
-    expect(plainCategory(['subcategory', 'Category', 'attack'], 'attack', of({ Category: ['Normal', 'DoS'], subcategory: ['UDP'] }), none)).toBe('Category');
+  it('takes the attack category beside a label, missing or saying normal in the normal rows: attack_cat, category, type, any case', () => {
+    expect(guessed('sbytes,attack_cat,label\n1,,normal\n2,Exploits,dos\n')).toBe('attack_cat');
+    expect(guessed('bytes,label,type\n1,normal,normal\n2,dos,scanning\n')).toBe('type');
+    expect(guessed('subcategory,Category,label\nNormal,Normal,normal\nUDP,DoS,dos\n')).toBe('Category');
+    expect(guessed('bytes,type,label\n1,-,normal\n2,-,normal\n'), 'no attack rows to look at: the normal rows decide').toBe('type');
   });
 
-  it('takes none that is the label, has too many values, is numbers only, varies in normal traffic or has no category\'s name', () => {
-    expect(plainCategory(['bytes', 'category'], 'category', of({ category: ['normal', 'dos'] }), none)).toBeNull();
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: Array.from({ length: 65 }, (_, i) => `t${i}`) }), none)).toBeNull();
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['0', '8', '3'] }), none), 'an ICMP type is a feature').toBeNull();
-    expect(plainCategory(['bytes', 'label', 'type'], 'label', of({ type: ['A', 'AAAA', 'MX'] }), of({ type: ['A', 'AAAA'] })), 'a DNS query type is a feature').toBeNull();
-    expect(plainCategory(['bytes', 'label', 'family'], 'label', of({ family: ['dos'] }), none)).toBeNull();
+  it('takes none that varies or names something else in normal rows, is numbers only, has too many values, or without normal rows', () => {
+    expect(guessed('bytes,type,label\n1,A,normal\n2,AAAA,normal\n3,MX,dos\n'), 'a DNS query type is a feature').toBeNull();
+    expect(guessed('bytes,type,label\n1,A,normal\n2,A,normal\n'), 'one query type in every normal row is still a feature').toBeNull();
+    expect(guessed('bytes,type,label\n1,,normal\n2,8,dos\n3,3,dos\n'), 'an ICMP type is a feature').toBeNull();
+    expect(guessed(`bytes,type,label\n1,,normal\n${Array.from({ length: 65 }, (_, i) => `2,t${i},dos`).join('\n')}\n`)).toBeNull();
+    expect(guessed('bytes,type,label\n1,scan,dos\n2,flood,dos\n'), 'without normal rows').toBeNull();
+    expect(guessed('bytes,family,label\n1,,normal\n2,dos,dos\n')).toBeNull();
   });
 });
 
-describe('normalRowValues', () => {
-  it('gives the distinct values of a column among the normal rows, trimmed, missing ones left out', () => {
+describe('rowValues', () => {
+  it('gives the distinct values of a column in the normal and the attack rows, trimmed, missing ones left out', () => {
     const table = parseText('kind,label\n-,0\n scan ,1\nok,0\n,0\nok ,0\n', {}).table;
-    expect(normalRowValues(table, 'label', ['0'])('kind')).toEqual(['ok']);
+    const rows = rowValues(table, 'label', ['0']);
+    expect([rows.normal('kind'), rows.attack('kind'), rows.normalRows, rows.attackRows]).toEqual([['ok'], ['scan'], 4, 1]);
   });
 });

@@ -70,8 +70,9 @@ describe('delimited text', () => {
     expect(named.table.column('proto')).toEqual(['tcp', 'udp']);
     expect(Array.from(named.lines)).toEqual([2, 3]);
     expect(parseText('proto,dur\ntcp,udp\n', { names: ['dur', 'proto'], header: false }).table.column('dur')).toEqual(['proto', 'tcp']);
-    expectInputError(() => parseText('proto,dur\n1,udp\n', { names: ['dur', 'proto'], fileName: 'f.csv' }), 'f.csv, line 1: the header row names the columns of the given names in another order');
-    expectInputError(() => parseText('Proto, DUR\n1,udp\n', { names: ['dur', 'proto'], fileName: 'f.csv' }), 'in another order');
+    expectInputError(() => parseText('proto,dur\n1,udp\n', { names: ['dur', 'proto'], fileName: 'f.csv' }), 'f.csv, line 1: the header row names columns of the given names in other places');
+    expectInputError(() => parseText('Proto, DUR\n1,udp\n', { names: ['dur', 'proto'], fileName: 'f.csv' }), 'in other places');
+    expectInputError(() => parseText('dur,dbytes,sbytes,class\n1,2,3,n\n', { names: ['dur', 'sbytes', 'dbytes', 'label'] }), 'in other places');
     const renamed = parseText('Dur,Proto\n0.5,tcp\n', { names: ['dur', 'proto'] });
     expect([Array.from(renamed.table.array('dur') as ArrayLike<number>), Array.from(renamed.lines)]).toEqual([[0.5], [2]]);
     expect(parseText('-,tcp\n0.5,udp\n', { names: ['dur', 'proto'], header: false }).table.numRows(), 'a first row of no number, with no header expected, is a record').toBe(2);

@@ -61,7 +61,8 @@ export interface DataFlags {
 
 function hasGenericFlags(flags: DataFlags): boolean {
   return flags.label !== undefined || flags.normal !== undefined || flags.drop !== undefined
-    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined || flags.attackCategory !== undefined;
+    || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined
+    || (flags.attackCategory !== undefined && flags.attackCategory !== NO_CATEGORY);
 }
 
 /** Whether the flags say anything about the columns' roles (otherwise netae may recognise the file). */
@@ -77,7 +78,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
     if (!presetNames.includes(flags.preset)) {
       throw new UsageError(`unknown preset ${quote(flags.preset)}; expected one of ${presetNames.join(', ')}`);
     }
-    return { preset: flags.preset };
+    return { preset: flags.preset, ...(flags.attackCategory === NO_CATEGORY ? { categoryColumn: null } : {}) };
   }
   if (flags.label !== undefined && !flags.normal?.length) throw new UsageError('--label needs --normal VALUE (the label of normal rows)');
   if (flags.label === undefined && flags.normal !== undefined) throw new UsageError('--normal needs --label COLUMN');
@@ -112,7 +113,6 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
     categorical: categorical.length ? categorical : undefined,
     log1p: flags.log1p,
     names: names?.names,
-    namesFrom: flags.names === undefined ? undefined : `--names ${flags.names}`,
     header: flags.header === false ? false : undefined,
     categoryColumn: category,
   };

@@ -15,7 +15,7 @@ import type { Featurizer } from '../../pipeline/featurizer';
 import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
-import { normalRowValues, plainCategory, plainLabel } from '../../pipeline/guess-label';
+import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
@@ -149,7 +149,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
     const preset = recognisePreset(head.columnNames());
     if (preset !== null) {
       notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
-      return { preset };
+      return { preset, ...(flags.attackCategory === NO_CATEGORY ? { categoryColumn: null } : {}) };
     }
   }
   const given = new Set([...(flags.drop ?? []), ...(flags.category ?? []), ...(flags.log1p ?? [])]);
@@ -158,7 +158,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const guess = spec.label === undefined ? plainLabel(columns, values) : null;
   const label = spec.label ?? guess?.label;
   if (label === undefined || !head.columnNames().includes(label)) {
-    if (spec.categoryColumn !== undefined) {
+    if (spec.categoryColumn !== undefined && spec.label === undefined) {
       throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label`);
     }
     return spec;
@@ -168,7 +168,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
     const seen = values(guess.label);
     notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
   }
-  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, values, normalRowValues(head, label, normal));
+  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(head, label, normal));
   if (category !== null && spec.categoryColumn === undefined) {
     notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`);
   }

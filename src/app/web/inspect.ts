@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import { categoryKey, getPreset } from '../../pipeline';
 import { firstRows, recognisePreset } from '../../pipeline/recognise';
-import { guessLabel, normalRowValues, plainCategory } from '../../pipeline/guess-label';
+import { guessLabel, plainCategory, rowValues } from '../../pipeline/guess-label';
 import type { FileInfo } from './protocol';
 
 const SAMPLE_ROWS = 2_000;
@@ -33,7 +33,7 @@ export async function inspectFile(file: File): Promise<FileInfo> {
   const guess = preset === null ? guessLabel(columns, values) : { label: null, normal: null };
   const { label, normal } = guess;
   const category = label === null || normal === null ? null
-    : plainCategory(columns.filter((c) => values[c] !== undefined), label, (c) => values[c], normalRowValues(chunk.table, label, [normal]));
+    : plainCategory(columns, label, rowValues(chunk.table, label, [normal]));
   return {
     format: chunk.format,
     columns,
