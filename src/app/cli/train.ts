@@ -118,7 +118,7 @@ function fileLabel(path: string): string {
 const HEAD_ROWS = 2000;
 
 /** The first rows of a file and its format, or null when they cannot be read (the whole read then says why). */
-async function headOf(path: string, options: ReadOptions): Promise<{ table: ColumnTable; format: Format } | null> {
+async function headOf(path: string, options: ReadOptions): Promise<{ table: ColumnTable; format: Format; lines: Int32Array; blankRows: number } | null> {
   const chunks = readChunksFile(path, { ...options, chunkRows: HEAD_ROWS });
   try {
     const first = await chunks.next();
@@ -144,6 +144,9 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const read = await headOf(path, readOptionsFor(spec, file));
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
+  if (spec.names !== undefined && spec.header === undefined && read.lines.length > 0 && read.lines[0] > 1 + read.blankRows) {
+    notice('note', `${file}: line 1 read as a header (all text, no number), its names those of --names ${flags.names}; --no-header to read it as a record`);
+  }
   const head = read.table;
   if (!hasSchemaFlags(flags)) {
     const preset = recognisePreset(head.columnNames());
