@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import type { ByteSource } from './bytes';
 import { parseText, readTable, type ReadOptions, type ReadResult, type TableReading } from './io';
 import { labelsOf, readOptionsFor, resolveSchema, rowNumbers, type Labels, type Schema, type SchemaSpec } from './schema';
+import { splitRow } from './text-rows';
 import type { Format } from './text-table';
 
 /** A file read whole, with its columns' roles resolved and its labels (null when unlabelled). */
@@ -49,30 +50,16 @@ export const UCI_CLASS_COLUMN = 'class';
 /** `name: type.`, the attribute lines of a UCI `.names` file. */
 const UCI_ATTRIBUTE = /^([^:|]+):\s*(.+?)\s*\.?\s*$/;
 
-/**
- * The rows of delimited text, each a list of its fields, trimmed: a quoted field may hold the
- * delimiter, line ends and `""` for a quote. Rows with no text are left out.
- */
+/** The rows of delimited text as {@link splitRow} splits them, fields trimmed, rows with no text left out. */
 function delimitedRows(text: string, delimiter: string): string[][] {
+  const bytes = new TextEncoder().encode(text);
   const rows: string[][] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  const endField = () => {
-    fields.push(field.trim());
-    field = '';
-  };
-  for (let i = 0; i <= text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '"' && text[i + 1] === '"') field += text[++i];
-    else if (c === '"') quoted = !quoted;
-    else if (quoted && c !== undefined) field += c;
-    else if (c === delimiter) endField();
-    else if (c === '\n' || c === undefined) {
-      endField();
-      if (fields.some((f) => f.length > 0)) rows.push(fields);
-      fields = [];
-    } else if (c !== '\r') field += c;
+  for (let at = 0; at < bytes.length;) {
+    const row = splitRow(bytes, at, bytes.length, delimiter.charCodeAt(0), true, true);
+    if (row === null) break;
+    const fields = row.fields.map((f) => f.trim());
+    if (fields.some((f) => f.length > 0)) rows.push(fields);
+    at = row.next;
   }
   return rows;
 }

@@ -7,6 +7,7 @@ import { parseNames, readDataset, type Dataset, type DatasetReading, type Names 
 import { parallelDecoding, runnableThreads } from './decode-pool-node';
 import { readChunks, type Chunk, type ReadOptions } from './io';
 import { isParquet } from './parquet';
+import { firstRows } from './recognise';
 import type { Featurizer } from './featurizer';
 import { readRecords, type RecordBatch, type RecordOptions } from './records';
 import type { SchemaSpec } from './schema';
@@ -76,6 +77,19 @@ export async function* readRecordsFile(input: string | Readable, featurizer: Fea
   const { source, fileName } = await inputOf(input, options.fileName);
   const decoding = options.decoding ?? (options.threads === undefined ? undefined : parallelDecoding(options.threads));
   yield* readRecords(source, featurizer, { gunzip: inflate, ...options, fileName, decoding });
+}
+
+/**
+ * The first rows (at most `rows`) of a file path, read as {@link readChunksFile} reads it; null
+ * where they cannot be read or there are none, the whole read then saying why.
+ */
+export async function firstRowsFile(path: string, rows: number, options: ReadOptions = {}): Promise<Chunk | null> {
+  try {
+    const { source, fileName } = await inputOf(path, options.fileName);
+    return await firstRows(source, fileName, rows, { gunzip: inflate, ...options });
+  } catch {
+    return null;
+  }
 }
 
 /** Chunks of a file path, of `-` (standard input), or of a Node readable stream. */

@@ -154,8 +154,9 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const namesFrom = options.namesFrom ?? 'the given names';
     const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
     const names = options.names;
-    const same = first !== null && first.fields.length === names.length && first.fields.every((f, j) => f.trim() === names[j]);
-    const replaced = !same && options.header === undefined && first !== null && first.fields.length === names.length && first.fields.every((f) => parseNumber(f) === undefined);
+    const fits = first !== null && first.fields.length === names.length;
+    const same = fits && first.fields.every((f, j) => f.trim() === names[j]);
+    const replaced = fits && !same && options.header === undefined && first.fields.every((f) => parseNumber(f) === undefined);
     const key = (name: string) => name.trim().toLowerCase();
     const reordered = replaced && first.fields.some((f, j) => names.some((name, k) => k !== j && key(name) === key(f)));
     if (reordered) {

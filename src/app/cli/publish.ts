@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { getPreset } from '../../pipeline';
 import type { ReadOptions } from '../../pipeline/io';
-import { readChunksFile, readNamesFile } from '../../pipeline/io-node';
+import { firstRowsFile, readChunksFile, readNamesFile } from '../../pipeline/io-node';
 import { connectNats, describe, drainWithin, serversFrom, type Credentials } from '../stream/connection';
 import { Window, backoff, sleep } from '../stream/flow';
 import { AsyncPublisher, manager, streamFor, subjectProblem, type Stored } from '../stream/jetstream';
@@ -140,10 +140,8 @@ export async function publishCommand(flags: PublishFlags): Promise<void> {
  */
 async function checkNamesBefore(flags: PublishFlags, read: ReadOptions, fileName: string): Promise<void> {
   if (flags.names === undefined || flags.data === '-' || !statSync(flags.data).isFile()) return;
-  const head = readChunksFile(flags.data, { ...read, chunkRows: 1 });
-  const first = await head.next().catch(() => null);
-  await head.return(undefined).catch(() => undefined);
-  if (first?.value) checkNamesFor(first.value.format, flags.names, fileName);
+  const first = await firstRowsFile(flags.data, 1, read);
+  if (first !== null) checkNamesFor(first.format, flags.names, fileName);
 }
 
 /** How to read the file: as a preset's files are read, or with the names given; every field as text. */

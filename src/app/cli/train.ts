@@ -1,4 +1,3 @@
-import type { ColumnTable } from 'arquero';
 import { createReadStream, statSync } from 'node:fs';
 import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
@@ -8,11 +7,9 @@ import { presetFeaturesIn, presetTitle, recognisePreset, type Dataset, type Gene
 import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns, readOptionsFor } from '../../pipeline/schema';
-import type { ReadOptions } from '../../pipeline/io';
-import type { Format } from '../../pipeline/text-table';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
-import { readChunksFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
+import { firstRowsFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
 import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
@@ -117,19 +114,6 @@ function fileLabel(path: string): string {
 /** Rows read from the head of a file to recognise its data set or its label column. */
 const HEAD_ROWS = 2000;
 
-/** The first rows of a file and its format, or null when they cannot be read (the whole read then says why). */
-async function headOf(path: string, options: ReadOptions): Promise<{ table: ColumnTable; format: Format; lines: Int32Array; blankRows: number } | null> {
-  const chunks = readChunksFile(path, { ...options, chunkRows: HEAD_ROWS });
-  try {
-    const first = await chunks.next();
-    return first.done ? null : first.value;
-  } catch {
-    return null;
-  } finally {
-    await chunks.return(undefined).catch(() => undefined);
-  }
-}
-
 /**
  * The columns' roles: from the flags; without any, from a preset the file's columns match; where
  * no label is given, with a note, from a label column plain enough to take (`plainLabel`:
@@ -141,7 +125,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const spec = await schemaSpec(flags);
   if ('preset' in spec) return spec;
   const file = fileLabel(flags.data);
-  const read = await headOf(path, readOptionsFor(spec, file));
+  const read = await firstRowsFile(path, HEAD_ROWS, readOptionsFor(spec, file));
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
   if (spec.names !== undefined && spec.header === undefined && read.lines.length > 0 && read.lines[0] > 1 + read.blankRows) {
