@@ -7,7 +7,7 @@ import { asyncBuffer, isParquet, parquetColumns, readParquet } from './parquet';
 import type { AsyncBuffer } from 'hyparquet';
 import { RowSample, SampleEdgeFinder, type LineSample, type SampleEdge } from './row-sample';
 import { openText, type BlockDecoding } from './text-blocks';
-import { readLayout, type LayoutOptions } from './text-layout';
+import { bodyBlock, readLayout, type LayoutOptions } from './text-layout';
 import { TextTableReader, type Chunk, type Format } from './text-table';
 
 export type { Chunk, Format } from './text-table';
@@ -149,7 +149,7 @@ export function parseText(text: string, options: ReadOptions = {}): ReadResult {
   const layout = readLayout(bytes, true, layoutOptions(options, file))!;
   const reader = new TextTableReader(layout, options.chunkRows ?? DEFAULT_CHUNK_ROWS, options.select);
   const parts = new TableParts(file);
-  for (const chunk of [...reader.push(bytes.subarray(layout.bodyStart)), ...reader.end()]) parts.add(chunk);
+  for (const chunk of [...reader.push(bodyBlock(layout, bytes.subarray(layout.bodyStart))), ...reader.end()]) parts.add(chunk);
   return parts.join();
 }
 

@@ -137,10 +137,11 @@ const ZEEK_NUMERIC = [
 
 const zeekConn: Preset = {
   name: 'zeek-conn',
-  description: 'Zeek conn.log (TSV with #fields), optionally with a `label` column (`normal` or an attack name), as the synthetic generator writes',
+  description: 'Zeek conn.log (TSV with #fields), optionally with a `label` column: `normal` or an attack name, as the synthetic generator writes; or IoT-23\'s `Benign` or `Malicious`, with its `detailed-label` as the attack category',
   read: {},
   label: 'label',
-  normal: ['normal'],
+  normal: ['normal', 'Benign', 'benign'],
+  categoryColumn: 'detailed-label',
   categorical: ['proto', 'service', 'conn_state', 'history', 'id.resp_p'],
   numeric: ZEEK_NUMERIC,
   maxCategories: 32,

@@ -3,7 +3,7 @@ import type { ColumnKind } from './columns';
 import { InputError } from './errors';
 import { LF, CR, splitRow } from './text-rows';
 import { parseNumber } from './values';
-import { isZeekLog, parseZeekHeader } from './zeek';
+import { isZeekLog, parseZeekHeader, spacedNames, splitSpacedFields } from './zeek';
 
 export type TextFormat = 'csv' | 'tsv' | 'zeek';
 
@@ -58,6 +58,11 @@ export interface TextLayout {
    * that repeats it (files joined end to end, as some CSE-CIC-IDS2018 files are) is skipped.
    */
   readonly headerRow?: Uint8Array;
+  /**
+   * A Zeek log's fields that hold several columns apart by spaces (IoT-23's labels): blocks of its
+   * rows go through {@link bodyBlock} before they are decoded.
+   */
+  readonly spaced?: readonly number[];
 }
 
 /** The head is read until its header is whole, at most this many bytes. */
@@ -230,7 +235,13 @@ function zeekLayout(head: Uint8Array, start: number, atEnd: boolean, options: La
   if (at >= head.length && !atEnd) return null;
   const header = parseZeekHeader(lines, options.file);
   const delimiter = delimiterByte(options.delimiter ?? header.separator, options.file);
-  return layout(options, 'zeek', delimiter, header.names, 'the #fields line', header.kinds ?? undefined, at, lines.length + 1, lines.length, 0);
+  const read = layout(options, 'zeek', delimiter, header.names, 'the #fields line', header.kinds ?? undefined, at, lines.length + 1, lines.length, 0);
+  return header.spaced.length > 0 ? { ...read, spaced: header.spaced } : read;
+}
+
+/** A block of a file's rows as the decoder reads them: a Zeek log's spaced fields split (see {@link TextLayout.spaced}). */
+export function bodyBlock(layout: TextLayout, block: Uint8Array): Uint8Array {
+  return layout.spaced === undefined ? block : splitSpacedFields(block, layout.delimiter, layout.spaced);
 }
 
 function layout(
@@ -288,7 +299,7 @@ function count(text: string, char: string): number {
  * with its header) names the columns that the log's header named, in that order.
  */
 export function sameZeekFields(layout: TextLayout, line: string): boolean {
-  const names = uniqueNames(line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter)));
+  const names = uniqueNames(line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter)).flatMap(spacedNames));
   return names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
 }
 

@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import type { ColumnKind } from './columns';
 import { columnValues } from './columns';
 import { InputError } from './errors';
+import { CR, LF } from './text-rows';
 
 /** What the `#` lines at the top of a Zeek log say. */
 interface ZeekHeader {
@@ -9,6 +10,12 @@ interface ZeekHeader {
   names: string[];
   /** Column kinds from `#types`, or null when the log has no `#types` line. */
   kinds: ColumnKind[] | null;
+  /**
+   * The fields of a row (split at the separator) that hold several columns apart by runs of
+   * spaces, as the `#fields` line joins their names: IoT-23's `conn.log.labeled` writes
+   * `tunnel_parents   label   detailed-label` so. Empty for a log that does not.
+   */
+  spaced: number[];
 }
 
 const NUMERIC_TYPES = new Set(['count', 'int', 'double', 'interval', 'time', 'port']);
@@ -34,11 +41,65 @@ export function parseZeekHeader(lines: string[], file: string): ZeekHeader {
     else if (key === 'types') types = values;
   }
   if (names === null) throw new InputError({ file }, 'Zeek log has no #fields line in its header');
+  const spaced = names.flatMap((name, j) => (spacedNames(name).length > 1 ? [j] : []));
+  names = names.flatMap(spacedNames);
+  if (types !== null) types = types.flatMap(spacedNames);
   if (types !== null && types.length !== names.length) {
     throw new InputError({ file }, `the #types line lists ${types.length} types for ${names.length} #fields`);
   }
   const kinds = types === null ? null : types.map((t): ColumnKind => (NUMERIC_TYPES.has(t) ? 'number' : 'string'));
-  return { separator, names, kinds };
+  return { separator, names, kinds, spaced };
+}
+
+/** The names in one field of a `#fields` line: Zeek's names hold no space, so a run of spaces parts two. */
+export function spacedNames(field: string): string[] {
+  const names = field.trim().split(/ +/);
+  return names.length > 1 ? names : [field];
+}
+
+const SPACE = 32;
+const HASH = 35;
+
+/**
+ * A block of a Zeek log's rows with each run of spaces in the `spaced` fields (see
+ * {@link ZeekHeader.spaced}) made the separator, so that every column is a field of its own;
+ * spaces at a field's start or end are dropped. Rewritten in place (it only shrinks): returns the
+ * block's new extent. `#` lines are left as they are.
+ */
+export function splitSpacedFields(block: Uint8Array, separator: number, spaced: readonly number[]): Uint8Array {
+  const isSpaced = new Uint8Array(Math.max(...spaced) + 1);
+  for (const j of spaced) isSpaced[j] = 1;
+  const n = block.length;
+  let w = 0;
+  let r = 0;
+  while (r < n) {
+    if (block[r] === HASH) {
+      while (r < n && block[r] !== LF) block[w++] = block[r++];
+      if (r < n) block[w++] = block[r++];
+      continue;
+    }
+    let field = 0;
+    let fieldStart = true;
+    while (r < n) {
+      const c = block[r++];
+      if (c === SPACE && field < isSpaced.length && isSpaced[field] === 1) {
+        while (r < n && block[r] === SPACE) r++;
+        const next = r < n ? block[r] : LF;
+        if (!fieldStart && next !== separator && next !== LF && next !== CR) {
+          block[w++] = separator;
+          fieldStart = true;
+        }
+        continue;
+      }
+      block[w++] = c;
+      if (c === LF) break;
+      if (c === separator) {
+        field++;
+        fieldStart = true;
+      } else fieldStart = false;
+    }
+  }
+  return block.subarray(0, w);
 }
 
 function unescapeZeek(text: string): string {

@@ -424,6 +424,34 @@ describe('set-ups netae works out, or warns about', () => {
     expect(scored(written)).toEqual(scored(plain.stdout.split('\n')));
   });
 
+  it("reads IoT-23's conn.log.labeled as Zeek conn.log: label Benign or Malicious, its detailed-label the attack category", async () => {
+    const iot23 = (source: string) => readFileSync(source, 'utf8')
+      .replace(/^(#fields.*)\tlabel$/m, '$1\ttunnel_parents   label   detailed-label')
+      .replace(/^(#types.*)\tstring$/m, '$1\tset[string]   string   string')
+      .replace(/^([^#].*)\t(\S+)$/gm, (_, fields: string, label: string) => `${fields}\t(empty)   ${label === 'normal' ? 'Benign   -' : `Malicious   ${label}`}`);
+    const train = join(dir, 'iot23.conn.log.labeled');
+    const test = join(dir, 'iot23-test.conn.log.labeled');
+    writeFileSync(train, iot23(TRAIN));
+    writeFileSync(test, iot23(TEST));
+    expect(readFileSync(test, 'utf8')).toMatch(/\t\(empty\) {3}Malicious {3}\w+\n/);
+    const out = join(dir, 'iot23.safetensors');
+    const trained = await run(['train', '--data', train, '--out', out, '--epochs', '2', '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(ourNotices(trained.stderr)[0]).toBe(`netae: note: ${train} recognised as Zeek conn.log; --preset zeek-conn assumed`);
+    const reference = await run(['train', '--data', TRAIN, '--out', join(dir, 'iot23-reference.safetensors'), '--epochs', '2', '--json']);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ preset: 'zeek-conn', label: 'label', attackCategory: 'detailed-label', trainRows: JSON.parse(reference.stdout).trainRows });
+    const [labelled, plain] = await Promise.all([
+      run(['eval', '--model', out, '--data', test]),
+      run(['eval', '--model', model, '--data', TEST]),
+    ]);
+    expect(labelled.code, labelled.stderr).toBe(0);
+    const counts = (stdout: string) => stdout.match(/^rows [\d,]+ \([^)]*\)/m)![0];
+    expect(counts(labelled.stdout)).toBe(counts(plain.stdout));
+    const categories = (stdout: string) => [...stdout.slice(stdout.indexOf('\ncategory')).matchAll(/^(\S+) +([\d,]+) /gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    expect(categories(labelled.stdout)).toEqual(categories(plain.stdout));
+    expect(categories(labelled.stdout).length).toBeGreaterThan(2);
+  });
+
   it('recognises the preset of standard input and of a named pipe and reads each as a copy of it, removed after: the model is the one trained from the file', async () => {
     const tensors = (path: string) => {
       const bytes = readFileSync(path);

@@ -273,6 +273,41 @@ describe('Zeek conn.log', () => {
     const bad = log.replace('\t0.5\t120', '\t0.5');
     expectInputError(() => parseText(bad, { fileName: 'conn.log' }), 'conn.log', 'line 8', 'expected 7 fields', '#fields');
   });
+
+  describe("IoT-23's conn.log.labeled, whose last columns are apart by spaces", () => {
+    const labelled = (text: string) => text
+      .replace('\torig_bytes\n', '\torig_bytes   label   detailed-label\n')
+      .replace('\tcount\n', '\tcount   string   string\n')
+      .replace('\t120\n', '\t120   Benign   -\n')
+      .replace('\t-\t-\t-\n', '\t-\t-\t-   Malicious   PartOfAHorizontalPortScan\n');
+    const tabbed = (text: string) => labelled(text).replace(/ {3}/g, '\t');
+
+    it('reads each of them as a column, as the same log written with tabs, in blocks of any size', async () => {
+      const spaced = labelled(log);
+      expect(spaced).toContain('120   Benign   -');
+      const expected = parseText(tabbed(log), { fileName: 'conn.log' });
+      expect(expected.table.columnNames().slice(-3)).toEqual(['orig_bytes', 'label', 'detailed-label']);
+      expect(expected.table.array('detailed-label')).toEqual(['-', 'PartOfAHorizontalPortScan']);
+      for (const blockBytes of [1, 40, 1 << 20]) {
+        const read = await readTable(pieces(bytes(spaced), [5, 11]), { fileName: 'conn.log', blockBytes });
+        expect(read.table.columnNames()).toEqual(expected.table.columnNames());
+        for (const name of expected.table.columnNames()) expect(read.table.array(name)).toEqual(expected.table.array(name));
+        expect(Array.from(read.lines)).toEqual([8, 9]);
+      }
+      expect(parseText(spaced).table.array('label')).toEqual(['Benign', 'Malicious']);
+    });
+
+    it('drops spaces at either end of such a field, and names the line of a row with too few of its columns', () => {
+      const padded = labelled(log).replace('120   Benign   -', '120 Benign   -  ');
+      expect(parseText(padded).table.array('detailed-label')).toEqual(['-', 'PartOfAHorizontalPortScan']);
+      const short = labelled(log).replace('   Malicious   PartOfAHorizontalPortScan', '   Malicious');
+      expectInputError(() => parseText(short, { fileName: 'conn.log' }), 'conn.log', 'line 9', 'expected 9 fields');
+    });
+
+    it('refuses a #types line whose types, split alike, do not match the names', () => {
+      expectInputError(() => parseText(labelled(log).replace('count   string   string', 'count   string'), { fileName: 'conn.log' }), 'conn.log', '8 types for 9 #fields');
+    });
+  });
 });
 
 describe('Arrow IPC', () => {

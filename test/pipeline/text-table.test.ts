@@ -136,5 +136,15 @@ describe('Zeek logs joined end to end', () => {
     expect(await readError(log + swapped, options)).toBe(message);
     expect(await readError(log + swapped, { ...options, decoding: parallelDecoding(2) })).toBe(message);
   });
+
+  it('read as one log when each header joins its last names with spaces, as IoT-23 writes them, here and on threads', async () => {
+    const spaced = log.replace(/^(?!#(?!fields|types))(.*)\t([^\t\n]*)$/gm, '$1   $2');
+    const lines = log.split('\n');
+    expect(spaced.split('\n').filter((line) => line.includes('   ')).length).toBe(lines.filter((line) => line !== '' && !line.startsWith('#')).length + 2);
+    const one = await readTable(new TextEncoder().encode(log), options);
+    const { here } = await bothWays(new TextEncoder().encode(spaced + spaced), options);
+    expect(here.table.numRows()).toBe(2 * one.table.numRows());
+    expect(here.table.array('label')).toEqual([...one.table.array('label') as string[], ...one.table.array('label') as string[]]);
+  });
 });
 

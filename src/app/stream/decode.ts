@@ -4,7 +4,7 @@ import type { ColumnKind } from '../../pipeline/columns';
 import { InputError } from '../../pipeline/errors';
 import { RecordDecoder, type DecodeRequest } from '../../pipeline/record-decoder';
 import { rowTexts } from '../../pipeline/text-column';
-import { readLayout, type TextLayout } from '../../pipeline/text-layout';
+import { bodyBlock, readLayout, type TextLayout } from '../../pipeline/text-layout';
 import { LF } from '../../pipeline/text-rows';
 import { parseNumber } from '../../pipeline/values';
 import type { Wire } from './wire';
@@ -309,12 +309,12 @@ class Reader {
   }
 
   /** Decodes one message's records from the line given; the number of records, or why the message failed (its records dropped). */
-  decode(bytes: Uint8Array, line: number, start = 0): number | string {
-    const body = bytes.length > start && bytes[bytes.length - 1] !== LF ? withFinalLF(bytes) : bytes;
+  decode(bytes: Uint8Array, line: number): number | string {
+    const body = bytes.length > 0 ? withFinalLF(bytes) : bytes;
     const before = this.decoder.size;
     this.decoder.mark();
     try {
-      this.decoder.decode(body, start, body.length, line);
+      this.decoder.decode(body, 0, body.length, line);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       this.decoder.rollback();
@@ -359,7 +359,7 @@ function ownHeader(
     return;
   }
   const reader = new Reader(featurizer, layout, kept);
-  const n = reader.decode(bytes, layout.bodyLine, layout.bodyStart);
+  const n = reader.decode(bodyBlock(layout, withFinalLF(bytes).slice(layout.bodyStart)), layout.bodyLine);
   if (typeof n === 'string') assembly.fail(message, n);
   else assembly.add(reader.take(new Int32Array(n).fill(message)));
 }
