@@ -46,11 +46,20 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
   return null;
 }
 
-/** Column names that usually hold an attack's category beside a label, the likeliest first. */
-const CATEGORY_COLUMNS = ['attack_cat', 'category', 'attack_category', 'attack_type', 'type'];
+/**
+ * Column names that usually hold an attack's category beside a label, the likeliest first, as
+ * {@link nameKey} writes them: UNSW-NB15's `attack_cat`, CIDDS-001's `attackType`, IoT-23's
+ * `detailed-label`.
+ */
+const CATEGORY_COLUMNS = ['attackcat', 'category', 'attackcategory', 'attacktype', 'type', 'detailedlabel'];
 
-/** What a category column holds in normal rows, where it holds anything: normal traffic named as such. */
-const NORMAL_CATEGORY = /^(normal|benign|legitimate|background)$/i;
+/** A column's name in lower case without `_`, `-` or spaces: `attack_type`, `attackType` and `Attack Type` alike. */
+function nameKey(name: string): string {
+  return name.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+/** What a category column holds in normal rows, where it holds anything: normal traffic named as such, or dashes (CIDDS-001's `---`). */
+const NORMAL_CATEGORY = /^(normal|benign|legitimate|background|-+)$/i;
 
 /**
  * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's
@@ -62,7 +71,7 @@ const NORMAL_CATEGORY = /^(normal|benign|legitimate|background)$/i;
 export function plainCategory(columns: readonly string[], label: string, rows: RowValues): string | null {
   if (rows.normalRows === 0) return null;
   for (const name of CATEGORY_COLUMNS) {
-    const column = columns.find((c) => c !== label && c.toLowerCase() === name);
+    const column = columns.find((c) => c !== label && nameKey(c) === name);
     if (column === undefined || !rows.normal(column).every((v) => NORMAL_CATEGORY.test(v))) continue;
     const attacks = rows.attack(column);
     if (rows.attackRows === 0 || (attacks.length <= MOST_LABEL_VALUES && attacks.some((v) => parseNumber(v) === undefined))) return column;

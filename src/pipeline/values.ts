@@ -4,8 +4,11 @@
  * - A decimal or exponent literal, with optional surrounding spaces, is that number
  *   (`0x1F`, `0b1`, `0o7` are not numbers).
  * - `Infinity`, `inf` (any letter case, optional sign) is ±Infinity.
- * - Missing, read as NaN: an empty or blank field, `-` (Zeek's unset field), `?`,
- *   `NA`, `NaN`, `null`, `None` (any letter case).
+ * - Missing, read as NaN: an empty or blank field, `-` (Zeek's unset field) or more dashes
+ *   (CIDDS-001's `---`), `?`, `NA`, `NaN`, `null`, `None` (any letter case).
+ * - A count scaled as nfdump prints one, a decimal, an optional space and `K`, `M`, `G` or `T`
+ *   for 10^3, 10^6, 10^9 or 10^12 (`1.2 M`, as CIDDS-001's `Bytes` holds large flows), is that
+ *   count, to the nearest whole number.
  * - Anything else is not a number: {@link parseNumber} returns `undefined`.
  *
  * NaN and ±Infinity are kept as read; the fitted features repair them (see features.ts).
@@ -17,7 +20,23 @@ export function parseNumber(text: string): number | undefined {
     if (value !== 0 || text === '0' || text.trim() !== '') return value;
     return NaN;
   }
-  return SPECIAL.get(text.trim().toLowerCase());
+  return missingOrInfinite(text) ?? scaledCount(text);
+}
+
+/** NaN for a spelling of a missing value, ±Infinity for one of an infinite value, else undefined. */
+function missingOrInfinite(text: string): number | undefined {
+  const key = text.trim().toLowerCase();
+  return SPECIAL.get(key) ?? (DASHES.test(key) ? NaN : undefined);
+}
+
+const DASHES = /^-+$/;
+
+const SCALED = /^\s*(\d+(?:\.\d+)?) ?([KMGT])\s*$/;
+const SCALES: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+function scaledCount(text: string): number | undefined {
+  const match = SCALED.exec(text);
+  return match === null ? undefined : Math.round(Number(match[1]) * SCALES[match[2]]);
 }
 
 const RADIX_PREFIX = /^\s*[+-]?0[xob]/i;
@@ -55,7 +74,7 @@ const SPECIAL = new Map<string, number>([
 
 /** Whether a field's text is a spelling of a missing value (`-`, `?`, `NA`, empty, … as {@link parseNumber} reads them). */
 export function isMissingText(text: string): boolean {
-  return Number.isNaN(SPECIAL.get(text.trim().toLowerCase()));
+  return Number.isNaN(missingOrInfinite(text));
 }
 
 /** True when the field holds an actual finite number (not a missing or infinite spelling). */

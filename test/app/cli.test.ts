@@ -383,6 +383,31 @@ describe('set-ups netae works out, or warns about', () => {
     expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows).toBe(50);
   });
 
+  it("reads a CIDDS-001 layout: nfdump's scaled Bytes, class the label, attackType the category, attacks first", async () => {
+    const header = 'Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,Flags,Tos,class,attackType,attackID,attackDescription';
+    const types = ['portScan', 'dos'];
+    const attack = (i: number) => `2017-03-15 00:${String(i % 60).padStart(2, '0')}:01.000,0.000,TCP  ,192.168.220.15,${40000 + i},192.168.100.${i % 20},${i % 1024}.0,1,40,1,....S.,0,attacker,${types[i % 2]},${1 + (i % 2)},---`;
+    const normal = (i: number) => `2017-03-16 01:${String(i % 60).padStart(2, '0')}:02.000,${(i % 7) / 10},${i % 3 ? 'TCP  ' : 'UDP  '},192.168.100.${i % 20},${[80, 443, 53][i % 3]},192.168.220.${i % 9},${50000 + i}.0,${2 + (i % 9)},${i % 97 === 0 ? `${1 + (i % 5)}.${i % 10} M` : 120 * (2 + (i % 9))},1,.AP...,0,normal,---,---,---`;
+    const data = join(dir, 'CIDDS-001-internal-week1.csv');
+    writeFileSync(data, `${header}\n${[...Array.from({ length: 2100 }, (_, i) => attack(i)), ...Array.from({ length: 1500 }, (_, i) => normal(i))].join('\n')}\n`);
+    const out = join(dir, 'cidds.safetensors');
+    const r = await run(['train', '--data', data, '--out', out, '--epochs', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
+      `netae: note: ${data}: column "class" taken as the label, "normal" as normal traffic (of "attacker", "normal" in a uniform sample of its rows, none normal in its first rows); --label COLUMN --normal VALUE to say otherwise`,
+      `netae: note: ${data}: column "attackType" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`,
+    ]);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ label: 'class', normal: ['normal'], attackCategory: 'attackType' });
+    expect(summary.trainRows + summary.validationRows).toBe(1500);
+    expect(summary.log1p).toContain('Bytes');
+    const evaluated = await run(['eval', '--model', out, '--data', data]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toContain('rows 3,600 (2,100 anomalies, 1,500 normal)');
+    expect(evaluated.stdout).toMatch(/\nportScan +1,050 /);
+    expect(evaluated.stdout).toMatch(/\ndos +1,050 /);
+  });
+
   it('warns that every row is taken as normal when a file has no label', async () => {
     const data = join(dir, 'unlabelled.csv');
     writeFileSync(data, `bytes,packets\n${Array.from({ length: 50 }, (_, i) => `${100 + ((i * 37) % 500)},${1 + (i % 5)}`).join('\n')}\n`);

@@ -37,6 +37,13 @@ describe('plainCategory', () => {
     expect(guessed('bytes,type,label\n1,-,normal\n2,-,normal\n'), 'no attack rows to look at: the normal rows decide').toBe('type');
   });
 
+  it("knows the name in other spellings, and dashes in normal rows: CIDDS-001's attackType, IoT-23's detailed-label", () => {
+    expect(guessed('Bytes,label,attackType,attackID\n108,normal,---,---\n40,victim,portScan,1\n')).toBe('attackType');
+    expect(guessed('bytes,label,Attack Type\n1,normal,\n2,dos,flood\n')).toBe('Attack Type');
+    expect(guessed('bytes,label,detailed-label\n1,normal,-\n2,Malicious,C&C\n')).toBe('detailed-label');
+    expect(guessed('bytes,label,attackType\n1,normal,---\n2,normal,scan\n3,dos,scan\n'), 'an attack type in a normal row').toBeNull();
+  });
+
   it('takes none that varies or names something else in normal rows, is numbers only, has too many values, or without normal rows', () => {
     expect(guessed('bytes,type,label\n1,A,normal\n2,AAAA,normal\n3,MX,dos\n'), 'a DNS query type is a feature').toBeNull();
     expect(guessed('bytes,type,label\n1,A,normal\n2,A,normal\n'), 'one query type in every normal row is still a feature').toBeNull();

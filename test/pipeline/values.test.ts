@@ -8,6 +8,8 @@ describe('parseNumber', () => {
     ['', NaN],
     [' ', NaN],
     ['-', NaN],
+    ['---', NaN],
+    [' -- ', NaN],
     ['?', NaN],
     ['NA', NaN],
     ['NaN', NaN],
@@ -28,8 +30,23 @@ describe('parseNumber', () => {
     ['0b1', undefined],
     ['0o7', undefined],
     ['abc', undefined],
+    ['1.2 M', 1_200_000],
+    ['  3.6 M', 3_600_000],
+    ['12K', 12_000],
+    ['1.0 G', 1e9],
+    ['2.5 T', 2.5e12],
+    ['1.2 m', undefined],
+    ['1.2 MB', undefined],
+    ['-1.2 M', undefined],
+    ['1.2  M', undefined],
+    ['M', undefined],
   ])('reads %j as %s', (text, expected) => {
     expect(parseNumber(text)).toBe(expected);
+  });
+
+  it("reads a column of counts with nfdump's scaled large ones as numbers (CIDDS-001's Bytes)", () => {
+    const read = parseText('Packets,Bytes\n1,108\n3000,3.6 M\n2,"1.1 M"\n');
+    expect(Array.from(read.table.column('Bytes') as Float64Array)).toEqual([108, 3_600_000, 1_100_000]);
   });
 
   it('leaves a column of hexadecimal literals as text', () => {

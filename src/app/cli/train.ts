@@ -13,6 +13,9 @@ import { firstRowsFile, readDatasetFile, readRecordsFile } from '../../pipeline/
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
 import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
+import { categoryKey } from '../../pipeline/values';
+import { withRoles } from '../../pipeline/dataset';
+import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { repairLines, repairTotals } from '../repairs';
@@ -116,10 +119,7 @@ const HEAD_ROWS = 2000;
 
 /**
  * The columns' roles: from the flags; without any, from a preset the file's columns match; where
- * no label is given, with a note, from a label column plain enough to take (`plainLabel`:
- * `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0); and where no
- * `--attack-category` is given, with a note, the column naming each attack's category beside the
- * label (`plainCategory`), among the columns --drop, --category and --log1p leave.
+ * no label is given, with a note, from a label column plain enough to take (see {@link rolesFrom}).
  */
 async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const spec = await schemaSpec(flags);
@@ -139,29 +139,40 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
       return { preset, ...(flags.attackCategory === NO_CATEGORY ? { categoryColumn: null } : {}) };
     }
   }
+  const roles = rolesFrom(head, spec, flags, file, 'in its first rows');
+  if (roles.label === undefined && spec.categoryColumn !== undefined) {
+    throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label`);
+  }
+  return roles;
+}
+
+/**
+ * The roles `rows` (a file's first rows, or a uniform sample of them) show beside the flags'
+ * `spec`: where no label is given, with a note, a label column plain enough to take
+ * (`plainLabel`: `label`, `class`, … holding a value such as `normal`, `BENIGN` or 0); and where
+ * no `--attack-category` is given, with a note, the column naming each attack's category beside
+ * the label (`plainCategory`), among the columns --drop, --category and --log1p leave. `spec`
+ * unchanged where no label is found.
+ */
+function rolesFrom(rows: ColumnTable, spec: GenericSpec, flags: TrainFlags, file: string, where: string): GenericSpec {
   const given = new Set([...(flags.drop ?? []), ...(flags.category ?? []), ...(flags.log1p ?? [])]);
-  const columns = head.columnNames().filter((c) => !given.has(c) && c !== spec.categoryColumn);
-  const values = (column: string) => [...new Set(Array.from(head.array(column) as ArrayLike<unknown>, String))];
+  const columns = rows.columnNames().filter((c) => !given.has(c) && c !== spec.categoryColumn);
+  const values = (column: string) => [...new Set(Array.from(rows.array(column) as ArrayLike<unknown>, categoryKey))];
   const guess = spec.label === undefined ? plainLabel(columns, values) : null;
   const label = spec.label ?? guess?.label;
-  if (label === undefined || !head.columnNames().includes(label)) {
-    if (spec.categoryColumn !== undefined && spec.label === undefined) {
-      throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label`);
-    }
-    return spec;
-  }
+  if (label === undefined || !rows.columnNames().includes(label)) return spec;
   const normal = guess === null ? [spec.normal ?? []].flat() : [guess.normal];
   if (guess !== null) {
     const seen = values(guess.label);
-    notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} in its first rows); --label COLUMN --normal VALUE to say otherwise`);
+    notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} ${where}); --label COLUMN --normal VALUE to say otherwise`);
   }
-  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(head, label, normal));
+  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(rows, label, normal));
   if (category !== null && spec.categoryColumn === undefined) {
     notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`);
   }
   const withCategory = category === null ? spec : { ...spec, categoryColumn: category };
   if (guess === null) return withCategory;
-  const known = knownFeatures(head.columnNames(), { label, category, given, drop: flags.drop ?? [] }, file);
+  const known = knownFeatures(rows.columnNames(), { label, category, given, drop: flags.drop ?? [] }, file);
   const categorical = [...new Set([...(known.categorical ?? []), ...(spec.categorical ?? [])])].filter((c) => c !== label && c !== category);
   return { ...withCategory, ...known, label, normal, categorical: categorical.length ? categorical : undefined };
 }
@@ -275,10 +286,14 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
   const larger = maxRows > fitRows ? { larger: maxRows } : {};
   const progress = reporter(flags.json === true);
   try {
-    const dataset = await readDatasetFile(path, spec, {
+    const read = await readDatasetFile(path, spec, {
       select: presetColumns(spec), sample: { rows: fitRows, seed, ...larger }, threads, fileName, onRows: (rows) => progress.rows('read', rows),
     });
     progress.stop();
+    const roles = read.labels === null && !('preset' in spec) && spec.label === undefined
+      ? rolesFrom(read.table, spec, flags, fileName, 'in a uniform sample of its rows, none normal in its first rows')
+      : spec;
+    const dataset = roles === spec ? read : withRoles(read, roles);
     checkThresholdRule(rule, dataset);
     const total = dataset.sampledFrom;
     const secondRead = total !== undefined && maxRows > fitRows;
