@@ -1,5 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import { columnValues } from './columns';
+import { isMissingText } from './values';
 
 /** A column left out of the features, and why. */
 export interface LeftOut {
@@ -82,7 +83,7 @@ function identifierReason(values: ArrayLike<unknown>): string | null {
   let filled = 0;
   for (let i = 0; i < values.length; i++) {
     const text = typeof values[i] === 'string' ? (values[i] as string).trim() : '';
-    if (text === '' || text === '-') continue;
+    if (isMissingText(text)) continue;
     filled++;
     distinct.add(text);
     if (IPV4.test(text) || MAC.test(text) || isIpv6(text)) matches.address++;

@@ -28,6 +28,13 @@ describe('identifier-like columns of a generic file', () => {
     expect(data.schema.features.numeric).toEqual(['bytes']);
   });
 
+  it('are judged on the fields that hold a value: a missing spelling (`-`, `---`, `NA`) is none', () => {
+    const gaps = ['-', '---', 'NA', '?'];
+    const text = flows(200).replace(/^([^,]*,)(10\.0\.[^,]*)/gm, (line, first: string, src: string) => (Number(src.split('.')[3]) % 3 === 0 ? `${first}${gaps[Number(src.split('.')[3]) % 4]}` : line));
+    expect(text).toContain(',---,');
+    expect(parseDataset(text, { label: 'verdict', normal: 'ok' }, 'flows.csv').schema.leftOut).toContainEqual({ column: 'src', reason: 'addresses' });
+  });
+
   it('are left out when they say when a record was or number it, numbers or text: times by name, dates by their values', () => {
     const lines = ['pkSeqID,ts,Timestamp,when,proto,bytes,label'];
     for (let i = 0; i < 200; i++) {
