@@ -43,3 +43,8 @@ export function repairTotals(report: Pick<TransformReport, 'repaired' | 'clipped
     `${count(report.unseen)} outside the categories`,
   ].join(', ');
 }
+
+/** Rows skipped as holding no record, said in a summary: `3 rows holding no record skipped (…)`. */
+export function blankRowsNote(rows: number): string {
+  return `${count(rows)} ${rows === 1 ? 'row' : 'rows'} holding no record skipped (all fields empty, or the header row again)`;
+}

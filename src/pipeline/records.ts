@@ -62,6 +62,11 @@ export interface RecordOptions extends ReadOptions {
    * Default: every row read.
    */
   skipOutside?: LineSample;
+  /**
+   * Told of rows skipped as holding no record (all their fields empty, or repeating the header
+   * row), as they are met: for a summary to count them.
+   */
+  onBlankRows?: (rows: number) => void;
 }
 
 /**
@@ -110,8 +115,10 @@ export async function* readRecords(source: ByteSource, featurizer: Featurizer, o
   const request: DecodeRequest = { features: featurizer.features.toJSON(), numbers, texts, packed: options.packed === true, inPlace: options.textInPlace === true };
   checkRequest(layout, request);
   const decoding = options.decoding ?? decodeHere;
+  if (layout.blankRows > 0) options.onBlankRows?.(layout.blankRows);
   let rows = 0;
   for await (const decoded of decoding(blocks, layout, request, recycle, options.skipOutside)) {
+    if (decoded.blankRows > 0) options.onBlankRows?.(decoded.blankRows);
     if (decoded.rows === 0 && decoded.skippedRows === 0) continue;
     rows += decoded.rows + decoded.skippedRows;
     yield batchOf(decoded, texts, numbers);

@@ -118,6 +118,31 @@ describe('netae through the real binary', () => {
     expect(clean.stderr).toMatch(/^2,000 rows scored; 0 values repaired, 0 clipped, 0 outside the categories$/m);
   });
 
+  it('counts the rows it skips as holding no record, blank or the header again, in train, score and eval alike', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `${i % 10},${(i * 7) % 10},${i % 50 ? 'n' : 'x'}`);
+    const gappy = join(dir, 'gappy.csv');
+    writeFileSync(gappy, `\na,b,label\n${rows.slice(0, 1000).join('\n')}\n\n,,\na,b,label\n${rows.slice(1000).join('\n')}\n`);
+    const skipped = '4 rows holding no record skipped (all fields empty, or the header row again)';
+    const gappyModel = join(dir, 'gappy.safetensors');
+    const trained = await run(['train', '--data', gappy, '--label', 'label', '--normal', 'n', '--epochs', '1', '--out', gappyModel]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(ourNotices(trained.stderr)).toContain(`netae: note: ${gappy}: ${skipped}`);
+    for (const threads of ['1', '2']) {
+      const scored = await run(['score', '--model', gappyModel, gappy, '--threads', threads]);
+      expect(scored.code, scored.stderr).toBe(0);
+      expect(scored.stderr).toMatch(new RegExp(`^2,000 rows scored; .*; ${skipped.replace(/[()]/g, '\\$&')}`, 'm'));
+    }
+    const evaluated = await run(['eval', '--model', gappyModel, '--data', gappy]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toContain(`note: ${skipped}`);
+    const gapless = join(dir, 'gapless.csv');
+    writeFileSync(gapless, `a,b,label\n${rows.join('\n')}\n`);
+    const clean = await run(['eval', '--model', gappyModel, '--data', gapless]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout.replace(/^note: .*\n?/gm, '')).toBe(evaluated.stdout.replace(/^note: .*\n?/gm, ''));
+    expect(clean.stdout).not.toContain('holding no record');
+  });
+
   it('scores the same, byte for byte, on 1 or 3 decoding threads, in chunks smaller than a block, from a file or gzip on standard input', async () => {
     const path = bigLog(6);
     const one = await run(['score', '--model', model, '--data', path, '--threads', '1', '--quiet']);

@@ -40,17 +40,18 @@ export async function evaluateFile(gpu: Gpu, detector: Flagging, data: string, t
   const fileName = data === '-' ? 'stdin' : data;
   const label = labelColumn(detector, fileName);
   const category = schema.categoryColumn;
-  const records = readRecordsFile(data, detector.featurizer, {
-    ...detector.featurizer.readOptions(fileName),
-    threads,
-    texts: (names) => {
-      labelColumn(detector, fileName, names);
-      return category !== null && names.includes(category) ? [label, category] : [label];
-    },
-  });
   const scorer = detectorScorer(gpu, detector, { chunkRows: EVAL_CHUNK, source: model });
   const evaluator = new Evaluator(detector, scorer, fileName);
   try {
+    const records = readRecordsFile(data, detector.featurizer, {
+      ...detector.featurizer.readOptions(fileName),
+      threads,
+      onBlankRows: (rows) => evaluator.blankRows(rows),
+      texts: (names) => {
+        labelColumn(detector, fileName, names);
+        return category !== null && names.includes(category) ? [label, category] : [label];
+      },
+    });
     let pending: { add: (scores: Float32Array) => Promise<void>; read: () => Promise<Float32Array> } | null = null;
     const finish = async () => {
       if (!pending) return;

@@ -6,7 +6,7 @@ import type { TransformReport } from '../../pipeline';
 import { printable } from '../../pipeline/errors';
 import { addRepairs, detectorScorer, detectorTail, thresholdOnTrainingRows } from '../detector';
 import { keepOf, writtenTexts } from '../keep';
-import { repairLines, repairTotals } from '../repairs';
+import { blankRowsNote, repairLines, repairTotals } from '../repairs';
 import { explainedRows, type ExplainedRows } from '../score-explanations';
 import { flaggedRows, reservedNames, scoreHeader, SCORE_FORMATS, type ScoreFormat, type ScoreLayout } from '../score-output';
 import { ScoreWriters } from '../score-writers-node';
@@ -106,6 +106,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
    * where they lie in the blocks read.
    */
   const packed = explain === 0;
+  let blankRows = 0;
   const records = readRecordsFile(flags.data, detector.featurizer, {
     ...detector.featurizer.readOptions(fileName),
     texts,
@@ -113,6 +114,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
     decoding,
     packed,
     textInPlace: explain === 0,
+    onBlankRows: (rows) => (blankRows += rows),
   });
   // The first rows are read and decoded while the GPU starts (each takes a while), their error, if
   // any, raised when the rows are taken.
@@ -183,7 +185,7 @@ export async function scoreCommand(flags: ScoreFlags): Promise<void> {
         if (!header) throw new Error(`${fileName}: no records to score`);
         progress.stop();
         const lines = repairs ? repairLines(repairs.columns, detector.featurizer) : [];
-        const scored = `${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs ?? { repaired: 0, clipped: 0, unseen: 0 })}`;
+        const scored = `${rows.toLocaleString('en-US')} rows scored; ${repairTotals(repairs ?? { repaired: 0, clipped: 0, unseen: 0 })}${blankRows > 0 ? `; ${blankRowsNote(blankRows)}` : ''}`;
         progress.note(lines.length ? [`${scored}:`, ...lines.map((l) => `  ${printable(l)}`)].join('\n') : scored);
       } finally {
         scorer.release();

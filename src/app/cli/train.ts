@@ -18,7 +18,7 @@ import { withRoles } from '../../pipeline/dataset';
 import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
-import { repairLines, repairTotals } from '../repairs';
+import { blankRowsNote, repairLines, repairTotals } from '../repairs';
 import { withGpu } from './gpu';
 import { checkNamesFor, hasSchemaFlags, NO_CATEGORY, schemaSpec, type DataFlags } from './options';
 import { Interrupted, UsageError } from './errors';
@@ -249,6 +249,7 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
     notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
       + 'name the label with --label COLUMN --normal VALUE (or use --preset)');
   }
+  if (dataset.blankRows > 0) notice('note', `${dataset.file}: ${blankRowsNote(dataset.blankRows)}`);
   const leftOut = dataset.schema.leftOut ?? [];
   if (leftOut.length > 0) {
     notice('note', `left out as identifiers: ${leftOut.map((l) => `${l.column} (${l.reason})`).join(', ')}; --category COLUMN keeps one as categories, --log1p COLUMN as numbers`);

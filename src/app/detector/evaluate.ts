@@ -7,6 +7,7 @@ import {
 import { quote } from '../../pipeline/errors';
 import { tallyFlagged } from '../drivers';
 import { DriverTally, Explainer, type CategoryDrivers } from '../explain';
+import { blankRowsNote } from '../repairs';
 import { addRepairs, detectorScorer, detectorTail, scoreRows, type Detector, type Flagging } from './detector';
 
 export interface Report {
@@ -50,6 +51,7 @@ export class Evaluator {
   private readonly groups = [new Map<string, GroupedScores>(), new Map<string, GroupedScores>()];
   private repairs: TransformReport | null = null;
   private unlabelled = 0;
+  private blank = 0;
 
   constructor(private readonly detector: Flagging, private readonly scorer: Scorer, private readonly file: string) {
     this.explainer = new Explainer(detector.featurizer.features.toJSON(), detectorTail(detector));
@@ -68,6 +70,11 @@ export class Evaluator {
     await tallyFlagged(this.tally, this.scorer, this.explainer, matrix, scores, this.detector.threshold, labels.category);
   }
 
+  /** Counts rows of the file skipped as holding no record (see RecordOptions' `onBlankRows`). */
+  blankRows(rows: number): void {
+    this.blank += rows;
+  }
+
   result(): EvalResult {
     const groups = this.groups.flatMap((byCategory) => [...byCategory.values()].map((g) => g.done()));
     if (groups.every((g) => g.parts.every((part) => part.length === 0))) {
@@ -81,6 +88,9 @@ export class Evaluator {
     if (this.unlabelled > 0) {
       const note = `${this.unlabelled.toLocaleString('en-US')} rows without a label (-, empty or NA) left out: they are neither normal nor attacks`;
       for (const evaluation of [report.atThreshold, report.atBestF1]) evaluation?.notes.push(note);
+    }
+    if (this.blank > 0) {
+      for (const evaluation of [report.atThreshold, report.atBestF1]) evaluation?.notes.push(blankRowsNote(this.blank));
     }
     return {
       ...report,
