@@ -11,8 +11,10 @@ export interface Preset {
   namesNote?: string;
   /** Label column; optional in a file (unlabelled data can still be scored). */
   label: string;
-  /** Label values that mean normal traffic. */
+  /** Label values that mean normal traffic (`*` stands for any text). */
   normal: string[];
+  /** Label values of attacks, as `normal`; a label neither names is unlabelled. Default: every other label. */
+  attack?: string[];
   /** Column holding the attack category; default: the label itself (or its family). */
   categoryColumn?: string;
   /** Label value → attack category; labels not listed are their own category. */
@@ -131,6 +133,20 @@ const cicIds2017: Preset = {
   maxCategories: 32,
 };
 
+const ctu13: Preset = {
+  name: 'ctu-13',
+  description: 'CTU-13 (Argus bidirectional flows, .binetflow): labels holding Normal are normal traffic, those holding Botnet attacks, the others (Background) neither',
+  read: { header: true },
+  label: 'Label',
+  normal: ['*Normal*'],
+  attack: ['*Botnet*'],
+  categorical: ['Proto', 'Dir', 'State', 'Dport'],
+  numeric: ['Dur', 'sTos', 'dTos', 'TotPkts', 'TotBytes', 'SrcBytes'],
+  optional: ['sTos', 'dTos'],
+  maxCategories: 32,
+  keep: ['StartTime', 'SrcAddr', 'Sport', 'DstAddr', 'Dport'],
+};
+
 const ZEEK_NUMERIC = [
   'duration', 'orig_bytes', 'resp_bytes', 'missed_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes',
 ];
@@ -149,7 +165,7 @@ const zeekConn: Preset = {
   unset: '-',
 };
 
-export const PRESETS: readonly Preset[] = [nslKdd, kdd99, unswNb15, cicIds2017, zeekConn];
+export const PRESETS: readonly Preset[] = [nslKdd, kdd99, unswNb15, cicIds2017, ctu13, zeekConn];
 
 export const presetNames: readonly string[] = PRESETS.map((p) => p.name);
 

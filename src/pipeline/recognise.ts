@@ -17,7 +17,7 @@ import { parseNumber } from './values';
 export function recognisePreset(columns: readonly string[]): string | null {
   const has = new Set(columns);
   const byHeader = PRESETS.find((p) => (p.read.names === undefined
-    ? featureColumns(p).every((c) => has.has(c))
+    ? featureColumns(p).every((c) => has.has(c) || p.optional?.includes(c))
     : p.read.names.length === columns.length && p.read.names.every((name, j) => name === columns[j])));
   if (byHeader) return byHeader.name;
   return PRESETS.find((p) => p.read.names !== undefined && hasShapeOf(p, columns))?.name ?? null;

@@ -12,8 +12,14 @@ import { isMissingText } from './values';
 export interface GenericSpec {
   /** Label column; without one the data is unlabelled. */
   label?: string;
-  /** Label value(s) that mean normal; required with `label`. */
+  /** Label value(s) that mean normal; required with `label`. `*` in a value stands for any text. */
   normal?: string | string[];
+  /**
+   * Label value(s) of attacks, `*` as in `normal`: a row whose label is neither normal nor one of
+   * these is unlabelled (see Labels' `unlabelled`), as CTU-13's background flows. Default: every
+   * label that is not normal or missing is an attack.
+   */
+  attack?: string | string[];
   /** Columns that are neither features nor labels (ids, addresses, timestamps). */
   drop?: string[];
   /**
@@ -50,6 +56,8 @@ export interface Schema {
   /** Label column, or null for unlabelled data. */
   label: string | null;
   normal: string[];
+  /** Label values of attacks (see GenericSpec's `attack`); absent: every other label. */
+  attack?: string[];
   categoryColumn: string | null;
   families: Record<string, string> | null;
   features: FeatureSpec;
@@ -85,6 +93,7 @@ export function checkSchemaJSON(json: unknown): Schema {
   if (read.format !== undefined && !FORMATS.includes(read.format as string)) fail(`read.format must be one of ${FORMATS.join(', ')}`);
   if (!textOrNull(s.label)) fail('label must be a column name or null');
   if (!texts(s.normal)) fail('normal must be a list of label values');
+  if (s.attack !== undefined && !texts(s.attack)) fail('attack must be a list of label values');
   if (!textOrNull(s.categoryColumn)) fail('categoryColumn must be a column name or null');
   const families = s.families as Record<string, unknown> | null;
   if (families !== null && (typeof families !== 'object' || Array.isArray(families) || !Object.values(families).every((v) => typeof v === 'string'))) {
@@ -146,6 +155,7 @@ function draftSchema(spec: SchemaSpec): Schema {
     read: spec.names === undefined ? { header: spec.header } : { header: spec.header, names: spec.names, namesFrom: 'the given names' },
     label: spec.label ?? null,
     normal: toList(spec.normal),
+    ...(spec.attack === undefined ? {} : { attack: toList(spec.attack) }),
     categoryColumn: spec.categoryColumn ?? null,
     families: spec.families ?? null,
     features: { numeric: [], categorical, log1p: spec.log1p ?? [], maxCategories: spec.maxCategories ?? GENERIC_MAX_CATEGORIES },
@@ -160,6 +170,7 @@ function presetSchema(preset: Preset): Schema {
     read,
     label: preset.label,
     normal: preset.normal,
+    ...(preset.attack === undefined ? {} : { attack: preset.attack }),
     categoryColumn: preset.categoryColumn ?? null,
     families: preset.families ?? null,
     features: {
@@ -245,8 +256,9 @@ export interface Labels {
   normalCount: number;
   /**
    * Per row, 1 where the label is missing (`-`, empty, `NA`, … as values.ts reads them) and not
-   * a normal value: a row neither normal nor an attack, which training leaves out as it leaves
-   * out attacks (`isAnomaly` is 1) and measures leave out altogether. Null when every row has one.
+   * a normal value, or where the schema lists its attacks and the label is none of them: a row
+   * neither normal nor an attack, which training leaves out as it leaves out attacks
+   * (`isAnomaly` is 1) and measures leave out altogether. Null when every row has one.
    */
   unlabelled: Uint8Array | null;
 }
@@ -280,8 +292,22 @@ export function pickLabels(labels: Labels, rows: Int32Array): Labels {
 }
 
 /**
+ * Whether a label is one of `values`, where `*` in a value stands for any text, none included
+ * (`*Normal*` matches `flow=From-Normal-V42-Jist`).
+ */
+export function labelMatcher(values: readonly string[]): (label: string) => boolean {
+  const exact = new Set(values.filter((v) => !v.includes('*')));
+  const patterns = values.filter((v) => v.includes('*')).map((v) => new RegExp(`^${v.split('*').map(escapeRegExp).join('.*')}$`, 's'));
+  return (label) => exact.has(label) || patterns.some((p) => p.test(label));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.|?+()[\]{}]/g, '\\$&');
+}
+
+/**
  * Labels of a table, or null when the schema has no label column. A row is normal when its
- * trimmed label is one of the schema's normal values. Its category is `normal` for normal rows,
+ * trimmed label is one of the schema's normal values (see {@link labelMatcher}). Its category is `normal` for normal rows,
  * else the category column's value (where the table has the column and the value is not
  * missing), else the label's family where the map has one, else the label itself.
  */
@@ -295,23 +321,25 @@ export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
 
 /** {@link labelsOf} from the label column's values (and the category column's, when the schema has one). */
 export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike<unknown> | null, schema: Schema): Labels {
-  const normal = new Set(schema.normal);
+  const isNormal = labelMatcher(schema.normal);
+  const isAttack = schema.attack === undefined ? null : labelMatcher(schema.attack);
   const n = labels.length;
   const isAnomaly = new Uint8Array(n);
   const category = new Array<string>(n);
   let normalCount = 0;
   let unlabelled: Uint8Array | null = null;
-  // A label column holds few distinct values: each is trimmed, and read as missing or not, once.
-  const read = new Map<unknown, { label: string; missing: boolean }>();
+  // A label column holds few distinct values: each is trimmed, and matched, once.
+  const read = new Map<unknown, { label: string; normal: boolean; missing: boolean }>();
   for (let i = 0; i < n; i++) {
     const value = labels[i];
     let entry = read.get(value);
     if (entry === undefined) {
       const label = String(value ?? '').trim();
-      read.set(value, (entry = { label, missing: !normal.has(label) && isMissingText(label) }));
+      const normal = isNormal(label);
+      read.set(value, (entry = { label, normal, missing: !normal && (isMissingText(label) || (isAttack !== null && !isAttack(label))) }));
     }
     const { label } = entry;
-    if (normal.has(label)) {
+    if (entry.normal) {
       category[i] = 'normal';
       normalCount++;
       continue;

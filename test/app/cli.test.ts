@@ -371,7 +371,7 @@ describe('set-ups netae works out, or warns about', () => {
     for (const [flags, message] of [
       [['--label', 'bad', '--normal', 'no', '--attack-category', 'bad'], '--attack-category "bad": that column is the label (--label)'],
       [['--label', 'bad', '--normal', 'no', '--drop', 'kind', '--attack-category', 'kind'], '--attack-category "kind": that column is dropped (--drop)'],
-      [['--preset', 'nsl-kdd', '--attack-category', 'kind'], '--preset takes no --label, --normal, --drop, --category, --log1p, --names or --attack-category'],
+      [['--preset', 'nsl-kdd', '--attack-category', 'kind'], '--preset takes no --label, --normal, --attack, --drop, --category, --log1p, --names or --attack-category'],
     ] as const) {
       const refused = await run(['train', '--data', data, ...flags, '--out', join(dir, 'refused.safetensors')]);
       expect([refused.code, ourErrors(refused.stderr)]).toEqual([2, [`netae: ${message}${message.startsWith('--preset') ? '' : '; the attack category is a column of its own, never a feature'}`]]);
@@ -431,6 +431,42 @@ describe('set-ups netae works out, or warns about', () => {
     expect(evaluated.stdout).toContain('rows 3,600 (2,100 anomalies, 1,500 normal)');
     expect(evaluated.stdout).toMatch(/\nportScan +1,050 /);
     expect(evaluated.stdout).toMatch(/\ndos +1,050 /);
+  });
+
+  it('recognises CTU-13: Normal flows normal, Botnet flows attacks, Background neither, left out with a note; --attack says the same of any file', async () => {
+    const header = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
+    const row = (i: number) => {
+      const kind = i % 10 < 7 ? 'Background-UDP-Established' : i % 10 < 9 ? `From-Normal-V42-${['Stribrka', 'Jist'][i % 2]}` : 'From-Botnet-V42-TCP-CC6-Plain-HTTP-Encrypted-Data';
+      const botnet = kind.includes('Botnet');
+      return `2011/08/10 09:46:${String(i % 60).padStart(2, '0')}.000277,${botnet ? 3000 + i : (i % 13) / 10},${i % 3 ? 'tcp' : 'udp'},147.32.84.${i % 250},${1024 + i},   ->,147.32.80.9,${botnet ? 6667 : [80, 443, 53][i % 3]},${botnet ? 'S_RA' : 'CON'},0,0,${botnet ? 400 : 2 + (i % 7)},${botnet ? 900_000 : 120 * (2 + (i % 7))},${botnet ? 800_000 : 60 * (2 + (i % 7))},flow=${kind}`;
+    };
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i));
+    const data = join(dir, 'capture20110810.binetflow');
+    writeFileSync(data, `${header}\n${rows.join('\n')}\n`);
+    const out = join(dir, 'ctu13.safetensors');
+    const trained = await run(['train', '--data', data, '--out', out, '--epochs', '2', '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(ourNotices(trained.stderr).filter((n) => n.startsWith('netae: note:'))).toEqual([
+      `netae: note: ${data} recognised as CTU-13; --preset ctu-13 assumed`,
+      `netae: note: ${data}: 2,100 of the 3,000 rows have no label (-, empty or NA) in column "Label", or one neither normal nor an attack's (*Botnet*): neither normal traffic nor attacks, they are left out`,
+    ]);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary).toMatchObject({ preset: 'ctu-13', label: 'Label', normal: ['*Normal*'], attack: ['*Botnet*'] });
+    expect(summary.trainRows + summary.validationRows).toBe(600);
+    const evaluated = await run(['eval', '--model', out, '--data', data]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toContain('rows 900 (300 anomalies, 600 normal)');
+    expect(evaluated.stdout).toContain("note: 2,100 rows without a label (-, empty or NA) or with one neither normal nor an attack's (*Botnet*) left out: they are neither normal nor attacks");
+    expect((await run(['inspect', out])).stdout).toContain('columns    preset ctu-13; label Label (normal: *Normal*; attacks: *Botnet*)');
+    const flows = join(dir, 'flows.csv');
+    writeFileSync(flows, `${header.replace('Label', 'verdict')}\n${rows.join('\n')}\n`);
+    const generic = await run(['train', '--data', flows, '--label', 'verdict', '--normal', 'flow=*Normal*', '--attack', 'flow=*Botnet*', '--drop', 'StartTime,Sport', '--out', join(dir, 'flows.safetensors'), '--epochs', '2', '--json']);
+    expect(generic.code, generic.stderr).toBe(0);
+    expect(JSON.parse(generic.stdout)).toMatchObject({ preset: null, normal: ['flow=*Normal*'], attack: ['flow=*Botnet*'], trainRows: summary.trainRows });
+    const flagged = await run(['eval', '--model', join(dir, 'flows.safetensors'), '--data', flows]);
+    expect(flagged.stdout).toContain('rows 900 (300 anomalies, 600 normal)');
+    const alone = await run(['train', '--data', flows, '--attack', 'x', '--out', join(dir, 'refused.safetensors')]);
+    expect([alone.code, ourErrors(alone.stderr)]).toEqual([2, ['netae: --attack needs --label COLUMN']]);
   });
 
   it('warns that every row is taken as normal when a file has no label', async () => {

@@ -302,6 +302,7 @@ describe('models refused at load, naming the file and the tensor or field (cases
       [editedModel('scale0.st', { header: (h) => (h.features.features.numeric[0].scale = 0) }), /scale0\.st: not a netae feature pipeline: numeric encoder "[^"]+": scale must be > 0, found 0$/],
       [editedModel('tail.st', { header: (h) => (h.score = { kind: 'student-t', nu: 1e300, unit: 1e300 }) }), /tail\.st: score must be .* with ν and u > 0 and ν·u within float32's normal range$/],
       [editedModel('normal.st', { header: (h) => (h.features.schema.normal = 'normal') }), /normal\.st: not a netae schema: normal must be a list of label values$/],
+      [editedModel('attack.st', { header: (h) => (h.features.schema.attack = '*Botnet*') }), /attack\.st: not a netae schema: attack must be a list of label values$/],
       [editedModel('preset.st', { header: (h) => (h.features.schema.preset = 'nope') }), /preset\.st: not a netae schema: preset "nope" is not one this netae knows/],
       [editedModel('roles.st', { header: (h) => (h.features.schema.features = null) }), /roles\.st: not a netae schema: features must be an object$/],
       [editedModel('spec.st', { header: (h) => delete h.spec }), /spec\.st: a layer spec needs widths \(a list of whole numbers\) and activations \(a list of names\)$/],

@@ -16,6 +16,10 @@ describe('recognising a data set from its columns', () => {
     expect(recognisePreset(await columnsOf(file('data/sample/test.conn.log'), 'test.conn.log'))).toBe('zeek-conn');
     expect(recognisePreset(await columnsOf(file('test/pipeline/fixtures/unsw-nb15.csv'), 'u.csv'))).toBe('unsw-nb15');
     expect(recognisePreset(await columnsOf(file('test/pipeline/fixtures/cic-ids2017.csv'), 'c.csv'))).toBe('cic-ids2017');
+    const ctu13 = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label'.split(',');
+    expect(recognisePreset(ctu13)).toBe('ctu-13');
+    expect(recognisePreset(ctu13.filter((c) => c !== 'sTos' && c !== 'dTos')), 'without the columns a preset holds optional').toBe('ctu-13');
+    expect(recognisePreset(ctu13.filter((c) => c !== 'State'))).toBeNull();
   });
 
   it('knows headerless NSL-KDD by its first record, read as a header', async () => {

@@ -5,7 +5,7 @@ import { InputError } from '../../src/pipeline/errors';
 import { fitFeatures } from '../../src/pipeline/features';
 import { getPreset, presetNames } from '../../src/pipeline/presets';
 import { parseText } from '../../src/pipeline/io';
-import { labelledScores, labelsOf, labelsOfValues, normalRows, presetColumns, readOptionsFor, resolveSchema } from '../../src/pipeline/schema';
+import { labelledScores, labelMatcher, labelsOf, labelsOfValues, normalRows, presetColumns, readOptionsFor, resolveSchema } from '../../src/pipeline/schema';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -20,10 +20,10 @@ function errorOf(run: () => unknown): Error {
 
 describe('presets', () => {
   it('lists the data sets and rejects an unknown name, listing the known ones', () => {
-    expect(presetNames).toEqual(['nsl-kdd', 'kdd99', 'unsw-nb15', 'cic-ids2017', 'zeek-conn']);
+    expect(presetNames).toEqual(['nsl-kdd', 'kdd99', 'unsw-nb15', 'cic-ids2017', 'ctu-13', 'zeek-conn']);
     const error = errorOf(() => getPreset('kdd98'));
     expect(error.message).toContain('unknown preset "kdd98"');
-    expect(error.message).toContain('nsl-kdd, kdd99, unsw-nb15, cic-ids2017, zeek-conn');
+    expect(error.message).toContain('nsl-kdd, kdd99, unsw-nb15, cic-ids2017, ctu-13, zeek-conn');
     expect(errorOf(() => parseDataset('a\n1\n', { preset: 'nope' })).message).toContain('unknown preset "nope"');
   });
 
@@ -204,5 +204,21 @@ describe('labels', () => {
     const dashNormal = resolveSchema(parseText('x,label\n1,-\n', {}).table, { label: 'label', normal: ['-'] });
     expect(labelsOfValues(['-', 'dos'], null, dashNormal)).toMatchObject({ normalCount: 1, unlabelled: null });
   });
-});
 
+  it('takes a * in a normal or attack value for any text, and the rest of the value as it is', () => {
+    expect(['x', 'flow=From-Normal-V42-Jist', 'Normal', 'flow=Background', 'a.b', 'axb'].map(labelMatcher(['*Normal*', 'a.b']))).toEqual([false, true, true, false, true, false]);
+    expect(['flow=x', 'flow=', 'xflow=', 'a(1)b', 'a(1b'].map(labelMatcher(['flow=*', 'a(*)b']))).toEqual([true, true, false, true, false]);
+  });
+
+  it('with attacks named, a label neither normal nor an attack\'s is neither: left out with the missing ones; normal comes first', () => {
+    const schema = resolveSchema(parseText('x,Label\n1,ok\n', {}).table, { label: 'Label', normal: ['*Normal*'], attack: ['*Botnet*'] });
+    expect(schema.attack).toEqual(['*Botnet*']);
+    const labels = labelsOfValues(['flow=From-Normal-V42', 'flow=From-Botnet-V42-UDP', 'flow=Background-UDP', '-', 'Normal-Botnet'], null, schema);
+    expect(Array.from(labels.isAnomaly)).toEqual([0, 1, 1, 1, 0]);
+    expect(Array.from(labels.unlabelled!)).toEqual([0, 0, 1, 1, 0]);
+    expect(labels.category).toEqual(['normal', 'flow=From-Botnet-V42-UDP', 'flow=Background-UDP', '-', 'normal']);
+    const everyOther = resolveSchema(parseText('x,Label\n1,ok\n', {}).table, { label: 'Label', normal: ['*Normal*'] });
+    expect(everyOther.attack).toBeUndefined();
+    expect(labelsOfValues(['flow=Background-UDP'], null, everyOther).unlabelled).toBeNull();
+  });
+});

@@ -29,6 +29,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
     preset: featurizer.schema.preset,
     label: featurizer.schema.label,
     normal: featurizer.schema.normal,
+    attack: featurizer.schema.attack ?? null,
     attackCategory: featurizer.schema.categoryColumn,
     features: featurizer.width,
     scaling: features.scaling,
@@ -52,7 +53,7 @@ export async function inspectCommand(path: string, flags: { json?: boolean }): P
   const repairText = repairLines(repairs, featurizer);
   await stdout.write(printableLines([
     `model      ${path}: ${summary.layers}, ${count(summary.parameters)} parameters`,
-    `columns    ${summary.preset ? `preset ${summary.preset}` : 'generic'}; label ${summary.label ?? '—'}${summary.normal.length ? ` (normal: ${summary.normal.join(', ')})` : ''}${summary.attackCategory ? `; attack category ${summary.attackCategory}` : ''}`,
+    `columns    ${summary.preset ? `preset ${summary.preset}` : 'generic'}; label ${summary.label ?? '—'}${summary.normal.length ? ` (normal: ${summary.normal.join(', ')}${summary.attack ? `; attacks: ${summary.attack.join(', ')}` : ''})` : ''}${summary.attackCategory ? `; attack category ${summary.attackCategory}` : ''}`,
     `features   ${summary.features}: ${summary.numeric.length} numeric (${summary.scaling} scaling, bound ±${summary.bound}; signed log1p on ${summary.log1p.length ? summary.log1p.join(', ') : 'none'})`,
     `           ${summary.categorical.length ? summary.categorical.map((c) => `${c.column} ${c.kept}${c.distinct === undefined ? '' : ` of ${count(c.distinct)}`} categories`).join(', ') : 'no categorical column'}`,
     ...(summary.dropped.length ? [`dropped    ${summary.dropped.map((d) => `${d.column} (${d.reason})`).join(', ')}`] : []),

@@ -51,6 +51,7 @@ export interface DataFlags {
   preset?: string;
   label?: string;
   normal?: string[];
+  attack?: string[];
   drop?: string[];
   category?: string[];
   log1p?: string[];
@@ -60,7 +61,7 @@ export interface DataFlags {
 }
 
 function hasGenericFlags(flags: DataFlags): boolean {
-  return flags.label !== undefined || flags.normal !== undefined || flags.drop !== undefined
+  return flags.label !== undefined || flags.normal !== undefined || flags.attack !== undefined || flags.drop !== undefined
     || flags.category !== undefined || flags.names !== undefined || flags.log1p !== undefined
     || (flags.attackCategory !== undefined && flags.attackCategory !== NO_CATEGORY);
 }
@@ -74,7 +75,7 @@ export function hasSchemaFlags(flags: DataFlags): boolean {
 export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   const generic = hasGenericFlags(flags);
   if (flags.preset !== undefined) {
-    if (generic) throw new UsageError('--preset takes no --label, --normal, --drop, --category, --log1p, --names or --attack-category');
+    if (generic) throw new UsageError('--preset takes no --label, --normal, --attack, --drop, --category, --log1p, --names or --attack-category');
     if (!presetNames.includes(flags.preset)) {
       throw new UsageError(`unknown preset ${quote(flags.preset)}; expected one of ${presetNames.join(', ')}`);
     }
@@ -82,6 +83,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   }
   if (flags.label !== undefined && !flags.normal?.length) throw new UsageError('--label needs --normal VALUE (the label of normal rows)');
   if (flags.label === undefined && flags.normal !== undefined) throw new UsageError('--normal needs --label COLUMN');
+  if (flags.label === undefined && flags.attack !== undefined) throw new UsageError('--attack needs --label COLUMN');
   if (flags.label !== undefined) {
     for (const [flag, columns] of [['--drop', flags.drop], ['--category', flags.category]] as const) {
       if (columns?.includes(flags.label)) throw new UsageError(`${flag} ${quote(flags.label)}: that column is the label (--label), which is never a feature; leave it out of ${flag}`);
@@ -109,6 +111,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   return {
     label: flags.label,
     normal: flags.normal,
+    attack: flags.attack,
     drop: flags.drop,
     categorical: categorical.length ? categorical : undefined,
     log1p: flags.log1p,

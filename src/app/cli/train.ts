@@ -3,7 +3,7 @@ import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
 import { TRAIN_DEFAULTS } from '../../model/trainer';
-import { presetFeaturesIn, presetTitle, recognisePreset, type Dataset, type GenericSpec, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
+import { presetFeaturesIn, presetTitle, recognisePreset, unlabelledCount, type Dataset, type GenericSpec, type Scaling, type SchemaSpec, type ThresholdRule } from '../../pipeline';
 import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns, readOptionsFor } from '../../pipeline/schema';
@@ -60,6 +60,7 @@ export function trainSummary(fitted: Fitted, out: string | null) {
     preset: fitted.featurizer.schema.preset,
     label: fitted.featurizer.schema.label,
     normal: fitted.featurizer.schema.normal,
+    attack: fitted.featurizer.schema.attack ?? null,
     attackCategory: fitted.featurizer.schema.categoryColumn,
     scaling: s.scaling,
     bound: s.bound,
@@ -248,6 +249,13 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
     const rows = (dataset.sampledFrom ?? dataset.table.numRows()).toLocaleString('en-US');
     notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
       + 'name the label with --label COLUMN --normal VALUE (or use --preset)');
+  }
+  const unlabelled = dataset.labels === null ? 0 : unlabelledCount(dataset.labels);
+  if (unlabelled > 0) {
+    const { label, attack } = dataset.schema;
+    const sampled = dataset.sampledFrom === undefined ? '' : ' of the sample';
+    notice('note', `${dataset.file}: ${unlabelled.toLocaleString('en-US')} of the ${dataset.table.numRows().toLocaleString('en-US')} rows${sampled} have no label (-, empty or NA) in column ${quote(label!)}`
+      + `${attack ? `, or one neither normal nor an attack's (${attack.join(', ')})` : ''}: neither normal traffic nor attacks, they are left out`);
   }
   if (dataset.blankRows > 0) notice('note', `${dataset.file}: ${blankRowsNote(dataset.blankRows)}`);
   const leftOut = dataset.schema.leftOut ?? [];

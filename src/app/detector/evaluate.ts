@@ -77,16 +77,17 @@ export class Evaluator {
 
   result(): EvalResult {
     const groups = this.groups.flatMap((byCategory) => [...byCategory.values()].map((g) => g.done()));
+    const { label: column, attack } = this.detector.featurizer.schema;
+    const neither = attack ? `, or one neither normal nor an attack's (${attack.join(', ')})` : '';
     if (groups.every((g) => g.parts.every((part) => part.length === 0))) {
-      const label = quote(this.detector.featurizer.schema.label);
       const count = this.unlabelled.toLocaleString('en-US');
       throw new Error(this.unlabelled === 0 ? `${this.file}: no rows to evaluate`
-        : `${this.file}: ${this.unlabelled === 1 ? 'its one row has' : `all ${count} rows have`} no label (-, empty or NA) in column ${label}, `
+        : `${this.file}: ${this.unlabelled === 1 ? 'its one row has' : `all ${count} rows have`} no label (-, empty or NA) in column ${quote(column)}${neither}, `
           + 'so there is nothing to evaluate against');
     }
     const report = evaluateGroups(groups, this.detector.threshold);
     if (this.unlabelled > 0) {
-      const note = `${this.unlabelled.toLocaleString('en-US')} rows without a label (-, empty or NA) left out: they are neither normal nor attacks`;
+      const note = `${this.unlabelled.toLocaleString('en-US')} rows without a label (-, empty or NA)${attack ? ` or with one neither normal nor an attack's (${attack.join(', ')})` : ''} left out: they are neither normal nor attacks`;
       for (const evaluation of [report.atThreshold, report.atBestF1]) evaluation?.notes.push(note);
     }
     if (this.blank > 0) {
