@@ -17,7 +17,8 @@ export interface LayoutOptions {
   /**
    * Whether the first row names the columns. Unset: true without `names`; with them, only where
    * the first row is those names, or is all text, no field a number or a missing or infinite
-   * value's spelling (a header the names replace). False: only where it is those names. True: the
+   * value's spelling, or numbers the columns from 0 (the header pandas writes for a table without
+   * column names): a header the names replace. False: only where it is those names. True: the
    * first row is a header, and `names`, where given, replace its names. Ignored for zeek.
    */
   header?: boolean;
@@ -161,7 +162,8 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     const names = options.names;
     const fits = first !== null && first.fields.length === names.length;
     const same = fits && first.fields.every((f, j) => f.trim() === names[j]);
-    const replaced = fits && !same && options.header === undefined && first.fields.every((f) => parseNumber(f) === undefined);
+    const numbered = fits && first.fields.every((f, j) => f.trim() === String(j));
+    const replaced = fits && !same && options.header === undefined && (numbered || first.fields.every((f) => parseNumber(f) === undefined));
     const key = (name: string) => name.trim().toLowerCase();
     const reordered = replaced && first.fields.some((f, j) => names.some((name, k) => k !== j && key(name) === key(f)));
     if (reordered) {

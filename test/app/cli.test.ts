@@ -296,7 +296,7 @@ describe('set-ups netae works out, or warns about', () => {
     const headed = join(dir, 'UNSW-NB15_1-headed.csv');
     writeFileSync(headed, `SrcIP,SBytes,DPkts,Proto,Attack_cat,Label\n${rows.join('\n')}\n`);
     const renamed = await run(['train', '--data', headed, '--names', features, '--out', join(dir, 'unsw-headed.safetensors'), '--epochs', '1', '--json']);
-    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: line 1 read as a header (all text, no number), its names those of --names ${features}; --no-header to read it as a record`);
+    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: line 1 read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${features}; --no-header to read it as a record`);
     expect(JSON.parse(renamed.stdout).trainRows + JSON.parse(renamed.stdout).validationRows).toBe(240);
     const none = await run(['train', '--data', data, '--names', features, '--attack-category', 'none', '--out', join(dir, 'unsw-none.safetensors'), '--epochs', '1', '--json']);
     expect(ourNotices(none.stderr).filter((n) => n.includes('attack category'))).toEqual([]);

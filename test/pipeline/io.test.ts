@@ -76,6 +76,10 @@ describe('delimited text', () => {
     const renamed = parseText('Dur,Proto\n0.5,tcp\n', { names: ['dur', 'proto'] });
     expect([Array.from(renamed.table.array('dur') as ArrayLike<number>), Array.from(renamed.lines)]).toEqual([[0.5], [2]]);
     expect(parseText('-,tcp\n0.5,udp\n', { names: ['dur', 'proto'], header: false }).table.numRows(), 'a first row of no number, with no header expected, is a record').toBe(2);
+    const numbered = parseText('0,1,2\n0.5,tcp,7\n', { names: ['dur', 'proto', 'bytes'] });
+    expect([numbered.table.column('proto'), Array.from(numbered.lines)], "columns numbered from 0, pandas' header of a table without names, are a header").toEqual([['tcp'], [2]]);
+    expect(parseText('0,1,2\n0.5,6,7\n', { names: ['dur', 'pkts', 'bytes'], header: false }).table.numRows()).toBe(2);
+    expect(parseText('1,2,3\n0.5,6,7\n', { names: ['dur', 'pkts', 'bytes'] }).table.numRows(), 'numbered from 1, a record').toBe(2);
     const missing = parseText('?,tcp\n0.5,udp\n?,tcp\n', { names: ['dur', 'proto'] });
     expect([missing.table.numRows(), Array.from(missing.lines)], 'a first row with a missing value is a record, and so are rows equal to it').toEqual([3, [1, 2, 3]]);
     const tsv = 'dur\tproto\n0.5\ttcp\n';

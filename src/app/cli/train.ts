@@ -130,7 +130,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
   if (spec.names !== undefined && spec.header === undefined && read.lines.length > 0 && read.lines[0] > 1 + read.blankRows) {
-    notice('note', `${file}: line 1 read as a header (all text, no number), its names those of --names ${flags.names}; --no-header to read it as a record`);
+    notice('note', `${file}: line 1 read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${flags.names}; --no-header to read it as a record`);
   }
   const head = read.table;
   if (!hasSchemaFlags(flags)) {
