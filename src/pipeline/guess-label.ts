@@ -1,12 +1,22 @@
 import type { ColumnTable } from 'arquero';
 import { categoryKey, isMissingText, parseNumber } from './values';
 
-/** Column names that usually hold the label of a record, the likeliest first. */
-const LABEL_COLUMNS = ['label', 'class', 'attack', 'outcome', 'attack_cat', 'category', 'target'];
-const LABEL_NAMES = new RegExp(`^(${[...LABEL_COLUMNS, 'y'].join('|')})$`, 'i');
+/**
+ * Column names that usually hold the label of a record, the likeliest first, as {@link nameKey}
+ * writes them (Edge-IIoTset's `Attack_label` is `attacklabel`).
+ */
+const LABEL_COLUMNS = ['label', 'class', 'attack', 'outcome', 'attacklabel', 'attackcat', 'category', 'target'];
 
-/** Label values that mean normal traffic (KDD Cup 99 ends its labels with a full stop). */
-const NORMAL_VALUES = /^(normal\.?|benign|0|false|legitimate|background|negative)$/i;
+/** A column's name in lower case without `_`, `-` or spaces: `attack_type`, `attackType` and `Attack Type` alike. */
+function nameKey(name: string): string {
+  return name.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+/**
+ * Label values that mean normal traffic, any case: a word for it, alone or followed by `traffic`
+ * or `flow` (CIC-IoT2023's `BenignTraffic`), KDD Cup 99's `normal.`, 0, false, negative.
+ */
+const NORMAL_VALUES = /^((normal|benign|legitimate|background)([ _-]?(traffic|flows?))?\.?|0|false|negative)$/i;
 
 /** The value among a label column's values that likely means normal traffic: a known one, else the first. */
 export function guessNormal(values: readonly string[]): string | null {
@@ -20,7 +30,7 @@ export function guessNormal(values: readonly string[]): string | null {
  */
 export function guessLabel(columns: readonly string[], values: Readonly<Record<string, readonly string[]>>): { label: string | null; normal: string | null } {
   if (columns.length < 2) return { label: null, normal: null };
-  const label = columns.find((c) => LABEL_NAMES.test(c) && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
+  const label = columns.find((c) => (LABEL_COLUMNS.includes(nameKey(c)) || c.toLowerCase() === 'y') && values[c]) ?? [...columns].reverse().find((c) => values[c]) ?? null;
   if (label === null) return { label, normal: null };
   return { label, normal: guessNormal(values[label]) };
 }
@@ -37,7 +47,7 @@ const MOST_LABEL_VALUES = 64;
  */
 export function plainLabel(columns: readonly string[], values: (column: string) => readonly string[]): { label: string; normal: string } | null {
   for (const name of LABEL_COLUMNS) {
-    const column = columns.find((c) => c.toLowerCase() === name);
+    const column = columns.find((c) => nameKey(c) === name);
     if (column === undefined) continue;
     const seen = values(column);
     const normal = seen.find((v) => NORMAL_VALUES.test(v));
@@ -49,17 +59,12 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
 /**
  * Column names that usually hold an attack's category beside a label, the likeliest first, as
  * {@link nameKey} writes them: UNSW-NB15's `attack_cat`, CIDDS-001's `attackType`, IoT-23's
- * `detailed-label`.
+ * `detailed-label`, the NetFlow releases' (NF-UNSW-NB15-v2, …) `Attack` beside their `Label`.
  */
-const CATEGORY_COLUMNS = ['attackcat', 'category', 'attackcategory', 'attacktype', 'type', 'detailedlabel'];
-
-/** A column's name in lower case without `_`, `-` or spaces: `attack_type`, `attackType` and `Attack Type` alike. */
-function nameKey(name: string): string {
-  return name.toLowerCase().replace(/[-_ ]/g, '');
-}
+const CATEGORY_COLUMNS = ['attackcat', 'category', 'attackcategory', 'attacktype', 'type', 'detailedlabel', 'attack'];
 
 /** What a category column holds in normal rows, where it holds anything: normal traffic named as such, or dashes (CIDDS-001's `---`). */
-const NORMAL_CATEGORY = /^(normal|benign|legitimate|background|-+)$/i;
+const NORMAL_CATEGORY = /^((normal|benign|legitimate|background)([ _-]?(traffic|flows?))?|-+)$/i;
 
 /**
  * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's

@@ -12,6 +12,13 @@ describe('plainLabel', () => {
     expect(plainLabel(['x', 'class'], of({ class: ['smurf.', 'normal.'] }))).toEqual({ label: 'class', normal: 'normal.' });
   });
 
+  it("knows other data sets' spellings: Edge-IIoTset's Attack_label, CIC-IoT2023's BenignTraffic", () => {
+    expect(plainLabel(['tcp.len', 'Attack_label', 'Attack_type'], of({ Attack_label: ['1', '0'], Attack_type: ['Normal', 'DDoS_UDP'] }))).toEqual({ label: 'Attack_label', normal: '0' });
+    expect(plainLabel(['Rate', 'label'], of({ label: ['DDoS-RSTFINFlood', 'BenignTraffic'] }))).toEqual({ label: 'label', normal: 'BenignTraffic' });
+    expect(['Normal traffic', 'normal_flow', 'BENIGN-FLOWS', 'benignware', 'abnormal traffic'].map((v) => plainLabel(['label'], of({ label: [v] }))?.normal ?? null))
+      .toEqual(['Normal traffic', 'normal_flow', 'BENIGN-FLOWS', null, null]);
+  });
+
   it('prefers label to class to attack to category, as a label and an attack category come together', () => {
     expect(plainLabel(['category', 'attack'], of({ category: ['Normal', 'DoS'], attack: ['0', '1'] }))).toEqual({ label: 'attack', normal: '0' });
   });
@@ -41,6 +48,7 @@ describe('plainCategory', () => {
     expect(guessed('Bytes,label,attackType,attackID\n108,normal,---,---\n40,victim,portScan,1\n')).toBe('attackType');
     expect(guessed('bytes,label,Attack Type\n1,normal,\n2,dos,flood\n')).toBe('Attack Type');
     expect(guessed('bytes,label,detailed-label\n1,normal,-\n2,Malicious,C&C\n')).toBe('detailed-label');
+    expect(guessed('IN_BYTES,label,Attack\n1,normal,Benign\n2,dos,Exploits\n'), "the NetFlow releases' Attack beside their Label").toBe('Attack');
     expect(guessed('bytes,label,attackType\n1,normal,---\n2,normal,scan\n3,dos,scan\n'), 'an attack type in a normal row').toBeNull();
   });
 
