@@ -8,7 +8,7 @@ import { RowRunsOn, type BlockDecoding } from './text-blocks';
 import { countLines } from './text-rows';
 import { rowTexts, textValues, type TextColumn } from './text-column';
 import type { TextFormat, TextLayout } from './text-layout';
-import { isFiniteText, parseNumber } from './values';
+import { isNumberText, parseNumber } from './values';
 
 export type Format = TextFormat | 'arrow' | 'parquet';
 
@@ -221,7 +221,7 @@ export class TextTableReader {
 
   /**
    * A text column as read; in the first chunk, a column of no kind becomes numbers when all its
-   * fields read as numbers. One whose fields are numbers but for a few (at most one row in a
+   * fields read as numbers, one of them at least not missing (infinite ones count). One whose fields are numbers but for a few (at most one row in a
    * hundred) is taken for a column of numbers with a bad field: an error names the first, as it
    * would in a later chunk, rather than the column silently becoming categories.
    */
@@ -230,7 +230,7 @@ export class TextTableReader {
       const texts = textValues(text);
       const values = texts.map(parseNumber);
       const rows = lines.length;
-      if (texts.some(isFiniteText)) {
+      if (texts.some(isNumberText)) {
         let bad = 0;
         for (const code of text.codes) if (values[code] === undefined) bad++;
         const readAs = `name it as categorical to read it as text`;

@@ -77,10 +77,10 @@ export function isMissingText(text: string): boolean {
   return Number.isNaN(missingOrInfinite(text));
 }
 
-/** True when the field holds an actual finite number (not a missing or infinite spelling). */
-export function isFiniteText(text: string): boolean {
+/** True when the field holds a number, finite or infinite (not a missing value's spelling). */
+export function isNumberText(text: string): boolean {
   const value = parseNumber(text);
-  return value !== undefined && Number.isFinite(value);
+  return value !== undefined && !Number.isNaN(value);
 }
 
 /** The text a categorical value is looked up by: text as is, a number in its shortest form, missing as the empty string. */

@@ -49,6 +49,12 @@ describe('parseNumber', () => {
     expect(Array.from(read.table.column('Bytes') as Float64Array)).toEqual([108, 3_600_000, 1_100_000]);
   });
 
+  it('reads a column of infinities and missing values as numbers, and one of missing values alone as text', () => {
+    const read = parseText('rate,gap,n\ninf,-,1\n-,,2\n-Infinity,-,3\n');
+    expect(Array.from(read.table.column('rate') as Float64Array)).toEqual([Infinity, NaN, -Infinity]);
+    expect(read.table.column('gap')).toEqual(['-', '', '-']);
+  });
+
   it('leaves a column of hexadecimal literals as text', () => {
     const read = parseText('id,n\n0x1F,1\n0x20,2\n');
     expect(read.table.column('id')).toEqual(['0x1F', '0x20']);
