@@ -4,7 +4,15 @@ import type { Activation } from '../gpu/activation';
 import { quote } from '../pipeline/errors';
 import { parseRowScore, SQUARED, type RowScore } from './row-score';
 
-export const MODEL_VERSION = 1;
+/**
+ * The model format written. Format 2 added a schema's `attack` labels and `*` in label values:
+ * a reader of format 1 would take every other label for an attack, and `*` as itself, so it is
+ * told the file is newer. Format 1 files read as they always did.
+ */
+export const MODEL_VERSION = 2;
+
+/** The model formats read. */
+const READ_VERSIONS: readonly number[] = [1, 2];
 
 export interface Threshold {
   readonly value: number;
@@ -101,10 +109,11 @@ function fromNetae(tensors: ReadonlyMap<string, F32Tensor>, text: string, source
   if (typeof header !== 'object' || header === null || header.format !== 'netae' || typeof header.version !== 'number') {
     throw new Error(`${source}: its netae header has no format and version`);
   }
-  if (header.version !== MODEL_VERSION) {
+  if (!READ_VERSIONS.includes(header.version)) {
+    const reads = `this one reads formats ${READ_VERSIONS.join(' and ')}`;
     throw new Error(Number.isInteger(header.version) && header.version > MODEL_VERSION
-      ? `${source}: written by a newer netae (model format ${header.version}; this one reads format ${MODEL_VERSION})`
-      : `${source}: model format ${header.version} is not one netae writes (this one reads format ${MODEL_VERSION})`);
+      ? `${source}: written by a newer netae (model format ${header.version}; ${reads})`
+      : `${source}: model format ${header.version} is not one netae writes (${reads})`);
   }
   try {
     checkSpec(header.spec);

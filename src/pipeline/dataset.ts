@@ -28,12 +28,8 @@ export function parseDataset(text: string, spec: SchemaSpec, fileName?: string):
   return toDataset(parseText(text, readOptionsFor(spec, fileName)), spec);
 }
 
-/** The dataset's rows with the roles of another spec (a label found once they were read). */
-export function withRoles(dataset: Dataset, spec: SchemaSpec): Dataset {
-  return toDataset(dataset, spec);
-}
-
-function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
+/** Rows read, with the roles `spec` gives their columns. */
+export function toDataset(read: ReadResult, spec: SchemaSpec): Dataset {
   const schema = resolveSchema(read.table, spec, read.file, read.lines);
   return { ...read, schema, labels: labelsOf(read.table, schema) };
 }

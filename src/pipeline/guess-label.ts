@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import { labelsOfValues } from './schema';
 import { categoryKey, isMissingText, parseNumber } from './values';
 
 /**
@@ -12,15 +13,28 @@ function nameKey(name: string): string {
   return name.toLowerCase().replace(/[-_ ]/g, '');
 }
 
+/** A word for normal traffic, alone or followed by `traffic` or `flow` (CIC-IoT2023's `BenignTraffic`), any case. */
+const NORMAL_WORDS = '(normal|benign|legitimate|background)([ _-]?(traffic|flows?))?';
+
 /**
- * Label values that mean normal traffic, any case: a word for it, alone or followed by `traffic`
- * or `flow` (CIC-IoT2023's `BenignTraffic`), KDD Cup 99's `normal.`, 0, false, negative.
+ * Label values that mean normal traffic, the surest first: a column holding several has the
+ * first for its normal traffic (a CTU-13 copy's `Background` is not). KDD Cup 99 ends its labels
+ * with a full stop.
  */
-const NORMAL_VALUES = /^((normal|benign|legitimate|background)([ _-]?(traffic|flows?))?\.?|0|false|negative)$/i;
+const NORMAL_VALUES = [/^(normal|benign)([ _-]?(traffic|flows?))?\.?$/i, /^legitimate([ _-]?(traffic|flows?))?$/i, /^(0|false|negative)$/i, /^background([ _-]?(traffic|flows?))?$/i];
+
+/** The value among a label column's values that means normal traffic (see NORMAL_VALUES), if any. */
+function normalValue(values: readonly string[]): string | undefined {
+  for (const pattern of NORMAL_VALUES) {
+    const value = values.find((v) => pattern.test(v));
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
 
 /** The value among a label column's values that likely means normal traffic: a known one, else the first. */
 export function guessNormal(values: readonly string[]): string | null {
-  return values.find((v) => NORMAL_VALUES.test(v)) ?? values[0] ?? null;
+  return normalValue(values) ?? values[0] ?? null;
 }
 
 /**
@@ -50,7 +64,7 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
     const column = columns.find((c) => nameKey(c) === name);
     if (column === undefined) continue;
     const seen = values(column);
-    const normal = seen.find((v) => NORMAL_VALUES.test(v));
+    const normal = normalValue(seen);
     if (seen.length <= MOST_LABEL_VALUES && normal !== undefined) return { label: column, normal };
   }
   return null;
@@ -63,8 +77,8 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
  */
 const CATEGORY_COLUMNS = ['attackcat', 'category', 'attackcategory', 'attacktype', 'type', 'detailedlabel', 'attack'];
 
-/** What a category column holds in normal rows, where it holds anything: normal traffic named as such, or dashes (CIDDS-001's `---`). */
-const NORMAL_CATEGORY = /^((normal|benign|legitimate|background)([ _-]?(traffic|flows?))?|-+)$/i;
+/** What a category column holds in normal rows, where it holds anything but a missing value (`-`, `---`, …): normal traffic named as such. */
+const NORMAL_CATEGORY = new RegExp(`^${NORMAL_WORDS}$`, 'i');
 
 /**
  * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's
@@ -92,20 +106,27 @@ export interface RowValues {
   attackRows: number;
 }
 
-/** {@link RowValues} of `table`, a row normal where its trimmed `label` is one of `normal`. */
-export function rowValues(table: ColumnTable, label: string, normal: readonly string[]): RowValues {
-  const normalSet = new Set(normal);
-  const isNormal = Array.from(table.array(label) as ArrayLike<unknown>, (v) => normalSet.has(categoryKey(v).trim()));
-  const of = (wanted: boolean) => (column: string) => {
+/**
+ * {@link RowValues} of `table`, its rows labelled by `label` as labelsOf labels them: normal where
+ * the label is one of `normal`, an attack where it is one of `attack` (without `attack`, any other
+ * label but a missing one), the rest neither.
+ */
+export function rowValues(table: ColumnTable, label: string, normal: readonly string[], attack?: readonly string[]): RowValues {
+  const schema = { normal: [...normal], ...(attack === undefined ? {} : { attack: [...attack] }), families: null };
+  const labels = labelsOfValues(Array.from(table.array(label) as ArrayLike<unknown>, categoryKey), null, schema);
+  const NORMAL = 0;
+  const ATTACK = 1;
+  const kind = Array.from(labels.isAnomaly, (a, i) => (labels.unlabelled?.[i] === 1 ? -1 : a === 1 ? ATTACK : NORMAL));
+  const of = (wanted: number) => (column: string) => {
     const found = new Set<string>();
     const cells = table.array(column) as ArrayLike<unknown>;
-    for (let i = 0; i < isNormal.length; i++) {
-      if (isNormal[i] !== wanted) continue;
+    for (let i = 0; i < kind.length; i++) {
+      if (kind[i] !== wanted) continue;
       const text = categoryKey(cells[i]).trim();
       if (!isMissingText(text)) found.add(text);
     }
     return [...found];
   };
-  const normalRows = isNormal.filter(Boolean).length;
-  return { normal: of(true), attack: of(false), normalRows, attackRows: isNormal.length - normalRows };
+  const count = (wanted: number) => kind.filter((k) => k === wanted).length;
+  return { normal: of(NORMAL), attack: of(ATTACK), normalRows: count(NORMAL), attackRows: count(ATTACK) };
 }

@@ -344,7 +344,7 @@ export class RecordDecoder {
     if (!text.startsWith('#fields') || sameZeekFields(this.layout, text)) return;
     throw new InputError(
       { file: this.layout.file, line },
-      "a #fields line names other columns than the log's header: logs joined end to end must name the same columns; read each on its own",
+      "a #fields line names other columns than the log's header, or parts them otherwise: logs joined end to end must name the same columns alike; read each on its own",
     );
   }
 

@@ -6,7 +6,7 @@ import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
 import { getPreset, PRESETS, type Preset } from './presets';
 import type { Format } from './text-table';
-import { isMissingText } from './values';
+import { isMissingText, parseNumber } from './values';
 
 /** Roles given by hand for a file no preset describes. */
 export interface GenericSpec {
@@ -292,13 +292,19 @@ export function pickLabels(labels: Labels, rows: Int32Array): Labels {
 }
 
 /**
- * Whether a label is one of `values`, where `*` in a value stands for any text, none included
- * (`*Normal*` matches `flow=From-Normal-V42-Jist`).
+ * Whether a label is one of `values`: the same text; the same number, however written (`0.0` is
+ * `0`, as a table saved with its labels as floats writes it); or, where a value holds `*`, text
+ * that `*` stands in for, none included (`*Normal*` matches `flow=From-Normal-V42-Jist`).
  */
 export function labelMatcher(values: readonly string[]): (label: string) => boolean {
   const exact = new Set(values.filter((v) => !v.includes('*')));
+  const numbers = new Set([...exact].map(parseNumber).filter((v): v is number => v !== undefined && Number.isFinite(v)));
   const patterns = values.filter((v) => v.includes('*')).map((v) => new RegExp(`^${v.split('*').map(escapeRegExp).join('.*')}$`, 's'));
-  return (label) => exact.has(label) || patterns.some((p) => p.test(label));
+  const isNumber = (label: string) => {
+    const value = numbers.size > 0 ? parseNumber(label) : undefined;
+    return value !== undefined && numbers.has(value);
+  };
+  return (label) => exact.has(label) || isNumber(label) || patterns.some((p) => p.test(label));
 }
 
 function escapeRegExp(text: string): string {
@@ -320,7 +326,7 @@ export function labelsOf(table: ColumnTable, schema: Schema): Labels | null {
 }
 
 /** {@link labelsOf} from the label column's values (and the category column's, when the schema has one). */
-export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike<unknown> | null, schema: Schema): Labels {
+export function labelsOfValues(labels: ArrayLike<unknown>, categories: ArrayLike<unknown> | null, schema: Pick<Schema, 'normal' | 'attack' | 'families'>): Labels {
   const isNormal = labelMatcher(schema.normal);
   const isAttack = schema.attack === undefined ? null : labelMatcher(schema.attack);
   const n = labels.length;

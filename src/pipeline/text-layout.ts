@@ -17,8 +17,8 @@ export interface LayoutOptions {
   /**
    * Whether the first row names the columns. Unset: true without `names`; with them, only where
    * the first row is those names, or is all text, no field a number or a missing or infinite
-   * value's spelling, or numbers the columns from 0 (the header pandas writes for a table without
-   * column names): a header the names replace. False: only where it is those names. True: the
+   * value's spelling, or numbers 8 columns or more from 0 (the header pandas writes for a table
+   * without column names): a header the names replace. Blank lines before it are passed over. False: only where it is those names. True: the
    * first row is a header, and `names`, where given, replace its names. Ignored for zeek.
    */
   header?: boolean;
@@ -68,6 +68,12 @@ export interface TextLayout {
 
 /** The head is read until its header is whole, at most this many bytes. */
 export const MAX_HEADER_BYTES = 16 << 20;
+
+/**
+ * The fewest columns for a first row numbering them from 0 to be taken for a header (see
+ * LayoutOptions' `header`): `0,1,2` may well be a record, `0,1,…,7` is not one of network traffic.
+ */
+const NUMBERED_HEADER_FIELDS = 8;
 
 /** The most columns a file may have: far more than any flow record, few enough to refuse a runaway header at once. */
 export const MAX_COLUMNS = 100_000;
@@ -158,19 +164,21 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
       throw new InputError({ file }, 'a file without a header needs column names (a preset or a names file)');
     }
     const namesFrom = options.namesFrom ?? 'the given names';
-    const first = splitRow(head, start, newline === -1 ? head.length : newline + 1, delimiter, true, true);
+    const { at, line } = pastBlankLines(head, start, delimiter);
+    const end = head.indexOf(LF, at);
+    if (end === -1 && !atEnd && !pastNamesRow(head.length - at, options)) return null;
+    const first = splitRow(head, at, end === -1 ? head.length : end + 1, delimiter, true, true);
     const names = options.names;
     const fits = first !== null && first.fields.length === names.length;
     const same = fits && first.fields.every((f, j) => f.trim() === names[j]);
-    const numbered = fits && first.fields.every((f, j) => f.trim() === String(j));
-    const replaced = fits && !same && options.header === undefined && (numbered || first.fields.every((f) => parseNumber(f) === undefined));
+    const replaced = fits && !same && options.header === undefined && (numbersColumns(first.fields) || first.fields.every((f) => parseNumber(f) === undefined));
     const key = (name: string) => name.trim().toLowerCase();
     const reordered = replaced && first.fields.some((f, j) => names.some((name, k) => k !== j && key(name) === key(f)));
     if (reordered) {
-      throw new InputError({ file, line: 1 }, `the header row names columns of ${namesFrom} in other places: read by ${namesFrom}, its columns would be misread`);
+      throw new InputError({ file, line }, `the header row names columns of ${namesFrom} in other places: read by ${namesFrom}, its columns would be misread`);
     }
     if (same || replaced) {
-      return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, 2, 1, 0), ...repeatable(first.fields, head, start, first.next) };
+      return { ...layout(options, format, delimiter, options.names, namesFrom, undefined, first.next, line + first.lines, line, line - 1), ...repeatable(first.fields, head, at, first.next) };
     }
     return layout(options, format, delimiter, options.names, namesFrom, undefined, start, 1, 0, 0);
   }
@@ -196,6 +204,29 @@ function headLayout(head: Uint8Array, atEnd: boolean, options: LayoutOptions): T
     return { ...layout(options, format, delimiter, names, `the header on line ${line}`, undefined, row.next, line + row.lines, line, blank), ...repeatable(row.fields, head, at, row.next) };
   }
   return atEnd ? layout(options, format, delimiter, [], 'the header', undefined, head.length, line, 0, blank) : null;
+}
+
+/** Where the first line after `start` that holds more than delimiters starts, and its line; an unended last line counts as such. */
+function pastBlankLines(bytes: Uint8Array, start: number, delimiter: number): { at: number; line: number } {
+  let at = start;
+  let line = 1;
+  for (let end = bytes.indexOf(LF, at); end !== -1; end = bytes.indexOf(LF, at)) {
+    let k = at;
+    while (k < end && (bytes[k] === delimiter || bytes[k] === CR)) k++;
+    if (k < end) break;
+    at = end + 1;
+    line++;
+  }
+  return { at, line };
+}
+
+/**
+ * Whether a first row numbers the columns from 0, as pandas heads a table saved without column
+ * names (`0,1,2,…`, or `,0,1,…` where it kept its index), over NUMBERED_HEADER_FIELDS fields or more.
+ */
+function numbersColumns(fields: readonly string[]): boolean {
+  const from = fields[0]?.trim() === '' ? 1 : 0;
+  return fields.length >= NUMBERED_HEADER_FIELDS && fields.slice(from).every((f, j) => f.trim() === String(j));
 }
 
 /**
@@ -298,11 +329,15 @@ function count(text: string, char: string): number {
 
 /**
  * Whether the `#fields` line of a Zeek log met again in its body (logs joined end to end, each
- * with its header) names the columns that the log's header named, in that order.
+ * with its header) names the columns that the log's header named, in that order, parted alike
+ * (the same of them apart by spaces, see TextLayout's `spaced`).
  */
 export function sameZeekFields(layout: TextLayout, line: string): boolean {
-  const names = uniqueNames(line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter)).flatMap(spacedNames));
-  return names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
+  const fields = line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter));
+  const names = uniqueNames(fields.flatMap(spacedNames));
+  const spaced = fields.flatMap((field, j) => (spacedNames(field).length > 1 ? [j] : []));
+  const sameSpaced = spaced.length === (layout.spaced?.length ?? 0) && spaced.every((j, k) => j === layout.spaced![k]);
+  return sameSpaced && names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
 }
 
 /** Trimmed header names; empty ones become `columnN`, repeats get `.1`, `.2`, … */

@@ -6,9 +6,9 @@
  * - `Infinity`, `inf` (any letter case, optional sign) is ±Infinity.
  * - Missing, read as NaN: an empty or blank field, `-` (Zeek's unset field) or more dashes
  *   (CIDDS-001's `---`), `?`, `NA`, `NaN`, `null`, `None` (any letter case).
- * - A count scaled as nfdump prints one, a decimal, an optional space and `K`, `M`, `G` or `T`
- *   for 10^3, 10^6, 10^9 or 10^12 (`1.2 M`, as CIDDS-001's `Bytes` holds large flows), is that
- *   count, to the nearest whole number.
+ * - A count scaled as nfdump prints one, a number with one decimal, a space and `K`, `M`, `G` or
+ *   `T` for 10^3, 10^6, 10^9 or 10^12 (`1.2 M`, as CIDDS-001's `Bytes` holds large flows), is
+ *   that count, to the nearest whole number.
  * - Anything else is not a number: {@link parseNumber} returns `undefined`.
  *
  * NaN and ±Infinity are kept as read; the fitted features repair them (see features.ts).
@@ -31,7 +31,7 @@ function missingOrInfinite(text: string): number | undefined {
 
 const DASHES = /^-+$/;
 
-const SCALED = /^\s*(\d+(?:\.\d+)?) ?([KMGT])\s*$/;
+const SCALED = /^\s*(\d+\.\d) ([KMGT])\s*$/;
 const SCALES: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 function scaledCount(text: string): number | undefined {

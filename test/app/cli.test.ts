@@ -296,7 +296,7 @@ describe('set-ups netae works out, or warns about', () => {
     const headed = join(dir, 'UNSW-NB15_1-headed.csv');
     writeFileSync(headed, `SrcIP,SBytes,DPkts,Proto,Attack_cat,Label\n${rows.join('\n')}\n`);
     const renamed = await run(['train', '--data', headed, '--names', features, '--out', join(dir, 'unsw-headed.safetensors'), '--epochs', '1', '--json']);
-    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: line 1 read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${features}; --no-header to read it as a record`);
+    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: its first row read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${features}; --no-header to read it as a record`);
     expect(JSON.parse(renamed.stdout).trainRows + JSON.parse(renamed.stdout).validationRows).toBe(240);
     const none = await run(['train', '--data', data, '--names', features, '--attack-category', 'none', '--out', join(dir, 'unsw-none.safetensors'), '--epochs', '1', '--json']);
     expect(ourNotices(none.stderr).filter((n) => n.includes('attack category'))).toEqual([]);
@@ -391,7 +391,7 @@ describe('set-ups netae works out, or warns about', () => {
     const unlabelled = join(dir, 'unlabelled-kinds.csv');
     writeFileSync(unlabelled, `bytes,packets,kind\n${rows.map((r) => r.split(',').filter((_, j) => j !== 2).join(',')).join('\n')}\n`);
     const noLabel = await run(['train', '--data', unlabelled, '--attack-category', 'kind', '--out', join(dir, 'refused.safetensors')]);
-    expect([noLabel.code, ourErrors(noLabel.stderr)]).toEqual([2, [`netae: --attack-category "kind" needs --label COLUMN: no column of ${unlabelled} is plain enough to take as the label`]]);
+    expect([noLabel.code, ourErrors(noLabel.stderr)]).toEqual([2, [`netae: --attack-category "kind" needs --label COLUMN: no column of ${unlabelled} is plain enough to take as the label in its first rows`]]);
     const noSuchLabel = await run(['train', '--data', data, '--label', 'nosuch', '--normal', 'no', '--attack-category', 'kind', '--out', join(dir, 'refused.safetensors')]);
     expect([noSuchLabel.code, ourErrors(noSuchLabel.stderr)[0]]).toEqual([1, `netae: ${data}: label column "nosuch" not in the file (it has: "bytes", "packets", "bad", "kind")`]);
     const missing = await run(['train', '--data', data, '--label', 'bad', '--normal', 'no', '--attack-category', 'family', '--out', join(dir, 'refused.safetensors')]);
@@ -467,6 +467,11 @@ describe('set-ups netae works out, or warns about', () => {
     expect(flagged.stdout).toContain('rows 900 (300 anomalies, 600 normal)');
     const alone = await run(['train', '--data', flows, '--attack', 'x', '--out', join(dir, 'refused.safetensors')]);
     expect([alone.code, ourErrors(alone.stderr)]).toEqual([2, ['netae: --attack needs --label COLUMN']]);
+    const empty = await run(['train', '--data', flows, '--label', 'verdict', '--normal', 'flow=*Normal*', '--attack', '', '--out', join(dir, 'refused.safetensors')]);
+    expect([empty.code, ourErrors(empty.stderr)]).toEqual([2, ['netae: --attack needs a VALUE (the label of attack rows)']]);
+    const none = await run(['train', '--data', flows, '--label', 'verdict', '--normal', 'flow=*Normal*', '--attack', '*botnet*', '--out', join(dir, 'no-attacks.safetensors'), '--epochs', '1']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(ourNotices(none.stderr)).toContain(`netae: warning: ${flows}: no label of the rows read is an attack's (*botnet*): every row not normal is left out, and eval will have no attacks to measure`);
   });
 
   it('warns that every row is taken as normal when a file has no label', async () => {

@@ -149,6 +149,17 @@ describe('decodeMessages', () => {
     expect(decoded.matrix).toEqual(expected.matrix.subarray(0, 5 * featurizer.width));
   });
 
+  it("zeek: a message's own header may join its last names with spaces, as IoT-23 writes them", () => {
+    const header = TEST.split('\n').filter((l) => l.startsWith('#') && !l.startsWith('#close'))
+      .map((l) => (l.startsWith('#fields') || l.startsWith('#types') ? l.replace(/\t(\S+)$/, '   $1') : l)).join('\n');
+    const body = lines.zeek.slice(1, 4).map((l) => l.replace(/\t(\S+)$/, '   $1'));
+    expect(body[0]).toMatch(/ {3}\S+$/);
+    const decoded = decode('zeek', [lines.zeek[0], `${header}\n${body.join('\n')}\n#close\t2023`, lines.zeek[4]]);
+    expect(decoded.errors).toEqual([null, null, null]);
+    expect(Array.from(decoded.count)).toEqual([1, 3, 1]);
+    expect(decoded.matrix).toEqual(expected.matrix.subarray(0, 5 * featurizer.width));
+  });
+
   it('json: Zeek conventions (absent is unset, nested ids, sets, booleans, numbers as text)', () => {
     const record = JSON.parse(lines.json[3]) as Record<string, unknown>;
     const unset = { ...record };

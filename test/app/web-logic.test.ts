@@ -4,6 +4,7 @@ import { formatScore, scoresCsv } from '../../src/app/scores-csv';
 import { inspectFile } from '../../src/app/web/inspect';
 import { guessLabel } from '../../src/pipeline/guess-label';
 import { LogScale, ThresholdIndex } from '../../src/app/web/threshold';
+import { scoreBins } from '../../src/app/web/charts';
 import { FlaggedIndex, NEAR_ROWS, pageOf } from '../../src/app/web/flagged';
 import { modelWithThreshold } from '../../src/app/web/downloads';
 import { timeLeft } from '../../src/app/web/training-view';
@@ -28,7 +29,7 @@ describe('the page’s threshold math', () => {
   const category = Array.from(isAnomaly, (a) => (a ? ['scan', 'flood', 'tunnel'][Math.floor(random() * 3)] : 'normal'));
   const scores = Float32Array.from(isAnomaly, (a) => Math.exp((a ? 1 : -1) + random() * 4 - 2));
   scores[10] = scores[11];
-  const index = new ThresholdIndex(scores, { isAnomaly, category });
+  const index = new ThresholdIndex(scores, { isAnomaly, category, unlabelled: null });
 
   it('counts the confusion matrix, rates and per-category rates row by row at any threshold', () => {
     const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
@@ -54,6 +55,22 @@ describe('the page’s threshold math', () => {
         .map(([name, k]) => ({ category: name, rows: k.rows, flagged: k.flagged, rate: k.flagged / k.rows }));
       expect(at.categories).toEqual(categories);
     }
+  });
+
+  it('leaves rows without a label out of every measure, as netae eval does, while counting them as flagged', () => {
+    const unlabelled = Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0));
+    const kept = Int32Array.from({ length: n }, (_, i) => i).filter((i) => unlabelled[i] === 0);
+    const labelledIndex = new ThresholdIndex(Float32Array.from(kept, (i) => scores[i]), { isAnomaly: Uint8Array.from(kept, (i) => isAnomaly[i]), category: Array.from(kept, (i) => category[i]), unlabelled: null });
+    const withUnlabelled = new ThresholdIndex(scores, { isAnomaly: Uint8Array.from(isAnomaly, (a, i) => a | unlabelled[i]), category: category.map((c, i) => (unlabelled[i] ? 'flow=Background' : c)), unlabelled });
+    for (const threshold of [0, 0.5, 1, 2.5]) {
+      const [full, part] = [withUnlabelled.at(threshold), labelledIndex.at(threshold)];
+      expect({ ...full, flagged: 0 }).toEqual({ ...part, flagged: 0 });
+      expect(full.flagged).toBe(scores.filter((s) => s >= threshold).length);
+    }
+    const bins = scoreBins(scores, { isAnomaly, category, unlabelled }, [0.01, 100]);
+    const anomalous = bins.filter((b) => b.group === 'anomalous');
+    expect(anomalous.reduce((sum, b) => sum + b.share, 0)).toBeCloseTo(1, 12);
+    expect(scoreBins(scores, { isAnomaly, category, unlabelled }, [0.01, 100])).not.toEqual(scoreBins(scores, { isAnomaly, category, unlabelled: null }, [0.01, 100]));
   });
 
   it('counts flagged rows of unlabelled scores', () => {
@@ -199,7 +216,7 @@ describe('the drivers per category on the page', () => {
   const names = ['bytes', 'proto=tcp', 'proto=udp'];
   const result = {
     scores: Float32Array.of(0.1, 5, 3, 4),
-    labels: { isAnomaly: Uint8Array.of(0, 1, 1, 0), category: ['normal', 'scan', 'scan', 'normal'] },
+    labels: { isAnomaly: Uint8Array.of(0, 1, 1, 0), category: ['normal', 'scan', 'scan', 'normal'], unlabelled: null },
     explained: [1, 3, 2].map((index) => ({ index, flow: [], errors: [] })),
     contributions: {
       columns: 2,

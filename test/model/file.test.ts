@@ -159,9 +159,10 @@ describe('the model file', () => {
     const bytes = encodeModel(m);
     for (const version of [0, -1, 1.5]) {
       const other = patchMetadata(bytes, (netae) => ({ ...netae, version }));
-      expect(() => decodeModel(other, { source: 'm.st' })).toThrow(`m.st: model format ${version} is not one netae writes (this one reads format 1)`);
+      expect(() => decodeModel(other, { source: 'm.st' })).toThrow(`m.st: model format ${version} is not one netae writes (this one reads formats 1 and 2)`);
     }
-    expect(() => decodeModel(patchMetadata(bytes, (netae) => ({ ...netae, version: 2 })), { source: 'm.st' })).toThrow('written by a newer netae');
+    expect(() => decodeModel(patchMetadata(bytes, (netae) => ({ ...netae, version: 3 })), { source: 'm.st' })).toThrow('written by a newer netae (model format 3; this one reads formats 1 and 2)');
+    expect(decodeModel(patchMetadata(bytes, (netae) => ({ ...netae, version: 1 })), { source: 'm.st' }).params, 'format 1 reads as it did').toEqual(decodeModel(bytes).params);
     const state = new Map<string, F32Tensor>([['0.weight', { shape: [2, 2], data: new Float32Array([1, Infinity, 0, 0]) }]]);
     expect(() => decodeModel(encodeSafetensors(state), { source: 'pt.st', spec: '2-2' })).toThrow('pt.st: tensor "0.weight" holds Infinity at index 1');
   });

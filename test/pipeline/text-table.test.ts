@@ -132,7 +132,7 @@ describe('Zeek logs joined end to end', () => {
 
   it('refused at the #fields line that names other columns, here and on threads', async () => {
     const swapped = log.replace(/\tduration\t(\w+)\t/, '\t$1\tduration\t');
-    const message = `joined.conn.log, line ${lineCount + fields}: a #fields line names other columns than the log's header: logs joined end to end must name the same columns; read each on its own`;
+    const message = `joined.conn.log, line ${lineCount + fields}: a #fields line names other columns than the log's header, or parts them otherwise: logs joined end to end must name the same columns alike; read each on its own`;
     expect(await readError(log + swapped, options)).toBe(message);
     expect(await readError(log + swapped, { ...options, decoding: parallelDecoding(2) })).toBe(message);
   });
@@ -145,6 +145,8 @@ describe('Zeek logs joined end to end', () => {
     const { here } = await bothWays(new TextEncoder().encode(spaced + spaced), options);
     expect(here.table.numRows()).toBe(2 * one.table.numRows());
     expect(here.table.array('label')).toEqual([...one.table.array('label') as string[], ...one.table.array('label') as string[]]);
+    const message = `joined.conn.log, line ${lineCount + fields}: a #fields line names other columns than the log's header, or parts them otherwise: logs joined end to end must name the same columns alike; read each on its own`;
+    expect(await readError(log + spaced, options), 'a spaced log after a tabbed one').toBe(message);
   });
 });
 

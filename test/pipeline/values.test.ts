@@ -32,21 +32,24 @@ describe('parseNumber', () => {
     ['abc', undefined],
     ['1.2 M', 1_200_000],
     ['  3.6 M', 3_600_000],
-    ['12K', 12_000],
     ['1.0 G', 1e9],
     ['2.5 T', 2.5e12],
     ['1.2 m', undefined],
     ['1.2 MB', undefined],
     ['-1.2 M', undefined],
     ['1.2  M', undefined],
+    ['12K', undefined],
+    ['4G', undefined],
+    ['3.6M', undefined],
     ['M', undefined],
   ])('reads %j as %s', (text, expected) => {
     expect(parseNumber(text)).toBe(expected);
   });
 
   it("reads a column of counts with nfdump's scaled large ones as numbers (CIDDS-001's Bytes)", () => {
-    const read = parseText('Packets,Bytes\n1,108\n3000,3.6 M\n2,"1.1 M"\n');
+    const read = parseText('Packets,Bytes,net\n1,108,4G\n3000,3.6 M,5G\n2,"1.1 M",4G\n');
     expect(Array.from(read.table.column('Bytes') as Float64Array)).toEqual([108, 3_600_000, 1_100_000]);
+    expect(read.table.column('net'), 'a unit without the space and decimal nfdump prints is text').toEqual(['4G', '5G', '4G']);
   });
 
   it('reads a column of infinities and missing values as numbers, and one of missing values alone as text', () => {

@@ -84,6 +84,7 @@ export async function schemaSpec(flags: DataFlags): Promise<SchemaSpec> {
   if (flags.label !== undefined && !flags.normal?.length) throw new UsageError('--label needs --normal VALUE (the label of normal rows)');
   if (flags.label === undefined && flags.normal !== undefined) throw new UsageError('--normal needs --label COLUMN');
   if (flags.label === undefined && flags.attack !== undefined) throw new UsageError('--attack needs --label COLUMN');
+  if (flags.attack !== undefined && flags.attack.length === 0) throw new UsageError('--attack needs a VALUE (the label of attack rows)');
   if (flags.label !== undefined) {
     for (const [flag, columns] of [['--drop', flags.drop], ['--category', flags.category]] as const) {
       if (columns?.includes(flags.label)) throw new UsageError(`${flag} ${quote(flags.label)}: that column is the label (--label), which is never a feature; leave it out of ${flag}`);

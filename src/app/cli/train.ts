@@ -14,7 +14,7 @@ import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
 import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
 import { categoryKey } from '../../pipeline/values';
-import { withRoles } from '../../pipeline/dataset';
+import { toDataset } from '../../pipeline/dataset';
 import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
@@ -130,7 +130,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
   if (spec.names !== undefined && spec.header === undefined && read.lines.length > 0 && read.lines[0] > 1 + read.blankRows) {
-    notice('note', `${file}: line 1 read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${flags.names}; --no-header to read it as a record`);
+    notice('note', `${file}: its first row read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${flags.names}; --no-header to read it as a record`);
   }
   const head = read.table;
   if (!hasSchemaFlags(flags)) {
@@ -142,7 +142,7 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   }
   const roles = rolesFrom(head, spec, flags, file, 'in its first rows');
   if (roles.label === undefined && spec.categoryColumn !== undefined) {
-    throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label`);
+    throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label in its first rows`);
   }
   return roles;
 }
@@ -167,7 +167,7 @@ function rolesFrom(rows: ColumnTable, spec: GenericSpec, flags: TrainFlags, file
     const seen = values(guess.label);
     notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} ${where}); --label COLUMN --normal VALUE to say otherwise`);
   }
-  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(rows, label, normal));
+  const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(rows, label, normal, spec.attack === undefined ? undefined : [spec.attack].flat()));
   if (category !== null && spec.categoryColumn === undefined) {
     notice('note', `${file}: column ${quote(category)} taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`);
   }
@@ -250,12 +250,17 @@ function dataNotices(dataset: Dataset, trainingSample: number | null): void {
     notice('warning', `${dataset.file} has no label column: all ${rows} rows are taken as normal traffic, attacks included; `
       + 'name the label with --label COLUMN --normal VALUE (or use --preset)');
   }
-  const unlabelled = dataset.labels === null ? 0 : unlabelledCount(dataset.labels);
-  if (unlabelled > 0) {
-    const { label, attack } = dataset.schema;
+  const { label, attack } = dataset.schema;
+  const labels = dataset.labels;
+  const unlabelled = labels === null ? 0 : unlabelledCount(labels);
+  if (labels !== null && label !== null && unlabelled > 0) {
     const sampled = dataset.sampledFrom === undefined ? '' : ' of the sample';
-    notice('note', `${dataset.file}: ${unlabelled.toLocaleString('en-US')} of the ${dataset.table.numRows().toLocaleString('en-US')} rows${sampled} have no label (-, empty or NA) in column ${quote(label!)}`
+    notice('note', `${dataset.file}: ${unlabelled.toLocaleString('en-US')} of the ${dataset.table.numRows().toLocaleString('en-US')} rows${sampled} have no label (-, empty or NA) in column ${quote(label)}`
       + `${attack ? `, or one neither normal nor an attack's (${attack.join(', ')})` : ''}: neither normal traffic nor attacks, they are left out`);
+    const attacks = labels.isAnomaly.reduce((n, a) => n + a, 0) - unlabelled;
+    if (attack !== undefined && attacks === 0) {
+      notice('warning', `${dataset.file}: no label of the rows read is an attack's (${attack.join(', ')}): every row not normal is left out, and eval will have no attacks to measure`);
+    }
   }
   if (dataset.blankRows > 0) notice('note', `${dataset.file}: ${blankRowsNote(dataset.blankRows)}`);
   const leftOut = dataset.schema.leftOut ?? [];
@@ -299,10 +304,11 @@ async function train(flags: TrainFlags, rule: ThresholdRule, path: string, model
       select: presetColumns(spec), sample: { rows: fitRows, seed, ...larger }, threads, fileName, onRows: (rows) => progress.rows('read', rows),
     });
     progress.stop();
+    const where = read.sampledFrom === undefined ? 'in all its rows' : 'in a uniform sample of its rows';
     const roles = read.labels === null && !('preset' in spec) && spec.label === undefined
-      ? rolesFrom(read.table, spec, flags, fileName, 'in a uniform sample of its rows, none normal in its first rows')
+      ? rolesFrom(read.table, spec, flags, fileName, `${where}, none normal in its first rows`)
       : spec;
-    const dataset = roles === spec ? read : withRoles(read, roles);
+    const dataset = roles === spec ? read : toDataset(read, roles);
     checkThresholdRule(rule, dataset);
     const total = dataset.sampledFrom;
     const secondRead = total !== undefined && maxRows > fitRows;

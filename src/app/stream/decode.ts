@@ -345,9 +345,10 @@ class Reader {
 function ownHeader(
   featurizer: Featurizer, bytes: Uint8Array, kept: readonly string[], types: Record<string, ColumnKind>, message: number, assembly: Assembly,
 ): void {
+  const whole = withFinalLF(bytes);
   let layout: TextLayout;
   try {
-    layout = readLayout(withFinalLF(bytes), true, { file: 'message', format: 'zeek', types })!;
+    layout = readLayout(whole, true, { file: 'message', format: 'zeek', types })!;
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     assembly.fail(message, reasonOf(error));
@@ -359,7 +360,8 @@ function ownHeader(
     return;
   }
   const reader = new Reader(featurizer, layout, kept);
-  const n = reader.decode(bodyBlock(layout, withFinalLF(bytes).slice(layout.bodyStart)), layout.bodyLine);
+  const body = whole.subarray(layout.bodyStart);
+  const n = reader.decode(layout.spaced === undefined ? body : bodyBlock(layout, body.slice()), layout.bodyLine);
   if (typeof n === 'string') assembly.fail(message, n);
   else assembly.add(reader.take(new Int32Array(n).fill(message)));
 }

@@ -131,7 +131,7 @@ export async function analyse(gpu: Gpu, loaded: Detector, records: ReadResult, f
       data: records.file,
       scoredTrainingData,
       scores,
-      labels: labels && { isAnomaly: labels.isAnomaly, category: labels.category },
+      labels: labels && { isAnomaly: labels.isAnomaly, category: labels.category, unlabelled: labels.unlabelled },
       labelText,
       rocAuc: both ? rocAuc(measured.scores, measured.labels.isAnomaly) : null,
       prAuc: anomalous ? prAuc(measured.scores, measured.labels.isAnomaly) : null,

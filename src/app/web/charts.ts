@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { Curve } from './protocol';
+import type { Curve, PageLabels } from './protocol';
 
 const COLORS = {
   normal: '#2563eb',
@@ -55,14 +55,16 @@ export interface Bin {
   readonly group: 'normal' | 'anomalous' | 'all rows';
 }
 
-/** Scores binned on a log scale, per class when there are labels. */
-export function scoreBins(scores: Float32Array, isAnomaly: Uint8Array | null, [lo, hi]: [number, number], count = 60): Bin[] {
+/** Scores binned on a log scale, per class when there are labels (rows without one in neither). */
+export function scoreBins(scores: Float32Array, labels: PageLabels | null, [lo, hi]: [number, number], count = 60): Bin[] {
+  const isAnomaly = labels?.isAnomaly ?? null;
   const step = Math.log(hi / lo) / count;
   const edges = Array.from({ length: count + 1 }, (_, k) => lo * Math.exp(k * step));
   const groups = isAnomaly ? (['normal', 'anomalous'] as const) : (['all rows'] as const);
   const counts = groups.map(() => new Float64Array(count));
   const totals = groups.map(() => 0);
   scores.forEach((s, i) => {
+    if (labels?.unlabelled?.[i] === 1) return;
     const g = isAnomaly ? isAnomaly[i] : 0;
     const k = Math.min(count - 1, Math.max(0, Math.floor(Math.log(Math.max(s, lo) / lo) / step)));
     counts[g][k]++;

@@ -97,6 +97,13 @@ export interface ModelSummary {
   readonly samplesPerSecond: number | null;
 }
 
+/** The labels of scored rows, as the page measures them. */
+export interface PageLabels {
+  readonly isAnomaly: Uint8Array;
+  readonly category: readonly string[];
+  readonly unlabelled: Uint8Array | null;
+}
+
 export interface Result {
   readonly model: Uint8Array;
   readonly modelName: string;
@@ -106,7 +113,8 @@ export interface Result {
   /** True when the scored records are the ones the model was trained on. */
   readonly scoredTrainingData: boolean;
   readonly scores: Float32Array;
-  readonly labels: { readonly isAnomaly: Uint8Array; readonly category: readonly string[] } | null;
+  /** Per row: an attack or not, its category, and (1) whether it has no label (see Labels' `unlabelled`), left out of the measures. */
+  readonly labels: PageLabels | null;
   /** The label column's name and its values as the file has them, for the scores CSV. */
   readonly labelText: { readonly name: string; readonly values: readonly string[] } | null;
   readonly rocAuc: number | null;

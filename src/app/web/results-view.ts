@@ -57,13 +57,14 @@ export class ResultsView {
 
   show(result: Result): void {
     const scale = new LogScale(result.scores);
-    const anomalies = result.labels?.isAnomaly.reduce((n, a) => n + a, 0) ?? 0;
+    const unlabelled = result.labels?.unlabelled?.reduce((n, u) => n + u, 0) ?? 0;
+    const anomalies = (result.labels?.isAnomaly.reduce((n, a) => n + a, 0) ?? 0) - unlabelled;
     this.shown = {
       result,
       index: new ThresholdIndex(result.scores, result.labels),
       scale,
-      bins: scoreBins(result.scores, result.labels?.isAnomaly ?? null, scale.domain),
-      prevalence: anomalies / result.scores.length,
+      bins: scoreBins(result.scores, result.labels, scale.domain),
+      prevalence: anomalies / (result.scores.length - unlabelled),
       roc: result.roc && curvePoints(result.roc),
       pr: result.pr && curvePoints(result.pr),
     };
@@ -75,7 +76,8 @@ export class ResultsView {
     byId('pr-auc').textContent = result.prAuc === null ? '' : `AUC ${result.prAuc.toFixed(4)}`;
     this.bestButton.disabled = result.bestF1Threshold === null;
     const rows = `${format.count(result.scores.length)} rows of ${result.data}`;
-    const labels = result.labels ? `, ${format.count(anomalies)} labelled anomalous` : ', unlabelled';
+    const without = unlabelled > 0 ? `, ${format.count(unlabelled)} without a label or neither normal nor an attack (left out of the measures)` : '';
+    const labels = result.labels ? `, ${format.count(anomalies)} labelled anomalous${without}` : ', unlabelled';
     const caveat = result.scoredTrainingData ? ' (the file trained on: its normal rows were seen in training)' : '';
     byId('scored-data').textContent = rows + labels + caveat;
     this.setThreshold(result.summary.threshold, true);

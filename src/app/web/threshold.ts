@@ -1,4 +1,5 @@
 import { rates, type Confusion, type Rates } from '../../pipeline/rates';
+import type { PageLabels } from './protocol';
 
 /** Scores sorted ascending, so that how many are ≥ a threshold is one binary search. */
 class Sorted {
@@ -48,7 +49,8 @@ export class ThresholdIndex {
   private readonly anomalous: Sorted | null;
   private readonly byCategory: [string, Sorted][];
 
-  constructor(scores: Float32Array, labels: { isAnomaly: Uint8Array; category: readonly string[] } | null) {
+  /** Rows without a label (`labels.unlabelled`) count as flagged or not, and in no measure. */
+  constructor(scores: Float32Array, labels: PageLabels | null) {
     this.all = new Sorted(scores);
     if (labels === null) {
       this.normal = this.anomalous = null;
@@ -58,6 +60,7 @@ export class ThresholdIndex {
     const groups = new Map<string, number[]>();
     const [normal, anomalous]: number[][] = [[], []];
     scores.forEach((s, i) => {
+      if (labels.unlabelled?.[i] === 1) return;
       (labels.isAnomaly[i] ? anomalous : normal).push(s);
       const category = labels.category[i];
       let group = groups.get(category);
