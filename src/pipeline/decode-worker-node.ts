@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from './errors';
 import { holdsBlock, RecordDecoder, type DecodeRequest } from './record-decoder';
 import { textBuffers } from './text-column';
-import type { TextLayout } from './text-layout';
+import { bodyBlock, type TextLayout } from './text-layout';
 import type { WorkerReply, WorkerTask } from './decode-pool-node';
 
 /**
@@ -23,7 +23,8 @@ port.on('message', ({ id, bytes, spare, sample }: WorkerTask) => {
   if (sample !== undefined) decoder.sampleBelow(sample.seed, sample.below, sample.linesBelow);
   const first = sample?.line ?? 1;
   try {
-    const { line } = decoder.decode(bytes, 0, bytes.length, first);
+    const block = bodyBlock(layout, bytes);
+    const { line } = decoder.decode(block, 0, block.length, first);
     const rows = decoder.take();
     const spent = holdsBlock(rows, bytes) ? undefined : bytes;
     const buffers = new Set([...[rows.matrix, rows.lines, rows.passedLines, ...rows.numbers, bytes].map((a) => a.buffer as ArrayBuffer), ...rows.texts.flatMap(textBuffers)]);

@@ -8,7 +8,7 @@ import { checkRequest, holdsBlock, RecordDecoder, type DecodedRows, type DecodeR
 import type { LineSample } from './row-sample';
 import { BLOCK_BYTES, openText, RowRunsOn } from './text-blocks';
 import { encodeText, pickTexts, type TextColumn } from './text-column';
-import type { TextLayout } from './text-layout';
+import { bodyBlock, type TextLayout } from './text-layout';
 
 /** Rows of a file as the fitted pipeline's feature matrix, with the text of chosen columns. */
 export interface RecordBatch {
@@ -136,7 +136,8 @@ export async function* decodeHere(
   const decoder = new RecordDecoder(layout, request);
   let line = layout.bodyLine;
   try {
-    for await (const block of blocks) {
+    for await (const read of blocks) {
+      const block = bodyBlock(layout, read);
       if (sample !== undefined) decoder.sampleBelow(sample.seed, sample.cut(), sample.linesCut?.());
       line = decoder.decode(block, 0, block.length, line).line;
       const rows = decoder.take();

@@ -2,7 +2,7 @@ import { giveChunk } from './bytes';
 import { InputError } from './errors';
 import type { DecodedRows, DecodeRequest } from './record-decoder';
 import type { LineSample } from './row-sample';
-import { bodyBlock, readLayout, type LayoutOptions, type TextLayout } from './text-layout';
+import { readLayout, type LayoutOptions, type TextLayout } from './text-layout';
 import { LF, lastRowEnd } from './text-rows';
 
 /** Blocks of whole rows are about this long (1 MiB): long enough that handing one over costs little. */
@@ -140,10 +140,7 @@ export async function openText(chunks: AsyncIterable<Uint8Array>, options: Layou
       await iterator.return?.();
     }
   }
-  async function* rows(): AsyncGenerator<Uint8Array> {
-    for await (const block of blocks()) yield bodyBlock(layout!, block);
-  }
-  return { layout, blocks: layout.spaced === undefined ? blocks() : rows(), recycle: (block) => buffers.give(block) };
+  return { layout, blocks: blocks(), recycle: (block) => buffers.give(block) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ColumnKind } from './columns';
 import { InputError } from './errors';
 import { LF, CR, splitRow } from './text-rows';
 import { parseNumber } from './values';
-import { isZeekLog, parseZeekHeader, spacedNames, splitSpacedFields } from './zeek';
+import { isZeekLog, parseZeekHeader, spacedNames, splitSpacedFields, type SpacedFields } from './zeek';
 
 export type TextFormat = 'csv' | 'tsv' | 'zeek';
 
@@ -61,9 +61,9 @@ export interface TextLayout {
   readonly headerRow?: Uint8Array;
   /**
    * A Zeek log's fields that hold several columns apart by spaces (IoT-23's labels): blocks of its
-   * rows go through {@link bodyBlock} before they are decoded.
+   * rows go through {@link bodyBlock} where they are decoded.
    */
-  readonly spaced?: readonly number[];
+  readonly spaced?: SpacedFields;
 }
 
 /** The head is read until its header is whole, at most this many bytes. */
@@ -269,10 +269,13 @@ function zeekLayout(head: Uint8Array, start: number, atEnd: boolean, options: La
   const header = parseZeekHeader(lines, options.file);
   const delimiter = delimiterByte(options.delimiter ?? header.separator, options.file);
   const read = layout(options, 'zeek', delimiter, header.names, 'the #fields line', header.kinds ?? undefined, at, lines.length + 1, lines.length, 0);
-  return header.spaced.length > 0 ? { ...read, spaced: header.spaced } : read;
+  return header.spaced === null ? read : { ...read, spaced: header.spaced };
 }
 
-/** A block of a file's rows as the decoder reads them: a Zeek log's spaced fields split (see {@link TextLayout.spaced}). */
+/**
+ * A block of a file's rows as the decoder reads them: a Zeek log's spaced fields split (see
+ * {@link TextLayout.spaced}), in place. A block split already comes back as it is.
+ */
 export function bodyBlock(layout: TextLayout, block: Uint8Array): Uint8Array {
   return layout.spaced === undefined ? block : splitSpacedFields(block, layout.delimiter, layout.spaced);
 }
@@ -336,7 +339,8 @@ export function sameZeekFields(layout: TextLayout, line: string): boolean {
   const fields = line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter));
   const names = uniqueNames(fields.flatMap(spacedNames));
   const spaced = fields.flatMap((field, j) => (spacedNames(field).length > 1 ? [j] : []));
-  const sameSpaced = spaced.length === (layout.spaced?.length ?? 0) && spaced.every((j, k) => j === layout.spaced![k]);
+  const before = layout.spaced?.at ?? [];
+  const sameSpaced = spaced.length === before.length && spaced.every((j, k) => j === before[k]);
   return sameSpaced && names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);
 }
 

@@ -7,7 +7,7 @@ import type { LineSample } from './row-sample';
 import { RowRunsOn, type BlockDecoding } from './text-blocks';
 import { countLines } from './text-rows';
 import { rowTexts, textValues, type TextColumn } from './text-column';
-import type { TextFormat, TextLayout } from './text-layout';
+import { bodyBlock, type TextFormat, type TextLayout } from './text-layout';
 import { isNumberText, parseNumber } from './values';
 
 export type Format = TextFormat | 'arrow' | 'parquet';
@@ -103,7 +103,7 @@ export class TextTableReader {
           yield* this.end();
           return;
         }
-        const block = next.value;
+        const block = bodyBlock(this.layout, next.value);
         const at = yield* this.push(block, decoding !== undefined);
         if (at < block.length) ahead.push(block.subarray(at));
         else recycle(block);
@@ -118,7 +118,7 @@ export class TextTableReader {
           yield* this.end();
           return;
         }
-        ahead.push(next.value);
+        ahead.push(bodyBlock(this.layout, next.value));
       }
       // A layout whose body starts where the rows read here end, for the lines to be counted from there.
       const layout: TextLayout = { ...this.layout, bodyLine: this.line };

@@ -13,9 +13,9 @@ interface ZeekHeader {
   /**
    * The fields of a row (split at the separator) that hold several columns apart by runs of
    * spaces, as the `#fields` line joins their names: IoT-23's `conn.log.labeled` writes
-   * `tunnel_parents   label   detailed-label` so. Empty for a log that does not.
+   * `tunnel_parents   label   detailed-label` so. Null for a log that does not.
    */
-  spaced: number[];
+  spaced: SpacedFields | null;
 }
 
 const NUMERIC_TYPES = new Set(['count', 'int', 'double', 'interval', 'time', 'port']);
@@ -41,7 +41,8 @@ export function parseZeekHeader(lines: string[], file: string): ZeekHeader {
     else if (key === 'types') types = values;
   }
   if (names === null) throw new InputError({ file }, 'Zeek log has no #fields line in its header');
-  const spaced = names.flatMap((name, j) => (spacedNames(name).length > 1 ? [j] : []));
+  const at = names.flatMap((name, j) => (spacedNames(name).length > 1 ? [j] : []));
+  const spaced = at.length > 0 ? { at, rowFields: names.length } : null;
   names = names.flatMap(spacedNames);
   if (types !== null) types = types.flatMap(spacedNames);
   if (types !== null && types.length !== names.length) {
@@ -60,31 +61,54 @@ export function spacedNames(field: string): string[] {
 const SPACE = 32;
 const HASH = 35;
 
+/** The fields of a Zeek log's rows that hold several columns apart by spaces (see {@link ZeekHeader.spaced}). */
+export interface SpacedFields {
+  /** Their places among a row's fields as written. */
+  readonly at: readonly number[];
+  /** The fields of a row as written, before they are split. */
+  readonly rowFields: number;
+}
+
 /**
- * A block of a Zeek log's rows with each run of spaces in the `spaced` fields (see
- * {@link ZeekHeader.spaced}) made the separator, so that every column is a field of its own;
- * spaces at a field's start or end are dropped. Rewritten in place (it only shrinks): returns the
- * block's new extent. `#` lines are left as they are.
+ * A block of a Zeek log's rows with each run of spaces in the spaced fields made the separator,
+ * so that every column is a field of its own; spaces at a field's start or end are dropped.
+ * Only rows of `spaced.rowFields` fields are split, so a block split already is left as it is,
+ * as are rows of another count (the decoder names those) and `#` lines. Rewritten in place (it
+ * only shrinks): returns the block's new extent. The fields before the first spaced one are
+ * found by `indexOf` and moved by `copyWithin`, not a byte at a time.
  */
-export function splitSpacedFields(block: Uint8Array, separator: number, spaced: readonly number[]): Uint8Array {
-  const isSpaced = new Uint8Array(Math.max(...spaced) + 1);
-  for (const j of spaced) isSpaced[j] = 1;
+export function splitSpacedFields(block: Uint8Array, separator: number, spaced: SpacedFields): Uint8Array {
+  const first = Math.min(...spaced.at);
+  const isSpaced = new Uint8Array(spaced.rowFields);
+  for (const j of spaced.at) isSpaced[j] = 1;
+  const starts = new Int32Array(spaced.rowFields);
   const n = block.length;
   let w = 0;
   let r = 0;
   while (r < n) {
-    if (block[r] === HASH) {
-      while (r < n && block[r] !== LF) block[w++] = block[r++];
-      if (r < n) block[w++] = block[r++];
-      continue;
+    const lf = block.indexOf(LF, r);
+    const end = lf === -1 ? n : lf + 1;
+    let fields = 0;
+    if (block[r] !== HASH) {
+      for (let p = r; fields < spaced.rowFields;) {
+        starts[fields++] = p;
+        const s = block.indexOf(separator, p);
+        if (s === -1 || s >= end) break;
+        p = s + 1;
+        if (fields === spaced.rowFields) fields++;
+      }
     }
-    let field = 0;
+    const split = fields === spaced.rowFields;
+    const kept = split ? starts[first] : end;
+    if (w !== r) block.copyWithin(w, r, kept);
+    w += kept - r;
+    let field = first;
     let fieldStart = true;
-    while (r < n) {
-      const c = block[r++];
-      if (c === SPACE && field < isSpaced.length && isSpaced[field] === 1) {
-        while (r < n && block[r] === SPACE) r++;
-        const next = r < n ? block[r] : LF;
+    for (let p = kept; p < end;) {
+      const c = block[p++];
+      if (c === SPACE && isSpaced[field] === 1) {
+        while (p < end && block[p] === SPACE) p++;
+        const next = p < end ? block[p] : LF;
         if (!fieldStart && next !== separator && next !== LF && next !== CR) {
           block[w++] = separator;
           fieldStart = true;
@@ -92,12 +116,12 @@ export function splitSpacedFields(block: Uint8Array, separator: number, spaced: 
         continue;
       }
       block[w++] = c;
-      if (c === LF) break;
       if (c === separator) {
         field++;
         fieldStart = true;
       } else fieldStart = false;
     }
+    r = end;
   }
   return block.subarray(0, w);
 }

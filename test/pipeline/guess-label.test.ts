@@ -19,6 +19,11 @@ describe('plainLabel', () => {
       .toEqual(['Normal traffic', 'normal_flow', 'BENIGN-FLOWS', null, null]);
   });
 
+  it('takes the surest of several normal values: Normal before Background, as in a CTU-13 copy', () => {
+    expect(plainLabel(['Label'], of({ Label: ['Background', 'Botnet', 'Normal'] }))).toEqual({ label: 'Label', normal: 'Normal' });
+    expect(plainLabel(['label'], of({ label: ['background', 'blacklist', 'anomaly-spam'] })), "UGR'16, with no other").toEqual({ label: 'label', normal: 'background' });
+  });
+
   it('prefers label to class to attack to category, as a label and an attack category come together', () => {
     expect(plainLabel(['category', 'attack'], of({ category: ['Normal', 'DoS'], attack: ['0', '1'] }))).toEqual({ label: 'attack', normal: '0' });
   });

@@ -10,6 +10,7 @@ import { InputError } from '../../src/pipeline/errors';
 import { MAX_COLUMNS, MAX_HEADER_BYTES } from '../../src/pipeline/text-layout';
 import { detectTextFormat, parseText, readChunks, readTable, type Chunk } from '../../src/pipeline/io';
 import { readChunksFile } from '../../src/pipeline/io-node';
+import { splitSpacedFields } from '../../src/pipeline/zeek';
 
 const CSV = 'dur,proto,bytes,label\n0.5,tcp,100,normal\n1.25,udp,,attack\n2,tcp,3000,normal\n';
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -312,8 +313,17 @@ describe('Zeek conn.log', () => {
     it('drops spaces at either end of such a field, and names the line of a row with too few of its columns', () => {
       const padded = labelled(log).replace('120   Benign   -', '120 Benign   -  ');
       expect(parseText(padded).table.array('detailed-label')).toEqual(['-', 'PartOfAHorizontalPortScan']);
+      expect(parseText(padded.replace(/\n/g, '\r\n')).table.array('detailed-label'), 'CRLF').toEqual(['-', 'PartOfAHorizontalPortScan']);
       const short = labelled(log).replace('   Malicious   PartOfAHorizontalPortScan', '   Malicious');
       expectInputError(() => parseText(short, { fileName: 'conn.log' }), 'conn.log', 'line 9', 'expected 9 fields');
+    });
+
+    it('splits a block once: a block split already, and rows of another field count, stay as they are', () => {
+      const spaced = { at: [2], rowFields: 3 };
+      const block = bytes('a\tb\tc   d   e\n#close\tx y\na\tb\tc   d   e\tf\nx\ty\n');
+      const once = splitSpacedFields(block, 9, spaced).slice();
+      expect(new TextDecoder().decode(once)).toBe('a\tb\tc\td\te\n#close\tx y\na\tb\tc   d   e\tf\nx\ty\n');
+      expect(splitSpacedFields(once.slice(), 9, spaced)).toEqual(once);
     });
 
     it('refuses a #types line whose types, split alike, do not match the names', () => {
