@@ -419,7 +419,7 @@ describe('set-ups netae works out, or warns about', () => {
     const r = await run(['train', '--data', data, '--out', out, '--epochs', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(ourNotices(r.stderr).slice(0, 2)).toEqual([
-      `netae: note: ${data}: column "class" taken as the label, "normal" as normal traffic (of "attacker", "normal" in a uniform sample of its rows, none normal in its first rows); --label COLUMN --normal VALUE to say otherwise`,
+      `netae: note: ${data}: column "class" taken as the label, "normal" as normal traffic (of "attacker", "normal" in all its rows, none normal in its first rows); --label COLUMN --normal VALUE to say otherwise`,
       `netae: note: ${data}: column "attackType" taken as the attack category, which eval reports detections by and no feature uses; --attack-category COLUMN or none to say otherwise`,
     ]);
     const summary = JSON.parse(r.stdout);

@@ -310,7 +310,7 @@ describe('numbers read from bytes', () => {
     const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
     const out = ['0', '-0', '+0', '0.0', '.5', '5.', '-.5', '00012', '1e5', '1E-5', '1e+5', '9007199254740993', '123456789012345', '1234567890123456',
       '0.1', '0.2', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '1.7976931348623157e308', '1e309', '-1e309',
-      ' 5', '5 ', '\t7', '-', '?', 'NA', 'nan', 'None', 'null', 'inf', '-Infinity', '+inf', 'INF', '1.2 M', '3.6M', '0.1 G', '2.5 T', '---'];
+      ' 5', '5 ', '\t7', '-', '?', 'NA', 'nan', 'None', 'null', 'inf', '-Infinity', '+inf', 'INF', '---'];
     while (out.length < count) {
       const sign = ['', '-', '+'][random(3)];
       const whole = digits(random(18));
