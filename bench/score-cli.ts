@@ -25,7 +25,8 @@ export interface Workload {
 
 /**
  * NSL-KDD where it is at hand, else the bundled synthetic traffic (written to `dir`); the synthetic
- * traffic whatever is at hand when NETAE_BENCH_WORKLOAD is `synthetic`. Says on stderr which, and why.
+ * traffic whatever is at hand when NETAE_BENCH_WORKLOAD is `synthetic`, and written as IoT-23 writes
+ * its conn.log.labeled when it is `iot23`. Says on stderr which, and why.
  */
 export function workload(dir: string): Workload {
   const w = chooseWorkload(dir);
@@ -34,6 +35,16 @@ export function workload(dir: string): Workload {
 }
 
 function chooseWorkload(dir: string): Workload {
+  if (process.env.NETAE_BENCH_WORKLOAD === 'iot23') {
+    const logs = sampleLogs();
+    writeFileSync(join(dir, 'train.conn.log.labeled'), asIot23(logs.train));
+    return {
+      name: "synthetic conn.log as IoT-23's conn.log.labeled (the sample test log repeated)",
+      source: 'NETAE_BENCH_WORKLOAD=iot23',
+      train: ['--data', join(dir, 'train.conn.log.labeled'), '--preset', 'zeek-conn'],
+      records: asIot23(logs.test),
+    };
+  }
   const from = process.env.NETAE_NSL_KDD ? 'NETAE_NSL_KDD' : 'the default folder, NETAE_NSL_KDD unset';
   const present = ['KDDTrain+.txt', 'KDDTest+.txt'].filter((f) => existsSync(join(NSL_KDD, f)));
   if (process.env.NETAE_BENCH_WORKLOAD !== 'synthetic' && present.length === 2) {
@@ -55,6 +66,19 @@ function chooseWorkload(dir: string): Workload {
     train: ['--data', join(dir, 'train.conn.log'), '--preset', 'zeek-conn'],
     records: logs.test,
   };
+}
+
+/**
+ * A synthetic conn.log as IoT-23 writes its conn.log.labeled: `tunnel_parents`, the label (Benign
+ * or Malicious) and the attack as its detailed label last, the three apart by three spaces.
+ */
+function asIot23(log: string): string {
+  return log.split('\n').map((line) => {
+    if (line.startsWith('#fields')) return line.replace(/\tlabel$/, '\ttunnel_parents   label   detailed-label');
+    if (line.startsWith('#types')) return line.replace(/\tstring$/, '\tset[string]   string   string');
+    if (line === '' || line.startsWith('#')) return line;
+    return line.replace(/\t([^\t]*)$/, (_, label: string) => `\t(empty)   ${label === 'normal' ? 'Benign   -' : `Malicious   ${label}`}`);
+  }).join('\n');
 }
 
 /** Writes `text`'s data lines again and again until the file reaches `bytes`; returns its rows. */
