@@ -23,18 +23,14 @@ const NORMAL_WORDS = '(normal|benign|legitimate|background)([ _-]?(traffic|flows
  */
 const NORMAL_VALUES = [/^(normal|benign)([ _-]?(traffic|flows?))?\.?$/i, /^legitimate([ _-]?(traffic|flows?))?$/i, /^(0|false|negative)$/i, /^background([ _-]?(traffic|flows?))?$/i];
 
-/** The value among a label column's values that means normal traffic (see NORMAL_VALUES), if any. */
-function normalValue(values: readonly string[]): string | undefined {
-  for (const pattern of NORMAL_VALUES) {
-    const value = values.find((v) => pattern.test(v));
-    if (value !== undefined) return value;
-  }
-  return undefined;
+/** The values among a label column's values that may mean normal traffic, the surest first (see NORMAL_VALUES). */
+function normalValues(values: readonly string[]): string[] {
+  return NORMAL_VALUES.flatMap((pattern) => values.filter((v) => pattern.test(v)));
 }
 
 /** The value among a label column's values that likely means normal traffic: a known one, else the first. */
 export function guessNormal(values: readonly string[]): string | null {
-  return normalValue(values) ?? values[0] ?? null;
+  return normalValues(values)[0] ?? values[0] ?? null;
 }
 
 /**
@@ -56,16 +52,17 @@ const MOST_LABEL_VALUES = 64;
  * The label column of a file that matches no preset, where it is plain enough to take without
  * being told: a column with a label's usual name, few distinct values, one of which is a known
  * value for normal traffic (`values` holds each column's distinct values in the first rows, in the
- * order met). Of several such columns (a label and an attack category), the first in
- * LABEL_COLUMNS' order. Null when there is none.
+ * order met), the surest where there are several (`others`: the rest of them, attacks' labels
+ * then). Of several such columns (a label and an attack category), the first in LABEL_COLUMNS'
+ * order. Null when there is none.
  */
-export function plainLabel(columns: readonly string[], values: (column: string) => readonly string[]): { label: string; normal: string } | null {
+export function plainLabel(columns: readonly string[], values: (column: string) => readonly string[]): { label: string; normal: string; others: string[] } | null {
   for (const name of LABEL_COLUMNS) {
     const column = columns.find((c) => nameKey(c) === name);
     if (column === undefined) continue;
     const seen = values(column);
-    const normal = normalValue(seen);
-    if (seen.length <= MOST_LABEL_VALUES && normal !== undefined) return { label: column, normal };
+    const [normal, ...others] = normalValues(seen);
+    if (seen.length <= MOST_LABEL_VALUES && normal !== undefined) return { label: column, normal, others };
   }
   return null;
 }

@@ -6,7 +6,7 @@ import { identifierColumns, type LeftOut } from './identifiers';
 import type { ReadOptions } from './io';
 import { getPreset, PRESETS, type Preset } from './presets';
 import type { Format } from './text-table';
-import { isMissingText, parseNumber } from './values';
+import { isMissingText } from './values';
 
 /** Roles given by hand for a file no preset describes. */
 export interface GenericSpec {
@@ -292,19 +292,20 @@ export function pickLabels(labels: Labels, rows: Int32Array): Labels {
 }
 
 /**
- * Whether a label is one of `values`: the same text; the same number, however written (`0.0` is
- * `0`, as a table saved with its labels as floats writes it); or, where a value holds `*`, text
- * that `*` stands in for, none included (`*Normal*` matches `flow=From-Normal-V42-Jist`).
+ * Whether a label is one of `values`: the same text, a whole number written with a point and
+ * zeros or without (`0.0` is `0`, as pandas writes labels it read as floats); or, where a value
+ * holds `*`, text that `*` stands in for, none included (`*Normal*` matches
+ * `flow=From-Normal-V42-Jist`).
  */
 export function labelMatcher(values: readonly string[]): (label: string) => boolean {
-  const exact = new Set(values.filter((v) => !v.includes('*')));
-  const numbers = new Set([...exact].map(parseNumber).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const exact = new Set(values.filter((v) => !v.includes('*')).map(wholeNumber));
   const patterns = values.filter((v) => v.includes('*')).map((v) => new RegExp(`^${v.split('*').map(escapeRegExp).join('.*')}$`, 's'));
-  const isNumber = (label: string) => {
-    const value = numbers.size > 0 ? parseNumber(label) : undefined;
-    return value !== undefined && numbers.has(value);
-  };
-  return (label) => exact.has(label) || isNumber(label) || patterns.some((p) => p.test(label));
+  return (label) => exact.has(wholeNumber(label)) || patterns.some((p) => p.test(label));
+}
+
+/** A whole number written with a point and zeros (`1.0`) as it is written without them; other text as it is. */
+function wholeNumber(text: string): string {
+  return /^[+-]?\d+\.0+$/.test(text) ? text.slice(0, text.indexOf('.')) : text;
 }
 
 function escapeRegExp(text: string): string {

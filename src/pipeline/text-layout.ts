@@ -232,11 +232,12 @@ function numbersColumns(fields: readonly string[]): boolean {
 /**
  * The header row `bytes[start, next)` (its line end left off) as the layout's `headerRow`, for
  * rows of the body that repeat it to be skipped: only a header of names, none of its fields a
- * number. A data record read as a header (a headerless file read with one) is no such row, and
- * records equal to it stay records.
+ * number, or one numbering the columns as pandas does ({@link numbersColumns}). A data record
+ * read as a header (a headerless file read with one) is no such row, and records equal to it stay
+ * records.
  */
 function repeatable(fields: readonly string[], bytes: Uint8Array, start: number, next: number): { headerRow?: Uint8Array } {
-  if (fields.some((field) => Number.isFinite(parseNumber(field)))) return {};
+  if (!numbersColumns(fields) && fields.some((field) => Number.isFinite(parseNumber(field)))) return {};
   let end = next;
   if (end > start && bytes[end - 1] === LF) end--;
   if (end > start && bytes[end - 1] === CR) end--;

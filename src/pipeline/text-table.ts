@@ -29,6 +29,8 @@ export interface Chunk extends RowOrigin {
   skippedRows: number;
   /** The lines of those of them a larger sample may still hold (LineSample's `linesCut`), in order. */
   passedLines: Int32Array;
+  /** A text file's: the line of its header row, 0 without one (TextLayout's `headerLine`). */
+  headerLine?: number;
 }
 
 /**
@@ -216,7 +218,7 @@ export class TextTableReader {
     this.skippedBefore = 0;
     this.passedBefore = [];
     const { file, format } = this.layout;
-    return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0] ?? this.line, lines: decoded.lines, blankRows, skippedRows, passedLines };
+    return { table: table(data, this.names), file, format, unit: 'line', firstLine: decoded.lines[0] ?? this.line, lines: decoded.lines, blankRows, skippedRows, passedLines, headerLine: this.layout.headerLine };
   }
 
   /**

@@ -296,7 +296,7 @@ describe('set-ups netae works out, or warns about', () => {
     const headed = join(dir, 'UNSW-NB15_1-headed.csv');
     writeFileSync(headed, `SrcIP,SBytes,DPkts,Proto,Attack_cat,Label\n${rows.join('\n')}\n`);
     const renamed = await run(['train', '--data', headed, '--names', features, '--out', join(dir, 'unsw-headed.safetensors'), '--epochs', '1', '--json']);
-    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: its first row read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${features}; --no-header to read it as a record`);
+    expect(ourNotices(renamed.stderr)[0]).toBe(`netae: note: ${headed}: line 1 read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${features}; --no-header to read it as a record`);
     expect(JSON.parse(renamed.stdout).trainRows + JSON.parse(renamed.stdout).validationRows).toBe(240);
     const none = await run(['train', '--data', data, '--names', features, '--attack-category', 'none', '--out', join(dir, 'unsw-none.safetensors'), '--epochs', '1', '--json']);
     expect(ourNotices(none.stderr).filter((n) => n.includes('attack category'))).toEqual([]);
@@ -467,6 +467,10 @@ describe('set-ups netae works out, or warns about', () => {
     expect(flagged.stdout).toContain('rows 900 (300 anomalies, 600 normal)');
     const alone = await run(['train', '--data', flows, '--attack', 'x', '--out', join(dir, 'refused.safetensors')]);
     expect([alone.code, ourErrors(alone.stderr)]).toEqual([2, ['netae: --attack needs --label COLUMN']]);
+    const plain = join(dir, 'relabelled.csv');
+    writeFileSync(plain, `bytes,Label\n${Array.from({ length: 400 }, (_, i) => `${100 + i},${['Background', 'Normal', 'Botnet', 'Background'][i % 4]}`).join('\n')}\n`);
+    const guessed = await run(['train', '--data', plain, '--out', join(dir, 'relabelled.safetensors'), '--epochs', '1']);
+    expect(ourNotices(guessed.stderr)[0]).toBe(`netae: note: ${plain}: column "Label" taken as the label, "Normal" as normal traffic (of "Background", "Normal", "Botnet" in its first rows); "Background" taken as an attack (--attack VALUE names the attacks, the rest left out); --label COLUMN --normal VALUE to say otherwise`);
     const empty = await run(['train', '--data', flows, '--label', 'verdict', '--normal', 'flow=*Normal*', '--attack', '', '--out', join(dir, 'refused.safetensors')]);
     expect([empty.code, ourErrors(empty.stderr)]).toEqual([2, ['netae: --attack needs a VALUE (the label of attack rows)']]);
     const none = await run(['train', '--data', flows, '--label', 'verdict', '--normal', 'flow=*Normal*', '--attack', '*botnet*', '--out', join(dir, 'no-attacks.safetensors'), '--epochs', '1']);

@@ -6,26 +6,26 @@ describe('plainLabel', () => {
   const of = (values: Record<string, string[]>) => (column: string) => values[column] ?? [];
 
   it('takes a column with a label\'s name and a value for normal traffic, whatever its case', () => {
-    expect(plainLabel(['dur', 'Label'], of({ Label: ['DoS', 'Benign'] }))).toEqual({ label: 'Label', normal: 'Benign' });
-    expect(plainLabel(['bytes', 'label', 'type'], of({ label: ['1', '0'], type: ['scanning', 'normal'] }))).toEqual({ label: 'label', normal: '0' });
-    expect(plainLabel(['x', 'attack', 'level'], of({ attack: ['neptune', 'normal'], level: ['21', '15'] }))).toEqual({ label: 'attack', normal: 'normal' });
-    expect(plainLabel(['x', 'class'], of({ class: ['smurf.', 'normal.'] }))).toEqual({ label: 'class', normal: 'normal.' });
+    expect(plainLabel(['dur', 'Label'], of({ Label: ['DoS', 'Benign'] }))).toEqual({ label: 'Label', normal: 'Benign', others: [] });
+    expect(plainLabel(['bytes', 'label', 'type'], of({ label: ['1', '0'], type: ['scanning', 'normal'] }))).toEqual({ label: 'label', normal: '0', others: [] });
+    expect(plainLabel(['x', 'attack', 'level'], of({ attack: ['neptune', 'normal'], level: ['21', '15'] }))).toEqual({ label: 'attack', normal: 'normal', others: [] });
+    expect(plainLabel(['x', 'class'], of({ class: ['smurf.', 'normal.'] }))).toEqual({ label: 'class', normal: 'normal.', others: [] });
   });
 
   it("knows other data sets' spellings: Edge-IIoTset's Attack_label, CIC-IoT2023's BenignTraffic", () => {
-    expect(plainLabel(['tcp.len', 'Attack_label', 'Attack_type'], of({ Attack_label: ['1', '0'], Attack_type: ['Normal', 'DDoS_UDP'] }))).toEqual({ label: 'Attack_label', normal: '0' });
-    expect(plainLabel(['Rate', 'label'], of({ label: ['DDoS-RSTFINFlood', 'BenignTraffic'] }))).toEqual({ label: 'label', normal: 'BenignTraffic' });
+    expect(plainLabel(['tcp.len', 'Attack_label', 'Attack_type'], of({ Attack_label: ['1', '0'], Attack_type: ['Normal', 'DDoS_UDP'] }))).toEqual({ label: 'Attack_label', normal: '0', others: [] });
+    expect(plainLabel(['Rate', 'label'], of({ label: ['DDoS-RSTFINFlood', 'BenignTraffic'] }))).toEqual({ label: 'label', normal: 'BenignTraffic', others: [] });
     expect(['Normal traffic', 'normal_flow', 'BENIGN-FLOWS', 'benignware', 'abnormal traffic'].map((v) => plainLabel(['label'], of({ label: [v] }))?.normal ?? null))
       .toEqual(['Normal traffic', 'normal_flow', 'BENIGN-FLOWS', null, null]);
   });
 
   it('takes the surest of several normal values: Normal before Background, as in a CTU-13 copy', () => {
-    expect(plainLabel(['Label'], of({ Label: ['Background', 'Botnet', 'Normal'] }))).toEqual({ label: 'Label', normal: 'Normal' });
-    expect(plainLabel(['label'], of({ label: ['background', 'blacklist', 'anomaly-spam'] })), "UGR'16, with no other").toEqual({ label: 'label', normal: 'background' });
+    expect(plainLabel(['Label'], of({ Label: ['Background', 'Botnet', 'Normal'] })), 'Background then an attack').toEqual({ label: 'Label', normal: 'Normal', others: ['Background'] });
+    expect(plainLabel(['label'], of({ label: ['background', 'blacklist', 'anomaly-spam'] })), "UGR'16, with no other").toEqual({ label: 'label', normal: 'background', others: [] });
   });
 
   it('prefers label to class to attack to category, as a label and an attack category come together', () => {
-    expect(plainLabel(['category', 'attack'], of({ category: ['Normal', 'DoS'], attack: ['0', '1'] }))).toEqual({ label: 'attack', normal: '0' });
+    expect(plainLabel(['category', 'attack'], of({ category: ['Normal', 'DoS'], attack: ['0', '1'] }))).toEqual({ label: 'attack', normal: '0', others: [] });
   });
 
   it('takes nothing without a known normal value, with too many values, or without a label\'s name', () => {

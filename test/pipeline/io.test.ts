@@ -63,6 +63,14 @@ describe('delimited text', () => {
     expect(Array.from(lines)).toEqual([2, 3, 4]);
   });
 
+  it("says which line held a text file's header, whatever blank lines the rows after it hold", async () => {
+    const first = async (text: string, options = {}) => (await collect(readChunks(bytes(text), { fileName: 'h.csv', ...options })))[0].headerLine;
+    expect(await first('a,b\n1,2\n\n3,4\n')).toBe(1);
+    expect(await first('\n\na,b\n1,2\n')).toBe(3);
+    expect(await first('1,2\n\n3,4\n', { names: ['a', 'b'] })).toBe(0);
+    expect(await first('\nA,B\n1,2\n\n3,4\n', { names: ['a', 'b'] })).toBe(2);
+  });
+
   it('reads a headerless file with names, and a TSV detected by content or by extension', () => {
     const headerless = parseText('0.5,tcp\n1,udp\n', { names: ['dur', 'proto'] });
     expect(headerless.table.columnNames()).toEqual(['dur', 'proto']);
@@ -89,6 +97,8 @@ describe('delimited text', () => {
     expect([spaced.table.column('proto'), Array.from(spaced.lines), spaced.blankRows], 'blank lines before the header passed over, and counted').toEqual([['tcp', 'udp'], [4, 6], 3]);
     expect(parseText('\nDur,Proto\n0.5,tcp\n', { names: ['dur', 'proto'] }).table.column('proto')).toEqual(['tcp']);
     expect(parseText('\n\n0.5,tcp\n', { names: ['dur', 'proto'] }).table.column('proto'), 'blank lines before a first record').toEqual(['tcp']);
+    const joined = parseText('0,1,2,3,4,5,6,7\n0.5,tcp,7,1,64,0,S,n\n0,1,2,3,4,5,6,7\n0.7,udp,7,1,64,0,S,n\n', { names: eight });
+    expect([joined.table.column('proto'), joined.blankRows], 'a numbered header again, files joined end to end').toEqual([['tcp', 'udp'], 1]);
     const missing = parseText('?,tcp\n0.5,udp\n?,tcp\n', { names: ['dur', 'proto'] });
     expect([missing.table.numRows(), Array.from(missing.lines)], 'a first row with a missing value is a record, and so are rows equal to it').toEqual([3, [1, 2, 3]]);
     const tsv = 'dur\tproto\n0.5\ttcp\n';

@@ -129,8 +129,8 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   const read = await firstRowsFile(path, HEAD_ROWS, readOptionsFor(spec, file));
   if (read === null) return spec;
   checkNamesFor(read.format, flags.names, file);
-  if (spec.names !== undefined && spec.header === undefined && read.lines.length > 0 && read.lines[0] > 1 + read.blankRows) {
-    notice('note', `${file}: its first row read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${flags.names}; --no-header to read it as a record`);
+  if (spec.names !== undefined && spec.header === undefined && (read.headerLine ?? 0) > 0) {
+    notice('note', `${file}: line ${read.headerLine} read as a header (all text, no number; or the columns numbered 0, 1, 2, …), its names those of --names ${flags.names}; --no-header to read it as a record`);
   }
   const head = read.table;
   if (!hasSchemaFlags(flags)) {
@@ -165,7 +165,9 @@ function rolesFrom(rows: ColumnTable, spec: GenericSpec, flags: TrainFlags, file
   const normal = guess === null ? [spec.normal ?? []].flat() : [guess.normal];
   if (guess !== null) {
     const seen = values(guess.label);
-    notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} ${where}); --label COLUMN --normal VALUE to say otherwise`);
+    const others = guess.others.length === 0 ? ''
+      : `; ${guess.others.map((v) => quote(v)).join(', ')} taken as ${guess.others.length === 1 ? 'an attack' : 'attacks'} (--attack VALUE names the attacks, the rest left out)`;
+    notice('note', `${file}: column ${quote(guess.label)} taken as the label, ${quote(guess.normal)} as normal traffic (of ${seen.slice(0, 6).map((v) => quote(v)).join(', ')}${seen.length > 6 ? ', …' : ''} ${where})${others}; --label COLUMN --normal VALUE to say otherwise`);
   }
   const category = flags.attackCategory === NO_CATEGORY ? null : spec.categoryColumn ?? plainCategory(columns, label, rowValues(rows, label, normal, spec.attack === undefined ? undefined : [spec.attack].flat()));
   if (category !== null && spec.categoryColumn === undefined) {
