@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
+import type { ColumnTable } from 'arquero';
 import type { Gpu } from '../../gpu/device';
 import { DeviceRowStore, type DeviceRows } from '../../model/device-rows';
 import { encodeModel } from '../../model/model';
@@ -15,7 +16,6 @@ import { InputError, quote } from '../../pipeline/errors';
 import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
 import { categoryKey } from '../../pipeline/values';
 import { toDataset } from '../../pipeline/dataset';
-import type { ColumnTable } from 'arquero';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
 import { blankRowsNote, repairLines, repairTotals } from '../repairs';

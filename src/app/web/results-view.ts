@@ -64,7 +64,7 @@ export class ResultsView {
       index: new ThresholdIndex(result.scores, result.labels),
       scale,
       bins: scoreBins(result.scores, result.labels, scale.domain),
-      prevalence: anomalies / (result.scores.length - unlabelled),
+      prevalence: anomalies / Math.max(1, result.scores.length - unlabelled),
       roc: result.roc && curvePoints(result.roc),
       pr: result.pr && curvePoints(result.pr),
     };
