@@ -41,10 +41,16 @@ export interface GenericSpec {
   families?: Record<string, string>;
 }
 
-/** A preset's roles; `categoryColumn: null` leaves out its attack category (its label is the category). */
+/**
+ * A preset's roles; `categoryColumn: null` leaves out its attack category (its label is the
+ * category). `label` and `normal`: a label column the preset does not name, and its normal
+ * value(s), for a file that has the preset's features but labels its rows in a column of its own.
+ */
 export interface PresetSpec {
   preset: string;
   categoryColumn?: null;
+  label?: string;
+  normal?: string[];
 }
 
 export type SchemaSpec = PresetSpec | GenericSpec;
@@ -146,7 +152,9 @@ export function presetColumns(spec: SchemaSpec): ((names: readonly string[]) => 
 /** The schema a spec gives before looking at a file (generic specs leave numeric columns to the data). */
 function draftSchema(spec: SchemaSpec): Schema {
   if (isPresetSpec(spec)) {
-    const schema = presetSchema(getPreset(spec.preset));
+    const preset = presetSchema(getPreset(spec.preset));
+    const { attack: _attack, ...ownLabel } = preset;
+    const schema = spec.label === undefined ? preset : { ...ownLabel, label: spec.label, normal: spec.normal ?? [] };
     return spec.categoryColumn === null ? { ...schema, categoryColumn: null } : schema;
   }
   const categorical = spec.categorical ?? [];

@@ -467,6 +467,13 @@ describe('set-ups netae works out, or warns about', () => {
     expect(flagged.stdout).toContain('rows 900 (300 anomalies, 600 normal)');
     const alone = await run(['train', '--data', flows, '--attack', 'x', '--out', join(dir, 'refused.safetensors')]);
     expect([alone.code, ourErrors(alone.stderr)]).toEqual([2, ['netae: --attack needs --label COLUMN']]);
+    const binary = join(dir, 'ctu13-binary.csv');
+    writeFileSync(binary, `${header.replace('Label', 'label')}\n${rows.map((r) => r.replace(/flow=\S+$/, (l) => (l.includes('Botnet') ? '1' : '0'))).join('\n')}\n`);
+    const own = await run(['train', '--data', binary, '--out', join(dir, 'ctu13-binary.safetensors'), '--epochs', '1', '--json']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(ourNotices(own.stderr)[0]).toBe(`netae: note: ${binary} recognised as CTU-13; --preset ctu-13 assumed, its rows labelled in column "label", "0" as normal traffic, as the preset's "Label" is not in the file`);
+    expect(JSON.parse(own.stdout)).toMatchObject({ preset: 'ctu-13', label: 'label', normal: ['0'], attack: null });
+    expect(JSON.parse(own.stdout).trainRows + JSON.parse(own.stdout).validationRows, 'Background and Normal rows both labelled 0').toBe(2700);
     const plain = join(dir, 'relabelled.csv');
     writeFileSync(plain, `bytes,Label\n${Array.from({ length: 400 }, (_, i) => `${100 + i},${['Background', 'Normal', 'Botnet', 'Background'][i % 4]}`).join('\n')}\n`);
     const guessed = await run(['train', '--data', plain, '--out', join(dir, 'relabelled.safetensors'), '--epochs', '1']);

@@ -8,6 +8,7 @@ import { presetFeaturesIn, presetTitle, recognisePreset, unlabelledCount, type D
 import type { TransformReport } from '../../pipeline/features';
 import type { SampleEdge } from '../../pipeline/row-sample';
 import { presetColumns, readOptionsFor } from '../../pipeline/schema';
+import { getPreset } from '../../pipeline/presets';
 import { defaultThreads, parallelDecoding } from '../../pipeline/decode-pool-node';
 import type { Featurizer } from '../../pipeline/featurizer';
 import { firstRowsFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
@@ -136,8 +137,10 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
   if (!hasSchemaFlags(flags)) {
     const preset = recognisePreset(head.columnNames());
     if (preset !== null) {
-      notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed`);
-      return { preset, ...(flags.attackCategory === NO_CATEGORY ? { categoryColumn: null } : {}) };
+      const own = ownLabel(head, preset);
+      notice('note', `${file} recognised as ${presetTitle(preset)}; --preset ${preset} assumed${own === null ? ''
+        : `, its rows labelled in column ${quote(own.label)}, ${quote(own.normal)} as normal traffic, as the preset's ${quote(getPreset(preset).label)} is not in the file`}`);
+      return { preset, ...(own === null ? {} : { label: own.label, normal: [own.normal] }), ...(flags.attackCategory === NO_CATEGORY ? { categoryColumn: null } : {}) };
     }
   }
   const roles = rolesFrom(head, spec, flags, file, 'in its first rows');
@@ -145,6 +148,19 @@ async function trainSpec(flags: TrainFlags, path: string): Promise<SchemaSpec> {
     throw new UsageError(`--attack-category ${quote(spec.categoryColumn)} needs --label COLUMN: no column of ${file} is plain enough to take as the label in its first rows`);
   }
   return roles;
+}
+
+/**
+ * The label of a file with a preset's features but not its label column, where one is plain
+ * enough to take among the other columns (`plainLabel`), else null.
+ */
+function ownLabel(rows: ColumnTable, name: string): { label: string; normal: string } | null {
+  const preset = getPreset(name);
+  const columns = rows.columnNames();
+  if (columns.includes(preset.label)) return null;
+  const features = new Set([...preset.numeric, ...preset.categorical]);
+  const values = (column: string) => [...new Set(Array.from(rows.array(column) as ArrayLike<unknown>, categoryKey))];
+  return plainLabel(columns.filter((c) => !features.has(c) && c !== preset.categoryColumn), values);
 }
 
 /**
