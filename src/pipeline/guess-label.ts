@@ -13,15 +13,21 @@ function nameKey(name: string): string {
   return name.toLowerCase().replace(/[-_ ]/g, '');
 }
 
-/** A word for normal traffic, alone or followed by `traffic` or `flow` (CIC-IoT2023's `BenignTraffic`), any case. */
-const NORMAL_WORDS = '(normal|benign|legitimate|background)([ _-]?(traffic|flows?))?';
+/** What may follow a word for normal traffic: `traffic` or `flow` (CIC-IoT2023's `BenignTraffic`). */
+const TRAFFIC = '([ _-]?(traffic|flows?))?';
 
 /**
- * Label values that mean normal traffic, the surest first: a column holding several has the
- * first for its normal traffic (a CTU-13 copy's `Background` is not). KDD Cup 99 ends its labels
- * with a full stop.
+ * Label values that mean normal traffic, any case, the surest first: a column holding several
+ * has the first for its normal traffic (a CTU-13 copy's `Background` is not). KDD Cup 99 ends its
+ * labels with a full stop.
  */
-const NORMAL_VALUES = [/^(normal|benign)([ _-]?(traffic|flows?))?\.?$/i, /^legitimate([ _-]?(traffic|flows?))?$/i, /^(0|false|negative)$/i, /^background([ _-]?(traffic|flows?))?$/i];
+const NORMAL_VALUES = [`(normal|benign)${TRAFFIC}\\.?`, `legitimate${TRAFFIC}`, '0|false|negative', `background${TRAFFIC}`]
+  .map((pattern) => new RegExp(`^(${pattern})$`, 'i'));
+
+/** The distinct values of each of a table's columns, as text, in the order met. */
+export function distinctValues(table: ColumnTable): (column: string) => string[] {
+  return (column) => [...new Set(Array.from(table.array(column) as ArrayLike<unknown>, categoryKey))];
+}
 
 /** The values among a label column's values that may mean normal traffic, the surest first (see NORMAL_VALUES). */
 function normalValues(values: readonly string[]): string[] {
@@ -75,7 +81,7 @@ export function plainLabel(columns: readonly string[], values: (column: string) 
 const CATEGORY_COLUMNS = ['attackcat', 'category', 'attackcategory', 'attacktype', 'type', 'detailedlabel', 'attack'];
 
 /** What a category column holds in normal rows, where it holds anything but a missing value (`-`, `---`, …): normal traffic named as such. */
-const NORMAL_CATEGORY = new RegExp(`^${NORMAL_WORDS}$`, 'i');
+const NORMAL_CATEGORY = new RegExp(`^(normal|benign|legitimate|background)${TRAFFIC}$`, 'i');
 
 /**
  * The column naming each attack's category beside a label (UNSW-NB15's `attack_cat`, ToN-IoT's

@@ -3,7 +3,7 @@ import type { ColumnKind } from './columns';
 import { InputError } from './errors';
 import { LF, CR, splitRow } from './text-rows';
 import { parseNumber } from './values';
-import { isZeekLog, parseZeekHeader, spacedNames, splitSpacedFields, type SpacedFields } from './zeek';
+import { isZeekLog, parseZeekHeader, splitSpacedFields, zeekFields, type SpacedFields } from './zeek';
 
 export type TextFormat = 'csv' | 'tsv' | 'zeek';
 
@@ -18,8 +18,9 @@ export interface LayoutOptions {
    * Whether the first row names the columns. Unset: true without `names`; with them, only where
    * the first row is those names, or is all text, no field a number or a missing or infinite
    * value's spelling, or numbers 8 columns or more from 0 (the header pandas writes for a table
-   * without column names): a header the names replace. Blank lines before it are passed over. False: only where it is those names. True: the
-   * first row is a header, and `names`, where given, replace its names. Ignored for zeek.
+   * without column names): a header the names replace. Blank lines before it are passed over.
+   * False: only where it is those names. True: the first row is a header, and `names`, where
+   * given, replace its names. Ignored for zeek.
    */
   header?: boolean;
   /** Column names, for files without a header (or to replace the header's). */
@@ -337,9 +338,9 @@ function count(text: string, char: string): number {
  * (the same of them apart by spaces, see TextLayout's `spaced`).
  */
 export function sameZeekFields(layout: TextLayout, line: string): boolean {
-  const fields = line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter));
-  const names = uniqueNames(fields.flatMap(spacedNames));
-  const spaced = fields.flatMap((field, j) => (spacedNames(field).length > 1 ? [j] : []));
+  const fields = zeekFields(line.slice('#fields'.length + 1).split(String.fromCharCode(layout.delimiter)));
+  const names = uniqueNames(fields.names);
+  const spaced = fields.spaced?.at ?? [];
   const before = layout.spaced?.at ?? [];
   const sameSpaced = spaced.length === before.length && spaced.every((j, k) => j === before[k]);
   return sameSpaced && names.length === layout.names.length && names.every((name, j) => name === layout.names[j]);

@@ -41,21 +41,26 @@ export function parseZeekHeader(lines: string[], file: string): ZeekHeader {
     else if (key === 'types') types = values;
   }
   if (names === null) throw new InputError({ file }, 'Zeek log has no #fields line in its header');
-  const at = names.flatMap((name, j) => (spacedNames(name).length > 1 ? [j] : []));
-  const spaced = at.length > 0 ? { at, rowFields: names.length } : null;
-  names = names.flatMap(spacedNames);
-  if (types !== null) types = types.flatMap(spacedNames);
-  if (types !== null && types.length !== names.length) {
-    throw new InputError({ file }, `the #types line lists ${types.length} types for ${names.length} #fields`);
+  const fields = zeekFields(names);
+  if (types !== null) types = zeekFields(types).names;
+  if (types !== null && types.length !== fields.names.length) {
+    throw new InputError({ file }, `the #types line lists ${types.length} types for ${fields.names.length} #fields`);
   }
   const kinds = types === null ? null : types.map((t): ColumnKind => (NUMERIC_TYPES.has(t) ? 'number' : 'string'));
-  return { separator, names, kinds, spaced };
+  return { separator, names: fields.names, kinds, spaced: fields.spaced };
 }
 
-/** The names in one field of a `#fields` line: Zeek's names hold no space, so a run of spaces parts two. */
-export function spacedNames(field: string): string[] {
-  const names = field.trim().split(/ +/);
-  return names.length > 1 ? names : [field];
+/**
+ * The names a `#fields` line's fields give (or the types a `#types` line's do), and which fields
+ * hold several: Zeek's names hold no space, so a run of spaces parts two.
+ */
+export function zeekFields(fields: readonly string[]): { names: string[]; spaced: SpacedFields | null } {
+  const parts = fields.map((field) => {
+    const names = field.trim().split(/ +/);
+    return names.length > 1 ? names : [field];
+  });
+  const at = parts.flatMap((names, j) => (names.length > 1 ? [j] : []));
+  return { names: parts.flat(), spaced: at.length > 0 ? { at, rowFields: fields.length } : null };
 }
 
 const SPACE = 32;
@@ -88,17 +93,7 @@ export function splitSpacedFields(block: Uint8Array, separator: number, spaced: 
   while (r < n) {
     const lf = block.indexOf(LF, r);
     const end = lf === -1 ? n : lf + 1;
-    let fields = 0;
-    if (block[r] !== HASH) {
-      for (let p = r; fields < spaced.rowFields;) {
-        starts[fields++] = p;
-        const s = block.indexOf(separator, p);
-        if (s === -1 || s >= end) break;
-        p = s + 1;
-        if (fields === spaced.rowFields) fields++;
-      }
-    }
-    const split = fields === spaced.rowFields;
+    const split = block[r] !== HASH && fieldStarts(block, r, end, separator, starts) === spaced.rowFields;
     const kept = split ? starts[first] : end;
     if (w !== r) block.copyWithin(w, r, kept);
     w += kept - r;
@@ -124,6 +119,21 @@ export function splitSpacedFields(block: Uint8Array, separator: number, spaced: 
     r = end;
   }
   return block.subarray(0, w);
+}
+
+/**
+ * The fields of the row `block[start, end)`, where each starts written into `starts`, as many as
+ * it holds; a row of more fields counts `starts.length + 1`.
+ */
+function fieldStarts(block: Uint8Array, start: number, end: number, separator: number, starts: Int32Array): number {
+  let at = start;
+  for (let fields = 0; fields < starts.length; fields++) {
+    starts[fields] = at;
+    const next = block.indexOf(separator, at);
+    if (next === -1 || next >= end) return fields + 1;
+    at = next + 1;
+  }
+  return starts.length + 1;
 }
 
 function unescapeZeek(text: string): string {

@@ -14,8 +14,7 @@ import type { Featurizer } from '../../pipeline/featurizer';
 import { firstRowsFile, readDatasetFile, readRecordsFile } from '../../pipeline/io-node';
 import { readTrainingRows, TrainingSample } from '../../pipeline/training-rows';
 import { InputError, quote } from '../../pipeline/errors';
-import { plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
-import { categoryKey } from '../../pipeline/values';
+import { distinctValues, plainCategory, plainLabel, rowValues } from '../../pipeline/guess-label';
 import { toDataset } from '../../pipeline/dataset';
 import { checkThresholdRule, DEFAULT_THRESHOLD, describeRowScore, fitDetector, summarize, type Fitted } from '../detector';
 import { printableLines } from '../format';
@@ -159,7 +158,7 @@ function ownLabel(rows: ColumnTable, name: string): { label: string; normal: str
   const columns = rows.columnNames();
   if (columns.includes(preset.label)) return null;
   const features = new Set([...preset.numeric, ...preset.categorical]);
-  const values = (column: string) => [...new Set(Array.from(rows.array(column) as ArrayLike<unknown>, categoryKey))];
+  const values = distinctValues(rows);
   return plainLabel(columns.filter((c) => !features.has(c) && c !== preset.categoryColumn), values);
 }
 
@@ -174,7 +173,7 @@ function ownLabel(rows: ColumnTable, name: string): { label: string; normal: str
 function rolesFrom(rows: ColumnTable, spec: GenericSpec, flags: TrainFlags, file: string, where: string): GenericSpec {
   const given = new Set([...(flags.drop ?? []), ...(flags.category ?? []), ...(flags.log1p ?? [])]);
   const columns = rows.columnNames().filter((c) => !given.has(c) && c !== spec.categoryColumn);
-  const values = (column: string) => [...new Set(Array.from(rows.array(column) as ArrayLike<unknown>, categoryKey))];
+  const values = distinctValues(rows);
   const guess = spec.label === undefined ? plainLabel(columns, values) : null;
   const label = spec.label ?? guess?.label;
   if (label === undefined || !rows.columnNames().includes(label)) return spec;
